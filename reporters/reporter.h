@@ -1,0 +1,38 @@
+/* reporter: one output format. Each format is one file in reporters/ that
+ * defines one reporter_t; adding a format is one file plus one line in
+ * reporters_all (report.c). Reporters read a finished result only. */
+#ifndef WSGATE_REPORTER_H
+#define WSGATE_REPORTER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "result.h"
+
+typedef struct reporter {
+    const char *name;       /* "json", "junit", "md" */
+    const char *filename;   /* default file name in --out DIR */
+    /* Writes the whole report to out. Returns 0, or -1 with a reason in err.
+     * Must not print. */
+    int (*write)(const result_t *r, FILE *out, char *err, size_t errlen);
+} reporter_t;
+
+extern const reporter_t reporter_json;
+extern const reporter_t reporter_junit;
+extern const reporter_t reporter_markdown;
+
+/* NULL-terminated list of every reporter. */
+extern const reporter_t *const reporters_all[];
+
+/* Finds a reporter by name, or NULL. */
+const reporter_t *reporter_find(const char *name);
+
+/* Writes every reporter's file into dir (created if missing). Each file is
+ * written to a temporary name and renamed, so a failed run leaves no
+ * half-written report. Returns 0, or -1 with a reason in err. */
+int report_write_all(const result_t *r, const char *dir, char *err, size_t errlen);
+
+/* Writes the short stdout summary (verdict, steps, assertions). */
+void report_print_summary(const result_t *r, FILE *out);
+
+#endif

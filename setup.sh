@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One entry point for people and CI:
+#   ./setup.sh demo   install what is missing, build, run the chat demo
+#   ./setup.sh test   install what is missing, build, run every test
+#                     (once normally, once under ASan+UBSan)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(build-essential cmake pkg-config
+          libwebsockets-dev libssl-dev libcyaml-dev libyaml-dev libxml2-dev
+          libcjson-dev libcmocka-dev jq libxml2-utils)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+# build DIR [cmake options...]
+build() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DWSGATE_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
+
+cmd_demo() {
+  install_missing
+  build build
+  echo "setup: running specs/chat.yaml against the embedded server (about 20 s)"
+  ./build/wsgate run specs/chat.yaml --serve --out out/demo
+  echo "setup: reports in out/demo/ (result.json, junit.xml, summary.md)"
+}
+
+cmd_test() {
+  install_missing
+  build build
+  ctest --test-dir build --output-on-failure -j 2
+  echo "setup: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+  build build-asan -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2
+}
+
+case "${1:-}" in
+  demo) cmd_demo ;;
+  test) cmd_test ;;
+  *) echo "usage: ./setup.sh demo|test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,316 @@
+#include "engine.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "vu.h"
+#include "wsurl.h"
+
+#define START_DELAY_US 20000ull    /* lets every worker be ready at t0 */
+#define TICK_US 100000ull          /* longest sleep: notices a stop flag */
+#define MAX_WAKES_PER_TICK 20000u  /* keeps the loop serving sockets */
+#define FD_RESERVE 64u             /* files wsgate needs besides connections */
+
+static const struct lws_protocols client_protocols[] = {
+    {"wsgate", vu_lws_callback, 0, 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- worker loop ---- */
+
+static void worker_apply_end(worker_t *w, uint64_t now)
+{
+    w->ending = true;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        vu_end(&w->vus[i], now);
+}
+
+static void worker_tick(lws_sorted_usec_list_t *sul)
+{
+    worker_t *w = lws_container_of(sul, worker_t, sul);
+    run_shared_t *run = w->run;
+    uint64_t now = mono_us();
+    bool stop_now = run->stop_flag && *run->stop_flag;
+
+    if (!w->ending && (now >= run->end || stop_now))
+        worker_apply_end(w, now);
+    uint32_t id;
+    unsigned wakes = 0;
+    while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->tq, now, &id))
+        vu_wake(&w->vus[id], now);
+    if (w->done >= w->nvus || now >= run->hard_end || (stop_now && now >= run->end)) {
+        w->finished = true;
+        lws_cancel_service(w->ctx);
+        return;
+    }
+    uint64_t next = now + TICK_US;
+    uint64_t due;
+    if (timerq_peek(w->tq, &id, &due) && due < next)
+        next = due;
+    if (!w->ending && run->end < next)
+        next = run->end;
+    lws_sul_schedule(w->ctx, 0, &w->sul, worker_tick, (lws_usec_t)(next > now ? next - now : 0));
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    uint64_t now = mono_us();
+    uint64_t wait = w->run->t0 > now ? w->run->t0 - now : 0;
+    lws_sul_schedule(w->ctx, 0, &w->sul, worker_tick, (lws_usec_t)wait);
+    while (!w->finished)
+        if (lws_service(w->ctx, 0) < 0)
+            break;
+    return NULL;
+}
+
+/* ---- set-up ---- */
+
+static unsigned pick_threads(const engine_opts_t *opts, const spec_t *spec)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = opts->threads ? opts->threads : (unsigned)(cores > 0 ? cores : 1);
+    if (n > spec->peak_users)
+        n = spec->peak_users ? spec->peak_users : 1;
+    return n;
+}
+
+/* Raises the open-file limit to its hard maximum and checks that the
+ * planned users fit, so a run never fails midway for lack of sockets. */
+static int ensure_fd_limit(const spec_t *spec, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 0;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    uint64_t need = (uint64_t)spec->peak_users + FD_RESERVE;
+    if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur) {
+        snprintf(err, errlen,
+                 "%u users need about %llu open files but the limit is %llu; "
+                 "raise it (ulimit -n) or run fewer users per process (--shard)",
+                 spec->peak_users, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolves each scenario's host once, before the run. */
+static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
+{
+    const spec_t *spec = run->spec;
+    sbuf_t url = SBUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < spec->nscenarios && rc == 0; i++) {
+        uint64_t rng = 1;
+        tmpl_ctx_t ctx = {.vu_id = 1, .iteration = 0, .rng = &rng, .slots = NULL};
+        wsurl_t u;
+        char why[128];
+        sbuf_truncate(&url, 0);
+        if (tmpl_render(spec->scenarios[i].url, &ctx, &url) < 0 ||
+            wsurl_parse(url.data ? url.data : "", &u, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "scenario \"%s\": bad connect URL: %s",
+                     spec->scenarios[i].name, url.data ? why : "out of memory");
+            rc = -1;
+            break;
+        }
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+        int gai = getaddrinfo(u.host, NULL, &hints, &ai);
+        if (gai != 0) {
+            snprintf(err, errlen, "cannot resolve \"%s\": %s", u.host, gai_strerror(gai));
+            rc = -1;
+            break;
+        }
+        snprintf(run->addrs[i].host, sizeof(run->addrs[i].host), "%s", u.host);
+        getnameinfo(ai->ai_addr, ai->ai_addrlen, run->addrs[i].numeric,
+                    sizeof(run->addrs[i].numeric), NULL, 0, NI_NUMERICHOST);
+        freeaddrinfo(ai);
+    }
+    sbuf_free(&url);
+    return rc;
+}
+
+static struct lws_context *client_context(void)
+{
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = client_protocols;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.count_threads = 1;
+    return lws_create_context(&info);
+}
+
+static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned nworkers,
+                       uint64_t seed)
+{
+    uint32_t users = run->spec->peak_users;
+    memset(w, 0, sizeof(*w));
+    w->run = run;
+    w->index = index;
+    w->nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
+    w->vus = calloc(w->nvus ? w->nvus : 1, sizeof(vu_t));
+    w->tq = timerq_new(w->nvus);
+    w->m = metrics_new(run->spec->nmetrics);
+    w->ctx = client_context();
+    if (!w->vus || !w->tq || !w->m || !w->ctx)
+        return -1;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        vu_init(&w->vus[i], w, i * nworkers + index, i, seed);
+    return 0;
+}
+
+static void worker_release(worker_t *w)
+{
+    if (w->ctx)
+        lws_context_destroy(w->ctx);
+    for (uint32_t i = 0; w->vus && i < w->nvus; i++)
+        vu_release(&w->vus[i]);
+    free(w->vus);
+    timerq_free(w->tq);
+    metrics_free(w->m);
+    sbuf_free(&w->scratch);
+}
+
+/* ---- result ---- */
+
+static int result_init_steps(result_t *r, const spec_t *spec)
+{
+    r->steps = calloc(spec->nmetrics, sizeof(res_step_t));
+    if (!r->steps)
+        return -1;
+    r->nsteps = spec->nmetrics;
+    for (size_t i = 0; i < spec->nmetrics; i++) {
+        r->steps[i].name = strdup(spec->metric_names[i]);
+        r->steps[i].latency = hist_new();
+        if (!r->steps[i].name || !r->steps[i].latency)
+            return -1;
+    }
+    return 0;
+}
+
+static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsigned n)
+{
+    const spec_t *spec = run->spec;
+    r->spec_name = strdup(spec->name);
+    r->spec_path = strdup(spec->path);
+    r->target = strdup(spec->target);
+    r->wsgate_version = strdup(WSGATE_VERSION);
+    r->duration_s = (double)spec->duration_us / 1e6;
+    r->threads = n;
+    r->users_planned = spec->peak_users;
+    r->peak_active = atomic_load(&((run_shared_t *)run)->peak);
+    if (!r->spec_name || !r->spec_path || !r->target || !r->wsgate_version ||
+        result_init_steps(r, spec) < 0)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        if (metrics_merge_into(r, ws[i].m) < 0)
+            return -1;
+    return 0;
+}
+
+static uint64_t grace_us(const spec_t *spec)
+{
+    uint64_t g = 1000000;
+    for (size_t s = 0; s < spec->nscenarios; s++) {
+        const spec_scenario_t *sc = &spec->scenarios[s];
+        for (size_t i = 0; i < sc->non_start; i++)
+            if (sc->on_start[i].expect_timeout_us > g)
+                g = sc->on_start[i].expect_timeout_us;
+        for (size_t t = 0; t < sc->ntasks; t++)
+            for (size_t i = 0; i < sc->tasks[t].nsteps; i++)
+                if (sc->tasks[t].steps[i].expect_timeout_us > g)
+                    g = sc->tasks[t].steps[i].expect_timeout_us;
+    }
+    return g + 2000000;
+}
+
+static int run_workers(worker_t *ws, unsigned n, char *err, size_t errlen)
+{
+    unsigned started = 0;
+    int rc = 0;
+    for (; started < n; started++) {
+        int e = pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]);
+        if (e != 0) {
+            snprintf(err, errlen, "cannot start worker thread: %s", strerror(e));
+            rc = -1;
+            break;
+        }
+    }
+    if (rc < 0) /* let the started ones finish promptly */
+        for (unsigned i = 0; i < started; i++)
+            ws[i].run->end = 0;
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].thread, NULL);
+    return rc;
+}
+
+int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r,
+               char *err, size_t errlen)
+{
+    if (!getenv("WSGATE_LWS_DEBUG"))
+        lws_set_log_level(0, NULL);
+    else
+        lws_set_log_level(LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO, NULL);
+
+    run_shared_t run;
+    memset(&run, 0, sizeof(run));
+    run.spec = spec;
+    run.stop_flag = opts->stop_flag;
+    unsigned n = pick_threads(opts, spec);
+    worker_t *ws = calloc(n, sizeof(worker_t));
+    run.addrs = calloc(spec->nscenarios, sizeof(target_addr_t));
+    int rc = -1;
+    if (!ws || !run.addrs) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (ensure_fd_limit(spec, err, errlen) < 0 || resolve_targets(&run, err, errlen) < 0)
+        goto out;
+
+    uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();
+    run.t0 = mono_us() + START_DELAY_US;
+    run.end = run.t0 + spec->duration_us;
+    run.hard_end = run.end + grace_us(spec);
+    for (unsigned i = 0; i < n; i++) {
+        if (worker_init(&ws[i], &run, i, n, seed) < 0) {
+            snprintf(err, errlen, "cannot set up worker %u (out of memory or sockets)", i);
+            n = i + 1;
+            goto out;
+        }
+    }
+    r->started_at = wall_now() + (double)START_DELAY_US / 1e6;
+    if (run_workers(ws, n, err, errlen) < 0)
+        goto out;
+    r->ended_at = wall_now();
+    if (result_fill(r, &run, ws, n) < 0) {
+        snprintf(err, errlen, "out of memory building the result");
+        goto out;
+    }
+    rc = 0;
+out:
+    for (unsigned i = 0; ws && i < n; i++)
+        worker_release(&ws[i]);
+    free(ws);
+    free(run.addrs);
+    return rc;
+}

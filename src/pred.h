@@ -1,0 +1,35 @@
+/* pred: predicates over JSON messages, compiled once when the spec loads.
+ *
+ * Grammar:
+ *   expr   := and ( '||' and )*
+ *   and    := unary ( '&&' unary )*
+ *   unary  := '!' unary | '(' expr ')' | cmp
+ *   cmp    := path OP literal | path 'in' '[' literal (',' literal)* ']'
+ *           | path                       (field exists and is not false/null)
+ *   OP     := '==' | '!=' | '<' | '<=' | '>' | '>='
+ *   path   := ident ( '.' ident | '[' integer ']' )*     e.g. data.items[0].id
+ *   literal:= "string" | 'string' | number | true | false | null
+ * Strings compare only to strings, numbers only to numbers (ordered ops
+ * need numbers); a missing field makes any comparison false (and != true).
+ * A non-JSON message matches nothing. */
+#ifndef WSGATE_PRED_H
+#define WSGATE_PRED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+typedef struct pred pred_t;
+
+/* Returns the compiled predicate, or NULL with a one-line reason in err that
+ * names the column, e.g. 'column 6: expected == != < <= > >= or in'.
+ * The caller frees the result with pred_free(). */
+pred_t *pred_compile(const char *src, char *err, size_t errlen);
+
+/* Evaluates against a parsed message (NULL means "not JSON": false). */
+bool pred_eval(const pred_t *p, const cJSON *msg);
+
+void pred_free(pred_t *p);
+
+#endif

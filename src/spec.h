@@ -1,0 +1,91 @@
+/* spec: loads a YAML spec (libcyaml for the typed structure, libyaml
+ * positions for messages) and compiles it into a plan the engine runs.
+ * Everything that can be wrong with a spec is found here, before anything
+ * runs: unknown keys, bad durations, templates, predicates, assertions on
+ * metrics the spec cannot produce. */
+#ifndef WSGATE_SPEC_H
+#define WSGATE_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asrt.h"
+#include "pred.h"
+#include "tmpl.h"
+#include "units.h"
+
+/* One step: send and/or expect. Owns its templates and predicate. */
+typedef struct spec_step {
+    char *name;               /* metric name; NULL for an unnamed step */
+    int metric;               /* index into spec_t.metric_names, -1 if unnamed */
+    tmpl_t *send;             /* NULL: nothing to send */
+    pred_t *expect;           /* NULL: nothing to wait for */
+    char *expect_src;         /* predicate text, for error samples */
+    uint64_t expect_timeout_us;
+    int line;
+} spec_step_t;
+
+/* A weighted task: its steps, then its think time. Owns steps. */
+typedef struct spec_task {
+    char *name;
+    unsigned weight;          /* >= 1 */
+    pause_t pause;            /* think time after the task */
+    spec_step_t *steps;
+    size_t nsteps;
+} spec_task_t;
+
+/* Owns everything. */
+typedef struct spec_scenario {
+    char *name;
+    unsigned weight;          /* share of users, >= 1 */
+    tmpl_t *url;              /* connect.url */
+    tmpl_t **headers;         /* connect.headers, each "Name: value" */
+    size_t nheaders;
+    uint64_t connect_timeout_us; /* connect.timeout, default 10s */
+    spec_step_t *on_start;
+    size_t non_start;
+    spec_task_t *tasks;
+    size_t ntasks;
+    unsigned task_weight_sum;
+} spec_scenario_t;
+
+/* Closed-model stage: move linearly from the previous stage's users (0 at
+ * the start) to users over duration_us. Duration 0 jumps. */
+typedef struct spec_stage {
+    uint64_t duration_us;
+    unsigned users;
+} spec_stage_t;
+
+/* The compiled plan. Owns everything. */
+typedef struct spec {
+    char *path;               /* file it came from */
+    char *name;
+    char *target;             /* after --target / WSGATE_TARGET override */
+    spec_stage_t *stages;
+    size_t nstages;
+    uint64_t duration_us;     /* sum of stage durations */
+    unsigned peak_users;      /* max users over all stages */
+    spec_scenario_t *scenarios;
+    size_t nscenarios;
+    unsigned scenario_weight_sum;
+    char **metric_names;      /* [0] = "connect", then named steps in order */
+    size_t nmetrics;
+    asrt_t *assertions;
+    size_t nassertions;
+} spec_t;
+
+/* Options that change how a spec compiles. Borrowed. */
+typedef struct spec_opts {
+    const char *target_override;  /* --target, else $WSGATE_TARGET, else spec */
+} spec_opts_t;
+
+/* Loads and compiles path. Returns a plan the caller frees with spec_free(),
+ * or NULL with exactly one line in err of the form
+ *   "specs/chat.yaml:14: unknown key \"expect_type\"; did you mean \"expect\"?"
+ * (file:line: what is wrong; what to write instead). */
+spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t errlen);
+
+void spec_free(spec_t *s);
+
+#endif

@@ -1,0 +1,565 @@
+#include "vu.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "load.h"
+#include "rng.h"
+#include "units.h"
+#include "wsurl.h"
+
+#define RECONNECT_BACKOFF_US 1000000ull
+#define CLOSE_GRACE_US 2000000ull
+
+uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static const spec_scenario_t *vu_scenario(const vu_t *vu)
+{
+    return &vu->w->run->spec->scenarios[vu->scenario];
+}
+
+static bool run_over(const vu_t *vu, uint64_t now)
+{
+    return vu->w->ending || now >= vu->w->run->end;
+}
+
+/* Deadlines other than a pending exchange are capped at the user's stop
+ * time, so a ramp-down interrupts think time but not a measurement. */
+static void vu_timer(vu_t *vu, uint64_t due)
+{
+    bool measuring = vu->state == VU_AWAITING || vu->state == VU_CONNECTING ||
+                     vu->state == VU_CLOSING;
+    if (!measuring && due > vu->stop_at)
+        due = vu->stop_at;
+    timerq_set(vu->w->tq, vu->slot, due);
+}
+
+static void vu_finish(vu_t *vu)
+{
+    vu->state = VU_DONE;
+    timerq_cancel(vu->w->tq, vu->slot);
+    vu->w->done++;
+}
+
+/* Waits for the user's next active interval, or finishes it. */
+static void vu_schedule_next_interval(vu_t *vu, uint64_t now)
+{
+    run_shared_t *run = vu->w->run;
+    uint64_t start, stop;
+    uint64_t from = now > run->t0 ? now - run->t0 : 0;
+    if (run_over(vu, now) || !load_interval(run->spec, vu->id, from, &start, &stop)) {
+        vu_finish(vu);
+        return;
+    }
+    vu->state = VU_WAITING;
+    vu->stop_at = run->t0 + stop;
+    timerq_set(vu->w->tq, vu->slot, run->t0 + start);
+}
+
+void vu_init(vu_t *vu, worker_t *w, uint32_t k, uint32_t slot, uint64_t seed)
+{
+    memset(vu, 0, sizeof(*vu));
+    vu->w = w;
+    vu->id = k;
+    vu->slot = slot;
+    vu->scenario = (uint16_t)load_scenario_for(w->run->spec, k);
+    vu->rng = rng_seed(seed, k);
+    vu->stop_at = VU_FOREVER;
+    vu_schedule_next_interval(vu, w->run->t0);
+}
+
+void vu_release(vu_t *vu)
+{
+    sbuf_free(&vu->out);
+    sbuf_free(&vu->rx);
+}
+
+static void conn_opened(vu_t *vu)
+{
+    run_shared_t *run = vu->w->run;
+    uint_fast64_t active = atomic_fetch_add(&run->active, 1) + 1;
+    uint_fast64_t peak = atomic_load(&run->peak);
+    while (active > peak && !atomic_compare_exchange_weak(&run->peak, &peak, active))
+        ;
+}
+
+static void conn_closed(vu_t *vu)
+{
+    atomic_fetch_sub(&vu->w->run->active, 1);
+}
+
+/* Asks libwebsockets to close the connection from the writeable callback
+ * (with a close frame). */
+static void vu_close(vu_t *vu, uint64_t now)
+{
+    if (!vu->wsi) {
+        vu_schedule_next_interval(vu, now);
+        return;
+    }
+    vu->state = VU_CLOSING;
+    vu_timer(vu, now + CLOSE_GRACE_US);
+    lws_callback_on_writable(vu->wsi);
+}
+
+/* Drops a connection attempt or a connection without further callbacks
+ * reaching this user's state. */
+static void vu_abandon_wsi(vu_t *vu)
+{
+    if (vu->wsi) {
+        lws_set_opaque_user_data(vu->wsi, NULL);
+        lws_set_timeout(vu->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    vu->wsi = NULL;
+}
+
+static void vu_backoff(vu_t *vu, uint64_t now)
+{
+    vu->wsi = NULL;
+    if (run_over(vu, now) || now >= vu->stop_at) {
+        vu_schedule_next_interval(vu, now);
+        return;
+    }
+    vu->state = VU_BACKOFF;
+    vu_timer(vu, now + RECONNECT_BACKOFF_US);
+}
+
+/* ---- connecting ---- */
+
+static int render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
+{
+    tmpl_ctx_t ctx = {
+        .vu_id = vu->id + 1,
+        .iteration = vu->iteration,
+        .rng = &vu->rng,
+        .slots = NULL,
+    };
+    return tmpl_render(t, &ctx, out);
+}
+
+static void connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *why)
+{
+    metrics_t *m = vu->w->m;
+    metrics_fail(m, 0);
+    metrics_error(m, kind, "connect (%s): %s", vu_scenario(vu)->name, why);
+    vu_backoff(vu, now);
+}
+
+static void vu_connect(vu_t *vu, uint64_t now)
+{
+    worker_t *w = vu->w;
+    const spec_scenario_t *sc = vu_scenario(vu);
+    const target_addr_t *addr = &w->run->addrs[vu->scenario];
+    char err[160];
+    wsurl_t url;
+
+    sbuf_truncate(&w->scratch, 0);
+    if (render(vu, sc->url, &w->scratch) < 0 ||
+        wsurl_parse(w->scratch.data, &url, err, sizeof(err)) < 0) {
+        connect_failed(vu, now, ERR_PROTOCOL, "invalid URL");
+        return;
+    }
+    struct lws_client_connect_info ci;
+    memset(&ci, 0, sizeof(ci));
+    ci.context = w->ctx;
+    ci.address = strcmp(url.host, addr->host) == 0 ? addr->numeric : url.host;
+    ci.port = url.port;
+    ci.path = url.path;
+    ci.host = url.host;
+    ci.origin = url.host;
+    ci.ssl_connection = url.tls ? LCCSCF_USE_SSL : 0;
+    ci.local_protocol_name = "wsgate";
+    ci.opaque_user_data = vu;
+
+    vu->state = VU_CONNECTING;
+    vu->t0 = now;
+    vu->wsi = NULL;
+    vu_timer(vu, now + sc->connect_timeout_us);
+    struct lws *wsi = lws_client_connect_via_info(&ci);
+    if (vu->state != VU_CONNECTING)
+        return; /* failed synchronously; already counted */
+    if (!wsi) {
+        connect_failed(vu, now, ERR_PROTOCOL, "could not start the connection");
+        return;
+    }
+    vu->wsi = wsi;
+}
+
+/* ---- steps ---- */
+
+static const spec_step_t *vu_current_step(const vu_t *vu)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    if (vu->phase == PHASE_ON_START)
+        return vu->step < sc->non_start ? &sc->on_start[vu->step] : NULL;
+    if (sc->ntasks == 0)
+        return NULL;
+    const spec_task_t *t = &sc->tasks[vu->task];
+    return vu->step < t->nsteps ? &t->steps[vu->step] : NULL;
+}
+
+static void vu_pick_task(vu_t *vu)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    unsigned r = (unsigned)rng_range(&vu->rng, 0, (int64_t)sc->task_weight_sum - 1);
+    size_t i = 0;
+    while (i + 1 < sc->ntasks && r >= sc->tasks[i].weight)
+        r -= sc->tasks[i++].weight;
+    vu->task = (uint16_t)i;
+    vu->step = 0;
+}
+
+static void vu_run(vu_t *vu, uint64_t now);
+
+/* The block (on_start or the current task) has ended, normally or by a
+ * failed step: go on to the tasks, or think before the next task. */
+static void vu_block_done(vu_t *vu, uint64_t now)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    if (vu->phase == PHASE_ON_START) {
+        vu->phase = PHASE_TASK;
+        if (sc->ntasks == 0) {
+            vu->state = VU_IDLE;
+            vu_timer(vu, VU_FOREVER);
+            return;
+        }
+        vu_pick_task(vu);
+        vu_run(vu, now);
+        return;
+    }
+    vu->state = VU_THINKING;
+    vu_timer(vu, now + pause_sample(&sc->tasks[vu->task].pause, &vu->rng));
+}
+
+static void vu_step_done(vu_t *vu, uint64_t now)
+{
+    vu->step++;
+    vu_run(vu, now);
+}
+
+static void vu_step_failed(vu_t *vu, uint64_t now)
+{
+    vu_block_done(vu, now);
+}
+
+static void vu_start_send(vu_t *vu, const spec_step_t *st)
+{
+    sbuf_truncate(&vu->out, 0);
+    static const char pre[LWS_PRE];
+    if (sbuf_append(&vu->out, pre, LWS_PRE) < 0 || render(vu, st->send, &vu->out) < 0) {
+        metrics_error(vu->w->m, ERR_PROTOCOL, "out of memory rendering a message");
+        return;
+    }
+    vu->state = VU_SENDING;
+    lws_callback_on_writable(vu->wsi);
+}
+
+static void vu_start_expect(vu_t *vu, const spec_step_t *st, uint64_t now)
+{
+    vu->t0 = now;
+    vu->state = VU_AWAITING;
+    vu_timer(vu, now + st->expect_timeout_us);
+}
+
+static void vu_run(vu_t *vu, uint64_t now)
+{
+    if (run_over(vu, now) || now >= vu->stop_at) {
+        vu_close(vu, now);
+        return;
+    }
+    const spec_step_t *st = vu_current_step(vu);
+    if (!st) {
+        vu_block_done(vu, now);
+        return;
+    }
+    if (st->send)
+        vu_start_send(vu, st);
+    else
+        vu_start_expect(vu, st, now);
+}
+
+static void vu_next_task(vu_t *vu, uint64_t now)
+{
+    vu->iteration++;
+    vu_pick_task(vu);
+    vu_run(vu, now);
+}
+
+static void expect_timed_out(vu_t *vu, uint64_t now)
+{
+    const spec_step_t *st = vu_current_step(vu);
+    char waited[32];
+    units_format_us((double)st->expect_timeout_us, waited, sizeof(waited));
+    metrics_fail(vu->w->m, st->metric);
+    metrics_error(vu->w->m, ERR_TIMEOUT, "%s: no message matching '%s' within %s",
+                  st->name ? st->name : "step", st->expect_src, waited);
+    vu_step_failed(vu, now);
+}
+
+void vu_wake(vu_t *vu, uint64_t now)
+{
+    switch ((vu_state_t)vu->state) {
+    case VU_WAITING:
+    case VU_BACKOFF:
+        if (now >= vu->stop_at || run_over(vu, now))
+            vu_schedule_next_interval(vu, now);
+        else
+            vu_connect(vu, now);
+        break;
+    case VU_CONNECTING: {
+        char why[64];
+        units_format_us((double)vu_scenario(vu)->connect_timeout_us, why, sizeof(why));
+        vu_abandon_wsi(vu);
+        metrics_fail(vu->w->m, 0);
+        metrics_error(vu->w->m, ERR_TIMEOUT, "connect (%s): no upgrade within %s",
+                      vu_scenario(vu)->name, why);
+        vu_backoff(vu, now);
+        break;
+    }
+    case VU_AWAITING:
+        expect_timed_out(vu, now);
+        break;
+    case VU_THINKING:
+        if (now >= vu->stop_at || run_over(vu, now))
+            vu_close(vu, now);
+        else
+            vu_next_task(vu, now);
+        break;
+    case VU_IDLE:
+    case VU_SENDING:
+        vu_close(vu, now);
+        break;
+    case VU_CLOSING:
+        /* the close handshake did not finish in time */
+        vu_abandon_wsi(vu);
+        conn_closed(vu);
+        vu_schedule_next_interval(vu, now);
+        break;
+    case VU_DONE:
+        break;
+    }
+}
+
+void vu_end(vu_t *vu, uint64_t now)
+{
+    switch ((vu_state_t)vu->state) {
+    case VU_AWAITING:
+    case VU_CLOSING:
+    case VU_DONE:
+        break; /* a pending reply is still measured; closes after it */
+    case VU_CONNECTING:
+        vu_abandon_wsi(vu);
+        vu_finish(vu);
+        break;
+    case VU_WAITING:
+    case VU_BACKOFF:
+        vu_finish(vu);
+        break;
+    default:
+        vu_close(vu, now);
+        break;
+    }
+}
+
+/* ---- libwebsockets callbacks ---- */
+
+static err_kind_t classify_connect_error(struct lws *wsi, const char *why, int *status)
+{
+    *status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
+    if (*status > 0 && *status != 101)
+        return ERR_HTTP_STATUS;
+    if (!why)
+        return ERR_PROTOCOL;
+    if (strstr(why, "refused") || strstr(why, "conn fail") || strstr(why, "connect fail"))
+        return ERR_REFUSED;
+    if (strstr(why, "getaddrinfo") || strstr(why, "resolve") || strstr(why, "dns"))
+        return ERR_DNS;
+    if (strstr(why, "tls") || strstr(why, "ssl") || strstr(why, "SSL") || strstr(why, "cert"))
+        return ERR_TLS;
+    if (strstr(why, "timeout") || strstr(why, "timed out"))
+        return ERR_TIMEOUT;
+    if (strstr(why, "reset"))
+        return ERR_RESET;
+    if (strstr(why, "101") || strstr(why, "HS:") || strstr(why, "upgrade"))
+        return ERR_HTTP_STATUS;
+    return ERR_PROTOCOL;
+}
+
+static void on_connection_error(vu_t *vu, struct lws *wsi, const char *why)
+{
+    uint64_t now = mono_us();
+    int status = 0;
+    err_kind_t kind = classify_connect_error(wsi, why, &status);
+    char msg[200];
+    if (kind == ERR_HTTP_STATUS && status > 0)
+        snprintf(msg, sizeof(msg), "upgrade refused with HTTP %d", status);
+    else
+        snprintf(msg, sizeof(msg), "%s", why ? why : "connection failed");
+    vu->wsi = NULL;
+    connect_failed(vu, now, kind, msg);
+}
+
+static void on_established(vu_t *vu)
+{
+    uint64_t now = mono_us();
+    metrics_ok(vu->w->m, 0, now - vu->t0);
+    conn_opened(vu);
+    vu->phase = PHASE_ON_START;
+    vu->step = 0;
+    vu->iteration = 0;
+    vu_run(vu, now);
+}
+
+static int on_writeable(vu_t *vu, struct lws *wsi)
+{
+    if (vu->state == VU_CLOSING) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        return -1;
+    }
+    if (vu->state != VU_SENDING)
+        return 0;
+    size_t len = vu->out.len - LWS_PRE;
+    int n = lws_write(wsi, (unsigned char *)vu->out.data + LWS_PRE, len, LWS_WRITE_TEXT);
+    if (n < (int)len)
+        return -1; /* the close callback counts it */
+    uint64_t now = mono_us();
+    metrics_t *m = vu->w->m;
+    m->sent++;
+    m->bytes_sent += len;
+    const spec_step_t *st = vu_current_step(vu);
+    if (st->expect) {
+        vu_start_expect(vu, st, now);
+    } else {
+        if (st->metric >= 0)
+            m->ok[st->metric]++;
+        vu_step_done(vu, now);
+    }
+    return 0;
+}
+
+static void match_message(vu_t *vu, const char *msg, size_t len)
+{
+    const spec_step_t *st = vu_current_step(vu);
+    cJSON *json = cJSON_ParseWithLength(msg, len);
+    bool hit = pred_eval(st->expect, json);
+    cJSON_Delete(json);
+    if (!hit)
+        return; /* other traffic: counted as received, not a failure */
+    uint64_t now = mono_us();
+    metrics_ok(vu->w->m, st->metric, now - vu->t0);
+    vu_step_done(vu, now);
+}
+
+static void on_receive(vu_t *vu, struct lws *wsi, const char *in, size_t len)
+{
+    metrics_t *m = vu->w->m;
+    m->bytes_received += len;
+    bool final = lws_is_final_fragment(wsi);
+    if (!final || vu->rx.len) {
+        if (sbuf_append(&vu->rx, in, len) < 0) {
+            sbuf_free(&vu->rx);
+            return;
+        }
+        if (!final)
+            return;
+        in = vu->rx.data;
+        len = vu->rx.len;
+    }
+    m->received++;
+    if (vu->state == VU_AWAITING)
+        match_message(vu, in, len);
+    if (vu->rx.cap > 65536)
+        sbuf_free(&vu->rx);
+    else
+        sbuf_truncate(&vu->rx, 0);
+}
+
+static void on_closed(vu_t *vu)
+{
+    uint64_t now = mono_us();
+    conn_closed(vu);
+    vu->wsi = NULL;
+    if (vu->state == VU_CLOSING || run_over(vu, now)) {
+        if (vu->state == VU_AWAITING) {
+            const spec_step_t *st = vu_current_step(vu);
+            metrics_fail(vu->w->m, st->metric);
+        }
+        vu_schedule_next_interval(vu, now);
+        return;
+    }
+    metrics_error(vu->w->m, ERR_CLOSED, "connection (%s) closed by the server", vu_scenario(vu)->name);
+    if (vu->state == VU_AWAITING || vu->state == VU_SENDING) {
+        const spec_step_t *st = vu_current_step(vu);
+        metrics_fail(vu->w->m, st->metric);
+    }
+    vu_backoff(vu, now);
+}
+
+static int append_headers(vu_t *vu, unsigned char **p, unsigned char *end)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    sbuf_t *s = &vu->w->scratch;
+    for (size_t i = 0; i < sc->nheaders; i++) {
+        sbuf_truncate(s, 0);
+        if (render(vu, sc->headers[i], s) < 0)
+            return -1;
+        char *colon = strchr(s->data, ':');
+        if (!colon)
+            continue;
+        char *value = colon + 1;
+        while (*value == ' ')
+            value++;
+        char saved = colon[1];
+        colon[1] = '\0'; /* lws wants the name with its colon */
+        int rc = lws_add_http_header_by_name(vu->wsi, (const unsigned char *)s->data,
+                                             (const unsigned char *)value,
+                                             (int)strlen(value), p, end);
+        colon[1] = saved;
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                    void *in, size_t len)
+{
+    vu_t *vu = lws_get_opaque_user_data(wsi);
+    if (!vu || vu->w->finished)
+        return 0;
+    if (vu->wsi && vu->wsi != wsi)
+        return 0; /* a connection this user has already given up */
+
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (vu->state == VU_CONNECTING)
+            on_connection_error(vu, wsi, in);
+        lws_set_opaque_user_data(wsi, NULL);
+        break;
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+        vu->wsi = wsi;
+        return append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len);
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        vu->wsi = wsi;
+        on_established(vu);
+        break;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return on_writeable(vu, wsi);
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        on_receive(vu, wsi, in, len);
+        break;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        lws_set_opaque_user_data(wsi, NULL);
+        on_closed(vu);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
