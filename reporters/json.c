@@ -1,0 +1,272 @@
+/* json: the whole result as JSON (schema in docs/result-schema.md).
+ * Counters are written as raw integer text so values above 2^53 stay exact;
+ * histograms are embedded encoded so results can be merged later. */
+#include "reporter.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#define JSON_SCHEMA_VERSION 1
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
+        return 0; /* overlong or surrogate */
+    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return n;
+}
+
+/* Copy of s with invalid UTF-8 bytes replaced by U+FFFD, so the file stays
+ * valid JSON whatever a server sent into an error sample. Caller frees. */
+static char *utf8_clean(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+            continue;
+        }
+        memcpy(out + o, p, n);
+        o += n;
+        p += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Each add_* returns false on allocation failure. */
+static bool add_str(cJSON *o, const char *key, const char *val)
+{
+    if (!val)
+        return cJSON_AddNullToObject(o, key) != NULL;
+    char *clean = utf8_clean(val);
+    bool ok = clean && cJSON_AddStringToObject(o, key, clean) != NULL;
+    free(clean);
+    return ok;
+}
+
+static bool add_u64(cJSON *o, const char *key, uint64_t val)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, val);
+    return cJSON_AddRawToObject(o, key, buf) != NULL;
+}
+
+/* NaN and infinities have no JSON form: written as null. */
+static bool add_num(cJSON *o, const char *key, double val)
+{
+    if (!isfinite(val))
+        return cJSON_AddNullToObject(o, key) != NULL;
+    return cJSON_AddNumberToObject(o, key, val) != NULL;
+}
+
+static bool add_num_or_null(cJSON *o, const char *key, bool present, double val)
+{
+    return present ? add_num(o, key, val) : cJSON_AddNullToObject(o, key) != NULL;
+}
+
+/* "2024-05-01T12:00:00.250Z"; null for an unknown (zero) time. */
+static bool add_time(cJSON *o, const char *key, double epoch_s)
+{
+    if (!(epoch_s > 0) || !isfinite(epoch_s))
+        return cJSON_AddNullToObject(o, key) != NULL;
+    long long ms = llround(epoch_s * 1000.0);
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    char date[32], buf[48];
+    if (!gmtime_r(&secs, &tm) || strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        return cJSON_AddNullToObject(o, key) != NULL;
+    snprintf(buf, sizeof buf, "%s.%03dZ", date, (int)(ms % 1000));
+    return cJSON_AddStringToObject(o, key, buf) != NULL;
+}
+
+static bool add_spec(cJSON *root, const result_t *r)
+{
+    cJSON *spec = cJSON_AddObjectToObject(root, "spec");
+    return spec && add_str(spec, "name", r->spec_name) && add_str(spec, "path", r->spec_path);
+}
+
+static bool add_run(cJSON *root, const result_t *r)
+{
+    return cJSON_AddNumberToObject(root, "schema_version", JSON_SCHEMA_VERSION) &&
+           add_str(root, "wsgate_version", r->wsgate_version) && add_spec(root, r) &&
+           add_str(root, "target", r->target) && add_time(root, "started_at", r->started_at) &&
+           add_time(root, "ended_at", r->ended_at) && add_num(root, "duration_s", r->duration_s) &&
+           add_u64(root, "threads", r->threads) &&
+           add_u64(root, "users_planned", r->users_planned) &&
+           add_str(root, "verdict", r->passed ? "pass" : "fail");
+}
+
+/* Percentiles and extremes are null when the step has no successful sample. */
+static bool add_latency(cJSON *step, const hist_t *h)
+{
+    static const struct { const char *key; double p; } pcts[] = {
+        {"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p99_9", 99.9},
+    };
+    cJSON *lat = cJSON_AddObjectToObject(step, "latency_us");
+    uint64_t count = h ? hist_count(h) : 0;
+    bool have = count > 0;
+    bool ok = lat && add_u64(lat, "count", count) &&
+              add_num_or_null(lat, "min", have, have ? (double)hist_min(h) : 0) &&
+              add_num_or_null(lat, "avg", have, have ? hist_mean(h) : 0) &&
+              add_num_or_null(lat, "max", have, have ? (double)hist_max(h) : 0);
+    for (size_t i = 0; ok && i < sizeof pcts / sizeof pcts[0]; i++) {
+        double v = have ? (double)hist_percentile(h, pcts[i].p) : 0;
+        ok = add_num_or_null(lat, pcts[i].key, have, v);
+    }
+    return ok;
+}
+
+static bool add_histogram(cJSON *step, const hist_t *h)
+{
+    if (!h)
+        return cJSON_AddNullToObject(step, "histogram") != NULL;
+    char *enc = hist_encode(h);
+    bool ok = enc && cJSON_AddStringToObject(step, "histogram", enc) != NULL;
+    free(enc);
+    return ok;
+}
+
+static bool add_step(cJSON *steps, const res_step_t *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(steps, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    uint64_t attempts = s->ok + s->failed;
+    double rate = attempts ? 100.0 * (double)s->ok / (double)attempts : 0;
+    return add_str(o, "name", s->name) && add_u64(o, "ok", s->ok) &&
+           add_u64(o, "failed", s->failed) &&
+           add_num_or_null(o, "success_rate", attempts > 0, rate) &&
+           add_latency(o, s->latency) && add_histogram(o, s->latency);
+}
+
+static bool add_steps(cJSON *root, const result_t *r)
+{
+    cJSON *steps = cJSON_AddArrayToObject(root, "steps");
+    bool ok = steps != NULL;
+    for (size_t i = 0; ok && i < r->nsteps; i++)
+        ok = add_step(steps, &r->steps[i]);
+    return ok;
+}
+
+static bool add_traffic(cJSON *root, const result_t *r)
+{
+    cJSON *m = cJSON_AddObjectToObject(root, "messages");
+    cJSON *c = cJSON_AddObjectToObject(root, "connections");
+    return m && c && add_u64(m, "sent", r->msgs_sent) &&
+           add_u64(m, "received", r->msgs_received) && add_u64(m, "bytes_sent", r->bytes_sent) &&
+           add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active);
+}
+
+static bool add_error_kind(cJSON *errors, const char *kind, const res_errors_t *e)
+{
+    cJSON *o = cJSON_AddObjectToObject(errors, kind);
+    if (!o || !add_u64(o, "count", e->count))
+        return false;
+    cJSON *samples = cJSON_AddArrayToObject(o, "samples");
+    bool ok = samples != NULL;
+    for (unsigned i = 0; ok && i < e->nsamples && i < RES_MAX_SAMPLES; i++) {
+        char *clean = e->samples[i] ? utf8_clean(e->samples[i]) : NULL;
+        cJSON *str = clean ? cJSON_CreateString(clean) : NULL;
+        free(clean);
+        ok = str && cJSON_AddItemToArray(samples, str);
+        if (!ok)
+            cJSON_Delete(str);
+    }
+    return ok;
+}
+
+/* Every kind is listed, zero or not, so consumers need no defaults. */
+static bool add_errors(cJSON *root, const result_t *r)
+{
+    cJSON *errors = cJSON_AddObjectToObject(root, "errors");
+    bool ok = errors != NULL;
+    for (int k = 0; ok && k < ERR_KIND_COUNT; k++)
+        ok = add_error_kind(errors, err_kind_name((err_kind_t)k), &r->errors[k]);
+    return ok;
+}
+
+static bool add_assertion(cJSON *arr, const res_assertion_t *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    return add_str(o, "text", a->text) && cJSON_AddBoolToObject(o, "passed", a->passed) &&
+           add_num_or_null(o, "observed", a->has_observed, a->observed) &&
+           add_num(o, "threshold", a->threshold) &&
+           add_str(o, "observed_text", a->observed_text) &&
+           add_str(o, "expected_text", a->expected_text);
+}
+
+static bool add_assertions(cJSON *root, const result_t *r)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "assertions");
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < r->nassertions; i++)
+        ok = add_assertion(arr, &r->assertions[i]);
+    return ok;
+}
+
+static cJSON *build(const result_t *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root && add_run(root, r) && add_steps(root, r) && add_traffic(root, r) &&
+        add_errors(root, r) && add_assertions(root, r))
+        return root;
+    cJSON_Delete(root);
+    return NULL;
+}
+
+static int json_write(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    cJSON *root = build(r);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text) {
+        snprintf(err, errlen, "out of memory while building JSON");
+        return -1;
+    }
+    errno = 0;
+    fputs(text, out);
+    fputc('\n', out);
+    cJSON_free(text);
+    if (fflush(out) != 0 || ferror(out)) {
+        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
+        return -1;
+    }
+    return 0;
+}
+
+const reporter_t reporter_json = {
+    .name = "json",
+    .filename = "result.json",
+    .write = json_write,
+};

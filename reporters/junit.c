@@ -1,0 +1,204 @@
+/* junit: one <testsuite> per spec, one <testcase> per assertion, written
+ * with libxml2's xmlTextWriter so every string is escaped for us. */
+#include "reporter.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/encoding.h>
+#include <libxml/xmlstring.h>
+#include <libxml/xmlwriter.h>
+
+#define X(s) BAD_CAST(s)
+
+/* Copy of s that is legal XML 1.0 text: control characters other than tab,
+ * newline and carriage return, and bytes that are not UTF-8, become '?'.
+ * NULL reads as "". Caller frees. */
+static char *xml_clean(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t len = strlen(s);
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        int n = (int)(len - i);
+        int cp = xmlGetUTF8Char((const unsigned char *)s + i, &n);
+        bool bad = cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+                   cp == 0xfffe || cp == 0xffff;
+        if (bad) {
+            out[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + i, (size_t)n);
+        o += (size_t)n;
+        i += (size_t)n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static int attr(xmlTextWriterPtr w, const char *name, const char *val)
+{
+    char *clean = xml_clean(val);
+    int rc = clean ? xmlTextWriterWriteAttribute(w, X(name), X(clean)) : -1;
+    free(clean);
+    return rc;
+}
+
+static int attr_uint(xmlTextWriterPtr w, const char *name, unsigned long long v)
+{
+    return xmlTextWriterWriteFormatAttribute(w, X(name), "%llu", v);
+}
+
+static int attr_secs(xmlTextWriterPtr w, const char *name, double s)
+{
+    return xmlTextWriterWriteFormatAttribute(w, X(name), "%.3f", isfinite(s) && s > 0 ? s : 0.0);
+}
+
+/* Wall time of the run, or the planned duration when the clock is unknown. */
+static double run_seconds(const result_t *r)
+{
+    if (r->started_at > 0 && r->ended_at >= r->started_at)
+        return r->ended_at - r->started_at;
+    return r->duration_s;
+}
+
+/* JUnit's schema wants a zone-less ISO-8601 time; ours is UTC. Omitted when
+ * the start time is unknown. */
+static int attr_timestamp(xmlTextWriterPtr w, double epoch_s)
+{
+    if (!(epoch_s > 0) || !isfinite(epoch_s))
+        return 0;
+    time_t secs = (time_t)epoch_s;
+    struct tm tm;
+    char buf[32];
+    if (!gmtime_r(&secs, &tm) || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        return 0;
+    return attr(w, "timestamp", buf);
+}
+
+static size_t count_failures(const result_t *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nassertions; i++)
+        n += !r->assertions[i].passed;
+    return n;
+}
+
+static int property(xmlTextWriterPtr w, const char *name, const char *value)
+{
+    if (xmlTextWriterStartElement(w, X("property")) < 0 || attr(w, "name", name) < 0 ||
+        attr(w, "value", value) < 0)
+        return -1;
+    return xmlTextWriterEndElement(w);
+}
+
+static int properties(xmlTextWriterPtr w, const result_t *r)
+{
+    char threads[24], users[24];
+    snprintf(threads, sizeof threads, "%u", r->threads);
+    snprintf(users, sizeof users, "%u", r->users_planned);
+    if (xmlTextWriterStartElement(w, X("properties")) < 0 ||
+        property(w, "target", r->target) < 0 ||
+        property(w, "wsgate_version", r->wsgate_version) < 0 ||
+        property(w, "threads", threads) < 0 || property(w, "users_planned", users) < 0 ||
+        property(w, "spec_path", r->spec_path) < 0)
+        return -1;
+    return xmlTextWriterEndElement(w);
+}
+
+static int failure(xmlTextWriterPtr w, const res_assertion_t *a)
+{
+    char msg[1024];
+    snprintf(msg, sizeof msg, "observed %s, expected %s",
+             a->observed_text ? a->observed_text : "no samples",
+             a->expected_text ? a->expected_text : "?");
+    char *clean = xml_clean(msg);
+    int rc = -1;
+    if (clean && xmlTextWriterStartElement(w, X("failure")) >= 0 &&
+        attr(w, "message", clean) >= 0 && attr(w, "type", "assertion") >= 0 &&
+        xmlTextWriterWriteString(w, X(clean)) >= 0)
+        rc = xmlTextWriterEndElement(w);
+    free(clean);
+    return rc;
+}
+
+static int testcase(xmlTextWriterPtr w, const char *classname, const res_assertion_t *a)
+{
+    if (xmlTextWriterStartElement(w, X("testcase")) < 0 || attr(w, "classname", classname) < 0 ||
+        attr(w, "name", a->text) < 0 || attr(w, "time", "0") < 0)
+        return -1;
+    if (!a->passed && failure(w, a) < 0)
+        return -1;
+    return xmlTextWriterEndElement(w);
+}
+
+static int testsuite(xmlTextWriterPtr w, const result_t *r)
+{
+    const char *name = r->spec_name ? r->spec_name : "unnamed";
+    if (xmlTextWriterStartElement(w, X("testsuite")) < 0 || attr(w, "name", name) < 0 ||
+        attr_uint(w, "tests", r->nassertions) < 0 ||
+        attr_uint(w, "failures", count_failures(r)) < 0 || attr(w, "errors", "0") < 0 ||
+        attr_secs(w, "time", run_seconds(r)) < 0 || attr_timestamp(w, r->started_at) < 0 ||
+        properties(w, r) < 0)
+        return -1;
+    size_t n = strlen("wsgate.") + strlen(name) + 1;
+    char *classname = malloc(n);
+    if (!classname)
+        return -1;
+    snprintf(classname, n, "wsgate.%s", name);
+    int rc = 0;
+    for (size_t i = 0; rc >= 0 && i < r->nassertions; i++)
+        rc = testcase(w, classname, &r->assertions[i]);
+    free(classname);
+    return rc < 0 ? -1 : xmlTextWriterEndElement(w);
+}
+
+static int document(xmlTextWriterPtr w, const result_t *r)
+{
+    if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterSetIndentString(w, X("  ")) < 0 ||
+        xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
+        xmlTextWriterStartElement(w, X("testsuites")) < 0 || attr(w, "name", "wsgate") < 0 ||
+        attr_uint(w, "tests", r->nassertions) < 0 ||
+        attr_uint(w, "failures", count_failures(r)) < 0 ||
+        attr_secs(w, "time", run_seconds(r)) < 0 || testsuite(w, r) < 0)
+        return -1;
+    return xmlTextWriterEndDocument(w);
+}
+
+static int junit_write(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    int rc = w ? document(w, r) : -1;
+    xmlFreeTextWriter(w); /* flushes into buf */
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot render JUnit XML (out of memory or bad text)");
+        xmlBufferFree(buf);
+        return -1;
+    }
+    errno = 0;
+    size_t len = (size_t)xmlBufferLength(buf);
+    size_t wrote = fwrite(xmlBufferContent(buf), 1, len, out);
+    xmlBufferFree(buf);
+    if (wrote != len || fflush(out) != 0 || ferror(out)) {
+        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
+        return -1;
+    }
+    return 0;
+}
+
+const reporter_t reporter_junit = {
+    .name = "junit",
+    .filename = "junit.xml",
+    .write = junit_write,
+};

@@ -1,0 +1,226 @@
+/* markdown: a PR-comment-ready summary (GitHub-flavoured Markdown). */
+#include "reporter.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "units.h"
+
+/* Longest error sample shown, in bytes; the JSON keeps the whole text. */
+#define MD_SAMPLE_MAX 160
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
+        return 0;
+    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return n;
+}
+
+/* Writes one ASCII character so it shows literally inside a table cell. */
+static void md_char(FILE *out, unsigned char c)
+{
+    if (c == '\n')
+        fputs("<br>", out);
+    else if (c == '\r')
+        return;
+    else if (c < 0x20 || c == 0x7f)
+        fputc(c == '\t' ? ' ' : '?', out);
+    else if (strchr("\\`*_[]<|&#~$!", c))
+        fprintf(out, "\\%c", c);
+    else
+        fputc(c, out);
+}
+
+/* Writes s as literal text safe in a table cell: Markdown and HTML
+ * punctuation backslash-escaped, newlines as <br>, invalid UTF-8 as U+FFFD.
+ * Stops after max bytes (0: no limit) and marks the cut with an ellipsis. */
+static void md_text(FILE *out, const char *s, size_t max)
+{
+    if (!s)
+        s = "";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t used = 0;
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (max && used + (n ? n : 1) > max) {
+            fputs("…", out);
+            return;
+        }
+        if (n == 0)
+            fputs("\xef\xbf\xbd", out);
+        else if (n == 1)
+            md_char(out, *p);
+        else
+            fwrite(p, 1, n, out);
+        p += n ? n : 1;
+        used += n ? n : 1;
+    }
+}
+
+static size_t count_failures(const result_t *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nassertions; i++)
+        n += !r->assertions[i].passed;
+    return n;
+}
+
+static void md_verdict(const result_t *r, FILE *out)
+{
+    size_t nfail = count_failures(r);
+    fputs(r->passed ? "### ✅ wsgate: " : "### ❌ wsgate: ", out);
+    md_text(out, r->spec_name ? r->spec_name : "unnamed", 0);
+    if (r->passed)
+        fputs(" passed\n\n", out);
+    else if (nfail > 0)
+        fprintf(out, " failed: %zu of %zu assertions\n\n", nfail, r->nassertions);
+    else
+        fputs(" failed\n\n", out);
+}
+
+static void md_assertions(const result_t *r, FILE *out)
+{
+    if (r->nassertions == 0) {
+        fputs("_No assertions._\n\n", out);
+        return;
+    }
+    fputs("| | Assertion | Observed | Expected |\n|---|---|---|---|\n", out);
+    for (size_t i = 0; i < r->nassertions; i++) {
+        const res_assertion_t *a = &r->assertions[i];
+        fputs(a->passed ? "| ✅ | " : "| ❌ | ", out);
+        md_text(out, a->text, 0);
+        fputs(" | ", out);
+        md_text(out, a->observed_text ? a->observed_text : "no samples", 0);
+        fputs(" | ", out);
+        md_text(out, a->expected_text, 0);
+        fputs(" |\n", out);
+    }
+    fputc('\n', out);
+}
+
+/* One latency cell: a time, or "–" when the step had no successful sample. */
+static void md_time(FILE *out, bool have, uint64_t us)
+{
+    char buf[32] = "–";
+    if (have)
+        units_format_us((double)us, buf, sizeof buf);
+    fprintf(out, " %s |", buf);
+}
+
+static void md_step(const res_step_t *s, FILE *out)
+{
+    const hist_t *h = s->latency;
+    uint64_t count = h ? hist_count(h) : 0;
+    bool have = count > 0;
+    fputs("| ", out);
+    md_text(out, s->name, 0);
+    fprintf(out, " | %" PRIu64 " | %" PRIu64 " |", count, s->failed);
+    md_time(out, have, have ? hist_percentile(h, 50) : 0);
+    md_time(out, have, have ? hist_percentile(h, 95) : 0);
+    md_time(out, have, have ? hist_percentile(h, 99) : 0);
+    md_time(out, have, have ? hist_max(h) : 0);
+    fputc('\n', out);
+}
+
+static void md_steps(const result_t *r, FILE *out)
+{
+    if (r->nsteps == 0)
+        return;
+    fputs("| Step | Count | Failed | p50 | p95 | p99 | Max |\n"
+          "|---|---:|---:|---:|---:|---:|---:|\n", out);
+    for (size_t i = 0; i < r->nsteps; i++)
+        md_step(&r->steps[i], out);
+    fputc('\n', out);
+}
+
+/* "850 B", "12.3 kB", "4.56 MB" (decimal units). */
+static void fmt_bytes(uint64_t b, char *buf, size_t n)
+{
+    static const char *const units[] = {"kB", "MB", "GB", "TB", "PB", "EB"};
+    if (b < 1000) {
+        snprintf(buf, n, "%" PRIu64 " B", b);
+        return;
+    }
+    double v = (double)b / 1000.0;
+    size_t u = 0;
+    while (v >= 1000.0 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1000.0;
+        u++;
+    }
+    snprintf(buf, n, "%.1f %s", v, units[u]);
+}
+
+static void md_traffic(const result_t *r, FILE *out)
+{
+    char sent[32], recv[32];
+    fmt_bytes(r->bytes_sent, sent, sizeof sent);
+    fmt_bytes(r->bytes_received, recv, sizeof recv);
+    fprintf(out,
+            "**Messages:** %" PRIu64 " sent, %" PRIu64 " received (%s sent, %s received)"
+            " · **Peak connections:** %" PRIu64 "\n\n",
+            r->msgs_sent, r->msgs_received, sent, recv, r->peak_active);
+}
+
+static void md_errors(const result_t *r, FILE *out)
+{
+    if (result_error_total(r) == 0) {
+        fputs("**Errors:** none\n\n", out);
+        return;
+    }
+    fputs("**Errors:**\n\n| Kind | Count | Sample |\n|---|---:|---|\n", out);
+    for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        const res_errors_t *e = &r->errors[k];
+        if (e->count == 0)
+            continue;
+        fputs("| ", out);
+        md_text(out, err_kind_name((err_kind_t)k), 0);
+        fprintf(out, " | %" PRIu64 " | ", e->count);
+        md_text(out, e->nsamples > 0 ? e->samples[0] : "", MD_SAMPLE_MAX);
+        fputs(" |\n", out);
+    }
+    fputc('\n', out);
+}
+
+static void md_shape(const result_t *r, FILE *out)
+{
+    char dur[32];
+    units_format_us(r->duration_s * 1e6, dur, sizeof dur);
+    fputs("**Run:** target ", out);
+    md_text(out, r->target ? r->target : "unknown", 0);
+    fprintf(out, " · %u users · %s · %u threads\n", r->users_planned, dur, r->threads);
+}
+
+static int md_write(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    errno = 0;
+    md_verdict(r, out);
+    md_assertions(r, out);
+    md_steps(r, out);
+    md_traffic(r, out);
+    md_errors(r, out);
+    md_shape(r, out);
+    if (fflush(out) != 0 || ferror(out)) {
+        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
+        return -1;
+    }
+    return 0;
+}
+
+const reporter_t reporter_markdown = {
+    .name = "md",
+    .filename = "summary.md",
+    .write = md_write,
+};

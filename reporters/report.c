@@ -1,0 +1,228 @@
+/* report: the reporter table, writing every report into --out DIR, and the
+ * short stdout summary. */
+#include "reporter.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "units.h"
+
+const reporter_t *const reporters_all[] = {
+    &reporter_json,
+    &reporter_junit,
+    &reporter_markdown,
+    NULL,
+};
+
+#define NREPORTERS (sizeof reporters_all / sizeof reporters_all[0] - 1)
+
+const reporter_t *reporter_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; reporters_all[i]; i++)
+        if (strcmp(reporters_all[i]->name, name) == 0)
+            return reporters_all[i];
+    return NULL;
+}
+
+/* ---- report_write_all ---------------------------------------------------- */
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Creates dir and its missing parents (like mkdir -p). An existing
+ * directory is fine even where mkdir itself would fail (read-only mounts). */
+static int make_dirs(const char *dir, char *err, size_t errlen)
+{
+    char *path = strdup(dir);
+    if (!path) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    size_t len = strlen(path);
+    for (size_t i = 1; i <= len && rc == 0; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char saved = path[i];
+        path[i] = '\0';
+        int e = mkdir(path, 0777) == 0 ? 0 : errno;
+        if (e != 0 && e != EEXIST && !is_dir(path)) {
+            snprintf(err, errlen, "cannot create directory %s: %s", path, strerror(e));
+            rc = -1;
+        }
+        path[i] = saved;
+    }
+    free(path);
+    if (rc == 0 && !is_dir(dir)) {
+        snprintf(err, errlen, "cannot use %s as output directory: not a directory", dir);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* One report being written: its temporary and final paths. */
+typedef struct pending {
+    char tmp[4096];
+    char final[4096];
+    bool tmp_exists;
+} pending_t;
+
+static int pending_paths(pending_t *p, const char *dir, const char *filename,
+                         char *err, size_t errlen)
+{
+    int a = snprintf(p->tmp, sizeof p->tmp, "%s/.%s.tmp", dir, filename);
+    int b = snprintf(p->final, sizeof p->final, "%s/%s", dir, filename);
+    if (a < 0 || b < 0 || (size_t)a >= sizeof p->tmp || (size_t)b >= sizeof p->final) {
+        snprintf(err, errlen, "output path too long: %s/%s", dir, filename);
+        return -1;
+    }
+    return 0;
+}
+
+/* Renders one reporter into p->tmp. */
+static int write_tmp(const reporter_t *rep, const result_t *r, pending_t *p,
+                     char *err, size_t errlen)
+{
+    FILE *f = fopen(p->tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", p->tmp, strerror(errno));
+        return -1;
+    }
+    p->tmp_exists = true;
+    char why[512] = "";
+    if (rep->write(r, f, why, sizeof why) != 0) {
+        fclose(f);
+        snprintf(err, errlen, "cannot write %s: %s", p->tmp, why);
+        return -1;
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", p->tmp, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void remove_tmps(pending_t *ps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ps[i].tmp_exists && unlink(ps[i].tmp) == 0)
+            ps[i].tmp_exists = false;
+}
+
+/* Every file is rendered before any is renamed, so a rendering failure
+ * leaves the directory as it was. */
+int report_write_all(const result_t *r, const char *dir, char *err, size_t errlen)
+{
+    pending_t *ps = calloc(NREPORTERS, sizeof *ps);
+    if (!ps) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = -1;
+    if (make_dirs(dir, err, errlen) != 0)
+        goto fail;
+    for (size_t i = 0; i < NREPORTERS; i++) {
+        if (pending_paths(&ps[i], dir, reporters_all[i]->filename, err, errlen) != 0 ||
+            write_tmp(reporters_all[i], r, &ps[i], err, errlen) != 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < NREPORTERS; i++) {
+        if (rename(ps[i].tmp, ps[i].final) != 0) {
+            snprintf(err, errlen, "cannot rename %s to %s: %s", ps[i].tmp, ps[i].final,
+                     strerror(errno));
+            goto fail;
+        }
+        ps[i].tmp_exists = false;
+    }
+    rc = 0;
+fail:
+    remove_tmps(ps, NREPORTERS);
+    free(ps);
+    return rc;
+}
+
+/* ---- report_print_summary -------------------------------------------------- */
+
+static size_t failed_assertions(const result_t *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nassertions; i++)
+        n += !r->assertions[i].passed;
+    return n;
+}
+
+static void print_verdict(const result_t *r, FILE *out)
+{
+    const char *name = r->spec_name ? r->spec_name : "(unnamed)";
+    size_t nfail = failed_assertions(r);
+    if (r->passed)
+        fprintf(out, "wsgate: %s PASSED (%zu assertion%s held)\n", name, r->nassertions,
+                r->nassertions == 1 ? "" : "s");
+    else if (nfail > 0)
+        fprintf(out, "wsgate: %s FAILED: %zu of %zu assertions failed\n", name, nfail,
+                r->nassertions);
+    else
+        fprintf(out, "wsgate: %s FAILED\n", name);
+}
+
+/* Formats percentile p of h, or "-" when h has no samples. */
+static void fmt_pct(const hist_t *h, double p, char *buf, size_t n)
+{
+    if (!h || hist_count(h) == 0)
+        snprintf(buf, n, "-");
+    else
+        units_format_us((double)hist_percentile(h, p), buf, n);
+}
+
+static void print_step(const res_step_t *s, FILE *out)
+{
+    char p50[32], p95[32], p99[32];
+    fmt_pct(s->latency, 50, p50, sizeof p50);
+    fmt_pct(s->latency, 95, p95, sizeof p95);
+    fmt_pct(s->latency, 99, p99, sizeof p99);
+    uint64_t count = s->latency ? hist_count(s->latency) : 0;
+    fprintf(out, "  %-24s count %-8" PRIu64 " p50 %-10s p95 %-10s p99 %-10s failed %" PRIu64 "\n",
+            s->name ? s->name : "?", count, p50, p95, p99, s->failed);
+}
+
+static void print_assertion(const res_assertion_t *a, FILE *out)
+{
+    fprintf(out, "  %s  %s  (observed %s, expected %s)\n", a->passed ? "PASS" : "FAIL",
+            a->text ? a->text : "?", a->observed_text ? a->observed_text : "no samples",
+            a->expected_text ? a->expected_text : "?");
+}
+
+static void print_errors(const result_t *r, FILE *out)
+{
+    bool any = false;
+    for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        if (r->errors[k].count == 0)
+            continue;
+        fprintf(out, "%s %s %" PRIu64, any ? "," : "errors:", err_kind_name((err_kind_t)k),
+                r->errors[k].count);
+        any = true;
+    }
+    if (any)
+        fputc('\n', out);
+}
+
+void report_print_summary(const result_t *r, FILE *out)
+{
+    print_verdict(r, out);
+    for (size_t i = 0; i < r->nsteps; i++)
+        print_step(&r->steps[i], out);
+    for (size_t i = 0; i < r->nassertions; i++)
+        print_assertion(&r->assertions[i], out);
+    print_errors(r, out);
+}
