@@ -38,6 +38,16 @@ typedef enum asrt_agg {
 
 typedef enum asrt_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } asrt_op_t;
 
+/* The unit the user wrote, so observed and expected values are shown in it. */
+typedef enum asrt_unit {
+    ASRT_UNIT_NONE,    /* counts */
+    ASRT_UNIT_US,
+    ASRT_UNIT_MS,
+    ASRT_UNIT_S,
+    ASRT_UNIT_PERCENT,
+    ASRT_UNIT_PER_S,   /* rates, whether or not "/s" was written */
+} asrt_unit_t;
+
 /* Owns text and metric. */
 typedef struct asrt {
     char *text;        /* as written */
@@ -47,6 +57,7 @@ typedef struct asrt {
     char *metric;      /* step name, or error kind for AGG_ERRORS; else NULL */
     asrt_op_t op;
     double threshold;  /* normalised: microseconds for time, percent, per second, count */
+    asrt_unit_t unit;  /* as written; res_assertion_t values are expressed in it */
 } asrt_t;
 
 /* Parses one assertion. Returns 0, or -1 with a one-line reason in err that

@@ -1,0 +1,95 @@
+#include "result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Indexed by err_kind_t; these are the names users write in errors.KIND. */
+static const char *const kind_names[ERR_KIND_COUNT] = {
+    [ERR_TIMEOUT] = "timeout",
+    [ERR_REFUSED] = "refused",
+    [ERR_RESET] = "reset",
+    [ERR_CLOSED] = "closed",
+    [ERR_TLS] = "tls",
+    [ERR_DNS] = "dns",
+    [ERR_HTTP_STATUS] = "http_status",
+    [ERR_UNEXPECTED_MESSAGE] = "unexpected_message",
+    [ERR_PROTOCOL] = "protocol",
+};
+
+const char *err_kind_name(err_kind_t k)
+{
+    if ((int)k < 0 || k >= ERR_KIND_COUNT)
+        return NULL;
+    return kind_names[k];
+}
+
+int err_kind_from_name(const char *name)
+{
+    if (!name)
+        return -1;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+int result_find_step(const result_t *r, const char *name)
+{
+    if (!r || !name)
+        return -1;
+    for (size_t i = 0; i < r->nsteps; i++)
+        if (r->steps[i].name && strcmp(r->steps[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+uint64_t result_error_total(const result_t *r)
+{
+    uint64_t total = 0;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        total += r->errors[k].count;
+    return total;
+}
+
+static void clear_steps(result_t *r)
+{
+    for (size_t i = 0; i < r->nsteps; i++) {
+        free(r->steps[i].name);
+        if (r->steps[i].latency)
+            hist_free(r->steps[i].latency);
+    }
+    free(r->steps);
+}
+
+static void clear_errors(result_t *r)
+{
+    for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        res_errors_t *e = &r->errors[k];
+        for (unsigned i = 0; i < e->nsamples && i < RES_MAX_SAMPLES; i++)
+            free(e->samples[i]);
+    }
+}
+
+static void clear_assertions(result_t *r)
+{
+    for (size_t i = 0; i < r->nassertions; i++) {
+        free(r->assertions[i].text);
+        free(r->assertions[i].observed_text);
+        free(r->assertions[i].expected_text);
+    }
+    free(r->assertions);
+}
+
+void result_clear(result_t *r)
+{
+    if (!r)
+        return;
+    free(r->spec_name);
+    free(r->spec_path);
+    free(r->target);
+    free(r->wsgate_version);
+    clear_steps(r);
+    clear_errors(r);
+    clear_assertions(r);
+    memset(r, 0, sizeof(*r));
+}
