@@ -141,6 +141,7 @@ static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
             break;
         }
         snprintf(run->addrs[i].host, sizeof(run->addrs[i].host), "%s", u.host);
+        run->uses_tls |= u.tls;
         getnameinfo(ai->ai_addr, ai->ai_addrlen, run->addrs[i].numeric,
                     sizeof(run->addrs[i].numeric), NULL, 0, NI_NUMERICHOST);
         freeaddrinfo(ai);
@@ -149,13 +150,15 @@ static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
     return rc;
 }
 
-static struct lws_context *client_context(void)
+/* TLS is set up only when a scenario uses wss://: OpenSSL's client
+ * context costs memory and start-up time that plain runs do not need. */
+static struct lws_context *client_context(bool tls)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = client_protocols;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
     info.count_threads = 1;
     return lws_create_context(&info);
 }
@@ -171,7 +174,7 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     w->vus = calloc(w->nvus ? w->nvus : 1, sizeof(vu_t));
     w->tq = timerq_new(w->nvus);
     w->m = metrics_new(run->spec->nmetrics);
-    w->ctx = client_context();
+    w->ctx = client_context(run->uses_tls);
     if (!w->vus || !w->tq || !w->m || !w->ctx)
         return -1;
     for (uint32_t i = 0; i < w->nvus; i++)

@@ -376,7 +376,10 @@ static err_kind_t classify_connect_error(struct lws *wsi, const char *why, int *
         return ERR_HTTP_STATUS;
     if (!why)
         return ERR_PROTOCOL;
-    if (strstr(why, "refused") || strstr(why, "conn fail") || strstr(why, "connect fail"))
+    /* lws 4.1 reports a failed TCP connect as "Unable to connect" without the errno;
+     * on loopback that is a refusal. */
+    if (strstr(why, "refused") || strstr(why, "nable to connect") || strstr(why, "conn fail") ||
+        strstr(why, "connect fail"))
         return ERR_REFUSED;
     if (strstr(why, "getaddrinfo") || strstr(why, "resolve") || strstr(why, "dns"))
         return ERR_DNS;

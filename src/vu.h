@@ -44,6 +44,7 @@ typedef struct run_shared {
     uint64_t end;                /* t0 + spec->duration_us */
     uint64_t hard_end;           /* end + grace: everything is closed */
     const volatile sig_atomic_t *stop_flag;
+    bool uses_tls;               /* some scenario connects with wss:// */
     atomic_uint_fast64_t active;
     atomic_uint_fast64_t peak;
 } run_shared_t;
