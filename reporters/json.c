@@ -118,7 +118,8 @@ static bool add_run(cJSON *root, const result_t *r)
            add_time(root, "ended_at", r->ended_at) && add_num(root, "duration_s", r->duration_s) &&
            add_u64(root, "threads", r->threads) &&
            add_u64(root, "users_planned", r->users_planned) &&
-           add_str(root, "verdict", r->passed ? "pass" : "fail");
+           add_str(root, "verdict", r->passed ? "pass" : "fail") &&
+           cJSON_AddBoolToObject(root, "interrupted", r->interrupted);
 }
 
 /* Percentiles and extremes are null when the step has no successful sample. */

@@ -89,6 +89,8 @@ static void md_verdict(const result_t *r, FILE *out)
         fprintf(out, " failed: %zu of %zu assertions\n\n", nfail, r->nassertions);
     else
         fputs(" failed\n\n", out);
+    if (r->interrupted)
+        fputs("_Interrupted before the planned end: partial results._\n\n", out);
 }
 
 static void md_assertions(const result_t *r, FILE *out)

@@ -174,6 +174,8 @@ static void print_verdict(const result_t *r, FILE *out)
                 r->nassertions);
     else
         fprintf(out, "wsgate: %s FAILED\n", name);
+    if (r->interrupted)
+        fputs("  (interrupted before the planned end: partial results)\n", out);
 }
 
 /* Formats percentile p of h, or "-" when h has no samples. */

@@ -218,6 +218,7 @@ static int cmd_run(int argc, char **argv)
         rc = EXIT_CANNOT_RUN;
         goto out;
     }
+    r.interrupted = stop_signal != 0;
     eval_assertions(spec, &r);
     rc = finish_run(&a, &r);
     result_clear(&r);

@@ -76,6 +76,7 @@ typedef struct result {
     res_assertion_t *assertions;
     size_t nassertions;
     bool passed;            /* every assertion held */
+    bool interrupted;       /* stopped early by SIGINT/SIGTERM: partial */
 } result_t;
 
 /* Index of the step named name, or -1. */
