@@ -15,6 +15,8 @@ int sbuf_reserve(sbuf_t *b, size_t extra)
     char *p = realloc(b->data, cap);
     if (!p)
         return -1;
+    if (!b->data)
+        p[0] = '\0'; /* a fresh buffer is a valid empty string */
     b->data = p;
     b->cap = cap;
     return 0;
