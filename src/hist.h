@@ -37,7 +37,7 @@ uint64_t hist_max(const hist_t *h);
 /* Mean of recorded values (exact sum / count); 0.0 when empty. */
 double hist_mean(const hist_t *h);
 
-/* Value at percentile p (0 < p <= 100): the smallest bucket whose cumulative
+/* Value at percentile p (0 < p <= 100; 100 gives max): the smallest bucket whose cumulative
  * count reaches ceil(p/100 * count), reported as the bucket's midpoint
  * clamped into [min, max]. Returns 0 when empty. */
 uint64_t hist_percentile(const hist_t *h, double p);

@@ -1,0 +1,1330 @@
+#include "spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cyaml/cyaml.h>
+
+#include "sbuf.h"
+#include "yloc.h"
+
+#define SPEC_MAX_BYTES (4u << 20)
+#define SPEC_DEFAULT_TIMEOUT_US 10000000ull
+#define SPEC_MSG_MAX 2048
+#define SPEC_MAX_FRAMES 32
+
+/* ------------------------------------------------------------------ */
+/* The spec as libcyaml loads it: text where spec.c parses further.     */
+
+typedef struct raw_expect {
+    char *match;
+    char *timeout;
+} raw_expect_t;
+
+typedef struct raw_step {
+    char *name;
+    char *send;
+    raw_expect_t *expect;
+} raw_step_t;
+
+typedef struct raw_task {
+    char *name;
+    unsigned weight;
+    char *pause;
+    char *send;
+    raw_expect_t *expect;
+} raw_task_t;
+
+typedef struct raw_connect {
+    char *url;
+    char **headers;
+    unsigned headers_count;
+    char *timeout;
+} raw_connect_t;
+
+typedef struct raw_scenario {
+    char *name;
+    unsigned weight;
+    raw_connect_t *connect;
+    raw_step_t *on_start;
+    unsigned on_start_count;
+    raw_task_t *tasks;
+    unsigned tasks_count;
+} raw_scenario_t;
+
+typedef struct raw_stage {
+    char *duration;
+    unsigned users;
+} raw_stage_t;
+
+typedef struct raw_load {
+    unsigned users;
+    char *duration;
+    char *ramp_up;
+    raw_stage_t *stages;
+    unsigned stages_count;
+} raw_load_t;
+
+typedef struct raw_spec {
+    unsigned version;
+    char *name;
+    char *target;
+    raw_load_t *load;
+    raw_scenario_t *scenarios;
+    unsigned scenarios_count;
+    char **assertions;
+    unsigned assertions_count;
+} raw_spec_t;
+
+/* ------------------------------------------------------------------ */
+/* Schema. Field order is the order "allowed keys" are listed in.       */
+
+#define REQ_STR(key, type, member) \
+    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER, type, member, 0, CYAML_UNLIMITED)
+#define OPT_STR(key, type, member)                                              \
+    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, type, \
+                           member, 0, CYAML_UNLIMITED)
+#define OPT_MAP(key, type, member, fields) \
+    CYAML_FIELD_MAPPING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, type, member, fields)
+#define SEQ(key, flags, type, member, entry, min)                                     \
+    CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | (flags), type, member, entry, min, \
+                         CYAML_UNLIMITED)
+
+static const cyaml_schema_value_t str_entry = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t expect_fields[] = {
+    REQ_STR("match", raw_expect_t, match),
+    OPT_STR("timeout", raw_expect_t, timeout),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t step_fields[] = {
+    OPT_STR("name", raw_step_t, name),
+    OPT_STR("send", raw_step_t, send),
+    OPT_MAP("expect", raw_step_t, expect, expect_fields),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t step_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_step_t, step_fields),
+};
+
+static const cyaml_schema_field_t task_fields[] = {
+    OPT_STR("name", raw_task_t, name),
+    CYAML_FIELD_UINT("weight", CYAML_FLAG_OPTIONAL, raw_task_t, weight),
+    OPT_STR("pause", raw_task_t, pause),
+    OPT_STR("send", raw_task_t, send),
+    OPT_MAP("expect", raw_task_t, expect, expect_fields),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t task_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_task_t, task_fields),
+};
+
+static const cyaml_schema_field_t connect_fields[] = {
+    REQ_STR("url", raw_connect_t, url),
+    SEQ("headers", CYAML_FLAG_OPTIONAL, raw_connect_t, headers, &str_entry, 0),
+    OPT_STR("timeout", raw_connect_t, timeout),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t scenario_fields[] = {
+    REQ_STR("name", raw_scenario_t, name),
+    CYAML_FIELD_UINT("weight", CYAML_FLAG_OPTIONAL, raw_scenario_t, weight),
+    CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect,
+                            connect_fields),
+    SEQ("on_start", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_start, &step_entry, 0),
+    SEQ("tasks", CYAML_FLAG_OPTIONAL, raw_scenario_t, tasks, &task_entry, 0),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t scenario_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_scenario_t, scenario_fields),
+};
+
+static const cyaml_schema_field_t stage_fields[] = {
+    REQ_STR("duration", raw_stage_t, duration),
+    CYAML_FIELD_UINT("users", CYAML_FLAG_DEFAULT, raw_stage_t, users),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t stage_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_stage_t, stage_fields),
+};
+
+static const cyaml_schema_field_t load_fields[] = {
+    CYAML_FIELD_UINT("users", CYAML_FLAG_OPTIONAL, raw_load_t, users),
+    OPT_STR("duration", raw_load_t, duration),
+    OPT_STR("ramp_up", raw_load_t, ramp_up),
+    SEQ("stages", CYAML_FLAG_OPTIONAL, raw_load_t, stages, &stage_entry, 1),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t spec_fields[] = {
+    CYAML_FIELD_UINT("version", CYAML_FLAG_OPTIONAL, raw_spec_t, version),
+    REQ_STR("name", raw_spec_t, name),
+    OPT_STR("target", raw_spec_t, target),
+    CYAML_FIELD_IGNORE("variables", CYAML_FLAG_OPTIONAL),
+    CYAML_FIELD_MAPPING_PTR("load", CYAML_FLAG_POINTER, raw_spec_t, load, load_fields),
+    SEQ("scenarios", CYAML_FLAG_DEFAULT, raw_spec_t, scenarios, &scenario_entry, 1),
+    SEQ("assertions", CYAML_FLAG_OPTIONAL, raw_spec_t, assertions, &str_entry, 0),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t spec_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, raw_spec_t, spec_fields),
+};
+
+/* What to write when a key is missing or a list is empty. */
+static const struct {
+    const char *key;
+    const char *example;
+} key_examples[] = {
+    {"name", "name: my-load-test"},
+    {"load", "load: {users: 10, duration: 30s}"},
+    {"scenarios", "scenarios: followed by a list item \"- name: ...\" with connect: {url: ...}"},
+    {"connect", "connect: {url: \"{{target}}/ws\"}"},
+    {"url", "url: \"{{target}}/ws\""},
+    {"match", "match: 'type == \"ack\"'"},
+    {"duration", "duration: 30s"},
+    {"users", "users: 10"},
+    {"stages", "stages: [{duration: 10s, users: 50}]"},
+};
+
+/* ------------------------------------------------------------------ */
+/* Loading context and errors.                                          */
+
+typedef struct spec_ctx {
+    const char *file;
+    const yloc_node_t *root;
+    char *err;
+    size_t errlen;
+    spec_t *s;
+    int *metric_lines;        /* line of each metric name, parallel */
+    char **var_names;         /* spec variables, then "target" */
+    char **var_values;
+    size_t nvars;
+    tmpl_scope_t scope;
+} spec_ctx_t;
+
+/* One backtrace step from libcyaml: a mapping key or a sequence index. */
+typedef struct cy_frame {
+    char key[64];             /* "" for a sequence entry or a bare mapping */
+    long index;               /* sequence entry index, -1 otherwise */
+    bool is_seq;
+    int line;
+} cy_frame_t;
+
+/* libcyaml's error, as captured by cy_log and parsed. */
+typedef struct cy_error {
+    char msg[256];            /* first "Load: ..." line, prefix stripped */
+    cy_frame_t frames[SPEC_MAX_FRAMES]; /* outermost first */
+    size_t nframes;
+} cy_error_t;
+
+static int fail_line(spec_ctx_t *c, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at(spec_ctx_t *c, const char *ypath, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int vfail_line(spec_ctx_t *c, int line, const char *fmt, va_list ap)
+{
+    char msg[SPEC_MSG_MAX];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (line > 0)
+        snprintf(c->err, c->errlen, "%s:%d: %s", c->file, line, msg);
+    else
+        snprintf(c->err, c->errlen, "%s: %s", c->file, msg);
+    return -1;
+}
+
+/* Sets the error to "FILE:LINE: msg" (or "FILE: msg" for line 0). */
+static int fail_line(spec_ctx_t *c, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_line(c, line, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Like fail_line, at the line of a spec path such as "load.ramp_up". */
+static int fail_at(spec_ctx_t *c, const char *ypath, const char *fmt, ...)
+{
+    int line = yloc_line(c->root, ypath);
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_line(c, line > 0 ? line : 1, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int oom(spec_ctx_t *c)
+{
+    return fail_line(c, 0, "out of memory while loading the spec");
+}
+
+/* Messages from other modules promise one line; make sure of it. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            *s = ' ';
+}
+
+static char *xstrdup(spec_ctx_t *c, const char *s)
+{
+    char *p = strdup(s);
+    if (!p)
+        oom(c);
+    return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading the file and the position tree.                              */
+
+/* Reads the whole file; the bytes go to both libyaml and libcyaml. */
+static int read_file(spec_ctx_t *c, char **out, size_t *len)
+{
+    FILE *f = fopen(c->file, "rb");
+    if (!f)
+        return fail_line(c, 0, "cannot read the spec: %s", strerror(errno));
+    sbuf_t b = SBUF_INIT;
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (b.len + n > SPEC_MAX_BYTES)
+            rc = fail_line(c, 0, "the spec is larger than 4 MiB; split it");
+        else if (sbuf_append(&b, chunk, n) < 0)
+            rc = oom(c);
+    }
+    if (rc == 0 && ferror(f))
+        rc = fail_line(c, 0, "cannot read the spec: read error");
+    if (rc == 0 && !b.data && sbuf_reserve(&b, 0) < 0)
+        rc = oom(c);
+    fclose(f);
+    if (rc < 0) {
+        sbuf_free(&b);
+        return -1;
+    }
+    b.data[b.len] = '\0';
+    *out = b.data;
+    *len = b.len;
+    return 0;
+}
+
+static const char *kind_name(yloc_kind_t k)
+{
+    return k == YLOC_MAP ? "mapping" : k == YLOC_SEQ ? "list" : "plain value";
+}
+
+static int parse_tree(spec_ctx_t *c, const char *data, size_t len, yloc_node_t **root)
+{
+    char why[512];
+    int line;
+    if (yloc_parse(data, len, root, &line, why, sizeof(why)) < 0)
+        return fail_line(c, line, "YAML syntax error: %s", why);
+    if (!*root)
+        return fail_line(c, 1, "the spec is empty; start with name:, target:, load: and "
+                               "scenarios:");
+    if ((*root)->kind != YLOC_MAP)
+        return fail_line(c, (*root)->line, "the spec must be a mapping of keys (name:, "
+                                           "load:, scenarios:, ...), not a %s",
+                         kind_name((*root)->kind));
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* libcyaml errors -> one line with the right line number.              */
+
+static void cy_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+{
+    sbuf_t *log = ctx;
+    if (level < CYAML_LOG_ERROR || log->len > 16384)
+        return;
+    sbuf_vprintf(log, fmt, args);
+}
+
+static void parse_frame(cy_error_t *e, const char *ln)
+{
+    cy_frame_t f = {.index = -1};
+    long idx;
+    if (e->nframes == SPEC_MAX_FRAMES)
+        return;
+    if (sscanf(ln, "  in mapping field '%63[^']' (line: %d", f.key, &f.line) == 2) {
+        /* key frame */
+    } else if (sscanf(ln, "  in sequence entry '%ld' (line: %d", &idx, &f.line) == 2) {
+        f.is_seq = true;
+        f.index = idx > 0 ? idx - 1 : 0; /* libcyaml counts the entry in progress */
+    } else if (sscanf(ln, "  in mapping (line: %d", &f.line) != 1) {
+        return;
+    }
+    e->frames[e->nframes++] = f;
+}
+
+/* Splits the captured log into the message and the backtrace frames. */
+static void parse_cy_log(const char *log, cy_error_t *e)
+{
+    memset(e, 0, sizeof(*e));
+    const char *p = log ? log : "";
+    while (*p) {
+        size_t n = strcspn(p, "\n");
+        char ln[512];
+        snprintf(ln, sizeof(ln), "%.*s", (int)(n < 511 ? n : 511), p);
+        if (strncmp(ln, "Load: ", 6) == 0 && strcmp(ln, "Load: Backtrace:") != 0) {
+            if (!e->msg[0])
+                snprintf(e->msg, sizeof(e->msg), "%.250s", ln + 6);
+        } else if (strncmp(ln, "  in ", 5) == 0) {
+            parse_frame(e, ln);
+        }
+        p += n + (p[n] == '\n');
+    }
+    /* libcyaml prints innermost first; keep outermost first. */
+    for (size_t i = 0; i < e->nframes / 2; i++) {
+        cy_frame_t t = e->frames[i];
+        e->frames[i] = e->frames[e->nframes - 1 - i];
+        e->frames[e->nframes - 1 - i] = t;
+    }
+}
+
+/* Drops the innermost frame when it names a key or entry that is not the
+ * place of the error (libcyaml keeps the last key seen in a mapping). */
+static void drop_inner_if(cy_error_t *e, bool seq)
+{
+    if (e->nframes == 0)
+        return;
+    const cy_frame_t *f = &e->frames[e->nframes - 1];
+    if ((seq && f->is_seq) || (!seq && !f->is_seq && f->key[0]))
+        e->nframes--;
+}
+
+static void frames_path(const cy_error_t *e, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < e->nframes && used < n; i++) {
+        const cy_frame_t *f = &e->frames[i];
+        int w = 0;
+        if (f->is_seq)
+            w = snprintf(buf + used, n - used, "[%ld]", f->index);
+        else if (f->key[0])
+            w = snprintf(buf + used, n - used, "%s%s", used ? "." : "", f->key);
+        if (w > 0)
+            used += (size_t)w;
+    }
+}
+
+/* "in scenarios[0].on_start[0]" or "at the top level". */
+static void where_text(const char *path, char *buf, size_t n)
+{
+    if (path[0])
+        snprintf(buf, n, "in %s", path);
+    else
+        snprintf(buf, n, "at the top level");
+}
+
+/* Walks the schema along the frames to the mapping they end in. */
+static const cyaml_schema_field_t *schema_fields_at(const cy_error_t *e)
+{
+    const cyaml_schema_value_t *v = &spec_schema;
+    for (size_t i = 0; i < e->nframes && v; i++) {
+        const cy_frame_t *f = &e->frames[i];
+        if (f->is_seq) {
+            v = v->type == CYAML_SEQUENCE ? v->sequence.entry : NULL;
+            continue;
+        }
+        if (!f->key[0])
+            continue;
+        if (v->type != CYAML_MAPPING)
+            return NULL;
+        const cyaml_schema_field_t *fld = v->mapping.fields;
+        while (fld->key && strcmp(fld->key, f->key) != 0)
+            fld++;
+        v = fld->key ? &fld->value : NULL;
+    }
+    return v && v->type == CYAML_MAPPING ? v->mapping.fields : NULL;
+}
+
+/* Optimal string alignment distance, case-insensitive; capped inputs. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < best)
+                best = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb];
+}
+
+/* A key that one starts with the other (e.g. "expect_type" / "expect")
+ * counts as a near miss. */
+static size_t key_distance(const char *typed, const char *allowed)
+{
+    size_t lt = strlen(typed), la = strlen(allowed);
+    size_t shorter = lt < la ? lt : la;
+    if (shorter >= 3 && strncasecmp(typed, allowed, shorter) == 0)
+        return 1;
+    return edit_distance(typed, allowed);
+}
+
+/* The allowed key closest to typed, or NULL when none is close. */
+static const char *did_you_mean(const char *typed, const cyaml_schema_field_t *fields)
+{
+    const char *best = NULL;
+    size_t bestd = (size_t)-1;
+    size_t limit = strlen(typed) / 3 > 2 ? strlen(typed) / 3 : 2;
+    for (; fields && fields->key; fields++) {
+        size_t d = key_distance(typed, fields->key);
+        if (d < bestd) {
+            bestd = d;
+            best = fields->key;
+        }
+    }
+    return bestd <= limit ? best : NULL;
+}
+
+static void allowed_keys(const cyaml_schema_field_t *fields, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (; fields && fields->key && used < n; fields++) {
+        int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", fields->key);
+        if (w > 0)
+            used += (size_t)w;
+    }
+}
+
+/* Line of key in the mapping at path; occurrence 0 is the first. */
+static int key_line(const spec_ctx_t *c, const char *path, const char *key, int occurrence)
+{
+    const yloc_node_t *map = yloc_find(c->root, path);
+    for (size_t i = 0; map && map->kind == YLOC_MAP && i < map->nkids; i++)
+        if (strcmp(map->kids[i]->key, key) == 0 && occurrence-- == 0)
+            return map->kids[i]->key_line;
+    return 0;
+}
+
+static int line_or(int line, int fallback)
+{
+    return line > 0 ? line : (fallback > 0 ? fallback : 1);
+}
+
+static int cy_unknown_key(spec_ctx_t *c, cy_error_t *e, const char *key)
+{
+    char path[512], where[540], allowed[512];
+    drop_inner_if(e, false);
+    frames_path(e, path, sizeof(path));
+    where_text(path, where, sizeof(where));
+    const cyaml_schema_field_t *fields = schema_fields_at(e);
+    const char *near = did_you_mean(key, fields);
+    int line = line_or(key_line(c, path, key, 0), yloc_line(c->root, path));
+    if (near)
+        return fail_line(c, line, "unknown key \"%s\" %s; did you mean \"%s\"?", key, where,
+                         near);
+    allowed_keys(fields, allowed, sizeof(allowed));
+    return fail_line(c, line, "unknown key \"%s\" %s; allowed here: %s", key, where,
+                     allowed);
+}
+
+static const char *example_for(const char *key)
+{
+    for (size_t i = 0; i < sizeof(key_examples) / sizeof(key_examples[0]); i++)
+        if (strcmp(key_examples[i].key, key) == 0)
+            return key_examples[i].example;
+    return NULL;
+}
+
+static int cy_missing_key(spec_ctx_t *c, cy_error_t *e, const char *key)
+{
+    char path[512], where[540];
+    drop_inner_if(e, false);
+    frames_path(e, path, sizeof(path));
+    where_text(path, where, sizeof(where));
+    const char *ex = example_for(key);
+    int line = line_or(yloc_line(c->root, path), 1);
+    if (ex)
+        return fail_line(c, line, "missing key \"%s\" %s; add %s", key, where, ex);
+    return fail_line(c, line, "missing key \"%s\" %s; add %s: ...", key, where, key);
+}
+
+static int cy_duplicate_key(spec_ctx_t *c, cy_error_t *e, const char *key)
+{
+    char path[512], where[540];
+    drop_inner_if(e, false);
+    frames_path(e, path, sizeof(path));
+    where_text(path, where, sizeof(where));
+    int first = key_line(c, path, key, 0);
+    int line = line_or(key_line(c, path, key, 1), yloc_line(c->root, path));
+    return fail_line(c, line, "key \"%s\" appears twice %s (first on line %d); keep one",
+                     key, where, first);
+}
+
+static int cy_bad_number(spec_ctx_t *c, cy_error_t *e, const char *value)
+{
+    char path[512];
+    frames_path(e, path, sizeof(path));
+    const char *last = e->nframes ? e->frames[e->nframes - 1].key : "";
+    return fail_at(c, path, "%s must be a whole number, not \"%s\"; write e.g. %s: %s",
+                   path, value, last[0] ? last : "value",
+                   strcmp(last, "users") == 0 ? "10" : "1");
+}
+
+static const char *cy_type_text(const char *t)
+{
+    if (strcmp(t, "STRING") == 0)
+        return "a text value";
+    if (strcmp(t, "SEQUENCE") == 0)
+        return "a list";
+    if (strcmp(t, "MAPPING") == 0)
+        return "a mapping (key: value lines)";
+    if (strcmp(t, "UINT") == 0 || strcmp(t, "INT") == 0)
+        return "a whole number";
+    if (strcmp(t, "SCALAR") == 0)
+        return "a plain value";
+    if (strcmp(t, "SEQUENCE_START") == 0)
+        return "a list";
+    if (strcmp(t, "MAPPING_START") == 0)
+        return "a mapping";
+    return t;
+}
+
+static const char *cy_type_hint(const char *want, const char *got)
+{
+    if (strcmp(want, "STRING") == 0 && strcmp(got, "MAPPING_START") == 0)
+        return "put the whole value in quotes (single quotes around JSON, e.g. "
+               "send: '{\"a\":1}')";
+    if (strcmp(want, "STRING") == 0)
+        return "write a single value, in quotes if it contains [ ] { } : or #";
+    if (strcmp(want, "SEQUENCE") == 0)
+        return "write one entry per line, each starting with \"- \"";
+    if (strcmp(want, "MAPPING") == 0)
+        return "write indented key: value lines (or {key: value})";
+    return "see the spec reference";
+}
+
+static int cy_wrong_type(spec_ctx_t *c, cy_error_t *e, const char *want, const char *got)
+{
+    char path[512];
+    frames_path(e, path, sizeof(path));
+    const char *last = e->nframes ? e->frames[e->nframes - 1].key : "";
+    const char *ex = example_for(last);
+    if (yloc_is_null(yloc_find(c->root, path)) && path[0])
+        return fail_at(c, path, "%s has no value; write %s", path,
+                       ex ? ex : cy_type_hint(want, got));
+    return fail_at(c, path, "%s must be %s, not %s; %s", path[0] ? path : "the spec",
+                   cy_type_text(want), cy_type_text(got), cy_type_hint(want, got));
+}
+
+static int cy_too_few(spec_ctx_t *c, cy_error_t *e, unsigned min)
+{
+    char path[512];
+    drop_inner_if(e, true);
+    frames_path(e, path, sizeof(path));
+    const char *last = e->nframes ? e->frames[e->nframes - 1].key : "";
+    const char *ex = example_for(last);
+    return fail_at(c, path, "%s needs at least %u entr%s; write %s", path, min,
+                   min == 1 ? "y" : "ies", ex ? ex : "one \"- ...\" line per entry");
+}
+
+/* Turns libcyaml's captured log into one user-facing line. */
+static int cy_translate(spec_ctx_t *c, const char *log)
+{
+    cy_error_t e;
+    char a[256], b[256];
+    unsigned n, min;
+    parse_cy_log(log, &e);
+    if (sscanf(e.msg, "Unexpected key: %255[^\n]", a) == 1)
+        return cy_unknown_key(c, &e, a);
+    if (sscanf(e.msg, "Missing required mapping field: %255[^\n]", a) == 1)
+        return cy_missing_key(c, &e, a);
+    if (sscanf(e.msg, "Mapping field already seen: %255[^\n]", a) == 1)
+        return cy_duplicate_key(c, &e, a);
+    /* "Invalid UINT value: 'x'" (or "uint64_t", depending on the build) */
+    if (strncmp(e.msg, "Invalid ", 8) == 0 && sscanf(e.msg, "Invalid %*s value: '%255[^']'", a) == 1)
+        return cy_bad_number(c, &e, a);
+    if (sscanf(e.msg, "Expecting %255s got event: %255s", a, b) == 2) {
+        a[strcspn(a, ",")] = '\0';
+        return cy_wrong_type(c, &e, a, b);
+    }
+    if (sscanf(e.msg, "Insufficient entries (%u of %u min)", &n, &min) == 2)
+        return cy_too_few(c, &e, min);
+    char path[512];
+    frames_path(&e, path, sizeof(path));
+    int line = e.nframes ? e.frames[e.nframes - 1].line : 1;
+    return fail_line(c, line_or(yloc_line(c->root, path), line), "invalid spec: %s",
+                     e.msg[0] ? e.msg : "libcyaml could not load it");
+}
+
+static int load_raw(spec_ctx_t *c, const char *data, size_t len, raw_spec_t **raw)
+{
+    sbuf_t log = SBUF_INIT;
+    const cyaml_config_t cfg = {
+        .log_fn = cy_log,
+        .log_ctx = &log,
+        .mem_fn = cyaml_mem,
+        .log_level = CYAML_LOG_ERROR,
+        .flags = CYAML_CFG_DEFAULT,
+    };
+    cyaml_err_t rc = cyaml_load_data((const uint8_t *)data, len, &cfg, &spec_schema,
+                                     (cyaml_data_t **)raw, NULL);
+    int r = 0;
+    if (rc == CYAML_ERR_OOM)
+        r = oom(c);
+    else if (rc != CYAML_OK)
+        r = cy_translate(c, log.data);
+    sbuf_free(&log);
+    return r;
+}
+
+static void free_raw(raw_spec_t *raw)
+{
+    const cyaml_config_t cfg = {
+        .mem_fn = cyaml_mem,
+        .log_level = CYAML_LOG_ERROR,
+    };
+    if (raw)
+        cyaml_free(&cfg, &spec_schema, raw, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Compiling the raw spec into spec_t.                                  */
+
+static bool has_key(const spec_ctx_t *c, const char *ypath)
+{
+    return yloc_find(c->root, ypath) != NULL;
+}
+
+static int parse_dur(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *out)
+{
+    char why[512];
+    if (units_parse_duration(text, out, why, sizeof(why)) == 0)
+        return 0;
+    return fail_at(c, ypath, "bad duration \"%s\" for %s: %s", text, ypath, why);
+}
+
+/* Optional timeout: default 10s, must be more than 0. */
+static int parse_timeout(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *out)
+{
+    *out = SPEC_DEFAULT_TIMEOUT_US;
+    if (!text)
+        return 0;
+    if (parse_dur(c, ypath, text, out) < 0)
+        return -1;
+    if (*out == 0)
+        return fail_at(c, ypath, "%s must be more than 0; write e.g. timeout: 5s", ypath);
+    return 0;
+}
+
+/* Optional weight: absent means 1; an explicit 0 is an error. */
+static int parse_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out)
+{
+    char ypath[256];
+    snprintf(ypath, sizeof(ypath), "%.200s.weight", base);
+    *out = has_key(c, ypath) ? raw : 1;
+    if (*out == 0)
+        return fail_at(c, ypath, "%s must be at least 1; write weight: 1 or leave it out",
+                       ypath);
+    return 0;
+}
+
+static int check_version(spec_ctx_t *c, const raw_spec_t *raw)
+{
+    if (has_key(c, "version") && raw->version != 1)
+        return fail_at(c, "version", "version %u is not supported; write version: 1",
+                       raw->version);
+    return 0;
+}
+
+static bool is_ws_url(const char *s)
+{
+    return (strncmp(s, "ws://", 5) == 0 && s[5]) || (strncmp(s, "wss://", 6) == 0 && s[6]);
+}
+
+/* Picks --target, then $WSGATE_TARGET, then the spec's target. */
+static int compile_target(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *opts)
+{
+    const char *t = opts ? opts->target_override : NULL;
+    const char *origin = "--target";
+    const char *env = getenv("WSGATE_TARGET");
+    if (!t || !*t) {
+        t = env;
+        origin = "WSGATE_TARGET";
+    }
+    if (!t || !*t) {
+        t = raw->target;
+        origin = NULL;
+    }
+    if (!t || !*t)
+        return fail_at(c, raw->target ? "target" : "",
+                       "missing target; add target: ws://host:port (or pass --target URL "
+                       "or set WSGATE_TARGET)");
+    if (strcmp(t, "embedded") != 0 && !is_ws_url(t)) {
+        if (origin)
+            return fail_line(c, 0, "%s \"%s\" is not a WebSocket URL; write ws://host:port, "
+                                   "wss://host:port or embedded", origin, t);
+        return fail_at(c, "target", "target \"%s\" is not a WebSocket URL; write "
+                                    "ws://host:port, wss://host:port or embedded", t);
+    }
+    if (!(c->s->target = xstrdup(c, t)))
+        return -1;
+    size_t n = strlen(c->s->target);
+    while (n > 1 && c->s->target[n - 1] == '/' && c->s->target[n - 2] != '/')
+        c->s->target[--n] = '\0';
+    return 0;
+}
+
+static bool is_ident(const char *s)
+{
+    if (!isalpha((unsigned char)*s) && *s != '_')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
+}
+
+static bool is_reserved_var(const char *s)
+{
+    static const char *const reserved[] = {"target", "vu", "now", "random", "uuid", "env"};
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strcmp(s, reserved[i]) == 0)
+            return true;
+    return false;
+}
+
+static int check_variable(spec_ctx_t *c, const yloc_node_t *vars, size_t i)
+{
+    const yloc_node_t *v = vars->kids[i];
+    if (!is_ident(v->key))
+        return fail_line(c, v->key_line, "variable name \"%s\" is not usable in {{ }}; use "
+                                         "letters, digits and _ (e.g. room_id)", v->key);
+    if (is_reserved_var(v->key))
+        return fail_line(c, v->key_line, "variable name \"%s\" is reserved; choose "
+                                         "another name", v->key);
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(vars->kids[j]->key, v->key) == 0)
+            return fail_line(c, v->key_line, "variable \"%s\" is defined twice (first on "
+                                             "line %d); keep one", v->key,
+                             vars->kids[j]->key_line);
+    if (v->kind != YLOC_SCALAR)
+        return fail_line(c, v->key_line, "variable \"%s\" must be a plain value (text or "
+                                         "number), not a %s", v->key, kind_name(v->kind));
+    return 0;
+}
+
+static int add_var(spec_ctx_t *c, const char *name, const char *value)
+{
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return oom(c);
+    }
+    c->var_names[c->nvars] = n;
+    c->var_values[c->nvars] = v;
+    c->nvars++;
+    return 0;
+}
+
+/* Reads `variables:` from the tree and builds the template scope: every
+ * variable plus "target". */
+static int compile_variables(spec_ctx_t *c)
+{
+    const yloc_node_t *vars = yloc_child(c->root, "variables");
+    size_t n = 0;
+    if (vars && !yloc_is_null(vars)) {
+        if (vars->kind != YLOC_MAP)
+            return fail_at(c, "variables", "variables must be a mapping of name: value, "
+                                           "e.g. variables: {room: support-room-42}");
+        n = vars->nkids;
+    }
+    c->var_names = calloc(n + 1, sizeof(char *));
+    c->var_values = calloc(n + 1, sizeof(char *));
+    if (!c->var_names || !c->var_values)
+        return oom(c);
+    for (size_t i = 0; i < n; i++) {
+        if (check_variable(c, vars, i) < 0 ||
+            add_var(c, vars->kids[i]->key, vars->kids[i]->value) < 0)
+            return -1;
+    }
+    if (add_var(c, "target", c->s->target) < 0)
+        return -1;
+    c->scope.const_names = (const char *const *)c->var_names;
+    c->scope.const_values = (const char *const *)c->var_values;
+    c->scope.nconst = c->nvars;
+    return 0;
+}
+
+static int load_stages(spec_ctx_t *c, const raw_load_t *l)
+{
+    spec_t *s = c->s;
+    s->stages = calloc(l->stages_count, sizeof(*s->stages));
+    if (!s->stages)
+        return oom(c);
+    s->nstages = l->stages_count;
+    for (unsigned i = 0; i < l->stages_count; i++) {
+        char ypath[64];
+        snprintf(ypath, sizeof(ypath), "load.stages[%u].duration", i);
+        if (parse_dur(c, ypath, l->stages[i].duration, &s->stages[i].duration_us) < 0)
+            return -1;
+        s->stages[i].users = l->stages[i].users;
+    }
+    return 0;
+}
+
+/* users + duration (+ ramp_up) -> a ramp stage and a hold stage. */
+static int load_simple(spec_ctx_t *c, const raw_load_t *l)
+{
+    uint64_t dur, ramp = 0;
+    if (l->users == 0)
+        return fail_at(c, "load.users", "load.users must be at least 1; write e.g. users: 10");
+    if (parse_dur(c, "load.duration", l->duration, &dur) < 0)
+        return -1;
+    if (l->ramp_up && parse_dur(c, "load.ramp_up", l->ramp_up, &ramp) < 0)
+        return -1;
+    if (ramp >= dur)
+        return fail_at(c, l->ramp_up ? "load.ramp_up" : "load.duration",
+                       "load.ramp_up (%s) must be shorter than load.duration (%s), which "
+                       "includes the ramp; raise duration or lower ramp_up",
+                       l->ramp_up ? l->ramp_up : "0s", l->duration);
+    c->s->stages = calloc(2, sizeof(spec_stage_t));
+    if (!c->s->stages)
+        return oom(c);
+    c->s->nstages = 2;
+    c->s->stages[0] = (spec_stage_t){ramp, l->users};
+    c->s->stages[1] = (spec_stage_t){dur - ramp, l->users};
+    return 0;
+}
+
+static int load_choose(spec_ctx_t *c, const raw_load_t *l)
+{
+    bool users = has_key(c, "load.users"), dur = l->duration != NULL;
+    if (l->stages_count > 0) {
+        if (users || dur || l->ramp_up)
+            return fail_at(c, "load.stages", "load has both stages and users/duration/"
+                                             "ramp_up; use either stages or users + "
+                                             "duration (+ ramp_up)");
+        return load_stages(c, l);
+    }
+    if (!users || !dur)
+        return fail_at(c, "load", "load needs %s; write load: {users: 10, duration: 30s} "
+                                  "or load: {stages: [{duration: 10s, users: 10}]}",
+                       !users && !dur ? "users and duration (or stages)"
+                       : !users       ? "users"
+                                      : "duration");
+    return load_simple(c, l);
+}
+
+static int compile_load(spec_ctx_t *c, const raw_load_t *l)
+{
+    if (load_choose(c, l) < 0)
+        return -1;
+    spec_t *s = c->s;
+    for (size_t i = 0; i < s->nstages; i++) {
+        s->duration_us += s->stages[i].duration_us;
+        if (s->stages[i].users > s->peak_users)
+            s->peak_users = s->stages[i].users;
+    }
+    if (s->peak_users == 0)
+        return fail_at(c, "load", "the load never has any users; give a stage users: 1 "
+                                  "or more");
+    if (s->duration_us == 0)
+        return fail_at(c, "load", "the load lasts 0s; give a stage a duration such as 30s");
+    return 0;
+}
+
+static bool is_reserved_metric(const char *name)
+{
+    static const char *const reserved[] = {"connect", "errors", "messages", "connections"};
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strcmp(name, reserved[i]) == 0)
+            return true;
+    return false;
+}
+
+static int push_metric(spec_ctx_t *c, const char *name, int line)
+{
+    spec_t *s = c->s;
+    char **names = realloc(s->metric_names, (s->nmetrics + 1) * sizeof(*names));
+    if (!names)
+        return oom(c);
+    s->metric_names = names;
+    int *lines = realloc(c->metric_lines, (s->nmetrics + 1) * sizeof(*lines));
+    if (!lines)
+        return oom(c);
+    c->metric_lines = lines;
+    if (!(names[s->nmetrics] = xstrdup(c, name)))
+        return -1;
+    lines[s->nmetrics] = line;
+    s->nmetrics++;
+    return 0;
+}
+
+/* Registers a named step as a metric; names are unique in the spec. */
+static int add_step_metric(spec_ctx_t *c, const char *name, const char *ypath, int *metric)
+{
+    char npath[256];
+    snprintf(npath, sizeof(npath), "%.200s.name", ypath);
+    int line = yloc_line(c->root, npath);
+    if (!name[0])
+        return fail_at(c, npath, "%s is empty; give the step a name or leave name: out",
+                       npath);
+    if (is_reserved_metric(name))
+        return fail_at(c, npath, "step name \"%s\" is reserved for a built-in metric; "
+                                 "choose another name", name);
+    for (size_t i = 1; i < c->s->nmetrics; i++)
+        if (strcmp(c->s->metric_names[i], name) == 0)
+            return fail_at(c, npath, "duplicate step name \"%s\" (also on line %d); give "
+                                     "each step its own name", name, c->metric_lines[i]);
+    *metric = (int)c->s->nmetrics;
+    return push_metric(c, name, line);
+}
+
+static int compile_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out)
+{
+    char why[1024];
+    *out = tmpl_compile(src, &c->scope, why, sizeof(why));
+    if (!*out)
+        return fail_at(c, ypath, "bad template in %s: %s", ypath, why);
+    return 0;
+}
+
+static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *ex,
+                          spec_step_t *out)
+{
+    char mpath[256], tpath[256], why[1024];
+    snprintf(mpath, sizeof(mpath), "%.200s.expect.match", base);
+    snprintf(tpath, sizeof(tpath), "%.200s.expect.timeout", base);
+    if (!ex->match[0])
+        return fail_at(c, mpath, "%s is empty; write e.g. match: 'type == \"ack\"'", mpath);
+    if (!(out->expect_src = xstrdup(c, ex->match)))
+        return -1;
+    out->expect = pred_compile(ex->match, why, sizeof(why));
+    if (!out->expect)
+        return fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
+    return parse_timeout(c, tpath, ex->timeout, &out->expect_timeout_us);
+}
+
+/* One step: its metric, template and predicate. ypath names it. */
+static int compile_step(spec_ctx_t *c, const char *ypath, const char *name, const char *send,
+                        const raw_expect_t *expect, spec_step_t *out)
+{
+    char spath[256];
+    out->metric = -1;
+    out->line = yloc_line(c->root, ypath);
+    if (!send && !expect)
+        return fail_at(c, ypath, "%s has neither send nor expect; add send: '...' and/or "
+                                 "expect: {match: '...'}", ypath);
+    if (name && (!(out->name = xstrdup(c, name)) ||
+                 add_step_metric(c, name, ypath, &out->metric) < 0))
+        return -1;
+    snprintf(spath, sizeof(spath), "%.200s.send", ypath);
+    if (send && compile_tmpl(c, spath, send, &out->send) < 0)
+        return -1;
+    return expect ? compile_expect(c, ypath, expect, out) : 0;
+}
+
+static int compile_task(spec_ctx_t *c, const char *ypath, const raw_task_t *r,
+                        spec_task_t *out)
+{
+    char ppath[256], why[512];
+    if (r->name && !(out->name = xstrdup(c, r->name)))
+        return -1;
+    if (parse_weight(c, ypath, r->weight, &out->weight) < 0)
+        return -1;
+    snprintf(ppath, sizeof(ppath), "%.200s.pause", ypath);
+    if (r->pause && units_parse_pause(r->pause, &out->pause, why, sizeof(why)) < 0)
+        return fail_at(c, ppath, "bad pause \"%s\" in %s: %s", r->pause, ppath, why);
+    out->steps = calloc(1, sizeof(*out->steps));
+    if (!out->steps)
+        return oom(c);
+    out->nsteps = 1;
+    return compile_step(c, ypath, r->name, r->send, r->expect, &out->steps[0]);
+}
+
+/* "Name: value" with a token name, as HTTP wants it. */
+static bool is_header(const char *h)
+{
+    size_t n = strspn(h, "!#$%&'*+-.^_`|~0123456789"
+                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    return n > 0 && h[n] == ':';
+}
+
+static int compile_headers(spec_ctx_t *c, const char *base, const raw_connect_t *r,
+                           spec_scenario_t *out)
+{
+    if (r->headers_count == 0)
+        return 0;
+    out->headers = calloc(r->headers_count, sizeof(*out->headers));
+    if (!out->headers)
+        return oom(c);
+    out->nheaders = r->headers_count;
+    for (unsigned i = 0; i < r->headers_count; i++) {
+        char hpath[256];
+        snprintf(hpath, sizeof(hpath), "%.200s.connect.headers[%u]", base, i);
+        if (!is_header(r->headers[i]))
+            return fail_at(c, hpath, "header \"%s\" is not \"Name: value\"; write e.g. "
+                                     "\"X-Client-Version: web-2.14.0\"", r->headers[i]);
+        if (compile_tmpl(c, hpath, r->headers[i], &out->headers[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t *r,
+                           spec_scenario_t *out)
+{
+    char upath[256], tpath[256];
+    snprintf(upath, sizeof(upath), "%.200s.connect.url", base);
+    snprintf(tpath, sizeof(tpath), "%.200s.connect.timeout", base);
+    if (strncmp(r->url, "{{", 2) != 0 && !is_ws_url(r->url))
+        return fail_at(c, upath, "%s \"%s\" must start with ws://, wss:// or {{target}}; "
+                                 "write e.g. url: \"{{target}}/ws\"", upath, r->url);
+    if (compile_tmpl(c, upath, r->url, &out->url) < 0 ||
+        compile_headers(c, base, r, out) < 0)
+        return -1;
+    return parse_timeout(c, tpath, r->timeout, &out->connect_timeout_us);
+}
+
+static int compile_on_start(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
+                            spec_scenario_t *out)
+{
+    if (r->on_start_count == 0)
+        return 0;
+    out->on_start = calloc(r->on_start_count, sizeof(*out->on_start));
+    if (!out->on_start)
+        return oom(c);
+    out->non_start = r->on_start_count;
+    for (unsigned i = 0; i < r->on_start_count; i++) {
+        char ypath[256];
+        const raw_step_t *st = &r->on_start[i];
+        snprintf(ypath, sizeof(ypath), "%.200s.on_start[%u]", base, i);
+        if (compile_step(c, ypath, st->name, st->send, st->expect, &out->on_start[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int compile_tasks(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
+                         spec_scenario_t *out)
+{
+    if (r->tasks_count == 0)
+        return 0;
+    out->tasks = calloc(r->tasks_count, sizeof(*out->tasks));
+    if (!out->tasks)
+        return oom(c);
+    out->ntasks = r->tasks_count;
+    for (unsigned i = 0; i < r->tasks_count; i++) {
+        char ypath[256];
+        snprintf(ypath, sizeof(ypath), "%.200s.tasks[%u]", base, i);
+        if (compile_task(c, ypath, &r->tasks[i], &out->tasks[i]) < 0)
+            return -1;
+        out->task_weight_sum += out->tasks[i].weight;
+    }
+    return 0;
+}
+
+static int compile_scenario(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
+                            spec_scenario_t *out)
+{
+    char base[64];
+    snprintf(base, sizeof(base), "scenarios[%u]", i);
+    if (!r->name[0])
+        return fail_at(c, base, "%s.name is empty; write e.g. name: chatter", base);
+    if (!(out->name = xstrdup(c, r->name)))
+        return -1;
+    if (parse_weight(c, base, r->weight, &out->weight) < 0 ||
+        compile_connect(c, base, r->connect, out) < 0 ||
+        compile_on_start(c, base, r, out) < 0 || compile_tasks(c, base, r, out) < 0)
+        return -1;
+    c->s->scenario_weight_sum += out->weight;
+    return 0;
+}
+
+static int compile_scenarios(spec_ctx_t *c, const raw_spec_t *raw)
+{
+    spec_t *s = c->s;
+    s->scenarios = calloc(raw->scenarios_count, sizeof(*s->scenarios));
+    if (!s->scenarios)
+        return oom(c);
+    s->nscenarios = raw->scenarios_count;
+    for (unsigned i = 0; i < raw->scenarios_count; i++)
+        if (compile_scenario(c, i, &raw->scenarios[i], &s->scenarios[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int compile_assertions(spec_ctx_t *c, const raw_spec_t *raw)
+{
+    spec_t *s = c->s;
+    if (raw->assertions_count == 0)
+        return 0;
+    s->assertions = calloc(raw->assertions_count, sizeof(*s->assertions));
+    if (!s->assertions)
+        return oom(c);
+    for (unsigned i = 0; i < raw->assertions_count; i++) {
+        char ypath[64], why[1024];
+        const char *text = raw->assertions[i];
+        snprintf(ypath, sizeof(ypath), "assertions[%u]", i);
+        if (asrt_parse(text, &s->assertions[i], why, sizeof(why)) < 0)
+            return fail_at(c, ypath, "bad assertion \"%s\": %s", text, why);
+        s->nassertions++;
+        s->assertions[i].line = yloc_line(c->root, ypath);
+        if (asrt_check(&s->assertions[i], (const char *const *)s->metric_names,
+                       s->nmetrics, why, sizeof(why)) < 0)
+            return fail_at(c, ypath, "assertion \"%s\": %s", text, why);
+    }
+    return 0;
+}
+
+static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *opts)
+{
+    spec_t *s = calloc(1, sizeof(*s));
+    if (!s) {
+        oom(c);
+        return NULL;
+    }
+    c->s = s;
+    if (check_version(c, raw) < 0)
+        goto fail;
+    if (!raw->name[0]) {
+        fail_at(c, "name", "name is empty; write e.g. name: my-load-test");
+        goto fail;
+    }
+    if (!(s->path = xstrdup(c, c->file)) || !(s->name = xstrdup(c, raw->name)))
+        goto fail;
+    if (compile_target(c, raw, opts) < 0 || compile_variables(c) < 0 ||
+        compile_load(c, raw->load) < 0 || push_metric(c, "connect", 0) < 0 ||
+        compile_scenarios(c, raw) < 0 || compile_assertions(c, raw) < 0)
+        goto fail;
+    return s;
+fail:
+    spec_free(s);
+    c->s = NULL;
+    return NULL;
+}
+
+static void ctx_clear(spec_ctx_t *c)
+{
+    for (size_t i = 0; i < c->nvars; i++) {
+        free(c->var_names[i]);
+        free(c->var_values[i]);
+    }
+    free(c->var_names);
+    free(c->var_values);
+    free(c->metric_lines);
+}
+
+spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t errlen)
+{
+    char dummy[1];
+    spec_ctx_t c = {.file = path, .err = err, .errlen = errlen};
+    char *data = NULL;
+    size_t len = 0;
+    yloc_node_t *root = NULL;
+    raw_spec_t *raw = NULL;
+    spec_t *s = NULL;
+
+    if (!err || errlen == 0) {
+        c.err = dummy;
+        c.errlen = sizeof(dummy);
+    }
+    c.err[0] = '\0';
+    if (read_file(&c, &data, &len) < 0 || parse_tree(&c, data, len, &root) < 0)
+        goto out;
+    c.root = root;
+    if (load_raw(&c, data, len, &raw) < 0)
+        goto out;
+    s = compile(&c, raw, opts);
+out:
+    free_raw(raw);
+    yloc_free(root);
+    free(data);
+    ctx_clear(&c);
+    one_line(c.err);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Freeing.                                                             */
+
+static void step_clear(spec_step_t *st)
+{
+    free(st->name);
+    if (st->send)
+        tmpl_free(st->send);
+    if (st->expect)
+        pred_free(st->expect);
+    free(st->expect_src);
+}
+
+static void task_clear(spec_task_t *t)
+{
+    for (size_t i = 0; i < t->nsteps; i++)
+        step_clear(&t->steps[i]);
+    free(t->steps);
+    free(t->name);
+}
+
+static void scenario_clear(spec_scenario_t *sc)
+{
+    free(sc->name);
+    if (sc->url)
+        tmpl_free(sc->url);
+    for (size_t i = 0; i < sc->nheaders; i++)
+        if (sc->headers[i])
+            tmpl_free(sc->headers[i]);
+    free(sc->headers);
+    for (size_t i = 0; i < sc->non_start; i++)
+        step_clear(&sc->on_start[i]);
+    free(sc->on_start);
+    for (size_t i = 0; i < sc->ntasks; i++)
+        task_clear(&sc->tasks[i]);
+    free(sc->tasks);
+}
+
+void spec_free(spec_t *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nscenarios; i++)
+        scenario_clear(&s->scenarios[i]);
+    free(s->scenarios);
+    for (size_t i = 0; i < s->nmetrics; i++)
+        free(s->metric_names[i]);
+    free(s->metric_names);
+    for (size_t i = 0; i < s->nassertions; i++)
+        asrt_clear(&s->assertions[i]);
+    free(s->assertions);
+    free(s->stages);
+    free(s->target);
+    free(s->name);
+    free(s->path);
+    free(s);
+}
