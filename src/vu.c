@@ -12,6 +12,7 @@
 
 #define RECONNECT_BACKOFF_US 1000000ull
 #define CLOSE_GRACE_US 2000000ull
+#define MAX_MESSAGE_BYTES (1u << 20) /* a hostile server must not exhaust memory */
 
 uint64_t mono_us(void)
 {
@@ -464,6 +465,14 @@ static void on_receive(vu_t *vu, struct lws *wsi, const char *in, size_t len)
     metrics_t *m = vu->w->m;
     m->bytes_received += len;
     bool final = lws_is_final_fragment(wsi);
+    if (vu->rx_oversize || vu->rx.len + len > MAX_MESSAGE_BYTES) {
+        if (!vu->rx_oversize)
+            metrics_error(m, ERR_PROTOCOL, "connection (%s): message over %u bytes dropped",
+                          vu_scenario(vu)->name, MAX_MESSAGE_BYTES);
+        sbuf_free(&vu->rx);
+        vu->rx_oversize = !final;
+        return;
+    }
     if (!final || vu->rx.len) {
         if (sbuf_append(&vu->rx, in, len) < 0) {
             sbuf_free(&vu->rx);

@@ -60,6 +60,7 @@ typedef struct vu {
     uint16_t scenario;
     uint8_t state;        /* vu_state_t */
     uint8_t phase;        /* vu_phase_t */
+    bool rx_oversize;     /* dropping the rest of a too-large message */
     uint16_t task;
     uint16_t step;
     uint64_t iteration;
