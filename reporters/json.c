@@ -125,8 +125,11 @@ static bool add_run(cJSON *root, const result_t *r)
 /* Percentiles and extremes are null when the step has no successful sample. */
 static bool add_latency(cJSON *step, const hist_t *h)
 {
-    static const struct { const char *key; double p; } pcts[] = {
-        {"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p99_9", 99.9},
+    static const struct {
+        const char *key;
+        double p;
+    } pcts[] = {
+        { "p50", 50 }, { "p90", 90 }, { "p95", 95 }, { "p99", 99 }, { "p99_9", 99.9 },
     };
     cJSON *lat = cJSON_AddObjectToObject(step, "latency_us");
     uint64_t count = h ? hist_count(h) : 0;
@@ -163,8 +166,8 @@ static bool add_step(cJSON *steps, const res_step_t *s)
     double rate = attempts ? 100.0 * (double)s->ok / (double)attempts : 0;
     return add_str(o, "name", s->name) && add_u64(o, "ok", s->ok) &&
            add_u64(o, "failed", s->failed) &&
-           add_num_or_null(o, "success_rate", attempts > 0, rate) &&
-           add_latency(o, s->latency) && add_histogram(o, s->latency);
+           add_num_or_null(o, "success_rate", attempts > 0, rate) && add_latency(o, s->latency) &&
+           add_histogram(o, s->latency);
 }
 
 static bool add_steps(cJSON *root, const result_t *r)
@@ -180,8 +183,8 @@ static bool add_traffic(cJSON *root, const result_t *r)
 {
     cJSON *m = cJSON_AddObjectToObject(root, "messages");
     cJSON *c = cJSON_AddObjectToObject(root, "connections");
-    return m && c && add_u64(m, "sent", r->msgs_sent) &&
-           add_u64(m, "received", r->msgs_received) && add_u64(m, "bytes_sent", r->bytes_sent) &&
+    return m && c && add_u64(m, "sent", r->msgs_sent) && add_u64(m, "received", r->msgs_received) &&
+           add_u64(m, "bytes_sent", r->bytes_sent) &&
            add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active);
 }
 
@@ -222,8 +225,7 @@ static bool add_assertion(cJSON *arr, const res_assertion_t *a)
     }
     return add_str(o, "text", a->text) && cJSON_AddBoolToObject(o, "passed", a->passed) &&
            add_num_or_null(o, "observed", a->has_observed, a->observed) &&
-           add_num(o, "threshold", a->threshold) &&
-           add_str(o, "observed_text", a->observed_text) &&
+           add_num(o, "threshold", a->threshold) && add_str(o, "observed_text", a->observed_text) &&
            add_str(o, "expected_text", a->expected_text);
 }
 

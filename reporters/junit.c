@@ -107,8 +107,7 @@ static int properties(xmlTextWriterPtr w, const result_t *r)
     char threads[24], users[24];
     snprintf(threads, sizeof threads, "%u", r->threads);
     snprintf(users, sizeof users, "%u", r->users_planned);
-    if (xmlTextWriterStartElement(w, X("properties")) < 0 ||
-        property(w, "target", r->target) < 0 ||
+    if (xmlTextWriterStartElement(w, X("properties")) < 0 || property(w, "target", r->target) < 0 ||
         property(w, "wsgate_version", r->wsgate_version) < 0 ||
         property(w, "threads", threads) < 0 || property(w, "users_planned", users) < 0 ||
         property(w, "spec_path", r->spec_path) < 0)

@@ -142,7 +142,8 @@ static void md_steps(const result_t *r, FILE *out)
     if (r->nsteps == 0)
         return;
     fputs("| Step | Count | Failed | p50 | p95 | p99 | Max |\n"
-          "|---|---:|---:|---:|---:|---:|---:|\n", out);
+          "|---|---:|---:|---:|---:|---:|---:|\n",
+          out);
     for (size_t i = 0; i < r->nsteps; i++)
         md_step(&r->steps[i], out);
     fputc('\n', out);
@@ -151,7 +152,7 @@ static void md_steps(const result_t *r, FILE *out)
 /* "850 B", "12.3 kB", "4.56 MB" (decimal units). */
 static void fmt_bytes(uint64_t b, char *buf, size_t n)
 {
-    static const char *const units[] = {"kB", "MB", "GB", "TB", "PB", "EB"};
+    static const char *const units[] = { "kB", "MB", "GB", "TB", "PB", "EB" };
     if (b < 1000) {
         snprintf(buf, n, "%" PRIu64 " B", b);
         return;

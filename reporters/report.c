@@ -78,8 +78,8 @@ typedef struct pending {
     bool tmp_exists;
 } pending_t;
 
-static int pending_paths(pending_t *p, const char *dir, const char *filename,
-                         char *err, size_t errlen)
+static int pending_paths(pending_t *p, const char *dir, const char *filename, char *err,
+                         size_t errlen)
 {
     int a = snprintf(p->tmp, sizeof p->tmp, "%s/.%s.tmp", dir, filename);
     int b = snprintf(p->final, sizeof p->final, "%s/%s", dir, filename);
@@ -91,8 +91,8 @@ static int pending_paths(pending_t *p, const char *dir, const char *filename,
 }
 
 /* Renders one reporter into p->tmp. */
-static int write_tmp(const reporter_t *rep, const result_t *r, pending_t *p,
-                     char *err, size_t errlen)
+static int write_tmp(const reporter_t *rep, const result_t *r, pending_t *p, char *err,
+                     size_t errlen)
 {
     FILE *f = fopen(p->tmp, "w");
     if (!f) {

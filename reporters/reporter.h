@@ -10,8 +10,8 @@
 #include "result.h"
 
 typedef struct reporter {
-    const char *name;       /* "json", "junit", "md" */
-    const char *filename;   /* default file name in --out DIR */
+    const char *name;     /* "json", "junit", "md" */
+    const char *filename; /* default file name in --out DIR */
     /* Writes the whole report to out. Returns 0, or -1 with a reason in err.
      * Must not print. */
     int (*write)(const result_t *r, FILE *out, char *err, size_t errlen);

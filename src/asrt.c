@@ -20,8 +20,8 @@ static const char *const op_names[] = {
 
 /* Listed in error messages; any pN with 0 < N <= 100 is accepted too. */
 static const char *const agg_names[] = {
-    "p50", "p90", "p95", "p99", "p99.9", "avg", "min", "max",
-    "count", "failures", "rate", "success_rate",
+    "p50", "p90", "p95",   "p99",      "p99.9", "avg",
+    "min", "max", "count", "failures", "rate",  "success_rate",
 };
 
 typedef struct named_agg {
@@ -30,27 +30,31 @@ typedef struct named_agg {
 } named_agg_t;
 
 static const named_agg_t call_aggs[] = {
-    {"avg", AGG_AVG},     {"min", AGG_MIN},           {"max", AGG_MAX},
-    {"count", AGG_COUNT}, {"failures", AGG_FAILURES}, {"rate", AGG_RATE},
-    {"success_rate", AGG_SUCCESS_RATE},
+    { "avg", AGG_AVG },
+    { "min", AGG_MIN },
+    { "max", AGG_MAX },
+    { "count", AGG_COUNT },
+    { "failures", AGG_FAILURES },
+    { "rate", AGG_RATE },
+    { "success_rate", AGG_SUCCESS_RATE },
 };
 
 static const named_agg_t step_fields[] = {
-    {"success_rate", AGG_SUCCESS_RATE},
-    {"count", AGG_COUNT},
-    {"failures", AGG_FAILURES},
-    {"rate", AGG_RATE},
+    { "success_rate", AGG_SUCCESS_RATE },
+    { "count", AGG_COUNT },
+    { "failures", AGG_FAILURES },
+    { "rate", AGG_RATE },
 };
-static const char *const step_field_names[] = {"success_rate", "count", "failures", "rate"};
+static const char *const step_field_names[] = { "success_rate", "count", "failures", "rate" };
 
 static const named_agg_t message_fields[] = {
-    {"sent", AGG_MSGS_SENT},
-    {"received", AGG_MSGS_RECEIVED},
+    { "sent", AGG_MSGS_SENT },
+    { "received", AGG_MSGS_RECEIVED },
 };
-static const char *const message_field_names[] = {"sent", "received"};
+static const char *const message_field_names[] = { "sent", "received" };
 
-static const named_agg_t connection_fields[] = {{"peak", AGG_CONN_PEAK}};
-static const char *const connection_field_names[] = {"peak"};
+static const named_agg_t connection_fields[] = { { "peak", AGG_CONN_PEAK } };
+static const char *const connection_field_names[] = { "peak" };
 
 static bool is_step_agg(asrt_agg_t agg)
 {
@@ -65,8 +69,8 @@ static bool is_time_agg(asrt_agg_t agg)
 /* ---- messages ----------------------------------------------------------- */
 
 /* Appends to the NUL-terminated message in err (truncating when full). */
-__attribute__((format(printf, 3, 4))) static void put(char *err, size_t errlen,
-                                                      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void put(char *err, size_t errlen, const char *fmt,
+                                                      ...)
 {
     if (!err || errlen == 0)
         return;
@@ -77,8 +81,8 @@ __attribute__((format(printf, 3, 4))) static void put(char *err, size_t errlen,
     va_end(ap);
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                      ...)
 {
     if (err && errlen > 0) {
         va_list ap;
@@ -105,8 +109,8 @@ static size_t edit_distance(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            size_t best = diag + (tolower((unsigned char)a[i - 1]) !=
-                                  tolower((unsigned char)b[j - 1]));
+            size_t best =
+                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
             if (up + 1 < best)
                 best = up + 1;
             if (row[j - 1] + 1 < best)
@@ -137,8 +141,7 @@ static const char *closest(const char *word, const char *const *names, size_t n)
 
 /* 'unknown WHAT "PREFIXword"WHERE; did you mean "PREFIXname"? Known: a, b, c' */
 static int unknown_name(char *err, size_t errlen, const char *what, const char *where,
-                        const char *prefix, const char *word, const char *const *names,
-                        size_t n)
+                        const char *prefix, const char *word, const char *const *names, size_t n)
 {
     fail(err, errlen, "unknown %s \"%s%s\"%s", what, prefix, word, where);
     const char *guess = closest(word, names, n);
@@ -205,9 +208,9 @@ static bool is_op_char(char c)
 
 /* The pieces of one assertion while it is parsed. Owns lhs, rhs, aggname. */
 typedef struct parse {
-    char *lhs;      /* before the operator, trimmed */
-    char *rhs;      /* after it, trimmed */
-    char *aggname;  /* "p50" as written for the call form, else the whole lhs */
+    char *lhs;     /* before the operator, trimmed */
+    char *rhs;     /* after it, trimmed */
+    char *aggname; /* "p50" as written for the call form, else the whole lhs */
     asrt_op_t op;
 } parse_t;
 
@@ -227,8 +230,9 @@ static int split_op(const char *text, parse_t *p, char *err, size_t errlen)
         if (is_op_char(*q))
             end = q + 1;
     if (!end)
-        return fail(err, errlen, "no comparison operator: write one of < <= > >= == !=, "
-                                 "e.g. \"p99(publish) < 500ms\"");
+        return fail(err, errlen,
+                    "no comparison operator: write one of < <= > >= == !=, "
+                    "e.g. \"p99(publish) < 500ms\"");
     const char *start = end - 1;
     while (start > text && is_op_char(start[-1]))
         start--;
@@ -238,13 +242,14 @@ static int split_op(const char *text, parse_t *p, char *err, size_t errlen)
         if (strlen(op_names[i]) == n && strncmp(op_names[i], start, n) == 0)
             op = (int)i;
     if (op < 0 && n == 1 && *start == '=')
-        return fail(err, errlen, "\"=\" is not a comparison: write \"==\", "
-                                 "e.g. \"errors.timeout == 0\"");
+        return fail(err, errlen,
+                    "\"=\" is not a comparison: write \"==\", "
+                    "e.g. \"errors.timeout == 0\"");
     if (op < 0 && n == 2 && start[0] == '=' && (start[1] == '<' || start[1] == '>'))
         return fail(err, errlen, "unknown operator \"%.2s\": write \"%c=\"", start, start[1]);
     if (op < 0)
-        return fail(err, errlen, "unknown operator \"%.*s\": write one of < <= > >= == !=",
-                    (int)n, start);
+        return fail(err, errlen, "unknown operator \"%.*s\": write one of < <= > >= == !=", (int)n,
+                    start);
     p->op = (asrt_op_t)op;
     p->lhs = dup_trim(text, (size_t)(start - text));
     p->rhs = dup_trim(end, strlen(end));
@@ -266,14 +271,15 @@ static int agg_from_name(const char *name, asrt_t *out, char *err, size_t errlen
     if (n > 0 && name[1 + n] == '\0') {
         double pct = strtod(name + 1, NULL);
         if (pct <= 0 || pct > 100)
-            return fail(err, errlen, "\"%s\" is out of range: a percentile is above 0 and "
-                                     "at most 100, e.g. p99", name);
+            return fail(err, errlen,
+                        "\"%s\" is out of range: a percentile is above 0 and "
+                        "at most 100, e.g. p99",
+                        name);
         out->agg = AGG_PERCENTILE;
         out->pct = pct;
         return 0;
     }
-    return unknown_name(err, errlen, "aggregate", "", "", name, agg_names,
-                        COUNT_OF(agg_names));
+    return unknown_name(err, errlen, "aggregate", "", "", name, agg_names, COUNT_OF(agg_names));
 }
 
 /* AGG(STEP): the step is everything between the first "(" and the last ")". */
@@ -281,8 +287,10 @@ static int parse_call(parse_t *p, asrt_t *out, char *err, size_t errlen)
 {
     const char *open = strchr(p->lhs, '(');
     if (!open)
-        return fail(err, errlen, "\"%s\" has \")\" without \"(\": write AGG(STEP), "
-                                 "e.g. \"p99(publish)\"", p->lhs);
+        return fail(err, errlen,
+                    "\"%s\" has \")\" without \"(\": write AGG(STEP), "
+                    "e.g. \"p99(publish)\"",
+                    p->lhs);
     p->aggname = dup_trim(p->lhs, (size_t)(open - p->lhs));
     if (!p->aggname)
         return fail(err, errlen, "out of memory");
@@ -300,8 +308,7 @@ static int parse_call(parse_t *p, asrt_t *out, char *err, size_t errlen)
 }
 
 static int parse_field(const char *lhs, const char *field, const named_agg_t *t,
-                       const char *const *names, size_t n, asrt_t *out, char *err,
-                       size_t errlen)
+                       const char *const *names, size_t n, asrt_t *out, char *err, size_t errlen)
 {
     const named_agg_t *na = find_named(field, t, n);
     if (!na) {
@@ -331,8 +338,10 @@ static int parse_dotted(parse_t *p, asrt_t *out, char *err, size_t errlen)
     if (!p->aggname || !group || !field)
         fail(err, errlen, "out of memory");
     else if (!group[0] || !field[0])
-        fail(err, errlen, "\"%s\" is not a metric: write METRIC.FIELD, "
-                          "e.g. \"connect.success_rate\"", p->lhs);
+        fail(err, errlen,
+             "\"%s\" is not a metric: write METRIC.FIELD, "
+             "e.g. \"connect.success_rate\"",
+             p->lhs);
     else if (strcmp(group, "errors") == 0) {
         out->agg = AGG_ERRORS;
         out->metric = field;
@@ -345,10 +354,10 @@ static int parse_dotted(parse_t *p, asrt_t *out, char *err, size_t errlen)
         rc = parse_field(p->lhs, field, connection_fields, connection_field_names,
                          COUNT_OF(connection_fields), out, err, errlen);
     else if (is_latency_name(field))
-        fail(err, errlen, "latency takes the call form: write \"%s(%s)\" instead of \"%s\"",
-             field, group, p->lhs);
-    else if ((rc = parse_field(p->lhs, field, step_fields, step_field_names,
-                               COUNT_OF(step_fields), out, err, errlen)) == 0) {
+        fail(err, errlen, "latency takes the call form: write \"%s(%s)\" instead of \"%s\"", field,
+             group, p->lhs);
+    else if ((rc = parse_field(p->lhs, field, step_fields, step_field_names, COUNT_OF(step_fields),
+                               out, err, errlen)) == 0) {
         out->metric = group;
         group = NULL;
     }
@@ -361,14 +370,17 @@ static int parse_lhs(parse_t *p, asrt_t *out, char *err, size_t errlen)
 {
     size_t n = strlen(p->lhs);
     if (n == 0)
-        return fail(err, errlen, "missing metric before \"%s\": write e.g. "
-                                 "\"p99(publish) < 500ms\"", op_names[p->op]);
+        return fail(err, errlen,
+                    "missing metric before \"%s\": write e.g. "
+                    "\"p99(publish) < 500ms\"",
+                    op_names[p->op]);
     if (p->lhs[n - 1] == ')')
         return parse_call(p, out, err, errlen);
     if (strchr(p->lhs, '.'))
         return parse_dotted(p, out, err, errlen);
-    return fail(err, errlen, "\"%s\" is not a metric: write AGG(STEP) or METRIC.FIELD, "
-                             "e.g. \"p99(publish) < 500ms\" or \"errors.timeout == 0\"",
+    return fail(err, errlen,
+                "\"%s\" is not a metric: write AGG(STEP) or METRIC.FIELD, "
+                "e.g. \"p99(publish) < 500ms\" or \"errors.timeout == 0\"",
                 p->lhs);
 }
 
@@ -396,8 +408,7 @@ static int norm_time(const parse_t *p, size_t numlen, const char *unit, double v
         out->unit = ASRT_UNIT_S;
     } else {
         if (unit[0])
-            fail(err, errlen, "%s takes a time unit (us, ms or s), not \"%s\"", p->aggname,
-                 unit);
+            fail(err, errlen, "%s takes a time unit (us, ms or s), not \"%s\"", p->aggname, unit);
         else
             fail(err, errlen, "%s needs a time unit", p->aggname);
         suggest(err, errlen, p, numlen, "ms");
@@ -408,8 +419,8 @@ static int norm_time(const parse_t *p, size_t numlen, const char *unit, double v
     return 0;
 }
 
-static int norm_percent(const parse_t *p, size_t numlen, const char *unit, double v,
-                        asrt_t *out, char *err, size_t errlen)
+static int norm_percent(const parse_t *p, size_t numlen, const char *unit, double v, asrt_t *out,
+                        char *err, size_t errlen)
 {
     if (strcmp(unit, "%") != 0) {
         if (unit[0])
@@ -459,12 +470,15 @@ static int parse_rhs(const parse_t *p, asrt_t *out, char *err, size_t errlen)
         return fail(err, errlen, "missing threshold after \"%s\": write e.g. \"%s %s 500ms\"",
                     op_names[p->op], p->lhs, op_names[p->op]);
     if (strncmp(p->rhs, "baseline", 8) == 0)
-        return fail(err, errlen, "baseline comparisons are not supported yet: write a fixed "
-                                 "threshold such as \"500ms\"");
+        return fail(err, errlen,
+                    "baseline comparisons are not supported yet: write a fixed "
+                    "threshold such as \"500ms\"");
     size_t numlen = scan_number(p->rhs);
     if (numlen == 0)
-        return fail(err, errlen, "threshold \"%s\" is not a non-negative number: write e.g. "
-                                 "\"200ms\", \"99.5%%\" or \"0\"", p->rhs);
+        return fail(err, errlen,
+                    "threshold \"%s\" is not a non-negative number: write e.g. "
+                    "\"200ms\", \"99.5%%\" or \"0\"",
+                    p->rhs);
     double v = strtod(p->rhs, NULL);
     const char *unit = p->rhs + numlen;
     while (isspace((unsigned char)*unit))
@@ -480,7 +494,7 @@ static int parse_rhs(const parse_t *p, asrt_t *out, char *err, size_t errlen)
 
 int asrt_parse(const char *text, asrt_t *out, char *err, size_t errlen)
 {
-    parse_t p = {0};
+    parse_t p = { 0 };
     memset(out, 0, sizeof(*out));
     if (err && errlen)
         err[0] = '\0';
@@ -555,23 +569,31 @@ typedef struct observed {
 
 static observed_t observe_latency(const asrt_t *a, const res_step_t *s)
 {
-    observed_t o = {0, NULL};
+    observed_t o = { 0, NULL };
     if (!s->latency || hist_count(s->latency) == 0) {
         o.none = "no samples";
         return o;
     }
     switch (a->agg) {
-    case AGG_PERCENTILE: o.value = (double)hist_percentile(s->latency, a->pct); break;
-    case AGG_AVG: o.value = hist_mean(s->latency); break;
-    case AGG_MIN: o.value = (double)hist_min(s->latency); break;
-    default: o.value = (double)hist_max(s->latency); break;
+    case AGG_PERCENTILE:
+        o.value = (double)hist_percentile(s->latency, a->pct);
+        break;
+    case AGG_AVG:
+        o.value = hist_mean(s->latency);
+        break;
+    case AGG_MIN:
+        o.value = (double)hist_min(s->latency);
+        break;
+    default:
+        o.value = (double)hist_max(s->latency);
+        break;
     }
     return o;
 }
 
 static observed_t observe_step(const asrt_t *a, const result_t *r)
 {
-    observed_t o = {0, NULL};
+    observed_t o = { 0, NULL };
     int i = result_find_step(r, a->metric);
     if (i < 0) {
         o.none = "no such step";
@@ -598,7 +620,7 @@ static observed_t observe_step(const asrt_t *a, const result_t *r)
 
 static observed_t observe(const asrt_t *a, const result_t *r)
 {
-    observed_t o = {0, NULL};
+    observed_t o = { 0, NULL };
     if (is_step_agg(a->agg))
         return observe_step(a, r);
     if (a->agg == AGG_MSGS_SENT) {
@@ -622,12 +644,18 @@ static observed_t observe(const asrt_t *a, const result_t *r)
 static bool op_holds(asrt_op_t op, double x, double t)
 {
     switch (op) {
-    case OP_LT: return x < t;
-    case OP_LE: return x <= t;
-    case OP_GT: return x > t;
-    case OP_GE: return x >= t;
-    case OP_EQ: return x == t;
-    case OP_NE: return x != t;
+    case OP_LT:
+        return x < t;
+    case OP_LE:
+        return x <= t;
+    case OP_GT:
+        return x > t;
+    case OP_GE:
+        return x >= t;
+    case OP_EQ:
+        return x == t;
+    case OP_NE:
+        return x != t;
     }
     return false;
 }
@@ -640,12 +668,18 @@ static double unit_scale(asrt_unit_t u)
 static const char *unit_suffix(asrt_unit_t u)
 {
     switch (u) {
-    case ASRT_UNIT_US: return " us";
-    case ASRT_UNIT_MS: return " ms";
-    case ASRT_UNIT_S: return " s";
-    case ASRT_UNIT_PERCENT: return "%";
-    case ASRT_UNIT_PER_S: return "/s";
-    case ASRT_UNIT_NONE: break;
+    case ASRT_UNIT_US:
+        return " us";
+    case ASRT_UNIT_MS:
+        return " ms";
+    case ASRT_UNIT_S:
+        return " s";
+    case ASRT_UNIT_PERCENT:
+        return "%";
+    case ASRT_UNIT_PER_S:
+        return "/s";
+    case ASRT_UNIT_NONE:
+        break;
     }
     return "";
 }

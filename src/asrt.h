@@ -30,7 +30,7 @@ typedef enum asrt_agg {
     AGG_FAILURES,
     AGG_RATE,
     AGG_SUCCESS_RATE,
-    AGG_ERRORS,      /* metric holds the kind name or "total" */
+    AGG_ERRORS, /* metric holds the kind name or "total" */
     AGG_MSGS_SENT,
     AGG_MSGS_RECEIVED,
     AGG_CONN_PEAK,
@@ -40,24 +40,24 @@ typedef enum asrt_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } asrt_op_t;
 
 /* The unit the user wrote, so observed and expected values are shown in it. */
 typedef enum asrt_unit {
-    ASRT_UNIT_NONE,    /* counts */
+    ASRT_UNIT_NONE, /* counts */
     ASRT_UNIT_US,
     ASRT_UNIT_MS,
     ASRT_UNIT_S,
     ASRT_UNIT_PERCENT,
-    ASRT_UNIT_PER_S,   /* rates, whether or not "/s" was written */
+    ASRT_UNIT_PER_S, /* rates, whether or not "/s" was written */
 } asrt_unit_t;
 
 /* Owns text and metric. */
 typedef struct asrt {
-    char *text;        /* as written */
-    int line;          /* spec line, 0 if unknown (set by the caller) */
+    char *text; /* as written */
+    int line;   /* spec line, 0 if unknown (set by the caller) */
     asrt_agg_t agg;
-    double pct;        /* AGG_PERCENTILE only */
-    char *metric;      /* step name, or error kind for AGG_ERRORS; else NULL */
+    double pct;   /* AGG_PERCENTILE only */
+    char *metric; /* step name, or error kind for AGG_ERRORS; else NULL */
     asrt_op_t op;
-    double threshold;  /* normalised: microseconds for time, percent, per second, count */
-    asrt_unit_t unit;  /* as written; res_assertion_t values are expressed in it */
+    double threshold; /* normalised: microseconds for time, percent, per second, count */
+    asrt_unit_t unit; /* as written; res_assertion_t values are expressed in it */
 } asrt_t;
 
 /* Parses one assertion. Returns 0, or -1 with a one-line reason in err that
@@ -67,8 +67,8 @@ int asrt_parse(const char *text, asrt_t *out, char *err, size_t errlen);
 
 /* Checks that the named metric exists among the step names the spec can
  * produce. Returns 0, or -1 with a reason listing the known names. */
-int asrt_check(const asrt_t *a, const char *const *step_names, size_t nsteps,
-               char *err, size_t errlen);
+int asrt_check(const asrt_t *a, const char *const *step_names, size_t nsteps, char *err,
+               size_t errlen);
 
 /* Evaluates on a finished result and fills out (which the caller owns and
  * later frees as part of the result). Returns 0, or -1 on allocation failure. */

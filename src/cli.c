@@ -65,13 +65,13 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 /* Options of `wsgate run`, each named after its flag. */
 typedef struct run_args {
-    const char *spec;      /* SPEC */
-    const char *target;    /* --target */
-    const char *out_dir;   /* --out */
-    unsigned threads;      /* --threads */
+    const char *spec;        /* SPEC */
+    const char *target;      /* --target */
+    const char *out_dir;     /* --out */
+    unsigned threads;        /* --threads */
     unsigned long long seed; /* --seed */
-    bool serve;            /* --serve */
-    bool quiet;            /* --quiet */
+    bool serve;              /* --serve */
+    bool quiet;              /* --quiet */
 } run_args_t;
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -141,7 +141,7 @@ static void eval_assertions(const spec_t *spec, result_t *r)
 /* Starts the embedded server and returns the URL to target in buf. */
 static server_t *start_embedded(char *buf, size_t n, char *err, size_t errlen)
 {
-    serve_opts_t so = {.host = "127.0.0.1", .port = 0, .ack_delay_us = 0};
+    serve_opts_t so = { .host = "127.0.0.1", .port = 0, .ack_delay_us = 0 };
     int port = 0;
     server_t *srv = serve_start(&so, &port, err, errlen);
     if (srv)
@@ -154,7 +154,7 @@ static server_t *start_embedded(char *buf, size_t n, char *err, size_t errlen)
 static int load_for_run(const run_args_t *a, spec_t **spec, server_t **srv)
 {
     char err[ERRLEN], url[64];
-    spec_opts_t so = {.target_override = a->target};
+    spec_opts_t so = { .target_override = a->target };
     if (!a->serve) {
         *spec = spec_load(a->spec, &so, err, sizeof(err));
         if (!*spec) {
@@ -211,7 +211,7 @@ static int cmd_run(int argc, char **argv)
     result_t r;
     memset(&r, 0, sizeof(r));
     char err[ERRLEN];
-    engine_opts_t eo = {.threads = a.threads, .seed = a.seed, .stop_flag = &stop_signal};
+    engine_opts_t eo = { .threads = a.threads, .seed = a.seed, .stop_flag = &stop_signal };
     if (engine_run(spec, &eo, &r, err, sizeof(err)) < 0) {
         fprintf(stderr, "wsgate: cannot run %s: %s\n", a.spec, err);
         result_clear(&r);
@@ -236,14 +236,14 @@ static int cmd_validate(int argc, char **argv)
     int rc = EXIT_PASS;
     for (int i = 0; i < argc; i++) {
         char err[ERRLEN];
-        spec_t *spec = spec_load(argv[i], &(spec_opts_t){0}, err, sizeof(err));
+        spec_t *spec = spec_load(argv[i], &(spec_opts_t){ 0 }, err, sizeof(err));
         if (!spec) {
             fprintf(stderr, "%s\n", err);
             rc = EXIT_USAGE;
             continue;
         }
-        printf("%s: ok (%zu scenarios, %zu assertions, %u users)\n", argv[i],
-               spec->nscenarios, spec->nassertions, spec->peak_users);
+        printf("%s: ok (%zu scenarios, %zu assertions, %u users)\n", argv[i], spec->nscenarios,
+               spec->nassertions, spec->peak_users);
         spec_free(spec);
     }
     return rc;
@@ -251,7 +251,7 @@ static int cmd_validate(int argc, char **argv)
 
 static int cmd_serve(int argc, char **argv)
 {
-    serve_opts_t so = {.host = "127.0.0.1", .port = 8080, .ack_delay_us = 0};
+    serve_opts_t so = { .host = "127.0.0.1", .port = 8080, .ack_delay_us = 0 };
     for (int i = 0; i < argc; i++) {
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long n;
@@ -264,7 +264,8 @@ static int cmd_serve(int argc, char **argv)
             so.port = (int)n;
         } else if (strcmp(argv[i], "--ack-delay") == 0) {
             if (!val || units_parse_duration(val, &so.ack_delay_us, err, sizeof(err)) < 0)
-                return usage_error("--ack-delay needs a duration such as 300ms: %s", val ? err : "missing");
+                return usage_error("--ack-delay needs a duration such as 300ms: %s",
+                                   val ? err : "missing");
         } else {
             return usage_error("unknown serve option \"%s\"", argv[i]);
         }

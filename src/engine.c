@@ -15,14 +15,14 @@
 #include "vu.h"
 #include "wsurl.h"
 
-#define START_DELAY_US 20000ull    /* lets every worker be ready at t0 */
-#define TICK_US 100000ull          /* longest sleep: notices a stop flag */
-#define MAX_WAKES_PER_TICK 20000u  /* keeps the loop serving sockets */
-#define FD_RESERVE 64u             /* files wsgate needs besides connections */
+#define START_DELAY_US 20000ull   /* lets every worker be ready at t0 */
+#define TICK_US 100000ull         /* longest sleep: notices a stop flag */
+#define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
+#define FD_RESERVE 64u            /* files wsgate needs besides connections */
 
 static const struct lws_protocols client_protocols[] = {
-    {"wsgate", vu_lws_callback, 0, 4096, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0},
+    { "wsgate", vu_lws_callback, 0, 4096, 0, NULL, 0 },
+    { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
 static double wall_now(void)
@@ -122,18 +122,18 @@ static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
     int rc = 0;
     for (size_t i = 0; i < spec->nscenarios && rc == 0; i++) {
         uint64_t rng = 1;
-        tmpl_ctx_t ctx = {.vu_id = 1, .iteration = 0, .rng = &rng, .slots = NULL};
+        tmpl_ctx_t ctx = { .vu_id = 1, .iteration = 0, .rng = &rng, .slots = NULL };
         wsurl_t u;
         char why[128];
         sbuf_truncate(&url, 0);
         if (tmpl_render(spec->scenarios[i].url, &ctx, &url) < 0 ||
             wsurl_parse(url.data ? url.data : "", &u, why, sizeof(why)) < 0) {
-            snprintf(err, errlen, "scenario \"%s\": bad connect URL: %s",
-                     spec->scenarios[i].name, url.data ? why : "out of memory");
+            snprintf(err, errlen, "scenario \"%s\": bad connect URL: %s", spec->scenarios[i].name,
+                     url.data ? why : "out of memory");
             rc = -1;
             break;
         }
-        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
         int gai = getaddrinfo(u.host, NULL, &hints, &ai);
         if (gai != 0) {
             snprintf(err, errlen, "cannot resolve \"%s\": %s", u.host, gai_strerror(gai));
@@ -267,8 +267,7 @@ static int run_workers(worker_t *ws, unsigned n, char *err, size_t errlen)
     return rc;
 }
 
-int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r,
-               char *err, size_t errlen)
+int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char *err, size_t errlen)
 {
     if (!getenv("WSGATE_LWS_DEBUG"))
         lws_set_log_level(0, NULL);

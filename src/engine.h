@@ -24,7 +24,7 @@ typedef struct engine_opts {
  * caller. Returns 0, or -1 with a reason in err when the run could not
  * start (the caller then exits 3). r is the caller's; clear it with
  * result_clear(). */
-int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r,
-               char *err, size_t errlen);
+int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char *err,
+               size_t errlen);
 
 #endif

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SUB_BUCKETS 1024u    /* per power of two: 1/1024 relative width */
-#define LINEAR_LIMIT 2048u   /* values below are exact */
-#define MAX_BITS 40u         /* 2^40 us, about 12.7 days */
+#define SUB_BUCKETS 1024u  /* per power of two: 1/1024 relative width */
+#define LINEAR_LIMIT 2048u /* values below are exact */
+#define MAX_BITS 40u       /* 2^40 us, about 12.7 days */
 #define NBUCKETS (LINEAR_LIMIT + (MAX_BITS - 11u) * SUB_BUCKETS)
 
 /* Owns nothing outside itself: one flat allocation. */
@@ -17,7 +17,7 @@ struct hist {
     uint64_t count;
     uint64_t min;
     uint64_t max;
-    uint64_t sum;           /* exact: wraps only past 2^64 us in total */
+    uint64_t sum; /* exact: wraps only past 2^64 us in total */
     uint64_t buckets[NBUCKETS];
 };
 

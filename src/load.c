@@ -25,19 +25,19 @@ static bool next_change(const spec_t *s, uint32_t k, size_t *stage_i, uint64_t *
         *t_stage += st->duration_us;
         *prev = b;
         if (b > a && k >= a && k < b) {
-            *out = (change_t){ramp_time(t, st->duration_us, k - a, b - a), true};
+            *out = (change_t){ ramp_time(t, st->duration_us, k - a, b - a), true };
             return true;
         }
         if (b < a && k >= b && k < a) {
-            *out = (change_t){ramp_time(t, st->duration_us, a - k, a - b), false};
+            *out = (change_t){ ramp_time(t, st->duration_us, a - k, a - b), false };
             return true;
         }
     }
     return false;
 }
 
-bool load_interval(const spec_t *spec, uint32_t k, uint64_t from_us,
-                   uint64_t *start_us, uint64_t *stop_us)
+bool load_interval(const spec_t *spec, uint32_t k, uint64_t from_us, uint64_t *start_us,
+                   uint64_t *stop_us)
 {
     size_t i = 0;
     uint64_t t = 0;

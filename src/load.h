@@ -15,8 +15,8 @@
  * d*(k-a)/(b-a)) and the highest-numbered stop first on a ramp-down.
  * *stop_us is spec->duration_us when the user stays to the end.
  * Returns false when the user never (again) becomes active. */
-bool load_interval(const spec_t *spec, uint32_t k, uint64_t from_us,
-                   uint64_t *start_us, uint64_t *stop_us);
+bool load_interval(const spec_t *spec, uint32_t k, uint64_t from_us, uint64_t *start_us,
+                   uint64_t *stop_us);
 
 /* Scenario index for user k: deterministic, in proportion to weights
  * (exact over every block of scenario_weight_sum consecutive users). */

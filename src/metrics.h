@@ -11,7 +11,7 @@
 
 /* Owns lat[] histograms and error samples. */
 typedef struct metrics {
-    size_t nsteps;          /* spec_t.nmetrics; [0] is connect */
+    size_t nsteps; /* spec_t.nmetrics; [0] is connect */
     hist_t **lat;
     uint64_t *ok;
     uint64_t *failed;

@@ -8,22 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PRED_MAX_DEPTH 64  /* nesting of ! and ( ), so input cannot exhaust the stack */
+#define PRED_MAX_DEPTH 64 /* nesting of ! and ( ), so input cannot exhaust the stack */
 #define PRED_MAX_INDEX 1000000
 
 typedef enum pred_kind { PK_OR, PK_AND, PK_NOT, PK_CMP, PK_IN, PK_EXISTS } pred_kind_t;
 typedef enum pred_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } pred_op_t;
-typedef enum pred_lit_kind { LIT_STRING, LIT_NUMBER, LIT_TRUE, LIT_FALSE, LIT_NULL } pred_lit_kind_t;
+typedef enum pred_lit_kind {
+    LIT_STRING,
+    LIT_NUMBER,
+    LIT_TRUE,
+    LIT_FALSE,
+    LIT_NULL
+} pred_lit_kind_t;
 
 typedef struct pred_lit {
     pred_lit_kind_t kind;
-    char *str;   /* LIT_STRING: owned */
-    double num;  /* LIT_NUMBER */
+    char *str;  /* LIT_STRING: owned */
+    double num; /* LIT_NUMBER */
 } pred_lit_t;
 
 /* One path step: an object key, or an array index when key is NULL. */
 typedef struct pred_seg {
-    char *key;   /* owned */
+    char *key; /* owned */
     int index;
 } pred_seg_t;
 
@@ -31,11 +37,11 @@ typedef struct pred_seg {
  * children, segments and literals. */
 struct pred {
     pred_kind_t kind;
-    struct pred *lhs, *rhs;  /* PK_OR, PK_AND: both; PK_NOT: lhs */
-    pred_seg_t *segs;        /* PK_CMP, PK_IN, PK_EXISTS */
+    struct pred *lhs, *rhs; /* PK_OR, PK_AND: both; PK_NOT: lhs */
+    pred_seg_t *segs;       /* PK_CMP, PK_IN, PK_EXISTS */
     size_t nsegs;
-    pred_op_t op;            /* PK_CMP */
-    pred_lit_t *lits;        /* PK_CMP: one; PK_IN: nlits */
+    pred_op_t op;     /* PK_CMP */
+    pred_lit_t *lits; /* PK_CMP: one; PK_IN: nlits */
     size_t nlits;
 };
 
@@ -248,7 +254,7 @@ static int read_number(pred_parser_t *p, pred_lit_t *lit)
 
 static int parse_literal(pred_parser_t *p, pred_lit_t *lit)
 {
-    *lit = (pred_lit_t){0};
+    *lit = (pred_lit_t){ 0 };
     skip_ws(p);
     char c = p->src[p->pos];
     if (c == '"' || c == '\'')
@@ -280,7 +286,7 @@ static int push_seg(pred_parser_t *p, pred_t *n, char *key, int index)
         return -1;
     }
     n->segs = v;
-    n->segs[n->nsegs++] = (pred_seg_t){.key = key, .index = index};
+    n->segs[n->nsegs++] = (pred_seg_t){ .key = key, .index = index };
     return 0;
 }
 
@@ -359,8 +365,8 @@ static bool accept_op(pred_parser_t *p, pred_op_t *op)
     static const struct {
         const char *tok;
         pred_op_t op;
-    } ops[] = {{"==", OP_EQ}, {"!=", OP_NE}, {"<=", OP_LE},
-               {">=", OP_GE}, {"<", OP_LT},  {">", OP_GT}};
+    } ops[] = { { "==", OP_EQ }, { "!=", OP_NE }, { "<=", OP_LE },
+                { ">=", OP_GE }, { "<", OP_LT },  { ">", OP_GT } };
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (accept(p, ops[i].tok)) {
             *op = ops[i].op;
@@ -396,7 +402,7 @@ static int push_lit(pred_parser_t *p, pred_t *n)
         return -1;
     }
     n->lits = v;
-    n->lits[n->nlits] = (pred_lit_t){0};
+    n->lits[n->nlits] = (pred_lit_t){ 0 };
     if (parse_literal(p, &n->lits[n->nlits]) < 0)
         return -1;
     n->nlits++;
@@ -501,7 +507,7 @@ static pred_t *parse_expr(pred_parser_t *p)
 
 pred_t *pred_compile(const char *src, char *err, size_t errlen)
 {
-    pred_parser_t p = {.src = src ? src : "", .err = err, .errlen = errlen};
+    pred_parser_t p = { .src = src ? src : "", .err = err, .errlen = errlen };
     if (errlen)
         err[0] = '\0';
     pred_t *n = parse_expr(&p);

@@ -40,14 +40,14 @@ typedef struct res_errors {
 /* One named step ("connect" is always steps[0]). Owns name and latency. */
 typedef struct res_step {
     char *name;
-    hist_t *latency;    /* successful samples only, microseconds */
+    hist_t *latency; /* successful samples only, microseconds */
     uint64_t ok;
     uint64_t failed;
 } res_step_t;
 
 /* One assertion's outcome. Owns its strings. */
 typedef struct res_assertion {
-    char *text;          /* as written in the spec */
+    char *text; /* as written in the spec */
     bool passed;
     bool has_observed;   /* false when the metric had no samples */
     double observed;     /* in the assertion's own unit (ms, %, /s, count) */
@@ -62,21 +62,21 @@ typedef struct result {
     char *spec_path;
     char *target;
     char *wsgate_version;
-    double started_at;      /* seconds since the epoch */
+    double started_at; /* seconds since the epoch */
     double ended_at;
-    double duration_s;      /* planned load duration */
+    double duration_s; /* planned load duration */
     unsigned threads;
     unsigned users_planned; /* peak users of the load shape */
     res_step_t *steps;
     size_t nsteps;
     uint64_t msgs_sent, msgs_received;
     uint64_t bytes_sent, bytes_received;
-    uint64_t peak_active;   /* peak concurrent open connections */
+    uint64_t peak_active; /* peak concurrent open connections */
     res_errors_t errors[ERR_KIND_COUNT];
     res_assertion_t *assertions;
     size_t nassertions;
-    bool passed;            /* every assertion held */
-    bool interrupted;       /* stopped early by SIGINT/SIGTERM: partial */
+    bool passed;      /* every assertion held */
+    bool interrupted; /* stopped early by SIGINT/SIGTERM: partial */
 } result_t;
 
 /* Index of the step named name, or -1. */

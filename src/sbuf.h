@@ -12,7 +12,10 @@ typedef struct sbuf {
     size_t cap;
 } sbuf_t;
 
-#define SBUF_INIT {NULL, 0, 0}
+#define SBUF_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* All return 0, or -1 on allocation failure (the buffer is left valid). */
 int sbuf_reserve(sbuf_t *b, size_t extra);

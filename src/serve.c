@@ -21,10 +21,10 @@
 #include <string.h>
 
 #define SERVE_PATH "/ws/chat"
-#define SERVE_RX_BUFFER 4096            /* lws rx buffer per connection */
-#define SERVE_TX_PACKET 65536           /* largest single send() */
-#define SERVE_MAX_QUEUED (4u << 20)     /* queued bytes before a slow consumer is cut */
-#define SERVE_MAX_MESSAGE (1u << 20)    /* largest accepted incoming message */
+#define SERVE_RX_BUFFER 4096         /* lws rx buffer per connection */
+#define SERVE_TX_PACKET 65536        /* largest single send() */
+#define SERVE_MAX_QUEUED (4u << 20)  /* queued bytes before a slow consumer is cut */
+#define SERVE_MAX_MESSAGE (1u << 20) /* largest accepted incoming message */
 #define SERVE_MIN_BUCKETS 64
 
 /* One encoded outgoing frame, shared by every connection it is queued on.
@@ -37,8 +37,8 @@ typedef struct out_msg {
 
 typedef struct out_ent {
     struct out_ent *next;
-    out_msg_t *msg;   /* holds one ref */
-    lws_usec_t due;   /* lws_now_usecs() time, for the delayed fifo */
+    out_msg_t *msg; /* holds one ref */
+    lws_usec_t due; /* lws_now_usecs() time, for the delayed fifo */
 } out_ent_t;
 
 typedef struct out_fifo {
@@ -72,13 +72,13 @@ typedef struct room {
 typedef struct conn {
     struct lws *wsi;
     server_t *srv;
-    lws_sorted_usec_list_t sul;  /* fires when the head of `delayed` is due */
-    out_fifo_t ready;            /* to write now, in order */
-    out_fifo_t delayed;          /* acks waiting for ack_delay, due order */
-    size_t queued;               /* bytes charged to both fifos */
-    sbuf_t rx;                   /* only used for fragmented messages */
+    lws_sorted_usec_list_t sul; /* fires when the head of `delayed` is due */
+    out_fifo_t ready;           /* to write now, in order */
+    out_fifo_t delayed;         /* acks waiting for ack_delay, due order */
+    size_t queued;              /* bytes charged to both fifos */
+    sbuf_t rx;                  /* only used for fragmented messages */
     member_t *rooms;
-    bool doomed;                 /* queue overflow: being killed */
+    bool doomed; /* queue overflow: being killed */
 } conn_t;
 
 struct server {
@@ -87,7 +87,7 @@ struct server {
     bool thread_started;
     atomic_bool stop;
     uint64_t ack_delay_us;
-    room_t **buckets;   /* channel -> room hash map, chained */
+    room_t **buckets; /* channel -> room hash map, chained */
     size_t nbuckets;
     size_t nrooms;
 };
@@ -210,8 +210,7 @@ static void conn_push(conn_t *c, out_msg_t *m, uint64_t delay_us)
     e->due = lws_now_usecs() + (lws_usec_t)delay_us;
     fifo_push(&c->delayed, e);
     if (idle)
-        lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul, conn_due_cb,
-                         (lws_usec_t)delay_us);
+        lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul, conn_due_cb, (lws_usec_t)delay_us);
 }
 
 /* Encodes obj (and deletes it) and queues it on c. Returns 0, or -1 when
@@ -543,8 +542,8 @@ static int conn_receive(conn_t *c, const void *in, size_t len)
         return handle_message(c, in, len);
     if (c->rx.len + len > SERVE_MAX_MESSAGE) {
         static const char why[] = "message too large";
-        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                         (unsigned char *)why, sizeof(why) - 1);
+        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)why,
+                         sizeof(why) - 1);
         return -1;
     }
     if (sbuf_append(&c->rx, in, len) < 0)
@@ -592,8 +591,8 @@ static int check_upgrade(struct lws *wsi)
     return 0;
 }
 
-static int serve_callback(struct lws *wsi, enum lws_callback_reasons reason,
-                          void *user, void *in, size_t len)
+static int serve_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                          size_t len)
 {
     conn_t *c = user;
     switch (reason) {
@@ -624,7 +623,7 @@ static const struct lws_protocols serve_protocols[] = {
         .rx_buffer_size = SERVE_RX_BUFFER,
         .tx_packet_size = SERVE_TX_PACKET,
     },
-    {NULL, NULL, 0, 0, 0, NULL, 0},
+    { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -650,8 +649,7 @@ static void resolve_host(const char *host, char *buf, size_t n, bool *v6)
     *v6 = strchr(host, ':') != NULL;
     if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
         return;
-    if (getnameinfo(res->ai_addr, res->ai_addrlen, buf, (socklen_t)n, NULL, 0,
-                    NI_NUMERICHOST) != 0)
+    if (getnameinfo(res->ai_addr, res->ai_addrlen, buf, (socklen_t)n, NULL, 0, NI_NUMERICHOST) != 0)
         snprintf(buf, n, "%s", host);
     else
         *v6 = res->ai_family == AF_INET6;
@@ -696,8 +694,9 @@ static int create_context(server_t *s, const serve_opts_t *opts, char *err, size
     info.vhost_name = "wsgate-serve";
     struct lws_vhost *vh = lws_create_vhost(s->ctx, &info);
     if (!vh) {
-        snprintf(err, errlen, "cannot listen on %s port %d: port in use, or address not local or unknown",
-                 host, opts->port);
+        snprintf(err, errlen,
+                 "cannot listen on %s port %d: port in use, or address not local or unknown", host,
+                 opts->port);
         return -1;
     }
     return lws_get_vhost_listen_port(vh);
@@ -791,8 +790,8 @@ int serve_main(const serve_opts_t *opts)
     }
     const char *host = opts->host && *opts->host ? opts->host : "127.0.0.1";
     bool v6 = strchr(host, ':') != NULL;
-    printf("wsgate serve: listening on ws://%s%s%s:%d" SERVE_PATH "\n",
-           v6 ? "[" : "", host, v6 ? "]" : "", port);
+    printf("wsgate serve: listening on ws://%s%s%s:%d" SERVE_PATH "\n", v6 ? "[" : "", host,
+           v6 ? "]" : "", port);
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig); /* fails only for an invalid set */

@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 typedef struct serve_opts {
-    const char *host;        /* --host, default "127.0.0.1" */
-    int port;                /* --port, 0 = pick a free port */
-    uint64_t ack_delay_us;   /* --ack-delay: delay before every ack/confirm */
+    const char *host;      /* --host, default "127.0.0.1" */
+    int port;              /* --port, 0 = pick a free port */
+    uint64_t ack_delay_us; /* --ack-delay: delay before every ack/confirm */
 } serve_opts_t;
 
 typedef struct server server_t;

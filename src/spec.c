@@ -84,15 +84,15 @@ typedef struct raw_spec {
 /* ------------------------------------------------------------------ */
 /* Schema. Field order is the order "allowed keys" are listed in.       */
 
-#define REQ_STR(key, type, member) \
+#define REQ_STR(key, type, member)                                                                 \
     CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER, type, member, 0, CYAML_UNLIMITED)
-#define OPT_STR(key, type, member)                                              \
-    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, type, \
-                           member, 0, CYAML_UNLIMITED)
-#define OPT_MAP(key, type, member, fields) \
+#define OPT_STR(key, type, member)                                                                 \
+    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, type, member, 0,         \
+                           CYAML_UNLIMITED)
+#define OPT_MAP(key, type, member, fields)                                                         \
     CYAML_FIELD_MAPPING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, type, member, fields)
-#define SEQ(key, flags, type, member, entry, min)                                     \
-    CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | (flags), type, member, entry, min, \
+#define SEQ(key, flags, type, member, entry, min)                                                  \
+    CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | (flags), type, member, entry, min,              \
                          CYAML_UNLIMITED)
 
 static const cyaml_schema_value_t str_entry = {
@@ -139,8 +139,7 @@ static const cyaml_schema_field_t connect_fields[] = {
 static const cyaml_schema_field_t scenario_fields[] = {
     REQ_STR("name", raw_scenario_t, name),
     CYAML_FIELD_UINT("weight", CYAML_FLAG_OPTIONAL, raw_scenario_t, weight),
-    CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect,
-                            connect_fields),
+    CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect, connect_fields),
     SEQ("on_start", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_start, &step_entry, 0),
     SEQ("tasks", CYAML_FLAG_OPTIONAL, raw_scenario_t, tasks, &task_entry, 0),
     CYAML_FIELD_END,
@@ -188,15 +187,15 @@ static const struct {
     const char *key;
     const char *example;
 } key_examples[] = {
-    {"name", "name: my-load-test"},
-    {"load", "load: {users: 10, duration: 30s}"},
-    {"scenarios", "scenarios: followed by a list item \"- name: ...\" with connect: {url: ...}"},
-    {"connect", "connect: {url: \"{{target}}/ws\"}"},
-    {"url", "url: \"{{target}}/ws\""},
-    {"match", "match: 'type == \"ack\"'"},
-    {"duration", "duration: 30s"},
-    {"users", "users: 10"},
-    {"stages", "stages: [{duration: 10s, users: 50}]"},
+    { "name", "name: my-load-test" },
+    { "load", "load: {users: 10, duration: 30s}" },
+    { "scenarios", "scenarios: followed by a list item \"- name: ...\" with connect: {url: ...}" },
+    { "connect", "connect: {url: \"{{target}}/ws\"}" },
+    { "url", "url: \"{{target}}/ws\"" },
+    { "match", "match: 'type == \"ack\"'" },
+    { "duration", "duration: 30s" },
+    { "users", "users: 10" },
+    { "stages", "stages: [{duration: 10s, users: 50}]" },
 };
 
 /* ------------------------------------------------------------------ */
@@ -208,8 +207,8 @@ typedef struct spec_ctx {
     char *err;
     size_t errlen;
     spec_t *s;
-    int *metric_lines;        /* line of each metric name, parallel */
-    char **var_names;         /* spec variables, then "target" */
+    int *metric_lines; /* line of each metric name, parallel */
+    char **var_names;  /* spec variables, then "target" */
     char **var_values;
     size_t nvars;
     tmpl_scope_t scope;
@@ -217,15 +216,15 @@ typedef struct spec_ctx {
 
 /* One backtrace step from libcyaml: a mapping key or a sequence index. */
 typedef struct cy_frame {
-    char key[64];             /* "" for a sequence entry or a bare mapping */
-    long index;               /* sequence entry index, -1 otherwise */
+    char key[64]; /* "" for a sequence entry or a bare mapping */
+    long index;   /* sequence entry index, -1 otherwise */
     bool is_seq;
     int line;
 } cy_frame_t;
 
 /* libcyaml's error, as captured by cy_log and parsed. */
 typedef struct cy_error {
-    char msg[256];            /* first "Load: ..." line, prefix stripped */
+    char msg[256];                      /* first "Load: ..." line, prefix stripped */
     cy_frame_t frames[SPEC_MAX_FRAMES]; /* outermost first */
     size_t nframes;
 } cy_error_t;
@@ -334,11 +333,13 @@ static int parse_tree(spec_ctx_t *c, const char *data, size_t len, yloc_node_t *
     if (yloc_parse(data, len, root, &line, why, sizeof(why)) < 0)
         return fail_line(c, line, "YAML syntax error: %s", why);
     if (!*root)
-        return fail_line(c, 1, "the spec is empty; start with name:, target:, load: and "
-                               "scenarios:");
+        return fail_line(c, 1,
+                         "the spec is empty; start with name:, target:, load: and "
+                         "scenarios:");
     if ((*root)->kind != YLOC_MAP)
-        return fail_line(c, (*root)->line, "the spec must be a mapping of keys (name:, "
-                                           "load:, scenarios:, ...), not a %s",
+        return fail_line(c, (*root)->line,
+                         "the spec must be a mapping of keys (name:, "
+                         "load:, scenarios:, ...), not a %s",
                          kind_name((*root)->kind));
     return 0;
 }
@@ -356,7 +357,7 @@ static void cy_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 
 static void parse_frame(cy_error_t *e, const char *ln)
 {
-    cy_frame_t f = {.index = -1};
+    cy_frame_t f = { .index = -1 };
     long idx;
     if (e->nframes == SPEC_MAX_FRAMES)
         return;
@@ -545,11 +546,9 @@ static int cy_unknown_key(spec_ctx_t *c, cy_error_t *e, const char *key)
     const char *near = did_you_mean(key, fields);
     int line = line_or(key_line(c, path, key, 0), yloc_line(c->root, path));
     if (near)
-        return fail_line(c, line, "unknown key \"%s\" %s; did you mean \"%s\"?", key, where,
-                         near);
+        return fail_line(c, line, "unknown key \"%s\" %s; did you mean \"%s\"?", key, where, near);
     allowed_keys(fields, allowed, sizeof(allowed));
-    return fail_line(c, line, "unknown key \"%s\" %s; allowed here: %s", key, where,
-                     allowed);
+    return fail_line(c, line, "unknown key \"%s\" %s; allowed here: %s", key, where, allowed);
 }
 
 static const char *example_for(const char *key)
@@ -581,8 +580,8 @@ static int cy_duplicate_key(spec_ctx_t *c, cy_error_t *e, const char *key)
     where_text(path, where, sizeof(where));
     int first = key_line(c, path, key, 0);
     int line = line_or(key_line(c, path, key, 1), yloc_line(c->root, path));
-    return fail_line(c, line, "key \"%s\" appears twice %s (first on line %d); keep one",
-                     key, where, first);
+    return fail_line(c, line, "key \"%s\" appears twice %s (first on line %d); keep one", key,
+                     where, first);
 }
 
 static int cy_bad_number(spec_ctx_t *c, cy_error_t *e, const char *value)
@@ -590,9 +589,8 @@ static int cy_bad_number(spec_ctx_t *c, cy_error_t *e, const char *value)
     char path[512];
     frames_path(e, path, sizeof(path));
     const char *last = e->nframes ? e->frames[e->nframes - 1].key : "";
-    return fail_at(c, path, "%s must be a whole number, not \"%s\"; write e.g. %s: %s",
-                   path, value, last[0] ? last : "value",
-                   strcmp(last, "users") == 0 ? "10" : "1");
+    return fail_at(c, path, "%s must be a whole number, not \"%s\"; write e.g. %s: %s", path, value,
+                   last[0] ? last : "value", strcmp(last, "users") == 0 ? "10" : "1");
 }
 
 static const char *cy_type_text(const char *t)
@@ -666,7 +664,8 @@ static int cy_translate(spec_ctx_t *c, const char *log)
     if (sscanf(e.msg, "Mapping field already seen: %255[^\n]", a) == 1)
         return cy_duplicate_key(c, &e, a);
     /* "Invalid UINT value: 'x'" (or "uint64_t", depending on the build) */
-    if (strncmp(e.msg, "Invalid ", 8) == 0 && sscanf(e.msg, "Invalid %*s value: '%255[^']'", a) == 1)
+    if (strncmp(e.msg, "Invalid ", 8) == 0 &&
+        sscanf(e.msg, "Invalid %*s value: '%255[^']'", a) == 1)
         return cy_bad_number(c, &e, a);
     if (sscanf(e.msg, "Expecting %255s got event: %255s", a, b) == 2) {
         a[strcspn(a, ",")] = '\0';
@@ -691,8 +690,8 @@ static int load_raw(spec_ctx_t *c, const char *data, size_t len, raw_spec_t **ra
         .log_level = CYAML_LOG_ERROR,
         .flags = CYAML_CFG_DEFAULT,
     };
-    cyaml_err_t rc = cyaml_load_data((const uint8_t *)data, len, &cfg, &spec_schema,
-                                     (cyaml_data_t **)raw, NULL);
+    cyaml_err_t rc =
+        cyaml_load_data((const uint8_t *)data, len, &cfg, &spec_schema, (cyaml_data_t **)raw, NULL);
     int r = 0;
     if (rc == CYAML_ERR_OOM)
         r = oom(c);
@@ -748,16 +747,14 @@ static int parse_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned 
     snprintf(ypath, sizeof(ypath), "%.200s.weight", base);
     *out = has_key(c, ypath) ? raw : 1;
     if (*out == 0)
-        return fail_at(c, ypath, "%s must be at least 1; write weight: 1 or leave it out",
-                       ypath);
+        return fail_at(c, ypath, "%s must be at least 1; write weight: 1 or leave it out", ypath);
     return 0;
 }
 
 static int check_version(spec_ctx_t *c, const raw_spec_t *raw)
 {
     if (has_key(c, "version") && raw->version != 1)
-        return fail_at(c, "version", "version %u is not supported; write version: 1",
-                       raw->version);
+        return fail_at(c, "version", "version %u is not supported; write version: 1", raw->version);
     return 0;
 }
 
@@ -786,10 +783,14 @@ static int compile_target(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_
                        "or set WSGATE_TARGET)");
     if (strcmp(t, "embedded") != 0 && !is_ws_url(t)) {
         if (origin)
-            return fail_line(c, 0, "%s \"%s\" is not a WebSocket URL; write ws://host:port, "
-                                   "wss://host:port or embedded", origin, t);
-        return fail_at(c, "target", "target \"%s\" is not a WebSocket URL; write "
-                                    "ws://host:port, wss://host:port or embedded", t);
+            return fail_line(c, 0,
+                             "%s \"%s\" is not a WebSocket URL; write ws://host:port, "
+                             "wss://host:port or embedded",
+                             origin, t);
+        return fail_at(c, "target",
+                       "target \"%s\" is not a WebSocket URL; write "
+                       "ws://host:port, wss://host:port or embedded",
+                       t);
     }
     if (!(c->s->target = xstrdup(c, t)))
         return -1;
@@ -811,7 +812,7 @@ static bool is_ident(const char *s)
 
 static bool is_reserved_var(const char *s)
 {
-    static const char *const reserved[] = {"target", "vu", "now", "random", "uuid", "env"};
+    static const char *const reserved[] = { "target", "vu", "now", "random", "uuid", "env" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(s, reserved[i]) == 0)
             return true;
@@ -822,19 +823,26 @@ static int check_variable(spec_ctx_t *c, const yloc_node_t *vars, size_t i)
 {
     const yloc_node_t *v = vars->kids[i];
     if (!is_ident(v->key))
-        return fail_line(c, v->key_line, "variable name \"%s\" is not usable in {{ }}; use "
-                                         "letters, digits and _ (e.g. room_id)", v->key);
+        return fail_line(c, v->key_line,
+                         "variable name \"%s\" is not usable in {{ }}; use "
+                         "letters, digits and _ (e.g. room_id)",
+                         v->key);
     if (is_reserved_var(v->key))
-        return fail_line(c, v->key_line, "variable name \"%s\" is reserved; choose "
-                                         "another name", v->key);
+        return fail_line(c, v->key_line,
+                         "variable name \"%s\" is reserved; choose "
+                         "another name",
+                         v->key);
     for (size_t j = 0; j < i; j++)
         if (strcmp(vars->kids[j]->key, v->key) == 0)
-            return fail_line(c, v->key_line, "variable \"%s\" is defined twice (first on "
-                                             "line %d); keep one", v->key,
-                             vars->kids[j]->key_line);
+            return fail_line(c, v->key_line,
+                             "variable \"%s\" is defined twice (first on "
+                             "line %d); keep one",
+                             v->key, vars->kids[j]->key_line);
     if (v->kind != YLOC_SCALAR)
-        return fail_line(c, v->key_line, "variable \"%s\" must be a plain value (text or "
-                                         "number), not a %s", v->key, kind_name(v->kind));
+        return fail_line(c, v->key_line,
+                         "variable \"%s\" must be a plain value (text or "
+                         "number), not a %s",
+                         v->key, kind_name(v->kind));
     return 0;
 }
 
@@ -860,8 +868,9 @@ static int compile_variables(spec_ctx_t *c)
     size_t n = 0;
     if (vars && !yloc_is_null(vars)) {
         if (vars->kind != YLOC_MAP)
-            return fail_at(c, "variables", "variables must be a mapping of name: value, "
-                                           "e.g. variables: {room: support-room-42}");
+            return fail_at(c, "variables",
+                           "variables must be a mapping of name: value, "
+                           "e.g. variables: {room: support-room-42}");
         n = vars->nkids;
     }
     c->var_names = calloc(n + 1, sizeof(char *));
@@ -917,8 +926,8 @@ static int load_simple(spec_ctx_t *c, const raw_load_t *l)
     if (!c->s->stages)
         return oom(c);
     c->s->nstages = 2;
-    c->s->stages[0] = (spec_stage_t){ramp, l->users};
-    c->s->stages[1] = (spec_stage_t){dur - ramp, l->users};
+    c->s->stages[0] = (spec_stage_t){ ramp, l->users };
+    c->s->stages[1] = (spec_stage_t){ dur - ramp, l->users };
     return 0;
 }
 
@@ -927,14 +936,16 @@ static int load_choose(spec_ctx_t *c, const raw_load_t *l)
     bool users = has_key(c, "load.users"), dur = l->duration != NULL;
     if (l->stages_count > 0) {
         if (users || dur || l->ramp_up)
-            return fail_at(c, "load.stages", "load has both stages and users/duration/"
-                                             "ramp_up; use either stages or users + "
-                                             "duration (+ ramp_up)");
+            return fail_at(c, "load.stages",
+                           "load has both stages and users/duration/"
+                           "ramp_up; use either stages or users + "
+                           "duration (+ ramp_up)");
         return load_stages(c, l);
     }
     if (!users || !dur)
-        return fail_at(c, "load", "load needs %s; write load: {users: 10, duration: 30s} "
-                                  "or load: {stages: [{duration: 10s, users: 10}]}",
+        return fail_at(c, "load",
+                       "load needs %s; write load: {users: 10, duration: 30s} "
+                       "or load: {stages: [{duration: 10s, users: 10}]}",
                        !users && !dur ? "users and duration (or stages)"
                        : !users       ? "users"
                                       : "duration");
@@ -952,8 +963,9 @@ static int compile_load(spec_ctx_t *c, const raw_load_t *l)
             s->peak_users = s->stages[i].users;
     }
     if (s->peak_users == 0)
-        return fail_at(c, "load", "the load never has any users; give a stage users: 1 "
-                                  "or more");
+        return fail_at(c, "load",
+                       "the load never has any users; give a stage users: 1 "
+                       "or more");
     if (s->duration_us == 0)
         return fail_at(c, "load", "the load lasts 0s; give a stage a duration such as 30s");
     return 0;
@@ -961,7 +973,7 @@ static int compile_load(spec_ctx_t *c, const raw_load_t *l)
 
 static bool is_reserved_metric(const char *name)
 {
-    static const char *const reserved[] = {"connect", "errors", "messages", "connections"};
+    static const char *const reserved[] = { "connect", "errors", "messages", "connections" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(name, reserved[i]) == 0)
             return true;
@@ -993,15 +1005,18 @@ static int add_step_metric(spec_ctx_t *c, const char *name, const char *ypath, i
     snprintf(npath, sizeof(npath), "%.200s.name", ypath);
     int line = yloc_line(c->root, npath);
     if (!name[0])
-        return fail_at(c, npath, "%s is empty; give the step a name or leave name: out",
-                       npath);
+        return fail_at(c, npath, "%s is empty; give the step a name or leave name: out", npath);
     if (is_reserved_metric(name))
-        return fail_at(c, npath, "step name \"%s\" is reserved for a built-in metric; "
-                                 "choose another name", name);
+        return fail_at(c, npath,
+                       "step name \"%s\" is reserved for a built-in metric; "
+                       "choose another name",
+                       name);
     for (size_t i = 1; i < c->s->nmetrics; i++)
         if (strcmp(c->s->metric_names[i], name) == 0)
-            return fail_at(c, npath, "duplicate step name \"%s\" (also on line %d); give "
-                                     "each step its own name", name, c->metric_lines[i]);
+            return fail_at(c, npath,
+                           "duplicate step name \"%s\" (also on line %d); give "
+                           "each step its own name",
+                           name, c->metric_lines[i]);
     *metric = (int)c->s->nmetrics;
     return push_metric(c, name, line);
 }
@@ -1015,8 +1030,7 @@ static int compile_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_
     return 0;
 }
 
-static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *ex,
-                          spec_step_t *out)
+static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *ex, spec_step_t *out)
 {
     char mpath[256], tpath[256], why[1024];
     snprintf(mpath, sizeof(mpath), "%.200s.expect.match", base);
@@ -1039,10 +1053,12 @@ static int compile_step(spec_ctx_t *c, const char *ypath, const char *name, cons
     out->metric = -1;
     out->line = yloc_line(c->root, ypath);
     if (!send && !expect)
-        return fail_at(c, ypath, "%s has neither send nor expect; add send: '...' and/or "
-                                 "expect: {match: '...'}", ypath);
-    if (name && (!(out->name = xstrdup(c, name)) ||
-                 add_step_metric(c, name, ypath, &out->metric) < 0))
+        return fail_at(c, ypath,
+                       "%s has neither send nor expect; add send: '...' and/or "
+                       "expect: {match: '...'}",
+                       ypath);
+    if (name &&
+        (!(out->name = xstrdup(c, name)) || add_step_metric(c, name, ypath, &out->metric) < 0))
         return -1;
     snprintf(spath, sizeof(spath), "%.200s.send", ypath);
     if (send && compile_tmpl(c, spath, send, &out->send) < 0)
@@ -1050,8 +1066,7 @@ static int compile_step(spec_ctx_t *c, const char *ypath, const char *name, cons
     return expect ? compile_expect(c, ypath, expect, out) : 0;
 }
 
-static int compile_task(spec_ctx_t *c, const char *ypath, const raw_task_t *r,
-                        spec_task_t *out)
+static int compile_task(spec_ctx_t *c, const char *ypath, const raw_task_t *r, spec_task_t *out)
 {
     char ppath[256], why[512];
     if (r->name && !(out->name = xstrdup(c, r->name)))
@@ -1089,8 +1104,10 @@ static int compile_headers(spec_ctx_t *c, const char *base, const raw_connect_t 
         char hpath[256];
         snprintf(hpath, sizeof(hpath), "%.200s.connect.headers[%u]", base, i);
         if (!is_header(r->headers[i]))
-            return fail_at(c, hpath, "header \"%s\" is not \"Name: value\"; write e.g. "
-                                     "\"X-Client-Version: web-2.14.0\"", r->headers[i]);
+            return fail_at(c, hpath,
+                           "header \"%s\" is not \"Name: value\"; write e.g. "
+                           "\"X-Client-Version: web-2.14.0\"",
+                           r->headers[i]);
         if (compile_tmpl(c, hpath, r->headers[i], &out->headers[i]) < 0)
             return -1;
     }
@@ -1104,10 +1121,11 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
     snprintf(upath, sizeof(upath), "%.200s.connect.url", base);
     snprintf(tpath, sizeof(tpath), "%.200s.connect.timeout", base);
     if (strncmp(r->url, "{{", 2) != 0 && !is_ws_url(r->url))
-        return fail_at(c, upath, "%s \"%s\" must start with ws://, wss:// or {{target}}; "
-                                 "write e.g. url: \"{{target}}/ws\"", upath, r->url);
-    if (compile_tmpl(c, upath, r->url, &out->url) < 0 ||
-        compile_headers(c, base, r, out) < 0)
+        return fail_at(c, upath,
+                       "%s \"%s\" must start with ws://, wss:// or {{target}}; "
+                       "write e.g. url: \"{{target}}/ws\"",
+                       upath, r->url);
+    if (compile_tmpl(c, upath, r->url, &out->url) < 0 || compile_headers(c, base, r, out) < 0)
         return -1;
     return parse_timeout(c, tpath, r->timeout, &out->connect_timeout_us);
 }
@@ -1160,8 +1178,8 @@ static int compile_scenario(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
     if (!(out->name = xstrdup(c, r->name)))
         return -1;
     if (parse_weight(c, base, r->weight, &out->weight) < 0 ||
-        compile_connect(c, base, r->connect, out) < 0 ||
-        compile_on_start(c, base, r, out) < 0 || compile_tasks(c, base, r, out) < 0)
+        compile_connect(c, base, r->connect, out) < 0 || compile_on_start(c, base, r, out) < 0 ||
+        compile_tasks(c, base, r, out) < 0)
         return -1;
     c->s->scenario_weight_sum += out->weight;
     return 0;
@@ -1196,8 +1214,8 @@ static int compile_assertions(spec_ctx_t *c, const raw_spec_t *raw)
             return fail_at(c, ypath, "bad assertion \"%s\": %s", text, why);
         s->nassertions++;
         s->assertions[i].line = yloc_line(c->root, ypath);
-        if (asrt_check(&s->assertions[i], (const char *const *)s->metric_names,
-                       s->nmetrics, why, sizeof(why)) < 0)
+        if (asrt_check(&s->assertions[i], (const char *const *)s->metric_names, s->nmetrics, why,
+                       sizeof(why)) < 0)
             return fail_at(c, ypath, "assertion \"%s\": %s", text, why);
     }
     return 0;
@@ -1244,7 +1262,7 @@ static void ctx_clear(spec_ctx_t *c)
 spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t errlen)
 {
     char dummy[1];
-    spec_ctx_t c = {.file = path, .err = err, .errlen = errlen};
+    spec_ctx_t c = { .file = path, .err = err, .errlen = errlen };
     char *data = NULL;
     size_t len = 0;
     yloc_node_t *root = NULL;

@@ -17,11 +17,11 @@
 
 /* One step: send and/or expect. Owns its templates and predicate. */
 typedef struct spec_step {
-    char *name;               /* metric name; NULL for an unnamed step */
-    int metric;               /* index into spec_t.metric_names, -1 if unnamed */
-    tmpl_t *send;             /* NULL: nothing to send */
-    pred_t *expect;           /* NULL: nothing to wait for */
-    char *expect_src;         /* predicate text, for error samples */
+    char *name;       /* metric name; NULL for an unnamed step */
+    int metric;       /* index into spec_t.metric_names, -1 if unnamed */
+    tmpl_t *send;     /* NULL: nothing to send */
+    pred_t *expect;   /* NULL: nothing to wait for */
+    char *expect_src; /* predicate text, for error samples */
     uint64_t expect_timeout_us;
     int line;
 } spec_step_t;
@@ -29,8 +29,8 @@ typedef struct spec_step {
 /* A weighted task: its steps, then its think time. Owns steps. */
 typedef struct spec_task {
     char *name;
-    unsigned weight;          /* >= 1 */
-    pause_t pause;            /* think time after the task */
+    unsigned weight; /* >= 1 */
+    pause_t pause;   /* think time after the task */
     spec_step_t *steps;
     size_t nsteps;
 } spec_task_t;
@@ -38,9 +38,9 @@ typedef struct spec_task {
 /* Owns everything. */
 typedef struct spec_scenario {
     char *name;
-    unsigned weight;          /* share of users, >= 1 */
-    tmpl_t *url;              /* connect.url */
-    tmpl_t **headers;         /* connect.headers, each "Name: value" */
+    unsigned weight;  /* share of users, >= 1 */
+    tmpl_t *url;      /* connect.url */
+    tmpl_t **headers; /* connect.headers, each "Name: value" */
     size_t nheaders;
     uint64_t connect_timeout_us; /* connect.timeout, default 10s */
     spec_step_t *on_start;
@@ -59,17 +59,17 @@ typedef struct spec_stage {
 
 /* The compiled plan. Owns everything. */
 typedef struct spec {
-    char *path;               /* file it came from */
+    char *path; /* file it came from */
     char *name;
-    char *target;             /* after --target / WSGATE_TARGET override */
+    char *target; /* after --target / WSGATE_TARGET override */
     spec_stage_t *stages;
     size_t nstages;
-    uint64_t duration_us;     /* sum of stage durations */
-    unsigned peak_users;      /* max users over all stages */
+    uint64_t duration_us; /* sum of stage durations */
+    unsigned peak_users;  /* max users over all stages */
     spec_scenario_t *scenarios;
     size_t nscenarios;
     unsigned scenario_weight_sum;
-    char **metric_names;      /* [0] = "connect", then named steps in order */
+    char **metric_names; /* [0] = "connect", then named steps in order */
     size_t nmetrics;
     asrt_t *assertions;
     size_t nassertions;
@@ -77,7 +77,7 @@ typedef struct spec {
 
 /* Options that change how a spec compiles. Borrowed. */
 typedef struct spec_opts {
-    const char *target_override;  /* --target, else $WSGATE_TARGET, else spec */
+    const char *target_override; /* --target, else $WSGATE_TARGET, else spec */
 } spec_opts_t;
 
 /* Loads and compiles path. Returns a plan the caller frees with spec_free(),

@@ -84,7 +84,7 @@ void timerq_set(timerq_t *q, uint32_t id, uint64_t due)
     uint32_t i = q->pos[id];
     if (i == NOT_QUEUED) {
         i = q->size++;
-        place(q, i, (entry_t){due, id});
+        place(q, i, (entry_t){ due, id });
         sift_up(q, i);
         return;
     }

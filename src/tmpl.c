@@ -30,11 +30,11 @@ typedef enum tmpl_kind {
 
 typedef struct tmpl_part {
     tmpl_kind_t kind;
-    char *text;      /* TK_LIT: owned, len bytes */
+    char *text; /* TK_LIT: owned, len bytes */
     size_t len;
-    int64_t lo, hi;  /* TK_RAND_INT bounds, inclusive */
-    size_t n;        /* TK_RAND_STRING length, TK_SLOT index, TK_RAND_CHOICE count */
-    char **choices;  /* TK_RAND_CHOICE: owned, n strings */
+    int64_t lo, hi; /* TK_RAND_INT bounds, inclusive */
+    size_t n;       /* TK_RAND_STRING length, TK_SLOT index, TK_RAND_CHOICE count */
+    char **choices; /* TK_RAND_CHOICE: owned, n strings */
 } tmpl_part_t;
 
 /* Owns parts and everything they point to. */
@@ -49,12 +49,13 @@ static const struct {
     const char *name;
     tmpl_kind_t kind;
 } builtins[] = {
-    {"vu.id", TK_VU_ID},   {"vu.iteration", TK_ITERATION}, {"now.ms", TK_NOW_MS},
-    {"now.us", TK_NOW_US}, {"now.s", TK_NOW_S},            {"uuid", TK_UUID},
+    { "vu.id", TK_VU_ID },   { "vu.iteration", TK_ITERATION },
+    { "now.ms", TK_NOW_MS }, { "now.us", TK_NOW_US },
+    { "now.s", TK_NOW_S },   { "uuid", TK_UUID },
 };
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
-static const char *const functions[] = {"random.int", "random.string", "random.choice"};
+static const char *const functions[] = { "random.int", "random.string", "random.choice" };
 #define NFUNCTIONS (sizeof(functions) / sizeof(functions[0]))
 
 static const char known_tail[] = "vu.id, vu.iteration, now.ms, now.us, now.s, uuid, "
@@ -65,7 +66,7 @@ static const char known_functions[] = "random.int(a, b), random.string(n), "
 
 /* One argument of a function call: a quoted string or an integer. */
 typedef struct tmpl_arg {
-    char *str;   /* owned; NULL when the argument is a number */
+    char *str; /* owned; NULL when the argument is a number */
     int64_t num;
 } tmpl_arg_t;
 
@@ -79,10 +80,10 @@ typedef struct tmpl_args {
 typedef struct tmpl_comp {
     const char *src;
     size_t pos;
-    size_t hole;               /* offset of the current "{{" */
+    size_t hole; /* offset of the current "{{" */
     const tmpl_scope_t *scope;
     tmpl_t *t;
-    sbuf_t lit;                /* literal text not yet stored as a part */
+    sbuf_t lit; /* literal text not yet stored as a part */
     char *err;
     size_t errlen;
 } tmpl_comp_t;
@@ -119,8 +120,8 @@ static int fail_expected(tmpl_comp_t *c, const char *what)
 {
     if (!strstr(c->src + c->pos, "}}"))
         return fail_unclosed(c);
-    return fail(c, "unexpected \"%c\" at column %d in template; expected %s",
-                c->src[c->pos], column(c->pos), what);
+    return fail(c, "unexpected \"%c\" at column %d in template; expected %s", c->src[c->pos],
+                column(c->pos), what);
 }
 
 /* Levenshtein distance, for names up to TMPL_SUGGEST_MAXLEN bytes. */
@@ -259,7 +260,7 @@ static int flush_literal(tmpl_comp_t *c)
 {
     if (c->lit.len == 0)
         return 0;
-    tmpl_part_t p = {.kind = TK_LIT, .text = c->lit.data, .len = c->lit.len};
+    tmpl_part_t p = { .kind = TK_LIT, .text = c->lit.data, .len = c->lit.len };
     if (push_part(c, &p) < 0)
         return -1;
     c->lit = (sbuf_t)SBUF_INIT;
@@ -283,7 +284,7 @@ static int add_dynamic(tmpl_comp_t *c, const tmpl_part_t *p)
 
 static int add_simple(tmpl_comp_t *c, tmpl_kind_t kind, size_t n)
 {
-    tmpl_part_t p = {.kind = kind, .n = n};
+    tmpl_part_t p = { .kind = kind, .n = n };
     return add_dynamic(c, &p);
 }
 
@@ -335,8 +336,7 @@ static char *read_quoted(tmpl_comp_t *c)
             goto oom;
     }
     if (!c->src[c->pos]) {
-        fail(c, "string starting at column %d in template has no closing %c",
-             column(start), q);
+        fail(c, "string starting at column %d in template has no closing %c", column(start), q);
         goto fail;
     }
     c->pos++;
@@ -390,7 +390,7 @@ static int read_arg(tmpl_comp_t *c, tmpl_args_t *a)
         a->cap = cap;
     }
     tmpl_arg_t *arg = &a->v[a->n];
-    *arg = (tmpl_arg_t){0};
+    *arg = (tmpl_arg_t){ 0 };
     char ch = c->src[c->pos];
     if (ch == '"' || ch == '\'') {
         if (!(arg->str = read_quoted(c)))
@@ -443,10 +443,11 @@ static int compile_rand_int(tmpl_comp_t *c, const tmpl_args_t *a)
         return fail(c, "random.int takes two integers, e.g. {{random.int(1, 100)}}");
     int64_t lo = a->v[0].num, hi = a->v[1].num;
     if (lo > hi)
-        return fail(c, "random.int(%" PRId64 ", %" PRId64 "): the first bound is above the "
-                       "second; write random.int(%" PRId64 ", %" PRId64 ")",
+        return fail(c,
+                    "random.int(%" PRId64 ", %" PRId64 "): the first bound is above the "
+                    "second; write random.int(%" PRId64 ", %" PRId64 ")",
                     lo, hi, hi, lo);
-    tmpl_part_t p = {.kind = TK_RAND_INT, .lo = lo, .hi = hi};
+    tmpl_part_t p = { .kind = TK_RAND_INT, .lo = lo, .hi = hi };
     return add_dynamic(c, &p);
 }
 
@@ -469,9 +470,11 @@ static int compile_rand_choice(tmpl_comp_t *c, tmpl_args_t *a)
                        "e.g. {{random.choice(\"a\", \"b\")}}");
     for (size_t i = 0; i < a->n; i++)
         if (!a->v[i].str)
-            return fail(c, "random.choice takes quoted strings, e.g. "
-                           "{{random.choice(\"a\", \"b\")}}; argument %zu is a number", i + 1);
-    tmpl_part_t p = {.kind = TK_RAND_CHOICE, .n = a->n, .choices = calloc(a->n, sizeof(char *))};
+            return fail(c,
+                        "random.choice takes quoted strings, e.g. "
+                        "{{random.choice(\"a\", \"b\")}}; argument %zu is a number",
+                        i + 1);
+    tmpl_part_t p = { .kind = TK_RAND_CHOICE, .n = a->n, .choices = calloc(a->n, sizeof(char *)) };
     if (!p.choices)
         return fail(c, "out of memory");
     for (size_t i = 0; i < a->n; i++)
@@ -488,7 +491,7 @@ static int compile_rand_choice(tmpl_comp_t *c, tmpl_args_t *a)
 /* name(...): c->pos is on the "(". */
 static int compile_call(tmpl_comp_t *c, const char *name)
 {
-    tmpl_args_t a = {0};
+    tmpl_args_t a = { 0 };
     int rc;
     if (strcmp(name, "random.int") != 0 && strcmp(name, "random.string") != 0 &&
         strcmp(name, "random.choice") != 0)
@@ -588,7 +591,7 @@ static int compile_all(tmpl_comp_t *c)
 
 tmpl_t *tmpl_compile(const char *src, const tmpl_scope_t *scope, char *err, size_t errlen)
 {
-    static const tmpl_scope_t empty = {0};
+    static const tmpl_scope_t empty = { 0 };
     tmpl_comp_t c = {
         .src = src ? src : "",
         .scope = scope ? scope : &empty,
@@ -660,8 +663,8 @@ static int put_uuid(sbuf_t *out, uint64_t *rng)
     return sbuf_printf(out,
                        "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
                        "%02x%02x%02x%02x%02x%02x",
-                       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-                       b[11], b[12], b[13], b[14], b[15]);
+                       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                       b[12], b[13], b[14], b[15]);
 }
 
 static int render_part(const tmpl_part_t *p, const tmpl_ctx_t *ctx, uint64_t *rng, sbuf_t *out)
@@ -695,7 +698,7 @@ static int render_part(const tmpl_part_t *p, const tmpl_ctx_t *ctx, uint64_t *rn
 
 int tmpl_render(const tmpl_t *t, const tmpl_ctx_t *ctx, sbuf_t *out)
 {
-    static const tmpl_ctx_t no_ctx = {0};
+    static const tmpl_ctx_t no_ctx = { 0 };
     uint64_t local_rng = 0; /* used only when the caller gave no generator */
     if (!ctx)
         ctx = &no_ctx;

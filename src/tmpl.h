@@ -29,10 +29,10 @@ typedef struct tmpl tmpl_t;
 
 /* What names mean at compile time. Borrowed by tmpl_compile, not kept. */
 typedef struct tmpl_scope {
-    const char *const *const_names;  /* constants, e.g. spec variables */
+    const char *const *const_names; /* constants, e.g. spec variables */
     const char *const *const_values;
     size_t nconst;
-    const char *const *slot_names;   /* per-user values known only at run time */
+    const char *const *slot_names; /* per-user values known only at run time */
     size_t nslots;
 } tmpl_scope_t;
 
@@ -40,8 +40,8 @@ typedef struct tmpl_scope {
 typedef struct tmpl_ctx {
     uint32_t vu_id;
     uint64_t iteration;
-    uint64_t *rng;               /* advanced by random.* and uuid */
-    const char *const *slots;    /* values by slot index; NULL renders "" */
+    uint64_t *rng;            /* advanced by random.* and uuid */
+    const char *const *slots; /* values by slot index; NULL renders "" */
 } tmpl_ctx_t;
 
 /* Returns a compiled template, or NULL with a one-line reason in err

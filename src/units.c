@@ -8,7 +8,7 @@
 
 #include "rng.h"
 
-#define EXPONENTIAL_CAP 10.0   /* exponential think time: at most 10x the mean */
+#define EXPONENTIAL_CAP 10.0 /* exponential think time: at most 10x the mean */
 
 typedef struct unit {
     const char *name;
@@ -16,7 +16,7 @@ typedef struct unit {
 } unit_t;
 
 static const unit_t duration_units[] = {
-    {"us", 1.0}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6},
+    { "us", 1.0 }, { "ms", 1e3 }, { "s", 1e6 }, { "m", 60e6 }, { "h", 3600e6 },
 };
 
 static double unit_scale(const char *u)
@@ -35,7 +35,8 @@ int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errl
     char *end;
     double v = strtod(p, &end);
     if (end == p || *p == '-' || *p == '+' || !isfinite(v) || isalpha((unsigned char)*p)) {
-        snprintf(err, errlen, "bad duration \"%s\": write a number and a unit, e.g. 5s, 500ms or 250us", p);
+        snprintf(err, errlen,
+                 "bad duration \"%s\": write a number and a unit, e.g. 5s, 500ms or 250us", p);
         return -1;
     }
     char unit[8];
@@ -134,7 +135,8 @@ int units_parse_pause(const char *s, pause_t *out, char *err, size_t errlen)
         out->kind = PAUSE_EXPONENTIAL;
     } else {
         if (strchr(p, '(')) {
-            snprintf(err, errlen, "unknown think time \"%s\": write 3s, between(2s, 5s) or exponential(3s)", p);
+            snprintf(err, errlen,
+                     "unknown think time \"%s\": write 3s, between(2s, 5s) or exponential(3s)", p);
             return -1;
         }
         out->kind = PAUSE_CONSTANT;

@@ -35,8 +35,8 @@ static bool run_over(const vu_t *vu, uint64_t now)
  * time, so a ramp-down interrupts think time but not a measurement. */
 static void vu_timer(vu_t *vu, uint64_t due)
 {
-    bool measuring = vu->state == VU_AWAITING || vu->state == VU_CONNECTING ||
-                     vu->state == VU_CLOSING;
+    bool measuring =
+        vu->state == VU_AWAITING || vu->state == VU_CONNECTING || vu->state == VU_CLOSING;
     if (!measuring && due > vu->stop_at)
         due = vu->stop_at;
     timerq_set(vu->w->tq, vu->slot, due);
@@ -505,7 +505,8 @@ static void on_closed(vu_t *vu)
         vu_schedule_next_interval(vu, now);
         return;
     }
-    metrics_error(vu->w->m, ERR_CLOSED, "connection (%s) closed by the server", vu_scenario(vu)->name);
+    metrics_error(vu->w->m, ERR_CLOSED, "connection (%s) closed by the server",
+                  vu_scenario(vu)->name);
     if (vu->state == VU_AWAITING || vu->state == VU_SENDING) {
         const spec_step_t *st = vu_current_step(vu);
         metrics_fail(vu->w->m, st->metric);
@@ -529,9 +530,9 @@ static int append_headers(vu_t *vu, unsigned char **p, unsigned char *end)
             value++;
         char saved = colon[1];
         colon[1] = '\0'; /* lws wants the name with its colon */
-        int rc = lws_add_http_header_by_name(vu->wsi, (const unsigned char *)s->data,
-                                             (const unsigned char *)value,
-                                             (int)strlen(value), p, end);
+        int rc =
+            lws_add_http_header_by_name(vu->wsi, (const unsigned char *)s->data,
+                                        (const unsigned char *)value, (int)strlen(value), p, end);
         colon[1] = saved;
         if (rc)
             return -1;
@@ -539,8 +540,8 @@ static int append_headers(vu_t *vu, unsigned char **p, unsigned char *end)
     return 0;
 }
 
-int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                    void *in, size_t len)
+int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
 {
     vu_t *vu = lws_get_opaque_user_data(wsi);
     if (!vu || vu->w->finished)

@@ -17,13 +17,13 @@
 #define VU_FOREVER UINT64_MAX
 
 typedef enum vu_state {
-    VU_WAITING,    /* not started yet, or between active intervals */
+    VU_WAITING, /* not started yet, or between active intervals */
     VU_CONNECTING,
-    VU_SENDING,    /* a frame waits for the socket to be writeable */
-    VU_AWAITING,   /* waiting for a message matching the step's predicate */
-    VU_THINKING,   /* think time between tasks */
-    VU_IDLE,       /* connected, no tasks: holds the connection */
-    VU_BACKOFF,    /* waiting to reconnect */
+    VU_SENDING,  /* a frame waits for the socket to be writeable */
+    VU_AWAITING, /* waiting for a message matching the step's predicate */
+    VU_THINKING, /* think time between tasks */
+    VU_IDLE,     /* connected, no tasks: holds the connection */
+    VU_BACKOFF,  /* waiting to reconnect */
     VU_CLOSING,
     VU_DONE,
 } vu_state_t;
@@ -32,19 +32,19 @@ typedef enum vu_phase { PHASE_ON_START, PHASE_TASK } vu_phase_t;
 
 /* Where a scenario connects: resolved once before the run. */
 typedef struct target_addr {
-    char host[256];     /* host as written in the URL */
-    char numeric[64];   /* resolved address passed to connect */
+    char host[256];   /* host as written in the URL */
+    char numeric[64]; /* resolved address passed to connect */
 } target_addr_t;
 
 /* Read-only during the run, except the atomics. Owned by engine.c. */
 typedef struct run_shared {
     const spec_t *spec;
-    target_addr_t *addrs;        /* per scenario */
-    uint64_t t0;                 /* monotonic us of load time 0 */
-    uint64_t end;                /* t0 + spec->duration_us */
-    uint64_t hard_end;           /* end + grace: everything is closed */
+    target_addr_t *addrs; /* per scenario */
+    uint64_t t0;          /* monotonic us of load time 0 */
+    uint64_t end;         /* t0 + spec->duration_us */
+    uint64_t hard_end;    /* end + grace: everything is closed */
     const volatile sig_atomic_t *stop_flag;
-    bool uses_tls;               /* some scenario connects with wss:// */
+    bool uses_tls; /* some scenario connects with wss:// */
     atomic_uint_fast64_t active;
     atomic_uint_fast64_t peak;
 } run_shared_t;
@@ -55,20 +55,20 @@ typedef struct worker worker_t;
 typedef struct vu {
     worker_t *w;
     struct lws *wsi;
-    uint32_t id;          /* 0-based user number k (templates see k + 1) */
-    uint32_t slot;        /* index in the worker's vus and timer queue */
+    uint32_t id;   /* 0-based user number k (templates see k + 1) */
+    uint32_t slot; /* index in the worker's vus and timer queue */
     uint16_t scenario;
-    uint8_t state;        /* vu_state_t */
-    uint8_t phase;        /* vu_phase_t */
-    bool rx_oversize;     /* dropping the rest of a too-large message */
+    uint8_t state;    /* vu_state_t */
+    uint8_t phase;    /* vu_phase_t */
+    bool rx_oversize; /* dropping the rest of a too-large message */
     uint16_t task;
     uint16_t step;
     uint64_t iteration;
-    uint64_t stop_at;     /* monotonic us, end of the active interval */
-    uint64_t t0;          /* start of the current measurement */
+    uint64_t stop_at; /* monotonic us, end of the active interval */
+    uint64_t t0;      /* start of the current measurement */
     uint64_t rng;
-    sbuf_t out;           /* LWS_PRE bytes, then the pending frame */
-    sbuf_t rx;            /* fragments of a message being received */
+    sbuf_t out; /* LWS_PRE bytes, then the pending frame */
+    sbuf_t rx;  /* fragments of a message being received */
 } vu_t;
 
 /* Owns vus, tq, m, scratch and ctx. */
@@ -78,13 +78,13 @@ struct worker {
     struct lws_context *ctx;
     vu_t *vus;
     uint32_t nvus;
-    uint32_t done;        /* users that will not run again */
+    uint32_t done; /* users that will not run again */
     timerq_t *tq;
     metrics_t *m;
-    sbuf_t scratch;       /* rendering of URLs and headers */
+    sbuf_t scratch; /* rendering of URLs and headers */
     lws_sorted_usec_list_t sul;
-    bool ending;          /* the run's end has been applied to every user */
-    bool finished;        /* leave the service loop */
+    bool ending;   /* the run's end has been applied to every user */
+    bool finished; /* leave the service loop */
     pthread_t thread;
 };
 
@@ -101,7 +101,7 @@ void vu_wake(vu_t *vu, uint64_t now);
 void vu_end(vu_t *vu, uint64_t now);
 
 /* The libwebsockets protocol callback for client connections. */
-int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                    void *in, size_t len);
+int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len);
 
 #endif

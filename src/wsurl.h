@@ -9,7 +9,7 @@
  * always starting with '/'). */
 typedef struct wsurl {
     bool tls;
-    char host[256];     /* without brackets for IPv6 literals */
+    char host[256]; /* without brackets for IPv6 literals */
     int port;
     const char *path;
 } wsurl_t;

@@ -13,15 +13,15 @@
 
 typedef struct yloc_anchor {
     char *name;
-    const yloc_node_t *node;  /* borrowed from the tree */
+    const yloc_node_t *node; /* borrowed from the tree */
 } yloc_anchor_t;
 
 /* An open mapping or sequence. */
 typedef struct yloc_frame {
-    yloc_node_t *node;        /* borrowed: already attached to the tree */
-    char *pending_key;        /* mapping: key waiting for its value */
+    yloc_node_t *node; /* borrowed: already attached to the tree */
+    char *pending_key; /* mapping: key waiting for its value */
     int pending_line;
-    char *anchor;             /* registered when the node ends */
+    char *anchor; /* registered when the node ends */
 } yloc_frame_t;
 
 typedef struct yloc_builder {
@@ -87,8 +87,7 @@ void yloc_free(yloc_node_t *n)
 static yloc_node_t *node_new(yloc_builder_t *b, yloc_kind_t kind, const yaml_mark_t *m)
 {
     if (++b->nodes > YLOC_MAX_NODES) {
-        build_fail(b, (int)m->line + 1, "document too large (more than %d nodes)",
-                   YLOC_MAX_NODES);
+        build_fail(b, (int)m->line + 1, "document too large (more than %d nodes)", YLOC_MAX_NODES);
         return NULL;
     }
     yloc_node_t *n = calloc(1, sizeof(*n));
@@ -262,8 +261,7 @@ static int on_alias(yloc_builder_t *b, const yaml_event_t *ev)
         return build_fail(b, line, "an alias (*%s) cannot be a mapping key", name);
     const yloc_node_t *src = find_anchor(b, name);
     if (!src)
-        return build_fail(b, line, "unknown alias *%s; define &%s before using it", name,
-                          name);
+        return build_fail(b, line, "unknown alias *%s; define &%s before using it", name, name);
     yloc_node_t *n = copy_node(b, src, &ev->start_mark);
     if (!n)
         return -1;
@@ -322,8 +320,8 @@ static void builder_clear(yloc_builder_t *b)
     free(b->anchors);
 }
 
-int yloc_parse(const char *data, size_t len, yloc_node_t **out, int *err_line,
-               char *err, size_t errlen)
+int yloc_parse(const char *data, size_t len, yloc_node_t **out, int *err_line, char *err,
+               size_t errlen)
 {
     static yloc_builder_t zero;
     yloc_builder_t *b = malloc(sizeof(*b));

@@ -15,12 +15,12 @@ typedef enum yloc_kind { YLOC_SCALAR, YLOC_MAP, YLOC_SEQ } yloc_kind_t;
  * sequence's items are its kids with key NULL. Owns key, value and kids. */
 typedef struct yloc_node {
     yloc_kind_t kind;
-    int line;                  /* 1-based line where the value starts */
-    int col;                   /* 1-based column */
-    char *key;                 /* mapping entry: the key text; else NULL */
-    int key_line;              /* mapping entry: line of the key; else 0 */
-    char *value;               /* scalar: text as parsed; else NULL */
-    bool quoted;               /* scalar: quoted or block style (never null) */
+    int line;     /* 1-based line where the value starts */
+    int col;      /* 1-based column */
+    char *key;    /* mapping entry: the key text; else NULL */
+    int key_line; /* mapping entry: line of the key; else 0 */
+    char *value;  /* scalar: text as parsed; else NULL */
+    bool quoted;  /* scalar: quoted or block style (never null) */
     struct yloc_node **kids;
     size_t nkids;
 } yloc_node_t;
@@ -29,8 +29,8 @@ typedef struct yloc_node {
  * an empty stream; free with yloc_free), or -1 with *err_line (1-based) and
  * a one-line reason in err (libyaml's problem text, e.g. "mapping values
  * are not allowed in this context"). */
-int yloc_parse(const char *data, size_t len, yloc_node_t **out, int *err_line,
-               char *err, size_t errlen);
+int yloc_parse(const char *data, size_t len, yloc_node_t **out, int *err_line, char *err,
+               size_t errlen);
 
 void yloc_free(yloc_node_t *n);
 

@@ -98,8 +98,8 @@ static void expect_eval(const result_t *r, const char *text, bool passed, const 
     eval(r, text, &ra);
     if (ra.passed != passed || strcmp(ra.observed_text, otext) != 0 ||
         strcmp(ra.expected_text, etext) != 0)
-        fail_msg("\"%s\": got %s, observed \"%s\", expected \"%s\"; want %s, \"%s\", \"%s\"",
-                 text, ra.passed ? "pass" : "fail", ra.observed_text, ra.expected_text,
+        fail_msg("\"%s\": got %s, observed \"%s\", expected \"%s\"; want %s, \"%s\", \"%s\"", text,
+                 ra.passed ? "pass" : "fail", ra.observed_text, ra.expected_text,
                  passed ? "pass" : "fail", otext, etext);
     assert_string_equal(ra.text, text);
     ra_free(&ra);
@@ -118,37 +118,36 @@ typedef struct form_case {
 } form_case_t;
 
 static const form_case_t forms[] = {
-    {"p50(subscribe room) < 200ms", AGG_PERCENTILE, 50, "subscribe room", OP_LT, 200000,
-     ASRT_UNIT_MS},
-    {"  p99.9( publish chat message )<=1.5s ", AGG_PERCENTILE, 99.9, "publish chat message",
-     OP_LE, 1500000, ASRT_UNIT_S},
-    {"p75(x) > 0.5ms", AGG_PERCENTILE, 75, "x", OP_GT, 500, ASRT_UNIT_MS},
-    {"p50(x) < 200 ms", AGG_PERCENTILE, 50, "x", OP_LT, 200000, ASRT_UNIT_MS},
-    {"avg(connect) >= 850us", AGG_AVG, 0, "connect", OP_GE, 850, ASRT_UNIT_US},
-    {"min(connect) == 1.49ms", AGG_MIN, 0, "connect", OP_EQ, 1490, ASRT_UNIT_MS},
+    { "p50(subscribe room) < 200ms", AGG_PERCENTILE, 50, "subscribe room", OP_LT, 200000,
+      ASRT_UNIT_MS },
+    { "  p99.9( publish chat message )<=1.5s ", AGG_PERCENTILE, 99.9, "publish chat message", OP_LE,
+      1500000, ASRT_UNIT_S },
+    { "p75(x) > 0.5ms", AGG_PERCENTILE, 75, "x", OP_GT, 500, ASRT_UNIT_MS },
+    { "p50(x) < 200 ms", AGG_PERCENTILE, 50, "x", OP_LT, 200000, ASRT_UNIT_MS },
+    { "avg(connect) >= 850us", AGG_AVG, 0, "connect", OP_GE, 850, ASRT_UNIT_US },
+    { "min(connect) == 1.49ms", AGG_MIN, 0, "connect", OP_EQ, 1490, ASRT_UNIT_MS },
     /* 1.005 * 1000 is not exactly 1005 in doubles */
-    {"max(connect) <= 1.005ms", AGG_MAX, 0, "connect", OP_LE, 1005, ASRT_UNIT_MS},
-    {"max(connect) != 2 s", AGG_MAX, 0, "connect", OP_NE, 2000000, ASRT_UNIT_S},
-    {"count(publish) >= 10", AGG_COUNT, 0, "publish", OP_GE, 10, ASRT_UNIT_NONE},
-    {"failures(publish) == 0", AGG_FAILURES, 0, "publish", OP_EQ, 0, ASRT_UNIT_NONE},
-    {"rate(publish) > 40/s", AGG_RATE, 0, "publish", OP_GT, 40, ASRT_UNIT_PER_S},
-    {"rate(publish) > 40", AGG_RATE, 0, "publish", OP_GT, 40, ASRT_UNIT_PER_S},
-    {"success_rate(connect) >= 99.5%", AGG_SUCCESS_RATE, 0, "connect", OP_GE, 99.5,
-     ASRT_UNIT_PERCENT},
-    {"connect.success_rate >= 99.5%", AGG_SUCCESS_RATE, 0, "connect", OP_GE, 99.5,
-     ASRT_UNIT_PERCENT},
-    {"subscribe room.count > 5", AGG_COUNT, 0, "subscribe room", OP_GT, 5, ASRT_UNIT_NONE},
-    {"v1.login.failures == 0", AGG_FAILURES, 0, "v1.login", OP_EQ, 0, ASRT_UNIT_NONE},
-    {"publish.rate >= 2.5/s", AGG_RATE, 0, "publish", OP_GE, 2.5, ASRT_UNIT_PER_S},
-    {"errors.timeout == 0", AGG_ERRORS, 0, "timeout", OP_EQ, 0, ASRT_UNIT_NONE},
-    {"errors.total <= 3", AGG_ERRORS, 0, "total", OP_LE, 3, ASRT_UNIT_NONE},
-    {"errors.timeout!=0", AGG_ERRORS, 0, "timeout", OP_NE, 0, ASRT_UNIT_NONE},
-    {"messages.sent >= 1000", AGG_MSGS_SENT, 0, NULL, OP_GE, 1000, ASRT_UNIT_NONE},
-    {"messages.received > 0", AGG_MSGS_RECEIVED, 0, NULL, OP_GT, 0, ASRT_UNIT_NONE},
-    {"connections.peak >= 200", AGG_CONN_PEAK, 0, NULL, OP_GE, 200, ASRT_UNIT_NONE},
-    {"p50(a<b) < 1ms", AGG_PERCENTILE, 50, "a<b", OP_LT, 1000, ASRT_UNIT_MS},
-    {"p50(login (http)) < 1ms", AGG_PERCENTILE, 50, "login (http)", OP_LT, 1000,
-     ASRT_UNIT_MS},
+    { "max(connect) <= 1.005ms", AGG_MAX, 0, "connect", OP_LE, 1005, ASRT_UNIT_MS },
+    { "max(connect) != 2 s", AGG_MAX, 0, "connect", OP_NE, 2000000, ASRT_UNIT_S },
+    { "count(publish) >= 10", AGG_COUNT, 0, "publish", OP_GE, 10, ASRT_UNIT_NONE },
+    { "failures(publish) == 0", AGG_FAILURES, 0, "publish", OP_EQ, 0, ASRT_UNIT_NONE },
+    { "rate(publish) > 40/s", AGG_RATE, 0, "publish", OP_GT, 40, ASRT_UNIT_PER_S },
+    { "rate(publish) > 40", AGG_RATE, 0, "publish", OP_GT, 40, ASRT_UNIT_PER_S },
+    { "success_rate(connect) >= 99.5%", AGG_SUCCESS_RATE, 0, "connect", OP_GE, 99.5,
+      ASRT_UNIT_PERCENT },
+    { "connect.success_rate >= 99.5%", AGG_SUCCESS_RATE, 0, "connect", OP_GE, 99.5,
+      ASRT_UNIT_PERCENT },
+    { "subscribe room.count > 5", AGG_COUNT, 0, "subscribe room", OP_GT, 5, ASRT_UNIT_NONE },
+    { "v1.login.failures == 0", AGG_FAILURES, 0, "v1.login", OP_EQ, 0, ASRT_UNIT_NONE },
+    { "publish.rate >= 2.5/s", AGG_RATE, 0, "publish", OP_GE, 2.5, ASRT_UNIT_PER_S },
+    { "errors.timeout == 0", AGG_ERRORS, 0, "timeout", OP_EQ, 0, ASRT_UNIT_NONE },
+    { "errors.total <= 3", AGG_ERRORS, 0, "total", OP_LE, 3, ASRT_UNIT_NONE },
+    { "errors.timeout!=0", AGG_ERRORS, 0, "timeout", OP_NE, 0, ASRT_UNIT_NONE },
+    { "messages.sent >= 1000", AGG_MSGS_SENT, 0, NULL, OP_GE, 1000, ASRT_UNIT_NONE },
+    { "messages.received > 0", AGG_MSGS_RECEIVED, 0, NULL, OP_GT, 0, ASRT_UNIT_NONE },
+    { "connections.peak >= 200", AGG_CONN_PEAK, 0, NULL, OP_GE, 200, ASRT_UNIT_NONE },
+    { "p50(a<b) < 1ms", AGG_PERCENTILE, 50, "a<b", OP_LT, 1000, ASRT_UNIT_MS },
+    { "p50(login (http)) < 1ms", AGG_PERCENTILE, 50, "login (http)", OP_LT, 1000, ASRT_UNIT_MS },
 };
 
 static void test_parse_forms(void **state)
@@ -169,8 +168,7 @@ static void test_parse_forms(void **state)
             assert_null(a.metric);
         assert_int_equal(a.op, c->op);
         if (a.threshold != c->threshold)
-            fail_msg("\"%s\": threshold %.17g, want %.17g", c->text, a.threshold,
-                     c->threshold);
+            fail_msg("\"%s\": threshold %.17g, want %.17g", c->text, a.threshold, c->threshold);
         assert_int_equal(a.unit, c->unit);
         assert_int_equal(a.line, 0);
         asrt_clear(&a);
@@ -185,49 +183,50 @@ typedef struct error_case {
 } error_case_t;
 
 static const error_case_t errors[] = {
-    {"p99(x) < 5%", {"time unit (us, ms or s)", "not \"%\"", "write \"p99(x) < 5ms\""}, NULL},
-    {"avg(x) < 5", {"avg needs a time unit", "\"avg(x) < 5ms\""}, NULL},
-    {"connect.success_rate >= 99.5",
-     {"percent sign", "write \"connect.success_rate >= 99.5%\""}, NULL},
-    {"success_rate(connect) > 99ms", {"percentage", "not \"ms\"", "99%"}, NULL},
-    {"connect.success_rate >= 120%", {"at most 100%"}, NULL},
-    {"errors.timeout == 0ms", {"count", "no unit", "write \"errors.timeout == 0\""}, NULL},
-    {"count(publish) > 5/s", {"no unit", "\"count(publish) > 5\""}, NULL},
-    {"rate(publish) > 5ms", {"per second", "not \"ms\"", "\"rate(publish) > 5/s\""}, NULL},
-    {"avgg(x) < 1ms",
-     {"unknown aggregate \"avgg\"", "did you mean \"avg\"?", "p50, p90, p95, p99, p99.9"},
-     NULL},
-    {"median(x) < 1ms", {"unknown aggregate \"median\"", "success_rate"}, "did you mean"},
-    {"x(p) < 1ms", {"unknown aggregate \"x\"", "count"}, NULL},
-    {"p0(x) < 1ms", {"\"p0\" is out of range", "at most 100"}, NULL},
-    {"p100.5(x) < 1ms", {"out of range"}, NULL},
-    {"p50(x) 200ms", {"no comparison operator", "< <= > >= == !="}, NULL},
-    {"errors.timeout = 0", {"\"=\" is not a comparison", "\"==\""}, NULL},
-    {"errors.timeout =< 0", {"unknown operator \"=<\"", "write \"<=\""}, NULL},
-    {"errors.timeout => 0", {"write \">=\""}, NULL},
-    {"errors.timeout <> 0", {"unknown operator \"<>\""}, NULL},
-    {"p50(x) <", {"missing threshold after \"<\""}, NULL},
-    {"p50(x) < fast", {"\"fast\" is not a non-negative number"}, NULL},
-    {"p50(x) < -5ms", {"not a non-negative number"}, NULL},
-    {"p50(x) < 0x10ms", {"time unit", "not \"x10ms\""}, NULL},
-    {"p50() < 1ms", {"p50() needs a step name"}, NULL},
-    {"(x) < 1ms", {"missing aggregate"}, NULL},
-    {"x) < 1ms", {"without \"(\""}, NULL},
-    {"< 1ms", {"missing metric"}, NULL},
-    {"latency < 5ms", {"\"latency\" is not a metric", "AGG(STEP)", "METRIC.FIELD"}, NULL},
-    {".count > 1", {"is not a metric"}, NULL},
-    {"connect. > 1", {"is not a metric"}, NULL},
-    {"connect.sucess_rate >= 99%",
-     {"unknown field \"sucess_rate\" in \"connect.sucess_rate\"",
-      "did you mean \"success_rate\"?", "count, failures, rate"},
-     NULL},
-    {"messages.sen > 0", {"unknown field \"sen\"", "did you mean \"sent\"?"}, NULL},
-    {"connections.active > 0", {"unknown field \"active\"", "peak"}, NULL},
-    {"connect.p99 < 5ms", {"call form", "\"p99(connect)\""}, NULL},
-    {"connect.avg < 5ms", {"call form", "\"avg(connect)\""}, NULL},
-    {"p95(publish) < baseline * 1.10", {"baseline", "not supported"}, NULL},
-    {"", {"empty assertion"}, NULL},
-    {"   ", {"empty assertion"}, NULL},
+    { "p99(x) < 5%", { "time unit (us, ms or s)", "not \"%\"", "write \"p99(x) < 5ms\"" }, NULL },
+    { "avg(x) < 5", { "avg needs a time unit", "\"avg(x) < 5ms\"" }, NULL },
+    { "connect.success_rate >= 99.5",
+      { "percent sign", "write \"connect.success_rate >= 99.5%\"" },
+      NULL },
+    { "success_rate(connect) > 99ms", { "percentage", "not \"ms\"", "99%" }, NULL },
+    { "connect.success_rate >= 120%", { "at most 100%" }, NULL },
+    { "errors.timeout == 0ms", { "count", "no unit", "write \"errors.timeout == 0\"" }, NULL },
+    { "count(publish) > 5/s", { "no unit", "\"count(publish) > 5\"" }, NULL },
+    { "rate(publish) > 5ms", { "per second", "not \"ms\"", "\"rate(publish) > 5/s\"" }, NULL },
+    { "avgg(x) < 1ms",
+      { "unknown aggregate \"avgg\"", "did you mean \"avg\"?", "p50, p90, p95, p99, p99.9" },
+      NULL },
+    { "median(x) < 1ms", { "unknown aggregate \"median\"", "success_rate" }, "did you mean" },
+    { "x(p) < 1ms", { "unknown aggregate \"x\"", "count" }, NULL },
+    { "p0(x) < 1ms", { "\"p0\" is out of range", "at most 100" }, NULL },
+    { "p100.5(x) < 1ms", { "out of range" }, NULL },
+    { "p50(x) 200ms", { "no comparison operator", "< <= > >= == !=" }, NULL },
+    { "errors.timeout = 0", { "\"=\" is not a comparison", "\"==\"" }, NULL },
+    { "errors.timeout =< 0", { "unknown operator \"=<\"", "write \"<=\"" }, NULL },
+    { "errors.timeout => 0", { "write \">=\"" }, NULL },
+    { "errors.timeout <> 0", { "unknown operator \"<>\"" }, NULL },
+    { "p50(x) <", { "missing threshold after \"<\"" }, NULL },
+    { "p50(x) < fast", { "\"fast\" is not a non-negative number" }, NULL },
+    { "p50(x) < -5ms", { "not a non-negative number" }, NULL },
+    { "p50(x) < 0x10ms", { "time unit", "not \"x10ms\"" }, NULL },
+    { "p50() < 1ms", { "p50() needs a step name" }, NULL },
+    { "(x) < 1ms", { "missing aggregate" }, NULL },
+    { "x) < 1ms", { "without \"(\"" }, NULL },
+    { "< 1ms", { "missing metric" }, NULL },
+    { "latency < 5ms", { "\"latency\" is not a metric", "AGG(STEP)", "METRIC.FIELD" }, NULL },
+    { ".count > 1", { "is not a metric" }, NULL },
+    { "connect. > 1", { "is not a metric" }, NULL },
+    { "connect.sucess_rate >= 99%",
+      { "unknown field \"sucess_rate\" in \"connect.sucess_rate\"",
+        "did you mean \"success_rate\"?", "count, failures, rate" },
+      NULL },
+    { "messages.sen > 0", { "unknown field \"sen\"", "did you mean \"sent\"?" }, NULL },
+    { "connections.active > 0", { "unknown field \"active\"", "peak" }, NULL },
+    { "connect.p99 < 5ms", { "call form", "\"p99(connect)\"" }, NULL },
+    { "connect.avg < 5ms", { "call form", "\"avg(connect)\"" }, NULL },
+    { "p95(publish) < baseline * 1.10", { "baseline", "not supported" }, NULL },
+    { "", { "empty assertion" }, NULL },
+    { "   ", { "empty assertion" }, NULL },
 };
 
 static void test_parse_errors(void **state)
@@ -271,7 +270,7 @@ static void test_parse_small_errbuf(void **state)
 
 /* ---- check -------------------------------------------------------------- */
 
-static const char *const step_names[] = {"connect", "subscribe room", "publish chat message"};
+static const char *const step_names[] = { "connect", "subscribe room", "publish chat message" };
 #define NNAMES (sizeof(step_names) / sizeof(step_names[0]))
 
 /* Returns asrt_check's result for text; its message is left in err. */
@@ -289,10 +288,16 @@ static void test_check_known(void **state)
 {
     char err[512];
     const char *ok[] = {
-        "connect.success_rate >= 99%", "p50(subscribe room) < 200ms",
-        "count(publish chat message) > 0", "rate(connect) > 1/s",
-        "errors.timeout == 0", "errors.http_status == 0", "errors.unexpected_message == 0",
-        "errors.total < 5", "messages.sent > 0", "messages.received > 0",
+        "connect.success_rate >= 99%",
+        "p50(subscribe room) < 200ms",
+        "count(publish chat message) > 0",
+        "rate(connect) > 1/s",
+        "errors.timeout == 0",
+        "errors.http_status == 0",
+        "errors.unexpected_message == 0",
+        "errors.total < 5",
+        "messages.sent > 0",
+        "messages.received > 0",
         "connections.peak > 0",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -349,7 +354,7 @@ static void test_eval_percentile_boundary(void **state)
     eval(r, "p50(subscribe room) < 1.491ms", &ra);
     assert_true(ra.passed);
     assert_true(ra.has_observed);
-    assert_true(ra.observed == 1.49);  /* in the unit written: ms */
+    assert_true(ra.observed == 1.49); /* in the unit written: ms */
     assert_true(ra.threshold == 1.491);
     assert_string_equal(ra.observed_text, "1.490 ms");
     assert_string_equal(ra.expected_text, "< 1.491 ms");
@@ -492,9 +497,9 @@ static void test_eval_ops(void **state)
         const char *op;
         bool want[3];
     } ops[] = {
-        {"<", {false, false, true}}, {"<=", {false, true, true}},
-        {">", {true, false, false}}, {">=", {true, true, false}},
-        {"==", {false, true, false}}, {"!=", {true, false, true}},
+        { "<", { false, false, true } },  { "<=", { false, true, true } },
+        { ">", { true, false, false } },  { ">=", { true, true, false } },
+        { "==", { false, true, false } }, { "!=", { true, false, true } },
     };
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         for (int t = 0; t < 3; t++) {
@@ -525,8 +530,8 @@ static void test_eval_text_refines(void **state)
 static void test_err_kind_names(void **state)
 {
     static const char *const want[ERR_KIND_COUNT] = {
-        "timeout", "refused", "reset", "closed", "tls", "dns",
-        "http_status", "unexpected_message", "protocol",
+        "timeout",  "refused", "reset", "closed", "tls", "dns", "http_status", "unexpected_message",
+        "protocol",
     };
     for (int k = 0; k < ERR_KIND_COUNT; k++) {
         assert_string_equal(err_kind_name((err_kind_t)k), want[k]);

@@ -85,7 +85,7 @@ static void merge_equals_one_histogram_of_all_samples(void **state)
     hist_merge(a, b);
     char *ea = hist_encode(a), *eall = hist_encode(all);
     assert_string_equal(ea, eall);
-    double ps[] = {50, 90, 95, 99, 99.9};
+    double ps[] = { 50, 90, 95, 99, 99.9 };
     for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
         assert_int_equal(hist_percentile(a, ps[i]), hist_percentile(all, ps[i]));
     free(ea);
@@ -129,8 +129,15 @@ static void encode_decode_round_trip(void **state)
 static void decode_rejects_garbage(void **state)
 {
     const char *bad[] = {
-        "", "v2;1;1;1;1;1:1", "v1;1;1;1;1;", "v1;2;1;1;2;1:1", "v1;1;5;1;1;5:1",
-        "v1;1;1;1;1;99999999:1", "v1;1;1;1;1;1:1,", "v1;1;1;1;1;1:x", "v1;x;1;1;1;1:1",
+        "",
+        "v2;1;1;1;1;1:1",
+        "v1;1;1;1;1;",
+        "v1;2;1;1;2;1:1",
+        "v1;1;5;1;1;5:1",
+        "v1;1;1;1;1;99999999:1",
+        "v1;1;1;1;1;1:1,",
+        "v1;1;1;1;1;1:x",
+        "v1;x;1;1;1;1:1",
         "v1;1;1;1;1;1:0",
     };
     char err[160];

@@ -12,7 +12,7 @@
 
 static spec_t shape(spec_stage_t *stages, size_t n)
 {
-    spec_t s = {0};
+    spec_t s = { 0 };
     s.stages = stages;
     s.nstages = n;
     for (size_t i = 0; i < n; i++) {
@@ -25,7 +25,7 @@ static spec_t shape(spec_stage_t *stages, size_t n)
 
 static void constant_users_start_together_and_stay(void **state)
 {
-    spec_stage_t st[] = {{0, 10}, {30 * S, 10}};
+    spec_stage_t st[] = { { 0, 10 }, { 30 * S, 10 } };
     spec_t s = shape(st, 2);
     uint64_t start, stop;
     for (uint32_t k = 0; k < 10; k++) {
@@ -38,7 +38,7 @@ static void constant_users_start_together_and_stay(void **state)
 
 static void ramp_up_spreads_starts_evenly(void **state)
 {
-    spec_stage_t st[] = {{5 * S, 50}, {15 * S, 50}};
+    spec_stage_t st[] = { { 5 * S, 50 }, { 15 * S, 50 } };
     spec_t s = shape(st, 2);
     uint64_t start, stop;
     assert_true(load_interval(&s, 0, 0, &start, &stop));
@@ -52,7 +52,7 @@ static void ramp_up_spreads_starts_evenly(void **state)
 
 static void ramp_down_stops_highest_first(void **state)
 {
-    spec_stage_t st[] = {{0, 4}, {10 * S, 4}, {4 * S, 0}};
+    spec_stage_t st[] = { { 0, 4 }, { 10 * S, 4 }, { 4 * S, 0 } };
     spec_t s = shape(st, 3);
     uint64_t start, stop;
     assert_true(load_interval(&s, 3, 0, &start, &stop));
@@ -63,7 +63,9 @@ static void ramp_down_stops_highest_first(void **state)
 
 static void user_returns_in_a_later_ramp(void **state)
 {
-    spec_stage_t st[] = {{0, 2}, {10 * S, 2}, {0, 1}, {10 * S, 1}, {0, 2}, {10 * S, 2}};
+    spec_stage_t st[] = {
+        { 0, 2 }, { 10 * S, 2 }, { 0, 1 }, { 10 * S, 1 }, { 0, 2 }, { 10 * S, 2 }
+    };
     spec_t s = shape(st, 6);
     uint64_t start, stop;
     assert_true(load_interval(&s, 1, 0, &start, &stop));
@@ -77,12 +79,12 @@ static void user_returns_in_a_later_ramp(void **state)
 
 static void scenarios_follow_weights_exactly(void **state)
 {
-    spec_scenario_t sc[2] = {{.weight = 3}, {.weight = 1}};
-    spec_t s = {0};
+    spec_scenario_t sc[2] = { { .weight = 3 }, { .weight = 1 } };
+    spec_t s = { 0 };
     s.scenarios = sc;
     s.nscenarios = 2;
     s.scenario_weight_sum = 4;
-    unsigned count[2] = {0, 0};
+    unsigned count[2] = { 0, 0 };
     for (uint32_t k = 0; k < 400; k++)
         count[load_scenario_for(&s, k)]++;
     assert_int_equal(count[0], 300);

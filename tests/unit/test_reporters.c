@@ -48,8 +48,7 @@ static void add_step(result_t *r, size_t i, const char *name, uint64_t ok, uint6
 }
 
 static void set_assertion(res_assertion_t *a, const char *text, int passed, int has_observed,
-                          double observed, double threshold, const char *otext,
-                          const char *etext)
+                          double observed, double threshold, const char *otext, const char *etext)
 {
     a->text = xstrdup(text);
     a->passed = passed;
@@ -107,8 +106,8 @@ static result_t *make_result(void)
     r->nassertions = 5;
     r->assertions = calloc(r->nassertions, sizeof *r->assertions);
     assert_non_null(r->assertions);
-    set_assertion(&r->assertions[0], "connect.success_rate >= 99.5%", 1, 1, 100, 99.5,
-                  "100.00%", ">= 99.5%");
+    set_assertion(&r->assertions[0], "connect.success_rate >= 99.5%", 1, 1, 100, 99.5, "100.00%",
+                  ">= 99.5%");
     set_assertion(&r->assertions[1], "p99(publish chat message) < 200ms", 0, 1, 312.4, 200,
                   "312.4 ms", "< 200 ms");
     set_assertion(&r->assertions[2], "errors.timeout <= 5", 1, 1, 3, 5, "3", "<= 5");
@@ -144,7 +143,8 @@ static void free_result(result_t *r)
 
 /* Renders r with rep into a malloc'd NUL-terminated string. (noinline: gcc
  * -O3 otherwise mistakes the memstream's buffer for a dangling local.) */
-__attribute__((noinline)) static char *render(const reporter_t *rep, const result_t *r, size_t *len_out)
+__attribute__((noinline)) static char *render(const reporter_t *rep, const result_t *r,
+                                              size_t *len_out)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -498,8 +498,8 @@ static void check_properties(xmlNode *suite)
     assert_non_null(props);
     assert_string_equal((const char *)props->name, "properties");
     static const char *const want[][2] = {
-        {"target", "ws://127.0.0.1:8080"}, {"wsgate_version", "0.1.0"}, {"threads", "2"},
-        {"users_planned", "200"},          {"spec_path", "specs/chat.yaml"},
+        { "target", "ws://127.0.0.1:8080" }, { "wsgate_version", "0.1.0" },      { "threads", "2" },
+        { "users_planned", "200" },          { "spec_path", "specs/chat.yaml" },
     };
     xmlNode *p = first_elem(props->children);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++, p = next_elem(p)) {
@@ -622,8 +622,8 @@ static void step_row(const res_step_t *s, char *buf, size_t n)
     fmt_us(hist_percentile(s->latency, 99), p99, sizeof p99);
     fmt_us(hist_max(s->latency), max, sizeof max);
     snprintf(buf, n, "\n| %s | %llu | %llu | %s | %s | %s | %s |\n", s->name,
-             (unsigned long long)hist_count(s->latency), (unsigned long long)s->failed, p50,
-             p95, p99, max);
+             (unsigned long long)hist_count(s->latency), (unsigned long long)s->failed, p50, p95,
+             p99, max);
 }
 
 static void test_markdown(void **state)
@@ -635,8 +635,7 @@ static void test_markdown(void **state)
 
     assert_contains(md, "\n| | Assertion | Observed | Expected |\n|---|---|---|---|\n");
     assert_contains(md, "\n| ✅ | connect.success\\_rate >= 99.5% | 100.00% | >= 99.5% |\n");
-    assert_contains(md,
-                    "\n| ❌ | p99(publish chat message) \\< 200ms | 312.4 ms | \\< 200 ms |\n");
+    assert_contains(md, "\n| ❌ | p99(publish chat message) \\< 200ms | 312.4 ms | \\< 200 ms |\n");
     assert_contains(md, "\n| ❌ | p50(never run) \\< 100ms | no samples | \\< 100 ms |\n");
 
     assert_contains(md, "\n| Step | Count | Failed | p50 | p95 | p99 | Max |\n");

@@ -45,7 +45,7 @@ static spec_t *load_ok(const char *path, const spec_opts_t *opts)
 static void assert_renders(const tmpl_t *t, const char *want)
 {
     uint64_t rng = 1;
-    tmpl_ctx_t ctx = {.vu_id = 1, .rng = &rng};
+    tmpl_ctx_t ctx = { .vu_id = 1, .rng = &rng };
     sbuf_t out = SBUF_INIT;
     assert_non_null(t);
     assert_true(tmpl_is_constant(t));
@@ -84,8 +84,8 @@ static void test_good_plan_shape(void **state)
     assert_string_equal(s->scenarios[1].name, "lurker");
     assert_int_equal(s->scenarios[1].weight, 1);
 
-    static const char *const names[] = {"connect", "subscribe room", "publish", "ping",
-                                        "first push"};
+    static const char *const names[] = { "connect", "subscribe room", "publish", "ping",
+                                         "first push" };
     assert_int_equal(s->nmetrics, 5);
     for (size_t i = 0; i < 5; i++)
         assert_string_equal(s->metric_names[i], names[i]);
@@ -224,7 +224,7 @@ static void test_chat_example(void **state)
 static char *render(const tmpl_t *t, uint32_t vu)
 {
     uint64_t rng = 42;
-    tmpl_ctx_t ctx = {.vu_id = vu, .rng = &rng};
+    tmpl_ctx_t ctx = { .vu_id = vu, .rng = &rng };
     sbuf_t out = SBUF_INIT;
     assert_int_equal(tmpl_render(t, &ctx, &out), 0);
     return out.data;
@@ -235,7 +235,7 @@ static void test_chat_renders(void **state)
 {
     (void)state;
     unsetenv("WSGATE_TARGET");
-    spec_opts_t over = {.target_override = "ws://127.0.0.1:8080"};
+    spec_opts_t over = { .target_override = "ws://127.0.0.1:8080" };
     spec_t *s = load_ok(WSGATE_SOURCE_DIR "/specs/chat.yaml", &over);
     const spec_scenario_t *sc = &s->scenarios[0];
 
@@ -291,7 +291,7 @@ static void test_target_precedence(void **state)
 {
     (void)state;
     const char *path = fixture("good.yaml");
-    spec_opts_t over = {.target_override = "wss://override.example:9443/"};
+    spec_opts_t over = { .target_override = "wss://override.example:9443/" };
 
     unsetenv("WSGATE_TARGET");
     spec_t *s = load_ok(path, &over);
@@ -336,7 +336,7 @@ static void test_bad_override(void **state)
 {
     (void)state;
     char err[512], want[1100];
-    spec_opts_t over = {.target_override = "127.0.0.1:8080"};
+    spec_opts_t over = { .target_override = "127.0.0.1:8080" };
     unsetenv("WSGATE_TARGET");
     assert_null(spec_load(fixture("good.yaml"), &over, err, sizeof(err)));
     snprintf(want, sizeof(want), "%s: --target \"127.0.0.1:8080\"", fixture("good.yaml"));
@@ -354,41 +354,48 @@ typedef struct bad_case {
 } bad_case_t;
 
 static const bad_case_t bad_cases[] = {
-    {"bad_unknown_key.yaml", 10,
-     {"unknown key \"expect_type\" in scenarios[0].on_start[0]", "did you mean \"expect\"?"}},
-    {"bad_unknown_top_key.yaml", 3, {"unknown key \"lod\" at the top level", "\"load\""}},
-    {"bad_unknown_key_nohint.yaml", 6,
-     {"unknown key \"think_time\" in load", "allowed here: users, duration, ramp_up, stages"}},
-    {"bad_duration.yaml", 5, {"bad duration \"5 seconds\"", "load.duration"}},
-    {"bad_assert_metric.yaml", 13,
-     {"assertion \"p50(subscribe rom) < 200ms\": ", "unknown metric", "subscribe room"}},
-    {"bad_predicate.yaml", 11,
-     {"bad predicate", "scenarios[0].tasks[0].expect.match", "column"}},
-    {"bad_template_var.yaml", 10,
-     {"bad template", "scenarios[0].on_start[0].send", "unknown variable \"rom\""}},
-    {"bad_syntax.yaml", 5, {"YAML syntax error: ", "mapping values are not allowed"}},
-    {"missing_name.yaml", 2, {"missing key \"name\"", "add name: "}},
-    {"missing_scenarios.yaml", 1, {"missing key \"scenarios\"", "- name:"}},
-    {"empty_scenarios.yaml", 4, {"scenarios needs at least 1 entry"}},
-    {"dup_step_names.yaml", 13, {"duplicate step name \"subscribe room\"", "line 8"}},
-    {"ramp_too_long.yaml", 6, {"ramp_up (10s) must be shorter than load.duration (10s)"}},
-    {"bad_send_type.yaml", 9,
-     {"scenarios[0].tasks[0].send must be a text value, not a mapping", "quotes"}},
-    {"bad_weight.yaml", 6, {"scenarios[0].weight must be a whole number, not \"lots\""}},
-    {"zero_weight.yaml", 9, {"scenarios[0].tasks[0].weight must be at least 1"}},
-    {"no_send_no_expect.yaml", 8, {"neither send nor expect", "scenarios[0].tasks[0]"}},
-    {"dup_key.yaml", 10, {"key \"send\" appears twice", "first on line 9"}},
-    {"both_load_kinds.yaml", 6, {"both stages and users"}},
-    {"bad_version.yaml", 1, {"version 2 is not supported", "version: 1"}},
-    {"reserved_name.yaml", 8, {"step name \"connect\" is reserved"}},
-    {"bad_header.yaml", 10, {"header \"no colon here\"", "Name: value"}},
-    {"bad_pause.yaml", 10, {"bad pause \"between(5s, 2s)\"", "tasks[0].pause"}},
-    {"bad_variables.yaml", 5, {"variable name \"target\" is reserved"}},
-    {"missing_match.yaml", 10, {"missing key \"match\" in scenarios[0].tasks[0].expect"}},
-    {"not_a_mapping.yaml", 1, {"must be a mapping"}},
-    {"empty.yaml", 1, {"the spec is empty"}},
-    {"bad_second_entry.yaml", 16, {"unknown key \"pasue\" in scenarios[1].tasks[1]",
-                                   "did you mean \"pause\"?"}},
+    { "bad_unknown_key.yaml",
+      10,
+      { "unknown key \"expect_type\" in scenarios[0].on_start[0]", "did you mean \"expect\"?" } },
+    { "bad_unknown_top_key.yaml", 3, { "unknown key \"lod\" at the top level", "\"load\"" } },
+    { "bad_unknown_key_nohint.yaml",
+      6,
+      { "unknown key \"think_time\" in load", "allowed here: users, duration, ramp_up, stages" } },
+    { "bad_duration.yaml", 5, { "bad duration \"5 seconds\"", "load.duration" } },
+    { "bad_assert_metric.yaml",
+      13,
+      { "assertion \"p50(subscribe rom) < 200ms\": ", "unknown metric", "subscribe room" } },
+    { "bad_predicate.yaml",
+      11,
+      { "bad predicate", "scenarios[0].tasks[0].expect.match", "column" } },
+    { "bad_template_var.yaml",
+      10,
+      { "bad template", "scenarios[0].on_start[0].send", "unknown variable \"rom\"" } },
+    { "bad_syntax.yaml", 5, { "YAML syntax error: ", "mapping values are not allowed" } },
+    { "missing_name.yaml", 2, { "missing key \"name\"", "add name: " } },
+    { "missing_scenarios.yaml", 1, { "missing key \"scenarios\"", "- name:" } },
+    { "empty_scenarios.yaml", 4, { "scenarios needs at least 1 entry" } },
+    { "dup_step_names.yaml", 13, { "duplicate step name \"subscribe room\"", "line 8" } },
+    { "ramp_too_long.yaml", 6, { "ramp_up (10s) must be shorter than load.duration (10s)" } },
+    { "bad_send_type.yaml",
+      9,
+      { "scenarios[0].tasks[0].send must be a text value, not a mapping", "quotes" } },
+    { "bad_weight.yaml", 6, { "scenarios[0].weight must be a whole number, not \"lots\"" } },
+    { "zero_weight.yaml", 9, { "scenarios[0].tasks[0].weight must be at least 1" } },
+    { "no_send_no_expect.yaml", 8, { "neither send nor expect", "scenarios[0].tasks[0]" } },
+    { "dup_key.yaml", 10, { "key \"send\" appears twice", "first on line 9" } },
+    { "both_load_kinds.yaml", 6, { "both stages and users" } },
+    { "bad_version.yaml", 1, { "version 2 is not supported", "version: 1" } },
+    { "reserved_name.yaml", 8, { "step name \"connect\" is reserved" } },
+    { "bad_header.yaml", 10, { "header \"no colon here\"", "Name: value" } },
+    { "bad_pause.yaml", 10, { "bad pause \"between(5s, 2s)\"", "tasks[0].pause" } },
+    { "bad_variables.yaml", 5, { "variable name \"target\" is reserved" } },
+    { "missing_match.yaml", 10, { "missing key \"match\" in scenarios[0].tasks[0].expect" } },
+    { "not_a_mapping.yaml", 1, { "must be a mapping" } },
+    { "empty.yaml", 1, { "the spec is empty" } },
+    { "bad_second_entry.yaml",
+      16,
+      { "unknown key \"pasue\" in scenarios[1].tasks[1]", "did you mean \"pause\"?" } },
 };
 
 static void check_bad(const bad_case_t *bc)
@@ -486,8 +493,7 @@ static void test_yloc_paths_and_lines(void **state)
     assert_string_equal(vars->kids[1]->value, "it's");
     assert_true(vars->kids[1]->quoted);
     assert_int_equal(vars->kids[1]->line, 8);
-    assert_ptr_equal(yloc_item(yloc_child(root, "scenarios"), 0),
-                     yloc_find(root, "scenarios[0]"));
+    assert_ptr_equal(yloc_item(yloc_child(root, "scenarios"), 0), yloc_find(root, "scenarios[0]"));
     assert_null(yloc_item(yloc_child(root, "scenarios"), 1));
     yloc_free(root);
 }
@@ -537,16 +543,16 @@ static void test_yloc_errors(void **state)
     assert_int_equal(line, 1);
 
     const char *complex_key = "? [a, b]\n: 1\n";
-    assert_int_equal(
-        yloc_parse(complex_key, strlen(complex_key), &root, &line, err, sizeof(err)), -1);
+    assert_int_equal(yloc_parse(complex_key, strlen(complex_key), &root, &line, err, sizeof(err)),
+                     -1);
     assert_non_null(strstr(err, "mapping keys"));
 
     /* An alias bomb stops at the node cap instead of eating memory. */
     sbuf_t b = SBUF_INIT;
     sbuf_puts(&b, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for (int i = 1; i < 8; i++)
-        sbuf_printf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
-                    i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+        sbuf_printf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i - 1,
+                    i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
     assert_int_equal(yloc_parse(b.data, b.len, &root, &line, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "too large"));
     sbuf_free(&b);

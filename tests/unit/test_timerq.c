@@ -59,7 +59,7 @@ static void cancel_removes_only_that_id(void **state)
     assert_int_equal(id, 1);
     assert_true(timerq_pop_due(q, 10, &id));
     assert_int_equal(id, 2);
-    assert_false(timerq_peek(q, &id, &(uint64_t){0}));
+    assert_false(timerq_peek(q, &id, &(uint64_t){ 0 }));
     timerq_free(q);
 }
 
@@ -69,7 +69,7 @@ static void matches_model_under_random_operations(void **state)
 {
     enum { N = 200 };
     uint64_t model[N];
-    int queued[N] = {0};
+    int queued[N] = { 0 };
     timerq_t *q = timerq_new(N);
     uint64_t rng = 42;
     for (int step = 0; step < 20000; step++) {

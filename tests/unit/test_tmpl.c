@@ -14,9 +14,9 @@
 
 #include "tmpl.h"
 
-static const char *const var_names[] = {"room", "target"};
-static const char *const var_values[] = {"lobby", "ws://127.0.0.1:9001"};
-static const char *const slot_names[] = {"token", "session"};
+static const char *const var_names[] = { "room", "target" };
+static const char *const var_values[] = { "lobby", "ws://127.0.0.1:9001" };
+static const char *const slot_names[] = { "token", "session" };
 
 static const tmpl_scope_t scope = {
     .const_names = var_names,
@@ -67,7 +67,7 @@ static char *render(const tmpl_t *t, const tmpl_ctx_t *ctx)
 
 static char *render_seeded(const tmpl_t *t, uint64_t *rng)
 {
-    tmpl_ctx_t ctx = {.vu_id = 3, .iteration = 9, .rng = rng};
+    tmpl_ctx_t ctx = { .vu_id = 3, .iteration = 9, .rng = rng };
     return render(t, &ctx);
 }
 
@@ -92,7 +92,7 @@ static uint64_t wall_us(void)
 static void literals_render_verbatim(void **state)
 {
     uint64_t rng = 1;
-    tmpl_ctx_t ctx = {.vu_id = 1, .rng = &rng};
+    tmpl_ctx_t ctx = { .vu_id = 1, .rng = &rng };
     assert_renders("hello world", &ctx, "hello world");
     assert_renders("", &ctx, "");
     assert_renders("{\"a\":{\"b\":[1,2]}}", &ctx, "{\"a\":{\"b\":[1,2]}}");
@@ -112,7 +112,7 @@ static void literals_render_verbatim(void **state)
 static void vu_id_and_iteration(void **state)
 {
     uint64_t rng = 1;
-    tmpl_ctx_t ctx = {.vu_id = 42, .iteration = 7, .rng = &rng};
+    tmpl_ctx_t ctx = { .vu_id = 42, .iteration = 7, .rng = &rng };
     assert_renders("u{{vu.id}}-i{{ vu.iteration }}", &ctx, "u42-i7");
     assert_renders("{{\tvu.id\n}}", &ctx, "42");
     ctx.vu_id = 4294967295u;
@@ -129,7 +129,7 @@ static void vu_id_and_iteration(void **state)
 static void now_is_wall_clock(void **state)
 {
     uint64_t rng = 1;
-    tmpl_ctx_t ctx = {.rng = &rng};
+    tmpl_ctx_t ctx = { .rng = &rng };
     tmpl_t *t = compile_ok("{{now.s}} {{now.ms}} {{now.us}}");
     assert_false(tmpl_is_constant(t));
     uint64_t before = wall_us();
@@ -150,7 +150,7 @@ static void now_is_wall_clock(void **state)
 static void constants_are_folded(void **state)
 {
     uint64_t rng = 1;
-    tmpl_ctx_t ctx = {.vu_id = 2, .rng = &rng};
+    tmpl_ctx_t ctx = { .vu_id = 2, .rng = &rng };
     tmpl_t *t = compile_ok("{{target}}/chat/{{ room }}?x=1");
     assert_true(tmpl_is_constant(t));
     char *got = render(t, &ctx);
@@ -180,8 +180,8 @@ static void constants_are_folded(void **state)
 static void slots_render_runtime_values(void **state)
 {
     uint64_t rng = 1;
-    const char *values[] = {"abc", NULL};
-    tmpl_ctx_t ctx = {.rng = &rng, .slots = values};
+    const char *values[] = { "abc", NULL };
+    tmpl_ctx_t ctx = { .rng = &rng, .slots = values };
     tmpl_t *t = compile_ok("t={{token}}&s={{ session }}&r={{room}}");
     assert_false(tmpl_is_constant(t));
     char *got = render(t, &ctx);
@@ -201,15 +201,15 @@ static void slots_render_runtime_values(void **state)
 
 static void slot_shadows_constant_of_same_name(void **state)
 {
-    const char *const names[] = {"token"};
-    const char *const defaults[] = {"default"};
-    const tmpl_scope_t sc = {names, defaults, 1, names, 1};
+    const char *const names[] = { "token" };
+    const char *const defaults[] = { "default" };
+    const tmpl_scope_t sc = { names, defaults, 1, names, 1 };
     char err[256];
     tmpl_t *t = tmpl_compile("{{token}}", &sc, err, sizeof(err));
     assert_non_null(t);
-    const char *values[] = {"captured"};
+    const char *values[] = { "captured" };
     uint64_t rng = 1;
-    tmpl_ctx_t ctx = {.rng = &rng, .slots = values};
+    tmpl_ctx_t ctx = { .rng = &rng, .slots = values };
     char *got = render(t, &ctx);
     assert_string_equal(got, "captured");
     free(got);
@@ -228,7 +228,7 @@ static void same_seed_same_output(void **state)
     assert_string_equal(a, b);
     assert_string_not_equal(a, c);
     assert_int_equal(r1, r2);
-    assert_int_not_equal(r1, 12345); /* the generator advanced */
+    assert_int_not_equal(r1, 12345);  /* the generator advanced */
     char *a2 = render_seeded(t, &r1); /* next draw differs */
     assert_string_not_equal(a, a2);
     free(a);
@@ -242,7 +242,7 @@ static void random_int_stays_in_bounds(void **state)
 {
     tmpl_t *t = compile_ok("{{random.int(-3, 3)}}");
     uint64_t rng = 7;
-    int seen[7] = {0};
+    int seen[7] = { 0 };
     for (int i = 0; i < 2000; i++) {
         char *got = render_seeded(t, &rng);
         char *end;
@@ -295,8 +295,8 @@ static void random_choice_picks_each_option(void **state)
 {
     tmpl_t *t = compile_ok("{{random.choice(\"Can someone help?\", 'single', \"q\\\"uote\", "
                            "\"has }} inside\")}}");
-    const char *opts[] = {"Can someone help?", "single", "q\"uote", "has }} inside"};
-    int seen[4] = {0};
+    const char *opts[] = { "Can someone help?", "single", "q\"uote", "has }} inside" };
+    int seen[4] = { 0 };
     uint64_t rng = 11;
     for (int i = 0; i < 400; i++) {
         char *got = render_seeded(t, &rng);
@@ -411,7 +411,8 @@ static void bad_function_calls(void **state)
     assert_contains(compile_err("{{random.int(\"a\", 2)}}"), "random.int takes two integers");
     assert_contains(compile_err("{{random.int(a)}}"),
                     "unexpected \"a\" at column 14 in template; expected an integer");
-    assert_contains(compile_err("{{random.int(1.5, 2)}}"), "\"1.5\" at column 14 in template is not an integer");
+    assert_contains(compile_err("{{random.int(1.5, 2)}}"),
+                    "\"1.5\" at column 14 in template is not an integer");
     assert_contains(compile_err("{{random.int(1, 99999999999999999999)}}"), "too large");
     assert_contains(compile_err("{{random.string(0)}}"),
                     "random.string(0): the length must be between 1 and 4096");

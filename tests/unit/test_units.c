@@ -10,9 +10,12 @@
 
 static void parses_every_duration_unit(void **state)
 {
-    struct { const char *text; uint64_t us; } cases[] = {
-        {"1500us", 1500}, {"250ms", 250000}, {"5s", 5000000}, {"1.5s", 1500000},
-        {"2m", 120000000}, {"1h", 3600000000ull}, {"0s", 0}, {" 3s ", 3000000},
+    struct {
+        const char *text;
+        uint64_t us;
+    } cases[] = {
+        { "1500us", 1500 },  { "250ms", 250000 },     { "5s", 5000000 }, { "1.5s", 1500000 },
+        { "2m", 120000000 }, { "1h", 3600000000ull }, { "0s", 0 },       { " 3s ", 3000000 },
     };
     char err[200];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -24,9 +27,18 @@ static void parses_every_duration_unit(void **state)
 
 static void rejects_bad_durations_with_advice(void **state)
 {
-    struct { const char *text; const char *words; } cases[] = {
-        {"5", "no unit"}, {"5 seconds", "no unit"}, {"5sec", "units are"}, {"-1s", "5s"},
-        {"", "5s"}, {"s", "5s"}, {"3s later", "units are"}, {"nan s", "5s"},
+    struct {
+        const char *text;
+        const char *words;
+    } cases[] = {
+        { "5", "no unit" },
+        { "5 seconds", "no unit" },
+        { "5sec", "units are" },
+        { "-1s", "5s" },
+        { "", "5s" },
+        { "s", "5s" },
+        { "3s later", "units are" },
+        { "nan s", "5s" },
     };
     char err[200];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -70,9 +82,9 @@ static void rejects_bad_think_times(void **state)
 
 static void samples_stay_in_range_and_average_right(void **state)
 {
-    pause_t u = {PAUSE_UNIFORM, 2000000, 5000000};
-    pause_t e = {PAUSE_EXPONENTIAL, 1000000, 0};
-    pause_t c = {PAUSE_CONSTANT, 777, 0};
+    pause_t u = { PAUSE_UNIFORM, 2000000, 5000000 };
+    pause_t e = { PAUSE_EXPONENTIAL, 1000000, 0 };
+    pause_t c = { PAUSE_CONSTANT, 777, 0 };
     uint64_t rng = 11;
     double sum_u = 0, sum_e = 0;
     enum { N = 100000 };
