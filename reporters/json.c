@@ -2,6 +2,7 @@
  * Counters are written as raw integer text so values above 2^53 stay exact;
  * histograms are embedded encoded so results can be merged later. */
 #include "reporter.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -15,23 +16,6 @@
 #include <cjson/cJSON.h>
 
 #define JSON_SCHEMA_VERSION 1
-
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
-        return 0; /* overlong or surrogate */
-    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
-        return 0;
-    return n;
-}
 
 /* Copy of s with invalid UTF-8 bytes replaced by U+FFFD, so the file stays
  * valid JSON whatever a server sent into an error sample. Caller frees. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hist.h"
+#include "suggest.h"
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -95,40 +96,13 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, 
 
 #define DYM_MAX 64
 
-/* Case-insensitive Levenshtein distance; SIZE_MAX for overlong words. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > DYM_MAX || lb > DYM_MAX)
-        return SIZE_MAX;
-    size_t row[DYM_MAX + 1];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best =
-                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The name closest to word, or NULL when none is close enough to be meant. */
 static const char *closest(const char *word, const char *const *names, size_t n)
 {
     const char *best = NULL;
     size_t best_d = SIZE_MAX, len = strlen(word);
     for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(word, names[i]);
+        size_t d = suggest_distance(word, names[i]);
         if (d < best_d) {
             best_d = d;
             best = names[i];

@@ -12,6 +12,7 @@
 
 #include "sbuf.h"
 #include "yloc.h"
+#include "suggest.h"
 
 #define SPEC_MAX_BYTES (4u << 20)
 #define SPEC_DEFAULT_TIMEOUT_US 10000000ull
@@ -455,34 +456,6 @@ static const cyaml_schema_field_t *schema_fields_at(const cy_error_t *e)
     return v && v->type == CYAML_MAPPING ? v->mapping.fields : NULL;
 }
 
-/* Optimal string alignment distance, case-insensitive; capped inputs. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 99;
-    size_t d[64][64];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < best)
-                best = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[la][lb];
-}
-
 /* A key that one starts with the other (e.g. "expect_type" / "expect")
  * counts as a near miss. */
 static size_t key_distance(const char *typed, const char *allowed)
@@ -491,7 +464,7 @@ static size_t key_distance(const char *typed, const char *allowed)
     size_t shorter = lt < la ? lt : la;
     if (shorter >= 3 && strncasecmp(typed, allowed, shorter) == 0)
         return 1;
-    return edit_distance(typed, allowed);
+    return suggest_distance(typed, allowed);
 }
 
 /* The allowed key closest to typed, or NULL when none is close. */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "rng.h"
+#include "suggest.h"
 
 #define TMPL_STRING_MAX 4096   /* longest random.string(n) */
 #define TMPL_SUGGEST_MAXLEN 64 /* names longer than this get no suggestion */
@@ -124,37 +125,12 @@ static int fail_expected(tmpl_comp_t *c, const char *what)
                 column(c->pos), what);
 }
 
-/* Levenshtein distance, for names up to TMPL_SUGGEST_MAXLEN bytes. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[TMPL_SUGGEST_MAXLEN + 1];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* Keeps cand in *best when it is closer to name than anything so far. */
 static void consider(const char *name, const char *cand, const char **best, size_t *bestd)
 {
     if (strlen(name) > TMPL_SUGGEST_MAXLEN || strlen(cand) > TMPL_SUGGEST_MAXLEN)
         return;
-    size_t d = edit_distance(name, cand);
+    size_t d = suggest_distance(name, cand);
     size_t limit = strlen(name) <= 4 ? 1 : 2;
     if (d <= limit && d < *bestd) {
         *best = cand;
