@@ -25,6 +25,7 @@
 typedef struct raw_expect {
     char *match;
     char *timeout;
+    char *fail_if;
 } raw_expect_t;
 
 typedef struct raw_step {
@@ -103,6 +104,7 @@ static const cyaml_schema_value_t str_entry = {
 static const cyaml_schema_field_t expect_fields[] = {
     REQ_STR("match", raw_expect_t, match),
     OPT_STR("timeout", raw_expect_t, timeout),
+    OPT_STR("fail_if", raw_expect_t, fail_if),
     CYAML_FIELD_END,
 };
 
@@ -1003,6 +1005,20 @@ static int compile_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_
     return 0;
 }
 
+/* expect.fail_if: a message matching it ends the wait as a failure
+ * (unexpected_message) instead of waiting for the timeout. */
+static int compile_fail_if(spec_ctx_t *c, const char *base, const char *src, spec_step_t *out)
+{
+    char fpath[256], why[1024];
+    snprintf(fpath, sizeof(fpath), "%.200s.expect.fail_if", base);
+    if (!(out->fail_if_src = xstrdup(c, src)))
+        return -1;
+    out->fail_if = pred_compile(src, why, sizeof(why));
+    if (!out->fail_if)
+        return fail_at(c, fpath, "bad predicate in %s: %s", fpath, why);
+    return 0;
+}
+
 static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *ex, spec_step_t *out)
 {
     char mpath[256], tpath[256], why[1024];
@@ -1015,6 +1031,8 @@ static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *e
     out->expect = pred_compile(ex->match, why, sizeof(why));
     if (!out->expect)
         return fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
+    if (ex->fail_if && compile_fail_if(c, base, ex->fail_if, out) < 0)
+        return -1;
     return parse_timeout(c, tpath, ex->timeout, &out->expect_timeout_us);
 }
 
@@ -1273,6 +1291,8 @@ static void step_clear(spec_step_t *st)
     if (st->expect)
         pred_free(st->expect);
     free(st->expect_src);
+    pred_free(st->fail_if);
+    free(st->fail_if_src);
 }
 
 static void task_clear(spec_task_t *t)

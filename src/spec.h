@@ -22,6 +22,8 @@ typedef struct spec_step {
     tmpl_t *send;     /* NULL: nothing to send */
     pred_t *expect;   /* NULL: nothing to wait for */
     char *expect_src; /* predicate text, for error samples */
+    pred_t *fail_if;  /* expect.fail_if: ends the wait as unexpected_message */
+    char *fail_if_src;
     uint64_t expect_timeout_us;
     int line;
 } spec_step_t;

@@ -452,10 +452,19 @@ static void match_message(vu_t *vu, const char *msg, size_t len)
     const spec_step_t *st = vu_current_step(vu);
     cJSON *json = cJSON_ParseWithLength(msg, len);
     bool hit = pred_eval(st->expect, json);
+    bool bad = !hit && st->fail_if && pred_eval(st->fail_if, json);
     cJSON_Delete(json);
+    uint64_t now = mono_us();
+    if (bad) {
+        metrics_fail(vu->w->m, st->metric);
+        metrics_error(vu->w->m, ERR_UNEXPECTED_MESSAGE, "%s: got a message matching '%s': %.*s",
+                      st->name ? st->name : "step", st->fail_if_src, (int)(len < 120 ? len : 120),
+                      msg);
+        vu_step_failed(vu, now);
+        return;
+    }
     if (!hit)
         return; /* other traffic: counted as received, not a failure */
-    uint64_t now = mono_us();
     metrics_ok(vu->w->m, st->metric, now - vu->t0);
     vu_step_done(vu, now);
 }
