@@ -11,6 +11,7 @@
 #include "asrt.h"
 #include "engine.h"
 #include "reporter.h"
+#include "result_load.h"
 #include "serve.h"
 #include "spec.h"
 #include "units.h"
@@ -38,6 +39,7 @@ static const char usage_text[] =
     "usage: wsgate run SPEC [--target URL] [--out DIR] [--threads N] [--serve]\n"
     "                       [--seed N] [--quiet]\n"
     "       wsgate validate SPEC...\n"
+    "       wsgate report RESULT.json [--format json|junit|md] [--out DIR]\n"
     "       wsgate serve [--host ADDR] [--port N] [--ack-delay DURATION]\n"
     "       wsgate --version | --help\n"
     "\n"
@@ -50,6 +52,8 @@ static const char usage_text[] =
     "  --seed N       seed for random choices, for repeatable runs\n"
     "  --quiet        prints nothing on stdout\n"
     "validate  checks specs and runs nothing\n"
+    "report    renders reports again from a result.json: one format on stdout\n"
+    "          (default md), or every file into --out DIR\n"
     "serve     runs the embedded chat server (127.0.0.1 by default)\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -249,6 +253,64 @@ static int cmd_validate(int argc, char **argv)
     return rc;
 }
 
+/* Options of `wsgate report`, each named after its flag. */
+typedef struct report_args {
+    const char *result;  /* RESULT.json */
+    const char *format;  /* --format, default md */
+    const char *out_dir; /* --out */
+} report_args_t;
+
+static int parse_report_args(int argc, char **argv, report_args_t *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->format = "md";
+    for (int i = 0; i < argc; i++) {
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "--out") == 0) {
+            if (!val)
+                return usage_error("%s needs a value", argv[i]);
+            *(argv[i][2] == 'f' ? &a->format : &a->out_dir) = val;
+            i++;
+        } else if (argv[i][0] == '-') {
+            return usage_error("unknown report option \"%s\"", argv[i]);
+        } else if (!a->result) {
+            a->result = argv[i];
+        } else {
+            return usage_error("one result file at a time; unexpected \"%s\"", argv[i]);
+        }
+    }
+    if (!a->result)
+        return usage_error("%s", "report needs a result file: wsgate report out/result.json");
+    if (!reporter_find(a->format))
+        return usage_error("unknown format \"%s\": use json, junit or md", a->format);
+    return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    report_args_t a;
+    int rc = parse_report_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    result_t r;
+    char err[ERRLEN];
+    if (result_load_file(a.result, &r, err, sizeof(err)) < 0) {
+        fprintf(stderr, "wsgate: %s\n", err);
+        return EXIT_USAGE;
+    }
+    rc = EXIT_PASS;
+    if (a.out_dir) {
+        if (report_write_all(&r, a.out_dir, err, sizeof(err)) < 0)
+            rc = EXIT_CANNOT_RUN;
+    } else if (reporter_find(a.format)->write(&r, stdout, err, sizeof(err)) < 0) {
+        rc = EXIT_CANNOT_RUN;
+    }
+    if (rc)
+        fprintf(stderr, "wsgate: cannot write the report: %s\n", err);
+    result_clear(&r);
+    return rc;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     serve_opts_t so = { .host = "127.0.0.1", .port = 8080, .ack_delay_us = 0 };
@@ -291,6 +353,8 @@ int cli_main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
     return usage_error("unknown command \"%s\"", cmd);
