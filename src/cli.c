@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -184,9 +185,33 @@ static int load_for_run(const run_args_t *a, spec_t **spec, server_t **srv)
     return 0;
 }
 
+/* GitHub Actions shows $GITHUB_STEP_SUMMARY on the run's page: append the
+ * Markdown summary there when the variable is set. */
+static int append_step_summary(const result_t *r, char *err, size_t errlen)
+{
+    const char *path = getenv("GITHUB_STEP_SUMMARY");
+    if (!path || !*path)
+        return 0;
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        snprintf(err, errlen, "GITHUB_STEP_SUMMARY %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = reporter_markdown.write(r, f, err, errlen);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, errlen, "GITHUB_STEP_SUMMARY %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    return rc;
+}
+
 static int finish_run(const run_args_t *a, result_t *r)
 {
     char err[ERRLEN];
+    if (append_step_summary(r, err, sizeof(err)) < 0) {
+        fprintf(stderr, "wsgate: cannot write the step summary: %s\n", err);
+        return EXIT_CANNOT_RUN;
+    }
     if (a->out_dir && report_write_all(r, a->out_dir, err, sizeof(err)) < 0) {
         fprintf(stderr, "wsgate: cannot write reports: %s\n", err);
         return EXIT_CANNOT_RUN;

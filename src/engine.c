@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "redact.h"
 #include "vu.h"
 #include "wsurl.h"
 
@@ -219,7 +220,7 @@ static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsig
     const spec_t *spec = run->spec;
     r->spec_name = strdup(spec->name);
     r->spec_path = strdup(spec->path);
-    r->target = strdup(spec->target);
+    r->target = redact_url(spec->target);
     r->wsgate_version = strdup(WSGATE_VERSION);
     r->duration_s = (double)spec->duration_us / 1e6;
     r->threads = n;
