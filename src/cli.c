@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "asrt.h"
 #include "engine.h"
@@ -51,7 +53,7 @@ static const char usage_text[] =
     "  --threads N    worker threads (default: one per core)\n"
     "  --serve        starts the embedded server and targets it\n"
     "  --seed N       seed for random choices, for repeatable runs\n"
-    "  --quiet        prints nothing on stdout\n"
+    "  --quiet        prints nothing on stdout, and no progress on stderr\n"
     "validate  checks specs and runs nothing\n"
     "report    renders reports again from a result.json: one format on stdout\n"
     "          (default md), or every file into --out DIR\n"
@@ -185,6 +187,39 @@ static int load_for_run(const run_args_t *a, spec_t **spec, server_t **srv)
     return 0;
 }
 
+#define PROGRESS_PIPE_EVERY 10 /* snapshots (about 1 s each) per line when not a terminal */
+
+/* State of the live progress line on stderr. */
+typedef struct progress {
+    bool tty;      /* stderr is a terminal: redraw one line in place */
+    bool drawn;    /* something is on the in-place line */
+    double last_s; /* elapsed time of the previous snapshot */
+    uint64_t last_msgs;
+    unsigned snapshots;
+} progress_t;
+
+static void on_progress(const engine_progress_t *p, void *ctx)
+{
+    progress_t *st = ctx;
+    uint64_t msgs = p->msgs_sent + p->msgs_received;
+    double dt = p->elapsed_s - st->last_s;
+    double rate = dt > 0 ? (double)(msgs - st->last_msgs) / dt : 0;
+    st->last_s = p->elapsed_s;
+    st->last_msgs = msgs;
+    if (!st->tty && ++st->snapshots % PROGRESS_PIPE_EVERY != 0)
+        return;
+    char p95[32] = "-";
+    if (p->main_p95_us)
+        units_format_us((double)p->main_p95_us, p95, sizeof(p95));
+    fprintf(stderr,
+            "%s%5.1fs/%.0fs  connections %" PRIu64 "  msgs/s %.0f  p95(%s) %s  errors %" PRIu64
+            "%s",
+            st->tty ? "\r\033[K" : "", p->elapsed_s, p->duration_s, p->active, rate, p->main_step,
+            p95, p->errors, st->tty ? "" : "\n");
+    st->drawn = st->tty;
+    fflush(stderr);
+}
+
 /* GitHub Actions shows $GITHUB_STEP_SUMMARY on the run's page: append the
  * Markdown summary there when the variable is set. */
 static int append_step_summary(const result_t *r, char *err, size_t errlen)
@@ -240,13 +275,20 @@ static int cmd_run(int argc, char **argv)
     result_t r;
     memset(&r, 0, sizeof(r));
     char err[ERRLEN];
-    engine_opts_t eo = { .threads = a.threads, .seed = a.seed, .stop_flag = &stop_signal };
+    progress_t prog = { .tty = isatty(STDERR_FILENO) != 0 };
+    engine_opts_t eo = { .threads = a.threads,
+                         .seed = a.seed,
+                         .stop_flag = &stop_signal,
+                         .progress = a.quiet ? NULL : on_progress,
+                         .progress_ctx = &prog };
     if (engine_run(spec, &eo, &r, err, sizeof(err)) < 0) {
         fprintf(stderr, "wsgate: cannot run %s: %s\n", a.spec, err);
         result_clear(&r);
         rc = EXIT_CANNOT_RUN;
         goto out;
     }
+    if (prog.drawn)
+        fputc('\n', stderr);
     r.interrupted = stop_signal != 0;
     eval_assertions(spec, &r);
     rc = finish_run(&a, &r);

@@ -19,6 +19,8 @@
 #define START_DELAY_US 20000ull   /* lets every worker be ready at t0 */
 #define TICK_US 100000ull         /* longest sleep: notices a stop flag */
 #define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
+#define PUBLISH_US 1000000ull     /* progress snapshot interval */
+#define MONITOR_US 100000u        /* how often the main thread looks */
 #define FD_RESERVE 64u            /* files wsgate needs besides connections */
 
 static const struct lws_protocols client_protocols[] = {
@@ -45,12 +47,38 @@ static void worker_apply_end(worker_t *w, uint64_t now)
         vu_end(&w->vus[i], now);
 }
 
+/* The step the progress line follows: the first named step of the first
+ * task (the steady-state exchange), else the first named step, else connect. */
+static size_t main_step(const spec_t *spec)
+{
+    for (size_t s = 0; s < spec->nscenarios; s++)
+        for (size_t t = 0; t < spec->scenarios[s].ntasks; t++)
+            for (size_t i = 0; i < spec->scenarios[s].tasks[t].nsteps; i++)
+                if (spec->scenarios[s].tasks[t].steps[i].metric >= 0)
+                    return (size_t)spec->scenarios[s].tasks[t].steps[i].metric;
+    return spec->nmetrics > 1 ? 1 : 0;
+}
+
+static void worker_publish(worker_t *w, uint64_t now)
+{
+    const metrics_t *m = w->m;
+    uint64_t errors = 0;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        errors += m->errors[k].count;
+    atomic_store_explicit(&w->pub_sent, m->sent, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_received, m->received, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_errors, errors, memory_order_relaxed);
+    uint64_t p95 = hist_percentile(m->lat[main_step(w->run->spec)], 95);
+    atomic_store_explicit(&w->pub_p95, p95, memory_order_relaxed);
+    w->next_publish = now + PUBLISH_US;
+}
+
 static void worker_tick(lws_sorted_usec_list_t *sul)
 {
     worker_t *w = lws_container_of(sul, worker_t, sul);
     run_shared_t *run = w->run;
     uint64_t now = mono_us();
-    bool stop_now = run->stop_flag && *run->stop_flag;
+    bool stop_now = (run->stop_flag && *run->stop_flag) || atomic_load(&run->abort_run);
 
     if (!w->ending && (now >= run->end || stop_now))
         worker_apply_end(w, now);
@@ -58,6 +86,8 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     unsigned wakes = 0;
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->tq, now, &id))
         vu_wake(&w->vus[id], now);
+    if (now >= w->next_publish)
+        worker_publish(w, now);
     if (w->done >= w->nvus || now >= run->hard_end || (stop_now && now >= run->end)) {
         w->finished = true;
         lws_cancel_service(w->ctx);
@@ -81,6 +111,8 @@ static void *worker_main(void *arg)
     while (!w->finished)
         if (lws_service(w->ctx, 0) < 0)
             break;
+    worker_publish(w, mono_us());
+    atomic_store(&w->exited, true);
     return NULL;
 }
 
@@ -251,7 +283,49 @@ static uint64_t grace_us(const spec_t *spec)
     return g + 2000000;
 }
 
-static int run_workers(worker_t *ws, unsigned n, char *err, size_t errlen)
+static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
+{
+    run_shared_t *run = ws[0].run;
+    const spec_t *spec = run->spec;
+    engine_progress_t p;
+    memset(&p, 0, sizeof(p));
+    uint64_t now = mono_us();
+    p.elapsed_s = now > run->t0 ? (double)(now - run->t0) / 1e6 : 0;
+    p.duration_s = (double)spec->duration_us / 1e6;
+    p.active = atomic_load(&run->active);
+    p.main_step = spec->metric_names[main_step(spec)];
+    for (unsigned i = 0; i < n; i++) {
+        p.msgs_sent += atomic_load_explicit(&ws[i].pub_sent, memory_order_relaxed);
+        p.msgs_received += atomic_load_explicit(&ws[i].pub_received, memory_order_relaxed);
+        p.errors += atomic_load_explicit(&ws[i].pub_errors, memory_order_relaxed);
+        uint64_t p95 = atomic_load_explicit(&ws[i].pub_p95, memory_order_relaxed);
+        if (p95 > p.main_p95_us)
+            p.main_p95_us = p95;
+    }
+    opts->progress(&p, opts->progress_ctx);
+}
+
+/* The calling thread watches the workers until all have left their loops,
+ * reporting progress about once a second. */
+static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n)
+{
+    uint64_t next = mono_us() + PUBLISH_US;
+    for (;;) {
+        unsigned exited = 0;
+        for (unsigned i = 0; i < n; i++)
+            exited += atomic_load(&ws[i].exited);
+        if (exited == n)
+            return;
+        usleep(MONITOR_US);
+        if (opts->progress && mono_us() >= next) {
+            progress_emit(opts, ws, n);
+            next += PUBLISH_US;
+        }
+    }
+}
+
+static int run_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, char *err,
+                       size_t errlen)
 {
     unsigned started = 0;
     int rc = 0;
@@ -264,8 +338,9 @@ static int run_workers(worker_t *ws, unsigned n, char *err, size_t errlen)
         }
     }
     if (rc < 0) /* let the started ones finish promptly */
-        for (unsigned i = 0; i < started; i++)
-            ws[i].run->end = 0;
+        atomic_store(&ws[0].run->abort_run, true);
+    else
+        monitor_workers(opts, ws, n);
     for (unsigned i = 0; i < started; i++)
         pthread_join(ws[i].thread, NULL);
     return rc;
@@ -305,7 +380,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         }
     }
     r->started_at = wall_now() + (double)(START_DELAY_US / 1000) / 1000.0;
-    if (run_workers(ws, n, err, errlen) < 0)
+    if (run_workers(opts, ws, n, err, errlen) < 0)
         goto out;
     r->ended_at = wall_now();
     if (result_fill(r, &run, ws, n) < 0) {

@@ -13,10 +13,25 @@
 #include "result.h"
 #include "spec.h"
 
+/* A snapshot of a running test, for the live progress line. */
+typedef struct engine_progress {
+    double elapsed_s;
+    double duration_s; /* planned */
+    uint64_t active;   /* open connections */
+    uint64_t msgs_sent, msgs_received;
+    uint64_t errors;       /* all kinds */
+    const char *main_step; /* the first named step, else "connect" */
+    uint64_t main_p95_us;  /* highest of the workers' p95 so far (0: none) */
+} engine_progress_t;
+
+typedef void (*engine_progress_fn)(const engine_progress_t *p, void *ctx);
+
 typedef struct engine_opts {
     unsigned threads;                       /* --threads; 0 = one per core */
     uint64_t seed;                          /* --seed; 0 = from the clock */
     const volatile sig_atomic_t *stop_flag; /* non-zero: end the run now */
+    engine_progress_fn progress;            /* called about once a second; NULL: none */
+    void *progress_ctx;
 } engine_opts_t;
 
 /* Runs spec to completion and fills r: steps (named after

@@ -47,6 +47,7 @@ typedef struct run_shared {
     bool uses_tls; /* some scenario connects with wss:// */
     atomic_uint_fast64_t active;
     atomic_uint_fast64_t peak;
+    atomic_bool abort_run; /* set by the engine when start-up failed */
 } run_shared_t;
 
 typedef struct worker worker_t;
@@ -85,6 +86,11 @@ struct worker {
     lws_sorted_usec_list_t sul;
     bool ending;   /* the run's end has been applied to every user */
     bool finished; /* leave the service loop */
+    /* Published about once a second for the progress line (relaxed
+     * atomics: the monitoring thread only reads them). */
+    atomic_uint_fast64_t pub_sent, pub_received, pub_errors, pub_p95;
+    atomic_bool exited; /* the worker thread has left its loop */
+    uint64_t next_publish;
     pthread_t thread;
 };
 
