@@ -390,6 +390,9 @@ static err_kind_t classify_connect_error(struct lws *wsi, const char *why, int *
         return ERR_TIMEOUT;
     if (strstr(why, "reset"))
         return ERR_RESET;
+    /* the peer hung up during the upgrade */
+    if (strstr(why, "read failed") || strstr(why, "closed before"))
+        return ERR_CLOSED;
     if (strstr(why, "101") || strstr(why, "HS:") || strstr(why, "upgrade"))
         return ERR_HTTP_STATUS;
     return ERR_PROTOCOL;

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""A deliberately misbehaving WebSocket peer for wsgate's robustness tests.
+
+Listens on 127.0.0.1 (port 0: the kernel picks one, printed on stdout) and
+treats every connection according to MODE:
+  close      accept, then close at once
+  http200    answer the upgrade with a plain HTTP 200 page
+  silent     accept and never answer (the client's connect timeout fires)
+  badframe   complete the upgrade, then send a frame with a reserved opcode
+  huge       complete the upgrade, then send a 2 MiB text message in 64 KiB
+             fragments (the client must drop it, not buffer it)
+Stops by itself after --seconds (default 20).
+"""
+import argparse
+import base64
+import hashlib
+import socket
+import threading
+import time
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def read_request(conn):
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 65536:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def accept_key(request):
+    for line in request.split(b"\r\n"):
+        if line.lower().startswith(b"sec-websocket-key:"):
+            key = line.split(b":", 1)[1].strip()
+            return base64.b64encode(hashlib.sha1(key + GUID).digest())
+    return b""
+
+
+def upgrade(conn):
+    req = read_request(conn)
+    if req is None:
+        return False
+    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(req) + b"\r\n\r\n")
+    return True
+
+
+def frame(opcode, payload, fin=True):
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    if n < 126:
+        head += bytes([n])
+    elif n < 65536:
+        head += bytes([126]) + n.to_bytes(2, "big")
+    else:
+        head += bytes([127]) + n.to_bytes(8, "big")
+    return head + payload
+
+
+def handle(conn, mode):
+    try:
+        if mode == "close":
+            return
+        if mode == "silent":
+            time.sleep(5)
+            return
+        if mode == "http200":
+            read_request(conn)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+            time.sleep(0.5)
+            return
+        if not upgrade(conn):
+            return
+        if mode == "badframe":
+            conn.sendall(bytes([0x83, 0x02]) + b"??")  # opcode 3 is reserved
+        elif mode == "huge":
+            piece = b"x" * 65536
+            for i in range(32):
+                opcode = 0x1 if i == 0 else 0x0
+                conn.sendall(frame(opcode, piece, fin=(i == 31)))
+            conn.sendall(frame(0x1, b'{"type":"after"}'))
+        time.sleep(1)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge"])
+    ap.add_argument("--seconds", type=float, default=20.0)
+    args = ap.parse_args()
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(128)
+    srv.settimeout(0.2)
+    print("listening on 127.0.0.1:%d" % srv.getsockname()[1], flush=True)
+    deadline = time.time() + args.seconds
+    while time.time() < deadline:
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=handle, args=(conn, args.mode), daemon=True).start()
+    srv.close()
+
+
+if __name__ == "__main__":
+    main()
