@@ -86,6 +86,8 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     unsigned wakes = 0;
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->tq, now, &id))
         vu_wake(&w->vus[id], now);
+    while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->ping_tq, now, &id))
+        vu_ping_due(&w->vus[id], now);
     if (now >= w->next_publish)
         worker_publish(w, now);
     if (w->done >= w->nvus || now >= run->hard_end || (stop_now && now >= run->end)) {
@@ -96,6 +98,8 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     uint64_t next = now + TICK_US;
     uint64_t due;
     if (timerq_peek(w->tq, &id, &due) && due < next)
+        next = due;
+    if (timerq_peek(w->ping_tq, &id, &due) && due < next)
         next = due;
     if (!w->ending && run->end < next)
         next = run->end;
@@ -209,9 +213,10 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     w->nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
     w->vus = calloc(w->nvus ? w->nvus : 1, sizeof(vu_t));
     w->tq = timerq_new(w->nvus);
+    w->ping_tq = timerq_new(w->nvus);
     w->m = metrics_new(run->spec->nmetrics);
     w->ctx = client_context(run->uses_tls);
-    if (!w->vus || !w->tq || !w->m || !w->ctx)
+    if (!w->vus || !w->tq || !w->ping_tq || !w->m || !w->ctx)
         return -1;
     for (uint32_t i = 0; i < w->nvus; i++)
         vu_init(&w->vus[i], w, i * nworkers + index, i, seed);
@@ -226,6 +231,7 @@ static void worker_release(worker_t *w)
         vu_release(&w->vus[i]);
     free(w->vus);
     timerq_free(w->tq);
+    timerq_free(w->ping_tq);
     metrics_free(w->m);
     sbuf_free(&w->scratch);
 }

@@ -47,6 +47,7 @@ typedef struct raw_connect {
     char **headers;
     unsigned headers_count;
     char *timeout;
+    char *ping_interval;
 } raw_connect_t;
 
 typedef struct raw_scenario {
@@ -136,6 +137,7 @@ static const cyaml_schema_field_t connect_fields[] = {
     REQ_STR("url", raw_connect_t, url),
     SEQ("headers", CYAML_FLAG_OPTIONAL, raw_connect_t, headers, &str_entry, 0),
     OPT_STR("timeout", raw_connect_t, timeout),
+    OPT_STR("ping_interval", raw_connect_t, ping_interval),
     CYAML_FIELD_END,
 };
 
@@ -948,7 +950,8 @@ static int compile_load(spec_ctx_t *c, const raw_load_t *l)
 
 static bool is_reserved_metric(const char *name)
 {
-    static const char *const reserved[] = { "connect", "errors", "messages", "connections" };
+    static const char *const reserved[] = { "connect", "ws.ping", "errors", "messages",
+                                            "connections" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(name, reserved[i]) == 0)
             return true;
@@ -1118,6 +1121,12 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
                        upath, r->url);
     if (compile_tmpl(c, upath, r->url, &out->url) < 0 || compile_headers(c, base, r, out) < 0)
         return -1;
+    if (r->ping_interval) {
+        char ppath[256];
+        snprintf(ppath, sizeof(ppath), "%.200s.connect.ping_interval", base);
+        if (parse_timeout(c, ppath, r->ping_interval, &out->ping_interval_us) < 0)
+            return -1;
+    }
     return parse_timeout(c, tpath, r->timeout, &out->connect_timeout_us);
 }
 
@@ -1189,6 +1198,20 @@ static int compile_scenarios(spec_ctx_t *c, const raw_spec_t *raw)
     return 0;
 }
 
+/* Protocol-level pings, when any scenario sends them, are the "ws.ping"
+ * metric (round trip of a WebSocket ping frame to its pong). */
+static int add_ping_metric(spec_ctx_t *c)
+{
+    c->s->ping_metric = -1;
+    for (size_t i = 0; i < c->s->nscenarios; i++) {
+        if (c->s->scenarios[i].ping_interval_us) {
+            c->s->ping_metric = (int)c->s->nmetrics;
+            return push_metric(c, "ws.ping", 0);
+        }
+    }
+    return 0;
+}
+
 static int compile_assertions(spec_ctx_t *c, const raw_spec_t *raw)
 {
     spec_t *s = c->s;
@@ -1230,7 +1253,7 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
         goto fail;
     if (compile_target(c, raw, opts) < 0 || compile_variables(c) < 0 ||
         compile_load(c, raw->load) < 0 || push_metric(c, "connect", 0) < 0 ||
-        compile_scenarios(c, raw) < 0 || compile_assertions(c, raw) < 0)
+        compile_scenarios(c, raw) < 0 || add_ping_metric(c) < 0 || compile_assertions(c, raw) < 0)
         goto fail;
     return s;
 fail:

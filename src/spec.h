@@ -45,6 +45,7 @@ typedef struct spec_scenario {
     tmpl_t **headers; /* connect.headers, each "Name: value" */
     size_t nheaders;
     uint64_t connect_timeout_us; /* connect.timeout, default 10s */
+    uint64_t ping_interval_us;   /* connect.ping_interval: WebSocket pings; 0 = none */
     spec_step_t *on_start;
     size_t non_start;
     spec_task_t *tasks;
@@ -73,6 +74,7 @@ typedef struct spec {
     unsigned scenario_weight_sum;
     char **metric_names; /* [0] = "connect", then named steps in order */
     size_t nmetrics;
+    int ping_metric; /* index of "ws.ping" in metric_names, -1 when no scenario pings */
     asrt_t *assertions;
     size_t nassertions;
 } spec_t;

@@ -111,8 +111,11 @@ static void vu_close(vu_t *vu, uint64_t now)
 
 /* Drops a connection attempt or a connection without further callbacks
  * reaching this user's state. */
+static void ping_stop(vu_t *vu);
+
 static void vu_abandon_wsi(vu_t *vu)
 {
+    ping_stop(vu);
     if (vu->wsi) {
         lws_set_opaque_user_data(vu->wsi, NULL);
         lws_set_timeout(vu->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -412,11 +415,65 @@ static void on_connection_error(vu_t *vu, struct lws *wsi, const char *why)
     connect_failed(vu, now, kind, msg);
 }
 
+/* ---- protocol pings ---- */
+
+static void ping_stop(vu_t *vu)
+{
+    timerq_cancel(vu->w->ping_tq, vu->slot);
+    vu->ping_sent_at = 0;
+    vu->ping_pending = false;
+}
+
+static bool ping_can_send(const vu_t *vu)
+{
+    return vu->wsi && vu->state != VU_CONNECTING && vu->state != VU_CLOSING &&
+           vu->state != VU_DONE && vu->state != VU_WAITING && vu->state != VU_BACKOFF;
+}
+
+void vu_ping_due(vu_t *vu, uint64_t now)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    if (!ping_can_send(vu))
+        return;
+    if (vu->ping_sent_at) {
+        char every[32];
+        units_format_us((double)sc->ping_interval_us, every, sizeof(every));
+        metrics_fail(vu->w->m, vu->w->run->spec->ping_metric);
+        metrics_error(vu->w->m, ERR_TIMEOUT, "ping (%s): no pong within %s", sc->name, every);
+        vu->ping_sent_at = 0;
+    }
+    vu->ping_pending = true;
+    lws_callback_on_writable(vu->wsi);
+    timerq_set(vu->w->ping_tq, vu->slot, now + sc->ping_interval_us);
+}
+
+static int write_ping(vu_t *vu, struct lws *wsi)
+{
+    unsigned char frame[LWS_PRE + 8];
+    vu->ping_pending = false;
+    if (lws_write(wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+        return -1;
+    vu->ping_sent_at = mono_us();
+    if (vu->state == VU_SENDING)
+        lws_callback_on_writable(wsi); /* the pending message goes next */
+    return 0;
+}
+
+static void on_pong(vu_t *vu)
+{
+    if (!vu->ping_sent_at)
+        return;
+    metrics_ok(vu->w->m, vu->w->run->spec->ping_metric, mono_us() - vu->ping_sent_at);
+    vu->ping_sent_at = 0;
+}
+
 static void on_established(vu_t *vu)
 {
     uint64_t now = mono_us();
     metrics_ok(vu->w->m, 0, now - vu->t0);
     conn_opened(vu);
+    if (vu_scenario(vu)->ping_interval_us)
+        timerq_set(vu->w->ping_tq, vu->slot, now + vu_scenario(vu)->ping_interval_us);
     vu->phase = PHASE_ON_START;
     vu->step = 0;
     vu->iteration = 0;
@@ -429,6 +486,8 @@ static int on_writeable(vu_t *vu, struct lws *wsi)
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
         return -1;
     }
+    if (vu->ping_pending)
+        return write_ping(vu, wsi);
     if (vu->state != VU_SENDING)
         return 0;
     size_t len = vu->out.len - LWS_PRE;
@@ -507,6 +566,7 @@ static void on_receive(vu_t *vu, struct lws *wsi, const char *in, size_t len)
 static void on_closed(vu_t *vu)
 {
     uint64_t now = mono_us();
+    ping_stop(vu);
     conn_closed(vu);
     vu->wsi = NULL;
     if (vu->state == VU_CLOSING || run_over(vu, now)) {
@@ -578,6 +638,9 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return on_writeable(vu, wsi);
     case LWS_CALLBACK_CLIENT_RECEIVE:
         on_receive(vu, wsi, in, len);
+        break;
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+        on_pong(vu);
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         lws_set_opaque_user_data(wsi, NULL);

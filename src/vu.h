@@ -59,14 +59,16 @@ typedef struct vu {
     uint32_t id;   /* 0-based user number k (templates see k + 1) */
     uint32_t slot; /* index in the worker's vus and timer queue */
     uint16_t scenario;
-    uint8_t state;    /* vu_state_t */
-    uint8_t phase;    /* vu_phase_t */
-    bool rx_oversize; /* dropping the rest of a too-large message */
+    uint8_t state;     /* vu_state_t */
+    uint8_t phase;     /* vu_phase_t */
+    bool rx_oversize;  /* dropping the rest of a too-large message */
+    bool ping_pending; /* a protocol ping waits for the socket */
     uint16_t task;
     uint16_t step;
     uint64_t iteration;
-    uint64_t stop_at; /* monotonic us, end of the active interval */
-    uint64_t t0;      /* start of the current measurement */
+    uint64_t stop_at;      /* monotonic us, end of the active interval */
+    uint64_t t0;           /* start of the current measurement */
+    uint64_t ping_sent_at; /* a ping awaiting its pong, 0 = none */
     uint64_t rng;
     sbuf_t out; /* LWS_PRE bytes, then the pending frame */
     sbuf_t rx;  /* fragments of a message being received */
@@ -81,6 +83,7 @@ struct worker {
     uint32_t nvus;
     uint32_t done; /* users that will not run again */
     timerq_t *tq;
+    timerq_t *ping_tq; /* next protocol ping of each user */
     metrics_t *m;
     sbuf_t scratch; /* rendering of URLs and headers */
     lws_sorted_usec_list_t sul;
@@ -102,6 +105,9 @@ void vu_release(vu_t *vu);
 
 /* Called when the user's deadline in the timer queue has passed. */
 void vu_wake(vu_t *vu, uint64_t now);
+
+/* The user's protocol ping is due (connect.ping_interval). */
+void vu_ping_due(vu_t *vu, uint64_t now);
 
 /* The run is over: finish the current exchange, then close. */
 void vu_end(vu_t *vu, uint64_t now);

@@ -9,6 +9,7 @@ treats every connection according to MODE:
   badframe   complete the upgrade, then send a frame with a reserved opcode
   huge       complete the upgrade, then send a 2 MiB text message in 64 KiB
              fragments (the client must drop it, not buffer it)
+  deaf       complete the upgrade, then read and ignore everything (no pongs)
 Stops by itself after --seconds (default 20).
 """
 import argparse
@@ -76,6 +77,10 @@ def handle(conn, mode):
             return
         if mode == "badframe":
             conn.sendall(bytes([0x83, 0x02]) + b"??")  # opcode 3 is reserved
+        elif mode == "deaf":
+            conn.settimeout(5)
+            while conn.recv(4096):
+                pass
         elif mode == "huge":
             piece = b"x" * 65536
             for i in range(32):
@@ -91,7 +96,7 @@ def handle(conn, mode):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge"])
+    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge", "deaf"])
     ap.add_argument("--seconds", type=float, default=20.0)
     args = ap.parse_args()
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
