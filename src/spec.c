@@ -32,6 +32,7 @@ typedef struct raw_step {
     char *name;
     char *send;
     raw_expect_t *expect;
+    char *sleep;
 } raw_step_t;
 
 typedef struct raw_task {
@@ -40,6 +41,8 @@ typedef struct raw_task {
     char *pause;
     char *send;
     raw_expect_t *expect;
+    raw_step_t *steps;
+    unsigned steps_count;
 } raw_task_t;
 
 typedef struct raw_connect {
@@ -113,6 +116,7 @@ static const cyaml_schema_field_t step_fields[] = {
     OPT_STR("name", raw_step_t, name),
     OPT_STR("send", raw_step_t, send),
     OPT_MAP("expect", raw_step_t, expect, expect_fields),
+    OPT_STR("sleep", raw_step_t, sleep),
     CYAML_FIELD_END,
 };
 
@@ -126,6 +130,7 @@ static const cyaml_schema_field_t task_fields[] = {
     OPT_STR("pause", raw_task_t, pause),
     OPT_STR("send", raw_task_t, send),
     OPT_MAP("expect", raw_task_t, expect, expect_fields),
+    SEQ("steps", CYAML_FLAG_OPTIONAL, raw_task_t, steps, &step_entry, 0),
     CYAML_FIELD_END,
 };
 
@@ -1041,16 +1046,26 @@ static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *e
 
 /* One step: its metric, template and predicate. ypath names it. */
 static int compile_step(spec_ctx_t *c, const char *ypath, const char *name, const char *send,
-                        const raw_expect_t *expect, spec_step_t *out)
+                        const raw_expect_t *expect, const char *sleep, spec_step_t *out)
 {
     char spath[256];
     out->metric = -1;
     out->line = yloc_line(c->root, ypath);
-    if (!send && !expect)
+    if (sleep && (send || expect))
+        return fail_at(c, ypath,
+                       "%s has sleep beside send/expect; make the sleep a step of its own", ypath);
+    if (sleep) {
+        snprintf(spath, sizeof(spath), "%.200s.sleep", ypath);
+        if (parse_dur(c, spath, sleep, &out->sleep_us) < 0)
+            return -1;
+        if (out->sleep_us == 0)
+            return fail_at(c, spath, "%s must be more than 0; write e.g. sleep: 500ms", spath);
+    } else if (!send && !expect) {
         return fail_at(c, ypath,
                        "%s has neither send nor expect; add send: '...' and/or "
                        "expect: {match: '...'}",
                        ypath);
+    }
     if (name &&
         (!(out->name = xstrdup(c, name)) || add_step_metric(c, name, ypath, &out->metric) < 0))
         return -1;
@@ -1058,6 +1073,28 @@ static int compile_step(spec_ctx_t *c, const char *ypath, const char *name, cons
     if (send && compile_tmpl(c, spath, send, &out->send) < 0)
         return -1;
     return expect ? compile_expect(c, ypath, expect, out) : 0;
+}
+
+/* A task written as steps: [...]: its steps run in order, then the pause. */
+static int compile_task_steps(spec_ctx_t *c, const char *ypath, const raw_task_t *r,
+                              spec_task_t *out)
+{
+    if (r->send || r->expect)
+        return fail_at(c, ypath,
+                       "%s has both send/expect and steps; move send/expect into steps: [...]",
+                       ypath);
+    out->steps = calloc(r->steps_count, sizeof(*out->steps));
+    if (!out->steps)
+        return oom(c);
+    out->nsteps = r->steps_count;
+    for (unsigned i = 0; i < r->steps_count; i++) {
+        char spath[256];
+        const raw_step_t *st = &r->steps[i];
+        snprintf(spath, sizeof(spath), "%.200s.steps[%u]", ypath, i);
+        if (compile_step(c, spath, st->name, st->send, st->expect, st->sleep, &out->steps[i]) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int compile_task(spec_ctx_t *c, const char *ypath, const raw_task_t *r, spec_task_t *out)
@@ -1070,11 +1107,13 @@ static int compile_task(spec_ctx_t *c, const char *ypath, const raw_task_t *r, s
     snprintf(ppath, sizeof(ppath), "%.200s.pause", ypath);
     if (r->pause && units_parse_pause(r->pause, &out->pause, why, sizeof(why)) < 0)
         return fail_at(c, ppath, "bad pause \"%s\" in %s: %s", r->pause, ppath, why);
+    if (r->steps_count)
+        return compile_task_steps(c, ypath, r, out);
     out->steps = calloc(1, sizeof(*out->steps));
     if (!out->steps)
         return oom(c);
     out->nsteps = 1;
-    return compile_step(c, ypath, r->name, r->send, r->expect, &out->steps[0]);
+    return compile_step(c, ypath, r->name, r->send, r->expect, NULL, &out->steps[0]);
 }
 
 /* "Name: value" with a token name, as HTTP wants it. */
@@ -1143,7 +1182,8 @@ static int compile_on_start(spec_ctx_t *c, const char *base, const raw_scenario_
         char ypath[256];
         const raw_step_t *st = &r->on_start[i];
         snprintf(ypath, sizeof(ypath), "%.200s.on_start[%u]", base, i);
-        if (compile_step(c, ypath, st->name, st->send, st->expect, &out->on_start[i]) < 0)
+        if (compile_step(c, ypath, st->name, st->send, st->expect, st->sleep, &out->on_start[i]) <
+            0)
             return -1;
     }
     return 0;

@@ -25,6 +25,7 @@ typedef struct spec_step {
     pred_t *fail_if;  /* expect.fail_if: ends the wait as unexpected_message */
     char *fail_if_src;
     uint64_t expect_timeout_us;
+    uint64_t sleep_us; /* sleep step: wait this long, nothing else */
     int line;
 } spec_step_t;
 

@@ -282,10 +282,14 @@ static void vu_run(vu_t *vu, uint64_t now)
         vu_block_done(vu, now);
         return;
     }
-    if (st->send)
+    if (st->sleep_us) {
+        vu->state = VU_SLEEPING;
+        vu_timer(vu, now + st->sleep_us);
+    } else if (st->send) {
         vu_start_send(vu, st);
-    else
+    } else {
         vu_start_expect(vu, st, now);
+    }
 }
 
 static void vu_next_task(vu_t *vu, uint64_t now)
@@ -304,6 +308,14 @@ static void expect_timed_out(vu_t *vu, uint64_t now)
     metrics_error(vu->w->m, ERR_TIMEOUT, "%s: no message matching '%s' within %s",
                   st->name ? st->name : "step", st->expect_src, waited);
     vu_step_failed(vu, now);
+}
+
+static void vu_sleep_done(vu_t *vu, uint64_t now)
+{
+    const spec_step_t *st = vu_current_step(vu);
+    if (st->metric >= 0)
+        vu->w->m->ok[st->metric]++;
+    vu_step_done(vu, now); /* closes instead when the run or interval is over */
 }
 
 void vu_wake(vu_t *vu, uint64_t now)
@@ -334,6 +346,9 @@ void vu_wake(vu_t *vu, uint64_t now)
             vu_close(vu, now);
         else
             vu_next_task(vu, now);
+        break;
+    case VU_SLEEPING:
+        vu_sleep_done(vu, now);
         break;
     case VU_IDLE:
     case VU_SENDING:

@@ -22,6 +22,7 @@ typedef enum vu_state {
     VU_SENDING,  /* a frame waits for the socket to be writeable */
     VU_AWAITING, /* waiting for a message matching the step's predicate */
     VU_THINKING, /* think time between tasks */
+    VU_SLEEPING, /* a sleep step */
     VU_IDLE,     /* connected, no tasks: holds the connection */
     VU_BACKOFF,  /* waiting to reconnect */
     VU_CLOSING,

@@ -19,6 +19,7 @@ unknown-key.yaml|15|unknown expect_type expect
 bad-duration.yaml|8|duration 5s
 unknown-metric.yaml|22|unknown "subscribe rom" "subscribe room"
 bad-fail-if.yaml|16|fail_if predicate
+sleep-and-send.yaml|14|sleep beside own
 CASES
 
 # validate reports the same errors and runs nothing; good specs validate.
