@@ -33,6 +33,7 @@ typedef struct raw_step {
     char *send;
     raw_expect_t *expect;
     char *sleep;
+    bool reconnect;
 } raw_step_t;
 
 typedef struct raw_task {
@@ -117,6 +118,7 @@ static const cyaml_schema_field_t step_fields[] = {
     OPT_STR("send", raw_step_t, send),
     OPT_MAP("expect", raw_step_t, expect, expect_fields),
     OPT_STR("sleep", raw_step_t, sleep),
+    CYAML_FIELD_BOOL("reconnect", CYAML_FLAG_OPTIONAL, raw_step_t, reconnect),
     CYAML_FIELD_END,
 };
 
@@ -1051,6 +1053,17 @@ static int compile_step(spec_ctx_t *c, const char *ypath, const char *name, cons
     char spath[256];
     out->metric = -1;
     out->line = yloc_line(c->root, ypath);
+    if (out->reconnect) {
+        if (send || expect || sleep)
+            return fail_at(c, ypath,
+                           "%s has reconnect beside send/expect/sleep; make the reconnect a "
+                           "step of its own",
+                           ypath);
+        return name && (!(out->name = xstrdup(c, name)) ||
+                        add_step_metric(c, name, ypath, &out->metric) < 0)
+                   ? -1
+                   : 0;
+    }
     if (sleep && (send || expect))
         return fail_at(c, ypath,
                        "%s has sleep beside send/expect; make the sleep a step of its own", ypath);
@@ -1091,6 +1104,7 @@ static int compile_task_steps(spec_ctx_t *c, const char *ypath, const raw_task_t
         char spath[256];
         const raw_step_t *st = &r->steps[i];
         snprintf(spath, sizeof(spath), "%.200s.steps[%u]", ypath, i);
+        out->steps[i].reconnect = st->reconnect;
         if (compile_step(c, spath, st->name, st->send, st->expect, st->sleep, &out->steps[i]) < 0)
             return -1;
     }
@@ -1182,6 +1196,9 @@ static int compile_on_start(spec_ctx_t *c, const char *base, const raw_scenario_
         char ypath[256];
         const raw_step_t *st = &r->on_start[i];
         snprintf(ypath, sizeof(ypath), "%.200s.on_start[%u]", base, i);
+        if (st->reconnect)
+            return fail_at(c, ypath, "%s: reconnect belongs in a task's steps, not on_start",
+                           ypath);
         if (compile_step(c, ypath, st->name, st->send, st->expect, st->sleep, &out->on_start[i]) <
             0)
             return -1;

@@ -26,6 +26,7 @@ typedef struct spec_step {
     char *fail_if_src;
     uint64_t expect_timeout_us;
     uint64_t sleep_us; /* sleep step: wait this long, nothing else */
+    bool reconnect;    /* reconnect step: close, connect again (latency to the upgrade) */
     int line;
 } spec_step_t;
 

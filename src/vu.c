@@ -147,10 +147,17 @@ static int render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
     return tmpl_render(t, &ctx, out);
 }
 
+static const spec_step_t *vu_current_step(const vu_t *vu);
+
 static void connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *why)
 {
     metrics_t *m = vu->w->m;
     metrics_fail(m, 0);
+    if (vu->reconnecting) {
+        /* the reconnect step failed; the user starts afresh after the backoff */
+        vu->reconnecting = false;
+        metrics_fail(m, vu_current_step(vu)->metric);
+    }
     metrics_error(m, kind, "connect (%s): %s", vu_scenario(vu)->name, why);
     vu_backoff(vu, now);
 }
@@ -282,7 +289,11 @@ static void vu_run(vu_t *vu, uint64_t now)
         vu_block_done(vu, now);
         return;
     }
-    if (st->sleep_us) {
+    if (st->reconnect) {
+        vu->reconnecting = true;
+        vu->reconnect_t0 = now;
+        vu_close(vu, now);
+    } else if (st->sleep_us) {
         vu->state = VU_SLEEPING;
         vu_timer(vu, now + st->sleep_us);
     } else if (st->send) {
@@ -358,7 +369,10 @@ void vu_wake(vu_t *vu, uint64_t now)
         /* the close handshake did not finish in time */
         vu_abandon_wsi(vu);
         conn_closed(vu);
-        vu_schedule_next_interval(vu, now);
+        if (vu->reconnecting && !run_over(vu, now) && now < vu->stop_at)
+            vu_connect(vu, now);
+        else
+            vu_schedule_next_interval(vu, now);
         break;
     case VU_DONE:
         break;
@@ -489,6 +503,13 @@ static void on_established(vu_t *vu)
     conn_opened(vu);
     if (vu_scenario(vu)->ping_interval_us)
         timerq_set(vu->w->ping_tq, vu->slot, now + vu_scenario(vu)->ping_interval_us);
+    if (vu->reconnecting) {
+        /* a reconnect step: measured from the close, then the task goes on */
+        vu->reconnecting = false;
+        metrics_ok(vu->w->m, vu_current_step(vu)->metric, now - vu->reconnect_t0);
+        vu_step_done(vu, now);
+        return;
+    }
     vu->phase = PHASE_ON_START;
     vu->step = 0;
     vu->iteration = 0;
@@ -584,6 +605,11 @@ static void on_closed(vu_t *vu)
     ping_stop(vu);
     conn_closed(vu);
     vu->wsi = NULL;
+    if (vu->reconnecting && vu->state == VU_CLOSING && !run_over(vu, now) && now < vu->stop_at) {
+        vu_connect(vu, now);
+        return;
+    }
+    vu->reconnecting = false;
     if (vu->state == VU_CLOSING || run_over(vu, now)) {
         if (vu->state == VU_AWAITING) {
             const spec_step_t *st = vu_current_step(vu);

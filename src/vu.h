@@ -64,12 +64,14 @@ typedef struct vu {
     uint8_t phase;     /* vu_phase_t */
     bool rx_oversize;  /* dropping the rest of a too-large message */
     bool ping_pending; /* a protocol ping waits for the socket */
+    bool reconnecting; /* a reconnect step is closing or connecting */
     uint16_t task;
     uint16_t step;
     uint64_t iteration;
     uint64_t stop_at;      /* monotonic us, end of the active interval */
     uint64_t t0;           /* start of the current measurement */
     uint64_t ping_sent_at; /* a ping awaiting its pong, 0 = none */
+    uint64_t reconnect_t0; /* when the reconnect step began */
     uint64_t rng;
     sbuf_t out; /* LWS_PRE bytes, then the pending frame */
     sbuf_t rx;  /* fragments of a message being received */

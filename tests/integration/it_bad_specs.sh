@@ -20,6 +20,7 @@ bad-duration.yaml|8|duration 5s
 unknown-metric.yaml|22|unknown "subscribe rom" "subscribe room"
 bad-fail-if.yaml|16|fail_if predicate
 sleep-and-send.yaml|14|sleep beside own
+reconnect-on-start.yaml|12|reconnect task
 CASES
 
 # validate reports the same errors and runs nothing; good specs validate.
