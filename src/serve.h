@@ -6,6 +6,14 @@
  *     to the sender (after ack_delay), and {"type":"message","channel":C,"message":M}
  *     to every other subscriber of C;
  *   - anything else -> {"type":"error","reason":"..."}.
+ * Also (added by serve.c): {"action":"unsubscribe","channel":C} ->
+ * {"type":"unsubscribed","channel":C}; {"action":"ping"} -> {"type":"pong"}.
+ * The ack of a message without "id" has no "id". Error reasons: "invalid JSON",
+ * "expected a JSON object", "missing action", "unknown action",
+ * "missing channel", "missing message". ack_delay applies to acks,
+ * confirmations and pongs; errors and broadcasts go at once.
+ * Other paths get 404. Limits: a message over 1 MiB closes the connection
+ * (1009); a connection with over 4 MiB queued (slow consumer) is closed.
  * It binds 127.0.0.1 by default. */
 #ifndef WSGATE_SERVE_H
 #define WSGATE_SERVE_H
