@@ -91,7 +91,38 @@ static bool add_time(cJSON *o, const char *key, double epoch_s)
 static bool add_spec(cJSON *root, const result_t *r)
 {
     cJSON *spec = cJSON_AddObjectToObject(root, "spec");
-    return spec && add_str(spec, "name", r->spec_name) && add_str(spec, "path", r->spec_path);
+    return spec && add_str(spec, "name", r->spec_name) && add_str(spec, "path", r->spec_path) &&
+           add_str(spec, "sha256", r->spec_hash);
+}
+
+static bool add_ci(cJSON *root, const result_t *r)
+{
+    cJSON *ci = cJSON_AddObjectToObject(root, "ci");
+    return ci && add_str(ci, "commit", r->git_commit) && add_str(ci, "ref", r->git_ref);
+}
+
+/* This run's slice, or null when it ran the whole spec. */
+static bool add_shard(cJSON *root, const result_t *r)
+{
+    if (!r->shard_total)
+        return cJSON_AddNullToObject(root, "shard") != NULL;
+    cJSON *o = cJSON_AddObjectToObject(root, "shard");
+    return o && add_u64(o, "index", r->shard_index) && add_u64(o, "total", r->shard_total);
+}
+
+static bool add_aborted(cJSON *root, const result_t *r)
+{
+    if (!r->aborted)
+        return cJSON_AddNullToObject(root, "aborted") != NULL;
+    cJSON *o = cJSON_AddObjectToObject(root, "aborted");
+    return o && add_num(o, "at_s", r->aborted_at_s) && add_str(o, "reason", r->abort_reason);
+}
+
+static bool add_provenance(cJSON *root, const result_t *r)
+{
+    return add_ci(root, r) && add_shard(root, r) && add_str(root, "region", r->region) &&
+           add_time(root, "start_at", r->start_at) &&
+           add_num(root, "start_late_s", r->start_late_s) && add_aborted(root, r);
 }
 
 static bool add_run(cJSON *root, const result_t *r)
@@ -103,7 +134,7 @@ static bool add_run(cJSON *root, const result_t *r)
            add_u64(root, "threads", r->threads) &&
            add_u64(root, "users_planned", r->users_planned) &&
            add_str(root, "verdict", r->passed ? "pass" : "fail") &&
-           cJSON_AddBoolToObject(root, "interrupted", r->interrupted);
+           cJSON_AddBoolToObject(root, "interrupted", r->interrupted) && add_provenance(root, r);
 }
 
 /* Percentiles and extremes are null when the step has no successful sample. */
@@ -222,11 +253,95 @@ static bool add_assertions(cJSON *root, const result_t *r)
     return ok;
 }
 
+/* Per-second percentiles in ms, and the second's histogram for merges. */
+static bool add_second_step(cJSON *steps, const result_t *r, size_t sec, size_t i)
+{
+    hist_t *h = result_second_hist(r, sec, i);
+    if (!h)
+        return true;
+    cJSON *o = cJSON_AddObjectToObject(steps, r->steps[i].name);
+    bool ok = o && add_u64(o, "count", hist_count(h)) &&
+              add_num(o, "p50_ms", (double)hist_percentile(h, 50) / 1000.0) &&
+              add_num(o, "p95_ms", (double)hist_percentile(h, 95) / 1000.0) &&
+              add_num(o, "p99_ms", (double)hist_percentile(h, 99) / 1000.0) &&
+              add_str(o, "histogram", r->series[sec].step_hist[i]);
+    hist_free(h);
+    return ok;
+}
+
+static bool add_second(cJSON *arr, const result_t *r, size_t sec)
+{
+    const res_second_t *s = &r->series[sec];
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    cJSON *steps = NULL;
+    bool ok = add_u64(o, "t", sec) && add_u64(o, "active", s->active) &&
+              add_u64(o, "sent", s->sent) && add_u64(o, "received", s->received) &&
+              add_u64(o, "errors", s->errors) &&
+              (steps = cJSON_AddObjectToObject(o, "steps")) != NULL;
+    for (size_t i = 0; ok && i < r->nsteps; i++)
+        ok = add_second_step(steps, r, sec, i);
+    return ok;
+}
+
+static bool add_series(cJSON *root, const result_t *r)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "series");
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < r->nseconds; i++)
+        ok = add_second(arr, r, i);
+    return ok;
+}
+
+static bool add_shard_row(cJSON *arr, const res_shard_t *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    return add_u64(o, "index", s->index) && add_u64(o, "total", s->total) &&
+           add_str(o, "region", s->region) && add_time(o, "started_at", s->started_at) &&
+           add_num(o, "start_late_s", s->start_late_s) &&
+           add_u64(o, "peak_active", s->peak_active) && add_u64(o, "sent", s->msgs_sent) &&
+           add_u64(o, "received", s->msgs_received) && add_u64(o, "errors", s->errors) &&
+           add_u64(o, "ok", s->ok) && add_u64(o, "failed", s->failed);
+}
+
+/* Present in merged results only. */
+static bool add_shards(cJSON *root, const result_t *r)
+{
+    if (!r->nshards)
+        return true;
+    cJSON *arr = cJSON_AddArrayToObject(root, "shards");
+    bool ok = arr != NULL && add_str(root, "missing_shards", r->missing_shards);
+    for (size_t i = 0; ok && i < r->nshards; i++)
+        ok = add_shard_row(arr, &r->shards[i]);
+    return ok;
+}
+
+/* The baseline's own figures, so deltas re-render from this file alone. */
+static bool add_baseline(cJSON *root, const result_t *r)
+{
+    if (!r->baseline)
+        return cJSON_AddNullToObject(root, "baseline") != NULL;
+    const result_t *b = r->baseline;
+    cJSON *o = cJSON_AddObjectToObject(root, "baseline");
+    return o && add_str(o, "path", r->baseline_path) && add_spec(o, b) &&
+           add_time(o, "started_at", b->started_at) && add_time(o, "ended_at", b->ended_at) &&
+           add_num(o, "duration_s", b->duration_s) && add_steps(o, b) && add_traffic(o, b) &&
+           add_errors(o, b);
+}
+
 static cJSON *build(const result_t *r)
 {
     cJSON *root = cJSON_CreateObject();
     if (root && add_run(root, r) && add_steps(root, r) && add_traffic(root, r) &&
-        add_errors(root, r) && add_assertions(root, r))
+        add_errors(root, r) && add_assertions(root, r) && add_series(root, r) &&
+        add_shards(root, r) && add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;

@@ -88,6 +88,7 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
         vu_wake(&w->vus[id], now);
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->ping_tq, now, &id))
         vu_ping_due(&w->vus[id], now);
+    metrics_tick(w->m, now); /* best effort: a failure only shortens the series */
     if (now >= w->next_publish)
         worker_publish(w, now);
     if (w->done >= w->nvus || now >= run->hard_end || (stop_now && now >= run->end)) {
@@ -115,6 +116,7 @@ static void *worker_main(void *arg)
     while (!w->finished)
         if (lws_service(w->ctx, 0) < 0)
             break;
+    metrics_finish(w->m);
     worker_publish(w, mono_us());
     atomic_store(&w->exited, true);
     return NULL;
@@ -218,6 +220,7 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     w->ctx = client_context(run->uses_tls);
     if (!w->vus || !w->tq || !w->ping_tq || !w->m || !w->ctx)
         return -1;
+    w->m->t0_us = run->t0;
     for (uint32_t i = 0; i < w->nvus; i++)
         vu_init(&w->vus[i], w, i * nworkers + index, i, seed);
     return 0;
@@ -253,7 +256,51 @@ static int result_init_steps(result_t *r, const spec_t *spec)
     return 0;
 }
 
-static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsigned n)
+/* What the monitoring thread gathers while the workers run. Owns active. */
+typedef struct monitor {
+    uint64_t *active; /* open connections at the last look in each second */
+    size_t nactive, cap;
+} monitor_t;
+
+/* Notes the open connections of the current second (the last look wins;
+ * seconds the monitor missed repeat the previous value). */
+static void monitor_sample(monitor_t *mon, const run_shared_t *run, uint64_t now)
+{
+    if (now < run->t0)
+        return;
+    size_t sec = (size_t)((now - run->t0) / 1000000u);
+    if (sec >= mon->cap) {
+        size_t cap = mon->cap ? mon->cap * 2 : 64;
+        while (cap <= sec)
+            cap *= 2;
+        uint64_t *grown = realloc(mon->active, cap * sizeof(*grown));
+        if (!grown)
+            return; /* best effort */
+        mon->active = grown;
+        mon->cap = cap;
+    }
+    uint64_t now_active = atomic_load(&((run_shared_t *)run)->active);
+    for (size_t i = mon->nactive; i < sec; i++)
+        mon->active[i] = mon->nactive ? mon->active[mon->nactive - 1] : 0;
+    mon->active[sec] = now_active;
+    if (sec + 1 > mon->nactive)
+        mon->nactive = sec + 1;
+}
+
+static int result_series(result_t *r, worker_t *ws, unsigned n, const monitor_t *mon)
+{
+    metrics_t **ms = calloc(n, sizeof(*ms));
+    if (!ms)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        ms[i] = ws[i].m;
+    int rc = metrics_merge_series(r, ms, n, mon->active, mon->nactive);
+    free(ms);
+    return rc;
+}
+
+static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsigned n,
+                       const monitor_t *mon)
 {
     const spec_t *spec = run->spec;
     r->spec_name = strdup(spec->name);
@@ -270,7 +317,7 @@ static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsig
     for (unsigned i = 0; i < n; i++)
         if (metrics_merge_into(r, ws[i].m) < 0)
             return -1;
-    return 0;
+    return result_series(r, ws, n, mon);
 }
 
 static uint64_t grace_us(const spec_t *spec)
@@ -313,7 +360,7 @@ static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
 
 /* The calling thread watches the workers until all have left their loops,
  * reporting progress about once a second. */
-static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n)
+static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon)
 {
     uint64_t next = mono_us() + PUBLISH_US;
     for (;;) {
@@ -323,6 +370,7 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n)
         if (exited == n)
             return;
         usleep(MONITOR_US);
+        monitor_sample(mon, ws[0].run, mono_us());
         if (opts->progress && mono_us() >= next) {
             progress_emit(opts, ws, n);
             next += PUBLISH_US;
@@ -330,8 +378,8 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n)
     }
 }
 
-static int run_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, char *err,
-                       size_t errlen)
+static int run_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon,
+                       char *err, size_t errlen)
 {
     unsigned started = 0;
     int rc = 0;
@@ -346,7 +394,7 @@ static int run_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, char
     if (rc < 0) /* let the started ones finish promptly */
         atomic_store(&ws[0].run->abort_run, true);
     else
-        monitor_workers(opts, ws, n);
+        monitor_workers(opts, ws, n, mon);
     for (unsigned i = 0; i < started; i++)
         pthread_join(ws[i].thread, NULL);
     return rc;
@@ -361,6 +409,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
 
     run_shared_t run;
     memset(&run, 0, sizeof(run));
+    monitor_t mon = { 0 };
     run.spec = spec;
     run.stop_flag = opts->stop_flag;
     unsigned n = pick_threads(opts, spec);
@@ -386,10 +435,10 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         }
     }
     r->started_at = wall_now() + (double)(START_DELAY_US / 1000) / 1000.0;
-    if (run_workers(opts, ws, n, err, errlen) < 0)
+    if (run_workers(opts, ws, n, &mon, err, errlen) < 0)
         goto out;
     r->ended_at = wall_now();
-    if (result_fill(r, &run, ws, n) < 0) {
+    if (result_fill(r, &run, ws, n, &mon) < 0) {
         snprintf(err, errlen, "out of memory building the result");
         goto out;
     }
@@ -399,5 +448,6 @@ out:
         worker_release(&ws[i]);
     free(ws);
     free(run.addrs);
+    free(mon.active);
     return rc;
 }

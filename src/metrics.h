@@ -3,13 +3,20 @@
 #ifndef WSGATE_METRICS_H
 #define WSGATE_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "hist.h"
 #include "result.h"
 
-/* Owns lat[] histograms and error samples. */
+/* One closed second of one worker's time series. Owns lat and its strings. */
+typedef struct metrics_second {
+    uint64_t sent, received, errors;
+    char **lat; /* [nsteps] hist_encode text, NULL when no sample */
+} metrics_second_t;
+
+/* Owns lat[] histograms, error samples and the time series. */
 typedef struct metrics {
     size_t nsteps; /* spec_t.nmetrics; [0] is connect */
     hist_t **lat;
@@ -18,6 +25,15 @@ typedef struct metrics {
     uint64_t sent, received;
     uint64_t bytes_sent, bytes_received;
     res_errors_t errors[ERR_KIND_COUNT];
+
+    /* Time series: second s covers [t0_us + s*1e6, t0_us + (s+1)*1e6). */
+    uint64_t t0_us;         /* monotonic start of second 0 */
+    metrics_second_t *secs; /* closed seconds [0, nsecs) */
+    size_t nsecs, capsecs;
+    uint64_t cur_sec;                               /* the open second */
+    hist_t **cur;                                   /* [nsteps] the open second's samples */
+    bool *cur_used;                                 /* [nsteps] cur[i] has samples */
+    uint64_t snap_sent, snap_received, snap_errors; /* when cur_sec opened */
 } metrics_t;
 
 /* Returns zeroed metrics for nsteps steps, or NULL. */
@@ -31,6 +47,19 @@ void metrics_fail(metrics_t *m, int step);
 /* Counts an error of kind, keeping the first few formatted samples. */
 void metrics_error(metrics_t *m, err_kind_t kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Closes every second that ended before now_us (monotonic). Called by the
+ * worker at least every 100 ms, so message counts land in the right second
+ * to within that. Returns 0, or -1 on allocation failure. */
+int metrics_tick(metrics_t *m, uint64_t now_us);
+/* Closes the open second (end of the run). */
+int metrics_finish(metrics_t *m);
+
+/* Sums the workers' time series into r->series (r->nsteps set already).
+ * active[s] (may be NULL) gives the open connections at the end of second
+ * s, for s < nactive. Returns 0, or -1 on allocation failure. */
+int metrics_merge_series(result_t *r, metrics_t *const *ms, size_t n, const uint64_t *active,
+                         size_t nactive);
 
 /* Adds src into the result's steps, counters and errors (samples are
  * copied while there is room). r->steps must already hold m->nsteps

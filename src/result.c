@@ -80,10 +80,48 @@ static void clear_assertions(result_t *r)
     free(r->assertions);
 }
 
+static void clear_series(result_t *r)
+{
+    for (size_t i = 0; i < r->nseconds; i++) {
+        for (size_t k = 0; r->series[i].step_hist && k < r->nsteps; k++)
+            free(r->series[i].step_hist[k]);
+        free(r->series[i].step_hist);
+    }
+    free(r->series);
+}
+
+static void clear_shards(result_t *r)
+{
+    for (size_t i = 0; i < r->nshards; i++)
+        free(r->shards[i].region);
+    free(r->shards);
+}
+
+hist_t *result_second_hist(const result_t *r, size_t sec, size_t step)
+{
+    if (sec >= r->nseconds || step >= r->nsteps || !r->series[sec].step_hist ||
+        !r->series[sec].step_hist[step])
+        return NULL;
+    return hist_decode(r->series[sec].step_hist[step], NULL, 0);
+}
+
 void result_clear(result_t *r)
 {
     if (!r)
         return;
+    clear_series(r); /* before clear_steps: uses nsteps */
+    clear_shards(r);
+    if (r->baseline) {
+        result_clear(r->baseline);
+        free(r->baseline);
+    }
+    free(r->baseline_path);
+    free(r->spec_hash);
+    free(r->git_commit);
+    free(r->git_ref);
+    free(r->region);
+    free(r->missing_shards);
+    free(r->abort_reason);
     free(r->spec_name);
     free(r->spec_path);
     free(r->target);

@@ -56,6 +56,28 @@ typedef struct res_assertion {
     char *expected_text; /* "< 200 ms" */
 } res_assertion_t;
 
+/* One second of the run's time series; second i covers
+ * [started_at + i, started_at + i + 1). Owns step_hist and its strings. */
+typedef struct res_second {
+    uint64_t active; /* open connections at the end of the second */
+    uint64_t sent, received;
+    uint64_t errors;
+    char **step_hist; /* [result.nsteps]: hist_encode text of the second's
+                         successful samples (values kept to 1/256), NULL: none */
+} res_second_t;
+
+/* One shard's share of a merged result. Owns region. */
+typedef struct res_shard {
+    unsigned index, total; /* K of N, 1-based */
+    char *region;          /* NULL when none */
+    uint64_t peak_active;
+    uint64_t msgs_sent, msgs_received;
+    uint64_t errors;
+    uint64_t ok, failed; /* all steps */
+    double started_at;
+    double start_late_s;
+} res_shard_t;
+
 /* Owns every pointer field. */
 typedef struct result {
     char *spec_name;
@@ -77,11 +99,44 @@ typedef struct result {
     size_t nassertions;
     bool passed;      /* every assertion held */
     bool interrupted; /* stopped early by SIGINT/SIGTERM: partial */
+
+    /* Time series, one entry a second from started_at. */
+    res_second_t *series;
+    size_t nseconds;
+
+    /* Provenance. */
+    char *spec_hash;  /* SHA-256 of the spec file, hex; NULL when unknown */
+    char *git_commit; /* from CI variables; NULL when none */
+    char *git_ref;    /* branch or tag from CI variables; NULL when none */
+
+    /* Sharding: this run's slice (index/total 0 when not sharded), or, in a
+     * merged result, every shard that went in (nshards > 0). */
+    unsigned shard_index, shard_total;
+    char *region;        /* --region; NULL when none */
+    double start_at;     /* --start-at (epoch s); 0 when none */
+    double start_late_s; /* how late the run began after start_at */
+    res_shard_t *shards;
+    size_t nshards;
+    char *missing_shards; /* merge --allow-partial: "2, 4 of 4"; NULL when complete */
+
+    /* Abort on fail: the run stopped early because an assertion could no
+     * longer pass. */
+    bool aborted;
+    double aborted_at_s; /* seconds after started_at */
+    char *abort_reason;  /* the assertion and its observed value */
+
+    /* --baseline: the previous result the deltas and relative assertions
+     * compare with (steps, errors and counters only). */
+    struct result *baseline;
+    char *baseline_path;
 } result_t;
 
 /* Index of the step named name, or -1. */
 int result_find_step(const result_t *r, const char *name);
 uint64_t result_error_total(const result_t *r);
+/* Latency histogram of step i in second sec, decoded; NULL when none.
+ * The caller frees it with hist_free(). */
+hist_t *result_second_hist(const result_t *r, size_t sec, size_t step);
 /* Frees everything the result owns and zeroes it. */
 void result_clear(result_t *r);
 

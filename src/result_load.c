@@ -215,6 +215,146 @@ static void load_assertions(loader_t *l, const cJSON *root, result_t *r)
     cJSON_ArrayForEach(a, arr) load_assertion(l, a, &r->assertions[i], i), i++;
 }
 
+/* Keys added after the first files were written are optional: absent
+ * means the default (no shard, no series, ...). */
+static const cJSON *opt_field(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return v && !cJSON_IsNull(v) ? v : NULL;
+}
+
+static char *opt_key_str(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    return opt_field(o, key) ? opt_str(l, o, key, where) : NULL;
+}
+
+static void load_provenance(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *spec = opt_field(root, "spec"), *ci = opt_field(root, "ci");
+    if (spec)
+        r->spec_hash = opt_key_str(l, spec, "sha256", "spec");
+    if (ci) {
+        r->git_commit = opt_key_str(l, ci, "commit", "ci");
+        r->git_ref = opt_key_str(l, ci, "ref", "ci");
+    }
+    const cJSON *shard = opt_field(root, "shard"), *ab = opt_field(root, "aborted");
+    if (shard) {
+        r->shard_index = (unsigned)count(l, shard, "index", "shard");
+        r->shard_total = (unsigned)count(l, shard, "total", "shard");
+    }
+    r->region = opt_key_str(l, root, "region", "the result");
+    if (opt_field(root, "start_at"))
+        r->start_at = iso_time(l, root, "start_at");
+    if (opt_field(root, "start_late_s"))
+        r->start_late_s = num(l, root, "start_late_s", "the result");
+    if (ab) {
+        r->aborted = true;
+        r->aborted_at_s = num(l, ab, "at_s", "aborted");
+        r->abort_reason = opt_key_str(l, ab, "reason", "aborted");
+    }
+}
+
+/* One series entry's step histograms, by step name. */
+static void load_second_steps(loader_t *l, const cJSON *o, const result_t *r, res_second_t *sec,
+                              size_t t)
+{
+    const cJSON *steps = opt_field(o, "steps"), *st;
+    if (!(sec->step_hist = calloc(r->nsteps ? r->nsteps : 1, sizeof(char *)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    cJSON_ArrayForEach(st, steps)
+    {
+        int i = result_find_step(r, st->string);
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(st, "histogram");
+        if (i < 0 || !cJSON_IsString(h)) {
+            bad(l, "series[%zu]: step \"%s\" is not a step of the result or has no histogram", t,
+                st->string ? st->string : "?");
+            return;
+        }
+        if (!(sec->step_hist[i] = strdup(h->valuestring)))
+            bad(l, "out of memory");
+    }
+}
+
+static void load_series(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *arr = opt_field(root, "series"), *o;
+    size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+    if (n == 0 || l->failed)
+        return;
+    if (!(r->series = calloc(n, sizeof(res_second_t)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    r->nseconds = n;
+    size_t t = 0;
+    cJSON_ArrayForEach(o, arr)
+    {
+        res_second_t *sec = &r->series[t];
+        sec->active = count(l, o, "active", "series");
+        sec->sent = count(l, o, "sent", "series");
+        sec->received = count(l, o, "received", "series");
+        sec->errors = count(l, o, "errors", "series");
+        load_second_steps(l, o, r, sec, t++);
+    }
+}
+
+static void load_shard_row(loader_t *l, const cJSON *o, res_shard_t *s)
+{
+    s->index = (unsigned)count(l, o, "index", "shards");
+    s->total = (unsigned)count(l, o, "total", "shards");
+    s->region = opt_key_str(l, o, "region", "shards");
+    s->started_at = opt_field(o, "started_at") ? iso_time(l, o, "started_at") : 0;
+    s->start_late_s = num(l, o, "start_late_s", "shards");
+    s->peak_active = count(l, o, "peak_active", "shards");
+    s->msgs_sent = count(l, o, "sent", "shards");
+    s->msgs_received = count(l, o, "received", "shards");
+    s->errors = count(l, o, "errors", "shards");
+    s->ok = count(l, o, "ok", "shards");
+    s->failed = count(l, o, "failed", "shards");
+}
+
+static void load_shards(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *arr = opt_field(root, "shards"), *o;
+    size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+    if (n == 0)
+        return;
+    if (!(r->shards = calloc(n, sizeof(res_shard_t)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    r->nshards = n;
+    size_t i = 0;
+    cJSON_ArrayForEach(o, arr) load_shard_row(l, o, &r->shards[i++]);
+    r->missing_shards = opt_key_str(l, root, "missing_shards", "the result");
+}
+
+static void load_baseline(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *b = opt_field(root, "baseline");
+    if (!b)
+        return;
+    if (!(r->baseline = calloc(1, sizeof(result_t)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    r->baseline_path = opt_key_str(l, b, "path", "baseline");
+    const cJSON *spec = field(l, b, "spec", "baseline");
+    if (spec) {
+        r->baseline->spec_name = opt_str(l, spec, "name", "baseline.spec");
+        r->baseline->spec_path = opt_str(l, spec, "path", "baseline.spec");
+        r->baseline->spec_hash = opt_key_str(l, spec, "sha256", "baseline.spec");
+    }
+    r->baseline->started_at = iso_time(l, b, "started_at");
+    r->baseline->ended_at = iso_time(l, b, "ended_at");
+    r->baseline->duration_s = num(l, b, "duration_s", "baseline");
+    load_steps(l, b, r->baseline);
+    load_traffic(l, b, r->baseline);
+    load_errors(l, b, r->baseline);
+}
+
 int result_from_json(const char *text, result_t *r, char *err, size_t errlen)
 {
     loader_t l = { err, errlen, false };
@@ -232,6 +372,10 @@ int result_from_json(const char *text, result_t *r, char *err, size_t errlen)
         load_traffic(&l, root, r);
         load_errors(&l, root, r);
         load_assertions(&l, root, r);
+        load_provenance(&l, root, r);
+        load_series(&l, root, r);
+        load_shards(&l, root, r);
+        load_baseline(&l, root, r);
     }
     cJSON_Delete(root);
     if (l.failed)
