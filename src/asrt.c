@@ -10,6 +10,7 @@
 
 #include "hist.h"
 #include "suggest.h"
+#include "units.h"
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -438,23 +439,75 @@ static int norm_count(const parse_t *p, size_t numlen, const char *unit, double 
     return 0;
 }
 
+/* The unit a relative threshold is shown in when none was written. */
+static asrt_unit_t default_unit(asrt_agg_t agg)
+{
+    if (is_time_agg(agg))
+        return ASRT_UNIT_MS;
+    if (agg == AGG_SUCCESS_RATE)
+        return ASRT_UNIT_PERCENT;
+    return agg == AGG_RATE ? ASRT_UNIT_PER_S : ASRT_UNIT_NONE;
+}
+
+static int parse_value(const parse_t *p, const char *text, asrt_t *out, char *err, size_t errlen);
+
+/* "baseline", "baseline * 1.10", "baseline + 20ms", "baseline - 1%". */
+static int parse_relative(const parse_t *p, asrt_t *out, char *err, size_t errlen)
+{
+    const char *q = p->rhs + 8;
+    while (isspace((unsigned char)*q))
+        q++;
+    out->relative = true;
+    out->factor = 1;
+    out->unit = default_unit(out->agg);
+    if (!*q)
+        return 0;
+    char sign = *q++;
+    while (isspace((unsigned char)*q))
+        q++;
+    size_t numlen = scan_number(q);
+    if ((sign != '*' && sign != '+' && sign != '-') || numlen == 0)
+        return fail(err, errlen,
+                    "after \"baseline\" write \"* 1.10\", \"+ 20ms\" or \"- 20ms\", "
+                    "not \"%s\"",
+                    p->rhs + 8);
+    if (sign == '*') {
+        if (q[numlen])
+            return fail(err, errlen,
+                        "\"baseline * F\" takes a plain factor such as 1.10, not \"%s\"", q);
+        out->factor = strtod(q, NULL);
+        return 0;
+    }
+    parse_t sub = *p; /* so a unit hint quotes the offset, not "baseline" */
+    sub.rhs = (char *)q;
+    if (parse_value(&sub, q, out, err, errlen) < 0)
+        return -1;
+    out->offset = sign == '-' ? -out->threshold : out->threshold;
+    out->threshold = 0;
+    return 0;
+}
+
 static int parse_rhs(const parse_t *p, asrt_t *out, char *err, size_t errlen)
 {
     if (!p->rhs[0])
         return fail(err, errlen, "missing threshold after \"%s\": write e.g. \"%s %s 500ms\"",
                     op_names[p->op], p->lhs, op_names[p->op]);
     if (strncmp(p->rhs, "baseline", 8) == 0)
-        return fail(err, errlen,
-                    "baseline comparisons are not supported yet: write a fixed "
-                    "threshold such as \"500ms\"");
-    size_t numlen = scan_number(p->rhs);
+        return parse_relative(p, out, err, errlen);
+    return parse_value(p, p->rhs, out, err, errlen);
+}
+
+/* A number with the unit the aggregate takes, normalised into threshold. */
+static int parse_value(const parse_t *p, const char *text, asrt_t *out, char *err, size_t errlen)
+{
+    size_t numlen = scan_number(text);
     if (numlen == 0)
         return fail(err, errlen,
                     "threshold \"%s\" is not a non-negative number: write e.g. "
                     "\"200ms\", \"99.5%%\" or \"0\"",
-                    p->rhs);
-    double v = strtod(p->rhs, NULL);
-    const char *unit = p->rhs + numlen;
+                    text);
+    double v = strtod(text, NULL);
+    const char *unit = text + numlen;
     while (isspace((unsigned char)*unit))
         unit++;
     if (is_time_agg(out->agg))
@@ -466,9 +519,39 @@ static int parse_rhs(const parse_t *p, asrt_t *out, char *err, size_t errlen)
     return norm_count(p, numlen, unit, v, out, err, errlen);
 }
 
+#define ABORT_WORD ", abort_on_fail"
+
+/* Reads ", abort_on_fail [after DURATION]" at the end of text; returns the
+ * length of what comes before it (all of text when absent), or -1. */
+static long parse_abort_suffix(const char *text, asrt_t *out, char *err, size_t errlen)
+{
+    const char *at = strstr(text, ABORT_WORD);
+    if (!at)
+        return (long)strlen(text);
+    const char *q = at + strlen(ABORT_WORD);
+    while (isspace((unsigned char)*q))
+        q++;
+    out->abort_on_fail = true;
+    if (!*q)
+        return at - text;
+    if (strncmp(q, "after", 5) != 0 || !isspace((unsigned char)q[5]))
+        return fail(err, errlen,
+                    "after \"abort_on_fail\" write nothing or \"after 10s\" (a grace period), "
+                    "not \"%s\"",
+                    q);
+    char why[128];
+    q += 6;
+    while (isspace((unsigned char)*q))
+        q++;
+    if (units_parse_duration(q, &out->abort_grace_us, why, sizeof(why)) < 0)
+        return fail(err, errlen, "abort_on_fail grace: %s", why);
+    return at - text;
+}
+
 int asrt_parse(const char *text, asrt_t *out, char *err, size_t errlen)
 {
     parse_t p = { 0 };
+    char *body = NULL;
     memset(out, 0, sizeof(*out));
     if (err && errlen)
         err[0] = '\0';
@@ -476,7 +559,13 @@ int asrt_parse(const char *text, asrt_t *out, char *err, size_t errlen)
         fail(err, errlen, "empty assertion: write e.g. \"p99(publish) < 500ms\"");
         goto fail;
     }
-    if (split_op(text, &p, err, errlen) < 0 || parse_lhs(&p, out, err, errlen) < 0)
+    long body_len = parse_abort_suffix(text, out, err, errlen);
+    if (body_len < 0 || !(body = strndup(text, (size_t)body_len))) {
+        if (body_len >= 0)
+            fail(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (split_op(body, &p, err, errlen) < 0 || parse_lhs(&p, out, err, errlen) < 0)
         goto fail;
     out->op = p.op;
     if (parse_rhs(&p, out, err, errlen) < 0)
@@ -487,9 +576,11 @@ int asrt_parse(const char *text, asrt_t *out, char *err, size_t errlen)
         goto fail;
     }
     parse_free(&p);
+    free(body);
     return 0;
 fail:
     parse_free(&p);
+    free(body);
     asrt_clear(out);
     return -1;
 }
@@ -695,20 +786,63 @@ static void fmt_observed(double v, asrt_unit_t u, asrt_op_t op, double t, char *
     }
 }
 
+int asrt_check_baseline(const asrt_t *a, const result_t *baseline, char *err, size_t errlen)
+{
+    if (!a->relative)
+        return 0;
+    if (!baseline)
+        return fail(err, errlen, "compares with a baseline: pass --baseline RESULT.json");
+    observed_t b = observe(a, baseline);
+    if (!b.none)
+        return 0;
+    if (a->metric && result_find_step(baseline, a->metric) < 0 && is_step_agg(a->agg))
+        return fail(err, errlen, "the baseline has no step \"%s\" (it ran another spec?)",
+                    a->metric);
+    return fail(err, errlen, "the baseline has no value to compare with (%s)", b.none);
+}
+
+/* The threshold in normalised units; for a relative assertion, from the
+ * baseline (why says why there is none). */
+static double threshold_of(const asrt_t *a, const result_t *r, const char **why)
+{
+    *why = NULL;
+    if (!a->relative)
+        return a->threshold;
+    if (!r->baseline) {
+        *why = "no baseline";
+        return 0;
+    }
+    observed_t b = observe(a, r->baseline);
+    if (b.none) {
+        *why = "baseline has no samples";
+        return 0;
+    }
+    return b.value * a->factor + a->offset;
+}
+
 int asrt_eval(const asrt_t *a, const result_t *r, res_assertion_t *out)
 {
-    char obuf[64], tbuf[48], ebuf[64];
+    char obuf[64], tbuf[48], ebuf[96];
     observed_t o = observe(a, r);
     double scale = unit_scale(a->unit);
+    const char *no_base;
+    double threshold = threshold_of(a, r, &no_base);
 
     memset(out, 0, sizeof(*out));
     out->has_observed = o.none == NULL;
-    out->passed = out->has_observed && op_holds(a->op, o.value, a->threshold);
+    out->passed = out->has_observed && !no_base && op_holds(a->op, o.value, threshold);
     out->observed = out->has_observed ? o.value / scale : 0;
-    out->threshold = a->threshold / scale;
+    out->threshold = threshold / scale;
 
-    fmt_exact(out->threshold, a->unit == ASRT_UNIT_PERCENT ? 2 : 0, tbuf, sizeof(tbuf));
-    snprintf(ebuf, sizeof(ebuf), "%s %s%s", op_names[a->op], tbuf, unit_suffix(a->unit));
+    if (a->relative) /* rounded for display; the verdict used the exact value */
+        snprintf(tbuf, sizeof(tbuf), "%.*f", a->unit == ASRT_UNIT_NONE ? 0 : 2, out->threshold);
+    else
+        fmt_exact(out->threshold, a->unit == ASRT_UNIT_PERCENT ? 2 : 0, tbuf, sizeof(tbuf));
+    if (no_base)
+        snprintf(ebuf, sizeof(ebuf), "%s baseline (%s)", op_names[a->op], no_base);
+    else
+        snprintf(ebuf, sizeof(ebuf), "%s %s%s%s", op_names[a->op], tbuf, unit_suffix(a->unit),
+                 a->relative ? " (baseline)" : "");
     if (out->has_observed)
         fmt_observed(out->observed, a->unit, a->op, out->threshold, obuf, sizeof(obuf));
     else

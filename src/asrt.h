@@ -12,12 +12,21 @@
  *                               http_status unexpected_message protocol total
  *   messages.sent | messages.received | connections.peak OP N
  *   OP: < <= > >= == !=
- * STEP is a step name as written in the spec (spaces allowed), or connect. */
+ * STEP is a step name as written in the spec (spaces allowed), or connect.
+ *
+ * Relative to a baseline result (--baseline): the threshold is
+ *   baseline | baseline * F | baseline + VALUE[UNIT] | baseline - VALUE[UNIT]
+ * where baseline is the same aggregate of the same metric in the baseline.
+ *
+ * Abort on fail: a trailing ", abort_on_fail" or ", abort_on_fail after
+ * DURATION" (default 0s) lets a live check stop the run as soon as the
+ * assertion fails once the grace period has passed. */
 #ifndef WSGATE_ASRT_H
 #define WSGATE_ASRT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "result.h"
 
@@ -58,6 +67,11 @@ typedef struct asrt {
     asrt_op_t op;
     double threshold; /* normalised: microseconds for time, percent, per second, count */
     asrt_unit_t unit; /* as written; res_assertion_t values are expressed in it */
+    bool relative;    /* threshold = baseline value * factor + offset */
+    double factor;
+    double offset; /* normalised like threshold */
+    bool abort_on_fail;
+    uint64_t abort_grace_us; /* since the start of the run */
 } asrt_t;
 
 /* Parses one assertion. Returns 0, or -1 with a one-line reason in err that
@@ -73,6 +87,11 @@ int asrt_check(const asrt_t *a, const char *const *step_names, size_t nsteps, ch
 /* Evaluates on a finished result and fills out (which the caller owns and
  * later frees as part of the result). Returns 0, or -1 on allocation failure. */
 int asrt_eval(const asrt_t *a, const result_t *r, res_assertion_t *out);
+
+/* For a relative assertion: checks that the baseline has the value it
+ * compares with. Returns 0 (also for absolute assertions), or -1 with a
+ * reason ("baseline has no step \"x\"" / "... has no samples"). */
+int asrt_check_baseline(const asrt_t *a, const result_t *baseline, char *err, size_t errlen);
 
 void asrt_clear(asrt_t *a);
 

@@ -224,7 +224,11 @@ static const error_case_t errors[] = {
     { "connections.active > 0", { "unknown field \"active\"", "peak" }, NULL },
     { "connect.p99 < 5ms", { "call form", "\"p99(connect)\"" }, NULL },
     { "connect.avg < 5ms", { "call form", "\"avg(connect)\"" }, NULL },
-    { "p95(publish) < baseline * 1.10", { "baseline", "not supported" }, NULL },
+    { "p95(publish) < baseline / 2", { "baseline", "* 1.10" }, NULL },
+    { "p95(publish) < baseline * 1.1ms", { "plain factor" }, NULL },
+    { "p95(publish) < baseline + 20", { "time unit", "20ms" }, NULL },
+    { "p95(x) < 1ms, abort_on_fail soon", { "abort_on_fail", "after 10s" }, NULL },
+    { "p95(x) < 1ms, abort_on_fail after 10q", { "grace", "unit" }, NULL },
     { "", { "empty assertion" }, NULL },
     { "   ", { "empty assertion" }, NULL },
 };
@@ -527,6 +531,79 @@ static void test_eval_text_refines(void **state)
 
 /* ---- result helpers ----------------------------------------------------- */
 
+/* A baseline whose publish p95 is 1000 us, subscribe p50 1490 us (same
+ * samples as the run), and no "tight" step. */
+static result_t *make_baseline(void)
+{
+    result_t *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    b->nsteps = 2;
+    b->steps = calloc(2, sizeof(*b->steps));
+    assert_non_null(b->steps);
+    add_step(b, 0, "publish chat message", 100, 0);
+    hist_record_n(b->steps[0].latency, 1000, 100);
+    add_step(b, 1, "subscribe room", 100, 0);
+    for (uint64_t i = 0; i < 100; i++)
+        hist_record(b->steps[1].latency, 1000 + i * 10);
+    b->errors[ERR_TIMEOUT].count = 1;
+    return b;
+}
+
+static void test_eval_relative(void **state)
+{
+    result_t *r = *state;
+    r->baseline = make_baseline();
+    /* run publish p95 = 2000 us against baseline 1000 us */
+    expect_eval(r, "p95(publish chat message) < baseline * 1.10", false, "2.000 ms",
+                "< 1.10 ms (baseline)");
+    expect_eval(r, "p95(publish chat message) < baseline * 2.5", true, "2.000 ms",
+                "< 2.50 ms (baseline)");
+    expect_eval(r, "p95(publish chat message) <= baseline + 1ms", true, "2.000 ms",
+                "<= 2.00 ms (baseline)");
+    expect_eval(r, "p95(publish chat message) < baseline + 1ms", false, "2.000 ms",
+                "< 2.00 ms (baseline)");
+    expect_eval(r, "p50(subscribe room) <= baseline", true, "1.490 ms", "<= 1.49 ms (baseline)");
+    expect_eval(r, "errors.timeout <= baseline + 1", false, "3", "<= 2 (baseline)");
+    expect_eval(r, "p50(tight) < baseline", false, "1.000 ms",
+                "< baseline (baseline has no samples)");
+
+    asrt_t a;
+    char err[256];
+    assert_int_equal(asrt_parse("p50(tight) < baseline * 1.2", &a, err, sizeof(err)), 0);
+    assert_true(a.relative);
+    assert_int_equal(asrt_check_baseline(&a, r->baseline, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "no step \"tight\""));
+    assert_int_equal(asrt_check_baseline(&a, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "--baseline"));
+    asrt_clear(&a);
+    assert_int_equal(asrt_parse("p50(subscribe room) < baseline - 100us", &a, err, sizeof(err)), 0);
+    assert_int_equal(asrt_check_baseline(&a, r->baseline, err, sizeof(err)), 0);
+    assert_true(a.offset == -100.0 && a.factor == 1.0);
+    asrt_clear(&a);
+}
+
+static void test_parse_abort(void **state)
+{
+    asrt_t a;
+    char err[256];
+    assert_int_equal(asrt_parse("errors.total < 5, abort_on_fail after 10s", &a, err, sizeof(err)),
+                     0);
+    assert_true(a.abort_on_fail);
+    assert_int_equal(a.abort_grace_us, 10000000);
+    assert_int_equal(a.agg, AGG_ERRORS);
+    assert_true(a.threshold == 5);
+    assert_string_equal(a.text, "errors.total < 5, abort_on_fail after 10s");
+    asrt_clear(&a);
+    assert_int_equal(asrt_parse("p95(x) < 2ms, abort_on_fail", &a, err, sizeof(err)), 0);
+    assert_true(a.abort_on_fail);
+    assert_int_equal(a.abort_grace_us, 0);
+    assert_true(a.threshold == 2000);
+    asrt_clear(&a);
+    assert_int_equal(asrt_parse("p95(x) < 2ms", &a, err, sizeof(err)), 0);
+    assert_false(a.abort_on_fail);
+    asrt_clear(&a);
+}
+
 static void test_err_kind_names(void **state)
 {
     static const char *const want[ERR_KIND_COUNT] = {
@@ -601,6 +678,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eval_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_text_refines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_eval_relative, setup, teardown),
+        cmocka_unit_test(test_parse_abort),
         cmocka_unit_test(test_err_kind_names),
         cmocka_unit_test_setup_teardown(test_result_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_clear, setup, teardown),
