@@ -102,6 +102,34 @@ static int property(xmlTextWriterPtr w, const char *name, const char *value)
     return xmlTextWriterEndElement(w);
 }
 
+/* Written only when set, so plain runs keep a short list. */
+static int optional_properties(xmlTextWriterPtr w, const result_t *r)
+{
+    char buf[64];
+    int rc = 0;
+    if (r->spec_hash)
+        rc |= property(w, "spec_sha256", r->spec_hash);
+    if (r->git_commit)
+        rc |= property(w, "git_commit", r->git_commit);
+    if (r->shard_total) {
+        snprintf(buf, sizeof buf, "%u/%u", r->shard_index, r->shard_total);
+        rc |= property(w, "shard", buf);
+    }
+    if (r->nshards) {
+        snprintf(buf, sizeof buf, "%zu", r->nshards);
+        rc |= property(w, "merged_results", buf);
+    }
+    if (r->missing_shards)
+        rc |= property(w, "missing_shards", r->missing_shards);
+    if (r->region)
+        rc |= property(w, "region", r->region);
+    if (r->aborted)
+        rc |= property(w, "aborted", r->abort_reason ? r->abort_reason : "yes");
+    if (r->baseline_path)
+        rc |= property(w, "baseline", r->baseline_path);
+    return rc < 0 ? -1 : 0;
+}
+
 static int properties(xmlTextWriterPtr w, const result_t *r)
 {
     char threads[24], users[24];
@@ -110,7 +138,7 @@ static int properties(xmlTextWriterPtr w, const result_t *r)
     if (xmlTextWriterStartElement(w, X("properties")) < 0 || property(w, "target", r->target) < 0 ||
         property(w, "wsgate_version", r->wsgate_version) < 0 ||
         property(w, "threads", threads) < 0 || property(w, "users_planned", users) < 0 ||
-        property(w, "spec_path", r->spec_path) < 0)
+        property(w, "spec_path", r->spec_path) < 0 || optional_properties(w, r) < 0)
         return -1;
     return xmlTextWriterEndElement(w);
 }

@@ -75,6 +75,16 @@ static void md_verdict(const result_t *r, FILE *out)
         fputs(" failed\n\n", out);
     if (r->interrupted)
         fputs("_Interrupted before the planned end: partial results._\n\n", out);
+    if (r->aborted) {
+        fprintf(out, "_Aborted %.1f s into the run by an assertion: ", r->aborted_at_s);
+        md_text(out, r->abort_reason, 0);
+        fputs("_\n\n", out);
+    }
+    if (r->missing_shards) {
+        fputs("_Partial merge: shards ", out);
+        md_text(out, r->missing_shards, 0);
+        fputs(" are missing._\n\n", out);
+    }
 }
 
 static void md_assertions(const result_t *r, FILE *out)
@@ -103,22 +113,37 @@ static void md_time(FILE *out, bool have, uint64_t us)
     char buf[32] = "–";
     if (have)
         units_format_us((double)us, buf, sizeof buf);
-    fprintf(out, " %s |", buf);
+    fprintf(out, " %s", buf);
 }
 
-static void md_step(const res_step_t *s, FILE *out)
+/* A percentile cell, with its change against the baseline when there is one. */
+static void md_pct(const result_t *r, size_t i, double pct, FILE *out)
 {
+    const hist_t *h = r->steps[i].latency;
+    bool have = h && hist_count(h) > 0;
+    double delta;
+    md_time(out, have, have ? hist_percentile(h, pct) : 0);
+    if (r->baseline && have && result_delta_pct(r, i, pct, &delta))
+        fprintf(out, " (%+.1f%%)", delta);
+    else if (r->baseline && have)
+        fputs(" (new)", out);
+    fputs(" |", out);
+}
+
+static void md_step(const result_t *r, size_t i, FILE *out)
+{
+    const res_step_t *s = &r->steps[i];
     const hist_t *h = s->latency;
     uint64_t count = h ? hist_count(h) : 0;
     bool have = count > 0;
     fputs("| ", out);
     md_text(out, s->name, 0);
     fprintf(out, " | %" PRIu64 " | %" PRIu64 " |", count, s->failed);
-    md_time(out, have, have ? hist_percentile(h, 50) : 0);
-    md_time(out, have, have ? hist_percentile(h, 95) : 0);
-    md_time(out, have, have ? hist_percentile(h, 99) : 0);
+    md_pct(r, i, 50, out);
+    md_pct(r, i, 95, out);
+    md_pct(r, i, 99, out);
     md_time(out, have, have ? hist_max(h) : 0);
-    fputc('\n', out);
+    fputs(" |\n", out);
 }
 
 static void md_steps(const result_t *r, FILE *out)
@@ -129,7 +154,36 @@ static void md_steps(const result_t *r, FILE *out)
           "|---|---:|---:|---:|---:|---:|---:|\n",
           out);
     for (size_t i = 0; i < r->nsteps; i++)
-        md_step(&r->steps[i], out);
+        md_step(r, i, out);
+    fputc('\n', out);
+    if (r->baseline) {
+        fputs("_Changes in parentheses are against the baseline ", out);
+        md_text(out, r->baseline_path ? r->baseline_path : "result", 0);
+        fputs("._\n\n", out);
+    }
+}
+
+/* Per-shard breakdown of a merged result. */
+static void md_shards(const result_t *r, FILE *out)
+{
+    if (r->nshards == 0)
+        return;
+    fputs("| Shard | Region | Peak connections | Sent | Received | Steps ok | Steps failed | "
+          "Errors | Started late |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+          out);
+    for (size_t i = 0; i < r->nshards; i++) {
+        const res_shard_t *s = &r->shards[i];
+        if (s->total)
+            fprintf(out, "| %u/%u | ", s->index, s->total);
+        else
+            fprintf(out, "| #%u | ", s->index);
+        md_text(out, s->region ? s->region : "–", 0);
+        fprintf(out,
+                " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+                " | %.1f s |\n",
+                s->peak_active, s->msgs_sent, s->msgs_received, s->ok, s->failed, s->errors,
+                s->start_late_s);
+    }
     fputc('\n', out);
 }
 
@@ -187,7 +241,18 @@ static void md_shape(const result_t *r, FILE *out)
     units_format_us(r->duration_s * 1e6, dur, sizeof dur);
     fputs("**Run:** target ", out);
     md_text(out, r->target ? r->target : "unknown", 0);
-    fprintf(out, " · %u users · %s · %u threads\n", r->users_planned, dur, r->threads);
+    fprintf(out, " · %u users · %s · %u threads", r->users_planned, dur, r->threads);
+    if (r->shard_total)
+        fprintf(out, " · shard %u/%u", r->shard_index, r->shard_total);
+    if (r->nshards)
+        fprintf(out, " · merged from %zu results", r->nshards);
+    if (r->region) {
+        fputs(" · region ", out);
+        md_text(out, r->region, 0);
+    }
+    if (r->start_late_s > 1.0)
+        fprintf(out, " · started %.1f s late", r->start_late_s);
+    fputc('\n', out);
 }
 
 static int md_write(const result_t *r, FILE *out, char *err, size_t errlen)
@@ -198,6 +263,7 @@ static int md_write(const result_t *r, FILE *out, char *err, size_t errlen)
     md_steps(r, out);
     md_traffic(r, out);
     md_errors(r, out);
+    md_shards(r, out);
     md_shape(r, out);
     if (fflush(out) != 0 || ferror(out)) {
         snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");

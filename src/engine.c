@@ -21,6 +21,7 @@
 #define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
 #define PUBLISH_US 1000000ull     /* progress snapshot interval */
 #define MONITOR_US 100000u        /* how often the main thread looks */
+#define SNAPSHOT_US 250000ull     /* live snapshots for abort_on_fail */
 #define FD_RESERVE 64u            /* files wsgate needs besides connections */
 
 static const struct lws_protocols client_protocols[] = {
@@ -70,7 +71,17 @@ static void worker_publish(worker_t *w, uint64_t now)
     atomic_store_explicit(&w->pub_errors, errors, memory_order_relaxed);
     uint64_t p95 = hist_percentile(m->lat[main_step(w->run->spec)], 95);
     atomic_store_explicit(&w->pub_p95, p95, memory_order_relaxed);
+
     w->next_publish = now + PUBLISH_US;
+}
+
+/* For the live abort check, which reads the snapshot from another thread. */
+static void worker_snapshot(worker_t *w, uint64_t now)
+{
+    pthread_mutex_lock(&w->snap_lock);
+    metrics_snapshot(w->snap, w->m);
+    pthread_mutex_unlock(&w->snap_lock);
+    w->next_snap = now + SNAPSHOT_US;
 }
 
 static void worker_tick(lws_sorted_usec_list_t *sul)
@@ -91,6 +102,8 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     metrics_tick(w->m, now); /* best effort: a failure only shortens the series */
     if (now >= w->next_publish)
         worker_publish(w, now);
+    if (w->snap && now >= w->next_snap)
+        worker_snapshot(w, now);
     if (w->done >= w->nvus || now >= run->hard_end || (stop_now && now >= run->end)) {
         w->finished = true;
         lws_cancel_service(w->ctx);
@@ -124,18 +137,18 @@ static void *worker_main(void *arg)
 
 /* ---- set-up ---- */
 
-static unsigned pick_threads(const engine_opts_t *opts, const spec_t *spec)
+static unsigned pick_threads(const engine_opts_t *opts, uint32_t users)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned n = opts->threads ? opts->threads : (unsigned)(cores > 0 ? cores : 1);
-    if (n > spec->peak_users)
-        n = spec->peak_users ? spec->peak_users : 1;
+    if (n > users)
+        n = users ? users : 1;
     return n;
 }
 
 /* Raises the open-file limit to its hard maximum and checks that the
  * planned users fit, so a run never fails midway for lack of sockets. */
-static int ensure_fd_limit(const spec_t *spec, char *err, size_t errlen)
+static int ensure_fd_limit(uint32_t users, char *err, size_t errlen)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -145,12 +158,12 @@ static int ensure_fd_limit(const spec_t *spec, char *err, size_t errlen)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    uint64_t need = (uint64_t)spec->peak_users + FD_RESERVE;
+    uint64_t need = (uint64_t)users + FD_RESERVE;
     if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur) {
         snprintf(err, errlen,
                  "%u users need about %llu open files but the limit is %llu; "
                  "raise it (ulimit -n) or run fewer users per process (--shard)",
-                 spec->peak_users, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+                 users, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
         return -1;
     }
     return 0;
@@ -205,10 +218,27 @@ static struct lws_context *client_context(bool tls)
     return lws_create_context(&info);
 }
 
-static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned nworkers,
-                       uint64_t seed)
+/* This process's users: all of them, or one shard's (see engine_opts_t). */
+typedef struct slice {
+    uint32_t users; /* how many this process runs */
+    uint32_t k, n;  /* local user g has the global id g * n + k */
+} slice_t;
+
+static slice_t slice_of(const spec_t *spec, const engine_opts_t *opts)
 {
-    uint32_t users = run->spec->peak_users;
+    slice_t sl = { spec->peak_users, 0, 1 };
+    if (opts->shard_total > 1 && opts->shard_index >= 1 && opts->shard_index <= opts->shard_total) {
+        sl.k = opts->shard_index - 1;
+        sl.n = opts->shard_total;
+        sl.users = spec->peak_users > sl.k ? (spec->peak_users - sl.k + sl.n - 1) / sl.n : 0;
+    }
+    return sl;
+}
+
+static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned nworkers,
+                       uint64_t seed, const slice_t *sl, bool snapshots)
+{
+    uint32_t users = sl->users;
     memset(w, 0, sizeof(*w));
     w->run = run;
     w->index = index;
@@ -221,8 +251,13 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     if (!w->vus || !w->tq || !w->ping_tq || !w->m || !w->ctx)
         return -1;
     w->m->t0_us = run->t0;
+    if (snapshots) {
+        if (!(w->snap = metrics_new(run->spec->nmetrics)))
+            return -1;
+        pthread_mutex_init(&w->snap_lock, NULL);
+    }
     for (uint32_t i = 0; i < w->nvus; i++)
-        vu_init(&w->vus[i], w, i * nworkers + index, i, seed);
+        vu_init(&w->vus[i], w, (i * nworkers + index) * sl->n + sl->k, i, seed);
     return 0;
 }
 
@@ -236,6 +271,10 @@ static void worker_release(worker_t *w)
     timerq_free(w->tq);
     timerq_free(w->ping_tq);
     metrics_free(w->m);
+    if (w->snap) {
+        metrics_free(w->snap);
+        pthread_mutex_destroy(&w->snap_lock);
+    }
     sbuf_free(&w->scratch);
 }
 
@@ -260,6 +299,9 @@ static int result_init_steps(result_t *r, const spec_t *spec)
 typedef struct monitor {
     uint64_t *active; /* open connections at the last look in each second */
     size_t nactive, cap;
+    bool aborted; /* opts->abort_check stopped the run */
+    double aborted_at_s;
+    char abort_reason[256];
 } monitor_t;
 
 /* Notes the open connections of the current second (the last look wins;
@@ -360,9 +402,39 @@ static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
 
 /* The calling thread watches the workers until all have left their loops,
  * reporting progress about once a second. */
+static int result_init_steps(result_t *r, const spec_t *spec);
+
+/* Merges the workers' latest snapshots into a live result and asks
+ * opts->abort_check whether the run is hopeless. */
+static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon,
+                                uint64_t now)
+{
+    run_shared_t *run = ws[0].run;
+    if (mon->aborted || now < run->t0)
+        return;
+    result_t live;
+    memset(&live, 0, sizeof(live));
+    double elapsed = (double)(now - run->t0) / 1e6;
+    live.duration_s = elapsed;
+    live.peak_active = atomic_load(&run->peak);
+    bool ok = result_init_steps(&live, run->spec) == 0;
+    for (unsigned i = 0; ok && i < n; i++) {
+        pthread_mutex_lock(&ws[i].snap_lock);
+        ok = metrics_merge_into(&live, ws[i].snap) == 0;
+        pthread_mutex_unlock(&ws[i].snap_lock);
+    }
+    if (ok && opts->abort_check(&live, elapsed, opts->abort_ctx, mon->abort_reason,
+                                sizeof(mon->abort_reason))) {
+        mon->aborted = true;
+        mon->aborted_at_s = elapsed;
+        atomic_store(&run->abort_run, true);
+    }
+    result_clear(&live);
+}
+
 static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon)
 {
-    uint64_t next = mono_us() + PUBLISH_US;
+    uint64_t next = mono_us() + PUBLISH_US, next_check = 0;
     for (;;) {
         unsigned exited = 0;
         for (unsigned i = 0; i < n; i++)
@@ -371,7 +443,12 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
             return;
         usleep(MONITOR_US);
         monitor_sample(mon, ws[0].run, mono_us());
-        if (opts->progress && mono_us() >= next) {
+        uint64_t now = mono_us();
+        if (opts->abort_check && now >= next_check) {
+            monitor_abort_check(opts, ws, n, mon, now);
+            next_check = now + SNAPSHOT_US;
+        }
+        if (opts->progress && now >= next) {
             progress_emit(opts, ws, n);
             next += PUBLISH_US;
         }
@@ -412,7 +489,8 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     monitor_t mon = { 0 };
     run.spec = spec;
     run.stop_flag = opts->stop_flag;
-    unsigned n = pick_threads(opts, spec);
+    slice_t sl = slice_of(spec, opts);
+    unsigned n = pick_threads(opts, sl.users);
     worker_t *ws = calloc(n, sizeof(worker_t));
     run.addrs = calloc(spec->nscenarios, sizeof(target_addr_t));
     int rc = -1;
@@ -420,7 +498,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (ensure_fd_limit(spec, err, errlen) < 0 || resolve_targets(&run, err, errlen) < 0)
+    if (ensure_fd_limit(sl.users, err, errlen) < 0 || resolve_targets(&run, err, errlen) < 0)
         goto out;
 
     uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();
@@ -428,7 +506,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     run.end = run.t0 + spec->duration_us;
     run.hard_end = run.end + grace_us(spec);
     for (unsigned i = 0; i < n; i++) {
-        if (worker_init(&ws[i], &run, i, n, seed) < 0) {
+        if (worker_init(&ws[i], &run, i, n, seed, &sl, opts->abort_check != NULL) < 0) {
             snprintf(err, errlen, "cannot set up worker %u (out of memory or sockets)", i);
             n = i + 1;
             goto out;
@@ -438,10 +516,14 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     if (run_workers(opts, ws, n, &mon, err, errlen) < 0)
         goto out;
     r->ended_at = wall_now();
-    if (result_fill(r, &run, ws, n, &mon) < 0) {
+    if (result_fill(r, &run, ws, n, &mon) < 0 ||
+        (mon.aborted && !(r->abort_reason = strdup(mon.abort_reason)))) {
         snprintf(err, errlen, "out of memory building the result");
         goto out;
     }
+    r->users_planned = sl.users;
+    r->aborted = mon.aborted;
+    r->aborted_at_s = mon.aborted_at_s;
     rc = 0;
 out:
     for (unsigned i = 0; ws && i < n; i++)

@@ -7,6 +7,7 @@
 #define WSGATE_ENGINE_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,15 @@ typedef struct engine_opts {
     const volatile sig_atomic_t *stop_flag; /* non-zero: end the run now */
     engine_progress_fn progress;            /* called about once a second; NULL: none */
     void *progress_ctx;
+    /* --shard K/N: run only users k with k % N == K - 1 (1-based K), each on
+     * its global schedule, so N shards add up to the whole load and user ids
+     * never collide. 0/0: the whole load. */
+    unsigned shard_index, shard_total;
+    /* Called about once a second with the run so far (steps, counters,
+     * errors; no series; duration_s = elapsed). Returns true to stop the run
+     * now, with a reason in why. NULL: never called. */
+    bool (*abort_check)(result_t *live, double elapsed_s, void *ctx, char *why, size_t whylen);
+    void *abort_ctx;
 } engine_opts_t;
 
 /* Runs spec to completion and fills r: steps (named after

@@ -267,3 +267,19 @@ int metrics_merge_series(result_t *r, metrics_t *const *ms, size_t n, const uint
     hist_free(acc);
     return rc;
 }
+
+void metrics_snapshot(metrics_t *dst, const metrics_t *src)
+{
+    for (size_t i = 0; i < src->nsteps && i < dst->nsteps; i++) {
+        hist_reset(dst->lat[i]);
+        hist_merge(dst->lat[i], src->lat[i]);
+        dst->ok[i] = src->ok[i];
+        dst->failed[i] = src->failed[i];
+    }
+    dst->sent = src->sent;
+    dst->received = src->received;
+    dst->bytes_sent = src->bytes_sent;
+    dst->bytes_received = src->bytes_received;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        dst->errors[k].count = src->errors[k].count;
+}

@@ -61,6 +61,10 @@ int metrics_finish(metrics_t *m);
 int metrics_merge_series(result_t *r, metrics_t *const *ms, size_t n, const uint64_t *active,
                          size_t nactive);
 
+/* Copies src's counters, histograms and error counts (not samples, not the
+ * series) into dst, which has the same number of steps. */
+void metrics_snapshot(metrics_t *dst, const metrics_t *src);
+
 /* Adds src into the result's steps, counters and errors (samples are
  * copied while there is room). r->steps must already hold m->nsteps
  * steps with histograms. Returns 0, or -1 on allocation failure. */

@@ -105,6 +105,22 @@ hist_t *result_second_hist(const result_t *r, size_t sec, size_t step)
     return hist_decode(r->series[sec].step_hist[step], NULL, 0);
 }
 
+bool result_delta_pct(const result_t *r, size_t i, double pct, double *delta)
+{
+    if (!r->baseline || i >= r->nsteps)
+        return false;
+    int b = result_find_step(r->baseline, r->steps[i].name);
+    const hist_t *now = r->steps[i].latency;
+    const hist_t *then = b >= 0 ? r->baseline->steps[b].latency : NULL;
+    if (!now || !then || !hist_count(now) || !hist_count(then))
+        return false;
+    double base = (double)hist_percentile(then, pct);
+    if (base <= 0)
+        return false;
+    *delta = ((double)hist_percentile(now, pct) - base) / base * 100.0;
+    return true;
+}
+
 void result_clear(result_t *r)
 {
     if (!r)

@@ -137,6 +137,10 @@ uint64_t result_error_total(const result_t *r);
 /* Latency histogram of step i in second sec, decoded; NULL when none.
  * The caller frees it with hist_free(). */
 hist_t *result_second_hist(const result_t *r, size_t sec, size_t step);
+/* Relative change in percent of percentile pct of step i against the step
+ * of the same name in r->baseline. Returns false (no delta) when there is
+ * no baseline, the baseline lacks the step or either side has no samples. */
+bool result_delta_pct(const result_t *r, size_t i, double pct, double *delta);
 /* Frees everything the result owns and zeroes it. */
 void result_clear(result_t *r);
 

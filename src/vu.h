@@ -98,6 +98,11 @@ struct worker {
     atomic_bool exited; /* the worker thread has left its loop */
     uint64_t next_publish;
     pthread_t thread;
+    /* Copy of m taken at each publish, for the live abort check (only when
+     * some assertion has abort_on_fail; NULL otherwise). */
+    metrics_t *snap;
+    pthread_mutex_t snap_lock;
+    uint64_t next_snap;
 };
 
 uint64_t mono_us(void);
