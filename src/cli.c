@@ -705,26 +705,15 @@ static int cmd_merge(int argc, char **argv)
 
 static int cmd_serve(int argc, char **argv)
 {
-    serve_opts_t so = { .host = "127.0.0.1", .port = 8080, .ack_delay_us = 0 };
-    for (int i = 0; i < argc; i++) {
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned long long n;
-        char err[ERRLEN];
-        if (strcmp(argv[i], "--host") == 0 && val) {
-            so.host = val;
-        } else if (strcmp(argv[i], "--port") == 0) {
-            if (parse_uint(val, 65535, &n) < 0)
-                return usage_error("%s needs a port number from 0 to 65535", argv[i]);
-            so.port = (int)n;
-        } else if (strcmp(argv[i], "--ack-delay") == 0) {
-            if (!val || units_parse_duration(val, &so.ack_delay_us, err, sizeof(err)) < 0)
-                return usage_error("--ack-delay needs a duration such as 300ms: %s",
-                                   val ? err : "missing");
-        } else {
-            return usage_error("unknown serve option \"%s\"", argv[i]);
+    serve_opts_t so;
+    char err[ERRLEN];
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(serve_usage(), stdout);
+            return EXIT_PASS;
         }
-        i++;
-    }
+    if (serve_parse_args(argc, argv, &so, err, sizeof(err)) < 0)
+        return usage_error("%s", err);
     return serve_main(&so);
 }
 
