@@ -19,6 +19,7 @@
 #include "merge.h"
 #include "runmeta.h"
 #include "shard.h"
+#include "srcaddr.h"
 #include "reporter.h"
 #include "result_load.h"
 #include "serve.h"
@@ -46,7 +47,8 @@ static void install_signals(void)
 
 static const char usage_text[] =
     "usage: wsgate run SPEC [--target URL] [--out DIR] [--baseline FILE] [--shard K/N]\n"
-    "                       [--region NAME] [--start-at TIME] [--threads N] [--serve]\n"
+    "                       [--region NAME] [--start-at TIME] [--source-addrs LIST]\n"
+    "                       [--threads N] [--serve]\n"
     "                       [--seed N] [--quiet]\n"
     "       wsgate validate SPEC...\n"
     "       wsgate merge RESULT.json... [--out DIR] [--allow-partial] [--baseline FILE]\n"
@@ -67,6 +69,9 @@ static const char usage_text[] =
     "  --region NAME    a label carried into the result (also $WSGATE_REGION)\n"
     "  --start-at TIME  waits until TIME (RFC 3339 UTC or unix seconds, at most an\n"
     "                   hour away) so shards start together (also $WSGATE_START_AT)\n"
+    "  --source-addrs A connects user k from the k-th local address of a list or\n"
+    "                   range such as 127.0.0.1-127.0.0.8 (also $WSGATE_SOURCE_ADDRS),\n"
+    "                   past the ~28,000 connections one address reaches\n"
     "  --threads N      worker threads (default: one per core)\n"
     "  --serve          starts the embedded server and targets it\n"
     "  --seed N         seed for random choices, for repeatable runs\n"
@@ -92,17 +97,18 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 /* Options of `wsgate run`, each named after its flag. */
 typedef struct run_args {
-    const char *spec;        /* SPEC */
-    const char *target;      /* --target */
-    const char *out_dir;     /* --out */
-    const char *baseline;    /* --baseline */
-    const char *shard;       /* --shard */
-    const char *region;      /* --region, else $WSGATE_REGION */
-    const char *start_at;    /* --start-at, else $WSGATE_START_AT */
-    unsigned threads;        /* --threads */
-    unsigned long long seed; /* --seed */
-    bool serve;              /* --serve */
-    bool quiet;              /* --quiet */
+    const char *spec;         /* SPEC */
+    const char *target;       /* --target */
+    const char *out_dir;      /* --out */
+    const char *baseline;     /* --baseline */
+    const char *shard;        /* --shard */
+    const char *region;       /* --region, else $WSGATE_REGION */
+    const char *start_at;     /* --start-at, else $WSGATE_START_AT */
+    const char *source_addrs; /* --source-addrs, else $WSGATE_SOURCE_ADDRS */
+    unsigned threads;         /* --threads */
+    unsigned long long seed;  /* --seed */
+    bool serve;               /* --serve */
+    bool quiet;               /* --quiet */
 } run_args_t;
 
 /* Flags of `run` that take a string value, and where each goes. */
@@ -118,6 +124,7 @@ static const char **string_flag(run_args_t *a, const char *arg)
         { "--shard", offsetof(run_args_t, shard) },
         { "--region", offsetof(run_args_t, region) },
         { "--start-at", offsetof(run_args_t, start_at) },
+        { "--source-addrs", offsetof(run_args_t, source_addrs) },
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         if (strcmp(arg, flags[i].flag) == 0)
@@ -196,6 +203,7 @@ typedef struct run_plan {
     double start_at;    /* epoch s; 0 = now */
     const char *region; /* borrowed from argv or the environment */
     result_t *baseline; /* owned until moved into the result */
+    srcaddrs_t src;     /* owned; n == 0: connect from any address */
 } run_plan_t;
 
 #define MAX_START_WAIT_S 3600.0
@@ -222,6 +230,11 @@ static int resolve_plan(const run_args_t *a, run_plan_t *p)
         if (p->start_at - wall_clock() > MAX_START_WAIT_S)
             return usage_error("start time %s is more than an hour away", start);
     }
+    const char *src = a->source_addrs ? a->source_addrs : getenv("WSGATE_SOURCE_ADDRS");
+    if (src && *src &&
+        (srcaddr_parse(src, &p->src, err, sizeof(err)) < 0 ||
+         srcaddr_check(&p->src, err, sizeof(err)) < 0))
+        return usage_error("--source-addrs: %s", err);
     p->region = a->region ? a->region : getenv("WSGATE_REGION");
     if (p->region && !*p->region)
         p->region = NULL;
@@ -451,6 +464,7 @@ static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec,
                          .progress_ctx = &prog,
                          .shard_index = p->shard.index,
                          .shard_total = p->shard.total,
+                         .source_addrs = &p->src,
                          .abort_check = any_abort_on_fail(spec) ? abort_check : NULL,
                          .abort_ctx = &ac };
     if (engine_run(spec, &eo, r, err, sizeof(err)) < 0) {
@@ -469,8 +483,10 @@ static int cmd_run(int argc, char **argv)
     run_args_t a;
     run_plan_t plan = { 0 };
     int rc = parse_run_args(argc, argv, &a);
-    if (rc || (rc = resolve_plan(&a, &plan)))
+    if (rc || (rc = resolve_plan(&a, &plan))) {
+        srcaddr_free(&plan.src);
         return rc;
+    }
     spec_t *spec = NULL;
     server_t *srv = NULL;
     result_t r;
@@ -489,6 +505,7 @@ static int cmd_run(int argc, char **argv)
     rc = finish_run(&a, &r);
 out:
     result_clear(&r);
+    srcaddr_free(&plan.src);
     if (plan.baseline) {
         result_clear(plan.baseline);
         free(plan.baseline);

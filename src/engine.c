@@ -489,6 +489,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     monitor_t mon = { 0 };
     run.spec = spec;
     run.stop_flag = opts->stop_flag;
+    run.src = opts->source_addrs;
     slice_t sl = slice_of(spec, opts);
     unsigned n = pick_threads(opts, sl.users);
     worker_t *ws = calloc(n, sizeof(worker_t));

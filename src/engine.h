@@ -13,6 +13,7 @@
 
 #include "result.h"
 #include "spec.h"
+#include "srcaddr.h"
 
 /* A snapshot of a running test, for the live progress line. */
 typedef struct engine_progress {
@@ -37,6 +38,8 @@ typedef struct engine_opts {
      * its global schedule, so N shards add up to the whole load and user ids
      * never collide. 0/0: the whole load. */
     unsigned shard_index, shard_total;
+    /* --source-addrs: user k connects from addrs[k % n]; NULL: any. */
+    const srcaddrs_t *source_addrs;
     /* Called about once a second with the run so far (steps, counters,
      * errors; no series; duration_s = elapsed). Returns true to stop the run
      * now, with a reason in why. NULL: never called. */

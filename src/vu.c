@@ -187,6 +187,8 @@ static void vu_connect(vu_t *vu, uint64_t now)
     ci.ssl_connection = url.tls ? LCCSCF_USE_SSL : 0;
     ci.local_protocol_name = "wsgate";
     ci.opaque_user_data = vu;
+    if (w->run->src && w->run->src->n) /* spread users over the source addresses */
+        ci.iface = w->run->src->addr[vu->id % w->run->src->n];
 
     vu->state = VU_CONNECTING;
     vu->t0 = now;

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "sbuf.h"
 #include "spec.h"
+#include "srcaddr.h"
 #include "timerq.h"
 
 #define VU_FOREVER UINT64_MAX
@@ -49,6 +50,7 @@ typedef struct run_shared {
     atomic_uint_fast64_t active;
     atomic_uint_fast64_t peak;
     atomic_bool abort_run; /* set by the engine when start-up failed */
+    const srcaddrs_t *src; /* local addresses to connect from; NULL: any */
 } run_shared_t;
 
 typedef struct worker worker_t;

@@ -1,0 +1,30 @@
+# --source-addrs spreads the users' connections over local addresses (user
+# k from the k-th), and an address this machine does not have is refused
+# before the run (exit 2).
+. "$(dirname "$0")/lib.sh"
+start_server
+cat >"$WORK/spec.yaml" <<YAML
+version: 1
+name: sources
+target: ws://127.0.0.1:$SERVER_PORT
+load: {users: 8, duration: 3s}
+scenarios:
+  - name: idle
+    connect: {url: "{{target}}/ws/chat?token=t"}
+YAML
+"$WSGATE" run "$WORK/spec.yaml" --source-addrs 127.0.0.2-127.0.0.5 --quiet --out "$WORK/out" &
+pid=$!
+for _ in $(seq 1 40); do
+  n=$(ss -Htn state established "( dport = :$SERVER_PORT )" | wc -l)
+  [ "$n" -ge 8 ] && break
+  sleep 0.1
+done
+ss -Htn state established "( dport = :$SERVER_PORT )" | awk '{print $3}' | cut -d: -f1 | sort | uniq -c >"$WORK/src"
+wait "$pid" || fail "run failed"
+[ "$(wc -l <"$WORK/src")" = 4 ] || fail "connections not spread over 4 addresses: $(cat "$WORK/src")"
+awk '$1 != 2 { exit 1 }' "$WORK/src" || fail "not 2 users per address: $(cat "$WORK/src")"
+[ "$(jqr "$WORK/out/result.json" '.steps[0].ok')" = 8 ] || fail "connects"
+run_wsgate "$WORK/bad" run "$WORK/spec.yaml" --source-addrs 192.0.2.7 --quiet
+expect_rc 2
+grep -q 'cannot use source address 192.0.2.7' "$WORK/stderr" || fail "message: $(cat "$WORK/stderr")"
+pass "8 users over 4 source addresses: $(tr -s ' \n' ' ' <"$WORK/src")"
