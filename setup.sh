@@ -3,6 +3,7 @@
 #   ./setup.sh demo   install what is missing, build, run the chat demo
 #   ./setup.sh test   install what is missing, build, run every test
 #                     (once normally, once under ASan+UBSan)
+#   ./setup.sh build  install what is missing and build build/wsgate (for CI templates)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,6 +34,12 @@ build() {
   cmake --build "$dir" -j "$(nproc)"
 }
 
+cmd_build() {
+  install_missing
+  build build
+  echo "setup: built build/wsgate"
+}
+
 cmd_demo() {
   install_missing
   build build
@@ -53,5 +60,6 @@ cmd_test() {
 case "${1:-}" in
   demo) cmd_demo ;;
   test) cmd_test ;;
-  *) echo "usage: ./setup.sh demo|test" >&2; exit 2 ;;
+  build) cmd_build ;;
+  *) echo "usage: ./setup.sh demo|test|build" >&2; exit 2 ;;
 esac
