@@ -357,7 +357,7 @@ static int parse_yaml(yfile_t *y, char *why, size_t whylen)
     for (;;) {
         yaml_document_t d;
         if (!yaml_parser_load(&p, &d)) {
-            snprintf(why, whylen, "%s:%zu:%zu: %s", y->rel, p.problem_mark.line + 1,
+            snprintf(why, whylen, "%.300s:%zu:%zu: %.150s", y->rel, p.problem_mark.line + 1,
                      p.problem_mark.column + 1, p.problem ? p.problem : "parse error");
             rc = -1;
             break;
@@ -368,7 +368,7 @@ static int parse_yaml(yfile_t *y, char *why, size_t whylen)
         }
         if (y->ndocs == MAX_DOCS) {
             yaml_document_delete(&d);
-            snprintf(why, whylen, "%s: more than %d documents", y->rel, MAX_DOCS);
+            snprintf(why, whylen, "%.300s: more than %d documents", y->rel, MAX_DOCS);
             rc = -1;
             break;
         }
