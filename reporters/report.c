@@ -14,10 +14,7 @@
 #include "units.h"
 
 const reporter_t *const reporters_all[] = {
-    &reporter_json,
-    &reporter_junit,
-    &reporter_markdown,
-    NULL,
+    &reporter_json, &reporter_junit, &reporter_markdown, &reporter_html, NULL,
 };
 
 #define NREPORTERS (sizeof reporters_all / sizeof reporters_all[0] - 1)

@@ -10,7 +10,7 @@
 #include "result.h"
 
 typedef struct reporter {
-    const char *name;     /* "json", "junit", "md" */
+    const char *name;     /* "json", "junit", "md", "html" */
     const char *filename; /* default file name in --out DIR */
     /* Writes the whole report to out. Returns 0, or -1 with a reason in err.
      * Must not print. */
@@ -20,6 +20,7 @@ typedef struct reporter {
 extern const reporter_t reporter_json;
 extern const reporter_t reporter_junit;
 extern const reporter_t reporter_markdown;
+extern const reporter_t reporter_html;
 
 /* NULL-terminated list of every reporter. */
 extern const reporter_t *const reporters_all[];

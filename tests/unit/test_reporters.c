@@ -232,14 +232,15 @@ static void test_find(void **state)
     assert_ptr_equal(reporter_find("json"), &reporter_json);
     assert_ptr_equal(reporter_find("junit"), &reporter_junit);
     assert_ptr_equal(reporter_find("md"), &reporter_markdown);
-    assert_null(reporter_find("html"));
+    assert_ptr_equal(reporter_find("html"), &reporter_html);
+    assert_null(reporter_find("pdf"));
     assert_null(reporter_find(""));
     assert_null(reporter_find(NULL));
 
     size_t n = 0;
     while (reporters_all[n])
         n++;
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
     assert_string_equal(reporter_json.filename, "result.json");
     assert_string_equal(reporter_junit.filename, "junit.xml");
     assert_string_equal(reporter_markdown.filename, "summary.md");
@@ -795,7 +796,7 @@ static void test_write_all(void **state)
     snprintf(dir, sizeof dir, "%s/out/nested/", tmp);
     assert_int_equal(report_write_all(r, dir, err, sizeof err), 0);
     list_dir(dir, names, sizeof names);
-    assert_string_equal(names, "junit.xml,result.json,summary.md");
+    assert_string_equal(names, "junit.xml,report.html,result.json,summary.md");
 
     /* Each file holds exactly what the reporter renders. */
     for (size_t i = 0; reporters_all[i]; i++) {
@@ -810,7 +811,7 @@ static void test_write_all(void **state)
     /* Writing again replaces the files and still leaves no temporaries. */
     assert_int_equal(report_write_all(r, dir, err, sizeof err), 0);
     list_dir(dir, names, sizeof names);
-    assert_string_equal(names, "junit.xml,result.json,summary.md");
+    assert_string_equal(names, "junit.xml,report.html,result.json,summary.md");
     rm_tree(tmp);
     free_result(r);
 }

@@ -1,0 +1,732 @@
+/* html: one self-contained HTML5 report (inline CSS and SVG, no scripts, no
+ * network references) with the run's tables and charts over time. Every
+ * string from the result is escaped: error samples come from servers. */
+#include "reporter.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "utf8.h"
+
+/* Longest error sample shown, in bytes; the JSON keeps the whole text. */
+#define HTML_SAMPLE_MAX 300
+
+/* Chart geometry in SVG user units. */
+#define CH_W 720.0
+#define CH_H 240.0
+#define CH_LEFT 56.0
+#define CH_RIGHT 12.0
+#define CH_TOP 24.0
+#define CH_BOTTOM 28.0
+#define CH_PW (CH_W - CH_LEFT - CH_RIGHT)
+#define CH_PH (CH_H - CH_TOP - CH_BOTTOM)
+#define CH_MAX_LINES 3
+
+static const char html_css[] =
+    "body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:62em;padding:0 1em;"
+    "color:#222}\n"
+    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}h3{font-size:1em}\n"
+    "table{border-collapse:collapse;margin:.5em 0}\n"
+    "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}\n"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    ".pass{color:#176f2c}.fail{color:#b3261e}.note{color:#8a5300}\n"
+    ".sample{font-family:monospace;white-space:pre-wrap;word-break:break-all}\n"
+    "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\n"
+    "dt{font-weight:600}dd{margin:0}\n"
+    "svg{max-width:100%;height:auto;font-size:11px}\n";
+
+/* ---- escaping ------------------------------------------------------------- */
+
+/* Writes one ASCII character as HTML text or attribute content. Control
+ * characters other than tab and newline become U+FFFD. */
+static void html_char(FILE *out, unsigned char c)
+{
+    switch (c) {
+    case '<':
+        fputs("&lt;", out);
+        return;
+    case '>':
+        fputs("&gt;", out);
+        return;
+    case '&':
+        fputs("&amp;", out);
+        return;
+    case '"':
+        fputs("&quot;", out);
+        return;
+    case '\'':
+        fputs("&#39;", out);
+        return;
+    default:
+        break;
+    }
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+        fputs("\xef\xbf\xbd", out);
+    else
+        fputc(c, out);
+}
+
+/* True for code points HTML forbids as text: C1 controls and noncharacters. */
+static bool html_bad_seq(const unsigned char *p, size_t n)
+{
+    if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+        return true;
+    if (n == 3 && p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
+        return true;
+    return n == 3 && p[0] == 0xef && p[1] == 0xb7 && p[2] >= 0x90 && p[2] <= 0xaf;
+}
+
+/* Writes s escaped for HTML text and quoted attributes; invalid UTF-8 as
+ * U+FFFD. Stops after max bytes (0: no limit) and marks the cut with an
+ * ellipsis. NULL writes nothing. */
+static void html_text_max(FILE *out, const char *s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t used = 0;
+    while (*p) {
+        size_t n = utf8_len(p);
+        size_t step = n ? n : 1;
+        if (max && used + step > max) {
+            fputs("…", out);
+            return;
+        }
+        if (n == 0 || (n > 1 && html_bad_seq(p, n)))
+            fputs("\xef\xbf\xbd", out);
+        else if (n == 1)
+            html_char(out, *p);
+        else
+            fwrite(p, 1, n, out);
+        p += step;
+        used += step;
+    }
+}
+
+static void html_text(FILE *out, const char *s)
+{
+    html_text_max(out, s, 0);
+}
+
+/* ---- formatting helpers ----------------------------------------------------- */
+
+/* "2024-05-01 12:00:00 UTC", or "unknown" when the time is not set. */
+static void fmt_utc(double epoch_s, char *buf, size_t n)
+{
+    struct tm tm;
+    bool ok = epoch_s > 0 && epoch_s < 1e12; /* also false for NaN */
+    time_t secs = ok ? (time_t)epoch_s : 0;
+    if (!ok || !gmtime_r(&secs, &tm) || strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(buf, n, "unknown");
+}
+
+static size_t count_failures(const result_t *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nassertions; i++)
+        n += !r->assertions[i].passed;
+    return n;
+}
+
+/* The step the latency chart follows: the step after connect with the most
+ * samples (the first of equals), else connect. Most samples rather than
+ * first: on_start steps come first but run once per user, while the
+ * steady-state exchange the run is about repeats. */
+static size_t main_step(const result_t *r)
+{
+    size_t best = 0;
+    uint64_t most = 0;
+    for (size_t i = 1; i < r->nsteps; i++) {
+        uint64_t n = r->steps[i].latency ? hist_count(r->steps[i].latency) : 0;
+        if (n > most) {
+            most = n;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* ---- head and header ---------------------------------------------------------- */
+
+static void html_head(const result_t *r, FILE *out)
+{
+    fputs(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>wsgate: ",
+        out);
+    html_text(out, r->spec_name ? r->spec_name : "unnamed");
+    fputs(r->passed ? " passed" : " failed", out);
+    fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", html_css);
+}
+
+static void html_verdict(const result_t *r, FILE *out)
+{
+    size_t nfail = count_failures(r);
+    fputs("<h1>wsgate: ", out);
+    html_text(out, r->spec_name ? r->spec_name : "unnamed");
+    fputs("</h1>\n", out);
+    if (r->passed)
+        fputs("<p class=\"verdict pass\"><strong>&#10004; PASSED</strong>", out);
+    else
+        fputs("<p class=\"verdict fail\"><strong>&#10008; FAILED</strong>", out);
+    if (!r->passed && nfail > 0)
+        fprintf(out, ": %zu of %zu assertions failed", nfail, r->nassertions);
+    fputs("</p>\n", out);
+}
+
+static void html_flags(const result_t *r, FILE *out)
+{
+    if (r->interrupted)
+        fputs("<p class=\"note\" id=\"interrupted\">Interrupted by a signal before the planned "
+              "end: partial results.</p>\n",
+              out);
+    if (r->aborted) {
+        fprintf(out,
+                "<p class=\"note\" id=\"aborted\">Aborted %.1f s into the run by an assertion: ",
+                r->aborted_at_s);
+        html_text(out, r->abort_reason ? r->abort_reason : "no reason recorded");
+        fputs("</p>\n", out);
+    }
+    if (r->missing_shards) {
+        fputs("<p class=\"note\">Partial merge: shards ", out);
+        html_text(out, r->missing_shards);
+        fputs(" are missing.</p>\n", out);
+    }
+}
+
+/* One <dt>/<dd> pair; value is escaped. */
+static void meta_item(FILE *out, const char *name, const char *value)
+{
+    fprintf(out, "<dt>%s</dt><dd>", name);
+    html_text(out, value);
+    fputs("</dd>\n", out);
+}
+
+static void meta_uint(FILE *out, const char *name, uint64_t v)
+{
+    fprintf(out, "<dt>%s</dt><dd>%" PRIu64 "</dd>\n", name, v);
+}
+
+static void meta_times(const result_t *r, FILE *out)
+{
+    char buf[64];
+    fmt_utc(r->started_at, buf, sizeof buf);
+    meta_item(out, "Started", buf);
+    fmt_utc(r->ended_at, buf, sizeof buf);
+    meta_item(out, "Ended", buf);
+    if (r->started_at > 0 && r->ended_at >= r->started_at)
+        snprintf(buf, sizeof buf, "%.1f s (planned %.1f s)", r->ended_at - r->started_at,
+                 r->duration_s);
+    else
+        snprintf(buf, sizeof buf, "planned %.1f s", r->duration_s);
+    meta_item(out, "Duration", buf);
+}
+
+/* Shard, region, merge and provenance: shown only when set. */
+static void meta_optional(const result_t *r, FILE *out)
+{
+    char buf[64];
+    if (r->shard_total) {
+        snprintf(buf, sizeof buf, "%u/%u", r->shard_index, r->shard_total);
+        meta_item(out, "Shard", buf);
+    }
+    if (r->nshards)
+        meta_uint(out, "Merged results", r->nshards);
+    if (r->region)
+        meta_item(out, "Region", r->region);
+    if (r->start_late_s > 1.0) {
+        snprintf(buf, sizeof buf, "%.1f s", r->start_late_s);
+        meta_item(out, "Started late by", buf);
+    }
+    if (r->baseline_path)
+        meta_item(out, "Baseline", r->baseline_path);
+    if (r->git_commit)
+        meta_item(out, "Git commit", r->git_commit);
+    if (r->git_ref)
+        meta_item(out, "Git ref", r->git_ref);
+    if (r->spec_hash)
+        meta_item(out, "Spec SHA-256", r->spec_hash);
+}
+
+static void html_meta(const result_t *r, FILE *out)
+{
+    fputs("<dl class=\"meta\">\n", out);
+    meta_item(out, "Target", r->target ? r->target : "unknown");
+    meta_item(out, "Spec", r->spec_path ? r->spec_path : "unknown");
+    meta_times(r, out);
+    meta_uint(out, "Threads", r->threads);
+    meta_uint(out, "Users planned", r->users_planned);
+    meta_uint(out, "Peak connections", r->peak_active);
+    meta_uint(out, "Messages sent", r->msgs_sent);
+    meta_uint(out, "Messages received", r->msgs_received);
+    meta_optional(r, out);
+    meta_item(out, "wsgate", r->wsgate_version ? r->wsgate_version : "unknown");
+    fputs("</dl>\n", out);
+}
+
+/* ---- tables ------------------------------------------------------------------ */
+
+static void html_assertions(const result_t *r, FILE *out)
+{
+    fputs("<h2>Assertions</h2>\n", out);
+    if (r->nassertions == 0) {
+        fputs("<p>No assertions.</p>\n", out);
+        return;
+    }
+    fputs("<table class=\"assertions\">\n<tr><th></th><th>Assertion</th><th>Observed</th>"
+          "<th>Expected</th></tr>\n",
+          out);
+    for (size_t i = 0; i < r->nassertions; i++) {
+        const res_assertion_t *a = &r->assertions[i];
+        fputs(a->passed ? "<tr class=\"pass\"><td>&#10004; pass</td><td>"
+                        : "<tr class=\"fail\"><td>&#10008; fail</td><td>",
+              out);
+        html_text(out, a->text);
+        fputs("</td><td>", out);
+        html_text(out, a->observed_text ? a->observed_text : "no samples");
+        fputs("</td><td>", out);
+        html_text(out, a->expected_text);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+}
+
+/* A latency cell in ms, or "–" when there is no sample. */
+static void ms_cell(FILE *out, bool have, uint64_t us)
+{
+    if (have)
+        fprintf(out, "<td class=\"n\">%.3f</td>", (double)us / 1000.0);
+    else
+        fputs("<td class=\"n\">–</td>", out);
+}
+
+/* Change of one percentile against the baseline: "+12.3%", "new" when the
+ * baseline has no such step, "–" when either side has no samples. */
+static void delta_cell(const result_t *r, size_t i, double pct, FILE *out)
+{
+    double delta;
+    if (result_find_step(r->baseline, r->steps[i].name) < 0)
+        fputs("<td class=\"n delta\">new</td>", out);
+    else if (result_delta_pct(r, i, pct, &delta))
+        fprintf(out, "<td class=\"n delta\">%+.1f%%</td>", delta);
+    else
+        fputs("<td class=\"n delta\">–</td>", out);
+}
+
+static void pct_cells(const result_t *r, size_t i, double pct, FILE *out)
+{
+    const hist_t *h = r->steps[i].latency;
+    bool have = h && hist_count(h) > 0;
+    ms_cell(out, have, have ? hist_percentile(h, pct) : 0);
+    if (r->baseline)
+        delta_cell(r, i, pct, out);
+}
+
+static void step_row(const result_t *r, size_t i, FILE *out)
+{
+    const res_step_t *s = &r->steps[i];
+    uint64_t count = s->latency ? hist_count(s->latency) : 0;
+    fputs("<tr><td>", out);
+    html_text(out, s->name);
+    fprintf(out,
+            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+            "</td><td class=\"n\">%" PRIu64 "</td>",
+            count, s->ok, s->failed);
+    pct_cells(r, i, 50, out);
+    pct_cells(r, i, 95, out);
+    pct_cells(r, i, 99, out);
+    ms_cell(out, count > 0, count > 0 ? hist_max(s->latency) : 0);
+    fputs("</tr>\n", out);
+}
+
+static void steps_header(const result_t *r, FILE *out)
+{
+    const char *d = r->baseline ? "<th>&#916;</th>" : "";
+    fprintf(out,
+            "<table class=\"steps\">\n<tr><th>Step</th><th>Count</th><th>OK</th><th>Failed</th>"
+            "<th>p50 ms</th>%s<th>p95 ms</th>%s<th>p99 ms</th>%s<th>Max ms</th></tr>\n",
+            d, d, d);
+}
+
+static void html_steps(const result_t *r, FILE *out)
+{
+    fputs("<h2>Latency by step</h2>\n", out);
+    if (r->nsteps == 0) {
+        fputs("<p>No steps.</p>\n", out);
+        return;
+    }
+    steps_header(r, out);
+    for (size_t i = 0; i < r->nsteps; i++)
+        step_row(r, i, out);
+    fputs("</table>\n", out);
+    if (r->baseline) {
+        fputs("<p>&#916;: change against the baseline ", out);
+        html_text(out, r->baseline_path ? r->baseline_path : "result");
+        fputs(".</p>\n", out);
+    }
+}
+
+static void html_errors(const result_t *r, FILE *out)
+{
+    fputs("<h2>Errors</h2>\n", out);
+    if (result_error_total(r) == 0) {
+        fputs("<p>None.</p>\n", out);
+        return;
+    }
+    fputs("<table class=\"errors\">\n<tr><th>Kind</th><th>Count</th><th>Sample</th></tr>\n", out);
+    for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        const res_errors_t *e = &r->errors[k];
+        if (e->count == 0)
+            continue;
+        fprintf(out, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"sample\">",
+                err_kind_name((err_kind_t)k), e->count);
+        html_text_max(out, e->nsamples > 0 ? e->samples[0] : "", HTML_SAMPLE_MAX);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+}
+
+static void shard_row(const res_shard_t *s, FILE *out)
+{
+    if (s->total)
+        fprintf(out, "<tr><td>%u/%u</td><td>", s->index, s->total);
+    else
+        fprintf(out, "<tr><td>#%u</td><td>", s->index);
+    html_text(out, s->region ? s->region : "–");
+    fprintf(out,
+            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+            "</td><td class=\"n\">%.1f s</td></tr>\n",
+            s->peak_active, s->msgs_sent, s->msgs_received, s->ok, s->failed, s->errors,
+            s->start_late_s);
+}
+
+static void html_shards(const result_t *r, FILE *out)
+{
+    if (r->nshards == 0)
+        return;
+    fputs("<h2>Shards</h2>\n<table class=\"shards\">\n<tr><th>Shard</th><th>Region</th>"
+          "<th>Peak connections</th><th>Sent</th><th>Received</th><th>Steps ok</th>"
+          "<th>Steps failed</th><th>Errors</th><th>Started late</th></tr>\n",
+          out);
+    for (size_t i = 0; i < r->nshards; i++)
+        shard_row(&r->shards[i], out);
+    fputs("</table>\n", out);
+}
+
+/* ---- charts ------------------------------------------------------------------ */
+
+/* One line of a chart: n values, have[i] false where second i has none. */
+typedef struct ch_line {
+    const char *label;
+    const char *color;
+    double *v;
+    bool *have;
+} ch_line_t;
+
+/* Owns the value arrays of its lines. */
+typedef struct chart {
+    const char *id;
+    const char *title;
+    const char *subject; /* from the result (escaped), NULL: none */
+    size_t n;
+    ch_line_t lines[CH_MAX_LINES];
+    size_t nlines;
+    double top, step; /* y axis: 0..top, a tick every step */
+} chart_t;
+
+static int chart_add(chart_t *c, const char *label, const char *color)
+{
+    ch_line_t *l = &c->lines[c->nlines];
+    l->label = label;
+    l->color = color;
+    l->v = calloc(c->n ? c->n : 1, sizeof *l->v);
+    l->have = calloc(c->n ? c->n : 1, sizeof *l->have);
+    if (!l->v || !l->have) {
+        free(l->v);
+        free(l->have);
+        return -1;
+    }
+    c->nlines++;
+    return 0;
+}
+
+static void chart_free(chart_t *c)
+{
+    for (size_t i = 0; i < c->nlines; i++) {
+        free(c->lines[i].v);
+        free(c->lines[i].have);
+    }
+    c->nlines = 0;
+}
+
+/* 1, 2 or 5 times a power of ten, at least raw. */
+static double nice_step(double raw)
+{
+    double mag = pow(10.0, floor(log10(raw)));
+    double f = raw / mag;
+    return (f <= 1.0 ? 1.0 : f <= 2.0 ? 2.0 : f <= 5.0 ? 5.0 : 10.0) * mag;
+}
+
+/* Picks a y axis from 0 to a round number at or above every value. */
+static void chart_scale(chart_t *c)
+{
+    double max = 0;
+    for (size_t k = 0; k < c->nlines; k++)
+        for (size_t i = 0; i < c->n; i++)
+            if (c->lines[k].have[i] && c->lines[k].v[i] > max)
+                max = c->lines[k].v[i];
+    c->step = max > 0 && isfinite(max) ? nice_step(max / 4.0) : 0.25;
+    c->top = c->step * ceil((max > 0 && isfinite(max) ? max : 1.0) / c->step);
+}
+
+static double ch_x(const chart_t *c, size_t i)
+{
+    return CH_LEFT + CH_PW * (double)i / (double)(c->n - 1);
+}
+
+static double ch_y(const chart_t *c, double v)
+{
+    return CH_TOP + CH_PH - CH_PH * v / c->top;
+}
+
+static void chart_yaxis(const chart_t *c, FILE *out)
+{
+    int nticks = (int)lround(c->top / c->step);
+    for (int t = 0; t <= nticks; t++) {
+        double v = c->step * t;
+        double y = ch_y(c, v);
+        fprintf(out,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.10g</text>\n",
+                CH_LEFT, y, CH_W - CH_RIGHT, y, CH_LEFT - 4, y + 4, v);
+    }
+}
+
+static void chart_xaxis(const chart_t *c, FILE *out)
+{
+    size_t last = c->n - 1;
+    size_t step = (size_t)nice_step((double)last / 6.0);
+    if (step == 0)
+        step = 1;
+    fprintf(out,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>"
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>\n",
+            CH_LEFT, CH_TOP, CH_LEFT, CH_TOP + CH_PH, CH_LEFT, CH_TOP + CH_PH, CH_W - CH_RIGHT,
+            CH_TOP + CH_PH);
+    for (size_t s = 0; s <= last; s += step)
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%zus</text>\n", ch_x(c, s),
+                CH_H - 8, s);
+}
+
+static void chart_legend(const chart_t *c, FILE *out)
+{
+    for (size_t k = 0; k < c->nlines; k++)
+        fprintf(out, "<text x=\"%.1f\" y=\"14\" fill=\"%s\">&#9644; %s</text>\n",
+                CH_LEFT + 110.0 * (double)k, c->lines[k].color, c->lines[k].label);
+}
+
+/* Draws the seconds [from, to) of line l, which all have values: a polyline,
+ * or a dot for a lone second. */
+static void chart_run(const chart_t *c, const ch_line_t *l, size_t from, size_t to, FILE *out)
+{
+    if (to - from == 1) {
+        fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\"/>\n",
+                l->label, ch_x(c, from), ch_y(c, l->v[from]), l->color);
+        return;
+    }
+    fprintf(out,
+            "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
+            l->label, l->color);
+    for (size_t i = from; i < to; i++)
+        fprintf(out, "%s%.1f,%.1f", i > from ? " " : "", ch_x(c, i), ch_y(c, l->v[i]));
+    fputs("\"/>\n", out);
+}
+
+/* Seconds without a value break the line instead of being drawn as 0. */
+static void chart_line(const chart_t *c, const ch_line_t *l, FILE *out)
+{
+    size_t i = 0;
+    while (i < c->n) {
+        if (!l->have[i]) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < c->n && l->have[j])
+            j++;
+        chart_run(c, l, i, j, out);
+        i = j;
+    }
+}
+
+/* True when no line has a value to draw. */
+static bool chart_empty(const chart_t *c)
+{
+    for (size_t k = 0; k < c->nlines; k++)
+        for (size_t i = 0; i < c->n; i++)
+            if (c->lines[k].have[i])
+                return false;
+    return true;
+}
+
+static void chart_write(chart_t *c, FILE *out)
+{
+    fprintf(out, "<h3>%s", c->title);
+    if (c->subject) {
+        fputs(": ", out);
+        html_text(out, c->subject);
+    }
+    fputs("</h3>\n", out);
+    if (c->n < 2 || chart_empty(c)) {
+        fprintf(out, "<p class=\"nodata\" id=\"%s\">not enough data</p>\n", c->id);
+        return;
+    }
+    chart_scale(c);
+    fprintf(out,
+            "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<title>%s</title>\n",
+            c->id, CH_W, CH_H, CH_W, CH_H, c->title);
+    chart_yaxis(c, out);
+    chart_xaxis(c, out);
+    chart_legend(c, out);
+    for (size_t k = 0; k < c->nlines; k++)
+        chart_line(c, &c->lines[k], out);
+    fputs("</svg>\n", out);
+}
+
+/* Fills p50/p95/p99 in ms of step in each second from its histogram. */
+static int fill_latency(const result_t *r, size_t step, chart_t *c)
+{
+    static const double pcts[CH_MAX_LINES] = { 50, 95, 99 };
+    for (size_t i = 0; i < c->n; i++) {
+        if (!r->series[i].step_hist || !r->series[i].step_hist[step])
+            continue;
+        hist_t *h = result_second_hist(r, i, step);
+        if (!h)
+            return -1;
+        for (size_t k = 0; k < CH_MAX_LINES && hist_count(h) > 0; k++) {
+            c->lines[k].v[i] = (double)hist_percentile(h, pcts[k]) / 1000.0;
+            c->lines[k].have[i] = true;
+        }
+        hist_free(h);
+    }
+    return 0;
+}
+
+static int chart_latency(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    size_t step = main_step(r);
+    chart_t c = { .id = "chart-latency", .title = "Latency (ms)", .n = r->nseconds };
+    int rc = -1;
+    c.subject = r->nsteps ? r->steps[step].name : NULL;
+    if (chart_add(&c, "p50", "#1f77b4") < 0 || chart_add(&c, "p95", "#ff7f0e") < 0 ||
+        chart_add(&c, "p99", "#d62728") < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (r->nsteps && fill_latency(r, step, &c) < 0) {
+        snprintf(err, errlen, "second of step \"%s\": malformed latency histogram",
+                 r->steps[step].name);
+        goto fail;
+    }
+    chart_write(&c, out);
+    rc = 0;
+fail:
+    chart_free(&c);
+    return rc;
+}
+
+/* Which per-second counter a count chart line shows. */
+typedef enum ch_field { F_ACTIVE, F_SENT, F_RECEIVED, F_ERRORS } ch_field_t;
+
+static double second_field(const res_second_t *s, ch_field_t f)
+{
+    switch (f) {
+    case F_ACTIVE:
+        return (double)s->active;
+    case F_SENT:
+        return (double)s->sent;
+    case F_RECEIVED:
+        return (double)s->received;
+    default:
+        return (double)s->errors;
+    }
+}
+
+/* A chart of per-second counters: one line per field (at most 2). */
+static int chart_counts(const result_t *r, chart_t *c, const ch_field_t *fields,
+                        const char *const *labels, size_t nfields, FILE *out)
+{
+    static const char *const colors[] = { "#1f77b4", "#2ca02c" };
+    int rc = -1;
+    for (size_t k = 0; k < nfields; k++) {
+        if (chart_add(c, labels[k], colors[k]) < 0)
+            goto fail;
+        for (size_t i = 0; i < c->n; i++) {
+            c->lines[k].v[i] = second_field(&r->series[i], fields[k]);
+            c->lines[k].have[i] = true;
+        }
+    }
+    chart_write(c, out);
+    rc = 0;
+fail:
+    chart_free(c);
+    return rc;
+}
+
+static int html_charts(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    static const ch_field_t f_active[] = { F_ACTIVE }, f_msgs[] = { F_SENT, F_RECEIVED },
+                            f_err[] = { F_ERRORS };
+    static const char *const l_active[] = { "active" }, *const l_msgs[] = { "sent", "received" },
+                             *const l_err[] = { "errors" };
+    chart_t active = { .id = "chart-active", .title = "Active connections", .n = r->nseconds };
+    chart_t msgs = { .id = "chart-messages", .title = "Messages per second", .n = r->nseconds };
+    chart_t errs = { .id = "chart-errors", .title = "Errors per second", .n = r->nseconds };
+
+    fputs("<h2>Over time</h2>\n<p>x: seconds since the start of the run.</p>\n", out);
+    if (chart_latency(r, out, err, errlen) < 0)
+        return -1;
+    if (chart_counts(r, &active, f_active, l_active, 1, out) < 0 ||
+        chart_counts(r, &msgs, f_msgs, l_msgs, 2, out) < 0 ||
+        chart_counts(r, &errs, f_err, l_err, 1, out) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the reporter ------------------------------------------------------------ */
+
+static int html_write(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    errno = 0;
+    html_head(r, out);
+    html_verdict(r, out);
+    html_flags(r, out);
+    html_meta(r, out);
+    html_assertions(r, out);
+    html_steps(r, out);
+    html_errors(r, out);
+    if (html_charts(r, out, err, errlen) < 0)
+        return -1;
+    html_shards(r, out);
+    fputs("</body>\n</html>\n", out);
+    if (fflush(out) != 0 || ferror(out)) {
+        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
+        return -1;
+    }
+    return 0;
+}
+
+const reporter_t reporter_html = {
+    .name = "html",
+    .filename = "report.html",
+    .write = html_write,
+};
