@@ -163,6 +163,56 @@ static void md_steps(const result_t *r, FILE *out)
     }
 }
 
+/* Index of the first shard row with the same region as row i. */
+static size_t first_of_region(const result_t *r, size_t i)
+{
+    for (size_t j = 0; j < i; j++) {
+        const char *a = r->shards[j].region, *b = r->shards[i].region;
+        if ((!a && !b) || (a && b && strcmp(a, b) == 0))
+            return j;
+    }
+    return i;
+}
+
+/* Totals by region, when the shards ran in more than one. */
+static void md_regions(const result_t *r, FILE *out)
+{
+    size_t nregions = 0;
+    for (size_t i = 0; i < r->nshards; i++)
+        nregions += first_of_region(r, i) == i;
+    if (nregions < 2)
+        return;
+    fputs("| Region | Shards | Peak connections | Sent | Received | Steps ok | Steps failed | "
+          "Errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+          out);
+    for (size_t i = 0; i < r->nshards; i++) {
+        if (first_of_region(r, i) != i)
+            continue;
+        res_shard_t sum = { 0 };
+        unsigned n = 0;
+        for (size_t j = i; j < r->nshards; j++) {
+            const res_shard_t *s = &r->shards[j];
+            if (first_of_region(r, j) != i)
+                continue;
+            n++;
+            sum.peak_active += s->peak_active;
+            sum.msgs_sent += s->msgs_sent;
+            sum.msgs_received += s->msgs_received;
+            sum.ok += s->ok;
+            sum.failed += s->failed;
+            sum.errors += s->errors;
+        }
+        fputs("| ", out);
+        md_text(out, r->shards[i].region ? r->shards[i].region : "–", 0);
+        fprintf(out,
+                " | %u | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+                " | %" PRIu64 " |\n",
+                n, sum.peak_active, sum.msgs_sent, sum.msgs_received, sum.ok, sum.failed,
+                sum.errors);
+    }
+    fputc('\n', out);
+}
+
 /* Per-shard breakdown of a merged result. */
 static void md_shards(const result_t *r, FILE *out)
 {
@@ -185,6 +235,7 @@ static void md_shards(const result_t *r, FILE *out)
                 s->start_late_s);
     }
     fputc('\n', out);
+    md_regions(r, out);
 }
 
 /* "850 B", "12.3 kB", "4.56 MB" (decimal units). */

@@ -60,6 +60,9 @@ pings=$(jq -s '[.[].steps[] | select(.name=="ping") | .ok] | add' "$WORK"/s*/res
 [ "$(jqr "$M" '[.shards[].region] | sort | join(",")')" = "r0,r0,r1" ] || fail "regions"
 [ "$(jqr "$M" '[.series[].sent] | add')" = "$(jqr "$M" '.messages.sent')" ] || fail "merged series"
 grep -q '| 2/3 | r1 |' "$WORK/m/summary.md" || fail "summary lacks the shard table"
+# by region: r0 holds shards 1 and 3
+r0=$(jq -s '[.[] | select(.region=="r0") | .messages.sent] | add' "$WORK"/s*/result.json)
+grep -E "^\| r0 \| 2 \| [0-9]+ \| $r0 \|" "$WORK/m/summary.md" >/dev/null || fail "summary lacks the region table (r0 sent $r0): $(grep '^| r' "$WORK/m/summary.md")"
 "$WSGATE" report "$M" --format json | cmp -s - "$M" || fail "merged result does not re-render"
 # missing shard
 set +e; "$WSGATE" merge "$WORK/s1/result.json" "$WORK/s3/result.json" --out "$WORK/p" 2>"$WORK/err"; RC=$?; set -e
