@@ -608,3 +608,26 @@ bool pred_eval(const pred_t *p, const cJSON *msg)
         return false;
     return eval_node(p, msg);
 }
+
+pred_t *pred_path_compile(const char *src, char *err, size_t errlen)
+{
+    pred_t *n = pred_compile(src, err, errlen);
+    if (n && n->kind != PK_EXISTS) {
+        if (errlen)
+            snprintf(err, errlen, "expected one field path such as ts or message.sentAt");
+        pred_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+bool pred_path_number(const pred_t *p, const cJSON *msg, double *out)
+{
+    if (!p || p->kind != PK_EXISTS || !cJSON_IsObject(msg))
+        return false;
+    const cJSON *v = lookup(p, msg);
+    if (!cJSON_IsNumber(v))
+        return false;
+    *out = v->valuedouble;
+    return true;
+}

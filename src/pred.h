@@ -30,6 +30,15 @@ pred_t *pred_compile(const char *src, char *err, size_t errlen);
 /* Evaluates against a parsed message (NULL means "not JSON": false). */
 bool pred_eval(const pred_t *p, const cJSON *msg);
 
+/* A bare path (e.g. ts or message.sentAt), for reading a value rather than
+ * testing one. Returns NULL with a one-line reason in err when src is not
+ * exactly one path. Free with pred_free(). */
+pred_t *pred_path_compile(const char *src, char *err, size_t errlen);
+
+/* Reads the number at path p (from pred_path_compile) in msg. Returns false
+ * when msg is not an object, the field is missing or is not a number. */
+bool pred_path_number(const pred_t *p, const cJSON *msg, double *out);
+
 void pred_free(pred_t *p);
 
 #endif

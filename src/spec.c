@@ -26,7 +26,13 @@ typedef struct raw_expect {
     char *match;
     char *timeout;
     char *fail_if;
+    char *latency_from;
+    char *unit;
 } raw_expect_t;
+
+typedef struct raw_close {
+    unsigned code;
+} raw_close_t;
 
 typedef struct raw_step {
     char *name;
@@ -34,6 +40,8 @@ typedef struct raw_step {
     raw_expect_t *expect;
     char *sleep;
     bool reconnect;
+    char *send_binary;
+    raw_close_t *close;
 } raw_step_t;
 
 typedef struct raw_task {
@@ -52,7 +60,16 @@ typedef struct raw_connect {
     unsigned headers_count;
     char *timeout;
     char *ping_interval;
+    char *subprotocol;
 } raw_connect_t;
+
+/* A scenario's count: entry (every matching incoming message). */
+typedef struct raw_count {
+    char *name;
+    char *match;
+    char *latency_from;
+    char *unit;
+} raw_count_t;
 
 typedef struct raw_scenario {
     char *name;
@@ -62,6 +79,8 @@ typedef struct raw_scenario {
     unsigned on_start_count;
     raw_task_t *tasks;
     unsigned tasks_count;
+    raw_count_t *count;
+    unsigned count_count;
 } raw_scenario_t;
 
 typedef struct raw_stage {
@@ -107,9 +126,13 @@ static const cyaml_schema_value_t str_entry = {
 };
 
 static const cyaml_schema_field_t expect_fields[] = {
-    REQ_STR("match", raw_expect_t, match),
-    OPT_STR("timeout", raw_expect_t, timeout),
-    OPT_STR("fail_if", raw_expect_t, fail_if),
+    REQ_STR("match", raw_expect_t, match),     OPT_STR("timeout", raw_expect_t, timeout),
+    OPT_STR("fail_if", raw_expect_t, fail_if), OPT_STR("latency_from", raw_expect_t, latency_from),
+    OPT_STR("unit", raw_expect_t, unit),       CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t close_fields[] = {
+    CYAML_FIELD_UINT("code", CYAML_FLAG_DEFAULT, raw_close_t, code),
     CYAML_FIELD_END,
 };
 
@@ -119,6 +142,8 @@ static const cyaml_schema_field_t step_fields[] = {
     OPT_MAP("expect", raw_step_t, expect, expect_fields),
     OPT_STR("sleep", raw_step_t, sleep),
     CYAML_FIELD_BOOL("reconnect", CYAML_FLAG_OPTIONAL, raw_step_t, reconnect),
+    OPT_STR("send_binary", raw_step_t, send_binary),
+    OPT_MAP("close", raw_step_t, close, close_fields),
     CYAML_FIELD_END,
 };
 
@@ -145,7 +170,20 @@ static const cyaml_schema_field_t connect_fields[] = {
     SEQ("headers", CYAML_FLAG_OPTIONAL, raw_connect_t, headers, &str_entry, 0),
     OPT_STR("timeout", raw_connect_t, timeout),
     OPT_STR("ping_interval", raw_connect_t, ping_interval),
+    OPT_STR("subprotocol", raw_connect_t, subprotocol),
     CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t count_fields[] = {
+    REQ_STR("name", raw_count_t, name),
+    REQ_STR("match", raw_count_t, match),
+    OPT_STR("latency_from", raw_count_t, latency_from),
+    OPT_STR("unit", raw_count_t, unit),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t count_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_count_t, count_fields),
 };
 
 static const cyaml_schema_field_t scenario_fields[] = {
@@ -154,6 +192,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect, connect_fields),
     SEQ("on_start", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_start, &step_entry, 0),
     SEQ("tasks", CYAML_FLAG_OPTIONAL, raw_scenario_t, tasks, &task_entry, 0),
+    SEQ("count", CYAML_FLAG_OPTIONAL, raw_scenario_t, count, &count_entry, 0),
     CYAML_FIELD_END,
 };
 
@@ -1029,6 +1068,32 @@ static int compile_fail_if(spec_ctx_t *c, const char *base, const char *src, spe
     return 0;
 }
 
+/* expect.latency_from / expect.unit: the step's latency is the wall clock
+ * minus a timestamp the server put in the message (push latency). */
+static int compile_latency_from(spec_ctx_t *c, const char *base, const char *from, const char *unit,
+                                spec_step_t *out)
+{
+    char lpath[256], upath[256], why[512];
+    snprintf(lpath, sizeof(lpath), "%.200s.latency_from", base);
+    snprintf(upath, sizeof(upath), "%.200s.unit", base);
+    out->latency_unit_us = 1000;
+    if (!from) {
+        if (unit)
+            return fail_at(c, upath, "%s without latency_from; add latency_from: ts", upath);
+        return 0;
+    }
+    if (unit && strcmp(unit, "us") == 0)
+        out->latency_unit_us = 1;
+    else if (unit && strcmp(unit, "ms") != 0)
+        return fail_at(c, upath, "%s is \"%s\"; write unit: ms or unit: us", upath, unit);
+    if (!(out->latency_from_src = xstrdup(c, from)))
+        return -1;
+    out->latency_from = pred_path_compile(from, why, sizeof(why));
+    if (!out->latency_from)
+        return fail_at(c, lpath, "bad field path in %s: %s", lpath, why);
+    return 0;
+}
+
 static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *ex, spec_step_t *out)
 {
     char mpath[256], tpath[256], why[1024];
@@ -1043,7 +1108,145 @@ static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *e
         return fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
     if (ex->fail_if && compile_fail_if(c, base, ex->fail_if, out) < 0)
         return -1;
+    char epath[256];
+    snprintf(epath, sizeof(epath), "%.200s.expect", base);
+    if (compile_latency_from(c, epath, ex->latency_from, ex->unit, out) < 0)
+        return -1;
     return parse_timeout(c, tpath, ex->timeout, &out->expect_timeout_us);
+}
+
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = (char)tolower((unsigned char)ch);
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static int b64_digit(char ch)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *p = ch ? strchr(abc, ch) : NULL;
+    return p ? (int)(p - abc) : -1;
+}
+
+/* "hex:0a ff" (spaces allowed) -> bytes. Returns the length or -1. */
+static long decode_hex(const char *src, unsigned char *out)
+{
+    long n = 0;
+    int hi = -1;
+    for (; *src; src++) {
+        if (*src == ' ')
+            continue;
+        int d = hex_digit(*src);
+        if (d < 0)
+            return -1;
+        if (hi < 0) {
+            hi = d;
+        } else {
+            out[n++] = (unsigned char)(hi << 4 | d);
+            hi = -1;
+        }
+    }
+    return hi < 0 ? n : -1;
+}
+
+/* Standard base64 with optional '=' padding -> bytes, or -1. */
+static long decode_b64(const char *src, unsigned char *out)
+{
+    long n = 0;
+    unsigned acc = 0, bits = 0;
+    for (; *src && *src != '='; src++) {
+        int d = b64_digit(*src);
+        if (d < 0)
+            return -1;
+        acc = (acc << 6 | (unsigned)d) & 0xffffff;
+        if ((bits += 6) >= 8) {
+            bits -= 8;
+            out[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    for (; *src == '='; src++)
+        ;
+    return *src ? -1 : n;
+}
+
+#define SPEC_MAX_BINARY (1u << 20)
+
+/* send_binary: hex:..., base64:... or random(N). */
+static int compile_binary(spec_ctx_t *c, const char *ypath, const char *src, spec_step_t *out)
+{
+    char bpath[256];
+    unsigned long n;
+    char tail;
+    snprintf(bpath, sizeof(bpath), "%.200s.send_binary", ypath);
+    int used = 0;
+    if (sscanf(src, "random(%lu%c%n", &n, &tail, &used) == 2 && tail == ')' && !src[used] &&
+        !strchr(src, '-')) {
+        if (n == 0 || n > SPEC_MAX_BINARY)
+            return fail_at(c, bpath, "%s random(%lu) must be 1 to 1048576 bytes", bpath, n);
+        out->binary_random = n;
+        return 0;
+    }
+    bool hex = strncmp(src, "hex:", 4) == 0, b64 = strncmp(src, "base64:", 7) == 0;
+    if (!hex && !b64)
+        return fail_at(c, bpath,
+                       "%s \"%.60s\" is not hex:..., base64:... or random(N); write e.g. "
+                       "send_binary: \"hex:0a0b0c\"",
+                       bpath, src);
+    const char *data = src + (hex ? 4 : 7);
+    if (strlen(data) > 2 * SPEC_MAX_BINARY)
+        return fail_at(c, bpath, "%s is over 1 MiB", bpath);
+    if (!(out->binary = malloc(strlen(data) + 1)))
+        return oom(c);
+    long len = hex ? decode_hex(data, out->binary) : decode_b64(data, out->binary);
+    if (len <= 0)
+        return fail_at(c, bpath, "%s: bad %s data \"%.60s\"", bpath, hex ? "hex" : "base64", data);
+    out->binary_len = (size_t)len;
+    return 0;
+}
+
+/* close: {code: N}: closes the connection with that status code. */
+static int compile_close(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out)
+{
+    char cpath[256];
+    snprintf(cpath, sizeof(cpath), "%.200s.close.code", ypath);
+    if (st->send || st->send_binary || st->expect || st->sleep || st->reconnect)
+        return fail_at(
+            c, ypath, "%s has close beside other actions; make the close a step of its own", ypath);
+    if (st->close->code < 1000 || st->close->code > 4999 || st->close->code == 1005 ||
+        st->close->code == 1006 || st->close->code == 1015)
+        return fail_at(c, cpath,
+                       "%s %u is not a code a client may send; write e.g. close: {code: 1000}",
+                       cpath, st->close->code);
+    out->close_code = (uint16_t)st->close->code;
+    return st->name && (!(out->name = xstrdup(c, st->name)) ||
+                        add_step_metric(c, st->name, ypath, &out->metric) < 0)
+               ? -1
+               : 0;
+}
+
+/* A step of a steps: list or on_start: the actions compile_step does not
+ * take (close, send_binary), then compile_step. */
+static int compile_step(spec_ctx_t *c, const char *ypath, const char *name, const char *send,
+                        const raw_expect_t *expect, const char *sleep, spec_step_t *out);
+
+static int compile_full_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st,
+                             spec_step_t *out)
+{
+    out->reconnect = st->reconnect;
+    if (st->close) {
+        out->metric = -1;
+        out->line = yloc_line(c->root, ypath);
+        return compile_close(c, ypath, st, out);
+    }
+    if (!st->send_binary)
+        return compile_step(c, ypath, st->name, st->send, st->expect, st->sleep, out);
+    if (st->send || st->sleep || st->reconnect)
+        return fail_at(c, ypath, "%s has send_binary beside send, sleep or reconnect", ypath);
+    if (compile_binary(c, ypath, st->send_binary, out) < 0)
+        return -1;
+    return compile_step(c, ypath, st->name, "", st->expect, NULL, out);
 }
 
 /* One step: its metric, template and predicate. ypath names it. */
@@ -1104,8 +1307,7 @@ static int compile_task_steps(spec_ctx_t *c, const char *ypath, const raw_task_t
         char spath[256];
         const raw_step_t *st = &r->steps[i];
         snprintf(spath, sizeof(spath), "%.200s.steps[%u]", ypath, i);
-        out->steps[i].reconnect = st->reconnect;
-        if (compile_step(c, spath, st->name, st->send, st->expect, st->sleep, &out->steps[i]) < 0)
+        if (compile_full_step(c, spath, st, &out->steps[i]) < 0)
             return -1;
     }
     return 0;
@@ -1161,6 +1363,24 @@ static int compile_headers(spec_ctx_t *c, const char *base, const raw_connect_t 
     return 0;
 }
 
+/* connect.subprotocol: one token for Sec-WebSocket-Protocol. */
+static int compile_subprotocol(spec_ctx_t *c, const char *base, const char *name,
+                               spec_scenario_t *out)
+{
+    char ppath[256];
+    snprintf(ppath, sizeof(ppath), "%.200s.connect.subprotocol", base);
+    bool ok = name[0] != '\0' && strlen(name) < 64;
+    for (const char *p = name; ok && *p; p++)
+        ok = isalnum((unsigned char)*p) || strchr("!#$%&'*+-.^_`|~", *p);
+    if (!ok)
+        return fail_at(c, ppath,
+                       "%s \"%.60s\" is not one protocol token; write e.g. subprotocol: "
+                       "graphql-ws",
+                       ppath, name);
+    out->subprotocol = xstrdup(c, name);
+    return out->subprotocol ? 0 : -1;
+}
+
 static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t *r,
                            spec_scenario_t *out)
 {
@@ -1173,6 +1393,8 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
                        "write e.g. url: \"{{target}}/ws\"",
                        upath, r->url);
     if (compile_tmpl(c, upath, r->url, &out->url) < 0 || compile_headers(c, base, r, out) < 0)
+        return -1;
+    if (r->subprotocol && compile_subprotocol(c, base, r->subprotocol, out) < 0)
         return -1;
     if (r->ping_interval) {
         char ppath[256];
@@ -1199,8 +1421,7 @@ static int compile_on_start(spec_ctx_t *c, const char *base, const raw_scenario_
         if (st->reconnect)
             return fail_at(c, ypath, "%s: reconnect belongs in a task's steps, not on_start",
                            ypath);
-        if (compile_step(c, ypath, st->name, st->send, st->expect, st->sleep, &out->on_start[i]) <
-            0)
+        if (compile_full_step(c, ypath, st, &out->on_start[i]) < 0)
             return -1;
     }
     return 0;
@@ -1225,6 +1446,41 @@ static int compile_tasks(spec_ctx_t *c, const char *base, const raw_scenario_t *
     return 0;
 }
 
+/* count: entries are named receive-only steps that see every message. */
+static int compile_count(spec_ctx_t *c, const char *base, const raw_count_t *r, spec_step_t *out)
+{
+    char mpath[256], why[1024];
+    snprintf(mpath, sizeof(mpath), "%.200s.match", base);
+    out->metric = -1;
+    out->line = yloc_line(c->root, base);
+    if (!(out->name = xstrdup(c, r->name)) || add_step_metric(c, r->name, base, &out->metric) < 0)
+        return -1;
+    if (!(out->expect_src = xstrdup(c, r->match)))
+        return -1;
+    out->expect = pred_compile(r->match, why, sizeof(why));
+    if (!out->expect)
+        return fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
+    return compile_latency_from(c, base, r->latency_from, r->unit, out);
+}
+
+static int compile_counts(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
+                          spec_scenario_t *out)
+{
+    if (r->count_count == 0)
+        return 0;
+    out->counts = calloc(r->count_count, sizeof(*out->counts));
+    if (!out->counts)
+        return oom(c);
+    out->ncounts = r->count_count;
+    for (unsigned i = 0; i < r->count_count; i++) {
+        char ypath[256];
+        snprintf(ypath, sizeof(ypath), "%.200s.count[%u]", base, i);
+        if (compile_count(c, ypath, &r->count[i], &out->counts[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int compile_scenario(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
                             spec_scenario_t *out)
 {
@@ -1236,7 +1492,7 @@ static int compile_scenario(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
         return -1;
     if (parse_weight(c, base, r->weight, &out->weight) < 0 ||
         compile_connect(c, base, r->connect, out) < 0 || compile_on_start(c, base, r, out) < 0 ||
-        compile_tasks(c, base, r, out) < 0)
+        compile_tasks(c, base, r, out) < 0 || compile_counts(c, base, r, out) < 0)
         return -1;
     c->s->scenario_weight_sum += out->weight;
     return 0;
@@ -1371,6 +1627,10 @@ static void step_clear(spec_step_t *st)
     if (st->expect)
         pred_free(st->expect);
     free(st->expect_src);
+    if (st->latency_from)
+        pred_free(st->latency_from);
+    free(st->latency_from_src);
+    free(st->binary);
     pred_free(st->fail_if);
     free(st->fail_if_src);
 }
@@ -1398,6 +1658,10 @@ static void scenario_clear(spec_scenario_t *sc)
     for (size_t i = 0; i < sc->ntasks; i++)
         task_clear(&sc->tasks[i]);
     free(sc->tasks);
+    for (size_t i = 0; i < sc->ncounts; i++)
+        step_clear(&sc->counts[i]);
+    free(sc->counts);
+    free(sc->subprotocol);
 }
 
 void spec_free(spec_t *s)

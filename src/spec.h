@@ -17,16 +17,23 @@
 
 /* One step: send and/or expect. Owns its templates and predicate. */
 typedef struct spec_step {
-    char *name;       /* metric name; NULL for an unnamed step */
-    int metric;       /* index into spec_t.metric_names, -1 if unnamed */
-    tmpl_t *send;     /* NULL: nothing to send */
-    pred_t *expect;   /* NULL: nothing to wait for */
-    char *expect_src; /* predicate text, for error samples */
-    pred_t *fail_if;  /* expect.fail_if: ends the wait as unexpected_message */
+    char *name;            /* metric name; NULL for an unnamed step */
+    int metric;            /* index into spec_t.metric_names, -1 if unnamed */
+    tmpl_t *send;          /* NULL: nothing to send */
+    unsigned char *binary; /* send_binary hex:/base64: bytes (owned), NULL if none */
+    size_t binary_len;
+    size_t binary_random; /* send_binary: random(N): N fresh random bytes per send */
+    uint16_t close_code;  /* close step: close with this code (1000..4999), 0 = none */
+    pred_t *expect;       /* NULL: nothing to wait for */
+    char *expect_src;     /* predicate text, for error samples */
+    pred_t *fail_if;      /* expect.fail_if: ends the wait as unexpected_message */
     char *fail_if_src;
     uint64_t expect_timeout_us;
-    uint64_t sleep_us; /* sleep step: wait this long, nothing else */
-    bool reconnect;    /* reconnect step: close, connect again (latency to the upgrade) */
+    pred_t *latency_from;     /* expect.latency_from: latency = wall now - this field */
+    char *latency_from_src;   /* its path text, for error messages */
+    uint32_t latency_unit_us; /* expect.unit: 1000 for ms (default), 1 for us */
+    uint64_t sleep_us;        /* sleep step: wait this long, nothing else */
+    bool reconnect;           /* reconnect step: close, connect again (latency to the upgrade) */
     int line;
 } spec_step_t;
 
@@ -48,11 +55,16 @@ typedef struct spec_scenario {
     size_t nheaders;
     uint64_t connect_timeout_us; /* connect.timeout, default 10s */
     uint64_t ping_interval_us;   /* connect.ping_interval: WebSocket pings; 0 = none */
+    char *subprotocol;           /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
     spec_step_t *on_start;
     size_t non_start;
     spec_task_t *tasks;
     size_t ntasks;
     unsigned task_weight_sum;
+    /* count: named receive-only steps (expect, latency_from) matched against
+     * every incoming message at any time; each is a metric. */
+    spec_step_t *counts;
+    size_t ncounts;
 } spec_scenario_t;
 
 /* Closed-model stage: move linearly from the previous stage's users (0 at

@@ -186,11 +186,13 @@ static void vu_connect(vu_t *vu, uint64_t now)
     ci.origin = url.host;
     ci.ssl_connection = url.tls ? LCCSCF_USE_SSL : 0;
     ci.local_protocol_name = "wsgate";
+    ci.protocol = sc->subprotocol; /* NULL: no Sec-WebSocket-Protocol header */
     ci.opaque_user_data = vu;
     if (w->run->src && w->run->src->n) /* spread users over the source addresses */
         ci.iface = w->run->src->addr[vu->id % w->run->src->n];
 
     vu->state = VU_CONNECTING;
+    vu->close_code = 0;
     vu->t0 = now;
     vu->wsi = NULL;
     vu_timer(vu, now + sc->connect_timeout_us);
@@ -261,11 +263,30 @@ static void vu_step_failed(vu_t *vu, uint64_t now)
     vu_block_done(vu, now);
 }
 
+static bool step_is_binary(const spec_step_t *st)
+{
+    return st->binary || st->binary_random;
+}
+
+/* send_binary: the fixed bytes, or binary_random fresh random bytes. */
+static int fill_binary(vu_t *vu, const spec_step_t *st)
+{
+    if (st->binary)
+        return sbuf_append(&vu->out, st->binary, st->binary_len);
+    for (size_t i = 0; i < st->binary_random; i++) {
+        char b = (char)rng_range(&vu->rng, 0, 255);
+        if (sbuf_append(&vu->out, &b, 1) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static void vu_start_send(vu_t *vu, const spec_step_t *st)
 {
     sbuf_truncate(&vu->out, 0);
     static const char pre[LWS_PRE];
-    if (sbuf_append(&vu->out, pre, LWS_PRE) < 0 || render(vu, st->send, &vu->out) < 0) {
+    if (sbuf_append(&vu->out, pre, LWS_PRE) < 0 ||
+        (step_is_binary(st) ? fill_binary(vu, st) : render(vu, st->send, &vu->out)) < 0) {
         metrics_error(vu->w->m, ERR_PROTOCOL, "out of memory rendering a message");
         return;
     }
@@ -291,7 +312,10 @@ static void vu_run(vu_t *vu, uint64_t now)
         vu_block_done(vu, now);
         return;
     }
-    if (st->reconnect) {
+    if (st->close_code) {
+        vu->close_code = st->close_code;
+        vu_close(vu, now);
+    } else if (st->reconnect) {
         vu->reconnecting = true;
         vu->reconnect_t0 = now;
         vu_close(vu, now);
@@ -371,7 +395,7 @@ void vu_wake(vu_t *vu, uint64_t now)
         /* the close handshake did not finish in time */
         vu_abandon_wsi(vu);
         conn_closed(vu);
-        if (vu->reconnecting && !run_over(vu, now) && now < vu->stop_at)
+        if ((vu->reconnecting || vu->close_code) && !run_over(vu, now) && now < vu->stop_at)
             vu_connect(vu, now);
         else
             vu_schedule_next_interval(vu, now);
@@ -521,7 +545,7 @@ static void on_established(vu_t *vu)
 static int on_writeable(vu_t *vu, struct lws *wsi)
 {
     if (vu->state == VU_CLOSING) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        lws_close_reason(wsi, vu->close_code ? vu->close_code : LWS_CLOSE_STATUS_NORMAL, NULL, 0);
         return -1;
     }
     if (vu->ping_pending)
@@ -529,7 +553,9 @@ static int on_writeable(vu_t *vu, struct lws *wsi)
     if (vu->state != VU_SENDING)
         return 0;
     size_t len = vu->out.len - LWS_PRE;
-    int n = lws_write(wsi, (unsigned char *)vu->out.data + LWS_PRE, len, LWS_WRITE_TEXT);
+    const spec_step_t *cur = vu_current_step(vu);
+    enum lws_write_protocol kind = step_is_binary(cur) ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;
+    int n = lws_write(wsi, (unsigned char *)vu->out.data + LWS_PRE, len, kind);
     if (n < (int)len)
         return -1; /* the close callback counts it */
     uint64_t now = mono_us();
@@ -547,14 +573,40 @@ static int on_writeable(vu_t *vu, struct lws *wsi)
     return 0;
 }
 
-static void match_message(vu_t *vu, const char *msg, size_t len)
+static uint64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Latency of a pushed message: wall clock now minus the timestamp field the
+ * server (or the sender) put in it. Clock skew below zero counts as 0. */
+static int push_latency(vu_t *vu, const spec_step_t *st, const cJSON *json, const char *msg,
+                        size_t len, uint64_t *latency)
+{
+    double ts;
+    if (!pred_path_number(st->latency_from, json, &ts) || ts < 0) {
+        metrics_fail(vu->w->m, st->metric);
+        metrics_error(
+            vu->w->m, ERR_PROTOCOL, "%s: latency_from field '%s' is missing or not a number: %.*s",
+            st->name ? st->name : "step", st->latency_from_src, (int)(len < 120 ? len : 120), msg);
+        return -1;
+    }
+    double sent_us = ts * (double)st->latency_unit_us;
+    double now = (double)wall_us();
+    *latency = now > sent_us ? (uint64_t)(now - sent_us) : 0;
+    return 0;
+}
+
+static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t len)
 {
     const spec_step_t *st = vu_current_step(vu);
-    cJSON *json = cJSON_ParseWithLength(msg, len);
     bool hit = pred_eval(st->expect, json);
     bool bad = !hit && st->fail_if && pred_eval(st->fail_if, json);
-    cJSON_Delete(json);
     uint64_t now = mono_us();
+    uint64_t latency = now - vu->t0;
+    int lat_rc = hit && st->latency_from ? push_latency(vu, st, json, msg, len, &latency) : 0;
     if (bad) {
         metrics_fail(vu->w->m, st->metric);
         metrics_error(vu->w->m, ERR_UNEXPECTED_MESSAGE, "%s: got a message matching '%s': %.*s",
@@ -565,8 +617,41 @@ static void match_message(vu_t *vu, const char *msg, size_t len)
     }
     if (!hit)
         return; /* other traffic: counted as received, not a failure */
-    metrics_ok(vu->w->m, st->metric, now - vu->t0);
+    if (lat_rc < 0) {
+        vu_step_failed(vu, now);
+        return;
+    }
+    metrics_ok(vu->w->m, st->metric, latency);
     vu_step_done(vu, now);
+}
+
+/* The scenario's count: entries see every message, whatever the user does. */
+static void count_message(vu_t *vu, const cJSON *json, const char *msg, size_t len)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    for (size_t i = 0; i < sc->ncounts; i++) {
+        const spec_step_t *cnt = &sc->counts[i];
+        uint64_t latency;
+        if (!pred_eval(cnt->expect, json))
+            continue;
+        if (!cnt->latency_from)
+            vu->w->m->ok[cnt->metric]++; /* counted, no latency sample */
+        else if (push_latency(vu, cnt, json, msg, len, &latency) == 0)
+            metrics_ok(vu->w->m, cnt->metric, latency);
+    }
+}
+
+/* Parses a complete message once for the counts and the awaited step. */
+static void on_message(vu_t *vu, const char *msg, size_t len)
+{
+    bool awaiting = vu->state == VU_AWAITING;
+    if (!awaiting && vu_scenario(vu)->ncounts == 0)
+        return;
+    cJSON *json = cJSON_ParseWithLength(msg, len);
+    count_message(vu, json, msg, len);
+    if (awaiting)
+        match_message(vu, json, msg, len);
+    cJSON_Delete(json);
 }
 
 static void on_receive(vu_t *vu, struct lws *wsi, const char *in, size_t len)
@@ -593,12 +678,19 @@ static void on_receive(vu_t *vu, struct lws *wsi, const char *in, size_t len)
         len = vu->rx.len;
     }
     m->received++;
-    if (vu->state == VU_AWAITING)
-        match_message(vu, in, len);
+    on_message(vu, in, len);
     if (vu->rx.cap > 65536)
         sbuf_free(&vu->rx);
     else
         sbuf_truncate(&vu->rx, 0);
+}
+
+/* A close step's connection has closed: one ok for its metric. */
+static void close_step_done(vu_t *vu)
+{
+    const spec_step_t *st = vu_current_step(vu);
+    if (st && st->close_code && st->metric >= 0)
+        vu->w->m->ok[st->metric]++;
 }
 
 static void on_closed(vu_t *vu)
@@ -607,7 +699,11 @@ static void on_closed(vu_t *vu)
     ping_stop(vu);
     conn_closed(vu);
     vu->wsi = NULL;
-    if (vu->reconnecting && vu->state == VU_CLOSING && !run_over(vu, now) && now < vu->stop_at) {
+    /* a reconnect step, or a close step: the user connects again at once */
+    if (vu->close_code && vu->state == VU_CLOSING)
+        close_step_done(vu);
+    if ((vu->reconnecting || vu->close_code) && vu->state == VU_CLOSING && !run_over(vu, now) &&
+        now < vu->stop_at) {
         vu_connect(vu, now);
         return;
     }

@@ -62,11 +62,12 @@ typedef struct vu {
     uint32_t id;   /* 0-based user number k (templates see k + 1) */
     uint32_t slot; /* index in the worker's vus and timer queue */
     uint16_t scenario;
-    uint8_t state;     /* vu_state_t */
-    uint8_t phase;     /* vu_phase_t */
-    bool rx_oversize;  /* dropping the rest of a too-large message */
-    bool ping_pending; /* a protocol ping waits for the socket */
-    bool reconnecting; /* a reconnect step is closing or connecting */
+    uint8_t state;       /* vu_state_t */
+    uint8_t phase;       /* vu_phase_t */
+    bool rx_oversize;    /* dropping the rest of a too-large message */
+    bool ping_pending;   /* a protocol ping waits for the socket */
+    bool reconnecting;   /* a reconnect step is closing or connecting */
+    uint16_t close_code; /* a close step's code for the close frame; 0 = 1000 */
     uint16_t task;
     uint16_t step;
     uint64_t iteration;

@@ -307,6 +307,50 @@ static void error_fits_small_buffer(void **state)
     assert_null(pred_compile("type == ", NULL, 0));
 }
 
+/* ------------------------------------------------------------------ */
+/* Field paths read as numbers (expect.latency_from).                   */
+
+static void path_reads_numbers(void **state)
+{
+    char err[256];
+    pred_t *ts = pred_path_compile("message.sentAt", err, sizeof(err));
+    assert_non_null(ts);
+    cJSON *m = cJSON_Parse("{\"message\":{\"sentAt\":1700000000123,\"s\":\"7\"},\"a\":[5]}");
+    double v = 0;
+    assert_true(pred_path_number(ts, m, &v));
+    assert_true(v == 1700000000123.0);
+    pred_free(ts);
+    pred_t *idx = pred_path_compile("a[0]", err, sizeof(err));
+    assert_true(pred_path_number(idx, m, &v));
+    assert_true(v == 5.0);
+    pred_free(idx);
+    pred_t *str = pred_path_compile("message.s", err, sizeof(err));
+    assert_false(pred_path_number(str, m, &v)); /* a string is not a timestamp */
+    pred_free(str);
+    pred_t *missing = pred_path_compile("ts", err, sizeof(err));
+    assert_false(pred_path_number(missing, m, &v));
+    assert_false(pred_path_number(missing, NULL, &v));
+    pred_free(missing);
+    cJSON_Delete(m);
+}
+
+static void path_rejects_predicates(void **state)
+{
+    char err[256];
+    assert_null(pred_path_compile("ts > 5", err, sizeof(err)));
+    assert_contains(err, "one field path");
+    assert_null(pred_path_compile("a && b", err, sizeof(err)));
+    assert_contains(err, "one field path");
+    assert_null(pred_path_compile("ts.", err, sizeof(err)));
+    assert_contains(err, "column");
+    pred_t *p = pred_compile("ts == 1", NULL, 0);
+    double v;
+    cJSON *m = cJSON_Parse("{\"ts\":1}");
+    assert_false(pred_path_number(p, m, &v)); /* only bare paths read values */
+    cJSON_Delete(m);
+    pred_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +370,8 @@ int main(void)
         cmocka_unit_test(error_other_shapes),
         cmocka_unit_test(error_depth_is_bounded),
         cmocka_unit_test(error_fits_small_buffer),
+        cmocka_unit_test(path_reads_numbers),
+        cmocka_unit_test(path_rejects_predicates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,80 @@ static void test_good_connect_and_steps(void **state)
     spec_free(s);
 }
 
+static double read_push_ts(const spec_step_t *st, const char *msg)
+{
+    cJSON *m = cJSON_Parse(msg);
+    double v = -1;
+    if (!pred_path_number(st->latency_from, m, &v))
+        v = -1;
+    cJSON_Delete(m);
+    return v;
+}
+
+static void test_push_latency(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_t *s = load_ok(fixture("push_latency.yaml"), NULL);
+    const spec_scenario_t *sc = &s->scenarios[0];
+    assert_int_equal(sc->non_start, 3);
+    const spec_step_t *ms = &sc->on_start[0], *us = &sc->on_start[1], *plain = &sc->on_start[2];
+    assert_null(ms->send); /* receive-only */
+    assert_string_equal(ms->latency_from_src, "ts");
+    assert_int_equal(ms->latency_unit_us, 1000);
+    assert_true(read_push_ts(ms, "{\"type\":\"quote\",\"ts\":1234}") == 1234.0);
+    assert_string_equal(us->latency_from_src, "data.ts_us");
+    assert_int_equal(us->latency_unit_us, 1);
+    assert_int_equal(us->expect_timeout_us, 2 * SEC);
+    assert_true(read_push_ts(us, "{\"data\":{\"ts_us\":99}}") == 99.0);
+    assert_null(plain->latency_from);
+    assert_null(plain->latency_from_src);
+
+    assert_int_equal(sc->ncounts, 2);
+    const spec_step_t *seen = &sc->counts[0], *age = &sc->counts[1];
+    assert_string_equal(seen->name, "quotes seen");
+    assert_string_equal(s->metric_names[seen->metric], "quotes seen");
+    assert_string_equal(s->metric_names[age->metric], "quote age");
+    assert_int_equal(seen->metric + 1, age->metric);
+    assert_int_equal(seen->line, 15);
+    assert_null(seen->latency_from);
+    cJSON *q = cJSON_Parse("{\"type\":\"quote\"}");
+    cJSON *o = cJSON_Parse("{\"type\":\"snapshot\"}");
+    assert_true(pred_eval(seen->expect, q));
+    assert_false(pred_eval(seen->expect, o));
+    cJSON_Delete(q);
+    cJSON_Delete(o);
+    assert_int_equal(age->latency_unit_us, 1);
+    assert_true(read_push_ts(age, "{\"ts_us\":42}") == 42.0);
+    spec_free(s);
+}
+
+static void test_binary_and_close(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_t *s = load_ok(fixture("binary_close.yaml"), NULL);
+    const spec_task_t *t = &s->scenarios[0].tasks[0];
+    assert_int_equal(t->nsteps, 5);
+    static const unsigned char hex[] = { 0x00, 0xff, 0x7b };
+    assert_int_equal(t->steps[0].binary_len, 3);
+    assert_memory_equal(t->steps[0].binary, hex, 3);
+    assert_non_null(t->steps[0].expect);
+    assert_int_equal(t->steps[1].binary_len, 2);
+    assert_memory_equal(t->steps[1].binary, "hi", 2);
+    static const unsigned char b64[] = { 0, 1, 2, 3 };
+    assert_int_equal(t->steps[2].binary_len, 4); /* padding is optional */
+    assert_memory_equal(t->steps[2].binary, b64, 4);
+    assert_null(t->steps[3].binary);
+    assert_int_equal(t->steps[3].binary_random, 16);
+    assert_int_equal(t->steps[4].close_code, 4001);
+    assert_string_equal(s->metric_names[t->steps[4].metric], "bye");
+    assert_null(t->steps[4].send);
+    assert_int_equal(t->steps[0].close_code, 0);
+    assert_string_equal(s->scenarios[0].subprotocol, "chat.v1");
+    spec_free(s);
+}
+
 static void test_good_tasks(void **state)
 {
     (void)state;
@@ -393,6 +467,28 @@ static const bad_case_t bad_cases[] = {
     { "missing_match.yaml", 10, { "missing key \"match\" in scenarios[0].tasks[0].expect" } },
     { "not_a_mapping.yaml", 1, { "must be a mapping" } },
     { "empty.yaml", 1, { "the spec is empty" } },
+    { "bad_latency_from.yaml",
+      11,
+      { "bad field path in scenarios[0].tasks[0].expect.latency_from", "one field path" } },
+    { "bad_latency_unit.yaml",
+      12,
+      { "scenarios[0].tasks[0].expect.unit is \"seconds\"", "unit: ms or unit: us" } },
+    { "bad_unit_alone.yaml", 11, { "expect.unit without latency_from", "latency_from: ts" } },
+    { "bad_count_dup.yaml", 11, { "duplicate step name \"quote\"", "line 8" } },
+    { "bad_count_match.yaml", 9, { "bad predicate in scenarios[0].count[0].match", "column" } },
+    { "bad_count_unit.yaml",
+      11,
+      { "scenarios[0].count[0].unit is \"ns\"", "unit: ms or unit: us" } },
+    { "bad_binary_hex.yaml", 10, { "steps[0].send_binary: bad hex data \"abc\"" } },
+    { "bad_binary_kind.yaml",
+      10,
+      { "send_binary \"0xabcd\" is not hex:..., base64:... or random(N)", "hex:0a0b0c" } },
+    { "bad_binary_random.yaml", 10, { "random(0) must be 1 to 1048576 bytes" } },
+    { "bad_close_code.yaml",
+      10,
+      { "steps[0].close.code 1006 is not a code a client may send", "close: {code: 1000}" } },
+    { "bad_subprotocol.yaml", 6, { "connect.subprotocol \"chat v1\" is not one protocol token" } },
+    { "bad_close_mixed.yaml", 10, { "has close beside other actions" } },
     { "bad_second_entry.yaml",
       16,
       { "unknown key \"pasue\" in scenarios[1].tasks[1]", "did you mean \"pause\"?" } },
@@ -574,6 +670,8 @@ int main(void)
         cmocka_unit_test(test_good_plan_shape),
         cmocka_unit_test(test_good_connect_and_steps),
         cmocka_unit_test(test_good_tasks),
+        cmocka_unit_test(test_push_latency),
+        cmocka_unit_test(test_binary_and_close),
         cmocka_unit_test(test_good_assertions),
         cmocka_unit_test(test_chat_example),
         cmocka_unit_test(test_chat_renders),
