@@ -24,8 +24,11 @@
 #define SNAPSHOT_US 250000ull     /* live snapshots for abort_on_fail */
 #define FD_RESERVE 64u            /* files wsgate needs besides connections */
 
+/* rx_buffer_size is allocated per connection: 512 instead of 4096 saves
+ * ~3.4 KiB per idle user (issue 5, bench/connections.sh); longer
+ * messages arrive in fragments that vu.c reassembles. */
 static const struct lws_protocols client_protocols[] = {
-    { "wsgate", vu_lws_callback, 0, 4096, 0, NULL, 0 },
+    { "wsgate", vu_lws_callback, 0, 512, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
