@@ -548,6 +548,21 @@ static long parse_abort_suffix(const char *text, asrt_t *out, char *err, size_t 
     return at - text;
 }
 
+/* Counters only grow: a lower bound (> >= ==) on one fails at the start of
+ * every run, so aborting on it would stop healthy runs at once. */
+static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
+{
+    bool counter = a->agg == AGG_COUNT || a->agg == AGG_FAILURES || a->agg == AGG_ERRORS ||
+                   a->agg == AGG_MSGS_SENT || a->agg == AGG_MSGS_RECEIVED ||
+                   a->agg == AGG_CONN_PEAK;
+    if (!a->abort_on_fail || !counter || a->op == OP_LT || a->op == OP_LE || a->op == OP_NE)
+        return 0;
+    return fail(err, errlen,
+                "abort_on_fail needs an upper bound on a counter (< or <=, e.g. "
+                "\"errors.total < 100, abort_on_fail\"): a counter below its lower bound at the "
+                "start would stop every run");
+}
+
 int asrt_parse(const char *text, asrt_t *out, char *err, size_t errlen)
 {
     parse_t p = { 0 };
@@ -568,7 +583,7 @@ int asrt_parse(const char *text, asrt_t *out, char *err, size_t errlen)
     if (split_op(body, &p, err, errlen) < 0 || parse_lhs(&p, out, err, errlen) < 0)
         goto fail;
     out->op = p.op;
-    if (parse_rhs(&p, out, err, errlen) < 0)
+    if (parse_rhs(&p, out, err, errlen) < 0 || check_abort_bound(out, err, errlen) < 0)
         goto fail;
     out->text = strdup(text);
     if (!out->text) {

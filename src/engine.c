@@ -44,11 +44,17 @@ static double wall_now(void)
 
 /* ---- worker loop ---- */
 
-static void worker_apply_end(worker_t *w, uint64_t now)
+/* At the planned end, pending replies are still awaited (and measured); an
+ * abort_on_fail stop drops them so the run ends at once. */
+static void worker_apply_end(worker_t *w, uint64_t now, bool aborting)
 {
     w->ending = true;
-    for (uint32_t i = 0; i < w->nvus; i++)
-        vu_end(&w->vus[i], now);
+    for (uint32_t i = 0; i < w->nvus; i++) {
+        if (aborting)
+            vu_abort(&w->vus[i], now);
+        else
+            vu_end(&w->vus[i], now);
+    }
 }
 
 /* The step the progress line follows: the first named step of the first
@@ -95,7 +101,7 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     bool stop_now = (run->stop_flag && *run->stop_flag) || atomic_load(&run->abort_run);
 
     if (!w->ending && (now >= run->end || stop_now))
-        worker_apply_end(w, now);
+        worker_apply_end(w, now, atomic_load(&run->abort_run));
     uint32_t id;
     unsigned wakes = 0;
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->tq, now, &id))
@@ -494,6 +500,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     run.stop_flag = opts->stop_flag;
     run.src = opts->source_addrs;
     slice_t sl = slice_of(spec, opts);
+    run.id_stride = sl.n;
     unsigned n = pick_threads(opts, sl.users);
     worker_t *ws = calloc(n, sizeof(worker_t));
     run.addrs = calloc(spec->nscenarios, sizeof(target_addr_t));

@@ -189,7 +189,7 @@ static void vu_connect(vu_t *vu, uint64_t now)
     ci.protocol = sc->subprotocol; /* NULL: no Sec-WebSocket-Protocol header */
     ci.opaque_user_data = vu;
     if (w->run->src && w->run->src->n) /* spread users over the source addresses */
-        ci.iface = w->run->src->addr[vu->id % w->run->src->n];
+        ci.iface = w->run->src->addr[(vu->id / w->run->id_stride) % w->run->src->n];
 
     vu->state = VU_CONNECTING;
     vu->close_code = 0;
@@ -403,6 +403,15 @@ void vu_wake(vu_t *vu, uint64_t now)
     case VU_DONE:
         break;
     }
+}
+
+void vu_abort(vu_t *vu, uint64_t now)
+{
+    if (vu->state == VU_AWAITING) { /* neither ok nor failed: the run was cut */
+        vu_close(vu, now);
+        return;
+    }
+    vu_end(vu, now);
 }
 
 void vu_end(vu_t *vu, uint64_t now)
@@ -751,6 +760,14 @@ static int append_headers(vu_t *vu, unsigned char **p, unsigned char *end)
     return 0;
 }
 
+/* libwebsockets frees wsi after this callback: a user still holding it
+ * (e.g. one that ended while connecting) must not touch it again. */
+static void forget_wsi(vu_t *vu, struct lws *wsi)
+{
+    if (vu->wsi == wsi)
+        vu->wsi = NULL;
+}
+
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -765,6 +782,7 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (vu->state == VU_CONNECTING)
             on_connection_error(vu, wsi, in);
         lws_set_opaque_user_data(wsi, NULL);
+        forget_wsi(vu, wsi);
         break;
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         vu->wsi = wsi;
@@ -784,6 +802,11 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_CLOSED:
         lws_set_opaque_user_data(wsi, NULL);
         on_closed(vu);
+        forget_wsi(vu, wsi);
+        break;
+    case LWS_CALLBACK_WSI_DESTROY: /* whatever the path, never keep a freed wsi */
+        lws_set_opaque_user_data(wsi, NULL);
+        forget_wsi(vu, wsi);
         break;
     default:
         break;

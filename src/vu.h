@@ -51,6 +51,7 @@ typedef struct run_shared {
     atomic_uint_fast64_t peak;
     atomic_bool abort_run; /* set by the engine when start-up failed */
     const srcaddrs_t *src; /* local addresses to connect from; NULL: any */
+    uint32_t id_stride;    /* shards: user ids step by N, so id / N counts this process's users */
 } run_shared_t;
 
 typedef struct worker worker_t;
@@ -122,6 +123,8 @@ void vu_ping_due(vu_t *vu, uint64_t now);
 
 /* The run is over: finish the current exchange, then close. */
 void vu_end(vu_t *vu, uint64_t now);
+/* Like vu_end, but a reply still awaited is given up (not counted). */
+void vu_abort(vu_t *vu, uint64_t now);
 
 /* The libwebsockets protocol callback for client connections. */
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

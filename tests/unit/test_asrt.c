@@ -229,6 +229,8 @@ static const error_case_t errors[] = {
     { "p95(publish) < baseline + 20", { "time unit", "20ms" }, NULL },
     { "p95(x) < 1ms, abort_on_fail soon", { "abort_on_fail", "after 10s" }, NULL },
     { "p95(x) < 1ms, abort_on_fail after 10q", { "grace", "unit" }, NULL },
+    { "messages.received >= 50, abort_on_fail", { "upper bound", "<=" }, NULL },
+    { "count(x) == 6, abort_on_fail after 1s", { "upper bound" }, NULL },
     { "", { "empty assertion" }, NULL },
     { "   ", { "empty assertion" }, NULL },
 };
