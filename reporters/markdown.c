@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "units.h"
@@ -125,8 +126,8 @@ static void md_pct(const result_t *r, size_t i, double pct, FILE *out)
     md_time(out, have, have ? hist_percentile(h, pct) : 0);
     if (r->baseline && have && result_delta_pct(r, i, pct, &delta))
         fprintf(out, " (%+.1f%%)", delta);
-    else if (r->baseline && have)
-        fputs(" (new)", out);
+    else if (r->baseline && have) /* no such step, or one without samples */
+        fputs(result_find_step(r->baseline, r->steps[i].name) < 0 ? " (new)" : " (–)", out);
     fputs(" |", out);
 }
 
@@ -163,54 +164,63 @@ static void md_steps(const result_t *r, FILE *out)
     }
 }
 
-/* Index of the first shard row with the same region as row i. */
-static size_t first_of_region(const result_t *r, size_t i)
+static bool same_region(const char *a, const char *b)
 {
-    for (size_t j = 0; j < i; j++) {
-        const char *a = r->shards[j].region, *b = r->shards[i].region;
-        if ((!a && !b) || (a && b && strcmp(a, b) == 0))
-            return j;
-    }
-    return i;
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Totals by region, when the shards ran in more than one. */
+/* Totals of the rows from i on that share row i's region. */
+static void region_sum(const result_t *r, size_t i, res_shard_t *sum, unsigned *n)
+{
+    memset(sum, 0, sizeof(*sum));
+    *n = 0;
+    for (size_t j = i; j < r->nshards; j++) {
+        const res_shard_t *s = &r->shards[j];
+        if (!same_region(s->region, r->shards[i].region))
+            continue;
+        (*n)++;
+        sum->peak_active += s->peak_active;
+        sum->msgs_sent += s->msgs_sent;
+        sum->msgs_received += s->msgs_received;
+        sum->ok += s->ok;
+        sum->failed += s->failed;
+        sum->errors += s->errors;
+    }
+}
+
+/* Totals by region, when the shards ran in more than one (regions are few:
+ * each row is compared with the first row of each region seen so far). */
 static void md_regions(const result_t *r, FILE *out)
 {
-    size_t nregions = 0;
-    for (size_t i = 0; i < r->nshards; i++)
-        nregions += first_of_region(r, i) == i;
-    if (nregions < 2)
+    size_t *first = calloc(r->nshards ? r->nshards : 1, sizeof(size_t)), nregions = 0;
+    if (!first)
         return;
-    fputs("| Region | Shards | Peak connections | Sent | Received | Steps ok | Steps failed | "
-          "Errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
-          out);
     for (size_t i = 0; i < r->nshards; i++) {
-        if (first_of_region(r, i) != i)
-            continue;
-        res_shard_t sum = { 0 };
-        unsigned n = 0;
-        for (size_t j = i; j < r->nshards; j++) {
-            const res_shard_t *s = &r->shards[j];
-            if (first_of_region(r, j) != i)
-                continue;
-            n++;
-            sum.peak_active += s->peak_active;
-            sum.msgs_sent += s->msgs_sent;
-            sum.msgs_received += s->msgs_received;
-            sum.ok += s->ok;
-            sum.failed += s->failed;
-            sum.errors += s->errors;
-        }
-        fputs("| ", out);
-        md_text(out, r->shards[i].region ? r->shards[i].region : "–", 0);
-        fprintf(out,
-                " | %u | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
-                " | %" PRIu64 " |\n",
-                n, sum.peak_active, sum.msgs_sent, sum.msgs_received, sum.ok, sum.failed,
-                sum.errors);
+        size_t k = 0;
+        while (k < nregions && !same_region(r->shards[first[k]].region, r->shards[i].region))
+            k++;
+        if (k == nregions)
+            first[nregions++] = i;
     }
-    fputc('\n', out);
+    if (nregions >= 2 && nregions <= 100) {
+        fputs("| Region | Shards | Peak connections | Sent | Received | Steps ok | Steps failed | "
+              "Errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+              out);
+        for (size_t k = 0; k < nregions; k++) {
+            res_shard_t sum;
+            unsigned n;
+            region_sum(r, first[k], &sum, &n);
+            fputs("| ", out);
+            md_text(out, r->shards[first[k]].region ? r->shards[first[k]].region : "–", 0);
+            fprintf(out,
+                    " | %u | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+                    " | %" PRIu64 " |\n",
+                    n, sum.peak_active, sum.msgs_sent, sum.msgs_received, sum.ok, sum.failed,
+                    sum.errors);
+        }
+        fputc('\n', out);
+    }
+    free(first);
 }
 
 /* Per-shard breakdown of a merged result. */

@@ -229,6 +229,8 @@ static int resolve_plan(const run_args_t *a, run_plan_t *p)
             return usage_error("%s", err);
         if (p->start_at - wall_clock() > MAX_START_WAIT_S)
             return usage_error("start time %s is more than an hour away", start);
+        if (wall_clock() - p->start_at > MAX_START_WAIT_S)
+            return usage_error("start time %s was more than an hour ago", start);
     }
     const char *src = a->source_addrs ? a->source_addrs : getenv("WSGATE_SOURCE_ADDRS");
     if (src && *src &&

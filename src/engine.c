@@ -513,6 +513,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         goto out;
 
     uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();
+    double wall_t0 = wall_now(); /* read with the monotonic start, before set-up */
     run.t0 = mono_us() + START_DELAY_US;
     run.end = run.t0 + spec->duration_us;
     run.hard_end = run.end + grace_us(spec);
@@ -523,7 +524,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
             goto out;
         }
     }
-    r->started_at = wall_now() + (double)(START_DELAY_US / 1000) / 1000.0;
+    r->started_at = wall_t0 + (double)(START_DELAY_US / 1000) / 1000.0;
     if (run_workers(opts, ws, n, &mon, err, errlen) < 0)
         goto out;
     r->ended_at = wall_now();
@@ -534,6 +535,9 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     }
     r->users_planned = sl.users;
     r->aborted = mon.aborted;
+    if ((mon.aborted || (opts->stop_flag && *opts->stop_flag)) &&
+        r->ended_at - r->started_at < r->duration_s) /* rates over the time that ran */
+        r->duration_s = r->ended_at > r->started_at ? r->ended_at - r->started_at : 0;
     r->aborted_at_s = mon.aborted_at_s;
     rc = 0;
 out:

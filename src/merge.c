@@ -48,6 +48,36 @@ static void list_add(char *buf, size_t n, unsigned k)
     snprintf(buf + used, n - used, "%s%u", used ? ", " : "", k);
 }
 
+#define MAX_START_GAP_S 3600.0 /* shards of one run start within this of each other */
+
+/* Inputs must be distinct runs that overlap in time: the same result given
+ * twice would count twice, and series far apart would need a huge
+ * timeline. */
+static int check_runs(const result_t *const *in, const char *const *names, size_t n, char *err,
+                      size_t errlen)
+{
+    char bi[32], bj[32];
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            double gap = in[i]->started_at - in[j]->started_at;
+            if (in[i]->started_at > 0 && in[j]->started_at > 0 && fabs(gap) > MAX_START_GAP_S) {
+                snprintf(err, errlen,
+                         "%s and %s started %.0f s apart: merge the shards of one run "
+                         "(they start within an hour of each other)",
+                         input_name(names, j, bj), input_name(names, i, bi), fabs(gap));
+                return -1;
+            }
+            if (gap == 0 && in[i]->shard_total == 0 && in[i]->msgs_sent == in[j]->msgs_sent &&
+                same_str(in[i]->region, in[j]->region)) {
+                snprintf(err, errlen, "%s looks like %s again (same start, region and counts)",
+                         input_name(names, i, bi), input_name(names, j, bj));
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int check_shards(const result_t *const *in, const char *const *names, size_t n,
                         bool allow_partial, result_t *out, char *err, size_t errlen)
 {
@@ -142,8 +172,11 @@ static int add_errors(res_errors_t *dst, const res_errors_t *src)
         bool dup = false;
         for (unsigned j = 0; j < dst->nsamples; j++)
             dup |= strcmp(dst->samples[j], src->samples[i]) == 0;
-        if (!dup && !(dst->samples[dst->nsamples++] = strdup(src->samples[i])))
+        if (dup)
+            continue;
+        if (!(dst->samples[dst->nsamples] = strdup(src->samples[i])))
             return -1;
+        dst->nsamples++;
     }
     return 0;
 }
@@ -198,7 +231,7 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
 static size_t series_offset(const result_t *out, const result_t *r)
 {
     double d = r->started_at - out->started_at;
-    return d > 0 ? (size_t)llround(d) : 0;
+    return r->started_at > 0 && d > 0 && d <= MAX_START_GAP_S ? (size_t)llround(d) : 0;
 }
 
 static int merge_second_hist(char **dst, const char *src, hist_t *acc)
@@ -310,6 +343,7 @@ int merge_results(const result_t *const *in, const char *const *names, size_t n,
         return -1;
     }
     if (check_same_spec(in, names, n, err, errlen) < 0 ||
+        check_runs(in, names, n, err, errlen) < 0 ||
         check_shards(in, names, n, allow_partial, out, err, errlen) < 0)
         goto fail;
     if (merge_meta(in, n, out) < 0 || merge_counts(in, n, out) < 0 ||

@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #define SUPPORTED_SCHEMA 1
+#define SHARDS_MAX 100000.0 /* as shard.c accepts */
 
 /* Parsing state: the first problem found wins. */
 typedef struct loader {
@@ -63,14 +65,27 @@ static double num(loader_t *l, const cJSON *o, const char *key, const char *wher
     return v ? v->valuedouble : 0;
 }
 
-static uint64_t count(loader_t *l, const cJSON *o, const char *key, const char *where)
+/* A whole number in [0, max]; anything else is an error (and never cast:
+ * converting an out-of-range double is undefined behaviour). */
+static uint64_t count_max(loader_t *l, const cJSON *o, const char *key, const char *where,
+                          double max)
 {
     double d = num(l, o, key, where);
-    if (d < 0) {
-        bad(l, "\"%s\" in %s must not be negative", key, where);
+    if (!isfinite(d) || d < 0 || d > max || d != floor(d)) {
+        bad(l, "\"%s\" in %s must be a whole number from 0 to %.0f", key, where, max);
         return 0;
     }
     return (uint64_t)d;
+}
+
+static uint64_t count(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    return count_max(l, o, key, where, 18446744073709549568.0); /* largest double < 2^64 */
+}
+
+static unsigned count_u32(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    return (unsigned)count_max(l, o, key, where, 4294967295.0);
 }
 
 /* "2024-05-01T12:00:00.250Z" -> seconds since the epoch; null -> 0. */
@@ -107,8 +122,10 @@ static void load_run(loader_t *l, const cJSON *root, result_t *r)
     r->started_at = iso_time(l, root, "started_at");
     r->ended_at = iso_time(l, root, "ended_at");
     r->duration_s = num(l, root, "duration_s", "the result");
-    r->threads = (unsigned)count(l, root, "threads", "the result");
-    r->users_planned = (unsigned)count(l, root, "users_planned", "the result");
+    r->threads = count_u32(l, root, "threads", "the result");
+    r->users_planned = count_u32(l, root, "users_planned", "the result");
+    if (!isfinite(r->duration_s) || r->duration_s < 0 || r->duration_s > 1e9)
+        bad(l, "\"duration_s\" must be a number of seconds from 0 to 1e9");
     const cJSON *verdict = field(l, root, "verdict", "the result");
     r->passed = verdict && cJSON_IsString(verdict) && strcmp(verdict->valuestring, "pass") == 0;
     const cJSON *intr = cJSON_GetObjectItemCaseSensitive(root, "interrupted");
@@ -120,6 +137,8 @@ static void load_step(loader_t *l, const cJSON *o, res_step_t *s, size_t i)
     char where[32], why[160];
     snprintf(where, sizeof(where), "steps[%zu]", i);
     s->name = opt_str(l, o, "name", where);
+    if (!s->name)
+        bad(l, "\"name\" in %s must be a string", where);
     s->ok = count(l, o, "ok", where);
     s->failed = count(l, o, "failed", where);
     const cJSON *h = field(l, o, "histogram", where);
@@ -149,6 +168,12 @@ static void load_steps(loader_t *l, const cJSON *root, result_t *r)
     size_t i = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, steps) load_step(l, s, &r->steps[i], i), i++;
+    for (size_t a = 0; !l->failed && a < n; a++)
+        for (size_t b = a + 1; b < n; b++)
+            if (strcmp(r->steps[a].name, r->steps[b].name) == 0) {
+                bad(l, "steps[%zu] repeats the step name \"%s\"", b, r->steps[a].name);
+                return;
+            }
 }
 
 static void load_traffic(loader_t *l, const cJSON *root, result_t *r)
@@ -187,6 +212,8 @@ static void load_assertion(loader_t *l, const cJSON *o, res_assertion_t *a, size
     char where[32];
     snprintf(where, sizeof(where), "assertions[%zu]", i);
     a->text = opt_str(l, o, "text", where);
+    if (!a->text)
+        bad(l, "\"text\" in %s must be a string", where);
     a->passed = cJSON_IsTrue(field(l, o, "passed", where));
     const cJSON *obs = field(l, o, "observed", where);
     a->has_observed = cJSON_IsNumber(obs);
@@ -239,8 +266,10 @@ static void load_provenance(loader_t *l, const cJSON *root, result_t *r)
     }
     const cJSON *shard = opt_field(root, "shard"), *ab = opt_field(root, "aborted");
     if (shard) {
-        r->shard_index = (unsigned)count(l, shard, "index", "shard");
-        r->shard_total = (unsigned)count(l, shard, "total", "shard");
+        r->shard_total = (unsigned)count_max(l, shard, "total", "shard", SHARDS_MAX);
+        r->shard_index = (unsigned)count_max(l, shard, "index", "shard", SHARDS_MAX);
+        if (!l->failed && (r->shard_index < 1 || r->shard_index > r->shard_total))
+            bad(l, "shard index %u is not within 1..%u", r->shard_index, r->shard_total);
     }
     r->region = opt_key_str(l, root, "region", "the result");
     if (opt_field(root, "start_at"))
@@ -267,11 +296,18 @@ static void load_second_steps(loader_t *l, const cJSON *o, const result_t *r, re
     {
         int i = result_find_step(r, st->string);
         const cJSON *h = cJSON_GetObjectItemCaseSensitive(st, "histogram");
-        if (i < 0 || !cJSON_IsString(h)) {
-            bad(l, "series[%zu]: step \"%s\" is not a step of the result or has no histogram", t,
+        char why[160];
+        if (i < 0 || !cJSON_IsString(h) || sec->step_hist[i]) {
+            bad(l, "series[%zu]: step \"%s\" is unknown, repeated or has no histogram", t,
                 st->string ? st->string : "?");
             return;
         }
+        hist_t *check = hist_decode(h->valuestring, why, sizeof(why));
+        if (!check) {
+            bad(l, "series[%zu].steps.%s: %s", t, st->string, why);
+            return;
+        }
+        hist_free(check);
         if (!(sec->step_hist[i] = strdup(h->valuestring)))
             bad(l, "out of memory");
     }
@@ -280,6 +316,10 @@ static void load_second_steps(loader_t *l, const cJSON *o, const result_t *r, re
 static void load_series(loader_t *l, const cJSON *root, result_t *r)
 {
     const cJSON *arr = opt_field(root, "series"), *o;
+    if (arr && !cJSON_IsArray(arr)) {
+        bad(l, "\"series\" must be an array");
+        return;
+    }
     size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
     if (n == 0 || l->failed)
         return;
@@ -291,6 +331,8 @@ static void load_series(loader_t *l, const cJSON *root, result_t *r)
     size_t t = 0;
     cJSON_ArrayForEach(o, arr)
     {
+        if (l->failed)
+            return;
         res_second_t *sec = &r->series[t];
         sec->active = count(l, o, "active", "series");
         sec->sent = count(l, o, "sent", "series");
@@ -302,8 +344,8 @@ static void load_series(loader_t *l, const cJSON *root, result_t *r)
 
 static void load_shard_row(loader_t *l, const cJSON *o, res_shard_t *s)
 {
-    s->index = (unsigned)count(l, o, "index", "shards");
-    s->total = (unsigned)count(l, o, "total", "shards");
+    s->index = (unsigned)count_max(l, o, "index", "shards", SHARDS_MAX);
+    s->total = (unsigned)count_max(l, o, "total", "shards", SHARDS_MAX);
     s->region = opt_key_str(l, o, "region", "shards");
     s->started_at = opt_field(o, "started_at") ? iso_time(l, o, "started_at") : 0;
     s->start_late_s = num(l, o, "start_late_s", "shards");
@@ -318,6 +360,10 @@ static void load_shard_row(loader_t *l, const cJSON *o, res_shard_t *s)
 static void load_shards(loader_t *l, const cJSON *root, result_t *r)
 {
     const cJSON *arr = opt_field(root, "shards"), *o;
+    if (arr && !cJSON_IsArray(arr)) {
+        bad(l, "\"shards\" must be an array");
+        return;
+    }
     size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
     if (n == 0)
         return;

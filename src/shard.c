@@ -95,7 +95,9 @@ static int zone_offset(const char *z, long *off)
         *off = 0;
         return 0;
     }
-    if ((z[0] != '+' && z[0] != '-') || sscanf(z + 1, "%2d:%2d%n", &hh, &mm, &used) != 2 ||
+    if ((z[0] != '+' && z[0] != '-') || !isdigit((unsigned char)z[1]) ||
+        !isdigit((unsigned char)z[2]) || z[3] != ':' || !isdigit((unsigned char)z[4]) ||
+        !isdigit((unsigned char)z[5]) || sscanf(z + 1, "%2d:%2d%n", &hh, &mm, &used) != 2 ||
         z[1 + used] != '\0' || hh > 23 || mm > 59)
         return -1;
     *off = (long)(z[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
@@ -113,10 +115,12 @@ static int parse_rfc3339(const char *text, double *epoch_s)
         return -1;
     const char *p = text + used;
     double frac = 0;
-    if (*p == '.') {
-        char *end;
-        frac = strtod(p, &end);
-        p = end;
+    if (*p == '.') { /* digits only: strtod would also take ".5e3" */
+        double scale = 0.1;
+        if (!isdigit((unsigned char)p[1]))
+            return -1;
+        for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+            frac += (*p - '0') * scale;
     }
     long off;
     if (zone_offset(p, &off) < 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
@@ -130,11 +134,10 @@ static int parse_rfc3339(const char *text, double *epoch_s)
 
 int shard_parse_time(const char *text, double *epoch_s, char *err, size_t errlen)
 {
-    char *end;
-    if (text && isdigit((unsigned char)*text)) {
+    if (text && *text && strspn(text, "0123456789") == strlen(text)) {
         errno = 0;
-        double v = strtod(text, &end);
-        if (!errno && *end == '\0' && v > 0) {
+        double v = strtod(text, NULL);
+        if (!errno && v > 0) {
             *epoch_s = v;
             return 0;
         }

@@ -183,6 +183,19 @@ static void test_refusals(void **state)
     assert_non_null(strstr(err, "not a shard"));
     free_results(mixed, 2);
 
+    result_t *far[2] = { make_shard(1, 2, 1000, 3), make_shard(2, 2, 1000 + 86400, 3) };
+    assert_int_equal(
+        merge_results((const result_t *const *)far, names, 2, false, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "86400 s apart"));
+    free_results(far, 2);
+
+    result_t *twice[2] = { make_shard(0, 0, 1000, 0), make_shard(0, 0, 1000, 0) };
+    twice[0]->shard_index = twice[1]->shard_index = 0;
+    assert_int_equal(
+        merge_results((const result_t *const *)twice, names, 2, true, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "b.json looks like a.json again"));
+    free_results(twice, 2);
+
     assert_int_equal(merge_results(NULL, NULL, 0, false, &m, err, sizeof(err)), -1);
 }
 

@@ -108,13 +108,33 @@ static void refuses_malformed_files_with_the_field_named(void **state)
         { "2023-11-14T22:13:20.125Z", "yesterday", "\"started_at\" must be a time" },
         { "\"threads\":\t2", "\"threads\":\t\"two\"",
           "\"threads\" in the result must be a number" },
+        { "\"threads\":\t2", "\"threads\":\t1e30",
+          "\"threads\" in the result must be a whole number" },
+        { "\"threads\":\t2", "\"threads\":\t2.5", "must be a whole number" },
+        { "\"name\":\t\"connect\"", "\"name\":\tnull", "\"name\" in steps[0] must be a string" },
+        { "\"interrupted\":\ttrue",
+          "\"interrupted\":\ttrue, \"shard\": {\"index\": 5, \"total\": 4}",
+          "shard index 5 is not within 1..4" },
+        { "\"interrupted\":\ttrue",
+          "\"interrupted\":\ttrue, \"shard\": {\"index\": 1, \"total\": 4294967295}",
+          "from 0 to 100000" },
+        { "\"series\":\t[]", "\"series\":\t\"abc\"", "\"series\" must be an array" },
+        { "\"series\":\t[]",
+          "\"series\":\t[{\"active\":0,\"sent\":0,\"received\":0,\"errors\":0,"
+          "\"steps\":{\"connect\":{\"histogram\":\"v9;\"}}}]",
+          "series[0].steps.connect: malformed" },
+        { "\"series\":\t[]",
+          "\"series\":\t[{\"active\":0,\"sent\":0,\"received\":0,\"errors\":0,"
+          "\"steps\":{\"connect\":{\"histogram\":\"v1;1;5;5;5;5:1\"},"
+          "\"connect\":{\"histogram\":\"v1;1;5;5;5;5:1\"}}}]",
+          "unknown, repeated" },
     };
     char err[300];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *p = strstr(json, cases[i].from);
         if (!p)
             fail_msg("fixture lacks %s", cases[i].from);
-        char *bad = malloc(strlen(json) + 64);
+        char *bad = malloc(strlen(json) + 512);
         sprintf(bad, "%.*s%s%s", (int)(p - json), json, cases[i].to, p + strlen(cases[i].from));
         result_t out;
         err[0] = '\0';

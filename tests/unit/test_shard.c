@@ -108,9 +108,17 @@ static void test_time(void **state)
     assert_true(t == 1795860000.5);
     assert_int_equal(shard_parse_time("1795860000", &t, err, sizeof(err)), 0);
     assert_true(t == 1795860000.0);
-    const char *bad[] = {
-        "tomorrow", "2026-11-28 10:00:00", "2026-11-28T10:00:00", "2026-13-01T00:00:00Z", "0", ""
-    };
+    const char *bad[] = { "tomorrow",
+                          "2026-11-28 10:00:00",
+                          "2026-11-28T10:00:00",
+                          "2026-13-01T00:00:00Z",
+                          "0",
+                          "",
+                          "0x10",
+                          "1e3",
+                          "2026-11-28T10:00:00.5e3Z",
+                          "2026-11-28T10:00:00+-1:00",
+                          "2026-11-28T10:00:00." };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (shard_parse_time(bad[i], &t, err, sizeof(err)) != -1)
             fail_msg("\"%s\" parsed", bad[i]);
