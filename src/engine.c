@@ -93,11 +93,30 @@ static void worker_snapshot(worker_t *w, uint64_t now)
     w->next_snap = now + SNAPSHOT_US;
 }
 
+static void worker_tick(lws_sorted_usec_list_t *sul);
+
+static void schedule_wake(worker_t *w, uint64_t next, uint64_t now)
+{
+    w->next_wake = next;
+    lws_sul_schedule(w->ctx, 0, &w->sul, worker_tick, (lws_usec_t)(next > now ? next - now : 0));
+}
+
+/* Without this, a deadline set between ticks (a reply that ends a think
+ * time of 0, a new pause) would wait for the tick already scheduled, up to
+ * TICK_US late: bursts of sends and a wrong pace. */
+void engine_wake_by(worker_t *w, uint64_t due)
+{
+    if (w->in_tick || w->finished || due >= w->next_wake)
+        return;
+    schedule_wake(w, due, mono_us());
+}
+
 static void worker_tick(lws_sorted_usec_list_t *sul)
 {
     worker_t *w = lws_container_of(sul, worker_t, sul);
     run_shared_t *run = w->run;
     uint64_t now = mono_us();
+    w->in_tick = true;
     bool stop_now = (run->stop_flag && *run->stop_flag) || atomic_load(&run->abort_run);
 
     if (!w->ending && (now >= run->end || stop_now))
@@ -113,6 +132,7 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
         worker_publish(w, now);
     if (w->snap && now >= w->next_snap)
         worker_snapshot(w, now);
+    w->in_tick = false;
     if (w->done >= w->nvus || now >= run->hard_end || (stop_now && now >= run->end)) {
         w->finished = true;
         lws_cancel_service(w->ctx);
@@ -126,15 +146,14 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
         next = due;
     if (!w->ending && run->end < next)
         next = run->end;
-    lws_sul_schedule(w->ctx, 0, &w->sul, worker_tick, (lws_usec_t)(next > now ? next - now : 0));
+    schedule_wake(w, next, now);
 }
 
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
     uint64_t now = mono_us();
-    uint64_t wait = w->run->t0 > now ? w->run->t0 - now : 0;
-    lws_sul_schedule(w->ctx, 0, &w->sul, worker_tick, (lws_usec_t)wait);
+    schedule_wake(w, w->run->t0 > now ? w->run->t0 : now, now);
     while (!w->finished)
         if (lws_service(w->ctx, 0) < 0)
             break;
