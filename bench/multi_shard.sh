@@ -32,7 +32,7 @@ trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 for i in $(seq 1 "$SERVERS"); do
-  "$WSGATE" serve --port "$port" >"$WORK/serve$i.log" 2>&1 &
+  "$WSGATE" serve --port "$port" --reuse-port >"$WORK/serve$i.log" 2>&1 &
   PIDS+=($!)
 done
 sleep 1

@@ -1114,7 +1114,7 @@ static void tls_cleanup(const listen_cfg_t *lc, const char *dir)
 static int listen_all(server_t *s, listen_cfg_t *lc, char *err, size_t errlen)
 {
     resolve_host(s->host, lc->addr, sizeof(lc->addr), &lc->v6);
-    lc->share = s->nworkers > 1 || getenv("WSG_SHARE");
+    lc->share = s->nworkers > 1 || s->opts.reuse_port;
     int port = s->opts.port;
     for (unsigned i = 0; i < s->nworkers; i++) {
         int got = worker_listen(&s->workers[i], lc, port, err, errlen);

@@ -131,6 +131,7 @@ typedef struct serve_opts {
     bool tls;                       /* --tls */
     const char *tls_cert_out;       /* --tls-cert-out FILE */
     unsigned threads;               /* --threads, 0 = 1 */
+    bool reuse_port;                /* --reuse-port: processes share the port */
 } serve_opts_t;
 
 typedef struct server server_t;

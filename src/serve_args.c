@@ -20,7 +20,9 @@ static const char serve_usage_text[] =
     "  --refuse-auth               answer every login and upgrade with 401\n"
     "  --tls                       wss/https with a new self-signed certificate\n"
     "  --tls-cert-out FILE         write that certificate (PEM) to FILE\n"
-    "  --threads N                 service threads sharing the port (default 1)\n";
+    "  --threads N                 service threads sharing the port (default 1)\n"
+    "  --reuse-port                let other wsgate serve processes share the port\n"
+    "                              (SO_REUSEPORT), e.g. past one process's file limit\n";
 
 const char *serve_usage(void)
 {
@@ -97,6 +99,8 @@ static int parse_flag(const char *name, serve_opts_t *o)
         o->tls = true;
     else if (strcmp(name, "--drop-abrupt") == 0)
         o->drop_abrupt = true;
+    else if (strcmp(name, "--reuse-port") == 0)
+        o->reuse_port = true;
     else
         return 0;
     return 1;

@@ -1069,6 +1069,25 @@ static void test_parse_args(void **state)
         assert_non_null(strstr(u, opts[i]));
 }
 
+/* --reuse-port: a second server (another process in real use) may bind
+ * the same port; without the flag, binding it is refused. */
+static void test_reuse_port_across_servers(void **state)
+{
+    char err[256];
+    int p1 = 0, p2 = 0, p3 = 0;
+    serve_opts_t o = { .host = "127.0.0.1", .port = 0, .reuse_port = true };
+    server_t *a = serve_start(&o, &p1, err, sizeof(err));
+    assert_non_null(a);
+    o.port = p1;
+    server_t *b = serve_start(&o, &p2, err, sizeof(err));
+    assert_non_null(b);
+    assert_int_equal(p2, p1);
+    o.reuse_port = false;
+    assert_null(serve_start(&o, &p3, err, sizeof(err)));
+    serve_stop(b);
+    serve_stop(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1092,6 +1111,7 @@ int main(void)
         cmocka_unit_test(test_ack_delay_distribution),
         cmocka_unit_test(test_drop_fraction),
         cmocka_unit_test(test_threads_share_the_port),
+        cmocka_unit_test(test_reuse_port_across_servers),
         cmocka_unit_test(test_tls_handshake_with_generated_cert),
         cmocka_unit_test(test_parse_args),
     };
