@@ -224,7 +224,7 @@ static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
             break;
         }
         snprintf(run->addrs[i].host, sizeof(run->addrs[i].host), "%s", u.host);
-        run->uses_tls |= u.tls;
+        run->uses_tls |= u.tls || spec_http_uses_tls(spec);
         getnameinfo(ai->ai_addr, ai->ai_addrlen, run->addrs[i].numeric,
                     sizeof(run->addrs[i].numeric), NULL, 0, NI_NUMERICHOST);
         freeaddrinfo(ai);

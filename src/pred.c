@@ -631,3 +631,10 @@ bool pred_path_number(const pred_t *p, const cJSON *msg, double *out)
     *out = v->valuedouble;
     return true;
 }
+
+const cJSON *pred_path_value(const pred_t *p, const cJSON *msg)
+{
+    if (!p || p->kind != PK_EXISTS || !cJSON_IsObject(msg))
+        return NULL;
+    return lookup(p, msg);
+}

@@ -39,6 +39,10 @@ pred_t *pred_path_compile(const char *src, char *err, size_t errlen);
  * when msg is not an object, the field is missing or is not a number. */
 bool pred_path_number(const pred_t *p, const cJSON *msg, double *out);
 
+/* The JSON value at path p (from pred_path_compile) in msg, or NULL when
+ * msg is not an object or the field is missing. Borrowed from msg. */
+const cJSON *pred_path_value(const pred_t *p, const cJSON *msg);
+
 void pred_free(pred_t *p);
 
 #endif

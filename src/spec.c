@@ -34,6 +34,19 @@ typedef struct raw_close {
     unsigned code;
 } raw_close_t;
 
+/* http: a request step; capture: is read from the yloc tree. */
+typedef struct raw_http {
+    char *method;
+    char *url;
+    char **headers;
+    unsigned headers_count;
+    char *json;
+    char *form;
+    char *body;
+    unsigned expect_status;
+    char *timeout;
+} raw_http_t;
+
 typedef struct raw_step {
     char *name;
     char *send;
@@ -42,6 +55,7 @@ typedef struct raw_step {
     bool reconnect;
     char *send_binary;
     raw_close_t *close;
+    raw_http_t *http;
 } raw_step_t;
 
 typedef struct raw_task {
@@ -136,6 +150,19 @@ static const cyaml_schema_field_t close_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t http_fields[] = {
+    OPT_STR("method", raw_http_t, method),
+    REQ_STR("url", raw_http_t, url),
+    SEQ("headers", CYAML_FLAG_OPTIONAL, raw_http_t, headers, &str_entry, 0),
+    OPT_STR("json", raw_http_t, json),
+    OPT_STR("form", raw_http_t, form),
+    OPT_STR("body", raw_http_t, body),
+    CYAML_FIELD_UINT("expect_status", CYAML_FLAG_OPTIONAL, raw_http_t, expect_status),
+    OPT_STR("timeout", raw_http_t, timeout),
+    CYAML_FIELD_IGNORE("capture", CYAML_FLAG_OPTIONAL),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t step_fields[] = {
     OPT_STR("name", raw_step_t, name),
     OPT_STR("send", raw_step_t, send),
@@ -144,6 +171,7 @@ static const cyaml_schema_field_t step_fields[] = {
     CYAML_FIELD_BOOL("reconnect", CYAML_FLAG_OPTIONAL, raw_step_t, reconnect),
     OPT_STR("send_binary", raw_step_t, send_binary),
     OPT_MAP("close", raw_step_t, close, close_fields),
+    OPT_MAP("http", raw_step_t, http, http_fields),
     CYAML_FIELD_END,
 };
 
@@ -835,7 +863,8 @@ static bool is_ident(const char *s)
 
 static bool is_reserved_var(const char *s)
 {
-    static const char *const reserved[] = { "target", "vu", "now", "random", "uuid", "env" };
+    static const char *const reserved[] = { "target", "target_http", "vu", "now",
+                                            "random", "uuid",        "env" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(s, reserved[i]) == 0)
             return true;
@@ -883,8 +912,23 @@ static int add_var(spec_ctx_t *c, const char *name, const char *value)
     return 0;
 }
 
+/* "target_http": the target with http:// for ws:// and https:// for wss://,
+ * the base of HTTP steps against the same server. */
+static int add_target_http(spec_ctx_t *c)
+{
+    const char *t = c->s->target;
+    char buf[2048];
+    if (strncmp(t, "wss://", 6) == 0)
+        snprintf(buf, sizeof(buf), "https://%.2000s", t + 6);
+    else if (strncmp(t, "ws://", 5) == 0)
+        snprintf(buf, sizeof(buf), "http://%.2000s", t + 5);
+    else
+        snprintf(buf, sizeof(buf), "%.2000s", t);
+    return add_var(c, "target_http", buf);
+}
+
 /* Reads `variables:` from the tree and builds the template scope: every
- * variable plus "target". */
+ * variable plus "target" and "target_http". */
 static int compile_variables(spec_ctx_t *c)
 {
     const yloc_node_t *vars = yloc_child(c->root, "variables");
@@ -896,8 +940,8 @@ static int compile_variables(spec_ctx_t *c)
                            "e.g. variables: {room: support-room-42}");
         n = vars->nkids;
     }
-    c->var_names = calloc(n + 1, sizeof(char *));
-    c->var_values = calloc(n + 1, sizeof(char *));
+    c->var_names = calloc(n + 2, sizeof(char *));
+    c->var_values = calloc(n + 2, sizeof(char *));
     if (!c->var_names || !c->var_values)
         return oom(c);
     for (size_t i = 0; i < n; i++) {
@@ -905,7 +949,7 @@ static int compile_variables(spec_ctx_t *c)
             add_var(c, vars->kids[i]->key, vars->kids[i]->value) < 0)
             return -1;
     }
-    if (add_var(c, "target", c->s->target) < 0)
+    if (add_var(c, "target", c->s->target) < 0 || add_target_http(c) < 0)
         return -1;
     c->scope.const_names = (const char *const *)c->var_names;
     c->scope.const_values = (const char *const *)c->var_values;
@@ -1226,8 +1270,174 @@ static int compile_close(spec_ctx_t *c, const char *ypath, const raw_step_t *st,
                : 0;
 }
 
+/* ---- http steps ---- */
+
+static bool is_header(const char *h);
+
+static bool is_http_url(const char *s)
+{
+    return (strncmp(s, "http://", 7) == 0 && s[7]) || (strncmp(s, "https://", 8) == 0 && s[8]) ||
+           strncmp(s, "{{", 2) == 0;
+}
+
+static int compile_http_method(spec_ctx_t *c, const char *ypath, const char *m, spec_http_t *h)
+{
+    static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+    char mpath[256];
+    snprintf(mpath, sizeof(mpath), "%.200s.http.method", ypath);
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        if (!m || strcasecmp(m, methods[i]) == 0) {
+            snprintf(h->method, sizeof(h->method), "%s", m ? methods[i] : "GET");
+            return 0;
+        }
+    }
+    return fail_at(c, mpath, "%s \"%.40s\" is not GET, POST, PUT, PATCH or DELETE", mpath, m);
+}
+
+static int compile_http_headers(spec_ctx_t *c, const char *ypath, const raw_http_t *r,
+                                spec_http_t *h)
+{
+    if (r->headers_count == 0)
+        return 0;
+    if (!(h->headers = calloc(r->headers_count, sizeof(*h->headers))))
+        return oom(c);
+    h->nheaders = r->headers_count;
+    for (unsigned i = 0; i < r->headers_count; i++) {
+        char hpath[256];
+        snprintf(hpath, sizeof(hpath), "%.200s.http.headers[%u]", ypath, i);
+        if (!is_header(r->headers[i]))
+            return fail_at(c, hpath,
+                           "header \"%.60s\" is not \"Name: value\"; write e.g. "
+                           "\"Accept: application/json\"",
+                           r->headers[i]);
+        if (compile_tmpl(c, hpath, r->headers[i], &h->headers[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* json:, form: or body: (at most one) -> the body template and its type. */
+static int compile_http_body(spec_ctx_t *c, const char *ypath, const raw_http_t *r, spec_http_t *h)
+{
+    char bpath[256];
+    const char *src = r->json ? r->json : r->form ? r->form : r->body;
+    const char *key = r->json ? "json" : r->form ? "form" : "body";
+    if (!src)
+        return 0;
+    if ((r->json != NULL) + (r->form != NULL) + (r->body != NULL) > 1)
+        return fail_at(c, ypath, "%s.http has more than one of json, form and body; keep one",
+                       ypath);
+    snprintf(bpath, sizeof(bpath), "%.200s.http.%s", ypath, key);
+    h->content_type = r->json   ? "application/json"
+                      : r->form ? "application/x-www-form-urlencoded"
+                                : NULL;
+    return compile_tmpl(c, bpath, src, &h->body);
+}
+
+/* One capture value: json.PATH or cookie.NAME. */
+static int compile_capture(spec_ctx_t *c, const char *cpath, const yloc_node_t *kv,
+                           spec_capture_t *cap)
+{
+    char why[512];
+    const char *v = kv->kind == YLOC_SCALAR ? kv->value : "";
+    if (!(cap->src = xstrdup(c, v)))
+        return -1;
+    if (strncmp(v, "json.", 5) == 0 && v[5]) {
+        cap->json = pred_path_compile(v + 5, why, sizeof(why));
+        if (!cap->json)
+            return fail_line(c, kv->line, "%s.%s: bad field path \"%s\": %s", cpath, kv->key, v + 5,
+                             why);
+        return 0;
+    }
+    if (strncmp(v, "cookie.", 7) == 0 && v[7] && !strpbrk(v + 7, " ;=,")) {
+        cap->cookie = xstrdup(c, v + 7);
+        return cap->cookie ? 0 : -1;
+    }
+    return fail_line(c, kv->line,
+                     "%s.%s \"%.60s\" is not json.FIELD or cookie.NAME; write e.g. "
+                     "capture: {access_token: json.access_token}",
+                     cpath, kv->key, v);
+}
+
+static int find_slot(const spec_ctx_t *c, const char *name)
+{
+    for (size_t i = 0; i < c->scope.nslots; i++)
+        if (strcmp(c->scope.slot_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int compile_captures(spec_ctx_t *c, const char *ypath, spec_http_t *h)
+{
+    char cpath[256];
+    snprintf(cpath, sizeof(cpath), "%.200s.http.capture", ypath);
+    const yloc_node_t *map = yloc_find(c->root, cpath);
+    if (!map || yloc_is_null(map) || map->nkids == 0)
+        return 0;
+    if (!(h->captures = calloc(map->nkids, sizeof(*h->captures))))
+        return oom(c);
+    for (size_t i = 0; i < map->nkids; i++) {
+        h->captures[i].slot = find_slot(c, map->kids[i]->key);
+        h->ncaptures++;
+        if (compile_capture(c, cpath, map->kids[i], &h->captures[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Renders the URL for user 1 (no captures yet): https or not. */
+static bool renders_https(const tmpl_t *url)
+{
+    uint64_t rng = 1;
+    tmpl_ctx_t ctx = { .vu_id = 1, .rng = &rng };
+    sbuf_t out = SBUF_INIT;
+    bool tls =
+        tmpl_render(url, &ctx, &out) == 0 && out.data && strncmp(out.data, "https://", 8) == 0;
+    sbuf_free(&out);
+    return tls;
+}
+
+static int compile_http_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st,
+                             spec_step_t *out)
+{
+    char upath[256], tpath[256];
+    const raw_http_t *r = st->http;
+    out->metric = -1;
+    out->line = yloc_line(c->root, ypath);
+    if (st->send || st->send_binary || st->expect || st->sleep || st->reconnect || st->close)
+        return fail_at(c, ypath,
+                       "%s has http beside other actions; make the http request a step of its own",
+                       ypath);
+    if (st->name && (!(out->name = xstrdup(c, st->name)) ||
+                     add_step_metric(c, st->name, ypath, &out->metric) < 0))
+        return -1;
+    if (!(out->http = calloc(1, sizeof(*out->http))))
+        return oom(c);
+    spec_http_t *h = out->http;
+    snprintf(upath, sizeof(upath), "%.200s.http.url", ypath);
+    snprintf(tpath, sizeof(tpath), "%.200s.http.timeout", ypath);
+    if (compile_http_method(c, ypath, r->method, h) < 0)
+        return -1;
+    if (!is_http_url(r->url))
+        return fail_at(c, upath,
+                       "%s \"%.80s\" must start with http://, https:// or {{target_http}}; "
+                       "write e.g. url: \"{{target_http}}/api/auth/login\"",
+                       upath, r->url);
+    if (compile_tmpl(c, upath, r->url, &h->url) < 0 || compile_http_headers(c, ypath, r, h) < 0 ||
+        compile_http_body(c, ypath, r, h) < 0 ||
+        parse_timeout(c, tpath, r->timeout, &h->timeout_us) < 0)
+        return -1;
+    snprintf(tpath, sizeof(tpath), "%.200s.http.expect_status", ypath);
+    if (has_key(c, tpath) && (r->expect_status < 100 || r->expect_status > 599))
+        return fail_at(c, tpath, "%s %u is not an HTTP status; write e.g. expect_status: 200",
+                       tpath, r->expect_status);
+    h->expect_status = (int)r->expect_status;
+    h->https = renders_https(h->url);
+    return compile_captures(c, ypath, h);
+}
+
 /* A step of a steps: list or on_start: the actions compile_step does not
- * take (close, send_binary), then compile_step. */
+ * take (close, send_binary, http), then compile_step. */
 static int compile_step(spec_ctx_t *c, const char *ypath, const char *name, const char *send,
                         const raw_expect_t *expect, const char *sleep, spec_step_t *out);
 
@@ -1235,6 +1445,8 @@ static int compile_full_step(spec_ctx_t *c, const char *ypath, const raw_step_t 
                              spec_step_t *out)
 {
     out->reconnect = st->reconnect;
+    if (st->http)
+        return compile_http_step(c, ypath, st, out);
     if (st->close) {
         out->metric = -1;
         out->line = yloc_line(c->root, ypath);
@@ -1481,8 +1693,94 @@ static int compile_counts(spec_ctx_t *c, const char *base, const raw_scenario_t 
     return 0;
 }
 
+static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
+                                 spec_scenario_t *out);
+
+/* A capture name must be usable in {{ }} and mean one thing. */
+static int check_slot_name(spec_ctx_t *c, const yloc_node_t *kv)
+{
+    if (!is_ident(kv->key) || is_reserved_var(kv->key))
+        return fail_line(c, kv->key_line,
+                         "capture name \"%s\" is not usable in {{ }} or is reserved; use "
+                         "letters, digits and _ (e.g. access_token)",
+                         kv->key);
+    for (size_t i = 0; i + 2 < c->nvars; i++) /* the last two are target, target_http */
+        if (strcmp(c->var_names[i], kv->key) == 0)
+            return fail_line(c, kv->key_line,
+                             "capture name \"%s\" is also a variable; rename one of them", kv->key);
+    if (kv->kind != YLOC_SCALAR)
+        return fail_line(c, kv->key_line, "capture %s must be json.FIELD or cookie.NAME, not a %s",
+                         kv->key, kind_name(kv->kind));
+    return 0;
+}
+
+/* Adds the capture names of the step at ypath to the scenario's slots. */
+static int add_slots_of(spec_ctx_t *c, const char *ypath, spec_scenario_t *sc)
+{
+    char cpath[256];
+    snprintf(cpath, sizeof(cpath), "%.200s.http.capture", ypath);
+    const yloc_node_t *map = yloc_find(c->root, cpath);
+    if (!map || yloc_is_null(map))
+        return 0;
+    if (map->kind != YLOC_MAP)
+        return fail_at(c, cpath,
+                       "%s must be a mapping of name: json.FIELD or cookie.NAME, e.g. "
+                       "capture: {access_token: json.access_token}",
+                       cpath);
+    for (size_t i = 0; i < map->nkids; i++) {
+        const char *name = map->kids[i]->key;
+        bool seen = false;
+        if (check_slot_name(c, map->kids[i]) < 0)
+            return -1;
+        for (size_t j = 0; j < sc->nslots && !seen; j++)
+            seen = strcmp(sc->slot_names[j], name) == 0;
+        if (seen)
+            continue;
+        char **names = realloc(sc->slot_names, (sc->nslots + 1) * sizeof(*names));
+        if (!names)
+            return oom(c);
+        sc->slot_names = names;
+        if (!(names[sc->nslots] = xstrdup(c, name)))
+            return -1;
+        sc->nslots++;
+    }
+    return 0;
+}
+
+/* Every http.capture name of the scenario becomes a per-user slot, known
+ * to all its templates (connect.url and headers included). */
+static int collect_slots(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
+                         spec_scenario_t *out)
+{
+    char ypath[256];
+    for (unsigned i = 0; i < r->on_start_count; i++) {
+        snprintf(ypath, sizeof(ypath), "%.200s.on_start[%u]", base, i);
+        if (add_slots_of(c, ypath, out) < 0)
+            return -1;
+    }
+    for (unsigned t = 0; t < r->tasks_count; t++) {
+        for (unsigned i = 0; i < r->tasks[t].steps_count; i++) {
+            snprintf(ypath, sizeof(ypath), "%.200s.tasks[%u].steps[%u]", base, t, i);
+            if (add_slots_of(c, ypath, out) < 0)
+                return -1;
+        }
+    }
+    c->scope.slot_names = (const char *const *)out->slot_names;
+    c->scope.nslots = out->nslots;
+    return 0;
+}
+
 static int compile_scenario(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
                             spec_scenario_t *out)
+{
+    int rc = compile_scenario_body(c, i, r, out);
+    c->scope.slot_names = NULL;
+    c->scope.nslots = 0;
+    return rc;
+}
+
+static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
+                                 spec_scenario_t *out)
 {
     char base[64];
     snprintf(base, sizeof(base), "scenarios[%u]", i);
@@ -1490,10 +1788,12 @@ static int compile_scenario(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
         return fail_at(c, base, "%s.name is empty; write e.g. name: chatter", base);
     if (!(out->name = xstrdup(c, r->name)))
         return -1;
-    if (parse_weight(c, base, r->weight, &out->weight) < 0 ||
+    if (parse_weight(c, base, r->weight, &out->weight) < 0 || collect_slots(c, base, r, out) < 0 ||
         compile_connect(c, base, r->connect, out) < 0 || compile_on_start(c, base, r, out) < 0 ||
         compile_tasks(c, base, r, out) < 0 || compile_counts(c, base, r, out) < 0)
         return -1;
+    while (out->npre_connect < out->non_start && out->on_start[out->npre_connect].http)
+        out->npre_connect++;
     c->s->scenario_weight_sum += out->weight;
     return 0;
 }
@@ -1619,8 +1919,30 @@ out:
 /* ------------------------------------------------------------------ */
 /* Freeing.                                                             */
 
+static void http_clear(spec_http_t *h)
+{
+    if (!h)
+        return;
+    if (h->url)
+        tmpl_free(h->url);
+    for (size_t i = 0; i < h->nheaders; i++)
+        if (h->headers[i])
+            tmpl_free(h->headers[i]);
+    free(h->headers);
+    if (h->body)
+        tmpl_free(h->body);
+    for (size_t i = 0; i < h->ncaptures; i++) {
+        free(h->captures[i].cookie);
+        pred_free(h->captures[i].json);
+        free(h->captures[i].src);
+    }
+    free(h->captures);
+    free(h);
+}
+
 static void step_clear(spec_step_t *st)
 {
+    http_clear(st->http);
     free(st->name);
     if (st->send)
         tmpl_free(st->send);
@@ -1662,6 +1984,30 @@ static void scenario_clear(spec_scenario_t *sc)
         step_clear(&sc->counts[i]);
     free(sc->counts);
     free(sc->subprotocol);
+    for (size_t i = 0; i < sc->nslots; i++)
+        free(sc->slot_names[i]);
+    free(sc->slot_names);
+}
+
+static bool steps_use_tls(const spec_step_t *steps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (steps[i].http && steps[i].http->https)
+            return true;
+    return false;
+}
+
+bool spec_http_uses_tls(const spec_t *s)
+{
+    for (size_t i = 0; i < s->nscenarios; i++) {
+        const spec_scenario_t *sc = &s->scenarios[i];
+        if (steps_use_tls(sc->on_start, sc->non_start))
+            return true;
+        for (size_t t = 0; t < sc->ntasks; t++)
+            if (steps_use_tls(sc->tasks[t].steps, sc->tasks[t].nsteps))
+                return true;
+    }
+    return false;
 }
 
 void spec_free(spec_t *s)

@@ -15,6 +15,29 @@
 #include "tmpl.h"
 #include "units.h"
 
+/* http.capture entry: one value of the reply into a per-user slot. */
+typedef struct spec_capture {
+    int slot;     /* index into the scenario's slot_names */
+    char *cookie; /* cookie.NAME: the Set-Cookie value of NAME; NULL for json */
+    pred_t *json; /* json.PATH: the field of the JSON body (string or number) */
+    char *src;    /* "json.access_token", for error samples */
+} spec_capture_t;
+
+/* An HTTP request step (e.g. the login before connecting). Owns all. */
+typedef struct spec_http {
+    char method[8]; /* GET, POST, PUT, DELETE */
+    tmpl_t *url;    /* renders to http://... or https://... */
+    tmpl_t **headers;
+    size_t nheaders;
+    tmpl_t *body;             /* json:, form: or body:; NULL = none */
+    const char *content_type; /* static string for json:/form:, NULL for body: */
+    bool https;               /* the URL renders to https:// (for user 1) */
+    int expect_status;        /* 0: any 2xx */
+    uint64_t timeout_us;      /* http.timeout, default 10s */
+    spec_capture_t *captures;
+    size_t ncaptures;
+} spec_http_t;
+
 /* One step: send and/or expect. Owns its templates and predicate. */
 typedef struct spec_step {
     char *name;            /* metric name; NULL for an unnamed step */
@@ -34,6 +57,7 @@ typedef struct spec_step {
     uint32_t latency_unit_us; /* expect.unit: 1000 for ms (default), 1 for us */
     uint64_t sleep_us;        /* sleep step: wait this long, nothing else */
     bool reconnect;           /* reconnect step: close, connect again (latency to the upgrade) */
+    spec_http_t *http;        /* an HTTP request step, NULL otherwise */
     int line;
 } spec_step_t;
 
@@ -65,6 +89,10 @@ typedef struct spec_scenario {
      * every incoming message at any time; each is a metric. */
     spec_step_t *counts;
     size_t ncounts;
+    /* http.capture names of all steps: per-user template slots. */
+    char **slot_names;
+    size_t nslots;
+    size_t npre_connect; /* leading on_start steps that are http: run before connecting */
 } spec_scenario_t;
 
 /* Closed-model stage: move linearly from the previous stage's users (0 at
@@ -103,6 +131,10 @@ typedef struct spec_opts {
  *   "specs/chat.yaml:14: unknown key \"expect_type\"; did you mean \"expect\"?"
  * (file:line: what is wrong; what to write instead). */
 spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t errlen);
+
+/* True when some http step's URL is https:// (the workers' lws contexts
+ * then need TLS even when every scenario connects with ws://). */
+bool spec_http_uses_tls(const spec_t *s);
 
 void spec_free(spec_t *s);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http.h"
 #include "load.h"
 #include "rng.h"
 #include "units.h"
@@ -35,8 +36,8 @@ static bool run_over(const vu_t *vu, uint64_t now)
  * time, so a ramp-down interrupts think time but not a measurement. */
 static void vu_timer(vu_t *vu, uint64_t due)
 {
-    bool measuring =
-        vu->state == VU_AWAITING || vu->state == VU_CONNECTING || vu->state == VU_CLOSING;
+    bool measuring = vu->state == VU_AWAITING || vu->state == VU_CONNECTING ||
+                     vu->state == VU_CLOSING || vu->state == VU_HTTP;
     if (!measuring && due > vu->stop_at)
         due = vu->stop_at;
     timerq_set(vu->w->tq, vu->slot, due);
@@ -81,6 +82,14 @@ void vu_release(vu_t *vu)
 {
     sbuf_free(&vu->out);
     sbuf_free(&vu->rx);
+    http_call_free(vu->http);
+    vu->http = NULL;
+    if (vu->slots) {
+        for (size_t i = 0; i < vu_scenario(vu)->nslots; i++)
+            free(vu->slots[i]);
+        free(vu->slots);
+        vu->slots = NULL;
+    }
 }
 
 static void conn_opened(vu_t *vu)
@@ -143,7 +152,7 @@ static int render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
         .vu_id = vu->id + 1,
         .iteration = vu->iteration,
         .rng = &vu->rng,
-        .slots = NULL,
+        .slots = (const char *const *)vu->slots,
     };
     return tmpl_render(t, &ctx, out);
 }
@@ -161,6 +170,13 @@ static void connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *
     }
     metrics_error(m, kind, "connect (%s): %s", vu_scenario(vu)->name, why);
     vu_backoff(vu, now);
+}
+
+/* The local address this user connects from (--source-addrs), or NULL. */
+static const char *vu_iface(const vu_t *vu)
+{
+    const run_shared_t *run = vu->w->run;
+    return run->src && run->src->n ? run->src->addr[(vu->id / run->id_stride) % run->src->n] : NULL;
 }
 
 static void vu_connect(vu_t *vu, uint64_t now)
@@ -189,8 +205,7 @@ static void vu_connect(vu_t *vu, uint64_t now)
     ci.local_protocol_name = "wsgate";
     ci.protocol = sc->subprotocol; /* NULL: no Sec-WebSocket-Protocol header */
     ci.opaque_user_data = vu;
-    if (w->run->src && w->run->src->n) /* spread users over the source addresses */
-        ci.iface = w->run->src->addr[(vu->id / w->run->id_stride) % w->run->src->n];
+    ci.iface = vu_iface(vu); /* spread users over the source addresses */
 
     vu->state = VU_CONNECTING;
     vu->close_code = 0;
@@ -232,6 +247,8 @@ static void vu_pick_task(vu_t *vu)
 }
 
 static void vu_run(vu_t *vu, uint64_t now);
+static void vu_http_start(vu_t *vu, const spec_step_t *st, uint64_t now);
+static void vu_http_timed_out(vu_t *vu, uint64_t now);
 
 /* The block (on_start or the current task) has ended, normally or by a
  * failed step: go on to the tasks, or think before the next task. */
@@ -320,6 +337,8 @@ static void vu_run(vu_t *vu, uint64_t now)
         vu->reconnecting = true;
         vu->reconnect_t0 = now;
         vu_close(vu, now);
+    } else if (st->http) {
+        vu_http_start(vu, st, now);
     } else if (st->sleep_us) {
         vu->state = VU_SLEEPING;
         vu_timer(vu, now + st->sleep_us);
@@ -356,6 +375,20 @@ static void vu_sleep_done(vu_t *vu, uint64_t now)
     vu_step_done(vu, now); /* closes instead when the run or interval is over */
 }
 
+/* A fresh start: the leading http steps of on_start (the login), then the
+ * connect. */
+static void vu_begin(vu_t *vu, uint64_t now)
+{
+    if (vu_scenario(vu)->npre_connect == 0) {
+        vu_connect(vu, now);
+        return;
+    }
+    vu->phase = PHASE_ON_START;
+    vu->step = 0;
+    vu->iteration = 0;
+    vu_run(vu, now);
+}
+
 void vu_wake(vu_t *vu, uint64_t now)
 {
     switch ((vu_state_t)vu->state) {
@@ -364,7 +397,10 @@ void vu_wake(vu_t *vu, uint64_t now)
         if (now >= vu->stop_at || run_over(vu, now))
             vu_schedule_next_interval(vu, now);
         else
-            vu_connect(vu, now);
+            vu_begin(vu, now);
+        break;
+    case VU_HTTP:
+        vu_http_timed_out(vu, now);
         break;
     case VU_CONNECTING: {
         char why[64];
@@ -406,8 +442,217 @@ void vu_wake(vu_t *vu, uint64_t now)
     }
 }
 
+/* ---- http steps ---- */
+
+static const char *step_label(const spec_step_t *st)
+{
+    return st->name ? st->name : "http";
+}
+
+/* Renders the headers as "Name: value\n" lines. */
+static int render_http_headers(vu_t *vu, const spec_http_t *h, sbuf_t *out)
+{
+    for (size_t i = 0; i < h->nheaders; i++)
+        if (render(vu, h->headers[i], out) < 0 || sbuf_append(out, "\n", 1) < 0)
+            return -1;
+    return 0;
+}
+
+static void http_done(void *owner, http_call_t *call);
+static void vu_http_failed(vu_t *vu, uint64_t now);
+
+/* Renders the step's URL, headers and body (NUL-terminated) and starts the
+ * request. Returns 0, or -1 with a reason in err. */
+static int http_send(vu_t *vu, const spec_http_t *h, sbuf_t b[3], char *err, size_t errlen)
+{
+    if (render(vu, h->url, &b[0]) < 0 || render_http_headers(vu, h, &b[1]) < 0 ||
+        (h->body && render(vu, h->body, &b[2]) < 0) || sbuf_reserve(&b[0], 0) < 0 ||
+        sbuf_reserve(&b[1], 0) < 0) {
+        snprintf(err, errlen, "out of memory rendering the request");
+        return -1;
+    }
+    http_req_t req = {
+        .method = h->method,
+        .url = b[0].data,
+        .headers = b[1].data,
+        .body = h->body ? (b[2].data ? b[2].data : "") : NULL,
+        .body_len = b[2].len,
+        .content_type = h->content_type,
+        .iface = vu_iface(vu),
+    };
+    return http_call_start(vu->http, vu->w->ctx, &req, http_done, vu, err, errlen);
+}
+
+/* Starts the step's request; the timer bounds it (http.timeout). */
+static void vu_http_start(vu_t *vu, const spec_step_t *st, uint64_t now)
+{
+    sbuf_t b[3] = { SBUF_INIT, SBUF_INIT, SBUF_INIT };
+    char err[160] = "out of memory";
+    vu->state = VU_HTTP;
+    vu->t0 = now;
+    vu_timer(vu, now + st->http->timeout_us);
+    if (!vu->http)
+        vu->http = http_call_new();
+    int rc = vu->http ? http_send(vu, st->http, b, err, sizeof(err)) : -1;
+    for (size_t i = 0; i < 3; i++)
+        sbuf_free(&b[i]);
+    if (rc < 0) {
+        metrics_fail(vu->w->m, st->metric);
+        metrics_error(vu->w->m, ERR_PROTOCOL, "%s: %s", step_label(st), err);
+        vu_http_failed(vu, now);
+    }
+}
+
+static bool http_pre_connect(const vu_t *vu)
+{
+    return vu->phase == PHASE_ON_START && vu->step < vu_scenario(vu)->npre_connect && !vu->wsi;
+}
+
+/* A failed login before connecting: retry the whole start after the
+ * backoff; a failed http step while connected ends its block. */
+static void vu_http_failed(vu_t *vu, uint64_t now)
+{
+    if (http_pre_connect(vu))
+        vu_backoff(vu, now);
+    else
+        vu_step_failed(vu, now);
+}
+
+static void vu_http_next(vu_t *vu, uint64_t now)
+{
+    if (!http_pre_connect(vu)) {
+        vu_step_done(vu, now);
+        return;
+    }
+    vu->step++;
+    if (vu->step < vu_scenario(vu)->npre_connect)
+        vu_run(vu, now);
+    else if (run_over(vu, now) || now >= vu->stop_at)
+        vu_schedule_next_interval(vu, now);
+    else
+        vu_connect(vu, now);
+}
+
+static void vu_http_timed_out(vu_t *vu, uint64_t now)
+{
+    const spec_step_t *st = vu_current_step(vu);
+    char waited[32];
+    http_call_cancel(vu->http);
+    units_format_us((double)st->http->timeout_us, waited, sizeof(waited));
+    metrics_fail(vu->w->m, st->metric);
+    metrics_error(vu->w->m, ERR_TIMEOUT, "%s: no HTTP response within %s", step_label(st), waited);
+    vu_http_failed(vu, now);
+}
+
+/* A captured JSON value as text: strings as they are, numbers and
+ * booleans printed; NULL for anything else. */
+static char *json_text(const cJSON *v)
+{
+    char buf[64];
+    if (cJSON_IsString(v))
+        return strdup(v->valuestring);
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d == (double)(long long)d)
+            snprintf(buf, sizeof(buf), "%lld", (long long)d);
+        else
+            snprintf(buf, sizeof(buf), "%.17g", d);
+        return strdup(buf);
+    }
+    if (cJSON_IsBool(v))
+        return strdup(cJSON_IsTrue(v) ? "true" : "false");
+    return NULL;
+}
+
+static bool has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+static int ensure_slots(vu_t *vu)
+{
+    size_t n = vu_scenario(vu)->nslots;
+    if (!vu->slots && n)
+        vu->slots = calloc(n, sizeof(*vu->slots));
+    return vu->slots || !n ? 0 : -1;
+}
+
+/* Stores every capture of the step; the sample names the field, never the
+ * value. Returns 0, or -1 when one found nothing. */
+static int http_capture(vu_t *vu, const spec_step_t *st, const http_call_t *call)
+{
+    const spec_http_t *h = st->http;
+    size_t blen;
+    const char *body = http_call_body(call, &blen);
+    cJSON *json = NULL;
+    int rc = ensure_slots(vu);
+    for (size_t i = 0; rc == 0 && i < h->ncaptures; i++) {
+        const spec_capture_t *cap = &h->captures[i];
+        char *v;
+        if (cap->cookie) {
+            v = http_call_cookie(call, cap->cookie);
+        } else {
+            if (!json)
+                json = cJSON_ParseWithLength(body, blen);
+            v = json_text(pred_path_value(cap->json, json));
+        }
+        if (!v || has_control(v)) { /* CR/LF would split a header line */
+            metrics_error(vu->w->m, ERR_PROTOCOL, "%s: capture %s %s", step_label(st), cap->src,
+                          v ? "holds control characters" : "found nothing in the response");
+            free(v);
+            rc = -1;
+        } else {
+            free(vu->slots[cap->slot]);
+            vu->slots[cap->slot] = v;
+        }
+    }
+    cJSON_Delete(json);
+    return rc;
+}
+
+/* Error, status, then captures. Returns 0 when the step succeeded. */
+static int http_check(vu_t *vu, const spec_step_t *st, const http_call_t *call)
+{
+    err_kind_t kind;
+    const char *why;
+    if (http_call_error(call, &kind, &why) < 0) {
+        metrics_error(vu->w->m, kind, "%s: %s", step_label(st), why);
+        return -1;
+    }
+    int status = http_call_status(call), want = st->http->expect_status;
+    if (want ? status != want : (status < 200 || status > 299)) {
+        metrics_error(vu->w->m, ERR_HTTP_STATUS, "%s: HTTP %d", step_label(st), status);
+        return -1;
+    }
+    return http_capture(vu, st, call);
+}
+
+static void http_done(void *owner, http_call_t *call)
+{
+    vu_t *vu = owner;
+    if (vu->w->finished || vu->state != VU_HTTP)
+        return;
+    uint64_t now = mono_us();
+    const spec_step_t *st = vu_current_step(vu);
+    if (http_check(vu, st, call) < 0) {
+        metrics_fail(vu->w->m, st->metric);
+        vu_http_failed(vu, now);
+        return;
+    }
+    metrics_ok(vu->w->m, st->metric, now - vu->t0);
+    vu_http_next(vu, now);
+}
+
 void vu_abort(vu_t *vu, uint64_t now)
 {
+    if (vu->state == VU_HTTP) { /* neither ok nor failed: the run was cut */
+        http_call_cancel(vu->http);
+        vu_close(vu, now);
+        return;
+    }
     if (vu->state == VU_AWAITING) { /* neither ok nor failed: the run was cut */
         vu_close(vu, now);
         return;
@@ -421,6 +666,7 @@ void vu_end(vu_t *vu, uint64_t now)
     case VU_AWAITING:
     case VU_CLOSING:
     case VU_DONE:
+    case VU_HTTP:
         break; /* a pending reply is still measured; closes after it */
     case VU_CONNECTING:
         vu_abandon_wsi(vu);
@@ -547,7 +793,7 @@ static void on_established(vu_t *vu)
         return;
     }
     vu->phase = PHASE_ON_START;
-    vu->step = 0;
+    vu->step = (uint16_t)vu_scenario(vu)->npre_connect; /* those ran before connecting */
     vu->iteration = 0;
     vu_run(vu, now);
 }
@@ -707,6 +953,7 @@ static void on_closed(vu_t *vu)
 {
     uint64_t now = mono_us();
     ping_stop(vu);
+    http_call_cancel(vu->http); /* an http step in flight on this connection */
     conn_closed(vu);
     vu->wsi = NULL;
     /* a reconnect step, or a close step: the user connects again at once */
@@ -728,7 +975,7 @@ static void on_closed(vu_t *vu)
     }
     metrics_error(vu->w->m, ERR_CLOSED, "connection (%s) closed by the server",
                   vu_scenario(vu)->name);
-    if (vu->state == VU_AWAITING || vu->state == VU_SENDING) {
+    if (vu->state == VU_AWAITING || vu->state == VU_SENDING || vu->state == VU_HTTP) {
         const spec_step_t *st = vu_current_step(vu);
         metrics_fail(vu->w->m, st->metric);
     }
@@ -772,6 +1019,8 @@ static void forget_wsi(vu_t *vu, struct lws *wsi)
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
+    if (user) /* only http steps' connections carry user data */
+        return http_lws_callback(wsi, reason, user, in, len);
     vu_t *vu = lws_get_opaque_user_data(wsi);
     if (!vu || vu->w->finished)
         return 0;

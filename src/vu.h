@@ -28,6 +28,7 @@ typedef enum vu_state {
     VU_BACKOFF,  /* waiting to reconnect */
     VU_CLOSING,
     VU_DONE,
+    VU_HTTP, /* an http step's request is in flight */
 } vu_state_t;
 
 typedef enum vu_phase { PHASE_ON_START, PHASE_TASK } vu_phase_t;
@@ -77,8 +78,10 @@ typedef struct vu {
     uint64_t ping_sent_at; /* a ping awaiting its pong, 0 = none */
     uint64_t reconnect_t0; /* when the reconnect step began */
     uint64_t rng;
-    sbuf_t out; /* LWS_PRE bytes, then the pending frame */
-    sbuf_t rx;  /* fragments of a message being received */
+    sbuf_t out;             /* LWS_PRE bytes, then the pending frame */
+    sbuf_t rx;              /* fragments of a message being received */
+    struct http_call *http; /* the http steps' request, created on first use */
+    char **slots;           /* http.capture values by slot (scenario's slot_names) */
 } vu_t;
 
 /* Owns vus, tq, m, scratch and ctx. */

@@ -492,6 +492,28 @@ static const bad_case_t bad_cases[] = {
     { "bad_second_entry.yaml",
       16,
       { "unknown key \"pasue\" in scenarios[1].tasks[1]", "did you mean \"pause\"?" } },
+    { "bad_http_method.yaml",
+      11,
+      { "scenarios[0].on_start[0].http.method \"FETCH\"", "GET, POST, PUT, PATCH or DELETE" } },
+    { "bad_http_url.yaml",
+      11,
+      { "http.url \"ftp://host/login\" must start with http://, https://", "{{target_http}}" } },
+    { "bad_http_bodies.yaml", 9, { "http has more than one of json, form and body" } },
+    { "bad_http_status.yaml", 12, { "http.expect_status 999 is not an HTTP status" } },
+    { "bad_http_timeout.yaml", 12, { "http.timeout must be more than 0" } },
+    { "bad_http_capture.yaml",
+      12,
+      { "http.capture.tok \"body.token\" is not json.FIELD or cookie.NAME" } },
+    { "bad_http_capture_path.yaml", 12, { "http.capture.tok: bad field path \"a b\"" } },
+    { "bad_http_capture_name.yaml", 13, { "capture name \"vu\"", "reserved" } },
+    { "bad_http_unknown_key.yaml",
+      11,
+      { "unknown key \"metod\" in scenarios[0].on_start[0].http", "did you mean \"method\"?" } },
+    { "bad_http_mixed.yaml", 9, { "has http beside other actions" } },
+    { "bad_http_uncaptured.yaml",
+      8,
+      { "bad template in scenarios[0].connect.headers[0]", "unknown variable \"token\"",
+        "access_token" } },
 };
 
 static void check_bad(const bad_case_t *bc)
@@ -664,6 +686,102 @@ static void test_yloc_errors(void **state)
     sbuf_free(&d);
 }
 
+/* ------------------------------------------------------------------ */
+/* HTTP steps and their captures.                                       */
+
+/* Renders t for user 1 with the given slot values. */
+static void assert_renders_slots(const tmpl_t *t, const char *const *slots, const char *want)
+{
+    uint64_t rng = 1;
+    tmpl_ctx_t ctx = { .vu_id = 1, .rng = &rng, .slots = slots };
+    sbuf_t out = SBUF_INIT;
+    assert_int_equal(tmpl_render(t, &ctx, &out), 0);
+    assert_string_equal(out.data, want);
+    sbuf_free(&out);
+}
+
+static void test_http_login_step(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_t *s = load_ok(fixture("http_good.yaml"), NULL);
+    const spec_scenario_t *sc = &s->scenarios[0];
+    assert_int_equal(sc->nslots, 3);
+    assert_string_equal(sc->slot_names[0], "access_token");
+    assert_string_equal(sc->slot_names[1], "session");
+    assert_string_equal(sc->slot_names[2], "who");
+    assert_int_equal(sc->npre_connect, 1);
+    const spec_http_t *h = sc->on_start[0].http;
+    assert_non_null(h);
+    assert_string_equal(sc->on_start[0].name, "login");
+    assert_string_equal(h->method, "POST"); /* case folded */
+    assert_string_equal(h->content_type, "application/json");
+    assert_int_equal(h->expect_status, 201);
+    assert_int_equal(h->timeout_us, 3 * SEC);
+    assert_renders(h->url, "https://127.0.0.1:9443/api/auth/login"); /* wss -> https */
+    assert_true(h->https);
+    assert_true(spec_http_uses_tls(s));
+    assert_renders_slots(h->headers[0], NULL, "X-Trace: 1");
+    assert_renders_slots(h->body, NULL, "{\"username\":\"user1\"}");
+    assert_int_equal(h->ncaptures, 2);
+    assert_int_equal(h->captures[0].slot, 0);
+    assert_null(h->captures[0].cookie);
+    assert_non_null(h->captures[0].json);
+    assert_string_equal(h->captures[0].src, "json.data.token");
+    assert_int_equal(h->captures[1].slot, 1);
+    assert_string_equal(h->captures[1].cookie, "session");
+    assert_null(sc->on_start[1].http);
+    spec_free(s);
+}
+
+static void test_http_captures_render(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_t *s = load_ok(fixture("http_good.yaml"), NULL);
+    const spec_scenario_t *sc = &s->scenarios[0];
+    const char *const slots[] = { "tok-123", "sess-9", "ann" };
+    assert_renders_slots(sc->headers[0], slots, "Authorization: Bearer tok-123");
+    assert_renders_slots(sc->url, slots, "wss://127.0.0.1:9443/ws/notifications?s=sess-9");
+    assert_renders_slots(sc->on_start[1].send, slots,
+                         "{\"type\":\"subscribe\",\"token\":\"tok-123\"}");
+    assert_renders_slots(sc->headers[0], NULL, "Authorization: Bearer "); /* not captured yet */
+    spec_free(s);
+    s = load_ok(fixture("good.yaml"), NULL);
+    assert_false(spec_http_uses_tls(s)); /* no http steps */
+    spec_free(s);
+}
+
+static void test_http_defaults_and_tasks(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_opts_t o = { .target_override = "ws://10.0.0.5:81" };
+    spec_t *s = load_ok(fixture("http_good.yaml"), &o);
+    const spec_scenario_t *sc = &s->scenarios[0];
+    assert_renders(sc->on_start[0].http->url, "http://10.0.0.5:81/api/auth/login");
+    assert_false(sc->on_start[0].http->https);
+    assert_true(sc->tasks[0].steps[0].http->https); /* https://api.example.com/me */
+    assert_true(spec_http_uses_tls(s));
+    const spec_task_t *t = &sc->tasks[0];
+    assert_int_equal(t->nsteps, 2);
+    const spec_http_t *p = t->steps[0].http, *w = t->steps[1].http;
+    assert_string_equal(p->method, "GET");
+    assert_int_equal(p->expect_status, 0); /* any 2xx */
+    assert_int_equal(p->timeout_us, 10 * SEC);
+    assert_string_equal(p->content_type, "application/x-www-form-urlencoded");
+    assert_int_equal(p->ncaptures, 0);
+    assert_null(w->content_type); /* body: is sent as written */
+    assert_renders(w->body, "raw");
+    assert_int_equal(w->ncaptures, 1);
+    assert_int_equal(w->captures[0].slot, 2);
+    /* metrics: login, subscribe, profile, whoami after connect */
+    assert_int_equal(s->nmetrics, 5);
+    assert_string_equal(s->metric_names[1], "login");
+    assert_string_equal(s->metric_names[4], "whoami");
+    spec_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -685,6 +803,9 @@ int main(void)
         cmocka_unit_test(test_yloc_paths_and_lines),
         cmocka_unit_test(test_yloc_aliases_nulls_empty),
         cmocka_unit_test(test_yloc_errors),
+        cmocka_unit_test(test_http_login_step),
+        cmocka_unit_test(test_http_captures_render),
+        cmocka_unit_test(test_http_defaults_and_tasks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
