@@ -237,7 +237,7 @@ char *http_call_cookie(const http_call_t *c, const char *name)
 
 /* lws 4.1 reports a failed TCP connect as "Unable to connect" (on loopback
  * a refusal); map its texts to our error kinds. */
-static err_kind_t classify(const char *why)
+err_kind_t http_classify_error(const char *why)
 {
     if (!why)
         return ERR_PROTOCOL;
@@ -260,7 +260,7 @@ static err_kind_t classify(const char *why)
 static void on_conn_error(http_call_t *c, const char *in)
 {
     char why[120];
-    err_kind_t kind = classify(in);
+    err_kind_t kind = http_classify_error(in);
     if (kind == ERR_REFUSED)
         snprintf(why, sizeof(why), "connection refused");
     else

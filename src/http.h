@@ -47,6 +47,11 @@ void http_call_cancel(http_call_t *c);
  * *why (a short reason without header values or body) set. */
 int http_call_error(const http_call_t *c, err_kind_t *kind, const char **why);
 
+/* The error kind of a libwebsockets connection failure text ("Unable to
+ * connect" is a refusal on loopback, "read failed" a hang-up, ...);
+ * ERR_PROTOCOL when nothing fits. Shared with the WebSocket connect. */
+err_kind_t http_classify_error(const char *why);
+
 /* After a complete response: its status code and body (NUL-terminated). */
 int http_call_status(const http_call_t *c);
 const char *http_call_body(const http_call_t *c, size_t *len);

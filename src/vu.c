@@ -689,27 +689,11 @@ static err_kind_t classify_connect_error(struct lws *wsi, const char *why, int *
     *status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
     if (*status > 0 && *status != 101)
         return ERR_HTTP_STATUS;
-    if (!why)
-        return ERR_PROTOCOL;
-    /* lws 4.1 reports a failed TCP connect as "Unable to connect" without the errno;
-     * on loopback that is a refusal. */
-    if (strstr(why, "refused") || strstr(why, "nable to connect") || strstr(why, "conn fail") ||
-        strstr(why, "connect fail"))
-        return ERR_REFUSED;
-    if (strstr(why, "getaddrinfo") || strstr(why, "resolve") || strstr(why, "dns"))
-        return ERR_DNS;
-    if (strstr(why, "tls") || strstr(why, "ssl") || strstr(why, "SSL") || strstr(why, "cert"))
-        return ERR_TLS;
-    if (strstr(why, "timeout") || strstr(why, "timed out"))
-        return ERR_TIMEOUT;
-    if (strstr(why, "reset"))
-        return ERR_RESET;
-    /* the peer hung up during the upgrade */
-    if (strstr(why, "read failed") || strstr(why, "closed before"))
-        return ERR_CLOSED;
-    if (strstr(why, "101") || strstr(why, "HS:") || strstr(why, "upgrade"))
-        return ERR_HTTP_STATUS;
-    return ERR_PROTOCOL;
+    err_kind_t kind = http_classify_error(why); /* refused, dns, tls, timeout, reset, closed */
+    if (kind == ERR_PROTOCOL && why &&
+        (strstr(why, "101") || strstr(why, "HS:") || strstr(why, "upgrade")))
+        return ERR_HTTP_STATUS; /* a refused or malformed upgrade */
+    return kind;
 }
 
 static void on_connection_error(vu_t *vu, struct lws *wsi, const char *why)
