@@ -510,6 +510,15 @@ pred_t *pred_compile(const char *src, char *err, size_t errlen)
     pred_parser_t p = { .src = src ? src : "", .err = err, .errlen = errlen };
     if (errlen)
         err[0] = '\0';
+    const char *hole = strstr(p.src, "{{");
+    if (hole) { /* it would compile as a literal and silently never match */
+        if (errlen)
+            snprintf(err, errlen,
+                     "column %d: predicates are not templates, \"{{\" is not expanded here; "
+                     "write the value itself (e.g. channel == \"room:42\")",
+                     (int)(hole - p.src) + 1);
+        return NULL;
+    }
     pred_t *n = parse_expr(&p);
     if (n && (skip_ws(&p), p.src[p.pos])) {
         fail_expected(&p, "&&, || or the end of the predicate");

@@ -307,6 +307,17 @@ static void error_fits_small_buffer(void **state)
     assert_null(pred_compile("type == ", NULL, 0));
 }
 
+/* A template hole would compile as a literal that never matches. */
+static void error_on_template_holes(void **state)
+{
+    char err[256];
+    assert_null(pred_compile("channel == \"room:{{room}}\"", err, sizeof(err)));
+    assert_non_null(strstr(err, "column 18: predicates are not templates"));
+    pred_t *p = pred_compile("text == \"{ {not a hole} }\"", err, sizeof(err));
+    assert_non_null(p);
+    pred_free(p);
+}
+
 /* ------------------------------------------------------------------ */
 /* Field paths read as numbers (expect.latency_from).                   */
 
@@ -370,6 +381,7 @@ int main(void)
         cmocka_unit_test(error_other_shapes),
         cmocka_unit_test(error_depth_is_bounded),
         cmocka_unit_test(error_fits_small_buffer),
+        cmocka_unit_test(error_on_template_holes),
         cmocka_unit_test(path_reads_numbers),
         cmocka_unit_test(path_rejects_predicates),
     };
