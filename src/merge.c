@@ -165,22 +165,6 @@ static int merge_meta(const result_t *const *in, size_t n, result_t *out)
     return (f->spec_name && !out->spec_name) || (f->target && !out->target) ? -1 : 0;
 }
 
-static int add_errors(res_errors_t *dst, const res_errors_t *src)
-{
-    dst->count += src->count;
-    for (unsigned i = 0; i < src->nsamples && dst->nsamples < RES_MAX_SAMPLES; i++) {
-        bool dup = false;
-        for (unsigned j = 0; j < dst->nsamples; j++)
-            dup |= strcmp(dst->samples[j], src->samples[i]) == 0;
-        if (dup)
-            continue;
-        if (!(dst->samples[dst->nsamples] = strdup(src->samples[i])))
-            return -1;
-        dst->nsamples++;
-    }
-    return 0;
-}
-
 /* Steps in the order the first input lists them, then any new names. */
 static int add_step(result_t *out, const res_step_t *s)
 {
@@ -220,7 +204,7 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
         out->bytes_received += r->bytes_received;
         out->peak_active += r->peak_active; /* an upper bound: peaks may differ in time */
         for (int k = 0; k < ERR_KIND_COUNT; k++)
-            if (add_errors(&out->errors[k], &r->errors[k]) < 0)
+            if (res_errors_add(&out->errors[k], &r->errors[k]) < 0)
                 return -1;
     }
     return 0;

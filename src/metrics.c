@@ -106,23 +106,6 @@ void metrics_error(metrics_t *m, err_kind_t kind, const char *fmt, ...)
         e->samples[e->nsamples++] = copy;
 }
 
-static int merge_errors(res_errors_t *dst, const res_errors_t *src)
-{
-    dst->count += src->count;
-    for (unsigned i = 0; i < src->nsamples && dst->nsamples < RES_MAX_SAMPLES; i++) {
-        int dup = 0;
-        for (unsigned j = 0; j < dst->nsamples; j++)
-            dup |= strcmp(dst->samples[j], src->samples[i]) == 0;
-        if (dup)
-            continue;
-        char *copy = strdup(src->samples[i]);
-        if (!copy)
-            return -1;
-        dst->samples[dst->nsamples++] = copy;
-    }
-    return 0;
-}
-
 int metrics_merge_into(result_t *r, const metrics_t *src)
 {
     for (size_t i = 0; i < src->nsteps && i < r->nsteps; i++) {
@@ -135,7 +118,7 @@ int metrics_merge_into(result_t *r, const metrics_t *src)
     r->bytes_sent += src->bytes_sent;
     r->bytes_received += src->bytes_received;
     for (int k = 0; k < ERR_KIND_COUNT; k++)
-        if (merge_errors(&r->errors[k], &src->errors[k]) < 0)
+        if (res_errors_add(&r->errors[k], &src->errors[k]) < 0)
             return -1;
     return 0;
 }

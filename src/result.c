@@ -33,6 +33,22 @@ int err_kind_from_name(const char *name)
     return -1;
 }
 
+int res_errors_add(res_errors_t *dst, const res_errors_t *src)
+{
+    dst->count += src->count;
+    for (unsigned i = 0; i < src->nsamples && dst->nsamples < RES_MAX_SAMPLES; i++) {
+        bool dup = false;
+        for (unsigned j = 0; j < dst->nsamples; j++)
+            dup |= strcmp(dst->samples[j], src->samples[i]) == 0;
+        if (dup)
+            continue;
+        if (!(dst->samples[dst->nsamples] = strdup(src->samples[i])))
+            return -1;
+        dst->nsamples++;
+    }
+    return 0;
+}
+
 int result_find_step(const result_t *r, const char *name)
 {
     if (!r || !name)

@@ -131,6 +131,10 @@ typedef struct result {
     char *baseline_path;
 } result_t;
 
+/* Adds src's count to dst and copies src's samples that dst lacks while
+ * there is room. Returns 0, or -1 on allocation failure. */
+int res_errors_add(res_errors_t *dst, const res_errors_t *src);
+
 /* Index of the step named name, or -1. */
 int result_find_step(const result_t *r, const char *name);
 uint64_t result_error_total(const result_t *r);
