@@ -1214,8 +1214,8 @@ static int compile_load(spec_ctx_t *c, const raw_load_t *l)
 
 static bool is_reserved_metric(const char *name)
 {
-    static const char *const reserved[] = { "connect", "ws.ping", "errors", "messages",
-                                            "connections" };
+    static const char *const reserved[] = { "connect",  "ws.ping",     "errors",
+                                            "messages", "connections", "arrivals" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(name, reserved[i]) == 0)
             return true;
@@ -2044,6 +2044,12 @@ static int compile_assertions(spec_ctx_t *c, const raw_spec_t *raw)
         if (asrt_check(&s->assertions[i], (const char *const *)s->metric_names, s->nmetrics, why,
                        sizeof(why)) < 0)
             return fail_at(c, ypath, "assertion \"%s\": %s", text, why);
+        if (asrt_is_arrivals(&s->assertions[i]) && !s->open_model)
+            return fail_at(c, ypath,
+                           "assertion \"%s\": arrivals.* counts open-model arrivals; use it with "
+                           "load: {arrival_rate: {rate: 10/s, duration: 30s, max_users: 100}}, or "
+                           "assert on connections.peak for users",
+                           text);
     }
     return 0;
 }
