@@ -131,6 +131,8 @@ static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
         w->started++;
         vu_session_start(&w->vus[slot], (uint32_t)k, due, now);
     }
+    atomic_store_explicit(&w->pub_started, w->started, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_dropped, w->dropped, memory_order_relaxed);
 }
 
 /* Closed model: every user has finished. Open model: no arrival is left to
@@ -517,6 +519,11 @@ static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigne
     live.duration_s = elapsed;
     live.peak_active = atomic_load(&run->peak);
     bool ok = result_init_steps(&live, run->spec) == 0;
+    for (unsigned i = 0; i < n; i++) { /* open model: arrivals so far */
+        live.arrivals_planned += ws[i].arr.count;
+        live.arrivals_started += atomic_load_explicit(&ws[i].pub_started, memory_order_relaxed);
+        live.arrivals_dropped += atomic_load_explicit(&ws[i].pub_dropped, memory_order_relaxed);
+    }
     for (unsigned i = 0; ok && i < n; i++) {
         pthread_mutex_lock(&ws[i].snap_lock);
         ok = metrics_merge_into(&live, ws[i].snap) == 0;

@@ -122,6 +122,7 @@ struct worker {
     load_pool_t pool;
     uint64_t sessions; /* running now */
     uint64_t started, dropped;
+    atomic_uint_fast64_t pub_started, pub_dropped; /* copies for the live abort check */
     bool in_tick; /* inside worker_tick, which schedules the next wake itself */
 };
 
