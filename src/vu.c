@@ -123,6 +123,7 @@ void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now)
     vu->wsi = NULL;
     vu->rx_oversize = vu->ping_pending = vu->reconnecting = false;
     vu->close_code = 0;
+    vu->phase = PHASE_ON_START;
     vu->task = vu->step = 0;
     vu->iteration = 0;
     vu->ping_sent_at = 0;
