@@ -259,7 +259,12 @@ static void html_meta(const result_t *r, FILE *out)
     meta_item(out, "Spec", r->spec_path ? r->spec_path : "unknown");
     meta_times(r, out);
     meta_uint(out, "Threads", r->threads);
-    meta_uint(out, "Users planned", r->users_planned);
+    meta_item(out, "Load model", r->open_model ? "open (arrival rate)" : "closed (users)");
+    meta_uint(out, r->open_model ? "Max users" : "Users planned", r->users_planned);
+    if (r->open_model) {
+        meta_uint(out, "Arrivals started", r->arrivals_started);
+        meta_uint(out, "Arrivals dropped", r->arrivals_dropped);
+    }
     meta_uint(out, "Peak connections", r->peak_active);
     meta_uint(out, "Messages sent", r->msgs_sent);
     meta_uint(out, "Messages received", r->msgs_received);

@@ -203,6 +203,24 @@ static bool add_traffic(cJSON *root, const result_t *r)
            add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active);
 }
 
+/* "load": which model ran; "arrivals": the open model's counts (null in
+ * the closed model). */
+static bool add_load(cJSON *root, const result_t *r)
+{
+    cJSON *o = cJSON_AddObjectToObject(root, "load");
+    if (!o || !add_str(o, "model", r->open_model ? "open" : "closed"))
+        return false;
+    if (!r->open_model)
+        return cJSON_AddNullToObject(root, "arrivals") != NULL;
+    cJSON *a = cJSON_AddObjectToObject(root, "arrivals");
+    return add_num(o, "rate_min_per_s", r->rate_min) && add_num(o, "rate_max_per_s", r->rate_max) &&
+           add_u64(o, "max_users", r->users_planned) &&
+           add_u64(o, "session_iterations", r->session_iterations) &&
+           add_num_or_null(o, "session_s", r->session_s > 0, r->session_s) && a &&
+           add_u64(a, "planned", r->arrivals_planned) &&
+           add_u64(a, "started", r->arrivals_started) && add_u64(a, "dropped", r->arrivals_dropped);
+}
+
 static bool add_error_kind(cJSON *errors, const char *kind, const res_errors_t *e)
 {
     cJSON *o = cJSON_AddObjectToObject(errors, kind);
@@ -339,9 +357,9 @@ static bool add_baseline(cJSON *root, const result_t *r)
 static cJSON *build(const result_t *r)
 {
     cJSON *root = cJSON_CreateObject();
-    if (root && add_run(root, r) && add_steps(root, r) && add_traffic(root, r) &&
-        add_errors(root, r) && add_assertions(root, r) && add_series(root, r) &&
-        add_shards(root, r) && add_baseline(root, r))
+    if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
+        add_traffic(root, r) && add_errors(root, r) && add_assertions(root, r) &&
+        add_series(root, r) && add_shards(root, r) && add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;

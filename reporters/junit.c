@@ -138,6 +138,7 @@ static int properties(xmlTextWriterPtr w, const result_t *r)
     if (xmlTextWriterStartElement(w, X("properties")) < 0 || property(w, "target", r->target) < 0 ||
         property(w, "wsgate_version", r->wsgate_version) < 0 ||
         property(w, "threads", threads) < 0 || property(w, "users_planned", users) < 0 ||
+        property(w, "load_model", r->open_model ? "open" : "closed") < 0 ||
         property(w, "spec_path", r->spec_path) < 0 || optional_properties(w, r) < 0)
         return -1;
     return xmlTextWriterEndElement(w);

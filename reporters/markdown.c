@@ -274,6 +274,35 @@ static void md_traffic(const result_t *r, FILE *out)
             "**Messages:** %" PRIu64 " sent, %" PRIu64 " received (%s sent, %s received)"
             " · **Peak connections:** %" PRIu64 "\n\n",
             r->msgs_sent, r->msgs_received, sent, recv, r->peak_active);
+    if (r->open_model)
+        fprintf(out,
+                "**Arrivals:** %" PRIu64 " planned, %" PRIu64 " started, %" PRIu64
+                " dropped (max users reached)\n\n",
+                r->arrivals_planned, r->arrivals_started, r->arrivals_dropped);
+}
+
+/* " · closed model, 200 users" or " · open model, 20/s arrivals, ..." */
+static void md_model(const result_t *r, FILE *out)
+{
+    if (!r->open_model) {
+        fprintf(out, " · closed model, %u users", r->users_planned);
+        return;
+    }
+    if (r->rate_min == r->rate_max)
+        fprintf(out, " · open model, %g/s arrivals", r->rate_max);
+    else
+        fprintf(out, " · open model, %g to %g/s arrivals", r->rate_min, r->rate_max);
+    fputs(", sessions of ", out);
+    if (r->session_iterations)
+        fprintf(out, "%u task%s", r->session_iterations, r->session_iterations == 1 ? "" : "s");
+    if (r->session_iterations && r->session_s > 0)
+        fputs(" or ", out);
+    if (r->session_s > 0) {
+        char sd[32];
+        units_format_us(r->session_s * 1e6, sd, sizeof sd);
+        fputs(sd, out);
+    }
+    fprintf(out, ", at most %u at once", r->users_planned);
 }
 
 static void md_errors(const result_t *r, FILE *out)
@@ -302,7 +331,8 @@ static void md_shape(const result_t *r, FILE *out)
     units_format_us(r->duration_s * 1e6, dur, sizeof dur);
     fputs("**Run:** target ", out);
     md_text(out, r->target ? r->target : "unknown", 0);
-    fprintf(out, " · %u users · %s · %u threads", r->users_planned, dur, r->threads);
+    md_model(r, out);
+    fprintf(out, " · %s · %u threads", dur, r->threads);
     if (r->shard_total)
         fprintf(out, " · shard %u/%u", r->shard_index, r->shard_total);
     if (r->nshards)

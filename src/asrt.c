@@ -58,6 +58,18 @@ static const char *const message_field_names[] = { "sent", "received" };
 static const named_agg_t connection_fields[] = { { "peak", AGG_CONN_PEAK } };
 static const char *const connection_field_names[] = { "peak" };
 
+static const named_agg_t arrival_fields[] = {
+    { "planned", AGG_ARRIVALS_PLANNED },
+    { "started", AGG_ARRIVALS_STARTED },
+    { "dropped", AGG_ARRIVALS_DROPPED },
+};
+static const char *const arrival_field_names[] = { "planned", "started", "dropped" };
+
+bool asrt_is_arrivals(const asrt_t *a)
+{
+    return a->agg >= AGG_ARRIVALS_PLANNED && a->agg <= AGG_ARRIVALS_DROPPED;
+}
+
 static bool is_step_agg(asrt_agg_t agg)
 {
     return agg >= AGG_PERCENTILE && agg <= AGG_SUCCESS_RATE;
@@ -328,6 +340,9 @@ static int parse_dotted(parse_t *p, asrt_t *out, char *err, size_t errlen)
     else if (strcmp(group, "connections") == 0)
         rc = parse_field(p->lhs, field, connection_fields, connection_field_names,
                          COUNT_OF(connection_fields), out, err, errlen);
+    else if (strcmp(group, "arrivals") == 0)
+        rc = parse_field(p->lhs, field, arrival_fields, arrival_field_names,
+                         COUNT_OF(arrival_fields), out, err, errlen);
     else if (is_latency_name(field))
         fail(err, errlen, "latency takes the call form: write \"%s(%s)\" instead of \"%s\"", field,
              group, p->lhs);
@@ -554,7 +569,7 @@ static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
 {
     bool counter = a->agg == AGG_COUNT || a->agg == AGG_FAILURES || a->agg == AGG_ERRORS ||
                    a->agg == AGG_MSGS_SENT || a->agg == AGG_MSGS_RECEIVED ||
-                   a->agg == AGG_CONN_PEAK;
+                   a->agg == AGG_CONN_PEAK || asrt_is_arrivals(a);
     if (!a->abort_on_fail || !counter || a->op == OP_LT || a->op == OP_LE || a->op == OP_NE)
         return 0;
     return fail(err, errlen,
@@ -709,6 +724,10 @@ static observed_t observe(const asrt_t *a, const result_t *r)
         o.value = (double)r->msgs_received;
     } else if (a->agg == AGG_CONN_PEAK) {
         o.value = (double)r->peak_active;
+    } else if (asrt_is_arrivals(a)) {
+        o.value = (double)(a->agg == AGG_ARRIVALS_PLANNED   ? r->arrivals_planned
+                           : a->agg == AGG_ARRIVALS_STARTED ? r->arrivals_started
+                                                            : r->arrivals_dropped);
     } else if (a->metric && strcmp(a->metric, "total") == 0) {
         o.value = (double)result_error_total(r);
     } else {

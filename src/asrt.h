@@ -43,6 +43,9 @@ typedef enum asrt_agg {
     AGG_MSGS_SENT,
     AGG_MSGS_RECEIVED,
     AGG_CONN_PEAK,
+    AGG_ARRIVALS_PLANNED, /* open model: arrivals.planned / started / dropped */
+    AGG_ARRIVALS_STARTED,
+    AGG_ARRIVALS_DROPPED,
 } asrt_agg_t;
 
 typedef enum asrt_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } asrt_op_t;
@@ -73,6 +76,9 @@ typedef struct asrt {
     bool abort_on_fail;
     uint64_t abort_grace_us; /* since the start of the run */
 } asrt_t;
+
+/* True for the arrivals.* counters, which only an open-model run has. */
+bool asrt_is_arrivals(const asrt_t *a);
 
 /* Parses one assertion. Returns 0, or -1 with a one-line reason in err that
  * says what to write instead (e.g. 'p50 needs a time unit: write "200ms"').

@@ -16,6 +16,7 @@
 
 #include "asrt.h"
 #include "engine.h"
+#include "load.h"
 #include "merge.h"
 #include "runmeta.h"
 #include "shard.h"
@@ -531,8 +532,14 @@ static int cmd_validate(int argc, char **argv)
             rc = EXIT_USAGE;
             continue;
         }
-        printf("%s: ok (%zu scenarios, %zu assertions, %u users)\n", argv[i], spec->nscenarios,
-               spec->nassertions, spec->peak_users);
+        if (spec->open_model)
+            printf("%s: ok (%zu scenarios, %zu assertions, open model: %llu arrivals, at most "
+                   "%u users at once)\n",
+                   argv[i], spec->nscenarios, spec->nassertions,
+                   (unsigned long long)load_arrivals_total(spec), spec->peak_users);
+        else
+            printf("%s: ok (%zu scenarios, %zu assertions, %u users)\n", argv[i], spec->nscenarios,
+                   spec->nassertions, spec->peak_users);
         spec_free(spec);
     }
     return rc;

@@ -132,6 +132,39 @@ void engine_wake_by(worker_t *w, uint64_t due)
     schedule_wake(w, due, mono_us());
 }
 
+/* Open model: due arrivals take a free slot and start a session, or are
+ * dropped when max_users sessions run. Arrivals still to come when the
+ * run is stopped early are neither. */
+static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
+{
+    const spec_t *spec = w->run->spec;
+    while (!w->ending && w->arr_next < w->arr.count && w->arr_due <= now &&
+           (*wakes)++ < MAX_WAKES_PER_TICK) {
+        uint64_t k = w->arr.first + w->arr_next * w->arr.step;
+        uint64_t due = w->arr_due;
+        uint32_t slot;
+        if (++w->arr_next < w->arr.count)
+            w->arr_due = w->run->t0 + load_arrival_time(spec, k + w->arr.step);
+        if (!load_pool_take(&w->pool, &slot)) {
+            w->dropped++;
+            continue;
+        }
+        w->started++;
+        vu_session_start(&w->vus[slot], (uint32_t)k, due, now);
+    }
+    atomic_store_explicit(&w->pub_started, w->started, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_dropped, w->dropped, memory_order_relaxed);
+}
+
+/* Closed model: every user has finished. Open model: no arrival is left to
+ * come (or the run is ending) and no session runs. */
+static bool worker_all_done(const worker_t *w)
+{
+    if (!w->run->spec->open_model)
+        return w->done >= w->nvus;
+    return (w->ending || w->arr_next >= w->arr.count) && w->sessions == 0;
+}
+
 static void worker_tick(lws_sorted_usec_list_t *sul)
 {
     worker_t *w = lws_container_of(sul, worker_t, sul);
@@ -144,6 +177,7 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
         worker_apply_end(w, now, atomic_load(&run->abort_run));
     uint32_t id;
     unsigned wakes = 0;
+    worker_arrivals(w, now, &wakes);
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->tq, now, &id))
         vu_wake(&w->vus[id], now);
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->ping_tq, now, &id))
@@ -156,7 +190,7 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     if (w->snap && now >= w->next_snap)
         worker_snapshot(w, now);
     w->in_tick = false;
-    if (w->done >= w->nvus || now >= run->hard_end || (stop_now && now >= run->end)) {
+    if (worker_all_done(w) || now >= run->hard_end || (stop_now && now >= run->end)) {
         w->finished = true;
         lws_cancel_service(w->ctx);
         return;
@@ -169,6 +203,8 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
         next = due;
     if (!w->ending && run->end < next)
         next = run->end;
+    if (!w->ending && w->arr_next < w->arr.count && w->arr_due < next)
+        next = w->arr_due;
     schedule_wake(w, next, now);
 }
 
@@ -286,6 +322,22 @@ static slice_t slice_of(const spec_t *spec, const engine_opts_t *opts)
     return sl;
 }
 
+/* Open model: nvus empty session slots (this worker's share of max_users)
+ * and every nworkers-th arrival of this process's slice. */
+static int worker_init_open(worker_t *w, unsigned index, unsigned nworkers, const slice_t *sl)
+{
+    const spec_t *spec = w->run->spec;
+    if (load_pool_init(&w->pool, w->nvus) < 0)
+        return -1;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        vu_init_slot(&w->vus[i], w, i);
+    w->arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
+                        (uint64_t)nworkers * sl->n);
+    if (w->arr.count)
+        w->arr_due = w->run->t0 + load_arrival_time(spec, w->arr.first);
+    return 0;
+}
+
 static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned nworkers,
                        uint64_t seed, const slice_t *sl, bool snapshots)
 {
@@ -307,6 +359,8 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
             return -1;
         pthread_mutex_init(&w->snap_lock, NULL);
     }
+    if (run->spec->open_model)
+        return worker_init_open(w, index, nworkers, sl);
     for (uint32_t i = 0; i < w->nvus; i++)
         vu_init(&w->vus[i], w, (i * nworkers + index) * sl->n + sl->k, i, seed);
     return 0;
@@ -322,6 +376,7 @@ static void worker_release(worker_t *w)
     timerq_free(w->tq);
     timerq_free(w->ping_tq);
     metrics_free(w->m);
+    load_pool_release(&w->pool);
     if (w->snap) {
         metrics_free(w->snap);
         pthread_mutex_destroy(&w->snap_lock);
@@ -392,6 +447,23 @@ static int result_series(result_t *r, worker_t *ws, unsigned n, const monitor_t 
     return rc;
 }
 
+/* Which model ran, and the open model's arrival counts. */
+static void result_fill_load(result_t *r, const spec_t *spec, const worker_t *ws, unsigned n)
+{
+    r->open_model = spec->open_model;
+    if (!spec->open_model)
+        return;
+    r->rate_min = spec->open.rate_min;
+    r->rate_max = spec->open.rate_max;
+    r->session_iterations = spec->open.iterations;
+    r->session_s = (double)spec->open.session_us / 1e6;
+    for (unsigned i = 0; i < n; i++) {
+        r->arrivals_planned += ws[i].arr.count;
+        r->arrivals_started += ws[i].started;
+        r->arrivals_dropped += ws[i].dropped;
+    }
+}
+
 static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsigned n,
                        const monitor_t *mon)
 {
@@ -404,6 +476,7 @@ static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsig
     r->threads = n;
     r->users_planned = spec->peak_users;
     r->peak_active = atomic_load(&((run_shared_t *)run)->peak);
+    result_fill_load(r, spec, ws, n);
     if (!r->spec_name || !r->spec_path || !r->target || !r->wsgate_version ||
         result_init_steps(r, spec) < 0)
         return -1;
@@ -469,6 +542,11 @@ static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigne
     live.duration_s = elapsed;
     live.peak_active = atomic_load(&run->peak);
     bool ok = result_init_steps(&live, run->spec) == 0;
+    for (unsigned i = 0; i < n; i++) { /* open model: arrivals so far */
+        live.arrivals_planned += ws[i].arr.count;
+        live.arrivals_started += atomic_load_explicit(&ws[i].pub_started, memory_order_relaxed);
+        live.arrivals_dropped += atomic_load_explicit(&ws[i].pub_dropped, memory_order_relaxed);
+    }
     for (unsigned i = 0; ok && i < n; i++) {
         pthread_mutex_lock(&ws[i].snap_lock);
         ok = metrics_merge_into(&live, ws[i].snap) == 0;
@@ -551,13 +629,23 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    if (spec->open_model && sl.users == 0) {
+        snprintf(err, errlen,
+                 "max_users %u is below the %u shards: give every shard at least one session "
+                 "slot (raise load.arrival_rate.max_users or run fewer shards)",
+                 spec->open.max_users, sl.n);
+        goto out;
+    }
     if (ensure_fd_limit(sl.users, err, errlen) < 0 || resolve_targets(&run, err, errlen) < 0)
         goto out;
 
     uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();
     double wall_t0 = wall_now(); /* read with the monotonic start, before set-up */
+    run.seed = seed;
     run.t0 = mono_us() + START_DELAY_US;
     run.end = run.t0 + spec->duration_us;
+    if (spec->open_model) /* sessions in flight may finish after the last arrival */
+        run.end += spec->open.graceful_stop_us;
     run.hard_end = run.end + grace_us(spec);
     for (unsigned i = 0; i < n; i++) {
         if (worker_init(&ws[i], &run, i, n, seed, &sl, opts->abort_check != NULL) < 0) {

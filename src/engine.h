@@ -2,7 +2,10 @@
  * lws_context (Debian's libwebsockets serves one thread per context), own
  * the virtual users dealt to them (user k -> worker k % threads), pace them
  * with one timer queue and one lws timer each, and keep their own metrics,
- * merged into a result_t after all workers stop. */
+ * merged into a result_t after all workers stop. In the open model
+ * (spec->open_model) each worker instead owns its share of max_users
+ * session slots and every threads-th arrival of the schedule (load.h): a
+ * due arrival takes a free slot or is dropped and counted. */
 #ifndef WSGATE_ENGINE_H
 #define WSGATE_ENGINE_H
 
@@ -34,9 +37,10 @@ typedef struct engine_opts {
     const volatile sig_atomic_t *stop_flag; /* non-zero: end the run now */
     engine_progress_fn progress;            /* called about once a second; NULL: none */
     void *progress_ctx;
-    /* --shard K/N: run only users k with k % N == K - 1 (1-based K), each on
-     * its global schedule, so N shards add up to the whole load and user ids
-     * never collide. 0/0: the whole load. */
+    /* --shard K/N: run only users k (open model: arrivals k) with
+     * k % N == K - 1 (1-based K), each on its global schedule, so N shards
+     * add up to the whole load and user ids never collide; the open model's
+     * max_users is shared out the same way. 0/0: the whole load. */
     unsigned shard_index, shard_total;
     /* --source-addrs: user k connects from addrs[k % n]; NULL: any. */
     const srcaddrs_t *source_addrs;

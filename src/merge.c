@@ -142,6 +142,11 @@ static int merge_meta(const result_t *const *in, size_t n, result_t *out)
     out->shard_total = 0; /* the merged result is the whole */
     out->started_at = f->started_at;
     out->ended_at = f->ended_at;
+    out->open_model = f->open_model; /* one spec: one model, rates and session */
+    out->rate_min = f->rate_min;
+    out->rate_max = f->rate_max;
+    out->session_iterations = f->session_iterations;
+    out->session_s = f->session_s;
     bool one_region = true;
     for (size_t i = 0; i < n; i++) {
         const result_t *r = in[i];
@@ -202,7 +207,10 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
         out->msgs_received += r->msgs_received;
         out->bytes_sent += r->bytes_sent;
         out->bytes_received += r->bytes_received;
-        out->peak_active += r->peak_active; /* an upper bound: peaks may differ in time */
+        out->peak_active += r->peak_active;           /* an upper bound: peaks may differ in time */
+        out->arrivals_planned += r->arrivals_planned; /* shards slice the arrivals exactly */
+        out->arrivals_started += r->arrivals_started;
+        out->arrivals_dropped += r->arrivals_dropped;
         for (int k = 0; k < ERR_KIND_COUNT; k++)
             if (res_errors_add(&out->errors[k], &r->errors[k]) < 0)
                 return -1;

@@ -125,6 +125,17 @@ typedef struct result {
     double aborted_at_s; /* seconds after started_at */
     char *abort_reason;  /* the assertion and its observed value */
 
+    /* Load model (issue 5): closed (users) or open (arrival rate). The
+     * rates and session are the spec's; arrivals count this run's slice
+     * (summed by a merge). users_planned is max_users in the open model. */
+    bool open_model;
+    double rate_min, rate_max;   /* arrivals per second over the stages */
+    unsigned session_iterations; /* tasks per session, 0 = until session_s */
+    double session_s;            /* session duration, 0 = none */
+    uint64_t arrivals_planned;   /* arrivals in the schedule */
+    uint64_t arrivals_started;   /* sessions begun */
+    uint64_t arrivals_dropped;   /* came when max_users sessions ran */
+
     /* --baseline: the previous result the deltas and relative assertions
      * compare with (steps, errors and counters only). */
     struct result *baseline;

@@ -283,6 +283,35 @@ static void load_provenance(loader_t *l, const cJSON *root, result_t *r)
     }
 }
 
+/* "load" and "arrivals" (absent in older files: the closed model). */
+static void load_load(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *o = opt_field(root, "load"), *a = opt_field(root, "arrivals");
+    const cJSON *model = o ? opt_field(o, "model") : NULL;
+    if (!model)
+        return;
+    if (!cJSON_IsString(model) ||
+        (strcmp(model->valuestring, "open") != 0 && strcmp(model->valuestring, "closed") != 0)) {
+        bad(l, "\"model\" in load must be \"open\" or \"closed\"");
+        return;
+    }
+    r->open_model = strcmp(model->valuestring, "open") == 0;
+    if (!r->open_model)
+        return;
+    r->rate_min = num(l, o, "rate_min_per_s", "load");
+    r->rate_max = num(l, o, "rate_max_per_s", "load");
+    r->session_iterations = count_u32(l, o, "session_iterations", "load");
+    if (opt_field(o, "session_s"))
+        r->session_s = num(l, o, "session_s", "load");
+    if (!a) {
+        bad(l, "\"arrivals\" must be an object in an open-model result");
+        return;
+    }
+    r->arrivals_planned = count(l, a, "planned", "arrivals");
+    r->arrivals_started = count(l, a, "started", "arrivals");
+    r->arrivals_dropped = count(l, a, "dropped", "arrivals");
+}
+
 /* One series entry's step histograms, by step name. */
 static void load_second_steps(loader_t *l, const cJSON *o, const result_t *r, res_second_t *sec,
                               size_t t)
@@ -419,6 +448,7 @@ int result_from_json(const char *text, result_t *r, char *err, size_t errlen)
         load_errors(&l, root, r);
         load_assertions(&l, root, r);
         load_provenance(&l, root, r);
+        load_load(&l, root, r);
         load_series(&l, root, r);
         load_shards(&l, root, r);
         load_baseline(&l, root, r);

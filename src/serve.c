@@ -197,12 +197,25 @@ int conn_send(conn_t *c, cJSON *obj)
     return conn_send_delayed(c, obj, 0);
 }
 
+/* --stall-after/--stall-for: how long a reply made now waits for the end
+ * of the connection's stall (0 outside it). */
+static uint64_t stall_wait(const conn_t *c)
+{
+    const serve_opts_t *o = &c->w->srv->opts;
+    if (!o->stall_for_us)
+        return 0;
+    lws_usec_t now = lws_now_usecs();
+    lws_usec_t from = c->opened + (lws_usec_t)o->stall_after_us;
+    lws_usec_t to = from + (lws_usec_t)o->stall_for_us;
+    return now >= from && now < to ? (uint64_t)(to - now) : 0;
+}
+
 static uint64_t ack_delay(conn_t *c)
 {
     const serve_opts_t *o = &c->w->srv->opts;
     if (o->ack_delay_dist.kind != PAUSE_NONE)
-        return pause_sample(&o->ack_delay_dist, &c->w->rng);
-    return o->ack_delay_us;
+        return pause_sample(&o->ack_delay_dist, &c->w->rng) + stall_wait(c);
+    return o->ack_delay_us + stall_wait(c);
 }
 
 int conn_reply(conn_t *c, cJSON *obj)
@@ -747,6 +760,7 @@ static int conn_open(conn_t *c, struct lws *wsi)
     c->w = w;
     c->id = ++w->next_conn_id;
     c->proto = p;
+    c->opened = lws_now_usecs();
     const serve_opts_t *o = &w->srv->opts;
     if (o->drop_fraction > 0 && rng_unit(&w->rng) < o->drop_fraction)
         lws_sul_schedule(lws_get_context(wsi), 0, &c->sul_drop, conn_drop_cb,

@@ -95,6 +95,9 @@
  *       probability F and closed D after it opened, with close code 1001
  *       ("going away"); with --drop-abrupt the TCP connection is cut without
  *       a close frame instead (the client sees 1006).
+ *   --stall-after A --stall-for D: replies to requests that arrive from A to
+ *       A + D after their connection opened all wait until A + D (a server
+ *       that stalls for D), then go out in order; pushes are not held.
  *   --refuse-auth: every upgrade and every login gets 401.
  *   --tls: wss/https with a self-signed certificate for localhost and
  *       127.0.0.1 made at start (temporary files, removed once loaded);
@@ -132,6 +135,8 @@ typedef struct serve_opts {
     const char *tls_cert_out;       /* --tls-cert-out FILE */
     unsigned threads;               /* --threads, 0 = 1 */
     bool reuse_port;                /* --reuse-port: processes share the port */
+    uint64_t stall_after_us; /* --stall-after D: a stall starts D after each connection opens */
+    uint64_t stall_for_us;   /* --stall-for D: and lasts D; 0 = no stall */
 } serve_opts_t;
 
 typedef struct server server_t;

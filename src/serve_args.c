@@ -17,6 +17,8 @@ static const char serve_usage_text[] =
     "  --drop-after D              close picked connections D after they open\n"
     "  --drop-fraction F           fraction of connections picked, 0..1 (e.g. 0.1)\n"
     "  --drop-abrupt               cut the TCP connection instead of a 1001 close\n"
+    "  --stall-after D             with --stall-for: stall each connection D after it opens\n"
+    "  --stall-for D               hold replies to requests for D, then send them in order\n"
     "  --refuse-auth               answer every login and upgrade with 401\n"
     "  --tls                       wss/https with a new self-signed certificate\n"
     "  --tls-cert-out FILE         write that certificate (PEM) to FILE\n"
@@ -127,6 +129,9 @@ static int parse_valued(const char *name, const char *val, serve_opts_t *o, char
         o->port = (int)n;
     } else if (strcmp(name, "--ack-delay") == 0) {
         return parse_ack_delay(val, o, err, errlen);
+    } else if (strcmp(name, "--stall-after") == 0 || strcmp(name, "--stall-for") == 0) {
+        return parse_duration_opt(name, val, name[8] == 'a' ? &o->stall_after_us : &o->stall_for_us,
+                                  err, errlen);
     } else if (strcmp(name, "--push-interval") == 0 || strcmp(name, "--drop-after") == 0) {
         uint64_t *dst = name[2] == 'p' ? &o->push_interval_us : &o->drop_after_us;
         if (parse_duration_opt(name, val, dst, err, errlen) < 0)
@@ -172,6 +177,10 @@ int serve_parse_args(int argc, char **argv, serve_opts_t *o, char *err, size_t e
         if (parse_valued(argv[i], val, o, err, errlen) < 0)
             return -1;
         i++;
+    }
+    if (o->stall_after_us && !o->stall_for_us) {
+        snprintf(err, errlen, "--stall-after needs --stall-for D, how long the stall lasts");
+        return -1;
     }
     if (o->tls_cert_out && !o->tls) {
         snprintf(err, errlen, "--tls-cert-out needs --tls");

@@ -95,6 +95,7 @@ typedef struct conn {
     lws_usec_t tick_due; /* planned time of the next tick (no drift) */
     unsigned noise;      /* unrelated messages sent (--broadcasts-before-ack) */
     uint64_t last_delay; /* ack delay of the last reply, for conn_follow */
+    lws_usec_t opened;   /* when the connection opened (--stall-after) */
     bool doomed;         /* queue overflow or abrupt drop: being killed */
     bool going_away;     /* close with 1001 at the next writeable */
     /* plain HTTP (login) */

@@ -10,6 +10,7 @@
 
 #include <cyaml/cyaml.h>
 
+#include "load.h"
 #include "sbuf.h"
 #include "yloc.h"
 #include "suggest.h"
@@ -62,6 +63,7 @@ typedef struct raw_task {
     char *name;
     unsigned weight;
     char *pause;
+    char *rate;
     char *send;
     raw_expect_t *expect;
     raw_step_t *steps;
@@ -102,12 +104,34 @@ typedef struct raw_stage {
     unsigned users;
 } raw_stage_t;
 
+typedef struct raw_rate_stage {
+    char *duration;
+    char *rate;
+} raw_rate_stage_t;
+
+typedef struct raw_session {
+    unsigned iterations;
+    char *duration;
+} raw_session_t;
+
+/* load.arrival_rate: the open model. */
+typedef struct raw_arrival {
+    char *rate;
+    char *duration;
+    raw_rate_stage_t *stages;
+    unsigned stages_count;
+    unsigned max_users;
+    raw_session_t *session;
+    char *graceful_stop;
+} raw_arrival_t;
+
 typedef struct raw_load {
     unsigned users;
     char *duration;
     char *ramp_up;
     raw_stage_t *stages;
     unsigned stages_count;
+    raw_arrival_t *arrival_rate;
 } raw_load_t;
 
 typedef struct raw_spec {
@@ -183,6 +207,7 @@ static const cyaml_schema_field_t task_fields[] = {
     OPT_STR("name", raw_task_t, name),
     CYAML_FIELD_UINT("weight", CYAML_FLAG_OPTIONAL, raw_task_t, weight),
     OPT_STR("pause", raw_task_t, pause),
+    OPT_STR("rate", raw_task_t, rate),
     OPT_STR("send", raw_task_t, send),
     OPT_MAP("expect", raw_task_t, expect, expect_fields),
     SEQ("steps", CYAML_FLAG_OPTIONAL, raw_task_t, steps, &step_entry, 0),
@@ -238,11 +263,38 @@ static const cyaml_schema_value_t stage_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_stage_t, stage_fields),
 };
 
+static const cyaml_schema_field_t rate_stage_fields[] = {
+    REQ_STR("duration", raw_rate_stage_t, duration),
+    REQ_STR("rate", raw_rate_stage_t, rate),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t rate_stage_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_rate_stage_t, rate_stage_fields),
+};
+
+static const cyaml_schema_field_t session_fields[] = {
+    CYAML_FIELD_UINT("iterations", CYAML_FLAG_OPTIONAL, raw_session_t, iterations),
+    OPT_STR("duration", raw_session_t, duration),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t arrival_fields[] = {
+    OPT_STR("rate", raw_arrival_t, rate),
+    OPT_STR("duration", raw_arrival_t, duration),
+    SEQ("stages", CYAML_FLAG_OPTIONAL, raw_arrival_t, stages, &rate_stage_entry, 1),
+    CYAML_FIELD_UINT("max_users", CYAML_FLAG_OPTIONAL, raw_arrival_t, max_users),
+    OPT_MAP("session", raw_arrival_t, session, session_fields),
+    OPT_STR("graceful_stop", raw_arrival_t, graceful_stop),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t load_fields[] = {
     CYAML_FIELD_UINT("users", CYAML_FLAG_OPTIONAL, raw_load_t, users),
     OPT_STR("duration", raw_load_t, duration),
     OPT_STR("ramp_up", raw_load_t, ramp_up),
     SEQ("stages", CYAML_FLAG_OPTIONAL, raw_load_t, stages, &stage_entry, 1),
+    OPT_MAP("arrival_rate", raw_load_t, arrival_rate, arrival_fields),
     CYAML_FIELD_END,
 };
 
@@ -998,9 +1050,129 @@ static int load_simple(spec_ctx_t *c, const raw_load_t *l)
     return 0;
 }
 
+static int parse_rate(spec_ctx_t *c, const char *ypath, const char *text, double *out)
+{
+    char why[256];
+    if (units_parse_rate(text, out, why, sizeof(why)) == 0)
+        return 0;
+    return fail_at(c, ypath, "bad rate for %s: %s", ypath, why);
+}
+
+/* arrival_rate: {rate, duration} -> a jump to rate and a hold. */
+static int open_constant(spec_ctx_t *c, const raw_arrival_t *a, spec_open_t *o)
+{
+    double rate;
+    uint64_t dur;
+    if (!a->rate || !a->duration)
+        return fail_at(c, "load.arrival_rate",
+                       "load.arrival_rate needs %s; write arrival_rate: {rate: 50/s, duration: "
+                       "60s, max_users: 500} or arrival_rate: {stages: [{duration: 10s, rate: "
+                       "50/s}], max_users: 500}",
+                       a->rate       ? "duration"
+                       : a->duration ? "rate"
+                                     : "rate and duration (or stages)");
+    if (parse_rate(c, "load.arrival_rate.rate", a->rate, &rate) < 0 ||
+        parse_dur(c, "load.arrival_rate.duration", a->duration, &dur) < 0)
+        return -1;
+    if (rate <= 0)
+        return fail_at(c, "load.arrival_rate.rate",
+                       "load.arrival_rate.rate must be more than 0; write e.g. rate: 10/s");
+    if (!(o->stages = calloc(2, sizeof(*o->stages))))
+        return oom(c);
+    o->nstages = 2;
+    o->stages[0] = (spec_arrival_stage_t){ 0, rate };
+    o->stages[1] = (spec_arrival_stage_t){ dur, rate };
+    return 0;
+}
+
+/* arrival_rate: {stages: [...]}: linear ramps of the rate, from 0. */
+static int open_stages(spec_ctx_t *c, const raw_arrival_t *a, spec_open_t *o)
+{
+    if (a->rate || a->duration)
+        return fail_at(c, "load.arrival_rate.stages",
+                       "load.arrival_rate has both stages and rate/duration; use either stages "
+                       "or rate + duration");
+    if (!(o->stages = calloc(a->stages_count, sizeof(*o->stages))))
+        return oom(c);
+    o->nstages = a->stages_count;
+    for (unsigned i = 0; i < a->stages_count; i++) {
+        char dpath[80], rpath[80];
+        snprintf(dpath, sizeof(dpath), "load.arrival_rate.stages[%u].duration", i);
+        snprintf(rpath, sizeof(rpath), "load.arrival_rate.stages[%u].rate", i);
+        if (parse_dur(c, dpath, a->stages[i].duration, &o->stages[i].duration_us) < 0 ||
+            parse_rate(c, rpath, a->stages[i].rate, &o->stages[i].rate_per_s) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* session: how an arrival's session ends; default one task. */
+static int open_session(spec_ctx_t *c, const raw_session_t *ss, spec_open_t *o)
+{
+    o->iterations = 1;
+    if (!ss)
+        return 0;
+    bool iters = has_key(c, "load.arrival_rate.session.iterations");
+    if (iters && ss->iterations == 0)
+        return fail_at(c, "load.arrival_rate.session.iterations",
+                       "session.iterations must be at least 1; leave it out to end sessions by "
+                       "session.duration only");
+    if (ss->duration) {
+        if (parse_dur(c, "load.arrival_rate.session.duration", ss->duration, &o->session_us) < 0)
+            return -1;
+        if (o->session_us == 0)
+            return fail_at(c, "load.arrival_rate.session.duration",
+                           "session.duration must be more than 0; write e.g. duration: 30s");
+    }
+    o->iterations = iters ? ss->iterations : ss->duration ? 0 : 1;
+    return 0;
+}
+
+static int load_open(spec_ctx_t *c, const raw_arrival_t *a)
+{
+    spec_open_t *o = &c->s->open;
+    c->s->open_model = true;
+    if ((a->stages_count ? open_stages(c, a, o) : open_constant(c, a, o)) < 0 ||
+        open_session(c, a->session, o) < 0)
+        return -1;
+    if (!has_key(c, "load.arrival_rate.max_users") || a->max_users == 0)
+        return fail_at(c, "load.arrival_rate",
+                       "load.arrival_rate needs max_users of 1 or more, the most sessions at "
+                       "once (an arrival beyond it is dropped and counted in arrivals.dropped); "
+                       "write e.g. max_users: 500");
+    o->max_users = a->max_users;
+    o->graceful_stop_us = 30000000ull;
+    if (a->graceful_stop &&
+        parse_dur(c, "load.arrival_rate.graceful_stop", a->graceful_stop, &o->graceful_stop_us) < 0)
+        return -1;
+    o->rate_min = o->rate_max = o->stages[0].rate_per_s;
+    for (size_t i = 0; i < o->nstages; i++) {
+        c->s->duration_us += o->stages[i].duration_us;
+        if (o->stages[i].rate_per_s < o->rate_min)
+            o->rate_min = o->stages[i].rate_per_s;
+        if (o->stages[i].rate_per_s > o->rate_max)
+            o->rate_max = o->stages[i].rate_per_s;
+    }
+    c->s->peak_users = o->max_users;
+    if (c->s->duration_us == 0)
+        return fail_at(c, "load.arrival_rate", "the arrivals last 0s; give a duration such as 60s");
+    if (load_arrivals_total(c->s) == 0)
+        return fail_at(c, "load.arrival_rate",
+                       "the arrival rate gives no arrival at all; raise rate or duration "
+                       "(e.g. rate: 10/s, duration: 30s)");
+    return 0;
+}
+
 static int load_choose(spec_ctx_t *c, const raw_load_t *l)
 {
     bool users = has_key(c, "load.users"), dur = l->duration != NULL;
+    if (l->arrival_rate) {
+        if (users || dur || l->ramp_up || l->stages_count)
+            return fail_at(c, "load.arrival_rate",
+                           "load has both arrival_rate (open model) and users/duration/"
+                           "ramp_up/stages (closed model); keep one of them");
+        return load_open(c, l->arrival_rate);
+    }
     if (l->stages_count > 0) {
         if (users || dur || l->ramp_up)
             return fail_at(c, "load.stages",
@@ -1024,6 +1196,8 @@ static int compile_load(spec_ctx_t *c, const raw_load_t *l)
     if (load_choose(c, l) < 0)
         return -1;
     spec_t *s = c->s;
+    if (s->open_model)
+        return 0;
     for (size_t i = 0; i < s->nstages; i++) {
         s->duration_us += s->stages[i].duration_us;
         if (s->stages[i].users > s->peak_users)
@@ -1040,8 +1214,8 @@ static int compile_load(spec_ctx_t *c, const raw_load_t *l)
 
 static bool is_reserved_metric(const char *name)
 {
-    static const char *const reserved[] = { "connect", "ws.ping", "errors", "messages",
-                                            "connections" };
+    static const char *const reserved[] = { "connect",  "ws.ping",     "errors",
+                                            "messages", "connections", "arrivals" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(name, reserved[i]) == 0)
             return true;
@@ -1525,6 +1699,30 @@ static int compile_task_steps(spec_ctx_t *c, const char *ypath, const raw_task_t
     return 0;
 }
 
+/* task.rate: a fixed schedule instead of a pause. */
+static int compile_task_rate(spec_ctx_t *c, const char *ypath, const raw_task_t *r,
+                             spec_task_t *out)
+{
+    char rpath[256], why[256];
+    double per_s;
+    snprintf(rpath, sizeof(rpath), "%.200s.rate", ypath);
+    if (r->pause)
+        return fail_at(c, rpath,
+                       "%s has both rate and pause; a fixed-rate task starts every 1/rate "
+                       "whatever its replies take: keep rate (e.g. rate: 10/s) or pause",
+                       ypath);
+    if (units_parse_rate(r->rate, &per_s, why, sizeof(why)) < 0)
+        return fail_at(c, rpath, "bad rate for %s: %s", rpath, why);
+    if (per_s <= 0)
+        return fail_at(c, rpath, "%s must be more than 0; write e.g. rate: 10/s", rpath);
+    double every = 1e6 / per_s;
+    if (every < 1.0)
+        return fail_at(c, rpath, "%s \"%s\" is over 1000000/s per user; write e.g. rate: 100/s",
+                       rpath, r->rate);
+    out->every_us = (uint64_t)(every + 0.5);
+    return 0;
+}
+
 static int compile_task(spec_ctx_t *c, const char *ypath, const raw_task_t *r, spec_task_t *out)
 {
     char ppath[256], why[512];
@@ -1535,6 +1733,8 @@ static int compile_task(spec_ctx_t *c, const char *ypath, const raw_task_t *r, s
     snprintf(ppath, sizeof(ppath), "%.200s.pause", ypath);
     if (r->pause && units_parse_pause(r->pause, &out->pause, why, sizeof(why)) < 0)
         return fail_at(c, ppath, "bad pause \"%s\" in %s: %s", r->pause, ppath, why);
+    if (r->rate && compile_task_rate(c, ypath, r, out) < 0)
+        return -1;
     if (r->steps_count)
         return compile_task_steps(c, ypath, r, out);
     out->steps = calloc(1, sizeof(*out->steps));
@@ -1844,6 +2044,12 @@ static int compile_assertions(spec_ctx_t *c, const raw_spec_t *raw)
         if (asrt_check(&s->assertions[i], (const char *const *)s->metric_names, s->nmetrics, why,
                        sizeof(why)) < 0)
             return fail_at(c, ypath, "assertion \"%s\": %s", text, why);
+        if (asrt_is_arrivals(&s->assertions[i]) && !s->open_model)
+            return fail_at(c, ypath,
+                           "assertion \"%s\": arrivals.* counts open-model arrivals; use it with "
+                           "load: {arrival_rate: {rate: 10/s, duration: 30s, max_users: 100}}, or "
+                           "assert on connections.peak for users",
+                           text);
     }
     return 0;
 }
@@ -2024,6 +2230,7 @@ void spec_free(spec_t *s)
         asrt_clear(&s->assertions[i]);
     free(s->assertions);
     free(s->stages);
+    free(s->open.stages);
     free(s->target);
     free(s->name);
     free(s->path);

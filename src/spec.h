@@ -66,6 +66,10 @@ typedef struct spec_task {
     char *name;
     unsigned weight; /* >= 1 */
     pause_t pause;   /* think time after the task */
+    /* task.rate: a fixed-rate task starts every every_us after the intended
+     * start of the previous one (not after its end plus a pause), and its
+     * first step's latency runs from that intended time; 0 = pause. */
+    uint64_t every_us;
     spec_step_t *steps;
     size_t nsteps;
 } spec_task_t;
@@ -102,6 +106,28 @@ typedef struct spec_stage {
     unsigned users;
 } spec_stage_t;
 
+/* Open-model stage: the arrival rate moves linearly from the previous
+ * stage's rate (0 at the start) to rate_per_s over duration_us. Duration 0
+ * jumps. */
+typedef struct spec_arrival_stage {
+    uint64_t duration_us;
+    double rate_per_s;
+} spec_arrival_stage_t;
+
+/* load.arrival_rate: the open model. Each arrival is a new session
+ * (connect, on_start, tasks) that ends after iterations tasks or after
+ * duration_us, whichever comes first; arrivals beyond max_users concurrent
+ * sessions are dropped and counted. */
+typedef struct spec_open {
+    spec_arrival_stage_t *stages; /* owned */
+    size_t nstages;
+    unsigned max_users;        /* arrival_rate.max_users (>= 1) */
+    unsigned iterations;       /* session.iterations; 0 = no limit (default 1) */
+    uint64_t session_us;       /* session.duration; 0 = no limit */
+    uint64_t graceful_stop_us; /* sessions in flight may run this long after the last arrival */
+    double rate_min, rate_max; /* over all stages, for reports */
+} spec_open_t;
+
 /* The compiled plan. Owns everything. */
 typedef struct spec {
     char *path; /* file it came from */
@@ -109,8 +135,10 @@ typedef struct spec {
     char *target; /* after --target / WSGATE_TARGET override */
     spec_stage_t *stages;
     size_t nstages;
-    uint64_t duration_us; /* sum of stage durations */
-    unsigned peak_users;  /* max users over all stages */
+    uint64_t duration_us; /* sum of stage durations (open model: of arrival stages) */
+    unsigned peak_users;  /* max users over all stages (open model: max_users) */
+    bool open_model;      /* load.arrival_rate: stages is empty, open holds the shape */
+    spec_open_t open;
     spec_scenario_t *scenarios;
     size_t nscenarios;
     unsigned scenario_weight_sum;

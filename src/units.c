@@ -116,6 +116,34 @@ int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errl
     return 0;
 }
 
+int units_parse_rate(const char *s, double *per_s, char *err, size_t errlen)
+{
+    static const struct {
+        const char *name;
+        double s;
+    } per[] = { { "s", 1.0 }, { "m", 60.0 }, { "min", 60.0 }, { "h", 3600.0 } };
+    char text[64];
+    if (trimmed(s, text, sizeof(text), err, errlen) < 0)
+        return -1;
+    size_t num = number_len(text);
+    const char *unit = text + num;
+    if (num && *unit == '/')
+        for (size_t i = 0; i < sizeof(per) / sizeof(per[0]); i++)
+            if (strcmp(unit + 1, per[i].name) == 0) {
+                double v = strtod(text, NULL) / per[i].s;
+                if (v >= 0 && v <= 1e7) {
+                    *per_s = v;
+                    return 0;
+                }
+                snprintf(err, errlen, "\"%s\" must be at most 10000000/s", text);
+                return -1;
+            }
+    snprintf(err, errlen,
+             "\"%s\" is not a rate: write a number per time unit, e.g. 50/s, 0.5/s or 3000/m",
+             text);
+    return -1;
+}
+
 /* Parses "name(args)" (white space allowed around the parentheses) and
  * returns a malloc'd copy of args, or NULL when s is not such a call. */
 static char *call_args(const char *s, const char *name)

@@ -10,6 +10,11 @@
  * Returns 0, or -1 with a one-line reason in err. */
 int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errlen);
 
+/* "50/s", "0.5/s", "3000/m", "100/h" -> events per second (>= 0: callers
+ * that need more than 0 check it).
+ * Returns 0, or -1 with a one-line reason in err that shows what to write. */
+int units_parse_rate(const char *s, double *per_s, char *err, size_t errlen);
+
 typedef enum pause_kind {
     PAUSE_NONE = 0,
     PAUSE_CONSTANT,    /* "3s"                      a_us */

@@ -44,11 +44,23 @@ static void vu_timer(vu_t *vu, uint64_t due)
     engine_wake_by(vu->w, due);
 }
 
+/* Closed model: the user will not run again. Open model: the session is
+ * over and its slot free for the next arrival. */
 static void vu_finish(vu_t *vu)
 {
+    worker_t *w = vu->w;
+    bool was_done = vu->state == VU_DONE;
     vu->state = VU_DONE;
-    timerq_cancel(vu->w->tq, vu->slot);
-    vu->w->done++;
+    timerq_cancel(w->tq, vu->slot);
+    if (!w->run->spec->open_model) {
+        w->done++;
+        return;
+    }
+    if (was_done)
+        return;
+    timerq_cancel(w->ping_tq, vu->slot);
+    w->sessions--;
+    load_pool_give(&w->pool, vu->slot);
 }
 
 /* Waits for the user's next active interval, or finishes it. */
@@ -57,7 +69,8 @@ static void vu_schedule_next_interval(vu_t *vu, uint64_t now)
     run_shared_t *run = vu->w->run;
     uint64_t start, stop;
     uint64_t from = now > run->t0 ? now - run->t0 : 0;
-    if (run_over(vu, now) || !load_interval(run->spec, vu->id, from, &start, &stop)) {
+    if (run->spec->open_model || run_over(vu, now) ||
+        !load_interval(run->spec, vu->id, from, &start, &stop)) {
         vu_finish(vu);
         return;
     }
@@ -78,18 +91,59 @@ void vu_init(vu_t *vu, worker_t *w, uint32_t k, uint32_t slot, uint64_t seed)
     vu_schedule_next_interval(vu, w->run->t0);
 }
 
+void vu_init_slot(vu_t *vu, worker_t *w, uint32_t slot)
+{
+    memset(vu, 0, sizeof(*vu));
+    vu->w = w;
+    vu->slot = slot;
+    vu->state = VU_DONE;
+    vu->stop_at = VU_FOREVER;
+}
+
+/* Frees the captured values (their count depends on the scenario). */
+static void vu_forget_captures(vu_t *vu)
+{
+    if (!vu->slots)
+        return;
+    for (size_t i = 0; i < vu_scenario(vu)->nslots; i++)
+        free(vu->slots[i]);
+    free(vu->slots);
+    vu->slots = NULL;
+}
+
+static void vu_begin(vu_t *vu, uint64_t now);
+
+void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now)
+{
+    const spec_t *spec = vu->w->run->spec;
+    vu_forget_captures(vu);
+    vu->id = k;
+    vu->scenario = (uint16_t)load_scenario_for(spec, k);
+    vu->rng = rng_seed(vu->w->run->seed, k);
+    vu->wsi = NULL;
+    vu->rx_oversize = vu->ping_pending = vu->reconnecting = false;
+    vu->close_code = 0;
+    vu->phase = PHASE_ON_START;
+    vu->task = vu->step = 0;
+    vu->iteration = 0;
+    vu->ping_sent_at = 0;
+    vu->stop_at = spec->open.session_us ? due + spec->open.session_us : VU_FOREVER;
+    vu->sched = due;
+    sbuf_truncate(&vu->rx, 0);
+    vu->state = VU_WAITING; /* taken: vu_finish gives it back once */
+    vu->w->sessions++;
+    vu_begin(vu, now);
+    if (vu->state == VU_CONNECTING)
+        vu->t0 = due; /* a late arrival's wait shows in the connect latency */
+}
+
 void vu_release(vu_t *vu)
 {
     sbuf_free(&vu->out);
     sbuf_free(&vu->rx);
     http_call_free(vu->http);
     vu->http = NULL;
-    if (vu->slots) {
-        for (size_t i = 0; i < vu_scenario(vu)->nslots; i++)
-            free(vu->slots[i]);
-        free(vu->slots);
-        vu->slots = NULL;
-    }
+    vu_forget_captures(vu);
 }
 
 static void conn_opened(vu_t *vu)
@@ -133,10 +187,12 @@ static void vu_abandon_wsi(vu_t *vu)
     vu->wsi = NULL;
 }
 
+/* Closed model: try again after a pause. Open model: the session ends (the
+ * next arrival is a new session). */
 static void vu_backoff(vu_t *vu, uint64_t now)
 {
     vu->wsi = NULL;
-    if (run_over(vu, now) || now >= vu->stop_at) {
+    if (vu->w->run->spec->open_model || run_over(vu, now) || now >= vu->stop_at) {
         vu_schedule_next_interval(vu, now);
         return;
     }
@@ -255,19 +311,38 @@ static void vu_http_timed_out(vu_t *vu, uint64_t now);
 static void vu_block_done(vu_t *vu, uint64_t now)
 {
     const spec_scenario_t *sc = vu_scenario(vu);
+    const spec_t *spec = vu->w->run->spec;
+    bool session_over = spec->open_model && spec->open.iterations &&
+                        (sc->ntasks == 0 || vu->iteration + 1 >= spec->open.iterations);
     if (vu->phase == PHASE_ON_START) {
         vu->phase = PHASE_TASK;
         if (sc->ntasks == 0) {
+            if (session_over) {
+                vu_close(vu, now);
+                return;
+            }
             vu->state = VU_IDLE;
             vu_timer(vu, VU_FOREVER);
             return;
         }
         vu_pick_task(vu);
+        vu->sched = now;
         vu_run(vu, now);
         return;
     }
+    if (session_over) {
+        vu_close(vu, now);
+        return;
+    }
     vu->state = VU_THINKING;
-    vu_timer(vu, now + pause_sample(&sc->tasks[vu->task].pause, &vu->rng));
+    const spec_task_t *t = &sc->tasks[vu->task];
+    if (t->every_us) { /* a fixed schedule: late starts catch up */
+        vu->sched += t->every_us;
+        vu_timer(vu, vu->sched > now ? vu->sched : now);
+        return;
+    }
+    vu->sched = now + pause_sample(&t->pause, &vu->rng);
+    vu_timer(vu, vu->sched);
 }
 
 static void vu_step_done(vu_t *vu, uint64_t now)
@@ -312,9 +387,14 @@ static void vu_start_send(vu_t *vu, const spec_step_t *st)
     lws_callback_on_writable(vu->wsi);
 }
 
+/* The first step of a fixed-rate task is timed from its intended start,
+ * so a stalled server shows as latency (no coordinated omission). */
 static void vu_start_expect(vu_t *vu, const spec_step_t *st, uint64_t now)
 {
     vu->t0 = now;
+    if (vu->phase == PHASE_TASK && vu->step == 0 && vu_scenario(vu)->tasks[vu->task].every_us &&
+        vu->sched < now)
+        vu->t0 = vu->sched;
     vu->state = VU_AWAITING;
     vu_timer(vu, now + st->expect_timeout_us);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "load.h"
 #include "metrics.h"
 #include "sbuf.h"
 #include "spec.h"
@@ -53,6 +54,7 @@ typedef struct run_shared {
     atomic_bool abort_run; /* set by the engine when start-up failed */
     const srcaddrs_t *src; /* local addresses to connect from; NULL: any */
     uint32_t id_stride;    /* shards: user ids step by N, so id / N counts this process's users */
+    uint64_t seed;         /* --seed: each user's (or session's) rng derives from it */
 } run_shared_t;
 
 typedef struct worker worker_t;
@@ -77,6 +79,7 @@ typedef struct vu {
     uint64_t t0;           /* start of the current measurement */
     uint64_t ping_sent_at; /* a ping awaiting its pong, 0 = none */
     uint64_t reconnect_t0; /* when the reconnect step began */
+    uint64_t sched;        /* intended start of the current task (task.rate schedules) */
     uint64_t rng;
     sbuf_t out;             /* LWS_PRE bytes, then the pending frame */
     sbuf_t rx;              /* fragments of a message being received */
@@ -113,7 +116,16 @@ struct worker {
     pthread_mutex_t snap_lock;
     uint64_t next_snap;
     uint64_t next_wake; /* when the worker's lws timer fires next (monotonic us) */
-    bool in_tick;       /* inside worker_tick, which schedules the next wake itself */
+    /* Open model: this worker's arrivals (global numbers arr.first +
+     * i * arr.step) and its session slots (vus, at most nvus at once). */
+    load_slice_t arr;
+    uint64_t arr_next; /* index in arr of the next arrival */
+    uint64_t arr_due;  /* its monotonic time */
+    load_pool_t pool;
+    uint64_t sessions; /* running now */
+    uint64_t started, dropped;
+    atomic_uint_fast64_t pub_started, pub_dropped; /* copies for the live abort check */
+    bool in_tick; /* inside worker_tick, which schedules the next wake itself */
 };
 
 /* A user's deadline moved to due: wake the worker by then (engine.c). */
@@ -123,6 +135,15 @@ uint64_t mono_us(void);
 
 /* Places user k in worker w at slot and schedules its first start. */
 void vu_init(vu_t *vu, worker_t *w, uint32_t k, uint32_t slot, uint64_t seed);
+
+/* Open model: an empty session slot (VU_DONE) of worker w. */
+void vu_init_slot(vu_t *vu, worker_t *w, uint32_t slot);
+
+/* Open model: arrival k, due at the monotonic time due (<= now), begins a
+ * session in this free slot: connect, on_start, then tasks until the
+ * session ends (spec->open), when the slot returns to w->pool. The
+ * connect latency runs from due. */
+void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now);
 void vu_release(vu_t *vu);
 
 /* Called when the user's deadline in the timer queue has passed. */

@@ -49,6 +49,12 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
         assert_non_null(r->steps[i].latency = hist_new());
     r->msgs_sent = 100 * k;
     r->peak_active = 10;
+    r->open_model = true; /* each shard ran its slice of the arrivals */
+    r->rate_max = r->rate_min = 20;
+    r->session_iterations = 2;
+    r->arrivals_planned = 40 + k;
+    r->arrivals_started = 30 + k;
+    r->arrivals_dropped = 10;
     r->errors[ERR_TIMEOUT].count = k;
     r->errors[ERR_TIMEOUT].samples[0] = strdup(k == 1 ? "same" : "other");
     r->errors[ERR_TIMEOUT].nsamples = 1;
@@ -110,6 +116,10 @@ static void test_exact_percentiles(void **state)
     assert_int_equal(m.errors[ERR_TIMEOUT].nsamples, 2); /* "same" and "other", each once */
     assert_int_equal(m.users_planned, 30);
     assert_int_equal(m.peak_active, 30);
+    assert_true(m.open_model && m.rate_max == 20 && m.session_iterations == 2);
+    assert_int_equal(m.arrivals_planned, 120 + 6);
+    assert_int_equal(m.arrivals_started, 90 + 6);
+    assert_int_equal(m.arrivals_dropped, 30);
     assert_int_equal(m.shard_total, 0);
     assert_int_equal(m.nshards, NSHARDS);
     assert_int_equal(m.shards[2].index, 3);

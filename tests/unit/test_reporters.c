@@ -499,8 +499,12 @@ static void check_properties(xmlNode *suite)
     assert_non_null(props);
     assert_string_equal((const char *)props->name, "properties");
     static const char *const want[][2] = {
-        { "target", "ws://127.0.0.1:8080" }, { "wsgate_version", "0.1.0" },      { "threads", "2" },
-        { "users_planned", "200" },          { "spec_path", "specs/chat.yaml" },
+        { "target", "ws://127.0.0.1:8080" },
+        { "wsgate_version", "0.1.0" },
+        { "threads", "2" },
+        { "users_planned", "200" },
+        { "load_model", "closed" },
+        { "spec_path", "specs/chat.yaml" },
     };
     xmlNode *p = first_elem(props->children);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++, p = next_elem(p)) {
@@ -658,7 +662,8 @@ static void test_markdown(void **state)
     char dur[32], shape[128];
     units_format_us(50e6, dur, sizeof dur);
     snprintf(shape, sizeof shape,
-             "\n**Run:** target ws://127.0.0.1:8080 · 200 users · %s · 2 threads\n", dur);
+             "\n**Run:** target ws://127.0.0.1:8080 · closed model, 200 users · %s · 2 threads\n",
+             dur);
     assert_contains(md, shape);
     free(md);
 

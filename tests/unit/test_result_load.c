@@ -93,6 +93,54 @@ static void every_report_survives_the_round_trip(void **state)
     result_clear(&back);
 }
 
+/* The open model's load and arrivals come back, and every report renders
+ * the same from the file (the Markdown run line names the model). */
+static void open_model_survives_the_round_trip(void **state)
+{
+    result_t r, back;
+    char err[300];
+    make(&r);
+    r.open_model = true;
+    r.rate_min = 10;
+    r.rate_max = 50;
+    r.session_iterations = 2;
+    r.users_planned = 500;
+    r.arrivals_planned = 1200;
+    r.arrivals_started = 1150;
+    r.arrivals_dropped = 50;
+    char *json = render(&reporter_json, &r);
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_true(back.open_model);
+    assert_true(back.rate_min == 10 && back.rate_max == 50 && back.session_s == 0);
+    assert_int_equal(back.session_iterations, 2);
+    assert_int_equal(back.arrivals_planned, 1200);
+    assert_int_equal(back.arrivals_started, 1150);
+    assert_int_equal(back.arrivals_dropped, 50);
+    for (const reporter_t *const *rep = reporters_all; *rep; rep++) {
+        char *a = render(*rep, &r), *b = render(*rep, &back);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    char *md = render(&reporter_markdown, &back);
+    assert_non_null(strstr(md, "open model, 10 to 50/s arrivals, sessions of 2 tasks, at most 500 "
+                               "at once"));
+    assert_non_null(strstr(md, "**Arrivals:** 1200 planned, 1150 started, 50 dropped"));
+    free(md);
+    /* an older file without "load" reads as the closed model */
+    char *old = strstr(json, "\"load\":");
+    assert_non_null(old);
+    memcpy(old, "\"lxxd\":", 7);
+    result_t closed;
+    assert_int_equal(result_from_json(json, &closed, err, sizeof(err)), 0);
+    assert_false(closed.open_model);
+    assert_int_equal(closed.arrivals_dropped, 0);
+    result_clear(&closed);
+    free(json);
+    result_clear(&r);
+    result_clear(&back);
+}
+
 static void refuses_malformed_files_with_the_field_named(void **state)
 {
     result_t r;
@@ -162,6 +210,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_report_survives_the_round_trip),
+        cmocka_unit_test(open_model_survives_the_round_trip),
         cmocka_unit_test(refuses_malformed_files_with_the_field_named),
         cmocka_unit_test(load_file_names_the_path),
     };

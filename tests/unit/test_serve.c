@@ -1030,6 +1030,10 @@ static void test_parse_args(void **state)
     assert_int_equal(o.broadcasts_before_ack, 2);
     assert_int_equal(o.threads, 3);
 
+    assert_int_equal(parse(&o, err, sizeof(err), "--stall-after 2s --stall-for 1500ms"), 0);
+    assert_int_equal(o.stall_after_us, 2000000);
+    assert_int_equal(o.stall_for_us, 1500000);
+
     assert_int_equal(parse(&o, err, sizeof(err), "--ack-delay exponential(20ms)"), 0);
     assert_int_equal(o.ack_delay_dist.kind, PAUSE_EXPONENTIAL);
     assert_int_equal(o.ack_delay_dist.a_us, 20000);
@@ -1046,6 +1050,8 @@ static void test_parse_args(void **state)
         { "--ack-delay between(3s,1s)", "--ack-delay \"between(3s,1s)\"" },
         { "--push-interval soon", "--push-interval" },
         { "--tls-cert-out /tmp/x", "needs --tls" },
+        { "--stall-after 1s", "--stall-after needs --stall-for" },
+        { "--stall-for later", "--stall-for \"later\"" },
         { "--frobnicate", "unknown serve option \"--frobnicate\"" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1064,7 +1070,9 @@ static void test_parse_args(void **state)
                                         "--refuse-auth",
                                         "--broadcasts-before-ack",
                                         "--tls-cert-out",
-                                        "--threads" };
+                                        "--threads",
+                                        "--stall-after",
+                                        "--stall-for" };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         assert_non_null(strstr(u, opts[i]));
 }

@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "load.h"
 #include "shard.h"
 
 static void clear_env(void)
@@ -126,12 +128,46 @@ static void test_time(void **state)
     }
 }
 
+/* --shard K/N of an open-model spec: arrival k runs in shard k % N + 1, so
+ * the N slices hold every arrival exactly once, on its global schedule. */
+static void test_shards_slice_arrivals_exactly(void **state)
+{
+    spec_arrival_stage_t st[] = { { 2000000, 7 }, { 3000000, 7 } }; /* ramp, then hold */
+    spec_t spec = { 0 };
+    spec.open_model = true;
+    spec.open.stages = st;
+    spec.open.nstages = 2;
+    spec.duration_us = 5000000;
+    uint64_t total = load_arrivals_total(&spec); /* 7 + 21 */
+    assert_int_equal(total, 28);
+    for (unsigned n = 1; n <= 5; n++) {
+        unsigned char seen[28] = { 0 };
+        uint64_t sum = 0;
+        for (unsigned k = 1; k <= n; k++) {
+            char text[16], err[160];
+            shard_t sh;
+            snprintf(text, sizeof(text), "%u/%u", k, n);
+            assert_int_equal(shard_parse(text, &sh, err, sizeof(err)), 0);
+            load_slice_t sl = load_slice(total, sh.index - 1, sh.total);
+            for (uint64_t j = 0; j < sl.count; j++) {
+                uint64_t a = sl.first + j * sl.step;
+                assert_int_equal(a % n, k - 1);
+                seen[a]++;
+            }
+            sum += sl.count;
+        }
+        assert_int_equal(sum, total);
+        for (size_t a = 0; a < total; a++)
+            assert_int_equal(seen[a], 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_ok),   cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_env_gitlab), cmocka_unit_test(test_env_kubernetes),
-        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_time),       cmocka_unit_test(test_shards_slice_arrivals_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,31 @@ static void test_good_plan_shape(void **state)
     spec_free(s);
 }
 
+static void test_good_open_model(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_t *s = load_ok(fixture("good_open.yaml"), NULL);
+    assert_true(s->open_model);
+    assert_int_equal(s->nstages, 0);
+    assert_int_equal(s->open.nstages, 3);
+    assert_int_equal(s->open.stages[0].duration_us, 0);
+    assert_true(s->open.stages[0].rate_per_s == 5);
+    assert_int_equal(s->open.stages[1].duration_us, 10 * SEC);
+    assert_true(s->open.stages[2].rate_per_s == 50); /* 3000/m */
+    assert_true(s->open.rate_min == 5 && s->open.rate_max == 50);
+    assert_int_equal(s->duration_us, 30 * SEC);
+    assert_int_equal(s->open.max_users, 400);
+    assert_int_equal(s->peak_users, 400);
+    assert_int_equal(s->open.iterations, 0); /* session.duration alone: no task limit */
+    assert_int_equal(s->open.session_us, 30 * SEC);
+    assert_int_equal(s->open.graceful_stop_us, 5 * SEC);
+    assert_int_equal(s->scenarios[0].tasks[0].every_us, 250000);
+    assert_int_equal(s->scenarios[0].tasks[1].every_us, 0);
+    assert_int_equal(s->nassertions, 2);
+    spec_free(s);
+}
+
 static void test_good_connect_and_steps(void **state)
 {
     (void)state;
@@ -489,6 +514,16 @@ static const bad_case_t bad_cases[] = {
       { "steps[0].close.code 1006 is not a code a client may send", "close: {code: 1000}" } },
     { "bad_subprotocol.yaml", 6, { "connect.subprotocol \"chat v1\" is not one protocol token" } },
     { "bad_close_mixed.yaml", 10, { "has close beside other actions" } },
+    { "bad_arrival_rate.yaml", 5, { "load.arrival_rate.rate", "\"20\" is not a rate", "50/s" } },
+    { "bad_arrival_no_max.yaml", 4, { "needs max_users", "arrivals.dropped", "max_users: 500" } },
+    { "bad_arrival_mixed.yaml", 5, { "both arrival_rate", "closed model", "keep one" } },
+    { "bad_arrival_stage_key.yaml",
+      8,
+      { "unknown key \"rates\" in load.arrival_rate.stages[1]", "did you mean \"rate\"?" } },
+    { "bad_session_iterations.yaml", 8, { "session.iterations must be at least 1" } },
+    { "bad_task_rate_pause.yaml", 9, { "both rate and pause", "rate: 10/s" } },
+    { "bad_task_rate.yaml", 9, { "tasks[0].rate", "is not a rate", "50/s" } },
+    { "bad_arrivals_closed.yaml", 9, { "arrivals.dropped", "open-model", "arrival_rate" } },
     { "bad_second_entry.yaml",
       16,
       { "unknown key \"pasue\" in scenarios[1].tasks[1]", "did you mean \"pause\"?" } },
@@ -786,6 +821,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_plan_shape),
+        cmocka_unit_test(test_good_open_model),
         cmocka_unit_test(test_good_connect_and_steps),
         cmocka_unit_test(test_good_tasks),
         cmocka_unit_test(test_push_latency),

@@ -1,0 +1,91 @@
+# Open model (load.arrival_rate): every arrival is one session (connect,
+# on_start, session.iterations tasks, close); arrivals beyond max_users
+# running sessions are dropped and counted; shards slice the arrivals so
+# their merge is the whole schedule.
+. "$(dirname "$0")/lib.sh"
+start_server
+spec() { # spec FILE DURATION MAX_USERS PAUSE
+  cat >"$1" <<YAML
+version: 1
+name: open-model
+target: ws://127.0.0.1:$SERVER_PORT
+load:
+  arrival_rate: {rate: 20/s, duration: $2, max_users: $3, session: {iterations: 2}}
+scenarios:
+  - name: chatter
+    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
+    on_start:
+      - name: hello
+        send: '{"action":"subscribe","channel":"u{{vu.id}}"}'
+        expect: {match: 'type == "subscription_confirmed"', timeout: 3s}
+    tasks:
+      - name: ping
+        pause: $4
+        send: '{"action":"publish","channel":"u{{vu.id}}","message":{"id":"x"}}'
+        expect: {match: 'type == "message_ack"', timeout: 3s}
+assertions:
+  - arrivals.dropped == 0
+  - arrivals.started == 80
+YAML
+}
+step() { jqr "$1" ".steps[] | select(.name==\"$2\") | .$3"; }
+
+# 1. 20/s for 4 s, room for all: exactly 80 sessions of 2 tasks each.
+spec "$WORK/open.yaml" 4s 100 100ms
+run_wsgate "$WORK/o1" run "$WORK/open.yaml" --quiet
+expect_rc 0
+R="$WORK/o1/result.json"
+[ "$(jqr "$R" '.load.model')" = open ] || fail "load.model $(jqr "$R" '.load.model')"
+[ "$(jqr "$R" '[.arrivals.planned, .arrivals.started, .arrivals.dropped] | join(",")')" = 80,80,0 ] ||
+  fail "arrivals $(jq -c .arrivals "$R")"
+[ "$(step "$R" connect ok)" = 80 ] || fail "connects $(step "$R" connect ok), want 80 (one per arrival)"
+[ "$(step "$R" connect failed)" = 0 ] || fail "failed connects"
+[ "$(step "$R" hello ok)" = 80 ] || fail "hello $(step "$R" hello ok), want 80"
+[ "$(step "$R" ping ok)" = 160 ] || fail "pings $(step "$R" ping ok), want 2 per session"
+[ "$(jqr "$R" '.errors | [.[].count] | add')" = 0 ] || fail "errors: $(jq -c .errors "$R")"
+peak=$(jqr "$R" '.connections.peak'); check "$peak >= 1 && $peak <= 100"
+grep -q "open model, 20/s arrivals, sessions of 2 tasks, at most 100 at once" "$WORK/o1/summary.md" ||
+  fail "run shape: $(grep Run: "$WORK/o1/summary.md")"
+grep -q "\*\*Arrivals:\*\* 80 planned, 80 started, 0 dropped" "$WORK/o1/summary.md" || fail "arrivals line"
+pass "80 arrivals, 80 sessions, 160 tasks, 0 dropped"
+
+# 2. At most 2 sessions of ~0.6 s at 20/s: most arrivals are dropped, each
+# counted, and the slots are reused (never more than 2 connections).
+spec "$WORK/cap.yaml" 2s 2 300ms
+run_wsgate "$WORK/o2" run "$WORK/cap.yaml" --quiet
+expect_rc 1 # arrivals.dropped == 0 fails, and so does started == 80
+R="$WORK/o2/result.json"
+started=$(jqr "$R" '.arrivals.started'); dropped=$(jqr "$R" '.arrivals.dropped')
+[ "$(jqr "$R" '.arrivals.planned')" = 40 ] || fail "planned $(jqr "$R" '.arrivals.planned'), want 40"
+[ $((started + dropped)) = 40 ] || fail "started $started + dropped $dropped != 40 arrivals"
+check "$dropped > 0 && $started >= 2"
+[ "$(step "$R" connect ok)" = "$started" ] || fail "connects $(step "$R" connect ok) != sessions $started"
+check "$(jqr "$R" '.connections.peak') <= 2"
+[ "$(jqr "$R" '.assertions[0].passed')" = false ] || fail "arrivals.dropped == 0 should fail"
+[ "$(jqr "$R" '.assertions[0].observed')" = "$dropped" ] || fail "observed dropped"
+pass "max_users 2: $started started + $dropped dropped = 40"
+
+# 3. Two shards at once, merged: the arrivals add up to the whole.
+pids=()
+for k in 1 2; do
+  "$WSGATE" run "$WORK/open.yaml" --shard $k/2 --out "$WORK/s$k" --quiet >"$WORK/s$k.log" 2>&1 &
+  pids+=($!)
+done
+for k in 1 2; do
+  set +e; wait "${pids[$((k - 1))]}"; rc=$?; set -e
+  [ "$rc" -eq 1 ] || fail "shard $k exit $rc (started == 80 cannot hold in one shard): $(cat "$WORK/s$k.log")"
+  [ "$(jqr "$WORK/s$k/result.json" '[.arrivals.planned, .arrivals.started, .users_planned] | join(",")')" = 40,40,50 ] ||
+    fail "shard $k: $(jq -c '[.arrivals, .users_planned]' "$WORK/s$k/result.json")"
+done
+"$WSGATE" merge "$WORK"/s1/result.json "$WORK"/s2/result.json --out "$WORK/m" >"$WORK/merge.out" 2>&1 ||
+  fail "merge exit $?: $(cat "$WORK/merge.out")"
+M="$WORK/m/result.json"
+[ "$(jqr "$M" '[.arrivals.planned, .arrivals.started, .arrivals.dropped] | join(",")')" = 80,80,0 ] ||
+  fail "merged arrivals $(jq -c .arrivals "$M")"
+[ "$(step "$M" connect ok)" = 80 ] || fail "merged connects $(step "$M" connect ok)"
+[ "$(step "$M" ping ok)" = 160 ] || fail "merged pings $(step "$M" ping ok)"
+# ids are disjoint: each session publishes on its own id's channel, so a
+# shared id would add broadcasts to the 80 confirmations and 160 acks
+[ "$(jqr "$M" '.messages.received')" = 240 ] || fail "received $(jqr "$M" '.messages.received'), want 240"
+[ "$(jqr "$M" '.verdict')" = pass ] || fail "merged verdict $(jq -c .assertions "$M")"
+pass "shards 1/2 + 2/2 merge into 80 sessions"
