@@ -1003,6 +1003,16 @@ static void forget_wsi(vu_t *vu, struct lws *wsi)
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
+    switch (reason) { /* here user is an OpenSSL object, not a connection's */
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+    case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+    case LWS_CALLBACK_OPENSSL_CONTEXT_REQUIRES_PRIVATE_KEY:
+        return 0; /* 0: OpenSSL's own verdict stands */
+    default:
+        break;
+    }
     if (user) /* only http steps' connections carry user data */
         return http_lws_callback(wsi, reason, user, in, len);
     vu_t *vu = lws_get_opaque_user_data(wsi);
