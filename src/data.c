@@ -293,8 +293,9 @@ out:
     return d;
 }
 
-data_t *data_load(const char *path, char *err, size_t errlen)
+data_t *data_load(const char *path, char *err, size_t errlen, int *line)
 {
+    *line = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
@@ -316,8 +317,8 @@ data_t *data_load(const char *path, char *err, size_t errlen)
                  DATA_MAX_BYTES >> 20);
     else if (bad)
         snprintf(err, errlen, "cannot read %s: read error or out of memory", path);
-    else
-        d = data_parse(b.data, b.len, path, err, errlen);
+    else if (!(d = data_parse(b.data, b.len, path, err, errlen)))
+        *line = 1; /* data_parse names a line (or the size, checked above) */
     sbuf_free(&b);
     return d;
 }

@@ -24,8 +24,10 @@ typedef struct data data_t;
  * name, wrong field count, NUL byte, too large). */
 data_t *data_parse(const char *text, size_t len, const char *name, char *err, size_t errlen);
 
-/* Reads path (at most DATA_MAX_BYTES) and parses it like data_parse. */
-data_t *data_load(const char *path, char *err, size_t errlen);
+/* Reads path (at most DATA_MAX_BYTES) and parses it like data_parse. On
+ * error *line is the CSV line the message names (it starts "path:LINE: "),
+ * or 0 for a problem with the whole file (unreadable, too large). */
+data_t *data_load(const char *path, char *err, size_t errlen, int *line);
 
 size_t data_ncolumns(const data_t *d);
 const char *const *data_columns(const data_t *d); /* header names */

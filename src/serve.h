@@ -8,7 +8,7 @@
  *
  * HTTP  POST /api/auth/login and POST /api/v1/auth/login (the guide's path)
  *   body {"username"|"email": U, "password": P} (both non-empty strings)
- *   -> 200 {"access_token":T,"token_type":"bearer"} with header
+ *   -> 200 {"access_token":T,"token_type":"bearer","username":U} with header
  *      Set-Cookie: session=T; Path=/; HttpOnly
  *   -> 400 {"error":"..."} for a body that is not that; 405 for another method;
  *   -> 401 {"error":"login refused"} with --refuse-auth. Other paths: 404.

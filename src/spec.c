@@ -10,6 +10,7 @@
 
 #include <cyaml/cyaml.h>
 
+#include "data.h"
 #include "sbuf.h"
 #include "yloc.h"
 #include "suggest.h"
@@ -110,10 +111,17 @@ typedef struct raw_load {
     unsigned stages_count;
 } raw_load_t;
 
+/* data: the CSV rows for {{data.COLUMN}}. */
+typedef struct raw_data {
+    char *file;
+    char *order;
+} raw_data_t;
+
 typedef struct raw_spec {
     unsigned version;
     char *name;
     char *target;
+    raw_data_t *data;
     raw_load_t *load;
     raw_scenario_t *scenarios;
     unsigned scenarios_count;
@@ -246,11 +254,18 @@ static const cyaml_schema_field_t load_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t data_fields[] = {
+    REQ_STR("file", raw_data_t, file),
+    OPT_STR("order", raw_data_t, order),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t spec_fields[] = {
     CYAML_FIELD_UINT("version", CYAML_FLAG_OPTIONAL, raw_spec_t, version),
     REQ_STR("name", raw_spec_t, name),
     OPT_STR("target", raw_spec_t, target),
     CYAML_FIELD_IGNORE("variables", CYAML_FLAG_OPTIONAL),
+    OPT_MAP("data", raw_spec_t, data, data_fields),
     CYAML_FIELD_MAPPING_PTR("load", CYAML_FLAG_POINTER, raw_spec_t, load, load_fields),
     SEQ("scenarios", CYAML_FLAG_DEFAULT, raw_spec_t, scenarios, &scenario_entry, 1),
     SEQ("assertions", CYAML_FLAG_OPTIONAL, raw_spec_t, assertions, &str_entry, 0),
@@ -954,6 +969,54 @@ static int compile_variables(spec_ctx_t *c)
     c->scope.const_names = (const char *const *)c->var_names;
     c->scope.const_values = (const char *const *)c->var_values;
     c->scope.nconst = c->nvars;
+    return 0;
+}
+
+/* A path in the spec, relative to the spec file's directory unless
+ * absolute. Returns a malloc'd path or NULL (out of memory, reported). */
+static char *spec_relative(spec_ctx_t *c, const char *path)
+{
+    const char *slash = strrchr(c->file, '/');
+    sbuf_t b = SBUF_INIT;
+    if (path[0] != '/' && slash)
+        sbuf_append(&b, c->file, (size_t)(slash - c->file) + 1);
+    if (sbuf_puts(&b, path) < 0) {
+        sbuf_free(&b);
+        oom(c);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* data: {file: users.csv, order: sequential|random}: the rows are read
+ * now, and their columns join the template scope as data.NAME. */
+static int compile_data(spec_ctx_t *c, const raw_data_t *r)
+{
+    if (!r)
+        return 0;
+    spec_t *s = c->s;
+    if (r->order && strcmp(r->order, "sequential") != 0 && strcmp(r->order, "random") != 0)
+        return fail_at(c, "data.order",
+                       "data.order \"%s\" is not known; write order: sequential (user k takes "
+                       "row k) or order: random",
+                       r->order);
+    s->data_random = r->order && strcmp(r->order, "random") == 0;
+    if (!r->file[0])
+        return fail_at(c, "data.file", "data.file is empty; write e.g. file: users.csv");
+    if (!(s->data_file = spec_relative(c, r->file)))
+        return -1;
+    char why[SPEC_MSG_MAX];
+    int line = 0;
+    s->data = data_load(s->data_file, why, sizeof(why), &line);
+    if (!s->data && line > 0) { /* the CSV's own file:line says where */
+        snprintf(c->err, c->errlen, "%s", why);
+        return -1;
+    }
+    if (!s->data)
+        return fail_at(c, "data.file", "data.file: %s; the path is relative to the spec file", why);
+    c->scope.data_columns = data_columns(s->data);
+    c->scope.ndata = data_ncolumns(s->data);
+    c->scope.data_file = s->data_file;
     return 0;
 }
 
@@ -1865,8 +1928,9 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
     if (!(s->path = xstrdup(c, c->file)) || !(s->name = xstrdup(c, raw->name)))
         goto fail;
     if (compile_target(c, raw, opts) < 0 || compile_variables(c) < 0 ||
-        compile_load(c, raw->load) < 0 || push_metric(c, "connect", 0) < 0 ||
-        compile_scenarios(c, raw) < 0 || add_ping_metric(c) < 0 || compile_assertions(c, raw) < 0)
+        compile_data(c, raw->data) < 0 || compile_load(c, raw->load) < 0 ||
+        push_metric(c, "connect", 0) < 0 || compile_scenarios(c, raw) < 0 ||
+        add_ping_metric(c) < 0 || compile_assertions(c, raw) < 0)
         goto fail;
     return s;
 fail:
@@ -2024,6 +2088,8 @@ void spec_free(spec_t *s)
         asrt_clear(&s->assertions[i]);
     free(s->assertions);
     free(s->stages);
+    data_free(s->data);
+    free(s->data_file);
     free(s->target);
     free(s->name);
     free(s->path);

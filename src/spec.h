@@ -119,6 +119,9 @@ typedef struct spec {
     int ping_metric; /* index of "ws.ping" in metric_names, -1 when no scenario pings */
     asrt_t *assertions;
     size_t nassertions;
+    struct data *data; /* data.file's rows (data.h), NULL without data: */
+    char *data_file;   /* its path, relative to the working directory */
+    bool data_random;  /* data.order: random (else sequential) */
 } spec_t;
 
 /* Options that change how a spec compiles. Borrowed. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "data.h"
 #include "http.h"
 #include "load.h"
 #include "rng.h"
@@ -74,6 +75,9 @@ void vu_init(vu_t *vu, worker_t *w, uint32_t k, uint32_t slot, uint64_t seed)
     vu->slot = slot;
     vu->scenario = (uint16_t)load_scenario_for(w->run->spec, k);
     vu->rng = rng_seed(seed, k);
+    const spec_t *spec = w->run->spec;
+    if (spec->data) /* by the global id: shards take disjoint rows */
+        vu->data_row = (uint32_t)data_pick(data_nrows(spec->data), spec->data_random, seed, k);
     vu->stop_at = VU_FOREVER;
     vu_schedule_next_interval(vu, w->run->t0);
 }
@@ -154,6 +158,9 @@ static int render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
         .rng = &vu->rng,
         .slots = (const char *const *)vu->slots,
     };
+    const spec_t *spec = vu->w->run->spec;
+    if (spec->data)
+        ctx.data_row = data_row(spec->data, vu->data_row);
     return tmpl_render(t, &ctx, out);
 }
 

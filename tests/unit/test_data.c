@@ -140,14 +140,16 @@ static void test_load_file(void **state)
     assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
     close(fd);
     char err[512];
-    data_t *d = data_load(path, err, sizeof(err));
+    int line = -1;
+    data_t *d = data_load(path, err, sizeof(err), &line);
     assert_non_null(d);
     assert_row(d, 0, "alice", "pw1");
     data_free(d);
     unlink(path);
-    assert_null(data_load(path, err, sizeof(err)));
+    assert_null(data_load(path, err, sizeof(err), &line));
     assert_contains(err, "cannot read /tmp/wsgate-test-data-");
     assert_contains(err, "No such file");
+    assert_int_equal(line, 0);
 }
 
 /* One byte over the bound is refused before parsing. */

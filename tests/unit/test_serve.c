@@ -440,7 +440,7 @@ static void test_login_issues_tokens(void **state)
     assert_int_equal(sscanf(body, "{\"access_token\":\"%63[^\"]\",\"token_type\":\"bearer\"}", tok),
                      1);
     assert_int_equal(strlen(tok), 53);
-    assert_non_null(strstr(body, ",\"token_type\":\"bearer\"}"));
+    assert_non_null(strstr(body, ",\"token_type\":\"bearer\",\"username\":\"u1\"}"));
     char cookie[128];
     snprintf(cookie, sizeof(cookie), "set-cookie: session=%s; Path=/; HttpOnly", tok);
     assert_non_null(strcasestr(head, cookie));
