@@ -234,8 +234,9 @@ static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
 }
 
 /* TLS is set up only when a scenario uses wss://: OpenSSL's client
- * context costs memory and start-up time that plain runs do not need. */
-static struct lws_context *client_context(bool tls)
+ * context costs memory and start-up time that plain runs do not need. The
+ * spec's tls: files apply to the context's one client vhost. */
+static struct lws_context *client_context(bool tls, const spec_tls_t *t)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
@@ -243,6 +244,9 @@ static struct lws_context *client_context(bool tls)
     info.protocols = client_protocols;
     info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
     info.count_threads = 1;
+    info.client_ssl_ca_filepath = t->ca_file;
+    info.client_ssl_cert_filepath = t->client_cert;
+    info.client_ssl_private_key_filepath = t->client_key;
     return lws_create_context(&info);
 }
 
@@ -275,7 +279,7 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     w->tq = timerq_new(w->nvus);
     w->ping_tq = timerq_new(w->nvus);
     w->m = metrics_new(run->spec->nmetrics);
-    w->ctx = client_context(run->uses_tls);
+    w->ctx = client_context(run->uses_tls, &run->spec->tls);
     if (!w->vus || !w->tq || !w->ping_tq || !w->m || !w->ctx)
         return -1;
     w->m->t0_us = run->t0;

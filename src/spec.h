@@ -102,6 +102,15 @@ typedef struct spec_stage {
     unsigned users;
 } spec_stage_t;
 
+/* tls: for every wss:// connect and https:// http step of the run. Paths
+ * are resolved against the spec's directory; NULL when not given. Owns all. */
+typedef struct spec_tls {
+    char *ca_file;     /* tls.ca_file: trusted CAs in addition to the system's */
+    char *client_cert; /* tls.client_cert and client_key: sent when asked */
+    char *client_key;
+    bool insecure; /* tls.insecure_skip_verify: accept any server certificate */
+} spec_tls_t;
+
 /* The compiled plan. Owns everything. */
 typedef struct spec {
     char *path; /* file it came from */
@@ -122,6 +131,7 @@ typedef struct spec {
     struct data *data; /* data.file's rows (data.h), NULL without data: */
     char *data_file;   /* its path, relative to the working directory */
     bool data_random;  /* data.order: random (else sequential) */
+    spec_tls_t tls;
 } spec_t;
 
 /* Options that change how a spec compiles. Borrowed. */

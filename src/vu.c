@@ -1,6 +1,7 @@
 #include "vu.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -186,6 +187,14 @@ static const char *vu_iface(const vu_t *vu)
     return run->src && run->src->n ? run->src->addr[(vu->id / run->id_stride) % run->src->n] : NULL;
 }
 
+/* tls.insecure_skip_verify: accept any server certificate. */
+static int vu_tls_flags(const spec_t *spec)
+{
+    return spec->tls.insecure ? LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                    LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE
+                              : 0;
+}
+
 static void vu_connect(vu_t *vu, uint64_t now)
 {
     worker_t *w = vu->w;
@@ -208,7 +217,7 @@ static void vu_connect(vu_t *vu, uint64_t now)
     ci.path = url.path;
     ci.host = url.host;
     ci.origin = url.host;
-    ci.ssl_connection = url.tls ? LCCSCF_USE_SSL : 0;
+    ci.ssl_connection = url.tls ? LCCSCF_USE_SSL | vu_tls_flags(w->run->spec) : 0;
     ci.local_protocol_name = "wsgate";
     ci.protocol = sc->subprotocol; /* NULL: no Sec-WebSocket-Protocol header */
     ci.opaque_user_data = vu;
@@ -486,6 +495,7 @@ static int http_send(vu_t *vu, const spec_http_t *h, sbuf_t b[3], char *err, siz
         .body_len = b[2].len,
         .content_type = h->content_type,
         .iface = vu_iface(vu),
+        .tls_flags = vu_tls_flags(vu->w->run->spec),
     };
     return http_call_start(vu->http, vu->w->ctx, &req, http_done, vu, err, errlen);
 }
@@ -1007,14 +1017,43 @@ static void forget_wsi(vu_t *vu, struct lws *wsi)
         vu->wsi = NULL;
 }
 
+/* The last failed server certificate check on this thread: libwebsockets
+ * reports it only as "SSL err 1" in the connection error that follows. */
+static __thread struct {
+    const struct lws *wsi;
+    char why[160];
+} tls_fail;
+
+static void note_tls_failure(const struct lws *wsi, void *x509_store_ctx)
+{
+    int e = X509_STORE_CTX_get_error(x509_store_ctx);
+    snprintf(tls_fail.why, sizeof(tls_fail.why),
+             "certificate verify failed: %s (trust its CA with tls.ca_file)",
+             X509_verify_cert_error_string(e));
+    tls_fail.wsi = wsi;
+}
+
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
     switch (reason) { /* here user is an OpenSSL object, not a connection's */
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        if (!len) /* insecure_skip_verify may still let it pass */
+            note_tls_failure(wsi, user);
+        return 0; /* 0: OpenSSL's own verdict stands */
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (wsi == tls_fail.wsi)
+            tls_fail.wsi = NULL;
+        break;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (wsi && wsi == tls_fail.wsi) { /* say why instead of "SSL err 1" */
+            in = tls_fail.why;
+            tls_fail.wsi = NULL;
+        }
+        break;
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
-    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
     case LWS_CALLBACK_OPENSSL_CONTEXT_REQUIRES_PRIVATE_KEY:
         return 0; /* 0: OpenSSL's own verdict stands */
     default:
