@@ -99,6 +99,8 @@
  *   --tls: wss/https with a self-signed certificate for localhost and
  *       127.0.0.1 made at start (temporary files, removed once loaded);
  *       --tls-cert-out FILE writes that certificate (PEM) for clients to trust.
+ *       --tls-client-ca FILE: every client must present a certificate that
+ *       the CAs in FILE (PEM) sign, else the TLS handshake fails.
  *   --threads N: N service threads, each its own lws context and its own
  *       SO_REUSEPORT socket on the one port (the kernel spreads connections);
  *       chat rooms and documents span all threads. serve_main raises the
@@ -130,6 +132,7 @@ typedef struct serve_opts {
     unsigned broadcasts_before_ack; /* --broadcasts-before-ack */
     bool tls;                       /* --tls */
     const char *tls_cert_out;       /* --tls-cert-out FILE */
+    const char *tls_client_ca;      /* --tls-client-ca FILE: require client certificates */
     unsigned threads;               /* --threads, 0 = 1 */
     bool reuse_port;                /* --reuse-port: processes share the port */
 } serve_opts_t;
