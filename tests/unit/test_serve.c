@@ -1017,7 +1017,7 @@ static void test_parse_args(void **state)
               "--host ::1 --port 0 --ack-delay 250ms --push-interval 200ms "
               "--quote-rate 100 --drop-after 2s --drop-fraction 0.25 --drop-abrupt "
               "--refuse-auth --broadcasts-before-ack 2 --tls --tls-cert-out /tmp/c.pem "
-              "--threads 3"),
+              "--tls-client-ca /tmp/ca.pem --threads 3"),
         0);
     assert_int_equal(o.port, 0);
     assert_int_equal(o.ack_delay_us, 250000);
@@ -1029,6 +1029,8 @@ static void test_parse_args(void **state)
     assert_true(o.drop_abrupt && o.refuse_auth && o.tls);
     assert_int_equal(o.broadcasts_before_ack, 2);
     assert_int_equal(o.threads, 3);
+    assert_string_equal(o.tls_cert_out, "/tmp/c.pem");
+    assert_string_equal(o.tls_client_ca, "/tmp/ca.pem");
 
     assert_int_equal(parse(&o, err, sizeof(err), "--ack-delay exponential(20ms)"), 0);
     assert_int_equal(o.ack_delay_dist.kind, PAUSE_EXPONENTIAL);
@@ -1045,7 +1047,9 @@ static void test_parse_args(void **state)
         { "--ack-delay 5", "--ack-delay \"5\"" },
         { "--ack-delay between(3s,1s)", "--ack-delay \"between(3s,1s)\"" },
         { "--push-interval soon", "--push-interval" },
-        { "--tls-cert-out /tmp/x", "needs --tls" },
+        { "--tls-cert-out /tmp/x", "--tls-cert-out needs --tls" },
+        { "--tls-client-ca /tmp/x", "--tls-client-ca needs --tls" },
+        { "--tls --tls-client-ca", "--tls-client-ca needs a file name" },
         { "--frobnicate", "unknown serve option \"--frobnicate\"" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1064,6 +1068,7 @@ static void test_parse_args(void **state)
                                         "--refuse-auth",
                                         "--broadcasts-before-ack",
                                         "--tls-cert-out",
+                                        "--tls-client-ca",
                                         "--threads" };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         assert_non_null(strstr(u, opts[i]));
