@@ -309,6 +309,7 @@ static const struct {
     { "duration", "duration: 30s" },
     { "users", "users: 10" },
     { "stages", "stages: [{duration: 10s, users: 50}]" },
+    { "file", "file: users.csv (a CSV file whose first line names the columns)" },
 };
 
 /* ------------------------------------------------------------------ */

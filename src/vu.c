@@ -1027,16 +1027,21 @@ static __thread struct {
 static void note_tls_failure(const struct lws *wsi, void *x509_store_ctx)
 {
     int e = X509_STORE_CTX_get_error(x509_store_ctx);
-    snprintf(tls_fail.why, sizeof(tls_fail.why),
-             "certificate verify failed: %s (trust its CA with tls.ca_file)",
-             X509_verify_cert_error_string(e));
+    bool unknown_ca = e == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+                      e == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                      e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                      e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+                      e == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+    snprintf(tls_fail.why, sizeof(tls_fail.why), "certificate verify failed: %s%s",
+             X509_verify_cert_error_string(e),
+             unknown_ca ? " (trust its CA with tls.ca_file)" : "");
     tls_fail.wsi = wsi;
 }
 
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-    switch (reason) { /* here user is an OpenSSL object, not a connection's */
+    switch (reason) { /* TLS first: for OPENSSL_* reasons user is an OpenSSL object */
     case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
         if (!len) /* insecure_skip_verify may still let it pass */
             note_tls_failure(wsi, user);
