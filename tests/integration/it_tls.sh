@@ -3,8 +3,8 @@
 # tls.ca_file trusts the server's certificate; insecure_skip_verify passes
 # and every report says verification was off; with --tls-client-ca the
 # server requires a client certificate (made here with the openssl CLI);
-# an https:// login step uses the same options. Bad tls: files are spec
-# errors.
+# an https:// login step uses the same options; the host name is checked.
+# Bad tls: files are spec errors.
 . "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null || fail "the openssl CLI is needed (setup.sh installs it)"
 ok_of() { jqr "$1" ".steps[] | select(.name==\"$2\") | .ok"; }
@@ -83,6 +83,17 @@ run_wsgate "$WORK/mtls" run "$WORK/mtls.yaml" --target "$T"
 expect_rc 0
 [ "$(ok_of "$WORK/mtls/result.json" subscribe)" -eq 2 ] || fail "subscribe with a client certificate"
 stop_server
+
+# the host name is checked too: the certificate names 127.0.0.1, not .2
+"$WSGATE" serve --host 127.0.0.2 --port 0 --tls --tls-cert-out "$WORK/server.pem" >"$WORK/serve2.out" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do grep -q "listening" "$WORK/serve2.out" && break; sleep 0.05; done
+port=$(grep -oE '127\.0\.0\.2:[0-9]+' "$WORK/serve2.out" | cut -d: -f2) || fail "serve on 127.0.0.2: $(cat "$WORK/serve2.out")"
+run_wsgate "$WORK/mismatch" run "$WORK/ca.yaml" --target "wss://127.0.0.2:$port"
+stop_server
+expect_rc 1
+jqr "$WORK/mismatch/result.json" '.errors.tls.samples[0]' | grep -qF "certificate verify failed: IP address mismatch" \
+  || fail "host name check: $(jq -c .errors "$WORK/mismatch/result.json")"
 
 # bad tls: blocks are spec errors (exit 2) with the line
 spec_error() { # NAME TLS-BLOCK EXPECTED-TEXT
