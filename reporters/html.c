@@ -180,6 +180,11 @@ static void html_verdict(const result_t *r, FILE *out)
 
 static void html_flags(const result_t *r, FILE *out)
 {
+    if (r->tls_insecure)
+        fputs("<p class=\"note\" id=\"tls-insecure\"><strong>TLS certificate verification was "
+              "OFF</strong> (tls.insecure_skip_verify: true): the server's identity was not "
+              "checked.</p>\n",
+              out);
     if (r->interrupted)
         fputs("<p class=\"note\" id=\"interrupted\">Interrupted by a signal before the planned "
               "end: partial results.</p>\n",

@@ -134,7 +134,8 @@ static bool add_run(cJSON *root, const result_t *r)
            add_u64(root, "threads", r->threads) &&
            add_u64(root, "users_planned", r->users_planned) &&
            add_str(root, "verdict", r->passed ? "pass" : "fail") &&
-           cJSON_AddBoolToObject(root, "interrupted", r->interrupted) && add_provenance(root, r);
+           cJSON_AddBoolToObject(root, "interrupted", r->interrupted) &&
+           cJSON_AddBoolToObject(root, "tls_verify", !r->tls_insecure) && add_provenance(root, r);
 }
 
 /* Percentiles and extremes are null when the step has no successful sample. */

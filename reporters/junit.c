@@ -127,6 +127,10 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
         rc |= property(w, "aborted", r->abort_reason ? r->abort_reason : "yes");
     if (r->baseline_path)
         rc |= property(w, "baseline", r->baseline_path);
+    if (r->tls_insecure)
+        rc |= property(w, "tls_verify",
+                       "false (tls.insecure_skip_verify: server certificates "
+                       "were not checked)");
     return rc < 0 ? -1 : 0;
 }
 

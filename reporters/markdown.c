@@ -76,6 +76,10 @@ static void md_verdict(const result_t *r, FILE *out)
         fputs(" failed\n\n", out);
     if (r->interrupted)
         fputs("_Interrupted before the planned end: partial results._\n\n", out);
+    if (r->tls_insecure)
+        fputs("> ⚠️ **TLS certificate verification was OFF** (`tls.insecure_skip_verify: "
+              "true`): the server's identity was not checked.\n\n",
+              out);
     if (r->aborted) {
         fprintf(out, "_Aborted %.1f s into the run by an assertion: ", r->aborted_at_s);
         md_text(out, r->abort_reason, 0);

@@ -173,6 +173,8 @@ static void print_verdict(const result_t *r, FILE *out)
         fprintf(out, "wsgate: %s FAILED\n", name);
     if (r->interrupted)
         fputs("  (interrupted before the planned end: partial results)\n", out);
+    if (r->tls_insecure)
+        fputs("  WARNING: TLS certificate verification was OFF (tls.insecure_skip_verify)\n", out);
 }
 
 /* Formats percentile p of h, or "-" when h has no samples. */

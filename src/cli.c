@@ -498,12 +498,16 @@ static int cmd_run(int argc, char **argv)
         (rc = load_baseline(a.baseline, spec, &plan.baseline)))
         goto out;
     install_signals();
+    if (spec->tls.insecure)
+        fprintf(stderr, "wsgate: warning: tls.insecure_skip_verify is true: server certificates "
+                        "are not checked\n");
     double late = wait_for_start(plan.start_at);
     if (late > 1.0)
         fprintf(stderr, "wsgate: started %.1f s after --start-at\n", late);
     if ((rc = execute(&a, &plan, spec, &r)) || (rc = annotate(&a, &plan, late, &r)))
         goto out;
     r.interrupted = stop_signal != 0;
+    r.tls_insecure = spec->tls.insecure;
     eval_assertions(spec->assertions, spec->nassertions, &r);
     rc = finish_run(&a, &r);
 out:

@@ -293,16 +293,35 @@ static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
 }
 
 /* TLS is set up only when a scenario uses wss://: OpenSSL's client
- * context costs memory and start-up time that plain runs do not need. */
-static struct lws_context *client_context(bool tls)
+ * context costs memory and start-up time that plain runs do not need. The
+ * spec's tls: files apply to the context's one client vhost. OpenSSL's
+ * global init is done once, by the first worker's context, which is
+ * destroyed last (lws 4.1 doing it per context leaks a client SSL_CTX with
+ * the system CA store at exit); every vhost still needs the flag to get
+ * its client SSL_CTX. */
+static struct lws_context *client_context(bool tls, bool first, const spec_tls_t *t)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = client_protocols;
-    info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    if (tls && first)
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.count_threads = 1;
-    return lws_create_context(&info);
+    struct lws_context *ctx = lws_create_context(&info);
+    if (!ctx)
+        return NULL;
+    info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    info.protocols = client_protocols;
+    info.vhost_name = "wsgate-client";
+    info.client_ssl_ca_filepath = t->ca_file;
+    info.client_ssl_cert_filepath = t->client_cert;
+    info.client_ssl_private_key_filepath = t->client_key;
+    if (!lws_create_vhost(ctx, &info)) {
+        lws_context_destroy(ctx);
+        return NULL;
+    }
+    return ctx;
 }
 
 /* This process's users: all of them, or one shard's (see engine_opts_t). */
@@ -350,7 +369,7 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     w->tq = timerq_new(w->nvus);
     w->ping_tq = timerq_new(w->nvus);
     w->m = metrics_new(run->spec->nmetrics);
-    w->ctx = client_context(run->uses_tls);
+    w->ctx = client_context(run->uses_tls, index == 0, &run->spec->tls);
     if (!w->vus || !w->tq || !w->ping_tq || !w->m || !w->ctx)
         return -1;
     w->m->t0_us = run->t0;
@@ -671,7 +690,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     r->aborted_at_s = mon.aborted_at_s;
     rc = 0;
 out:
-    for (unsigned i = 0; ws && i < n; i++)
+    for (unsigned i = n; ws && i-- > 0;) /* worker 0's context (OpenSSL's init) last */
         worker_release(&ws[i]);
     free(ws);
     free(run.addrs);

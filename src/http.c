@@ -174,7 +174,7 @@ int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *r
     ci.host = c->host;
     ci.origin = c->host;
     ci.method = c->method;
-    ci.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
+    ci.ssl_connection = tls ? LCCSCF_USE_SSL | req->tls_flags : 0;
     ci.alpn = "http/1.1";
     ci.local_protocol_name = "wsgate";
     ci.userdata = c;

@@ -27,6 +27,7 @@ typedef struct http_req {
     size_t body_len;
     const char *content_type; /* NULL: no Content-Type added */
     const char *iface;        /* local address to connect from, or NULL */
+    int tls_flags;            /* more LCCSCF_ flags for https (e.g. LCCSCF_ALLOW_SELFSIGNED) */
 } http_req_t;
 
 /* Returns an idle call, or NULL when out of memory. */

@@ -159,6 +159,7 @@ static int merge_meta(const result_t *const *in, size_t n, result_t *out)
         out->threads += r->threads;
         out->users_planned += r->users_planned;
         out->interrupted |= r->interrupted;
+        out->tls_insecure |= r->tls_insecure;
         one_region &= f->region && r->region && strcmp(f->region, r->region) == 0;
         if (r->aborted && !out->aborted) {
             out->aborted = true;

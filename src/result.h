@@ -97,8 +97,9 @@ typedef struct result {
     res_errors_t errors[ERR_KIND_COUNT];
     res_assertion_t *assertions;
     size_t nassertions;
-    bool passed;      /* every assertion held */
-    bool interrupted; /* stopped early by SIGINT/SIGTERM: partial */
+    bool passed;       /* every assertion held */
+    bool interrupted;  /* stopped early by SIGINT/SIGTERM: partial */
+    bool tls_insecure; /* tls.insecure_skip_verify: server certificates were not checked */
 
     /* Time series, one entry a second from started_at. */
     res_second_t *series;

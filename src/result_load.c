@@ -130,6 +130,8 @@ static void load_run(loader_t *l, const cJSON *root, result_t *r)
     r->passed = verdict && cJSON_IsString(verdict) && strcmp(verdict->valuestring, "pass") == 0;
     const cJSON *intr = cJSON_GetObjectItemCaseSensitive(root, "interrupted");
     r->interrupted = cJSON_IsTrue(intr);
+    /* absent (older files): verification was on */
+    r->tls_insecure = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(root, "tls_verify"));
 }
 
 static void load_step(loader_t *l, const cJSON *o, res_step_t *s, size_t i)

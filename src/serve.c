@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* accept4 */
 #include "serve_int.h"
 
+#include "pem.h"
 #include "rng.h"
 
 #include <netdb.h>
@@ -807,6 +808,12 @@ static int serve_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         inbox_drain(lws_context_user(lws_get_context(wsi)), true);
         return 0;
+    case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+        return len ? 0 : 1; /* len is OpenSSL's verdict; nonzero here rejects */
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+    case LWS_CALLBACK_OPENSSL_CONTEXT_REQUIRES_PRIVATE_KEY:
+        return 0; /* user is an OpenSSL object here, not a connection */
     default:
         return c ? http_callback(c, wsi, reason, in, len)
                  : lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -900,6 +907,7 @@ typedef struct listen_cfg {
     char cert[300];
     char key[300];
     bool tls;
+    const char *client_ca; /* --tls-client-ca: require client certificates; NULL = none */
 } listen_cfg_t;
 
 /* A listening SO_REUSEPORT socket on addr:port; returns it or -1. */
@@ -986,6 +994,10 @@ static int worker_listen(worker_t *w, const listen_cfg_t *lc, int port, char *er
             LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
         info.ssl_cert_filepath = lc->cert;
         info.ssl_private_key_filepath = lc->key;
+        if (lc->client_ca) {
+            info.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
+            info.ssl_ca_filepath = lc->client_ca;
+        }
     }
     info.port = lc->share ? CONTEXT_PORT_NO_LISTEN_SERVER : port;
     info.iface = lc->addr;
@@ -1038,6 +1050,7 @@ static void server_free(server_t *s)
     free(s->workers);
     free(s->host);
     free(s->tls_cert_out);
+    free(s->tls_client_ca);
     free(s);
 }
 
@@ -1051,8 +1064,10 @@ static server_t *server_new(const serve_opts_t *opts)
     const char *host = opts->host && *opts->host ? opts->host : "127.0.0.1";
     s->host = strdup(host);
     s->tls_cert_out = opts->tls_cert_out ? strdup(opts->tls_cert_out) : NULL;
+    s->tls_client_ca = opts->tls_client_ca ? strdup(opts->tls_client_ca) : NULL;
     s->opts.host = s->host;
     s->opts.tls_cert_out = s->tls_cert_out;
+    s->opts.tls_client_ca = s->tls_client_ca;
     if (!s->opts.push_interval_us)
         s->opts.push_interval_us = 1000000;
     if (!s->opts.quote_rate)
@@ -1065,7 +1080,7 @@ static server_t *server_new(const serve_opts_t *opts)
     pthread_mutex_init(&s->docs_lock, NULL);
     s->workers = calloc(s->nworkers, sizeof(*s->workers));
     if (RAND_bytes(s->secret, sizeof(s->secret)) != 1 || !s->workers || !s->host ||
-        (opts->tls_cert_out && !s->tls_cert_out)) {
+        (opts->tls_cert_out && !s->tls_cert_out) || (opts->tls_client_ca && !s->tls_client_ca)) {
         server_free(s);
         return NULL;
     }
@@ -1108,6 +1123,8 @@ static int tls_prepare(server_t *s, listen_cfg_t *lc, char *dir, char *err, size
     snprintf(lc->cert, sizeof(lc->cert), "%s/cert.pem", dir);
     snprintf(lc->key, sizeof(lc->key), "%s/key.pem", dir);
     lc->tls = true;
+    if (s->tls_client_ca && pem_check_certs(s->tls_client_ca, err, errlen) < 0)
+        return -1;
     if (serve_tls_make(dir, err, errlen) < 0)
         return -1;
     if (s->tls_cert_out)
@@ -1181,6 +1198,7 @@ server_t *serve_start(const serve_opts_t *opts, int *port_out, char *err, size_t
     }
     if (opts->tls && tls_prepare(s, &lc, dir, err, errlen) < 0)
         goto fail;
+    lc.client_ca = s->tls_client_ca;
     port = listen_all(s, &lc, err, errlen);
     tls_cleanup(&lc, dir); /* loaded (or failed): the files are not needed */
     if (port <= 0 || start_threads(s, err, errlen) < 0)

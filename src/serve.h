@@ -8,7 +8,7 @@
  *
  * HTTP  POST /api/auth/login and POST /api/v1/auth/login (the guide's path)
  *   body {"username"|"email": U, "password": P} (both non-empty strings)
- *   -> 200 {"access_token":T,"token_type":"bearer"} with header
+ *   -> 200 {"access_token":T,"token_type":"bearer","username":U} with header
  *      Set-Cookie: session=T; Path=/; HttpOnly
  *   -> 400 {"error":"..."} for a body that is not that; 405 for another method;
  *   -> 401 {"error":"login refused"} with --refuse-auth. Other paths: 404.
@@ -102,6 +102,8 @@
  *   --tls: wss/https with a self-signed certificate for localhost and
  *       127.0.0.1 made at start (temporary files, removed once loaded);
  *       --tls-cert-out FILE writes that certificate (PEM) for clients to trust.
+ *       --tls-client-ca FILE: every client must present a certificate that
+ *       the CAs in FILE (PEM) sign, else the TLS handshake fails.
  *   --threads N: N service threads, each its own lws context and its own
  *       SO_REUSEPORT socket on the one port (the kernel spreads connections);
  *       chat rooms and documents span all threads. serve_main raises the
@@ -133,6 +135,7 @@ typedef struct serve_opts {
     unsigned broadcasts_before_ack; /* --broadcasts-before-ack */
     bool tls;                       /* --tls */
     const char *tls_cert_out;       /* --tls-cert-out FILE */
+    const char *tls_client_ca;      /* --tls-client-ca FILE: require client certificates */
     unsigned threads;               /* --threads, 0 = 1 */
     bool reuse_port;                /* --reuse-port: processes share the port */
     uint64_t stall_after_us; /* --stall-after D: a stall starts D after each connection opens */

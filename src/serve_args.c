@@ -22,6 +22,7 @@ static const char serve_usage_text[] =
     "  --refuse-auth               answer every login and upgrade with 401\n"
     "  --tls                       wss/https with a new self-signed certificate\n"
     "  --tls-cert-out FILE         write that certificate (PEM) to FILE\n"
+    "  --tls-client-ca FILE        require client certificates signed by a CA in FILE\n"
     "  --threads N                 service threads sharing the port (default 1)\n"
     "  --reuse-port                let other wsgate serve processes share the port\n"
     "                              (SO_REUSEPORT), e.g. past one process's file limit\n";
@@ -154,10 +155,13 @@ static int parse_valued(const char *name, const char *val, serve_opts_t *o, char
         if (parse_ulong(val, 1, 256, &n) < 0)
             return number_error(name, "a whole number from 1 to 256", err, errlen);
         o->threads = (unsigned)n;
-    } else if (strcmp(name, "--tls-cert-out") == 0) {
+    } else if (strcmp(name, "--tls-cert-out") == 0 || strcmp(name, "--tls-client-ca") == 0) {
         if (!val || !*val)
             return number_error(name, "a file name", err, errlen);
-        o->tls_cert_out = val;
+        if (strcmp(name, "--tls-cert-out") == 0)
+            o->tls_cert_out = val;
+        else
+            o->tls_client_ca = val;
     } else {
         snprintf(err, errlen, "unknown serve option \"%s\"", name);
         return -1;
@@ -182,8 +186,9 @@ int serve_parse_args(int argc, char **argv, serve_opts_t *o, char *err, size_t e
         snprintf(err, errlen, "--stall-after needs --stall-for D, how long the stall lasts");
         return -1;
     }
-    if (o->tls_cert_out && !o->tls) {
-        snprintf(err, errlen, "--tls-cert-out needs --tls");
+    if ((o->tls_cert_out || o->tls_client_ca) && !o->tls) {
+        snprintf(err, errlen, "%s needs --tls",
+                 o->tls_cert_out ? "--tls-cert-out" : "--tls-client-ca");
         return -1;
     }
     return 0;

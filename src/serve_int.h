@@ -165,6 +165,7 @@ struct server {
     serve_opts_t opts; /* host and tls_cert_out point into the copies below */
     char *host;
     char *tls_cert_out;
+    char *tls_client_ca;
     atomic_bool stop;
     unsigned char secret[32]; /* login token key, read-only after start */
     atomic_uint_fast64_t token_seq;

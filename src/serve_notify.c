@@ -121,14 +121,16 @@ static int set_answer(conn_t *c, unsigned status, const char *error)
     return c->http_out ? 0 : -1;
 }
 
-/* 200 with a new token, also as the session cookie. */
-static int grant(conn_t *c, server_t *s)
+/* 200 with a new token, also as the session cookie, and the username the
+ * request named (so a test can see which credentials arrived). */
+static int grant(conn_t *c, server_t *s, const char *user)
 {
     char tok[TOKEN_MAX];
     token_make(s, atomic_fetch_add(&s->token_seq, 1) + 1, tok);
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddStringToObject(o, "access_token", tok) ||
-        !cJSON_AddStringToObject(o, "token_type", "bearer")) {
+        !cJSON_AddStringToObject(o, "token_type", "bearer") ||
+        !cJSON_AddStringToObject(o, "username", user)) {
         cJSON_Delete(o);
         return -1;
     }
@@ -158,7 +160,7 @@ static int login_decide(conn_t *c, server_t *s)
     else if (!user || !pass)
         rc = set_answer(c, HTTP_STATUS_BAD_REQUEST, "username (or email) and password required");
     else
-        rc = grant(c, s);
+        rc = grant(c, s, user);
     cJSON_Delete(req);
     return rc;
 }

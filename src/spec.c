@@ -11,6 +11,8 @@
 #include <cyaml/cyaml.h>
 
 #include "load.h"
+#include "data.h"
+#include "pem.h"
 #include "sbuf.h"
 #include "yloc.h"
 #include "suggest.h"
@@ -134,10 +136,26 @@ typedef struct raw_load {
     raw_arrival_t *arrival_rate;
 } raw_load_t;
 
+/* data: the CSV rows for {{data.COLUMN}}. */
+typedef struct raw_data {
+    char *file;
+    char *order;
+} raw_data_t;
+
+/* tls: options for every wss:// connect and https:// http step. */
+typedef struct raw_tls {
+    char *ca_file;
+    char *client_cert;
+    char *client_key;
+    bool insecure_skip_verify;
+} raw_tls_t;
+
 typedef struct raw_spec {
     unsigned version;
     char *name;
     char *target;
+    raw_data_t *data;
+    raw_tls_t *tls;
     raw_load_t *load;
     raw_scenario_t *scenarios;
     unsigned scenarios_count;
@@ -298,11 +316,27 @@ static const cyaml_schema_field_t load_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t data_fields[] = {
+    REQ_STR("file", raw_data_t, file),
+    OPT_STR("order", raw_data_t, order),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t tls_fields[] = {
+    OPT_STR("ca_file", raw_tls_t, ca_file),
+    OPT_STR("client_cert", raw_tls_t, client_cert),
+    OPT_STR("client_key", raw_tls_t, client_key),
+    CYAML_FIELD_BOOL("insecure_skip_verify", CYAML_FLAG_OPTIONAL, raw_tls_t, insecure_skip_verify),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t spec_fields[] = {
     CYAML_FIELD_UINT("version", CYAML_FLAG_OPTIONAL, raw_spec_t, version),
     REQ_STR("name", raw_spec_t, name),
     OPT_STR("target", raw_spec_t, target),
     CYAML_FIELD_IGNORE("variables", CYAML_FLAG_OPTIONAL),
+    OPT_MAP("data", raw_spec_t, data, data_fields),
+    OPT_MAP("tls", raw_spec_t, tls, tls_fields),
     CYAML_FIELD_MAPPING_PTR("load", CYAML_FLAG_POINTER, raw_spec_t, load, load_fields),
     SEQ("scenarios", CYAML_FLAG_DEFAULT, raw_spec_t, scenarios, &scenario_entry, 1),
     SEQ("assertions", CYAML_FLAG_OPTIONAL, raw_spec_t, assertions, &str_entry, 0),
@@ -327,6 +361,7 @@ static const struct {
     { "duration", "duration: 30s" },
     { "users", "users: 10" },
     { "stages", "stages: [{duration: 10s, users: 50}]" },
+    { "file", "file: users.csv (a CSV file whose first line names the columns)" },
 };
 
 /* ------------------------------------------------------------------ */
@@ -1006,6 +1041,94 @@ static int compile_variables(spec_ctx_t *c)
     c->scope.const_names = (const char *const *)c->var_names;
     c->scope.const_values = (const char *const *)c->var_values;
     c->scope.nconst = c->nvars;
+    return 0;
+}
+
+/* A path in the spec, relative to the spec file's directory unless
+ * absolute. Returns a malloc'd path or NULL (out of memory, reported). */
+static char *spec_relative(spec_ctx_t *c, const char *path)
+{
+    const char *slash = strrchr(c->file, '/');
+    sbuf_t b = SBUF_INIT;
+    if (path[0] != '/' && slash)
+        sbuf_append(&b, c->file, (size_t)(slash - c->file) + 1);
+    if (sbuf_puts(&b, path) < 0) {
+        sbuf_free(&b);
+        oom(c);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* data: {file: users.csv, order: sequential|random}: the rows are read
+ * now, and their columns join the template scope as data.NAME. */
+static int compile_data(spec_ctx_t *c, const raw_data_t *r)
+{
+    if (!r)
+        return 0;
+    spec_t *s = c->s;
+    if (r->order && strcmp(r->order, "sequential") != 0 && strcmp(r->order, "random") != 0)
+        return fail_at(c, "data.order",
+                       "data.order \"%s\" is not known; write order: sequential (user k takes "
+                       "row k) or order: random",
+                       r->order);
+    s->data_random = r->order && strcmp(r->order, "random") == 0;
+    if (!r->file[0])
+        return fail_at(c, "data.file", "data.file is empty; write e.g. file: users.csv");
+    if (!(s->data_file = spec_relative(c, r->file)))
+        return -1;
+    char why[SPEC_MSG_MAX];
+    int line = 0;
+    s->data = data_load(s->data_file, why, sizeof(why), &line);
+    if (!s->data && line > 0) { /* the CSV's own file:line says where */
+        snprintf(c->err, c->errlen, "%s", why);
+        return -1;
+    }
+    if (!s->data)
+        return fail_at(c, "data.file", "data.file: %s; the path is relative to the spec file", why);
+    c->scope.data_columns = data_columns(s->data);
+    c->scope.ndata = data_ncolumns(s->data);
+    c->scope.data_file = s->data_file;
+    return 0;
+}
+
+/* One tls: file: resolved against the spec's directory and checked. */
+static int tls_file(spec_ctx_t *c, const char *key, const char *path, char **out)
+{
+    char ypath[64];
+    snprintf(ypath, sizeof(ypath), "tls.%s", key);
+    if (!path[0])
+        return fail_at(c, ypath, "%s is empty; write a path to a PEM file, e.g. %s: ca.pem", ypath,
+                       key);
+    if (!(*out = spec_relative(c, path)))
+        return -1;
+    char why[SPEC_MSG_MAX];
+    if (strcmp(key, "client_key") != 0 && pem_check_certs(*out, why, sizeof(why)) < 0)
+        return fail_at(c, ypath, "%s: %s; the path is relative to the spec file", ypath, why);
+    return 0;
+}
+
+/* tls: {ca_file, client_cert, client_key, insecure_skip_verify}. */
+static int compile_tls(spec_ctx_t *c, const raw_tls_t *r)
+{
+    if (!r)
+        return 0;
+    spec_tls_t *t = &c->s->tls;
+    if (r->insecure_skip_verify && r->ca_file)
+        return fail_at(c, "tls.insecure_skip_verify",
+                       "tls.insecure_skip_verify: true skips the check that tls.ca_file is for; "
+                       "keep one of them");
+    if (!r->client_cert != !r->client_key)
+        return fail_at(c, r->client_cert ? "tls.client_cert" : "tls.client_key",
+                       "tls.client_cert and tls.client_key go together; give both (PEM files)");
+    t->insecure = r->insecure_skip_verify;
+    if ((r->ca_file && tls_file(c, "ca_file", r->ca_file, &t->ca_file) < 0) ||
+        (r->client_cert && (tls_file(c, "client_cert", r->client_cert, &t->client_cert) < 0 ||
+                            tls_file(c, "client_key", r->client_key, &t->client_key) < 0)))
+        return -1;
+    char why[SPEC_MSG_MAX];
+    if (t->client_cert && pem_check_key(t->client_cert, t->client_key, why, sizeof(why)) < 0)
+        return fail_at(c, "tls.client_key", "tls.client_key: %s", why);
     return 0;
 }
 
@@ -2071,6 +2194,7 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
     if (!(s->path = xstrdup(c, c->file)) || !(s->name = xstrdup(c, raw->name)))
         goto fail;
     if (compile_target(c, raw, opts) < 0 || compile_variables(c) < 0 ||
+        compile_data(c, raw->data) < 0 || compile_tls(c, raw->tls) < 0 ||
         compile_load(c, raw->load) < 0 || push_metric(c, "connect", 0) < 0 ||
         compile_scenarios(c, raw) < 0 || add_ping_metric(c) < 0 || compile_assertions(c, raw) < 0)
         goto fail;
@@ -2231,6 +2355,11 @@ void spec_free(spec_t *s)
     free(s->assertions);
     free(s->stages);
     free(s->open.stages);
+    data_free(s->data);
+    free(s->data_file);
+    free(s->tls.ca_file);
+    free(s->tls.client_cert);
+    free(s->tls.client_key);
     free(s->target);
     free(s->name);
     free(s->path);

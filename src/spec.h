@@ -127,6 +127,14 @@ typedef struct spec_open {
     uint64_t graceful_stop_us; /* sessions in flight may run this long after the last arrival */
     double rate_min, rate_max; /* over all stages, for reports */
 } spec_open_t;
+/* tls: for every wss:// connect and https:// http step of the run. Paths
+ * are resolved against the spec's directory; NULL when not given. Owns all. */
+typedef struct spec_tls {
+    char *ca_file;     /* tls.ca_file: trusted CAs in addition to the system's */
+    char *client_cert; /* tls.client_cert and client_key: sent when asked */
+    char *client_key;
+    bool insecure; /* tls.insecure_skip_verify: accept any server certificate */
+} spec_tls_t;
 
 /* The compiled plan. Owns everything. */
 typedef struct spec {
@@ -147,6 +155,10 @@ typedef struct spec {
     int ping_metric; /* index of "ws.ping" in metric_names, -1 when no scenario pings */
     asrt_t *assertions;
     size_t nassertions;
+    struct data *data; /* data.file's rows (data.h), NULL without data: */
+    char *data_file;   /* its path, relative to the working directory */
+    bool data_random;  /* data.order: random (else sequential) */
+    spec_tls_t tls;
 } spec_t;
 
 /* Options that change how a spec compiles. Borrowed. */

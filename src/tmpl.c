@@ -27,6 +27,7 @@ typedef enum tmpl_kind {
     TK_RAND_CHOICE,
     TK_UUID,
     TK_SLOT,
+    TK_DATA,
 } tmpl_kind_t;
 
 typedef struct tmpl_part {
@@ -34,7 +35,7 @@ typedef struct tmpl_part {
     char *text; /* TK_LIT: owned, len bytes */
     size_t len;
     int64_t lo, hi; /* TK_RAND_INT bounds, inclusive */
-    size_t n;       /* TK_RAND_STRING length, TK_SLOT index, TK_RAND_CHOICE count */
+    size_t n;       /* TK_RAND_STRING length, TK_SLOT index, TK_RAND_CHOICE count, TK_DATA column */
     char **choices; /* TK_RAND_CHOICE: owned, n strings */
 } tmpl_part_t;
 
@@ -61,7 +62,7 @@ static const char *const functions[] = { "random.int", "random.string", "random.
 
 static const char known_tail[] = "vu.id, vu.iteration, now.ms, now.us, now.s, uuid, "
                                  "random.int(a, b), random.string(n), "
-                                 "random.choice(\"x\", ...), env.NAME";
+                                 "random.choice(\"x\", ...), env.NAME, data.COLUMN";
 static const char known_functions[] = "random.int(a, b), random.string(n), "
                                       "random.choice(\"x\", ...)";
 
@@ -503,6 +504,32 @@ static int find_name(const char *const *names, size_t n, const char *name)
     return -1;
 }
 
+/* data.COLUMN: a column of the user's CSV row. */
+static int compile_data(tmpl_comp_t *c, const char *col)
+{
+    const tmpl_scope_t *s = c->scope;
+    if (!s->data_file)
+        return fail(c,
+                    "data.%s: the spec has no data file; add data: {file: users.csv} "
+                    "(a CSV file whose first line names the columns)",
+                    col);
+    int i = find_name(s->data_columns, s->ndata, col);
+    if (i >= 0)
+        return add_simple(c, TK_DATA, (size_t)i);
+    const char *best = NULL;
+    size_t bestd = SIZE_MAX;
+    for (size_t k = 0; k < s->ndata; k++)
+        consider(col, s->data_columns[k], &best, &bestd);
+    char hint[TMPL_SUGGEST_MAXLEN + 32];
+    sbuf_t known = SBUF_INIT;
+    for (size_t k = 0; k < s->ndata; k++)
+        sbuf_printf(&known, "%sdata.%s", k ? ", " : "", s->data_columns[k]);
+    fail(c, "unknown column \"%s\" in data.%s; %s%s has the columns: %s", col, col,
+         did_you_mean(best, hint, sizeof(hint)), s->data_file, known.data ? known.data : "");
+    sbuf_free(&known);
+    return -1;
+}
+
 /* A name without arguments. Slots come before constants: a value captured
  * at run time overrides a spec default of the same name. */
 static int compile_name(tmpl_comp_t *c, const char *name)
@@ -516,6 +543,8 @@ static int compile_name(tmpl_comp_t *c, const char *name)
             return fail(c, "%s needs arguments; known: %s", name, known_functions);
     if (strncmp(name, "env.", 4) == 0)
         return compile_env(c, name + 4);
+    if (strncmp(name, "data.", 5) == 0)
+        return compile_data(c, name + 5);
     int i = find_name(s->slot_names, s->nslots, name);
     if (i >= 0)
         return add_simple(c, TK_SLOT, (size_t)i);
@@ -668,6 +697,8 @@ static int render_part(const tmpl_part_t *p, const tmpl_ctx_t *ctx, uint64_t *rn
         const char *v = ctx->slots ? ctx->slots[p->n] : NULL;
         return v ? sbuf_puts(out, v) : 0;
     }
+    case TK_DATA:
+        return ctx->data_row ? sbuf_puts(out, ctx->data_row[p->n]) : 0;
     }
     return -1;
 }

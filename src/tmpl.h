@@ -14,6 +14,8 @@
  *   uuid                 random version-4 UUID
  *   SLOT                 a per-user runtime value (captured variable),
  *                        when the scope declares that slot name
+ *   data.COLUMN          the user's row of the spec's CSV data file; an
+ *                        unknown column is a compile error
  * Whitespace inside {{ }} is ignored. "{{" with no closing "}}" is an error.
  * Nothing is parsed at render time: rendering walks a list of parts. */
 #ifndef WSGATE_TMPL_H
@@ -34,14 +36,18 @@ typedef struct tmpl_scope {
     size_t nconst;
     const char *const *slot_names; /* per-user values known only at run time */
     size_t nslots;
+    const char *const *data_columns; /* CSV data columns ({{data.NAME}}) */
+    size_t ndata;
+    const char *data_file; /* for messages; NULL when the spec has no data file */
 } tmpl_scope_t;
 
 /* Per-render inputs. Borrowed for the duration of tmpl_render. */
 typedef struct tmpl_ctx {
     uint32_t vu_id;
     uint64_t iteration;
-    uint64_t *rng;            /* advanced by random.* and uuid */
-    const char *const *slots; /* values by slot index; NULL renders "" */
+    uint64_t *rng;               /* advanced by random.* and uuid */
+    const char *const *slots;    /* values by slot index; NULL renders "" */
+    const char *const *data_row; /* the user's CSV row by column; NULL renders "" */
 } tmpl_ctx_t;
 
 /* Returns a compiled template, or NULL with a one-line reason in err

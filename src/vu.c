@@ -1,10 +1,12 @@
 #include "vu.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "data.h"
 #include "http.h"
 #include "load.h"
 #include "rng.h"
@@ -87,6 +89,9 @@ void vu_init(vu_t *vu, worker_t *w, uint32_t k, uint32_t slot, uint64_t seed)
     vu->slot = slot;
     vu->scenario = (uint16_t)load_scenario_for(w->run->spec, k);
     vu->rng = rng_seed(seed, k);
+    const spec_t *spec = w->run->spec;
+    if (spec->data) /* by the global id: shards take disjoint rows */
+        vu->data_row = (uint32_t)data_pick(data_nrows(spec->data), spec->data_random, seed, k);
     vu->stop_at = VU_FOREVER;
     vu_schedule_next_interval(vu, w->run->t0);
 }
@@ -210,6 +215,9 @@ static int render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
         .rng = &vu->rng,
         .slots = (const char *const *)vu->slots,
     };
+    const spec_t *spec = vu->w->run->spec;
+    if (spec->data)
+        ctx.data_row = data_row(spec->data, vu->data_row);
     return tmpl_render(t, &ctx, out);
 }
 
@@ -242,6 +250,13 @@ static const char *vu_iface(const vu_t *vu)
  * sends its own pings (connect.ping_interval) and needs none of it. */
 static const lws_retry_bo_t no_idle_policy = { .secs_since_valid_ping = 0,
                                                .secs_since_valid_hangup = 0 };
+/* tls.insecure_skip_verify: accept any server certificate. */
+static int vu_tls_flags(const spec_t *spec)
+{
+    return spec->tls.insecure ? LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                    LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE
+                              : 0;
+}
 
 static void vu_connect(vu_t *vu, uint64_t now)
 {
@@ -265,7 +280,7 @@ static void vu_connect(vu_t *vu, uint64_t now)
     ci.path = url.path;
     ci.host = url.host;
     ci.origin = url.host;
-    ci.ssl_connection = url.tls ? LCCSCF_USE_SSL : 0;
+    ci.ssl_connection = url.tls ? LCCSCF_USE_SSL | vu_tls_flags(w->run->spec) : 0;
     ci.local_protocol_name = "wsgate";
     ci.protocol = sc->subprotocol; /* NULL: no Sec-WebSocket-Protocol header */
     ci.opaque_user_data = vu;
@@ -568,6 +583,7 @@ static int http_send(vu_t *vu, const spec_http_t *h, sbuf_t b[3], char *err, siz
         .body_len = b[2].len,
         .content_type = h->content_type,
         .iface = vu_iface(vu),
+        .tls_flags = vu_tls_flags(vu->w->run->spec),
     };
     return http_call_start(vu->http, vu->w->ctx, &req, http_done, vu, err, errlen);
 }
@@ -1089,9 +1105,53 @@ static void forget_wsi(vu_t *vu, struct lws *wsi)
         vu->wsi = NULL;
 }
 
+/* The last failed server certificate check on this thread: libwebsockets
+ * reports it only as "SSL err 1" in the connection error that follows. */
+static __thread struct {
+    const struct lws *wsi;
+    char why[160];
+} tls_fail;
+
+static void note_tls_failure(const struct lws *wsi, void *x509_store_ctx)
+{
+    int e = X509_STORE_CTX_get_error(x509_store_ctx);
+    bool unknown_ca = e == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+                      e == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                      e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                      e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+                      e == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+    snprintf(tls_fail.why, sizeof(tls_fail.why), "certificate verify failed: %s%s",
+             X509_verify_cert_error_string(e),
+             unknown_ca ? " (trust its CA with tls.ca_file)" : "");
+    tls_fail.wsi = wsi;
+}
+
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
+    switch (reason) { /* TLS first: for OPENSSL_* reasons user is an OpenSSL object */
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        if (!len) /* insecure_skip_verify may still let it pass */
+            note_tls_failure(wsi, user);
+        return 0; /* 0: OpenSSL's own verdict stands */
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (wsi == tls_fail.wsi)
+            tls_fail.wsi = NULL;
+        break;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (wsi && wsi == tls_fail.wsi) { /* say why instead of "SSL err 1" */
+            in = tls_fail.why;
+            tls_fail.wsi = NULL;
+        }
+        break;
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+    case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+    case LWS_CALLBACK_OPENSSL_CONTEXT_REQUIRES_PRIVATE_KEY:
+        return 0; /* 0: OpenSSL's own verdict stands */
+    default:
+        break;
+    }
     if (user) /* only http steps' connections carry user data */
         return http_lws_callback(wsi, reason, user, in, len);
     vu_t *vu = lws_get_opaque_user_data(wsi);

@@ -81,6 +81,7 @@ typedef struct vu {
     uint64_t reconnect_t0; /* when the reconnect step began */
     uint64_t sched;        /* intended start of the current task (task.rate schedules) */
     uint64_t rng;
+    uint32_t data_row;      /* the spec's CSV row for {{data.*}}, fixed for life */
     sbuf_t out;             /* LWS_PRE bytes, then the pending frame */
     sbuf_t rx;              /* fragments of a message being received */
     struct http_call *http; /* the http steps' request, created on first use */

@@ -231,6 +231,25 @@ static void test_regions(void **state)
     free_results(in, 2);
 }
 
+/* One shard run with tls.insecure_skip_verify makes the whole unverified. */
+static void test_tls_insecure_spreads(void **state)
+{
+    (void)state;
+    result_t *in[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_false(m.tls_insecure);
+    result_clear(&m);
+    in[1]->tls_insecure = true;
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_true(m.tls_insecure);
+    result_clear(&m);
+    free_results(in, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_series_aligned_by_wall_clock),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_tls_insecure_spreads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

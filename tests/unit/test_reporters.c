@@ -676,6 +676,31 @@ static void test_markdown(void **state)
     free_result(r);
 }
 
+/* tls.insecure_skip_verify: every report says verification was off. */
+static void test_tls_insecure_is_loud(void **state)
+{
+    (void)state;
+    result_t *r = make_result();
+    char *md = render(&reporter_markdown, r, NULL), *js = render(&reporter_json, r, NULL);
+    assert_null(strstr(md, "verification was OFF"));
+    assert_contains(js, "\"tls_verify\":\ttrue");
+    free(md);
+    free(js);
+    r->tls_insecure = true;
+    md = render(&reporter_markdown, r, NULL);
+    js = render(&reporter_json, r, NULL);
+    char *xml = render(&reporter_junit, r, NULL);
+    assert_contains(md,
+                    "> ⚠️ **TLS certificate verification was OFF** (`tls.insecure_skip_verify: "
+                    "true`)");
+    assert_contains(js, "\"tls_verify\":\tfalse");
+    assert_contains(xml, "<property name=\"tls_verify\" value=\"false (");
+    free(md);
+    free(js);
+    free(xml);
+    free_result(r);
+}
+
 /* ---- escaping ------------------------------------------------------------ */
 
 static result_t *make_nasty(void)
@@ -935,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_junit),
         cmocka_unit_test(test_junit_no_assertions),
         cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_tls_insecure_is_loud),
         cmocka_unit_test(test_escape_xml),
         cmocka_unit_test(test_escape_markdown),
         cmocka_unit_test(test_null_strings),

@@ -58,6 +58,7 @@ static void make(result_t *r)
     r->assertions[0].observed_text = dup_or_die("991.5 ms");
     r->assertions[0].expected_text = dup_or_die("< 200 ms");
     r->interrupted = true;
+    r->tls_insecure = true;
 }
 
 static char *render(const reporter_t *rep, const result_t *r)
@@ -87,6 +88,7 @@ static void every_report_survives_the_round_trip(void **state)
     assert_int_equal(hist_percentile(back.steps[1].latency, 99),
                      hist_percentile(r.steps[1].latency, 99));
     assert_true(back.interrupted);
+    assert_true(back.tls_insecure);
     assert_false(back.passed);
     free(json);
     result_clear(&r);

@@ -440,7 +440,7 @@ static void test_login_issues_tokens(void **state)
     assert_int_equal(sscanf(body, "{\"access_token\":\"%63[^\"]\",\"token_type\":\"bearer\"}", tok),
                      1);
     assert_int_equal(strlen(tok), 53);
-    assert_non_null(strstr(body, ",\"token_type\":\"bearer\"}"));
+    assert_non_null(strstr(body, ",\"token_type\":\"bearer\",\"username\":\"u1\"}"));
     char cookie[128];
     snprintf(cookie, sizeof(cookie), "set-cookie: session=%s; Path=/; HttpOnly", tok);
     assert_non_null(strcasestr(head, cookie));
@@ -1017,7 +1017,7 @@ static void test_parse_args(void **state)
               "--host ::1 --port 0 --ack-delay 250ms --push-interval 200ms "
               "--quote-rate 100 --drop-after 2s --drop-fraction 0.25 --drop-abrupt "
               "--refuse-auth --broadcasts-before-ack 2 --tls --tls-cert-out /tmp/c.pem "
-              "--threads 3"),
+              "--tls-client-ca /tmp/ca.pem --threads 3"),
         0);
     assert_int_equal(o.port, 0);
     assert_int_equal(o.ack_delay_us, 250000);
@@ -1029,6 +1029,8 @@ static void test_parse_args(void **state)
     assert_true(o.drop_abrupt && o.refuse_auth && o.tls);
     assert_int_equal(o.broadcasts_before_ack, 2);
     assert_int_equal(o.threads, 3);
+    assert_string_equal(o.tls_cert_out, "/tmp/c.pem");
+    assert_string_equal(o.tls_client_ca, "/tmp/ca.pem");
 
     assert_int_equal(parse(&o, err, sizeof(err), "--stall-after 2s --stall-for 1500ms"), 0);
     assert_int_equal(o.stall_after_us, 2000000);
@@ -1049,7 +1051,9 @@ static void test_parse_args(void **state)
         { "--ack-delay 5", "--ack-delay \"5\"" },
         { "--ack-delay between(3s,1s)", "--ack-delay \"between(3s,1s)\"" },
         { "--push-interval soon", "--push-interval" },
-        { "--tls-cert-out /tmp/x", "needs --tls" },
+        { "--tls-cert-out /tmp/x", "--tls-cert-out needs --tls" },
+        { "--tls-client-ca /tmp/x", "--tls-client-ca needs --tls" },
+        { "--tls --tls-client-ca", "--tls-client-ca needs a file name" },
         { "--stall-after 1s", "--stall-after needs --stall-for" },
         { "--stall-for later", "--stall-for \"later\"" },
         { "--frobnicate", "unknown serve option \"--frobnicate\"" },
@@ -1070,6 +1074,7 @@ static void test_parse_args(void **state)
                                         "--refuse-auth",
                                         "--broadcasts-before-ack",
                                         "--tls-cert-out",
+                                        "--tls-client-ca",
                                         "--threads",
                                         "--stall-after",
                                         "--stall-for" };

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "data.h"
 #include "sbuf.h"
 #include "spec.h"
 #include "yloc.h"
@@ -817,9 +818,30 @@ static void test_http_defaults_and_tasks(void **state)
     spec_free(s);
 }
 
+/* data: the CSV path is relative to the spec; its columns render per row. */
+static void test_data_rows(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_t *s = load_ok(WSGATE_TEST_DATA "/it/data-login.yaml", NULL);
+    assert_string_equal(s->data_file, WSGATE_TEST_DATA "/it/data-users.csv");
+    assert_false(s->data_random);
+    assert_non_null(s->data);
+    assert_int_equal(data_nrows(s->data), 4);
+    const spec_http_t *h = s->scenarios[0].on_start[0].http;
+    uint64_t rng = 1;
+    tmpl_ctx_t ctx = { .vu_id = 1, .rng = &rng, .data_row = data_row(s->data, 0) };
+    sbuf_t out = SBUF_INIT;
+    assert_int_equal(tmpl_render(h->body, &ctx, &out), 0);
+    assert_string_equal(out.data, "{\"username\":\"alice\",\"password\":\"pw,1\"}");
+    sbuf_free(&out);
+    spec_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_data_rows),
         cmocka_unit_test(test_good_plan_shape),
         cmocka_unit_test(test_good_open_model),
         cmocka_unit_test(test_good_connect_and_steps),

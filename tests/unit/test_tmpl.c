@@ -203,7 +203,11 @@ static void slot_shadows_constant_of_same_name(void **state)
 {
     const char *const names[] = { "token" };
     const char *const defaults[] = { "default" };
-    const tmpl_scope_t sc = { names, defaults, 1, names, 1 };
+    const tmpl_scope_t sc = { .const_names = names,
+                              .const_values = defaults,
+                              .nconst = 1,
+                              .slot_names = names,
+                              .nslots = 1 };
     char err[256];
     tmpl_t *t = tmpl_compile("{{token}}", &sc, err, sizeof(err));
     assert_non_null(t);
@@ -452,6 +456,43 @@ static void error_fits_small_buffer(void **state)
     tmpl_free(t);
 }
 
+/* data.COLUMN: the user's CSV row by column, checked at compile time. */
+static void data_columns_render_the_row(void **state)
+{
+    (void)state;
+    static const char *const cols[] = { "username", "password" };
+    tmpl_scope_t ds = scope;
+    ds.data_columns = cols;
+    ds.ndata = 2;
+    ds.data_file = "users.csv";
+    char err[512];
+    tmpl_t *t = tmpl_compile(
+        "{\"u\":\"{{ data.username }}\",\"p\":\"{{data.password}}\",\"r\":\"{{room}}\"}", &ds, err,
+        sizeof(err));
+    assert_non_null(t);
+    assert_false(tmpl_is_constant(t));
+    static const char *const row[] = { "alice", "pw,1" };
+    tmpl_ctx_t ctx = { .vu_id = 1, .data_row = row };
+    char *got = render(t, &ctx);
+    assert_string_equal(got, "{\"u\":\"alice\",\"p\":\"pw,1\",\"r\":\"lobby\"}");
+    free(got);
+    tmpl_ctx_t none = { .vu_id = 1 };
+    got = render(t, &none);
+    assert_string_equal(got, "{\"u\":\"\",\"p\":\"\",\"r\":\"lobby\"}");
+    free(got);
+    tmpl_free(t);
+
+    assert_null(tmpl_compile("{{data.usernme}}", &ds, err, sizeof(err)));
+    assert_contains(err, "unknown column \"usernme\" in data.usernme; did you mean \"username\"? "
+                         "users.csv has the columns: data.username, data.password");
+    assert_null(tmpl_compile("{{data.email}}", &ds, err, sizeof(err)));
+    assert_contains(err, "unknown column \"email\"");
+    assert_null(strstr(err, "did you mean"));
+    /* no data file declared */
+    assert_contains(compile_err("{{data.username}}"),
+                    "data.username: the spec has no data file; add data: {file: users.csv}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +513,7 @@ int main(void)
         cmocka_unit_test(bad_function_calls),
         cmocka_unit_test(syntax_errors),
         cmocka_unit_test(error_fits_small_buffer),
+        cmocka_unit_test(data_columns_render_the_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
