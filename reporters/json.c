@@ -200,7 +200,9 @@ static bool add_traffic(cJSON *root, const result_t *r)
     cJSON *c = cJSON_AddObjectToObject(root, "connections");
     return m && c && add_u64(m, "sent", r->msgs_sent) && add_u64(m, "received", r->msgs_received) &&
            add_u64(m, "bytes_sent", r->bytes_sent) &&
-           add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active);
+           add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active) &&
+           add_u64(c, "abandoned", r->connect_abandoned) &&
+           add_u64(c, "reconnect_attempts", r->reconnect_attempts);
 }
 
 static bool add_error_kind(cJSON *errors, const char *kind, const res_errors_t *e)

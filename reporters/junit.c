@@ -3,6 +3,7 @@
 #include "reporter.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -127,6 +128,14 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
         rc |= property(w, "aborted", r->abort_reason ? r->abort_reason : "yes");
     if (r->baseline_path)
         rc |= property(w, "baseline", r->baseline_path);
+    if (r->connect_abandoned) {
+        snprintf(buf, sizeof buf, "%" PRIu64, r->connect_abandoned);
+        rc |= property(w, "connect_abandoned", buf);
+    }
+    if (r->reconnect_attempts) {
+        snprintf(buf, sizeof buf, "%" PRIu64, r->reconnect_attempts);
+        rc |= property(w, "reconnect_attempts", buf);
+    }
     return rc < 0 ? -1 : 0;
 }
 

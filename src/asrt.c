@@ -55,8 +55,12 @@ static const named_agg_t message_fields[] = {
 };
 static const char *const message_field_names[] = { "sent", "received" };
 
-static const named_agg_t connection_fields[] = { { "peak", AGG_CONN_PEAK } };
-static const char *const connection_field_names[] = { "peak" };
+static const named_agg_t connection_fields[] = {
+    { "peak", AGG_CONN_PEAK },
+    { "abandoned", AGG_CONN_ABANDONED },
+    { "reconnect_attempts", AGG_CONN_RECONNECT_ATTEMPTS },
+};
+static const char *const connection_field_names[] = { "peak", "abandoned", "reconnect_attempts" };
 
 static bool is_step_agg(asrt_agg_t agg)
 {
@@ -554,7 +558,8 @@ static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
 {
     bool counter = a->agg == AGG_COUNT || a->agg == AGG_FAILURES || a->agg == AGG_ERRORS ||
                    a->agg == AGG_MSGS_SENT || a->agg == AGG_MSGS_RECEIVED ||
-                   a->agg == AGG_CONN_PEAK;
+                   a->agg == AGG_CONN_PEAK || a->agg == AGG_CONN_ABANDONED ||
+                   a->agg == AGG_CONN_RECONNECT_ATTEMPTS;
     if (!a->abort_on_fail || !counter || a->op == OP_LT || a->op == OP_LE || a->op == OP_NE)
         return 0;
     return fail(err, errlen,
@@ -709,6 +714,10 @@ static observed_t observe(const asrt_t *a, const result_t *r)
         o.value = (double)r->msgs_received;
     } else if (a->agg == AGG_CONN_PEAK) {
         o.value = (double)r->peak_active;
+    } else if (a->agg == AGG_CONN_ABANDONED) {
+        o.value = (double)r->connect_abandoned;
+    } else if (a->agg == AGG_CONN_RECONNECT_ATTEMPTS) {
+        o.value = (double)r->reconnect_attempts;
     } else if (a->metric && strcmp(a->metric, "total") == 0) {
         o.value = (double)result_error_total(r);
     } else {

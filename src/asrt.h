@@ -11,6 +11,7 @@
  *   errors.KIND OP N            KIND: timeout refused reset closed tls dns
  *                               http_status unexpected_message protocol total
  *   messages.sent | messages.received | connections.peak OP N
+ *   connections.abandoned | connections.reconnect_attempts OP N
  *   OP: < <= > >= == !=
  * STEP is a step name as written in the spec (spaces allowed), or connect.
  *
@@ -43,6 +44,8 @@ typedef enum asrt_agg {
     AGG_MSGS_SENT,
     AGG_MSGS_RECEIVED,
     AGG_CONN_PEAK,
+    AGG_CONN_ABANDONED,          /* connections.abandoned */
+    AGG_CONN_RECONNECT_ATTEMPTS, /* connections.reconnect_attempts */
 } asrt_agg_t;
 
 typedef enum asrt_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } asrt_op_t;

@@ -203,6 +203,8 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
         out->bytes_sent += r->bytes_sent;
         out->bytes_received += r->bytes_received;
         out->peak_active += r->peak_active; /* an upper bound: peaks may differ in time */
+        out->connect_abandoned += r->connect_abandoned;
+        out->reconnect_attempts += r->reconnect_attempts;
         for (int k = 0; k < ERR_KIND_COUNT; k++)
             if (res_errors_add(&out->errors[k], &r->errors[k]) < 0)
                 return -1;

@@ -16,6 +16,9 @@
 
 #define SPEC_MAX_BYTES (4u << 20)
 #define SPEC_DEFAULT_TIMEOUT_US 10000000ull
+#define SPEC_RECONNECT_ATTEMPTS 5u
+#define SPEC_RECONNECT_BACKOFF_US 1000000ull
+#define SPEC_RECONNECT_MAX_BACKOFF_US 30000000ull
 #define SPEC_MSG_MAX 2048
 #define SPEC_MAX_FRAMES 32
 
@@ -75,7 +78,16 @@ typedef struct raw_connect {
     char *timeout;
     char *ping_interval;
     char *subprotocol;
+    struct raw_reconnect *reconnect;
 } raw_connect_t;
+
+/* connect.reconnect: the automatic reconnect policy. */
+typedef struct raw_reconnect {
+    unsigned max_attempts;
+    char *backoff;
+    char *max_backoff;
+    char *jitter;
+} raw_reconnect_t;
 
 /* A scenario's count: entry (every matching incoming message). */
 typedef struct raw_count {
@@ -91,6 +103,8 @@ typedef struct raw_scenario {
     raw_connect_t *connect;
     raw_step_t *on_start;
     unsigned on_start_count;
+    raw_step_t *on_reconnect;
+    unsigned on_reconnect_count;
     raw_task_t *tasks;
     unsigned tasks_count;
     raw_count_t *count;
@@ -193,12 +207,21 @@ static const cyaml_schema_value_t task_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_task_t, task_fields),
 };
 
+static const cyaml_schema_field_t reconnect_fields[] = {
+    CYAML_FIELD_UINT("max_attempts", CYAML_FLAG_OPTIONAL, raw_reconnect_t, max_attempts),
+    OPT_STR("backoff", raw_reconnect_t, backoff),
+    OPT_STR("max_backoff", raw_reconnect_t, max_backoff),
+    OPT_STR("jitter", raw_reconnect_t, jitter),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t connect_fields[] = {
     REQ_STR("url", raw_connect_t, url),
     SEQ("headers", CYAML_FLAG_OPTIONAL, raw_connect_t, headers, &str_entry, 0),
     OPT_STR("timeout", raw_connect_t, timeout),
     OPT_STR("ping_interval", raw_connect_t, ping_interval),
     OPT_STR("subprotocol", raw_connect_t, subprotocol),
+    OPT_MAP("reconnect", raw_connect_t, reconnect, reconnect_fields),
     CYAML_FIELD_END,
 };
 
@@ -219,6 +242,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_UINT("weight", CYAML_FLAG_OPTIONAL, raw_scenario_t, weight),
     CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect, connect_fields),
     SEQ("on_start", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_start, &step_entry, 0),
+    SEQ("on_reconnect", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_reconnect, &step_entry, 0),
     SEQ("tasks", CYAML_FLAG_OPTIONAL, raw_scenario_t, tasks, &task_entry, 0),
     SEQ("count", CYAML_FLAG_OPTIONAL, raw_scenario_t, count, &count_entry, 0),
     CYAML_FIELD_END,
@@ -1040,8 +1064,8 @@ static int compile_load(spec_ctx_t *c, const raw_load_t *l)
 
 static bool is_reserved_metric(const char *name)
 {
-    static const char *const reserved[] = { "connect", "ws.ping", "errors", "messages",
-                                            "connections" };
+    static const char *const reserved[] = { "connect",  "ws.ping",     "errors",
+                                            "messages", "connections", "reconnects" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(name, reserved[i]) == 0)
             return true;
@@ -1593,6 +1617,53 @@ static int compile_subprotocol(spec_ctx_t *c, const char *base, const char *name
     return out->subprotocol ? 0 : -1;
 }
 
+/* connect.reconnect.jitter: "N%" with 0 <= N <= 100. */
+static int parse_jitter(spec_ctx_t *c, const char *jpath, const char *text, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(text, &end, 10);
+    if (end == text || !isdigit((unsigned char)text[0]) || strcmp(end, "%") != 0 || v > 100)
+        return fail_at(c, jpath,
+                       "%s \"%.40s\" is not a percentage from 0%% to 100%%; write e.g. "
+                       "jitter: 50%%",
+                       jpath, text);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* connect.reconnect: {max_attempts, backoff, max_backoff, jitter}. */
+static int compile_reconnect(spec_ctx_t *c, const char *base, const raw_reconnect_t *r,
+                             spec_reconnect_t *out)
+{
+    char kpath[320], rpath[256];
+    snprintf(rpath, sizeof(rpath), "%.200s.connect.reconnect", base);
+    snprintf(kpath, sizeof(kpath), "%s.max_attempts", rpath);
+    out->max_attempts = has_key(c, kpath) ? r->max_attempts : SPEC_RECONNECT_ATTEMPTS;
+    if (out->max_attempts == 0 || out->max_attempts > 1000)
+        return fail_at(c, kpath,
+                       "%s is %u; write a number from 1 to 1000, e.g. max_attempts: 5 (or leave "
+                       "reconnect: out for no automatic reconnects)",
+                       kpath, out->max_attempts);
+    snprintf(kpath, sizeof(kpath), "%s.backoff", rpath);
+    out->backoff_us = SPEC_RECONNECT_BACKOFF_US;
+    if (r->backoff && parse_dur(c, kpath, r->backoff, &out->backoff_us) < 0)
+        return -1;
+    if (out->backoff_us == 0)
+        return fail_at(c, kpath, "%s must be more than 0; write e.g. backoff: 200ms", kpath);
+    snprintf(kpath, sizeof(kpath), "%s.max_backoff", rpath);
+    out->max_backoff_us = SPEC_RECONNECT_MAX_BACKOFF_US > out->backoff_us
+                              ? SPEC_RECONNECT_MAX_BACKOFF_US
+                              : out->backoff_us;
+    if (r->max_backoff && parse_dur(c, kpath, r->max_backoff, &out->max_backoff_us) < 0)
+        return -1;
+    if (out->max_backoff_us < out->backoff_us)
+        return fail_at(c, kpath, "%s %s is below backoff %s; write max_backoff: %s or more", kpath,
+                       r->max_backoff, r->backoff ? r->backoff : "1s",
+                       r->backoff ? r->backoff : "1s");
+    snprintf(kpath, sizeof(kpath), "%s.jitter", rpath);
+    return r->jitter ? parse_jitter(c, kpath, r->jitter, &out->jitter_pct) : 0;
+}
+
 static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t *r,
                            spec_scenario_t *out)
 {
@@ -1614,6 +1685,8 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
         if (parse_timeout(c, ppath, r->ping_interval, &out->ping_interval_us) < 0)
             return -1;
     }
+    if (r->reconnect && compile_reconnect(c, base, r->reconnect, &out->reconnect) < 0)
+        return -1;
     return parse_timeout(c, tpath, r->timeout, &out->connect_timeout_us);
 }
 
@@ -1634,6 +1707,36 @@ static int compile_on_start(spec_ctx_t *c, const char *base, const raw_scenario_
             return fail_at(c, ypath, "%s: reconnect belongs in a task's steps, not on_start",
                            ypath);
         if (compile_full_step(c, ypath, st, &out->on_start[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* on_reconnect: steps run after an automatic reconnect, before the tasks
+ * resume; only with connect.reconnect. */
+static int compile_on_reconnect(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
+                                spec_scenario_t *out)
+{
+    char ypath[256];
+    snprintf(ypath, sizeof(ypath), "%.200s.on_reconnect", base);
+    if (has_key(c, ypath) && !out->reconnect.max_attempts)
+        return fail_at(c, ypath,
+                       "%s runs only after automatic reconnects; add connect.reconnect: "
+                       "{max_attempts: 5, backoff: 200ms}",
+                       ypath);
+    if (r->on_reconnect_count == 0)
+        return 0;
+    out->on_reconnect = calloc(r->on_reconnect_count, sizeof(*out->on_reconnect));
+    if (!out->on_reconnect)
+        return oom(c);
+    out->non_reconnect = r->on_reconnect_count;
+    for (unsigned i = 0; i < r->on_reconnect_count; i++) {
+        const raw_step_t *st = &r->on_reconnect[i];
+        snprintf(ypath, sizeof(ypath), "%.200s.on_reconnect[%u]", base, i);
+        if (st->reconnect)
+            return fail_at(c, ypath, "%s: reconnect belongs in a task's steps, not on_reconnect",
+                           ypath);
+        if (compile_full_step(c, ypath, st, &out->on_reconnect[i]) < 0)
             return -1;
     }
     return 0;
@@ -1758,6 +1861,11 @@ static int collect_slots(spec_ctx_t *c, const char *base, const raw_scenario_t *
         if (add_slots_of(c, ypath, out) < 0)
             return -1;
     }
+    for (unsigned i = 0; i < r->on_reconnect_count; i++) {
+        snprintf(ypath, sizeof(ypath), "%.200s.on_reconnect[%u]", base, i);
+        if (add_slots_of(c, ypath, out) < 0)
+            return -1;
+    }
     for (unsigned t = 0; t < r->tasks_count; t++) {
         for (unsigned i = 0; i < r->tasks[t].steps_count; i++) {
             snprintf(ypath, sizeof(ypath), "%.200s.tasks[%u].steps[%u]", base, t, i);
@@ -1790,7 +1898,8 @@ static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t
         return -1;
     if (parse_weight(c, base, r->weight, &out->weight) < 0 || collect_slots(c, base, r, out) < 0 ||
         compile_connect(c, base, r->connect, out) < 0 || compile_on_start(c, base, r, out) < 0 ||
-        compile_tasks(c, base, r, out) < 0 || compile_counts(c, base, r, out) < 0)
+        compile_on_reconnect(c, base, r, out) < 0 || compile_tasks(c, base, r, out) < 0 ||
+        compile_counts(c, base, r, out) < 0)
         return -1;
     while (out->npre_connect < out->non_start && out->on_start[out->npre_connect].http)
         out->npre_connect++;
@@ -1820,6 +1929,20 @@ static int add_ping_metric(spec_ctx_t *c)
         if (c->s->scenarios[i].ping_interval_us) {
             c->s->ping_metric = (int)c->s->nmetrics;
             return push_metric(c, "ws.ping", 0);
+        }
+    }
+    return 0;
+}
+
+/* Automatic reconnects, when any scenario has a policy, are the
+ * "reconnects" metric. */
+static int add_reconnect_metric(spec_ctx_t *c)
+{
+    c->s->reconnect_metric = -1;
+    for (size_t i = 0; i < c->s->nscenarios; i++) {
+        if (c->s->scenarios[i].reconnect.max_attempts) {
+            c->s->reconnect_metric = (int)c->s->nmetrics;
+            return push_metric(c, "reconnects", 0);
         }
     }
     return 0;
@@ -1866,7 +1989,8 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
         goto fail;
     if (compile_target(c, raw, opts) < 0 || compile_variables(c) < 0 ||
         compile_load(c, raw->load) < 0 || push_metric(c, "connect", 0) < 0 ||
-        compile_scenarios(c, raw) < 0 || add_ping_metric(c) < 0 || compile_assertions(c, raw) < 0)
+        compile_scenarios(c, raw) < 0 || add_ping_metric(c) < 0 || add_reconnect_metric(c) < 0 ||
+        compile_assertions(c, raw) < 0)
         goto fail;
     return s;
 fail:
@@ -1977,6 +2101,9 @@ static void scenario_clear(spec_scenario_t *sc)
     for (size_t i = 0; i < sc->non_start; i++)
         step_clear(&sc->on_start[i]);
     free(sc->on_start);
+    for (size_t i = 0; i < sc->non_reconnect; i++)
+        step_clear(&sc->on_reconnect[i]);
+    free(sc->on_reconnect);
     for (size_t i = 0; i < sc->ntasks; i++)
         task_clear(&sc->tasks[i]);
     free(sc->tasks);
@@ -2001,7 +2128,8 @@ bool spec_http_uses_tls(const spec_t *s)
 {
     for (size_t i = 0; i < s->nscenarios; i++) {
         const spec_scenario_t *sc = &s->scenarios[i];
-        if (steps_use_tls(sc->on_start, sc->non_start))
+        if (steps_use_tls(sc->on_start, sc->non_start) ||
+            steps_use_tls(sc->on_reconnect, sc->non_reconnect))
             return true;
         for (size_t t = 0; t < sc->ntasks; t++)
             if (steps_use_tls(sc->tasks[t].steps, sc->tasks[t].nsteps))
