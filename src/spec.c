@@ -154,9 +154,13 @@ static const cyaml_schema_value_t str_entry = {
 };
 
 static const cyaml_schema_field_t expect_fields[] = {
-    REQ_STR("match", raw_expect_t, match),     OPT_STR("timeout", raw_expect_t, timeout),
-    OPT_STR("fail_if", raw_expect_t, fail_if), OPT_STR("latency_from", raw_expect_t, latency_from),
-    OPT_STR("unit", raw_expect_t, unit),       CYAML_FIELD_END,
+    REQ_STR("match", raw_expect_t, match),
+    OPT_STR("timeout", raw_expect_t, timeout),
+    OPT_STR("fail_if", raw_expect_t, fail_if),
+    OPT_STR("latency_from", raw_expect_t, latency_from),
+    OPT_STR("unit", raw_expect_t, unit),
+    CYAML_FIELD_IGNORE("capture", CYAML_FLAG_OPTIONAL),
+    CYAML_FIELD_END,
 };
 
 static const cyaml_schema_field_t close_fields[] = {
@@ -230,6 +234,7 @@ static const cyaml_schema_field_t count_fields[] = {
     REQ_STR("match", raw_count_t, match),
     OPT_STR("latency_from", raw_count_t, latency_from),
     OPT_STR("unit", raw_count_t, unit),
+    CYAML_FIELD_IGNORE("capture", CYAML_FLAG_OPTIONAL),
     CYAML_FIELD_END,
 };
 
@@ -1162,6 +1167,8 @@ static int compile_latency_from(spec_ctx_t *c, const char *base, const char *fro
     return 0;
 }
 
+static int compile_msg_captures(spec_ctx_t *c, const char *cpath, spec_step_t *st);
+
 static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *ex, spec_step_t *out)
 {
     char mpath[256], tpath[256], why[1024];
@@ -1179,6 +1186,9 @@ static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *e
     char epath[256];
     snprintf(epath, sizeof(epath), "%.200s.expect", base);
     if (compile_latency_from(c, epath, ex->latency_from, ex->unit, out) < 0)
+        return -1;
+    snprintf(epath, sizeof(epath), "%.200s.expect.capture", base);
+    if (compile_msg_captures(c, epath, out) < 0)
         return -1;
     return parse_timeout(c, tpath, ex->timeout, &out->expect_timeout_us);
 }
@@ -1405,6 +1415,33 @@ static int compile_captures(spec_ctx_t *c, const char *ypath, spec_http_t *h)
         h->ncaptures++;
         if (compile_capture(c, cpath, map->kids[i], &h->captures[i]) < 0)
             return -1;
+    }
+    return 0;
+}
+
+/* expect.capture / count capture at cpath: name: PATH of the matched
+ * message (the names are slots already, see collect_slots). */
+static int compile_msg_captures(spec_ctx_t *c, const char *cpath, spec_step_t *st)
+{
+    char why[512];
+    const yloc_node_t *map = yloc_find(c->root, cpath);
+    if (!map || yloc_is_null(map) || map->nkids == 0)
+        return 0;
+    if (!(st->captures = calloc(map->nkids, sizeof(*st->captures))))
+        return oom(c);
+    for (size_t i = 0; i < map->nkids; i++) {
+        const yloc_node_t *kv = map->kids[i];
+        spec_capture_t *cap = &st->captures[i];
+        cap->slot = find_slot(c, kv->key);
+        st->ncaptures++;
+        if (!(cap->src = xstrdup(c, kv->value)))
+            return -1;
+        cap->json = pred_path_compile(kv->value, why, sizeof(why));
+        if (!cap->json)
+            return fail_line(c, kv->line,
+                             "%s.%s: bad field path \"%.60s\": %s; write e.g. capture: "
+                             "{last_seq: sequence}",
+                             cpath, kv->key, kv->value, why);
     }
     return 0;
 }
@@ -1775,6 +1812,9 @@ static int compile_count(spec_ctx_t *c, const char *base, const raw_count_t *r, 
     out->expect = pred_compile(r->match, why, sizeof(why));
     if (!out->expect)
         return fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
+    snprintf(mpath, sizeof(mpath), "%.200s.capture", base);
+    if (compile_msg_captures(c, mpath, out) < 0)
+        return -1;
     return compile_latency_from(c, base, r->latency_from, r->unit, out);
 }
 
@@ -1799,8 +1839,9 @@ static int compile_counts(spec_ctx_t *c, const char *base, const raw_scenario_t 
 static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
                                  spec_scenario_t *out);
 
-/* A capture name must be usable in {{ }} and mean one thing. */
-static int check_slot_name(spec_ctx_t *c, const yloc_node_t *kv)
+/* A capture name must be usable in {{ }} and mean one thing. what is the
+ * kind of value the capture takes, for messages. */
+static int check_slot_name(spec_ctx_t *c, const yloc_node_t *kv, const char *what)
 {
     if (!is_ident(kv->key) || is_reserved_var(kv->key))
         return fail_line(c, kv->key_line,
@@ -1812,28 +1853,25 @@ static int check_slot_name(spec_ctx_t *c, const yloc_node_t *kv)
             return fail_line(c, kv->key_line,
                              "capture name \"%s\" is also a variable; rename one of them", kv->key);
     if (kv->kind != YLOC_SCALAR)
-        return fail_line(c, kv->key_line, "capture %s must be json.FIELD or cookie.NAME, not a %s",
-                         kv->key, kind_name(kv->kind));
+        return fail_line(c, kv->key_line, "capture %s must be %s, not a %s", kv->key, what,
+                         kind_name(kv->kind));
     return 0;
 }
 
-/* Adds the capture names of the step at ypath to the scenario's slots. */
-static int add_slots_of(spec_ctx_t *c, const char *ypath, spec_scenario_t *sc)
+/* Adds the names of the capture map at cpath to the scenario's slots. */
+static int add_slots_at(spec_ctx_t *c, const char *cpath, bool http, spec_scenario_t *sc)
 {
-    char cpath[256];
-    snprintf(cpath, sizeof(cpath), "%.200s.http.capture", ypath);
+    const char *what = http ? "json.FIELD or cookie.NAME" : "a field path of the message";
     const yloc_node_t *map = yloc_find(c->root, cpath);
     if (!map || yloc_is_null(map))
         return 0;
     if (map->kind != YLOC_MAP)
-        return fail_at(c, cpath,
-                       "%s must be a mapping of name: json.FIELD or cookie.NAME, e.g. "
-                       "capture: {access_token: json.access_token}",
-                       cpath);
+        return fail_at(c, cpath, "%s must be a mapping of name: %s, e.g. capture: %s", cpath, what,
+                       http ? "{access_token: json.access_token}" : "{last_seq: sequence}");
     for (size_t i = 0; i < map->nkids; i++) {
         const char *name = map->kids[i]->key;
         bool seen = false;
-        if (check_slot_name(c, map->kids[i]) < 0)
+        if (check_slot_name(c, map->kids[i], what) < 0)
             return -1;
         for (size_t j = 0; j < sc->nslots && !seen; j++)
             seen = strcmp(sc->slot_names[j], name) == 0;
@@ -1848,6 +1886,17 @@ static int add_slots_of(spec_ctx_t *c, const char *ypath, spec_scenario_t *sc)
         sc->nslots++;
     }
     return 0;
+}
+
+/* The http.capture and expect.capture names of the step at ypath. */
+static int add_slots_of(spec_ctx_t *c, const char *ypath, spec_scenario_t *sc)
+{
+    char cpath[256];
+    snprintf(cpath, sizeof(cpath), "%.200s.http.capture", ypath);
+    if (add_slots_at(c, cpath, true, sc) < 0)
+        return -1;
+    snprintf(cpath, sizeof(cpath), "%.200s.expect.capture", ypath);
+    return add_slots_at(c, cpath, false, sc);
 }
 
 /* Every http.capture name of the scenario becomes a per-user slot, known
@@ -1867,11 +1916,20 @@ static int collect_slots(spec_ctx_t *c, const char *base, const raw_scenario_t *
             return -1;
     }
     for (unsigned t = 0; t < r->tasks_count; t++) {
+        snprintf(ypath, sizeof(ypath), "%.200s.tasks[%u]", base, t);
+        if (add_slots_of(c, ypath, out) < 0) /* the send:/expect: form */
+            return -1;
         for (unsigned i = 0; i < r->tasks[t].steps_count; i++) {
             snprintf(ypath, sizeof(ypath), "%.200s.tasks[%u].steps[%u]", base, t, i);
             if (add_slots_of(c, ypath, out) < 0)
                 return -1;
         }
+    }
+    for (unsigned i = 0; i < r->count_count; i++) {
+        char cpath[256];
+        snprintf(cpath, sizeof(cpath), "%.200s.count[%u].capture", base, i);
+        if (add_slots_at(c, cpath, false, out) < 0)
+            return -1;
     }
     c->scope.slot_names = (const char *const *)out->slot_names;
     c->scope.nslots = out->nslots;
@@ -2079,6 +2137,11 @@ static void step_clear(spec_step_t *st)
     free(st->binary);
     pred_free(st->fail_if);
     free(st->fail_if_src);
+    for (size_t i = 0; i < st->ncaptures; i++) {
+        pred_free(st->captures[i].json);
+        free(st->captures[i].src);
+    }
+    free(st->captures);
 }
 
 static void task_clear(spec_task_t *t)

@@ -16,6 +16,7 @@
 #include "units.h"
 
 /* http.capture entry: one value of the reply into a per-user slot. */
+/* Also expect.capture / count capture: PATH of the matched message (json). */
 typedef struct spec_capture {
     int slot;     /* index into the scenario's slot_names */
     char *cookie; /* cookie.NAME: the Set-Cookie value of NAME; NULL for json */
@@ -58,6 +59,10 @@ typedef struct spec_step {
     uint64_t sleep_us;        /* sleep step: wait this long, nothing else */
     bool reconnect;           /* reconnect step: close, connect again (latency to the upgrade) */
     spec_http_t *http;        /* an HTTP request step, NULL otherwise */
+    /* expect.capture (or a count entry's capture): fields of the matched
+     * message into per-user slots (json set, cookie NULL). */
+    spec_capture_t *captures;
+    size_t ncaptures;
     int line;
 } spec_step_t;
 

@@ -936,6 +936,30 @@ static int push_latency(vu_t *vu, const spec_step_t *st, const cJSON *json, cons
     return 0;
 }
 
+/* expect.capture / count capture: stores the fields of a matched message
+ * in the user's slots; the error sample names the field, not the value.
+ * Returns 0, or -1 when one found nothing (earlier values are kept). */
+static int msg_capture(vu_t *vu, const spec_step_t *st, const cJSON *json)
+{
+    int rc = ensure_slots(vu);
+    for (size_t i = 0; rc == 0 && i < st->ncaptures; i++) {
+        const spec_capture_t *cap = &st->captures[i];
+        char *v = json_text(pred_path_value(cap->json, json));
+        if (!v || has_control(v)) {
+            metrics_error(vu->w->m, ERR_PROTOCOL, "%s: capture %s %s", st->name ? st->name : "step",
+                          cap->src,
+                          v ? "holds control characters"
+                            : "found no string, number or boolean in the message");
+            free(v);
+            rc = -1;
+        } else {
+            free(vu->slots[cap->slot]);
+            vu->slots[cap->slot] = v;
+        }
+    }
+    return rc;
+}
+
 static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t len)
 {
     const spec_step_t *st = vu_current_step(vu);
@@ -958,6 +982,11 @@ static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
         vu_step_failed(vu, now);
         return;
     }
+    if (st->ncaptures && msg_capture(vu, st, json) < 0) {
+        metrics_fail(vu->w->m, st->metric);
+        vu_step_failed(vu, now);
+        return;
+    }
     metrics_ok(vu->w->m, st->metric, latency);
     vu_step_done(vu, now);
 }
@@ -971,6 +1000,8 @@ static void count_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
         uint64_t latency;
         if (!pred_eval(cnt->expect, json))
             continue;
+        if (cnt->ncaptures)
+            msg_capture(vu, cnt, json); /* a miss is a protocol error; counted all the same */
         if (!cnt->latency_from)
             vu->w->m->ok[cnt->metric]++; /* counted, no latency sample */
         else if (push_latency(vu, cnt, json, msg, len, &latency) == 0)
