@@ -49,6 +49,8 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
         assert_non_null(r->steps[i].latency = hist_new());
     r->msgs_sent = 100 * k;
     r->peak_active = 10;
+    r->connect_abandoned = k;
+    r->reconnect_attempts = 2 * k;
     r->errors[ERR_TIMEOUT].count = k;
     r->errors[ERR_TIMEOUT].samples[0] = strdup(k == 1 ? "same" : "other");
     r->errors[ERR_TIMEOUT].nsamples = 1;
@@ -110,6 +112,8 @@ static void test_exact_percentiles(void **state)
     assert_int_equal(m.errors[ERR_TIMEOUT].nsamples, 2); /* "same" and "other", each once */
     assert_int_equal(m.users_planned, 30);
     assert_int_equal(m.peak_active, 30);
+    assert_int_equal(m.connect_abandoned, 1 + 2 + 3);
+    assert_int_equal(m.reconnect_attempts, 2 + 4 + 6);
     assert_int_equal(m.shard_total, 0);
     assert_int_equal(m.nshards, NSHARDS);
     assert_int_equal(m.shards[2].index, 3);
