@@ -136,6 +136,13 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
         snprintf(buf, sizeof buf, "%" PRIu64, r->reconnect_attempts);
         rc |= property(w, "reconnect_attempts", buf);
     }
+    int rec = result_find_step(r, "reconnects"); /* with a connect.reconnect policy */
+    if (rec >= 0) {
+        snprintf(buf, sizeof buf, "%" PRIu64, r->steps[rec].ok);
+        rc |= property(w, "reconnects", buf);
+        snprintf(buf, sizeof buf, "%" PRIu64, r->steps[rec].failed);
+        rc |= property(w, "reconnects_gave_up", buf);
+    }
     return rc < 0 ? -1 : 0;
 }
 

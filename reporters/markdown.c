@@ -275,7 +275,7 @@ static void md_traffic(const result_t *r, FILE *out)
             " · **Peak connections:** %" PRIu64,
             r->msgs_sent, r->msgs_received, sent, recv, r->peak_active);
     if (r->connect_abandoned)
-        fprintf(out, " · **Connects abandoned:** %" PRIu64 " (still pending at the users' end)",
+        fprintf(out, " · **Connects abandoned:** %" PRIu64 " (still pending at the end)",
                 r->connect_abandoned);
     if (r->reconnect_attempts)
         fprintf(out, " · **Automatic reconnect attempts:** %" PRIu64, r->reconnect_attempts);

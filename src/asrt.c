@@ -335,8 +335,9 @@ static int parse_dotted(parse_t *p, asrt_t *out, char *err, size_t errlen)
     else if (is_latency_name(field))
         fail(err, errlen, "latency takes the call form: write \"%s(%s)\" instead of \"%s\"", field,
              group, p->lhs);
-    else if ((rc = parse_field(p->lhs, field, step_fields, step_field_names, COUNT_OF(step_fields),
-                               out, err, errlen)) == 0) {
+    else if ((rc = parse_field(p->lhs, strcmp(field, "failed") == 0 ? "failures" : field,
+                               step_fields, step_field_names, COUNT_OF(step_fields), out, err,
+                               errlen)) == 0) { /* "failed" as result.json names it */
         out->metric = group;
         group = NULL;
     }

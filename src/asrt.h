@@ -7,7 +7,7 @@
  *                               rate (per second of run, optional "/s")
  *                               success_rate (unit % required)
  *   STEP.success_rate OP N%     e.g. connect.success_rate >= 99.5%
- *   STEP.count | STEP.failures | STEP.rate OP N
+ *   STEP.count | STEP.failures (or STEP.failed) | STEP.rate OP N
  *   errors.KIND OP N            KIND: timeout refused reset closed tls dns
  *                               http_status unexpected_message protocol total
  *   messages.sent | messages.received | connections.peak OP N

@@ -751,9 +751,9 @@ void vu_end(vu_t *vu, uint64_t now)
     case VU_CLOSING:
     case VU_DONE:
     case VU_HTTP:
-        break;          /* a pending reply is still measured; closes after it */
-    case VU_CONNECTING: /* neither ok nor failed: counted apart */
-        vu->w->m->connect_abandoned++;
+        break; /* a pending reply is still measured; closes after it */
+    case VU_CONNECTING:
+        vu->w->m->connect_abandoned++; /* neither ok nor failed: counted apart */
         vu_abandon_wsi(vu);
         vu_finish(vu);
         break;

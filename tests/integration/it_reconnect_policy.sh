@@ -35,6 +35,7 @@ for mode in close abrupt; do
   [ "$(jqr "$R" '[.assertions[] | select(.passed)] | length')" -eq 4 ] || fail "$mode: assertions: $(jq -c .assertions "$R")"
   grep -q "Automatic reconnect attempts:\*\* $att" "$WORK/$mode/summary.md" || fail "$mode: summary lacks the attempts"
   grep -q "name=\"reconnect_attempts\" value=\"$att\"" "$WORK/$mode/junit.xml" || fail "$mode: junit lacks the attempts"
+  grep -q "name=\"reconnects\" value=\"$rec\"" "$WORK/$mode/junit.xml" || fail "$mode: junit lacks the reconnects"
   pass "reconnect policy ($mode): $rec reconnects, $res resubscribes, $drops $kind"
 done
 
@@ -57,4 +58,5 @@ check "$att >= 12 + 4 && $att <= 12 + 8"
 [ "$(jqr "$R" '.steps[] | select(.name=="connect") | .failed')" -eq "$att" ] || fail "failed connects != attempts $att"
 [ "$(jqr "$R" .errors.refused.count)" -eq "$att" ] || fail "refused != attempts $att"
 [ "$(jqr "$R" '.assertions[0].observed')" = 4 ] || fail "reconnects.failures observed $(jq -c '.assertions[0]' "$R")"
+grep -q 'name="reconnects_gave_up" value="4"' "$WORK/giveup/junit.xml" || fail "junit lacks the users that gave up"
 pass "reconnect policy (server dies): $att attempts, 4 users gave up"

@@ -149,6 +149,7 @@ static const form_case_t forms[] = {
     { "messages.received > 0", AGG_MSGS_RECEIVED, 0, NULL, OP_GT, 0, ASRT_UNIT_NONE },
     { "connections.peak >= 200", AGG_CONN_PEAK, 0, NULL, OP_GE, 200, ASRT_UNIT_NONE },
     { "connections.abandoned == 0", AGG_CONN_ABANDONED, 0, NULL, OP_EQ, 0, ASRT_UNIT_NONE },
+    { "reconnects.failed == 0", AGG_FAILURES, 0, "reconnects", OP_EQ, 0, ASRT_UNIT_NONE },
     { "connections.reconnect_attempts < 50", AGG_CONN_RECONNECT_ATTEMPTS, 0, NULL, OP_LT, 50,
       ASRT_UNIT_NONE },
     { "p50(a<b) < 1ms", AGG_PERCENTILE, 50, "a<b", OP_LT, 1000, ASRT_UNIT_MS },
