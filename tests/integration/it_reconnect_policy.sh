@@ -60,3 +60,19 @@ check "$att >= 12 + 4 && $att <= 12 + 8"
 [ "$(jqr "$R" '.assertions[0].observed')" = 4 ] || fail "reconnects.failures observed $(jq -c '.assertions[0]' "$R")"
 grep -q 'name="reconnects_gave_up" value="4"' "$WORK/giveup/junit.xml" || fail "junit lacks the users that gave up"
 pass "reconnect policy (server dies): $att attempts, 4 users gave up"
+
+# Dropped 300 ms after each connect, in the middle of on_start's 5 s sleep:
+# every reconnect runs on_start again from the top, never on_reconnect.
+start_server --drop-after 300ms --drop-fraction 1
+run_wsgate "$WORK/early" run "$DATA/it/reconnect-early.yaml" --target "ws://127.0.0.1:$SERVER_PORT" --quiet
+stop_server
+expect_rc 0
+R="$WORK/early/result.json"
+step() { jqr "$R" ".steps[] | select(.name==\"$1\") | .$2"; }
+rec=$(step reconnects ok)
+check "$rec >= 4"
+[ "$(step connect ok)" -eq $((2 + rec)) ] || fail "early: connects $(step connect ok) != 2 + $rec"
+[ "$(step hello ok)" -eq "$(step connect ok)" ] || fail "early: on_start did not rerun on each connection"
+[ "$(step resubscribe ok)" -eq 0 ] || fail "early: on_reconnect ran before on_start finished"
+[ "$(step publish ok)" -eq 0 ] || fail "early: tasks ran before on_start finished"
+pass "reconnect policy (drop during on_start): $rec reconnects, on_start each time"
