@@ -39,11 +39,17 @@ for mode in close abrupt; do
   pass "reconnect policy ($mode): $rec reconnects, $res resubscribes, $drops $kind"
 done
 
-# The server dies 1.5 s in (after every user connected): 4 quick users make
-# 3 refused attempts each and give up; 4 patient users (800 ms, then 1.6 s)
-# make 1 or 2 attempts in the 2.5 s left, never 10.
+# The server dies once every user has connected (at most 5 s in): 4 quick
+# users make 3 refused attempts each and give up; 4 patient users (800 ms,
+# then 1.6 s, then 3.2 s) make 1 or 2 attempts in the time left, never 10.
 start_server
-( sleep 1.5; kill -9 "$SERVER_PID" ) &
+(
+  for _ in $(seq 1 100); do
+    [ "$(ss -Htn state established "( sport = :$SERVER_PORT )" | wc -l)" -ge 8 ] && break
+    sleep 0.05
+  done
+  kill -9 "$SERVER_PID"
+) &
 killer=$!
 run_wsgate "$WORK/giveup" run "$DATA/it/reconnect-giveup.yaml" --target "ws://127.0.0.1:$SERVER_PORT" --quiet
 wait "$killer" || true
