@@ -273,6 +273,10 @@ static void html_meta(const result_t *r, FILE *out)
     meta_uint(out, "Peak connections", r->peak_active);
     meta_uint(out, "Messages sent", r->msgs_sent);
     meta_uint(out, "Messages received", r->msgs_received);
+    if (r->connect_abandoned)
+        meta_uint(out, "Connects abandoned", r->connect_abandoned);
+    if (r->reconnect_attempts)
+        meta_uint(out, "Automatic reconnect attempts", r->reconnect_attempts);
     meta_optional(r, out);
     meta_item(out, "wsgate", r->wsgate_version ? r->wsgate_version : "unknown");
     fputs("</dl>\n", out);

@@ -201,7 +201,9 @@ static bool add_traffic(cJSON *root, const result_t *r)
     cJSON *c = cJSON_AddObjectToObject(root, "connections");
     return m && c && add_u64(m, "sent", r->msgs_sent) && add_u64(m, "received", r->msgs_received) &&
            add_u64(m, "bytes_sent", r->bytes_sent) &&
-           add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active);
+           add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active) &&
+           add_u64(c, "abandoned", r->connect_abandoned) &&
+           add_u64(c, "reconnect_attempts", r->reconnect_attempts);
 }
 
 /* "load": which model ran; "arrivals": the open model's counts (null in

@@ -3,6 +3,7 @@
 #include "reporter.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -131,6 +132,21 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
         rc |= property(w, "tls_verify",
                        "false (tls.insecure_skip_verify: server certificates "
                        "were not checked)");
+    if (r->connect_abandoned) {
+        snprintf(buf, sizeof buf, "%" PRIu64, r->connect_abandoned);
+        rc |= property(w, "connect_abandoned", buf);
+    }
+    if (r->reconnect_attempts) {
+        snprintf(buf, sizeof buf, "%" PRIu64, r->reconnect_attempts);
+        rc |= property(w, "reconnect_attempts", buf);
+    }
+    int rec = result_find_step(r, "reconnects"); /* with a connect.reconnect policy */
+    if (rec >= 0) {
+        snprintf(buf, sizeof buf, "%" PRIu64, r->steps[rec].ok);
+        rc |= property(w, "reconnects", buf);
+        snprintf(buf, sizeof buf, "%" PRIu64, r->steps[rec].failed);
+        rc |= property(w, "reconnects_gave_up", buf);
+    }
     return rc < 0 ? -1 : 0;
 }
 

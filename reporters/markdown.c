@@ -276,8 +276,14 @@ static void md_traffic(const result_t *r, FILE *out)
     fmt_bytes(r->bytes_received, recv, sizeof recv);
     fprintf(out,
             "**Messages:** %" PRIu64 " sent, %" PRIu64 " received (%s sent, %s received)"
-            " · **Peak connections:** %" PRIu64 "\n\n",
+            " · **Peak connections:** %" PRIu64,
             r->msgs_sent, r->msgs_received, sent, recv, r->peak_active);
+    if (r->connect_abandoned)
+        fprintf(out, " · **Connects abandoned:** %" PRIu64 " (still pending at the end)",
+                r->connect_abandoned);
+    if (r->reconnect_attempts)
+        fprintf(out, " · **Automatic reconnect attempts:** %" PRIu64, r->reconnect_attempts);
+    fputs("\n\n", out);
     if (r->open_model)
         fprintf(out,
                 "**Arrivals:** %" PRIu64 " planned, %" PRIu64 " started, %" PRIu64

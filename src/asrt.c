@@ -55,8 +55,12 @@ static const named_agg_t message_fields[] = {
 };
 static const char *const message_field_names[] = { "sent", "received" };
 
-static const named_agg_t connection_fields[] = { { "peak", AGG_CONN_PEAK } };
-static const char *const connection_field_names[] = { "peak" };
+static const named_agg_t connection_fields[] = {
+    { "peak", AGG_CONN_PEAK },
+    { "abandoned", AGG_CONN_ABANDONED },
+    { "reconnect_attempts", AGG_CONN_RECONNECT_ATTEMPTS },
+};
+static const char *const connection_field_names[] = { "peak", "abandoned", "reconnect_attempts" };
 
 static const named_agg_t arrival_fields[] = {
     { "planned", AGG_ARRIVALS_PLANNED },
@@ -346,8 +350,9 @@ static int parse_dotted(parse_t *p, asrt_t *out, char *err, size_t errlen)
     else if (is_latency_name(field))
         fail(err, errlen, "latency takes the call form: write \"%s(%s)\" instead of \"%s\"", field,
              group, p->lhs);
-    else if ((rc = parse_field(p->lhs, field, step_fields, step_field_names, COUNT_OF(step_fields),
-                               out, err, errlen)) == 0) {
+    else if ((rc = parse_field(p->lhs, strcmp(field, "failed") == 0 ? "failures" : field,
+                               step_fields, step_field_names, COUNT_OF(step_fields), out, err,
+                               errlen)) == 0) { /* "failed" as result.json names it */
         out->metric = group;
         group = NULL;
     }
@@ -569,7 +574,8 @@ static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
 {
     bool counter = a->agg == AGG_COUNT || a->agg == AGG_FAILURES || a->agg == AGG_ERRORS ||
                    a->agg == AGG_MSGS_SENT || a->agg == AGG_MSGS_RECEIVED ||
-                   a->agg == AGG_CONN_PEAK || asrt_is_arrivals(a);
+                   a->agg == AGG_CONN_PEAK || asrt_is_arrivals(a) || a->agg == AGG_CONN_ABANDONED ||
+                   a->agg == AGG_CONN_RECONNECT_ATTEMPTS;
     if (!a->abort_on_fail || !counter || a->op == OP_LT || a->op == OP_LE || a->op == OP_NE)
         return 0;
     return fail(err, errlen,
@@ -728,6 +734,10 @@ static observed_t observe(const asrt_t *a, const result_t *r)
         o.value = (double)(a->agg == AGG_ARRIVALS_PLANNED   ? r->arrivals_planned
                            : a->agg == AGG_ARRIVALS_STARTED ? r->arrivals_started
                                                             : r->arrivals_dropped);
+    } else if (a->agg == AGG_CONN_ABANDONED) {
+        o.value = (double)r->connect_abandoned;
+    } else if (a->agg == AGG_CONN_RECONNECT_ATTEMPTS) {
+        o.value = (double)r->reconnect_attempts;
     } else if (a->metric && strcmp(a->metric, "total") == 0) {
         o.value = (double)result_error_total(r);
     } else {

@@ -7,10 +7,11 @@
  *                               rate (per second of run, optional "/s")
  *                               success_rate (unit % required)
  *   STEP.success_rate OP N%     e.g. connect.success_rate >= 99.5%
- *   STEP.count | STEP.failures | STEP.rate OP N
+ *   STEP.count | STEP.failures (or STEP.failed) | STEP.rate OP N
  *   errors.KIND OP N            KIND: timeout refused reset closed tls dns
  *                               http_status unexpected_message protocol total
  *   messages.sent | messages.received | connections.peak OP N
+ *   connections.abandoned | connections.reconnect_attempts OP N
  *   OP: < <= > >= == !=
  * STEP is a step name as written in the spec (spaces allowed), or connect.
  *
@@ -46,6 +47,8 @@ typedef enum asrt_agg {
     AGG_ARRIVALS_PLANNED, /* open model: arrivals.planned / started / dropped */
     AGG_ARRIVALS_STARTED,
     AGG_ARRIVALS_DROPPED,
+    AGG_CONN_ABANDONED,          /* connections.abandoned */
+    AGG_CONN_RECONNECT_ATTEMPTS, /* connections.reconnect_attempts */
 } asrt_agg_t;
 
 typedef enum asrt_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } asrt_op_t;

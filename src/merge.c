@@ -212,6 +212,8 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
         out->arrivals_planned += r->arrivals_planned; /* shards slice the arrivals exactly */
         out->arrivals_started += r->arrivals_started;
         out->arrivals_dropped += r->arrivals_dropped;
+        out->connect_abandoned += r->connect_abandoned;
+        out->reconnect_attempts += r->reconnect_attempts;
         for (int k = 0; k < ERR_KIND_COUNT; k++)
             if (res_errors_add(&out->errors[k], &r->errors[k]) < 0)
                 return -1;

@@ -117,6 +117,8 @@ int metrics_merge_into(result_t *r, const metrics_t *src)
     r->msgs_received += src->received;
     r->bytes_sent += src->bytes_sent;
     r->bytes_received += src->bytes_received;
+    r->connect_abandoned += src->connect_abandoned;
+    r->reconnect_attempts += src->reconnect_attempts;
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         if (res_errors_add(&r->errors[k], &src->errors[k]) < 0)
             return -1;
@@ -263,6 +265,8 @@ void metrics_snapshot(metrics_t *dst, const metrics_t *src)
     dst->received = src->received;
     dst->bytes_sent = src->bytes_sent;
     dst->bytes_received = src->bytes_received;
+    dst->connect_abandoned = src->connect_abandoned;
+    dst->reconnect_attempts = src->reconnect_attempts;
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         dst->errors[k].count = src->errors[k].count;
 }

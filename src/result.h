@@ -94,6 +94,11 @@ typedef struct result {
     uint64_t msgs_sent, msgs_received;
     uint64_t bytes_sent, bytes_received;
     uint64_t peak_active; /* peak concurrent open connections */
+    /* Connect attempts neither ok nor failed: the run ended (or was
+     * aborted or interrupted) while the upgrade was pending. connect ok +
+     * failed + abandoned = every connect attempt. */
+    uint64_t connect_abandoned;
+    uint64_t reconnect_attempts; /* connects made by connect.reconnect policies */
     res_errors_t errors[ERR_KIND_COUNT];
     res_assertion_t *assertions;
     size_t nassertions;

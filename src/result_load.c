@@ -189,6 +189,11 @@ static void load_traffic(loader_t *l, const cJSON *root, result_t *r)
     r->bytes_sent = count(l, m, "bytes_sent", "messages");
     r->bytes_received = count(l, m, "bytes_received", "messages");
     r->peak_active = count(l, c, "peak", "connections");
+    /* added later: absent from older results */
+    if (cJSON_GetObjectItemCaseSensitive(c, "abandoned"))
+        r->connect_abandoned = count(l, c, "abandoned", "connections");
+    if (cJSON_GetObjectItemCaseSensitive(c, "reconnect_attempts"))
+        r->reconnect_attempts = count(l, c, "reconnect_attempts", "connections");
 }
 
 static void load_errors(loader_t *l, const cJSON *root, result_t *r)

@@ -19,6 +19,9 @@
 
 #define SPEC_MAX_BYTES (4u << 20)
 #define SPEC_DEFAULT_TIMEOUT_US 10000000ull
+#define SPEC_RECONNECT_ATTEMPTS 5u
+#define SPEC_RECONNECT_BACKOFF_US 1000000ull
+#define SPEC_RECONNECT_MAX_BACKOFF_US 30000000ull
 #define SPEC_MSG_MAX 2048
 #define SPEC_MAX_FRAMES 32
 
@@ -79,7 +82,16 @@ typedef struct raw_connect {
     char *timeout;
     char *ping_interval;
     char *subprotocol;
+    struct raw_reconnect *reconnect;
 } raw_connect_t;
+
+/* connect.reconnect: the automatic reconnect policy. */
+typedef struct raw_reconnect {
+    unsigned max_attempts;
+    char *backoff;
+    char *max_backoff;
+    char *jitter;
+} raw_reconnect_t;
 
 /* A scenario's count: entry (every matching incoming message). */
 typedef struct raw_count {
@@ -95,6 +107,8 @@ typedef struct raw_scenario {
     raw_connect_t *connect;
     raw_step_t *on_start;
     unsigned on_start_count;
+    raw_step_t *on_reconnect;
+    unsigned on_reconnect_count;
     raw_task_t *tasks;
     unsigned tasks_count;
     raw_count_t *count;
@@ -182,9 +196,13 @@ static const cyaml_schema_value_t str_entry = {
 };
 
 static const cyaml_schema_field_t expect_fields[] = {
-    REQ_STR("match", raw_expect_t, match),     OPT_STR("timeout", raw_expect_t, timeout),
-    OPT_STR("fail_if", raw_expect_t, fail_if), OPT_STR("latency_from", raw_expect_t, latency_from),
-    OPT_STR("unit", raw_expect_t, unit),       CYAML_FIELD_END,
+    REQ_STR("match", raw_expect_t, match),
+    OPT_STR("timeout", raw_expect_t, timeout),
+    OPT_STR("fail_if", raw_expect_t, fail_if),
+    OPT_STR("latency_from", raw_expect_t, latency_from),
+    OPT_STR("unit", raw_expect_t, unit),
+    CYAML_FIELD_IGNORE("capture", CYAML_FLAG_OPTIONAL),
+    CYAML_FIELD_END,
 };
 
 static const cyaml_schema_field_t close_fields[] = {
@@ -236,12 +254,21 @@ static const cyaml_schema_value_t task_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_task_t, task_fields),
 };
 
+static const cyaml_schema_field_t reconnect_fields[] = {
+    CYAML_FIELD_UINT("max_attempts", CYAML_FLAG_OPTIONAL, raw_reconnect_t, max_attempts),
+    OPT_STR("backoff", raw_reconnect_t, backoff),
+    OPT_STR("max_backoff", raw_reconnect_t, max_backoff),
+    OPT_STR("jitter", raw_reconnect_t, jitter),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t connect_fields[] = {
     REQ_STR("url", raw_connect_t, url),
     SEQ("headers", CYAML_FLAG_OPTIONAL, raw_connect_t, headers, &str_entry, 0),
     OPT_STR("timeout", raw_connect_t, timeout),
     OPT_STR("ping_interval", raw_connect_t, ping_interval),
     OPT_STR("subprotocol", raw_connect_t, subprotocol),
+    OPT_MAP("reconnect", raw_connect_t, reconnect, reconnect_fields),
     CYAML_FIELD_END,
 };
 
@@ -250,6 +277,7 @@ static const cyaml_schema_field_t count_fields[] = {
     REQ_STR("match", raw_count_t, match),
     OPT_STR("latency_from", raw_count_t, latency_from),
     OPT_STR("unit", raw_count_t, unit),
+    CYAML_FIELD_IGNORE("capture", CYAML_FLAG_OPTIONAL),
     CYAML_FIELD_END,
 };
 
@@ -262,6 +290,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_UINT("weight", CYAML_FLAG_OPTIONAL, raw_scenario_t, weight),
     CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect, connect_fields),
     SEQ("on_start", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_start, &step_entry, 0),
+    SEQ("on_reconnect", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_reconnect, &step_entry, 0),
     SEQ("tasks", CYAML_FLAG_OPTIONAL, raw_scenario_t, tasks, &task_entry, 0),
     SEQ("count", CYAML_FLAG_OPTIONAL, raw_scenario_t, count, &count_entry, 0),
     CYAML_FIELD_END,
@@ -1337,8 +1366,8 @@ static int compile_load(spec_ctx_t *c, const raw_load_t *l)
 
 static bool is_reserved_metric(const char *name)
 {
-    static const char *const reserved[] = { "connect",  "ws.ping",     "errors",
-                                            "messages", "connections", "arrivals" };
+    static const char *const reserved[] = { "connect",     "ws.ping",  "errors",    "messages",
+                                            "connections", "arrivals", "reconnects" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(name, reserved[i]) == 0)
             return true;
@@ -1435,6 +1464,8 @@ static int compile_latency_from(spec_ctx_t *c, const char *base, const char *fro
     return 0;
 }
 
+static int compile_msg_captures(spec_ctx_t *c, const char *cpath, spec_step_t *st);
+
 static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *ex, spec_step_t *out)
 {
     char mpath[256], tpath[256], why[1024];
@@ -1452,6 +1483,9 @@ static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *e
     char epath[256];
     snprintf(epath, sizeof(epath), "%.200s.expect", base);
     if (compile_latency_from(c, epath, ex->latency_from, ex->unit, out) < 0)
+        return -1;
+    snprintf(epath, sizeof(epath), "%.200s.expect.capture", base);
+    if (compile_msg_captures(c, epath, out) < 0)
         return -1;
     return parse_timeout(c, tpath, ex->timeout, &out->expect_timeout_us);
 }
@@ -1678,6 +1712,33 @@ static int compile_captures(spec_ctx_t *c, const char *ypath, spec_http_t *h)
         h->ncaptures++;
         if (compile_capture(c, cpath, map->kids[i], &h->captures[i]) < 0)
             return -1;
+    }
+    return 0;
+}
+
+/* expect.capture / count capture at cpath: name: PATH of the matched
+ * message (the names are slots already, see collect_slots). */
+static int compile_msg_captures(spec_ctx_t *c, const char *cpath, spec_step_t *st)
+{
+    char why[512];
+    const yloc_node_t *map = yloc_find(c->root, cpath);
+    if (!map || yloc_is_null(map) || map->nkids == 0)
+        return 0;
+    if (!(st->captures = calloc(map->nkids, sizeof(*st->captures))))
+        return oom(c);
+    for (size_t i = 0; i < map->nkids; i++) {
+        const yloc_node_t *kv = map->kids[i];
+        spec_capture_t *cap = &st->captures[i];
+        cap->slot = find_slot(c, kv->key);
+        st->ncaptures++;
+        if (!(cap->src = xstrdup(c, kv->value)))
+            return -1;
+        cap->json = pred_path_compile(kv->value, why, sizeof(why));
+        if (!cap->json)
+            return fail_line(c, kv->line,
+                             "%s.%s: bad field path \"%.60s\": %s; write e.g. capture: "
+                             "{last_seq: sequence}",
+                             cpath, kv->key, kv->value, why);
     }
     return 0;
 }
@@ -1916,6 +1977,53 @@ static int compile_subprotocol(spec_ctx_t *c, const char *base, const char *name
     return out->subprotocol ? 0 : -1;
 }
 
+/* connect.reconnect.jitter: "N%" with 0 <= N <= 100. */
+static int parse_jitter(spec_ctx_t *c, const char *jpath, const char *text, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(text, &end, 10);
+    if (end == text || !isdigit((unsigned char)text[0]) || strcmp(end, "%") != 0 || v > 100)
+        return fail_at(c, jpath,
+                       "%s \"%.40s\" is not a percentage from 0%% to 100%%; write e.g. "
+                       "jitter: 50%%",
+                       jpath, text);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* connect.reconnect: {max_attempts, backoff, max_backoff, jitter}. */
+static int compile_reconnect(spec_ctx_t *c, const char *base, const raw_reconnect_t *r,
+                             spec_reconnect_t *out)
+{
+    char kpath[320], rpath[256];
+    snprintf(rpath, sizeof(rpath), "%.200s.connect.reconnect", base);
+    snprintf(kpath, sizeof(kpath), "%s.max_attempts", rpath);
+    out->max_attempts = has_key(c, kpath) ? r->max_attempts : SPEC_RECONNECT_ATTEMPTS;
+    if (out->max_attempts == 0 || out->max_attempts > 1000)
+        return fail_at(c, kpath,
+                       "%s is %u; write a number from 1 to 1000, e.g. max_attempts: 5 (or leave "
+                       "reconnect: out for no automatic reconnects)",
+                       kpath, out->max_attempts);
+    snprintf(kpath, sizeof(kpath), "%s.backoff", rpath);
+    out->backoff_us = SPEC_RECONNECT_BACKOFF_US;
+    if (r->backoff && parse_dur(c, kpath, r->backoff, &out->backoff_us) < 0)
+        return -1;
+    if (out->backoff_us == 0)
+        return fail_at(c, kpath, "%s must be more than 0; write e.g. backoff: 200ms", kpath);
+    snprintf(kpath, sizeof(kpath), "%s.max_backoff", rpath);
+    out->max_backoff_us = SPEC_RECONNECT_MAX_BACKOFF_US > out->backoff_us
+                              ? SPEC_RECONNECT_MAX_BACKOFF_US
+                              : out->backoff_us;
+    if (r->max_backoff && parse_dur(c, kpath, r->max_backoff, &out->max_backoff_us) < 0)
+        return -1;
+    if (out->max_backoff_us < out->backoff_us)
+        return fail_at(c, kpath, "%s %s is below backoff %s; write max_backoff: %s or more", kpath,
+                       r->max_backoff, r->backoff ? r->backoff : "1s",
+                       r->backoff ? r->backoff : "1s");
+    snprintf(kpath, sizeof(kpath), "%s.jitter", rpath);
+    return r->jitter ? parse_jitter(c, kpath, r->jitter, &out->jitter_pct) : 0;
+}
+
 static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t *r,
                            spec_scenario_t *out)
 {
@@ -1937,6 +2045,8 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
         if (parse_timeout(c, ppath, r->ping_interval, &out->ping_interval_us) < 0)
             return -1;
     }
+    if (r->reconnect && compile_reconnect(c, base, r->reconnect, &out->reconnect) < 0)
+        return -1;
     return parse_timeout(c, tpath, r->timeout, &out->connect_timeout_us);
 }
 
@@ -1957,6 +2067,36 @@ static int compile_on_start(spec_ctx_t *c, const char *base, const raw_scenario_
             return fail_at(c, ypath, "%s: reconnect belongs in a task's steps, not on_start",
                            ypath);
         if (compile_full_step(c, ypath, st, &out->on_start[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* on_reconnect: steps run after an automatic reconnect, before the tasks
+ * resume; only with connect.reconnect. */
+static int compile_on_reconnect(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
+                                spec_scenario_t *out)
+{
+    char ypath[256];
+    snprintf(ypath, sizeof(ypath), "%.200s.on_reconnect", base);
+    if (has_key(c, ypath) && !out->reconnect.max_attempts)
+        return fail_at(c, ypath,
+                       "%s runs only after automatic reconnects; add connect.reconnect: "
+                       "{max_attempts: 5, backoff: 200ms}",
+                       ypath);
+    if (r->on_reconnect_count == 0)
+        return 0;
+    out->on_reconnect = calloc(r->on_reconnect_count, sizeof(*out->on_reconnect));
+    if (!out->on_reconnect)
+        return oom(c);
+    out->non_reconnect = r->on_reconnect_count;
+    for (unsigned i = 0; i < r->on_reconnect_count; i++) {
+        const raw_step_t *st = &r->on_reconnect[i];
+        snprintf(ypath, sizeof(ypath), "%.200s.on_reconnect[%u]", base, i);
+        if (st->reconnect)
+            return fail_at(c, ypath, "%s: reconnect belongs in a task's steps, not on_reconnect",
+                           ypath);
+        if (compile_full_step(c, ypath, st, &out->on_reconnect[i]) < 0)
             return -1;
     }
     return 0;
@@ -1995,6 +2135,9 @@ static int compile_count(spec_ctx_t *c, const char *base, const raw_count_t *r, 
     out->expect = pred_compile(r->match, why, sizeof(why));
     if (!out->expect)
         return fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
+    snprintf(mpath, sizeof(mpath), "%.200s.capture", base);
+    if (compile_msg_captures(c, mpath, out) < 0)
+        return -1;
     return compile_latency_from(c, base, r->latency_from, r->unit, out);
 }
 
@@ -2019,8 +2162,9 @@ static int compile_counts(spec_ctx_t *c, const char *base, const raw_scenario_t 
 static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
                                  spec_scenario_t *out);
 
-/* A capture name must be usable in {{ }} and mean one thing. */
-static int check_slot_name(spec_ctx_t *c, const yloc_node_t *kv)
+/* A capture name must be usable in {{ }} and mean one thing. what is the
+ * kind of value the capture takes, for messages. */
+static int check_slot_name(spec_ctx_t *c, const yloc_node_t *kv, const char *what)
 {
     if (!is_ident(kv->key) || is_reserved_var(kv->key))
         return fail_line(c, kv->key_line,
@@ -2032,28 +2176,25 @@ static int check_slot_name(spec_ctx_t *c, const yloc_node_t *kv)
             return fail_line(c, kv->key_line,
                              "capture name \"%s\" is also a variable; rename one of them", kv->key);
     if (kv->kind != YLOC_SCALAR)
-        return fail_line(c, kv->key_line, "capture %s must be json.FIELD or cookie.NAME, not a %s",
-                         kv->key, kind_name(kv->kind));
+        return fail_line(c, kv->key_line, "capture %s must be %s, not a %s", kv->key, what,
+                         kind_name(kv->kind));
     return 0;
 }
 
-/* Adds the capture names of the step at ypath to the scenario's slots. */
-static int add_slots_of(spec_ctx_t *c, const char *ypath, spec_scenario_t *sc)
+/* Adds the names of the capture map at cpath to the scenario's slots. */
+static int add_slots_at(spec_ctx_t *c, const char *cpath, bool http, spec_scenario_t *sc)
 {
-    char cpath[256];
-    snprintf(cpath, sizeof(cpath), "%.200s.http.capture", ypath);
+    const char *what = http ? "json.FIELD or cookie.NAME" : "a field path of the message";
     const yloc_node_t *map = yloc_find(c->root, cpath);
     if (!map || yloc_is_null(map))
         return 0;
     if (map->kind != YLOC_MAP)
-        return fail_at(c, cpath,
-                       "%s must be a mapping of name: json.FIELD or cookie.NAME, e.g. "
-                       "capture: {access_token: json.access_token}",
-                       cpath);
+        return fail_at(c, cpath, "%s must be a mapping of name: %s, e.g. capture: %s", cpath, what,
+                       http ? "{access_token: json.access_token}" : "{last_seq: sequence}");
     for (size_t i = 0; i < map->nkids; i++) {
         const char *name = map->kids[i]->key;
         bool seen = false;
-        if (check_slot_name(c, map->kids[i]) < 0)
+        if (check_slot_name(c, map->kids[i], what) < 0)
             return -1;
         for (size_t j = 0; j < sc->nslots && !seen; j++)
             seen = strcmp(sc->slot_names[j], name) == 0;
@@ -2070,6 +2211,17 @@ static int add_slots_of(spec_ctx_t *c, const char *ypath, spec_scenario_t *sc)
     return 0;
 }
 
+/* The http.capture and expect.capture names of the step at ypath. */
+static int add_slots_of(spec_ctx_t *c, const char *ypath, spec_scenario_t *sc)
+{
+    char cpath[256];
+    snprintf(cpath, sizeof(cpath), "%.200s.http.capture", ypath);
+    if (add_slots_at(c, cpath, true, sc) < 0)
+        return -1;
+    snprintf(cpath, sizeof(cpath), "%.200s.expect.capture", ypath);
+    return add_slots_at(c, cpath, false, sc);
+}
+
 /* Every http.capture name of the scenario becomes a per-user slot, known
  * to all its templates (connect.url and headers included). */
 static int collect_slots(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
@@ -2081,12 +2233,26 @@ static int collect_slots(spec_ctx_t *c, const char *base, const raw_scenario_t *
         if (add_slots_of(c, ypath, out) < 0)
             return -1;
     }
+    for (unsigned i = 0; i < r->on_reconnect_count; i++) {
+        snprintf(ypath, sizeof(ypath), "%.200s.on_reconnect[%u]", base, i);
+        if (add_slots_of(c, ypath, out) < 0)
+            return -1;
+    }
     for (unsigned t = 0; t < r->tasks_count; t++) {
+        snprintf(ypath, sizeof(ypath), "%.200s.tasks[%u]", base, t);
+        if (add_slots_of(c, ypath, out) < 0) /* the send:/expect: form */
+            return -1;
         for (unsigned i = 0; i < r->tasks[t].steps_count; i++) {
             snprintf(ypath, sizeof(ypath), "%.200s.tasks[%u].steps[%u]", base, t, i);
             if (add_slots_of(c, ypath, out) < 0)
                 return -1;
         }
+    }
+    for (unsigned i = 0; i < r->count_count; i++) {
+        char cpath[256];
+        snprintf(cpath, sizeof(cpath), "%.200s.count[%u].capture", base, i);
+        if (add_slots_at(c, cpath, false, out) < 0)
+            return -1;
     }
     c->scope.slot_names = (const char *const *)out->slot_names;
     c->scope.nslots = out->nslots;
@@ -2113,7 +2279,8 @@ static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t
         return -1;
     if (parse_weight(c, base, r->weight, &out->weight) < 0 || collect_slots(c, base, r, out) < 0 ||
         compile_connect(c, base, r->connect, out) < 0 || compile_on_start(c, base, r, out) < 0 ||
-        compile_tasks(c, base, r, out) < 0 || compile_counts(c, base, r, out) < 0)
+        compile_on_reconnect(c, base, r, out) < 0 || compile_tasks(c, base, r, out) < 0 ||
+        compile_counts(c, base, r, out) < 0)
         return -1;
     while (out->npre_connect < out->non_start && out->on_start[out->npre_connect].http)
         out->npre_connect++;
@@ -2143,6 +2310,20 @@ static int add_ping_metric(spec_ctx_t *c)
         if (c->s->scenarios[i].ping_interval_us) {
             c->s->ping_metric = (int)c->s->nmetrics;
             return push_metric(c, "ws.ping", 0);
+        }
+    }
+    return 0;
+}
+
+/* Automatic reconnects, when any scenario has a policy, are the
+ * "reconnects" metric. */
+static int add_reconnect_metric(spec_ctx_t *c)
+{
+    c->s->reconnect_metric = -1;
+    for (size_t i = 0; i < c->s->nscenarios; i++) {
+        if (c->s->scenarios[i].reconnect.max_attempts) {
+            c->s->reconnect_metric = (int)c->s->nmetrics;
+            return push_metric(c, "reconnects", 0);
         }
     }
     return 0;
@@ -2196,7 +2377,8 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
     if (compile_target(c, raw, opts) < 0 || compile_variables(c) < 0 ||
         compile_data(c, raw->data) < 0 || compile_tls(c, raw->tls) < 0 ||
         compile_load(c, raw->load) < 0 || push_metric(c, "connect", 0) < 0 ||
-        compile_scenarios(c, raw) < 0 || add_ping_metric(c) < 0 || compile_assertions(c, raw) < 0)
+        compile_scenarios(c, raw) < 0 || add_ping_metric(c) < 0 || add_reconnect_metric(c) < 0 ||
+        compile_assertions(c, raw) < 0)
         goto fail;
     return s;
 fail:
@@ -2285,6 +2467,11 @@ static void step_clear(spec_step_t *st)
     free(st->binary);
     pred_free(st->fail_if);
     free(st->fail_if_src);
+    for (size_t i = 0; i < st->ncaptures; i++) {
+        pred_free(st->captures[i].json);
+        free(st->captures[i].src);
+    }
+    free(st->captures);
 }
 
 static void task_clear(spec_task_t *t)
@@ -2307,6 +2494,9 @@ static void scenario_clear(spec_scenario_t *sc)
     for (size_t i = 0; i < sc->non_start; i++)
         step_clear(&sc->on_start[i]);
     free(sc->on_start);
+    for (size_t i = 0; i < sc->non_reconnect; i++)
+        step_clear(&sc->on_reconnect[i]);
+    free(sc->on_reconnect);
     for (size_t i = 0; i < sc->ntasks; i++)
         task_clear(&sc->tasks[i]);
     free(sc->tasks);
@@ -2331,7 +2521,8 @@ bool spec_http_uses_tls(const spec_t *s)
 {
     for (size_t i = 0; i < s->nscenarios; i++) {
         const spec_scenario_t *sc = &s->scenarios[i];
-        if (steps_use_tls(sc->on_start, sc->non_start))
+        if (steps_use_tls(sc->on_start, sc->non_start) ||
+            steps_use_tls(sc->on_reconnect, sc->non_reconnect))
             return true;
         for (size_t t = 0; t < sc->ntasks; t++)
             if (steps_use_tls(sc->tasks[t].steps, sc->tasks[t].nsteps))

@@ -16,6 +16,7 @@
 #include "units.h"
 
 /* http.capture entry: one value of the reply into a per-user slot. */
+/* Also expect.capture / count capture: PATH of the matched message (json). */
 typedef struct spec_capture {
     int slot;     /* index into the scenario's slot_names */
     char *cookie; /* cookie.NAME: the Set-Cookie value of NAME; NULL for json */
@@ -58,8 +59,23 @@ typedef struct spec_step {
     uint64_t sleep_us;        /* sleep step: wait this long, nothing else */
     bool reconnect;           /* reconnect step: close, connect again (latency to the upgrade) */
     spec_http_t *http;        /* an HTTP request step, NULL otherwise */
+    /* expect.capture (or a count entry's capture): fields of the matched
+     * message into per-user slots (json set, cookie NULL). */
+    spec_capture_t *captures;
+    size_t ncaptures;
     int line;
 } spec_step_t;
+
+/* connect.reconnect: after an unexpected drop the user waits
+ * backoff * 2^(attempt-1), capped at max_backoff, +/- jitter, and connects
+ * again, up to max_attempts consecutive failures. max_attempts 0: no policy
+ * (the user starts afresh after a fixed 1 s, on_start included). */
+typedef struct spec_reconnect {
+    unsigned max_attempts;
+    uint64_t backoff_us;
+    uint64_t max_backoff_us;
+    unsigned jitter_pct; /* 0..100: each delay is scaled by 1 +/- up to this */
+} spec_reconnect_t;
 
 /* A weighted task: its steps, then its think time. Owns steps. */
 typedef struct spec_task {
@@ -84,8 +100,11 @@ typedef struct spec_scenario {
     uint64_t connect_timeout_us; /* connect.timeout, default 10s */
     uint64_t ping_interval_us;   /* connect.ping_interval: WebSocket pings; 0 = none */
     char *subprotocol;           /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
+    spec_reconnect_t reconnect;  /* connect.reconnect */
     spec_step_t *on_start;
     size_t non_start;
+    spec_step_t *on_reconnect; /* run after an automatic reconnect, then the tasks */
+    size_t non_reconnect;
     spec_task_t *tasks;
     size_t ntasks;
     unsigned task_weight_sum;
@@ -153,6 +172,9 @@ typedef struct spec {
     char **metric_names; /* [0] = "connect", then named steps in order */
     size_t nmetrics;
     int ping_metric; /* index of "ws.ping" in metric_names, -1 when no scenario pings */
+    /* index of "reconnects" (automatic reconnects: latency from the drop to
+     * the new upgrade, failed = users that gave up), -1 when no policy */
+    int reconnect_metric;
     asrt_t *assertions;
     size_t nassertions;
     struct data *data; /* data.file's rows (data.h), NULL without data: */

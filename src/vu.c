@@ -73,9 +73,11 @@ static void vu_schedule_next_interval(vu_t *vu, uint64_t now)
     uint64_t from = now > run->t0 ? now - run->t0 : 0;
     if (run->spec->open_model || run_over(vu, now) ||
         !load_interval(run->spec, vu->id, from, &start, &stop)) {
+        vu->rc_attempt = 0;
         vu_finish(vu);
         return;
     }
+    vu->rc_attempt = 0; /* an automatic reconnect does not outlive its interval */
     vu->state = VU_WAITING;
     vu->stop_at = run->t0 + stop;
     timerq_set(vu->w->tq, vu->slot, run->t0 + start);
@@ -205,6 +207,77 @@ static void vu_backoff(vu_t *vu, uint64_t now)
     vu_timer(vu, now + RECONNECT_BACKOFF_US);
 }
 
+/* ---- automatic reconnects (connect.reconnect) ---- */
+
+/* backoff * 2^(attempt-1), capped at max_backoff, then scaled by a
+ * uniform factor in [1 - jitter, 1 + jitter] from the user's rng. */
+static uint64_t rc_delay(vu_t *vu)
+{
+    const spec_reconnect_t *p = &vu_scenario(vu)->reconnect;
+    uint64_t d = p->backoff_us;
+    for (unsigned i = 1; i < vu->rc_attempt && d < p->max_backoff_us; i++)
+        d *= 2;
+    if (d > p->max_backoff_us)
+        d = p->max_backoff_us;
+    if (p->jitter_pct) {
+        double j = (double)p->jitter_pct / 100.0;
+        d = (uint64_t)((double)d * (1.0 - j + 2.0 * j * rng_unit(&vu->rng)));
+    }
+    return d;
+}
+
+/* Waits before attempt rc_attempt, unless the interval is over. */
+static void rc_wait(vu_t *vu, uint64_t now)
+{
+    vu->wsi = NULL;
+    if (run_over(vu, now) || now >= vu->stop_at) {
+        vu_schedule_next_interval(vu, now);
+        return;
+    }
+    vu->state = VU_BACKOFF;
+    vu_timer(vu, now + rc_delay(vu));
+}
+
+/* The connection dropped (or a reconnect step could not connect): under a
+ * policy the user reconnects after the backoff; else it starts afresh. */
+static void vu_dropped(vu_t *vu, uint64_t now)
+{
+    if (!vu_scenario(vu)->reconnect.max_attempts) {
+        vu_backoff(vu, now);
+        return;
+    }
+    vu->rc_attempt = 1;
+    vu->drop_at = now;
+    vu->rc_resume = vu->phase != PHASE_ON_START;
+    rc_wait(vu, now);
+}
+
+static void vu_connect(vu_t *vu, uint64_t now);
+
+static void rc_connect(vu_t *vu, uint64_t now)
+{
+    vu->w->m->reconnect_attempts++;
+    vu_connect(vu, now);
+}
+
+/* A connect failed or timed out: the next attempt, or give up for the rest
+ * of the interval after max_attempts (one failure of "reconnects"). */
+static void vu_connect_retry(vu_t *vu, uint64_t now)
+{
+    if (!vu->rc_attempt) {
+        vu_backoff(vu, now);
+        return;
+    }
+    vu->wsi = NULL;
+    if (vu->rc_attempt >= vu_scenario(vu)->reconnect.max_attempts) {
+        metrics_fail(vu->w->m, vu->w->run->spec->reconnect_metric);
+        vu_schedule_next_interval(vu, now);
+        return;
+    }
+    vu->rc_attempt++;
+    rc_wait(vu, now);
+}
+
 /* ---- connecting ---- */
 
 static int render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
@@ -227,13 +300,17 @@ static void connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *
 {
     metrics_t *m = vu->w->m;
     metrics_fail(m, 0);
+    metrics_error(m, kind, "connect (%s): %s", vu_scenario(vu)->name, why);
     if (vu->reconnecting) {
-        /* the reconnect step failed; the user starts afresh after the backoff */
+        /* the reconnect step failed; the user starts afresh after the
+         * backoff, or reconnects under the scenario's policy */
         vu->reconnecting = false;
         metrics_fail(m, vu_current_step(vu)->metric);
+        vu->wsi = NULL;
+        vu_dropped(vu, now);
+        return;
     }
-    metrics_error(m, kind, "connect (%s): %s", vu_scenario(vu)->name, why);
-    vu_backoff(vu, now);
+    vu_connect_retry(vu, now);
 }
 
 /* The local address this user connects from (--source-addrs), or NULL. */
@@ -289,6 +366,8 @@ static void vu_connect(vu_t *vu, uint64_t now)
 
     vu->state = VU_CONNECTING;
     vu->close_code = 0;
+    vu->peer_closed = false;
+    vu->peer_code = 0;
     vu->t0 = now;
     vu->wsi = NULL;
     vu_timer(vu, now + sc->connect_timeout_us);
@@ -309,6 +388,8 @@ static const spec_step_t *vu_current_step(const vu_t *vu)
     const spec_scenario_t *sc = vu_scenario(vu);
     if (vu->phase == PHASE_ON_START)
         return vu->step < sc->non_start ? &sc->on_start[vu->step] : NULL;
+    if (vu->phase == PHASE_ON_RECONNECT)
+        return vu->step < sc->non_reconnect ? &sc->on_reconnect[vu->step] : NULL;
     if (sc->ntasks == 0)
         return NULL;
     const spec_task_t *t = &sc->tasks[vu->task];
@@ -330,15 +411,16 @@ static void vu_run(vu_t *vu, uint64_t now);
 static void vu_http_start(vu_t *vu, const spec_step_t *st, uint64_t now);
 static void vu_http_timed_out(vu_t *vu, uint64_t now);
 
-/* The block (on_start or the current task) has ended, normally or by a
- * failed step: go on to the tasks, or think before the next task. */
+/* The block (on_start, on_reconnect or the current task) has ended,
+ * normally or by a failed step: go on to the tasks, or think before the
+ * next task. */
 static void vu_block_done(vu_t *vu, uint64_t now)
 {
     const spec_scenario_t *sc = vu_scenario(vu);
     const spec_t *spec = vu->w->run->spec;
     bool session_over = spec->open_model && spec->open.iterations &&
                         (sc->ntasks == 0 || vu->iteration + 1 >= spec->open.iterations);
-    if (vu->phase == PHASE_ON_START) {
+    if (vu->phase == PHASE_ON_START || vu->phase == PHASE_ON_RECONNECT) {
         vu->phase = PHASE_TASK;
         if (sc->ntasks == 0) {
             if (session_over) {
@@ -500,6 +582,8 @@ void vu_wake(vu_t *vu, uint64_t now)
     case VU_BACKOFF:
         if (now >= vu->stop_at || run_over(vu, now))
             vu_schedule_next_interval(vu, now);
+        else if (vu->rc_attempt)
+            rc_connect(vu, now);
         else
             vu_begin(vu, now);
         break;
@@ -513,7 +597,7 @@ void vu_wake(vu_t *vu, uint64_t now)
         metrics_fail(vu->w->m, 0);
         metrics_error(vu->w->m, ERR_TIMEOUT, "connect (%s): no upgrade within %s",
                       vu_scenario(vu)->name, why);
-        vu_backoff(vu, now);
+        vu_connect_retry(vu, now);
         break;
     }
     case VU_AWAITING:
@@ -774,6 +858,7 @@ void vu_end(vu_t *vu, uint64_t now)
     case VU_HTTP:
         break; /* a pending reply is still measured; closes after it */
     case VU_CONNECTING:
+        vu->w->m->connect_abandoned++; /* neither ok nor failed: counted apart */
         vu_abandon_wsi(vu);
         vu_finish(vu);
         break;
@@ -881,6 +966,18 @@ static void on_established(vu_t *vu)
         vu_step_done(vu, now);
         return;
     }
+    if (vu->rc_attempt) {
+        /* an automatic reconnect: measured from the drop; on_reconnect,
+         * then the tasks resume (on_start again if it never finished) */
+        vu->rc_attempt = 0;
+        metrics_ok(vu->w->m, vu->w->run->spec->reconnect_metric, now - vu->drop_at);
+        if (vu->rc_resume) {
+            vu->phase = PHASE_ON_RECONNECT;
+            vu->step = 0;
+            vu_run(vu, now);
+            return;
+        }
+    }
     vu->phase = PHASE_ON_START;
     vu->step = (uint16_t)vu_scenario(vu)->npre_connect; /* those ran before connecting */
     vu->iteration = 0;
@@ -944,6 +1041,30 @@ static int push_latency(vu_t *vu, const spec_step_t *st, const cJSON *json, cons
     return 0;
 }
 
+/* expect.capture / count capture: stores the fields of a matched message
+ * in the user's slots; the error sample names the field, not the value.
+ * Returns 0, or -1 when one found nothing (earlier values are kept). */
+static int msg_capture(vu_t *vu, const spec_step_t *st, const cJSON *json)
+{
+    int rc = ensure_slots(vu);
+    for (size_t i = 0; rc == 0 && i < st->ncaptures; i++) {
+        const spec_capture_t *cap = &st->captures[i];
+        char *v = json_text(pred_path_value(cap->json, json));
+        if (!v || has_control(v)) {
+            metrics_error(vu->w->m, ERR_PROTOCOL, "%s: capture %s %s", st->name ? st->name : "step",
+                          cap->src,
+                          v ? "holds control characters"
+                            : "found no string, number or boolean in the message");
+            free(v);
+            rc = -1;
+        } else {
+            free(vu->slots[cap->slot]);
+            vu->slots[cap->slot] = v;
+        }
+    }
+    return rc;
+}
+
 static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t len)
 {
     const spec_step_t *st = vu_current_step(vu);
@@ -966,6 +1087,11 @@ static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
         vu_step_failed(vu, now);
         return;
     }
+    if (st->ncaptures && msg_capture(vu, st, json) < 0) {
+        metrics_fail(vu->w->m, st->metric);
+        vu_step_failed(vu, now);
+        return;
+    }
     metrics_ok(vu->w->m, st->metric, latency);
     vu_step_done(vu, now);
 }
@@ -979,6 +1105,8 @@ static void count_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
         uint64_t latency;
         if (!pred_eval(cnt->expect, json))
             continue;
+        if (cnt->ncaptures)
+            msg_capture(vu, cnt, json); /* a miss is a protocol error; counted all the same */
         if (!cnt->latency_from)
             vu->w->m->ok[cnt->metric]++; /* counted, no latency sample */
         else if (push_latency(vu, cnt, json, msg, len, &latency) == 0)
@@ -1062,13 +1190,17 @@ static void on_closed(vu_t *vu)
         vu_schedule_next_interval(vu, now);
         return;
     }
-    metrics_error(vu->w->m, ERR_CLOSED, "connection (%s) closed by the server",
-                  vu_scenario(vu)->name);
+    if (vu->peer_closed)
+        metrics_error(vu->w->m, ERR_CLOSED, "connection (%s) closed by the server (code %u)",
+                      vu_scenario(vu)->name, vu->peer_code);
+    else
+        metrics_error(vu->w->m, ERR_RESET, "connection (%s) dropped without a close frame",
+                      vu_scenario(vu)->name);
     if (vu->state == VU_AWAITING || vu->state == VU_SENDING || vu->state == VU_HTTP) {
         const spec_step_t *st = vu_current_step(vu);
         metrics_fail(vu->w->m, st->metric);
     }
-    vu_backoff(vu, now);
+    vu_dropped(vu, now);
 }
 
 static int append_headers(vu_t *vu, unsigned char **p, unsigned char *end)
@@ -1181,6 +1313,13 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
         on_pong(vu);
+        break;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: /* a close frame: "closed", not "reset" */
+        vu->peer_closed = true;
+        vu->peer_code =
+            len >= 2
+                ? (uint16_t)(((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1])
+                : 0;
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         lws_set_opaque_user_data(wsi, NULL);

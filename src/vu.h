@@ -32,7 +32,7 @@ typedef enum vu_state {
     VU_HTTP, /* an http step's request is in flight */
 } vu_state_t;
 
-typedef enum vu_phase { PHASE_ON_START, PHASE_TASK } vu_phase_t;
+typedef enum vu_phase { PHASE_ON_START, PHASE_TASK, PHASE_ON_RECONNECT } vu_phase_t;
 
 /* Where a scenario connects: resolved once before the run. */
 typedef struct target_addr {
@@ -72,6 +72,10 @@ typedef struct vu {
     bool ping_pending;   /* a protocol ping waits for the socket */
     bool reconnecting;   /* a reconnect step is closing or connecting */
     uint16_t close_code; /* a close step's code for the close frame; 0 = 1000 */
+    bool peer_closed;    /* the server sent a close frame on this connection */
+    bool rc_resume;      /* the drop came after on_start: on_reconnect, then tasks */
+    uint16_t peer_code;  /* the code of that close frame, 0 = none given */
+    uint16_t rc_attempt; /* automatic reconnect attempt under way (1-based), 0 = none */
     uint16_t task;
     uint16_t step;
     uint64_t iteration;
@@ -80,6 +84,7 @@ typedef struct vu {
     uint64_t ping_sent_at; /* a ping awaiting its pong, 0 = none */
     uint64_t reconnect_t0; /* when the reconnect step began */
     uint64_t sched;        /* intended start of the current task (task.rate schedules) */
+    uint64_t drop_at;      /* when the connection dropped (automatic reconnects) */
     uint64_t rng;
     uint32_t data_row;      /* the spec's CSV row for {{data.*}}, fixed for life */
     sbuf_t out;             /* LWS_PRE bytes, then the pending frame */

@@ -23,6 +23,6 @@ done <<'CASES'
 close|.errors.closed.count > 0 and (.errors.closed.samples[0] | test("connect")) and .steps[0].ok == 0
 http200|.errors.http_status.count > 0 and (.errors.http_status.samples[0] | test("HTTP 200"))
 silent|.errors.timeout.count > 0 and (.errors.timeout.samples[0] | test("no upgrade within"))
-badframe|.steps[0].ok > 0 and (.errors.closed.count + .errors.protocol.count) > 0
+badframe|.steps[0].ok > 0 and (.errors.closed.count + .errors.reset.count + .errors.protocol.count) > 0
 huge|.steps[0].ok > 0 and (.errors.protocol.samples | any(test("message over 1048576 bytes dropped"))) and .steps[1].ok > 0
 CASES

@@ -73,25 +73,30 @@ jqr "$R" '.errors.http_status.samples[0]' | grep -q 401 || fail "sample lacks 40
 [ "$(step 'subscribe room' .ok)" -eq 0 ] || fail "subscribed without a connection"
 pass "refuse auth: $att attempts, success rate $(asrt connect.success_rate .observed_text)"
 
-# --drop-after/--drop-fraction: half the quote connections are closed by the
-# server 1 s after they open (1001, or cut with --drop-abrupt). Each drop is
-# an errors.closed (the assertion goes red with the count) and the user
-# connects again after 1 s, so connects exceed users.
+# --drop-after/--drop-fraction: half the quote connections are dropped by
+# the server 1 s after they open: a 1001 close frame counts as
+# errors.closed, a cut without a close frame (--drop-abrupt) as
+# errors.reset. The assertion on that kind goes red with the count, the
+# other kind stays 0, and the user connects again after 1 s, so connects
+# exceed users.
 for mode in close abrupt; do
-  extra=""
-  [ "$mode" = abrupt ] && extra=--drop-abrupt
+  extra="" kind=closed other=reset sample='closed by the server (code 1001)'
+  if [ "$mode" = abrupt ]; then
+    extra=--drop-abrupt kind=reset other=closed sample='dropped without a close frame'
+  fi
   knob_run "drop-$mode" market-data 5 --drop-after 1s --drop-fraction 0.5 $extra
   expect_rc 1
-  red "errors.closed == 0"
-  closed=$(jqr "$R" .errors.closed.count)
-  [ "$(asrt 'errors.closed' .observed)" = "$closed" ] || fail "observed != errors.closed.count"
-  check "$closed >= 5"
-  jqr "$R" '.errors.closed.samples[0]' | grep -q 'closed by the server' || fail "closed sample: $(jq -c .errors.closed "$R")"
+  red "errors.$kind == 0"
+  n=$(jqr "$R" ".errors.$kind.count")
+  [ "$(asrt "errors.$kind" .observed)" = "$n" ] || fail "observed != errors.$kind.count"
+  check "$n >= 5"
+  [ "$(jqr "$R" ".errors.$other.count")" -eq 0 ] || fail "$mode drops counted as $other: $(jq -c .errors "$R")"
+  jqr "$R" ".errors.$kind.samples[0]" | grep -qF "$sample" || fail "$kind sample: $(jq -c ".errors.$kind" "$R")"
   con=$(step connect .ok)
-  check "$con > 50 && $con <= 50 + $closed"
+  check "$con > 50 && $con <= 50 + $n"
   check "$(step 'subscribe market streams' .ok) == $con"
-  failed_only "errors.closed"
-  pass "drop ($mode): $closed closed, $con connects for 50 users"
+  failed_only "errors.$kind"
+  pass "drop ($mode): $n $kind, $con connects for 50 users"
 done
 
 # --quote-rate 2 instead of 10: the push rate assertion (>= 300/s) goes red

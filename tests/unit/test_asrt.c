@@ -55,6 +55,8 @@ static int setup(void **state)
     r->msgs_sent = 12000;
     r->msgs_received = 11950;
     r->peak_active = 200;
+    r->connect_abandoned = 4;
+    r->reconnect_attempts = 9;
     r->errors[ERR_TIMEOUT].count = 3;
     r->errors[ERR_CLOSED].count = 2;
     r->errors[ERR_CLOSED].samples[0] = strdup("connection closed by peer (1006)");
@@ -146,6 +148,10 @@ static const form_case_t forms[] = {
     { "messages.sent >= 1000", AGG_MSGS_SENT, 0, NULL, OP_GE, 1000, ASRT_UNIT_NONE },
     { "messages.received > 0", AGG_MSGS_RECEIVED, 0, NULL, OP_GT, 0, ASRT_UNIT_NONE },
     { "connections.peak >= 200", AGG_CONN_PEAK, 0, NULL, OP_GE, 200, ASRT_UNIT_NONE },
+    { "connections.abandoned == 0", AGG_CONN_ABANDONED, 0, NULL, OP_EQ, 0, ASRT_UNIT_NONE },
+    { "reconnects.failed == 0", AGG_FAILURES, 0, "reconnects", OP_EQ, 0, ASRT_UNIT_NONE },
+    { "connections.reconnect_attempts < 50", AGG_CONN_RECONNECT_ATTEMPTS, 0, NULL, OP_LT, 50,
+      ASRT_UNIT_NONE },
     { "p50(a<b) < 1ms", AGG_PERCENTILE, 50, "a<b", OP_LT, 1000, ASRT_UNIT_MS },
     { "p50(login (http)) < 1ms", AGG_PERCENTILE, 50, "login (http)", OP_LT, 1000, ASRT_UNIT_MS },
 };
@@ -486,6 +492,8 @@ static void test_eval_counts(void **state)
     expect_eval(r, "messages.sent >= 12000", true, "12000", ">= 12000");
     expect_eval(r, "messages.received > 11950", false, "11950", "> 11950");
     expect_eval(r, "connections.peak >= 200", true, "200", ">= 200");
+    expect_eval(r, "connections.abandoned == 0", false, "4", "== 0");
+    expect_eval(r, "connections.reconnect_attempts <= 9", true, "9", "<= 9");
     expect_eval(r, "errors.timeout < 3.5", true, "3", "< 3.5");
 
     res_assertion_t ra;

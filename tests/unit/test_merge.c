@@ -55,6 +55,8 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
     r->arrivals_planned = 40 + k;
     r->arrivals_started = 30 + k;
     r->arrivals_dropped = 10;
+    r->connect_abandoned = k;
+    r->reconnect_attempts = 2 * k;
     r->errors[ERR_TIMEOUT].count = k;
     r->errors[ERR_TIMEOUT].samples[0] = strdup(k == 1 ? "same" : "other");
     r->errors[ERR_TIMEOUT].nsamples = 1;
@@ -120,6 +122,8 @@ static void test_exact_percentiles(void **state)
     assert_int_equal(m.arrivals_planned, 120 + 6);
     assert_int_equal(m.arrivals_started, 90 + 6);
     assert_int_equal(m.arrivals_dropped, 30);
+    assert_int_equal(m.connect_abandoned, 1 + 2 + 3);
+    assert_int_equal(m.reconnect_attempts, 2 + 4 + 6);
     assert_int_equal(m.shard_total, 0);
     assert_int_equal(m.nshards, NSHARDS);
     assert_int_equal(m.shards[2].index, 3);

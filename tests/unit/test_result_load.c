@@ -46,6 +46,8 @@ static void make(result_t *r)
     r->msgs_sent = 1020;
     r->msgs_received = 5000;
     r->peak_active = 20;
+    r->connect_abandoned = 2;
+    r->reconnect_attempts = 7;
     r->errors[ERR_TIMEOUT].count = 3;
     r->errors[ERR_TIMEOUT].nsamples = 1;
     r->errors[ERR_TIMEOUT].samples[0] = dup_or_die("publish: no message within 5 s");
@@ -90,6 +92,30 @@ static void every_report_survives_the_round_trip(void **state)
     assert_true(back.interrupted);
     assert_true(back.tls_insecure);
     assert_false(back.passed);
+    assert_int_equal(back.connect_abandoned, 2);
+    assert_int_equal(back.reconnect_attempts, 7);
+    free(json);
+    result_clear(&r);
+    result_clear(&back);
+}
+
+/* A result written before connections.abandoned / reconnect_attempts
+ * existed still loads, with both 0. */
+static void older_results_lack_connection_counts(void **state)
+{
+    (void)state;
+    result_t r, back;
+    char err[300];
+    make(&r);
+    char *json = render(&reporter_json, &r);
+    const char *added = ",\n\t\t\"abandoned\":\t2,\n\t\t\"reconnect_attempts\":\t7";
+    char *p = strstr(json, added);
+    assert_non_null(p);
+    memmove(p, p + strlen(added), strlen(p + strlen(added)) + 1);
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_int_equal(back.peak_active, 20);
+    assert_int_equal(back.connect_abandoned, 0);
+    assert_int_equal(back.reconnect_attempts, 0);
     free(json);
     result_clear(&r);
     result_clear(&back);
@@ -211,6 +237,7 @@ static void load_file_names_the_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(older_results_lack_connection_counts),
         cmocka_unit_test(every_report_survives_the_round_trip),
         cmocka_unit_test(open_model_survives_the_round_trip),
         cmocka_unit_test(refuses_malformed_files_with_the_field_named),

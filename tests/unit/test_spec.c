@@ -546,11 +546,81 @@ static const bad_case_t bad_cases[] = {
       11,
       { "unknown key \"metod\" in scenarios[0].on_start[0].http", "did you mean \"method\"?" } },
     { "bad_http_mixed.yaml", 9, { "has http beside other actions" } },
+    { "bad_reconnect_jitter.yaml",
+      8,
+      { "connect.reconnect.jitter \"150%\" is not a percentage from 0% to 100%", "jitter: 50%" } },
+    { "bad_reconnect_attempts.yaml",
+      8,
+      { "connect.reconnect.max_attempts is 0", "max_attempts: 5", "leave reconnect: out" } },
+    { "bad_reconnect_key.yaml",
+      10,
+      { "unknown key \"backof\" in scenarios[0].connect.reconnect", "did you mean \"backoff\"?" } },
+    { "bad_reconnect_max_backoff.yaml",
+      8,
+      { "max_backoff 100ms is below backoff 1s", "max_backoff: 1s or more" } },
+    { "bad_on_reconnect_no_policy.yaml",
+      7,
+      { "on_reconnect runs only after automatic reconnects", "add connect.reconnect" } },
+    { "bad_expect_capture_path.yaml",
+      9,
+      { "tasks[0].expect.capture.x: bad field path \"a b\"", "capture: {last_seq: sequence}" } },
+    { "bad_count_capture_name.yaml", 10, { "capture name \"vu\"", "reserved" } },
     { "bad_http_uncaptured.yaml",
       8,
       { "bad template in scenarios[0].connect.headers[0]", "unknown variable \"token\"",
         "access_token" } },
 };
+
+/* connect.reconnect, on_reconnect, expect.capture and count capture. */
+static void test_reconnect_and_captures(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_t *s = load_ok(fixture("good_reconnect.yaml"), NULL);
+    const spec_scenario_t *sc = &s->scenarios[0];
+    assert_int_equal(sc->reconnect.max_attempts, 4);
+    assert_int_equal(sc->reconnect.backoff_us, 250000);
+    assert_int_equal(sc->reconnect.max_backoff_us, 2 * SEC);
+    assert_int_equal(sc->reconnect.jitter_pct, 25);
+    const spec_reconnect_t *d = &s->scenarios[1].reconnect; /* reconnect: {} */
+    assert_int_equal(d->max_attempts, 5);
+    assert_int_equal(d->backoff_us, 1 * SEC);
+    assert_int_equal(d->max_backoff_us, 30 * SEC);
+    assert_int_equal(d->jitter_pct, 0);
+    assert_int_equal(s->scenarios[2].reconnect.max_attempts, 0); /* no policy */
+    assert_true(s->reconnect_metric > 0);
+    assert_string_equal(s->metric_names[s->reconnect_metric], "reconnects");
+
+    assert_int_equal(sc->non_reconnect, 1);
+    assert_string_equal(sc->on_reconnect[0].name, "resume");
+    assert_non_null(sc->on_reconnect[0].send);
+    /* last_seq from three places is one slot; who from the task */
+    assert_int_equal(sc->nslots, 2);
+    assert_string_equal(sc->slot_names[0], "last_seq");
+    assert_string_equal(sc->slot_names[1], "who");
+    assert_int_equal(sc->on_start[0].ncaptures, 1);
+    assert_int_equal(sc->on_start[0].captures[0].slot, 0);
+    const spec_step_t *edit = &sc->tasks[0].steps[0];
+    assert_int_equal(edit->ncaptures, 2);
+    assert_int_equal(edit->captures[1].slot, 1);
+    assert_string_equal(edit->captures[0].src, "data.sequence");
+    cJSON *m = cJSON_Parse("{\"data\":{\"sequence\":42},\"user\":{\"name\":\"ann\"}}");
+    assert_int_equal(cJSON_GetNumberValue(pred_path_value(edit->captures[0].json, m)), 42);
+    assert_string_equal(cJSON_GetStringValue(pred_path_value(edit->captures[1].json, m)), "ann");
+    cJSON_Delete(m);
+    assert_int_equal(sc->counts[0].ncaptures, 1);
+    assert_int_equal(sc->counts[0].captures[0].slot, 0);
+
+    /* the resume template renders the captured values */
+    char *slots[2] = { "17", "ann" };
+    uint64_t rng = 1;
+    tmpl_ctx_t ctx = { .vu_id = 1, .rng = &rng, .slots = (const char *const *)slots };
+    sbuf_t out = SBUF_INIT;
+    assert_int_equal(tmpl_render(sc->on_reconnect[0].send, &ctx, &out), 0);
+    assert_string_equal(out.data, "{\"action\":\"resume\",\"last\":17,\"who\":\"ann\"}");
+    sbuf_free(&out);
+    spec_free(s);
+}
 
 static void check_bad(const bad_case_t *bc)
 {
@@ -856,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_target_missing_then_env),
         cmocka_unit_test(test_bad_override),
         cmocka_unit_test(test_bad_specs),
+        cmocka_unit_test(test_reconnect_and_captures),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_small_or_no_err_buffer),
         cmocka_unit_test(test_yloc_paths_and_lines),

@@ -2,7 +2,8 @@
 """A deliberately misbehaving WebSocket peer for wsgate's robustness tests.
 
 Listens on 127.0.0.1 (port 0: the kernel picks one, printed on stdout) and
-treats every connection according to MODE:
+treats every connection according to MODE (each accepted connection is
+logged as "accepted" on stderr):
   close      accept, then close at once
   http200    answer the upgrade with a plain HTTP 200 page
   silent     accept and never answer (the client's connect timeout fires)
@@ -16,6 +17,7 @@ import argparse
 import base64
 import hashlib
 import socket
+import sys
 import threading
 import time
 
@@ -111,6 +113,7 @@ def main():
             conn, _ = srv.accept()
         except socket.timeout:
             continue
+        print("accepted", file=sys.stderr, flush=True)  # counted by it_connect_abandoned.sh
         threading.Thread(target=handle, args=(conn, args.mode), daemon=True).start()
     srv.close()
 
