@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config
           libwebsockets-dev libssl-dev libcyaml-dev libyaml-dev libxml2-dev
-          libcjson-dev libcmocka-dev jq libxml2-utils clang-format python3 iproute2 openssl)
+          libev-dev libcjson-dev libcmocka-dev jq libxml2-utils clang-format python3 iproute2 openssl)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -98,6 +98,7 @@ struct worker {
     run_shared_t *run;
     unsigned index;
     struct lws_context *ctx;
+    struct ev_loop *loop; /* the libev (epoll) loop ctx runs on */
     vu_t *vus;
     uint32_t nvus;
     uint32_t done; /* users that will not run again */
