@@ -1030,6 +1030,10 @@ static void test_parse_args(void **state)
     assert_int_equal(o.broadcasts_before_ack, 2);
     assert_int_equal(o.threads, 3);
 
+    assert_int_equal(parse(&o, err, sizeof(err), "--push-delay 20ms --fanout-delay 1500us"), 0);
+    assert_int_equal(o.push_delay_us, 20000);
+    assert_int_equal(o.fanout_delay_us, 1500);
+
     assert_int_equal(parse(&o, err, sizeof(err), "--ack-delay exponential(20ms)"), 0);
     assert_int_equal(o.ack_delay_dist.kind, PAUSE_EXPONENTIAL);
     assert_int_equal(o.ack_delay_dist.a_us, 20000);
@@ -1045,6 +1049,8 @@ static void test_parse_args(void **state)
         { "--ack-delay 5", "--ack-delay \"5\"" },
         { "--ack-delay between(3s,1s)", "--ack-delay \"between(3s,1s)\"" },
         { "--push-interval soon", "--push-interval" },
+        { "--push-delay", "--push-delay needs a duration" },
+        { "--fanout-delay 3", "--fanout-delay \"3\"" },
         { "--tls-cert-out /tmp/x", "needs --tls" },
         { "--frobnicate", "unknown serve option \"--frobnicate\"" },
     };
@@ -1056,15 +1062,12 @@ static void test_parse_args(void **state)
         assert_null(strchr(err, '\n'));
     }
     const char *u = serve_usage();
-    static const char *const opts[] = { "--ack-delay",
-                                        "--push-interval",
-                                        "--quote-rate",
-                                        "--drop-after",
-                                        "--drop-fraction",
-                                        "--refuse-auth",
-                                        "--broadcasts-before-ack",
-                                        "--tls-cert-out",
-                                        "--threads" };
+    static const char *const opts[] = {
+        "--ack-delay",     "--push-interval", "--push-delay",
+        "--fanout-delay",  "--quote-rate",    "--drop-after",
+        "--drop-fraction", "--refuse-auth",   "--broadcasts-before-ack",
+        "--tls-cert-out",  "--threads"
+    };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         assert_non_null(strstr(u, opts[i]));
 }
