@@ -10,14 +10,17 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake pkg-config
           libwebsockets-dev libssl-dev libcyaml-dev libyaml-dev libxml2-dev
           libev-dev libcjson-dev libcmocka-dev jq libxml2-utils clang-format python3 iproute2 openssl)
+# only for `test`: the independent peer server of it_foreign_server.sh
+TEST_PACKAGES=(nodejs node-ws)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# install_missing [more packages...]: PACKAGES and those, when not installed
 install_missing() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -49,7 +52,7 @@ cmd_demo() {
 }
 
 cmd_test() {
-  install_missing
+  install_missing "${TEST_PACKAGES[@]}"
   build build
   ctest --test-dir build --output-on-failure -j 2
   echo "setup: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"

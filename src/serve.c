@@ -211,6 +211,11 @@ static uint64_t stall_wait(const conn_t *c)
     return now >= from && now < to ? (uint64_t)(to - now) : 0;
 }
 
+int conn_send_push(conn_t *c, cJSON *obj)
+{
+    return conn_send_delayed(c, obj, c->w->srv->opts.push_delay_us);
+}
+
 static uint64_t ack_delay(conn_t *c)
 {
     const serve_opts_t *o = &c->w->srv->opts;
@@ -428,14 +433,14 @@ size_t room_size(worker_t *w, serve_kind_t kind, const char *name)
 }
 
 /* Queues m on every local member of the room but the connection with id
- * except. */
+ * except, after --fanout-delay. */
 static void room_local(worker_t *w, serve_kind_t kind, const char *name, uint64_t except,
                        out_msg_t *m)
 {
     room_t *r = room_find(w, kind, name);
     for (member_t *mb = r ? r->members : NULL; mb; mb = mb->next)
         if (mb->conn->id != except)
-            conn_push(mb->conn, m, 0);
+            conn_push(mb->conn, m, w->srv->opts.fanout_delay_us);
 }
 
 /* Posts a copy of m to worker `to`, woken to deliver it to its room. */
@@ -739,6 +744,27 @@ static int refuse(struct lws *wsi, unsigned int status)
     return lws_return_http_status(wsi, status, NULL) ? -1 : 1;
 }
 
+/* No Sec-WebSocket-Protocol, or one that offers p's subprotocol and none of
+ * our lws protocol names (lws binds the first name it knows: that must be
+ * the subprotocol, whose entry in serve_lws_protocols echoes it). */
+static bool subprotocol_ok(struct lws *wsi, const serve_proto_t *p)
+{
+    char buf[256];
+    int n = lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_PROTOCOL);
+    if (n == 0)
+        return true;
+    bool found = false;
+    char *save = NULL;
+    for (char *t = n > 0 ? strtok_r(buf, ", \t", &save) : NULL; t;
+         t = strtok_r(NULL, ", \t", &save)) {
+        if (strncmp(t, "wsgate-", 7) == 0)
+            return false;
+        if (p->subprotocol && strcmp(t, p->subprotocol) == 0)
+            found = true;
+    }
+    return found;
+}
+
 static int check_upgrade(struct lws *wsi, const worker_t *w)
 {
     const serve_proto_t *p = proto_for(wsi);
@@ -746,6 +772,8 @@ static int check_upgrade(struct lws *wsi, const worker_t *w)
         return refuse(wsi, HTTP_STATUS_NOT_FOUND);
     if (w->srv->opts.refuse_auth)
         return refuse(wsi, HTTP_STATUS_UNAUTHORIZED);
+    if (!subprotocol_ok(wsi, p))
+        return refuse(wsi, HTTP_STATUS_BAD_REQUEST);
     unsigned status = p->check(wsi, w->srv);
     return status ? refuse(wsi, status) : 0;
 }
@@ -845,6 +873,15 @@ static int listen_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 static const struct lws_protocols serve_lws_protocols[] = {
     {
         .name = "wsgate-serve",
+        .callback = serve_callback,
+        .per_session_data_size = sizeof(conn_t),
+        .rx_buffer_size = SERVE_RX_BUFFER,
+        .tx_packet_size = SERVE_TX_PACKET,
+    },
+    {
+        /* /ws/chat's subprotocol (serve_chat_proto.subprotocol): lws binds
+         * an upgrade offering it here and answers with the name */
+        .name = "chat.v1",
         .callback = serve_callback,
         .per_session_data_size = sizeof(conn_t),
         .rx_buffer_size = SERVE_RX_BUFFER,

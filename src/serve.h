@@ -91,6 +91,17 @@
  *             follows the "subscribed" reply with the same delay)
  *       collab {"type":"operation","documentId":"noise","sequence":0,"operation":{}}
  *   --push-interval D (default 1s), --quote-rate N (default 10 per second).
+ *   --push-delay D: each notification event and each quote is stamped
+ *       ("ts", "ts_us") and then sent D later, so its push latency is D plus
+ *       the transport (a known delay to check latency_from against).
+ *   --fanout-delay D: each chat message and each collaboration operation is
+ *       relayed to the other members D after the server got it (operations
+ *       are stamped before the delay), so fan-out latency measured from the
+ *       sender's clock is D plus the transport.
+ *   Subprotocols: /ws/chat accepts the subprotocol "chat.v1" when the client
+ *       offers it (Sec-WebSocket-Protocol) and answers with it; an upgrade
+ *       offering only subprotocols its path does not accept (every one on the
+ *       other paths) is refused with 400.
  *   --drop-after D --drop-fraction F: each new connection is picked with
  *       probability F and closed D after it opened, with close code 1001
  *       ("going away"); with --drop-abrupt the TCP connection is cut without
@@ -138,8 +149,10 @@ typedef struct serve_opts {
     const char *tls_client_ca;      /* --tls-client-ca FILE: require client certificates */
     unsigned threads;               /* --threads, 0 = 1 */
     bool reuse_port;                /* --reuse-port: processes share the port */
-    uint64_t stall_after_us; /* --stall-after D: a stall starts D after each connection opens */
-    uint64_t stall_for_us;   /* --stall-for D: and lasts D; 0 = no stall */
+    uint64_t stall_after_us;  /* --stall-after D: a stall starts D after each connection opens */
+    uint64_t stall_for_us;    /* --stall-for D: and lasts D; 0 = no stall */
+    uint64_t push_delay_us;   /* --push-delay: stamp a push, send it this much later */
+    uint64_t fanout_delay_us; /* --fanout-delay: relay a broadcast this much later */
 } serve_opts_t;
 
 typedef struct server server_t;

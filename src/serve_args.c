@@ -14,6 +14,8 @@ static const char serve_usage_text[] =
     "  --broadcasts-before-ack N   send N unrelated pushes before each reply\n"
     "  --push-interval D           notification push period per connection (default 1s)\n"
     "  --quote-rate N              quotes per second per connection (default 10)\n"
+    "  --push-delay D              send each notification and quote D after stamping it\n"
+    "  --fanout-delay D            relay each chat message and operation D after receipt\n"
     "  --drop-after D              close picked connections D after they open\n"
     "  --drop-fraction F           fraction of connections picked, 0..1 (e.g. 0.1)\n"
     "  --drop-abrupt               cut the TCP connection instead of a 1001 close\n"
@@ -139,6 +141,10 @@ static int parse_valued(const char *name, const char *val, serve_opts_t *o, char
             return -1;
         if (dst == &o->push_interval_us && *dst < 1000)
             return number_error(name, "at least 1ms", err, errlen);
+    } else if (strcmp(name, "--push-delay") == 0) {
+        return parse_duration_opt(name, val, &o->push_delay_us, err, errlen);
+    } else if (strcmp(name, "--fanout-delay") == 0) {
+        return parse_duration_opt(name, val, &o->fanout_delay_us, err, errlen);
     } else if (strcmp(name, "--quote-rate") == 0) {
         if (parse_ulong(val, 1, 100000, &n) < 0)
             return number_error(name, "a whole number of quotes per second, 1 to 100000", err,

@@ -112,6 +112,7 @@ const serve_proto_t serve_chat_proto = {
     .path = "/ws/chat",
     .kind = SK_CHAT,
     .check = chat_check,
+    .subprotocol = "chat.v1",
     .on_message = chat_message,
     .noise = chat_noise,
 };

@@ -118,6 +118,8 @@ typedef struct serve_proto {
     /* one parsed JSON object; returns 0, or -1 to close (out of memory) */
     int (*on_message)(conn_t *c, cJSON *req);
     void (*on_close)(conn_t *c); /* may be NULL */
+    /* the Sec-WebSocket-Protocol this path accepts, or NULL for none */
+    const char *subprotocol;
     /* an unrelated push of this path (--broadcasts-before-ack), or NULL */
     cJSON *(*noise)(conn_t *c, unsigned k);
 } serve_proto_t;
@@ -189,6 +191,8 @@ int conn_send(conn_t *c, cJSON *obj);
 int conn_reply(conn_t *c, cJSON *obj);
 /* {"type":"error","reason":reason} at once. */
 int conn_error(conn_t *c, const char *reason);
+/* A push stamped just now (event, quote): queued after --push-delay. */
+int conn_send_push(conn_t *c, cJSON *obj);
 /* Sends obj right after the last reply (same delay, no noise). */
 int conn_follow(conn_t *c, cJSON *obj);
 void conn_push(conn_t *c, out_msg_t *m, uint64_t delay_us);

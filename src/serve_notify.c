@@ -252,7 +252,7 @@ static void push_cb(lws_sorted_usec_list_t *sul)
         return;
     }
     cJSON *id = cJSON_CreateNumber((double)++c->sent_seq);
-    if (conn_send(c, event_new(event_kind(topic), topic, id)) < 0) {
+    if (conn_send_push(c, event_new(event_kind(topic), topic, id)) < 0) {
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }

@@ -75,7 +75,7 @@ static void quote_cb(lws_sorted_usec_list_t *sul)
         c->tick_due = 0; /* stopped until the next subscribe */
         return;
     }
-    if (conn_send(c, quote_new(c, stream, ++c->sent_seq)) < 0) {
+    if (conn_send_push(c, quote_new(c, stream, ++c->sent_seq)) < 0) {
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }

@@ -1258,6 +1258,26 @@ static void note_tls_failure(const struct lws *wsi, void *x509_store_ctx)
     tls_fail.wsi = wsi;
 }
 
+/* lws 4.1 accepts a 101 without Sec-WebSocket-Protocol even when one was
+ * asked for: a connect.subprotocol the server did not answer with fails
+ * the connect here (kind protocol). Returns 0, or -1 to drop the wsi. */
+static int check_subprotocol(vu_t *vu, struct lws *wsi)
+{
+    const char *want = vu_scenario(vu)->subprotocol;
+    char got[64] = "";
+    if (!want)
+        return 0;
+    if (lws_hdr_copy(wsi, got, sizeof(got), WSI_TOKEN_PROTOCOL) > 0 && strcmp(got, want) == 0)
+        return 0;
+    char why[160];
+    snprintf(why, sizeof(why), "server did not accept subprotocol \"%s\" (answered %s%.60s%s)",
+             want, got[0] ? "\"" : "", got[0] ? got : "none", got[0] ? "\"" : "");
+    lws_set_opaque_user_data(wsi, NULL);
+    forget_wsi(vu, wsi);
+    connect_failed(vu, mono_us(), ERR_PROTOCOL, why);
+    return -1;
+}
+
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -1302,6 +1322,8 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         vu->wsi = wsi;
         return append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len);
+    case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+        return check_subprotocol(vu, wsi);
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         vu->wsi = wsi;
         on_established(vu);

@@ -4,6 +4,7 @@
 # an observed number, and each named step has successful samples (latency
 # samples too when the assertion is on a latency).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/spec_checks.sh"
 
 set +e
 "$WSGATE" validate "$SRC"/specs/*.yaml >"$WORK/validate.out" 2>&1
@@ -12,38 +13,6 @@ set -e
 [ "$RC" -eq 0 ] || fail "validate specs/*.yaml exit $RC: $(cat "$WORK/validate.out")"
 [ "$(grep -c ': ok (' "$WORK/validate.out")" -eq "$(ls "$SRC"/specs/*.yaml | wc -l)" ] ||
   fail "validate did not report every spec ok: $(cat "$WORK/validate.out")"
-
-# shorten SPEC SECONDS: a copy of SPEC whose load lasts SECONDS with a 1 s
-# ramp; fails when the spec's load block is not in the expected shape.
-shorten() {
-  local src=$1 secs=$2 dst
-  dst="$WORK/$(basename "$1")"
-  sed -E -e "s/^  duration: [0-9]+s/  duration: ${secs}s/" -e 's/^  ramp_up: [0-9]+s/  ramp_up: 1s/' "$src" >"$dst"
-  grep -qE "^  duration: ${secs}s" "$dst" || fail "$(basename "$src"): no '  duration: Ns' line to shorten"
-  grep -qE '^  ramp_up: 1s' "$dst" || fail "$(basename "$src"): no '  ramp_up: Ns' line to shorten"
-  echo "$dst"
-}
-
-# check_metrics RESULT: every assertion observed a value, and every step an
-# assertion names has samples of the kind the assertion reads.
-check_metrics() {
-  local r=$1 bad
-  bad=$(jq -r '.assertions[] | select(.observed == null) | .text' "$r")
-  [ -z "$bad" ] || fail "assertions without an observed value: $bad"
-  bad=$(jq -r '
-    . as $res
-    | .assertions[].text
-    | (capture("^(?<agg>[a-z0-9.]+)\\((?<m>[^)]+)\\)") //
-       capture("^(?<m>.+)\\.(?<agg>success_rate|count|failures|rate)\\b"))
-    | select(.m | test("^(errors|messages|connections)$") | not)
-    | . as $a
-    | ([$res.steps[] | select(.name == $a.m)][0]) as $s
-    | if $s == null then "no step \($a.m)"
-      elif $s.ok < 1 then "step \($a.m): no successes"
-      elif ($a.agg | test("^(p[0-9.]+|avg|min|max)$")) and $s.latency_us.count < 1 then "step \($a.m): no latency samples"
-      else empty end' "$r")
-  [ -z "$bad" ] || fail "$bad"
-}
 
 # run_spec NAME SECONDS: runs the shortened spec, checks exit 0 and metrics.
 run_spec() {

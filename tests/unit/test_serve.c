@@ -1036,6 +1036,10 @@ static void test_parse_args(void **state)
     assert_int_equal(o.stall_after_us, 2000000);
     assert_int_equal(o.stall_for_us, 1500000);
 
+    assert_int_equal(parse(&o, err, sizeof(err), "--push-delay 20ms --fanout-delay 1500us"), 0);
+    assert_int_equal(o.push_delay_us, 20000);
+    assert_int_equal(o.fanout_delay_us, 1500);
+
     assert_int_equal(parse(&o, err, sizeof(err), "--ack-delay exponential(20ms)"), 0);
     assert_int_equal(o.ack_delay_dist.kind, PAUSE_EXPONENTIAL);
     assert_int_equal(o.ack_delay_dist.a_us, 20000);
@@ -1056,6 +1060,8 @@ static void test_parse_args(void **state)
         { "--tls --tls-client-ca", "--tls-client-ca needs a file name" },
         { "--stall-after 1s", "--stall-after needs --stall-for" },
         { "--stall-for later", "--stall-for \"later\"" },
+        { "--push-delay", "--push-delay needs a duration" },
+        { "--fanout-delay 3", "--fanout-delay \"3\"" },
         { "--frobnicate", "unknown serve option \"--frobnicate\"" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1066,18 +1072,13 @@ static void test_parse_args(void **state)
         assert_null(strchr(err, '\n'));
     }
     const char *u = serve_usage();
-    static const char *const opts[] = { "--ack-delay",
-                                        "--push-interval",
-                                        "--quote-rate",
-                                        "--drop-after",
-                                        "--drop-fraction",
-                                        "--refuse-auth",
-                                        "--broadcasts-before-ack",
-                                        "--tls-cert-out",
-                                        "--tls-client-ca",
-                                        "--threads",
-                                        "--stall-after",
-                                        "--stall-for" };
+    static const char *const opts[] = {
+        "--ack-delay",     "--push-interval", "--push-delay",
+        "--fanout-delay",  "--quote-rate",    "--drop-after",
+        "--drop-fraction", "--refuse-auth",   "--broadcasts-before-ack",
+        "--tls-cert-out",  "--tls-client-ca", "--threads",
+        "--stall-after",   "--stall-for"
+    };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         assert_non_null(strstr(u, opts[i]));
 }
