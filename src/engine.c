@@ -89,15 +89,20 @@ static void worker_publish(worker_t *w, uint64_t now)
 /* Handshakes allocate and free far more than an idle connection keeps
  * (libwebsockets' header buffers), and glibc keeps the freed memory: after a
  * ramp of 10,000 users that is about a quarter of the process. Give it back
- * in the first seconds after the number of open connections stops moving
- * (worker 0 only; about 2-3 ms each at 10,000 users), never during steady
- * load, where a trim would be a pause in the measurements. */
+ * in the first seconds after the number of open connections has moved by at
+ * least TRIM_MIN_CHANGE and then stopped moving (worker 0 only; 2-3 ms each
+ * at 10,000 users). Never in steady load, nor for the small ups and downs of
+ * an open model's sessions: a trim is a pause in the measurements. */
 #define TRIMS_AFTER_CHANGE 3
+#define TRIM_MIN_CHANGE 1000
 static void worker_trim_after_ramp(worker_t *w)
 {
     uint64_t active = atomic_load_explicit(&w->run->active, memory_order_relaxed);
-    if (active != w->trim_last_active)
+    uint64_t moved = active > w->trim_base ? active - w->trim_base : w->trim_base - active;
+    if (moved >= TRIM_MIN_CHANGE) {
+        w->trim_base = active;
         w->trims_left = TRIMS_AFTER_CHANGE;
+    }
     bool settled = active == w->trim_last_active;
     w->trim_last_active = active;
     if (w->index != 0 || !settled || w->trims_left == 0)

@@ -114,7 +114,7 @@ struct worker {
     atomic_uint_fast64_t pub_sent, pub_received, pub_errors, pub_p95;
     atomic_bool exited; /* the worker thread has left its loop */
     uint64_t next_publish;
-    uint64_t trim_last_active; /* worker_trim_after_ramp */
+    uint64_t trim_last_active, trim_base; /* worker_trim_after_ramp */
     unsigned trims_left;
     pthread_t thread;
     /* Copy of m taken at each publish, for the live abort check (only when
