@@ -1,6 +1,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,24 @@ static int copy_request(http_call_t *c, const http_req_t *req, const char *path)
     return req->body ? sbuf_append(&c->out, req->body, req->body_len) : 0;
 }
 
+/* libwebsockets 4.1 resolves the host inside lws_client_connect_via_info
+ * and returns NULL without a reason when that fails; ask the resolver
+ * again (this path only) so a name that does not resolve counts as dns. */
+static void fail_to_start(http_call_t *c)
+{
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+    int gai = getaddrinfo(c->host, NULL, &hints, &ai);
+    if (ai)
+        freeaddrinfo(ai);
+    if (gai == 0) {
+        fail(c, ERR_PROTOCOL, "could not start the request", false);
+        return;
+    }
+    char why[300];
+    snprintf(why, sizeof(why), "cannot resolve \"%.200s\": %s", c->host, gai_strerror(gai));
+    fail(c, ERR_DNS, why, false);
+}
+
 int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *req,
                     http_done_fn done, void *owner, char *err, size_t errlen)
 {
@@ -184,7 +203,7 @@ int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *r
     c->owner = owner;
     c->pending = true;
     if (!lws_client_connect_via_info(&ci) && c->pending)
-        fail(c, ERR_PROTOCOL, "could not start the request", false);
+        fail_to_start(c);
     return 0;
 }
 
