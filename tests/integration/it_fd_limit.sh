@@ -1,0 +1,36 @@
+# The open-file limit: wsgate raises its soft limit to the hard one by
+# itself, and when the users still do not fit it says so before starting
+# (exit 3, one line naming the numbers and what to do), not midway.
+. "$(dirname "$0")/lib.sh"
+start_server
+spec() {
+  cat <<YAML
+version: 1
+name: fd-limit
+target: ws://127.0.0.1:$SERVER_PORT
+load: {users: $1, ramp_up: 1s, duration: 2s}
+scenarios:
+  - name: idle
+    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}", timeout: 5s}
+YAML
+}
+spec 500 >"$WORK/too-many.yaml"
+spec 150 >"$WORK/fits.yaml"
+set +e
+# hard limit 300: 500 users cannot fit
+(ulimit -Sn 300 && ulimit -Hn 300 && "$WSGATE" run "$WORK/too-many.yaml" --out "$WORK/too" >"$WORK/stdout" 2>"$WORK/stderr")
+RC=$?
+set -e
+expect_rc 3
+grep -qE '500 users need about 564 open files but the limit is 300; raise it \(ulimit -n\) or run fewer users per process \(--shard\)' \
+  "$WORK/stderr" || fail "message: $(cat "$WORK/stderr")"
+[ ! -e "$WORK/too/result.json" ] || fail "a result was written for a run that never started"
+# soft limit 100 (below the 214 needed), hard 300: raised, and all 150 connect
+set +e
+(ulimit -Sn 100 && ulimit -Hn 300 && "$WSGATE" run "$WORK/fits.yaml" --out "$WORK/fits" >"$WORK/stdout" 2>"$WORK/stderr")
+RC=$?
+set -e
+expect_rc 0
+[ "$(jqr "$WORK/fits/result.json" '.steps[] | select(.name=="connect") | .ok')" -eq 150 ] || fail "not all 150 connected"
+stop_server
+pass "fd limit: refused 500 users at 300 files before starting; raised 100 -> 300 for 150 users"
