@@ -575,6 +575,17 @@ static void vu_begin(vu_t *vu, uint64_t now)
     vu_run(vu, now);
 }
 
+/* After a closed connection: a reconnect step connects again; so does a
+ * close step in the closed model (the user goes on), while in the open
+ * model a close step ends the session, like the end of a k6 iteration:
+ * the next arrival is a new session. */
+static bool close_reconnects(const vu_t *vu)
+{
+    if (vu->reconnecting)
+        return true;
+    return vu->close_code && !vu->w->run->spec->open_model;
+}
+
 void vu_wake(vu_t *vu, uint64_t now)
 {
     switch ((vu_state_t)vu->state) {
@@ -620,7 +631,7 @@ void vu_wake(vu_t *vu, uint64_t now)
         /* the close handshake did not finish in time */
         vu_abandon_wsi(vu);
         conn_closed(vu);
-        if ((vu->reconnecting || vu->close_code) && !run_over(vu, now) && now < vu->stop_at)
+        if (close_reconnects(vu) && !run_over(vu, now) && now < vu->stop_at)
             vu_connect(vu, now);
         else
             vu_schedule_next_interval(vu, now);
@@ -1173,10 +1184,11 @@ static void on_closed(vu_t *vu)
     http_call_cancel(vu->http); /* an http step in flight on this connection */
     conn_closed(vu);
     vu->wsi = NULL;
-    /* a reconnect step, or a close step: the user connects again at once */
+    /* a reconnect step, or a close step: the user connects again at once
+     * (open model: a close step ends the session, see close_reconnects) */
     if (vu->close_code && vu->state == VU_CLOSING)
         close_step_done(vu);
-    if ((vu->reconnecting || vu->close_code) && vu->state == VU_CLOSING && !run_over(vu, now) &&
+    if (close_reconnects(vu) && vu->state == VU_CLOSING && !run_over(vu, now) &&
         now < vu->stop_at) {
         vu_connect(vu, now);
         return;

@@ -89,3 +89,32 @@ M="$WORK/m/result.json"
 [ "$(jqr "$M" '.messages.received')" = 240 ] || fail "received $(jqr "$M" '.messages.received'), want 240"
 [ "$(jqr "$M" '.verdict')" = pass ] || fail "merged verdict $(jq -c .assertions "$M")"
 pass "shards 1/2 + 2/2 merge into 80 sessions"
+
+# 4. A close step ends an open-model session (the next arrival is a new
+# one): 5/s for 2 s with sessions of 1 task ending in a close is exactly 10
+# connects and 10 closes, not a session reconnecting until graceful_stop.
+cat >"$WORK/close.yaml" <<YAML
+version: 1
+name: open-close
+target: ws://127.0.0.1:$SERVER_PORT
+load:
+  arrival_rate: {rate: 5/s, duration: 2s, max_users: 20, graceful_stop: 5s, session: {iterations: 1}}
+scenarios:
+  - name: closer
+    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
+    tasks:
+      - name: cycle
+        steps:
+          - {name: hi, send: '{"action":"publish","channel":"c{{vu.id}}","message":{"id":"x"}}'}
+          - {sleep: 200ms}
+          - {name: bye, close: {code: 4000}}
+YAML
+run_wsgate "$WORK/o4" run "$WORK/close.yaml" --quiet
+expect_rc 0
+R="$WORK/o4/result.json"
+[ "$(jqr "$R" '[.arrivals.planned, .arrivals.started, .arrivals.dropped] | join(",")')" = 10,10,0 ] ||
+  fail "close arrivals $(jq -c .arrivals "$R")"
+[ "$(step "$R" connect ok)" = 10 ] || fail "close: connects $(step "$R" connect ok), want 10"
+[ "$(step "$R" bye ok)" = 10 ] || fail "close: closes $(step "$R" bye ok), want 10"
+[ "$(step "$R" hi ok)" = 10 ] || fail "close: sends $(step "$R" hi ok), want 10"
+pass "open model: a close step ends the session (10 arrivals, 10 connects)"
