@@ -157,6 +157,18 @@ static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
     atomic_store_explicit(&w->pub_dropped, w->dropped, memory_order_relaxed);
 }
 
+/* Open model, at the planned end: arrivals not yet started (due before
+ * the end, but the tick that would have started them came after it, or
+ * the wake budget ran out) count as dropped, so a run that ran to its end
+ * has started + dropped == planned. */
+static void worker_drop_overdue(worker_t *w)
+{
+    if (!w->run->spec->open_model || w->arr_next >= w->arr.count)
+        return;
+    w->dropped += w->arr.count - w->arr_next;
+    w->arr_next = w->arr.count;
+}
+
 /* Closed model: every user has finished. Open model: no arrival is left to
  * come (or the run is ending) and no session runs. */
 static bool worker_all_done(const worker_t *w)
@@ -174,8 +186,11 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     w->in_tick = true;
     bool stop_now = (run->stop_flag && *run->stop_flag) || atomic_load(&run->abort_run);
 
-    if (!w->ending && (now >= run->end || stop_now))
+    if (!w->ending && (now >= run->end || stop_now)) {
+        if (!stop_now)
+            worker_drop_overdue(w);
         worker_apply_end(w, now, atomic_load(&run->abort_run));
+    }
     uint32_t id;
     unsigned wakes = 0;
     worker_arrivals(w, now, &wakes);

@@ -118,3 +118,27 @@ R="$WORK/o4/result.json"
 [ "$(step "$R" bye ok)" = 10 ] || fail "close: closes $(step "$R" bye ok), want 10"
 [ "$(step "$R" hi ok)" = 10 ] || fail "close: sends $(step "$R" hi ok), want 10"
 pass "open model: a close step ends the session (10 arrivals, 10 connects)"
+
+# 5. With graceful_stop 0 the run ends right after the last arrival: the
+# arrivals due in the last tick are started or dropped, never lost, so
+# started + dropped == planned (2000/s: about one arrival per 0.5 ms).
+cat >"$WORK/burst.yaml" <<YAML
+version: 1
+name: open-burst
+target: ws://127.0.0.1:$SERVER_PORT
+load:
+  arrival_rate: {rate: 2000/s, duration: 1s, max_users: 100, graceful_stop: 0s, session: {iterations: 1}}
+scenarios:
+  - name: nap
+    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
+    tasks:
+      - {name: nap, steps: [{name: nap, sleep: 10ms}]}
+YAML
+run_wsgate "$WORK/o5" run "$WORK/burst.yaml" --quiet
+R="$WORK/o5/result.json"
+[ -f "$R" ] || fail "burst: no result (rc $RC)"
+planned=$(jqr "$R" '.arrivals.planned'); started=$(jqr "$R" '.arrivals.started')
+dropped=$(jqr "$R" '.arrivals.dropped')
+[ "$planned" = 2000 ] || fail "burst: planned $planned"
+[ $((started + dropped)) = 2000 ] || fail "burst: started $started + dropped $dropped != 2000"
+pass "2000/s, graceful_stop 0: $started started + $dropped dropped = 2000"
