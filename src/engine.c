@@ -144,6 +144,7 @@ static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
         uint64_t k = w->arr.first + w->arr_next * w->arr.step;
         uint64_t due = w->arr_due;
         uint32_t slot;
+        w->last_busy = now;
         if (++w->arr_next < w->arr.count)
             w->arr_due = w->run->t0 + load_arrival_time(spec, k + w->arr.step);
         if (!load_pool_take(&w->pool, &slot)) {
@@ -208,6 +209,8 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     w->in_tick = false;
     if (worker_all_done(w) || now >= run->hard_end || (stop_now && now >= run->end)) {
         w->finished = true;
+        if (w->sessions) /* cut off at the hard end: the load ran until now */
+            w->last_busy = now;
         lws_cancel_service(w->ctx);
         return;
     }
@@ -500,11 +503,19 @@ static void result_fill_load(result_t *r, const spec_t *spec, const worker_t *ws
     r->rate_max = spec->open.rate_max;
     r->session_iterations = spec->open.iterations;
     r->session_s = (double)spec->open.session_us / 1e6;
+    uint64_t last = ws[0].run->t0;
     for (unsigned i = 0; i < n; i++) {
+        if (ws[i].last_busy > last)
+            last = ws[i].last_busy;
         r->arrivals_planned += ws[i].arr.count;
         r->arrivals_started += ws[i].started;
         r->arrivals_dropped += ws[i].dropped;
     }
+    /* the time load ran: sessions go on after the arrival window (through
+     * session.duration and graceful_stop), so rates divide by t0 to the end
+     * of the last session (or the last arrival), in whole ms like the
+     * wall-clock times */
+    r->duration_s = (double)((last - ws[0].run->t0) / 1000) / 1000.0;
 }
 
 static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsigned n,
@@ -519,7 +530,7 @@ static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsig
     r->threads = n;
     r->users_planned = spec->peak_users;
     r->peak_active = atomic_load(&((run_shared_t *)run)->peak);
-    result_fill_load(r, spec, ws, n);
+    result_fill_load(r, spec, ws, n); /* open model: duration_s as it ran */
     if (!r->spec_name || !r->spec_path || !r->target || !r->wsgate_version ||
         result_init_steps(r, spec) < 0)
         return -1;

@@ -131,6 +131,7 @@ struct worker {
     load_pool_t pool;
     uint64_t sessions; /* running now */
     uint64_t started, dropped;
+    uint64_t last_busy; /* monotonic us of the last arrival handled or session ended */
     atomic_uint_fast64_t pub_started, pub_dropped; /* copies for the live abort check */
     bool in_tick; /* inside worker_tick, which schedules the next wake itself */
 };

@@ -142,3 +142,29 @@ dropped=$(jqr "$R" '.arrivals.dropped')
 [ "$planned" = 2000 ] || fail "burst: planned $planned"
 [ $((started + dropped)) = 2000 ] || fail "burst: started $started + dropped $dropped != 2000"
 pass "2000/s, graceful_stop 0: $started started + $dropped dropped = 2000"
+
+# 6. Rates divide by the time the load ran, not the arrival window: 10/s
+# for 1 s of 1.5 s sessions runs about 2.5 s (the last session ends ~0.9 s
+# + 1.5 s after t0), so duration_s covers it and rate(connect) = 10 / it.
+cat >"$WORK/long.yaml" <<YAML
+version: 1
+name: open-long
+target: ws://127.0.0.1:$SERVER_PORT
+load:
+  arrival_rate: {rate: 10/s, duration: 1s, max_users: 20, session: {iterations: 1}}
+scenarios:
+  - name: lingers
+    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
+    tasks:
+      - {name: linger, steps: [{name: linger, sleep: 1500ms}]}
+assertions:
+  - rate(connect) < 1000/s
+YAML
+run_wsgate "$WORK/o6" run "$WORK/long.yaml" --quiet
+expect_rc 0
+R="$WORK/o6/result.json"
+d=$(jqr "$R" '.duration_s'); obs=$(jqr "$R" '.assertions[0].observed')
+[ "$(step "$R" connect ok)" = 10 ] || fail "long: connects $(step "$R" connect ok)"
+check "$d >= 2.3 && $d < 10"
+check "$obs > 9.9 / $d && $obs < 10.1 / $d"
+pass "open model: duration_s $d s (arrivals over 1 s), rate(connect) $obs/s"
