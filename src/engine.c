@@ -133,9 +133,26 @@ void engine_wake_by(worker_t *w, uint64_t due)
     schedule_wake(w, due, mono_us());
 }
 
-/* Open model: due arrivals take a free slot and start a session, or are
- * dropped when max_users sessions run. Arrivals still to come when the
- * run is stopped early are neither. */
+/* Open model: takes a session place in the whole process (max_users of
+ * this process, shared by all workers, so an arrival is dropped only when
+ * max_users sessions run, whichever workers run them) and a slot of this
+ * worker. */
+static bool worker_admit(worker_t *w, uint32_t *slot)
+{
+    run_shared_t *run = w->run;
+    if (atomic_fetch_add(&run->sessions, 1) >= run->max_sessions) {
+        atomic_fetch_sub(&run->sessions, 1);
+        return false;
+    }
+    if (load_pool_take(&w->pool, slot))
+        return true;
+    atomic_fetch_sub(&run->sessions, 1); /* not reached: nvus covers max_users */
+    return false;
+}
+
+/* Open model: due arrivals start a session (worker_admit), or are dropped
+ * when max_users sessions run. Arrivals still to come when the run is
+ * stopped early are neither. */
 static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
 {
     const spec_t *spec = w->run->spec;
@@ -147,7 +164,7 @@ static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
         w->last_busy = now;
         if (++w->arr_next < w->arr.count)
             w->arr_due = w->run->t0 + load_arrival_time(spec, k + w->arr.step);
-        if (!load_pool_take(&w->pool, &slot)) {
+        if (!worker_admit(w, &slot)) {
             w->dropped++;
             continue;
         }
@@ -365,8 +382,18 @@ static slice_t slice_of(const spec_t *spec, const engine_opts_t *opts)
     return sl;
 }
 
-/* Open model: nvus empty session slots (this worker's share of max_users)
- * and every nworkers-th arrival of this process's slice. */
+/* Open model: every nworkers-th arrival of this process's slice, and
+ * nvus empty session slots: as many as the process's max_users (sl->users)
+ * but no more than this worker's arrivals, since admission is process-wide
+ * (worker_admit) and one worker may run all the sessions at a time. */
+static uint32_t worker_open_slots(const spec_t *spec, unsigned index, unsigned nworkers,
+                                  const slice_t *sl)
+{
+    load_slice_t arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
+                                  (uint64_t)nworkers * sl->n);
+    return arr.count < sl->users ? (uint32_t)arr.count : sl->users;
+}
+
 static int worker_init_open(worker_t *w, unsigned index, unsigned nworkers, const slice_t *sl)
 {
     const spec_t *spec = w->run->spec;
@@ -389,6 +416,8 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     w->run = run;
     w->index = index;
     w->nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
+    if (run->spec->open_model)
+        w->nvus = worker_open_slots(run->spec, index, nworkers, sl);
     w->vus = calloc(w->nvus ? w->nvus : 1, sizeof(vu_t));
     w->tq = timerq_new(w->nvus);
     w->ping_tq = timerq_new(w->nvus);
@@ -696,6 +725,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();
     double wall_t0 = wall_now(); /* read with the monotonic start, before set-up */
     run.seed = seed;
+    run.max_sessions = sl.users;
     run.t0 = mono_us() + START_DELAY_US;
     run.end = run.t0 + spec->duration_us;
     if (spec->open_model) /* sessions in flight may finish after the last arrival */

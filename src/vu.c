@@ -62,6 +62,7 @@ static void vu_finish(vu_t *vu)
         return;
     timerq_cancel(w->ping_tq, vu->slot);
     w->sessions--;
+    atomic_fetch_sub(&w->run->sessions, 1);
     w->last_busy = mono_us(); /* the run's duration ends with its last session */
     load_pool_give(&w->pool, vu->slot);
 }

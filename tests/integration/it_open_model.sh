@@ -168,3 +168,32 @@ d=$(jqr "$R" '.duration_s'); obs=$(jqr "$R" '.assertions[0].observed')
 check "$d >= 2.3 && $d < 10"
 check "$obs > 9.9 / $d && $obs < 10.1 / $d"
 pass "open model: duration_s $d s (arrivals over 1 s), rate(connect) $obs/s"
+
+# 7. max_users holds for the whole process, whichever worker runs the
+# sessions: with 2 threads and 2 scenarios, arrival k goes to worker k mod 2
+# and scenario k mod 2, so one worker runs every long session; they still
+# fill all 4 places (a per-worker split of 2 + 2 peaked at 3 and dropped).
+cat >"$WORK/mix.yaml" <<YAML
+version: 1
+name: open-mix
+target: ws://127.0.0.1:$SERVER_PORT
+load:
+  arrival_rate: {rate: 10/s, duration: 1s, max_users: 4, session: {iterations: 1}}
+scenarios:
+  - name: long
+    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
+    tasks:
+      - {name: long, steps: [{name: long, sleep: 1500ms}]}
+  - name: short
+    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
+    tasks:
+      - {name: short, steps: [{name: short, sleep: 10ms}]}
+YAML
+run_wsgate "$WORK/o7" run "$WORK/mix.yaml" --threads 2 --quiet
+expect_rc 0
+R="$WORK/o7/result.json"
+[ "$(jqr "$R" '.threads')" = 2 ] || fail "mix: threads $(jqr "$R" '.threads')"
+[ "$(jqr "$R" '.connections.peak')" = 4 ] || fail "mix: peak $(jqr "$R" '.connections.peak'), want max_users 4"
+[ "$(step "$R" long ok)" = 4 ] || fail "mix: long sessions $(step "$R" long ok), want 4"
+[ $(($(jqr "$R" '.arrivals.started') + $(jqr "$R" '.arrivals.dropped'))) = 10 ] || fail "mix: arrivals"
+pass "max_users 4 over 2 threads: peak 4, 4 long sessions"
