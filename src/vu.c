@@ -495,16 +495,62 @@ static void vu_start_send(vu_t *vu, const spec_step_t *st)
     lws_callback_on_writable(vu->wsi);
 }
 
-/* The first step of a fixed-rate task is timed from its intended start,
- * so a stalled server shows as latency (no coordinated omission). */
+/* A fixed-rate task's timed step: its first step with an expect (a
+ * send+expect step, or an expect after a send step); -1 when it has none. */
+static int timed_step(const spec_task_t *t)
+{
+    for (size_t i = 0; i < t->nsteps; i++)
+        if (t->steps[i].expect)
+            return (int)i;
+    return -1;
+}
+
+/* The first expect of a fixed-rate task is timed from the task's intended
+ * start, and times out expect.timeout after it, so a stalled server shows
+ * as latency (no coordinated omission) and no ok sample exceeds the
+ * timeout. */
 static void vu_start_expect(vu_t *vu, const spec_step_t *st, uint64_t now)
 {
     vu->t0 = now;
-    if (vu->phase == PHASE_TASK && vu->step == 0 && vu_scenario(vu)->tasks[vu->task].every_us &&
-        vu->sched < now)
-        vu->t0 = vu->sched;
+    uint64_t deadline = now + st->expect_timeout_us;
+    if (vu->phase == PHASE_TASK) {
+        const spec_task_t *t = &vu_scenario(vu)->tasks[vu->task];
+        if (t->every_us && (int)vu->step == timed_step(t) && vu->sched < now) {
+            vu->t0 = vu->sched;
+            deadline = vu->sched + st->expect_timeout_us;
+        }
+    }
     vu->state = VU_AWAITING;
-    vu_timer(vu, now + st->expect_timeout_us);
+    vu_timer(vu, deadline > now ? deadline : now);
+}
+
+/* A fixed-rate task whose intended starts are older than its timed step's
+ * expect.timeout (the user was busy or stalled that long) does not send
+ * them back to back: each is a failed step and an errors.timeout ("missed
+ * start"), nothing is sent, and the schedule moves on to the first start
+ * still within the timeout. */
+static void vu_skip_missed(vu_t *vu, uint64_t now)
+{
+    const spec_task_t *t = &vu_scenario(vu)->tasks[vu->task];
+    int i = timed_step(t);
+    if (!t->every_us || i < 0)
+        return;
+    const spec_step_t *st = &t->steps[i];
+    uint64_t to = st->expect_timeout_us;
+    if (vu->sched + to >= now)
+        return;
+    uint64_t n = (now - to - vu->sched + t->every_us - 1) / t->every_us;
+    vu->sched += n * t->every_us;
+    metrics_t *m = vu->w->m;
+    if (st->metric >= 0 && (size_t)st->metric < m->nsteps)
+        m->failed[st->metric] += n;
+    char waited[32];
+    units_format_us((double)to, waited, sizeof(waited));
+    metrics_error(m, ERR_TIMEOUT,
+                  "%s: missed start: %llu fixed-rate start(s) were due more than %s ago "
+                  "(the user was busy); counted as timeouts, not sent",
+                  st->name ? st->name : "step", (unsigned long long)n, waited);
+    m->errors[ERR_TIMEOUT].count += n - 1;
 }
 
 static void vu_run(vu_t *vu, uint64_t now)
@@ -541,6 +587,7 @@ static void vu_next_task(vu_t *vu, uint64_t now)
 {
     vu->iteration++;
     vu_pick_task(vu);
+    vu_skip_missed(vu, now);
     vu_run(vu, now);
 }
 
