@@ -172,7 +172,7 @@ pass "open model: duration_s $d s (arrivals over 1 s), rate(connect) $obs/s"
 # 7. max_users holds for the whole process, whichever worker runs the
 # sessions: with 2 threads and 2 scenarios, arrival k goes to worker k mod 2
 # and scenario k mod 2, so one worker runs every long session; they still
-# fill all 4 places (a per-worker split of 2 + 2 peaked at 3 and dropped).
+# fill the 4 places (a per-worker split of 2 + 2 ran only 2 long ones).
 cat >"$WORK/mix.yaml" <<YAML
 version: 1
 name: open-mix
@@ -193,7 +193,10 @@ run_wsgate "$WORK/o7" run "$WORK/mix.yaml" --threads 2 --quiet
 expect_rc 0
 R="$WORK/o7/result.json"
 [ "$(jqr "$R" '.threads')" = 2 ] || fail "mix: threads $(jqr "$R" '.threads')"
-[ "$(jqr "$R" '.connections.peak')" = 4 ] || fail "mix: peak $(jqr "$R" '.connections.peak'), want max_users 4"
-[ "$(step "$R" long ok)" = 4 ] || fail "mix: long sessions $(step "$R" long ok), want 4"
+# long arrivals 0, 2, 4, 6, 8 (every 0.2 s, 1.5 s each): with one process-
+# wide count the first 3 or 4 run (4 unless a short session lingers on a
+# loaded machine); split 2 + 2 per worker, only 2 could.
+long=$(step "$R" long ok); peak=$(jqr "$R" '.connections.peak')
+check "$long >= 3 && $long <= 4 && $peak >= 3 && $peak <= 4"
 [ $(($(jqr "$R" '.arrivals.started') + $(jqr "$R" '.arrivals.dropped'))) = 10 ] || fail "mix: arrivals"
-pass "max_users 4 over 2 threads: peak 4, 4 long sessions"
+pass "max_users 4 over 2 threads: peak $peak, $long long sessions"
