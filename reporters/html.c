@@ -223,11 +223,13 @@ static void meta_times(const result_t *r, FILE *out)
     meta_item(out, "Started", buf);
     fmt_utc(r->ended_at, buf, sizeof buf);
     meta_item(out, "Ended", buf);
+    /* open model: duration_s is the time the load ran, not a plan */
+    const char *what = r->open_model ? "load" : "planned";
     if (r->started_at > 0 && r->ended_at >= r->started_at)
-        snprintf(buf, sizeof buf, "%.1f s (planned %.1f s)", r->ended_at - r->started_at,
+        snprintf(buf, sizeof buf, "%.1f s (%s %.1f s)", r->ended_at - r->started_at, what,
                  r->duration_s);
     else
-        snprintf(buf, sizeof buf, "planned %.1f s", r->duration_s);
+        snprintf(buf, sizeof buf, "%s %.1f s", what, r->duration_s);
     meta_item(out, "Duration", buf);
 }
 

@@ -138,9 +138,26 @@ void engine_wake_by(worker_t *w, uint64_t due)
     schedule_wake(w, due, mono_us());
 }
 
-/* Open model: due arrivals take a free slot and start a session, or are
- * dropped when max_users sessions run. Arrivals still to come when the
- * run is stopped early are neither. */
+/* Open model: takes a session place in the whole process (max_users of
+ * this process, shared by all workers, so an arrival is dropped only when
+ * max_users sessions run, whichever workers run them) and a slot of this
+ * worker. */
+static bool worker_admit(worker_t *w, uint32_t *slot)
+{
+    run_shared_t *run = w->run;
+    if (atomic_fetch_add(&run->sessions, 1) >= run->max_sessions) {
+        atomic_fetch_sub(&run->sessions, 1);
+        return false;
+    }
+    if (load_pool_take(&w->pool, slot))
+        return true;
+    atomic_fetch_sub(&run->sessions, 1); /* not reached: nvus covers max_users */
+    return false;
+}
+
+/* Open model: due arrivals start a session (worker_admit), or are dropped
+ * when max_users sessions run. Arrivals still to come when the run is
+ * stopped early are neither. */
 static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
 {
     const spec_t *spec = w->run->spec;
@@ -149,9 +166,10 @@ static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
         uint64_t k = w->arr.first + w->arr_next * w->arr.step;
         uint64_t due = w->arr_due;
         uint32_t slot;
+        w->last_busy = now;
         if (++w->arr_next < w->arr.count)
             w->arr_due = w->run->t0 + load_arrival_time(spec, k + w->arr.step);
-        if (!load_pool_take(&w->pool, &slot)) {
+        if (!worker_admit(w, &slot)) {
             w->dropped++;
             continue;
         }
@@ -160,6 +178,18 @@ static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
     }
     atomic_store_explicit(&w->pub_started, w->started, memory_order_relaxed);
     atomic_store_explicit(&w->pub_dropped, w->dropped, memory_order_relaxed);
+}
+
+/* Open model, at the planned end: arrivals not yet started (due before
+ * the end, but the tick that would have started them came after it, or
+ * the wake budget ran out) count as dropped, so a run that ran to its end
+ * has started + dropped == planned. */
+static void worker_drop_overdue(worker_t *w)
+{
+    if (!w->run->spec->open_model || w->arr_next >= w->arr.count)
+        return;
+    w->dropped += w->arr.count - w->arr_next;
+    w->arr_next = w->arr.count;
 }
 
 /* Closed model: every user has finished. Open model: no arrival is left to
@@ -179,8 +209,11 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     w->in_tick = true;
     bool stop_now = (run->stop_flag && *run->stop_flag) || atomic_load(&run->abort_run);
 
-    if (!w->ending && (now >= run->end || stop_now))
+    if (!w->ending && (now >= run->end || stop_now)) {
+        if (!stop_now)
+            worker_drop_overdue(w);
         worker_apply_end(w, now, atomic_load(&run->abort_run));
+    }
     uint32_t id;
     unsigned wakes = 0;
     worker_arrivals(w, now, &wakes);
@@ -198,6 +231,8 @@ static void worker_tick(lws_sorted_usec_list_t *sul)
     w->in_tick = false;
     if (worker_all_done(w) || now >= run->hard_end || (stop_now && now >= run->end)) {
         w->finished = true;
+        if (w->sessions) /* cut off at the hard end: the load ran until now */
+            w->last_busy = now;
         lws_cancel_service(w->ctx);
         return;
     }
@@ -352,8 +387,18 @@ static slice_t slice_of(const spec_t *spec, const engine_opts_t *opts)
     return sl;
 }
 
-/* Open model: nvus empty session slots (this worker's share of max_users)
- * and every nworkers-th arrival of this process's slice. */
+/* Open model: every nworkers-th arrival of this process's slice, and
+ * nvus empty session slots: as many as the process's max_users (sl->users)
+ * but no more than this worker's arrivals, since admission is process-wide
+ * (worker_admit) and one worker may run all the sessions at a time. */
+static uint32_t worker_open_slots(const spec_t *spec, unsigned index, unsigned nworkers,
+                                  const slice_t *sl)
+{
+    load_slice_t arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
+                                  (uint64_t)nworkers * sl->n);
+    return arr.count < sl->users ? (uint32_t)arr.count : sl->users;
+}
+
 static int worker_init_open(worker_t *w, unsigned index, unsigned nworkers, const slice_t *sl)
 {
     const spec_t *spec = w->run->spec;
@@ -376,6 +421,8 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     w->run = run;
     w->index = index;
     w->nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
+    if (run->spec->open_model)
+        w->nvus = worker_open_slots(run->spec, index, nworkers, sl);
     w->vus = calloc(w->nvus ? w->nvus : 1, sizeof(vu_t));
     w->tq = timerq_new(w->nvus);
     w->ping_tq = timerq_new(w->nvus);
@@ -490,11 +537,19 @@ static void result_fill_load(result_t *r, const spec_t *spec, const worker_t *ws
     r->rate_max = spec->open.rate_max;
     r->session_iterations = spec->open.iterations;
     r->session_s = (double)spec->open.session_us / 1e6;
+    uint64_t last = ws[0].run->t0;
     for (unsigned i = 0; i < n; i++) {
+        if (ws[i].last_busy > last)
+            last = ws[i].last_busy;
         r->arrivals_planned += ws[i].arr.count;
         r->arrivals_started += ws[i].started;
         r->arrivals_dropped += ws[i].dropped;
     }
+    /* the time load ran: sessions go on after the arrival window (through
+     * session.duration and graceful_stop), so rates divide by t0 to the end
+     * of the last session (or the last arrival), in whole ms like the
+     * wall-clock times */
+    r->duration_s = (double)((last - ws[0].run->t0) / 1000) / 1000.0;
 }
 
 static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsigned n,
@@ -509,7 +564,7 @@ static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsig
     r->threads = n;
     r->users_planned = spec->peak_users;
     r->peak_active = atomic_load(&((run_shared_t *)run)->peak);
-    result_fill_load(r, spec, ws, n);
+    result_fill_load(r, spec, ws, n); /* open model: duration_s as it ran */
     if (!r->spec_name || !r->spec_path || !r->target || !r->wsgate_version ||
         result_init_steps(r, spec) < 0)
         return -1;
@@ -675,6 +730,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();
     double wall_t0 = wall_now(); /* read with the monotonic start, before set-up */
     run.seed = seed;
+    run.max_sessions = sl.users;
     run.t0 = mono_us() + START_DELAY_US;
     run.end = run.t0 + spec->duration_us;
     if (spec->open_model) /* sessions in flight may finish after the last arrival */

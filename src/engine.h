@@ -3,9 +3,10 @@
  * the virtual users dealt to them (user k -> worker k % threads), pace them
  * with one timer queue and one lws timer each, and keep their own metrics,
  * merged into a result_t after all workers stop. In the open model
- * (spec->open_model) each worker instead owns its share of max_users
- * session slots and every threads-th arrival of the schedule (load.h): a
- * due arrival takes a free slot or is dropped and counted. */
+ * (spec->open_model) each worker instead owns every threads-th arrival of
+ * the schedule (load.h) and session slots: a due arrival starts a session
+ * while fewer than the process's max_users run (counted across workers),
+ * else it is dropped and counted. */
 #ifndef WSGATE_ENGINE_H
 #define WSGATE_ENGINE_H
 

@@ -94,6 +94,8 @@ uint64_t load_arrivals_total(const spec_t *spec)
         r0 = spec->open.stages[i].rate_per_s;
     }
     n = ceill(n - ARRIVAL_EPS);
+    if (n >= 18446744073709551615.0L) /* saturates: spec.c rejects it */
+        return UINT64_MAX;
     return n > 0 ? (uint64_t)n : 0;
 }
 

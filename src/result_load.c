@@ -83,6 +83,18 @@ static uint64_t count(loader_t *l, const cJSON *o, const char *key, const char *
     return count_max(l, o, key, where, 18446744073709549568.0); /* largest double < 2^64 */
 }
 
+/* A number in [0, max]: rates and durations, which reports print (never
+ * inf or nan, which a re-rendered file could not be read back from). */
+static double num_max(loader_t *l, const cJSON *o, const char *key, const char *where, double max)
+{
+    double d = num(l, o, key, where);
+    if (!isfinite(d) || d < 0 || d > max) {
+        bad(l, "\"%s\" in %s must be a number from 0 to %.0f", key, where, max);
+        return 0;
+    }
+    return d;
+}
+
 static unsigned count_u32(loader_t *l, const cJSON *o, const char *key, const char *where)
 {
     return (unsigned)count_max(l, o, key, where, 4294967295.0);
@@ -290,6 +302,8 @@ static void load_provenance(loader_t *l, const cJSON *root, result_t *r)
     }
 }
 
+#define RATE_MAX_PER_S 1e7 /* the highest rate a spec may give (units.c) */
+
 /* "load" and "arrivals" (absent in older files: the closed model). */
 static void load_load(loader_t *l, const cJSON *root, result_t *r)
 {
@@ -305,11 +319,11 @@ static void load_load(loader_t *l, const cJSON *root, result_t *r)
     r->open_model = strcmp(model->valuestring, "open") == 0;
     if (!r->open_model)
         return;
-    r->rate_min = num(l, o, "rate_min_per_s", "load");
-    r->rate_max = num(l, o, "rate_max_per_s", "load");
+    r->rate_min = num_max(l, o, "rate_min_per_s", "load", RATE_MAX_PER_S);
+    r->rate_max = num_max(l, o, "rate_max_per_s", "load", RATE_MAX_PER_S);
     r->session_iterations = count_u32(l, o, "session_iterations", "load");
     if (opt_field(o, "session_s"))
-        r->session_s = num(l, o, "session_s", "load");
+        r->session_s = num_max(l, o, "session_s", "load", 1e9);
     if (!a) {
         bad(l, "\"arrivals\" must be an object in an open-model result");
         return;

@@ -1308,10 +1308,16 @@ static int load_open(spec_ctx_t *c, const raw_arrival_t *a)
     c->s->peak_users = o->max_users;
     if (c->s->duration_us == 0)
         return fail_at(c, "load.arrival_rate", "the arrivals last 0s; give a duration such as 60s");
-    if (load_arrivals_total(c->s) == 0)
+    uint64_t total = load_arrivals_total(c->s);
+    if (total == 0)
         return fail_at(c, "load.arrival_rate",
                        "the arrival rate gives no arrival at all; raise rate or duration "
                        "(e.g. rate: 10/s, duration: 30s)");
+    if (total > UINT32_MAX) /* arrival k is session id k (32 bits) */
+        return fail_at(c, "load.arrival_rate",
+                       "the arrivals add up to %llu, more than the %lu a run can number; "
+                       "lower rate or duration (e.g. rate: 1000/s, duration: 1h)",
+                       (unsigned long long)total, (unsigned long)UINT32_MAX);
     return 0;
 }
 
@@ -1883,6 +1889,8 @@ static int compile_task_steps(spec_ctx_t *c, const char *ypath, const raw_task_t
     return 0;
 }
 
+#define TASK_EVERY_MAX_US 1e15 /* the longest duration units.c accepts */
+
 /* task.rate: a fixed schedule instead of a pause. */
 static int compile_task_rate(spec_ctx_t *c, const char *ypath, const raw_task_t *r,
                              spec_task_t *out)
@@ -1902,6 +1910,11 @@ static int compile_task_rate(spec_ctx_t *c, const char *ypath, const raw_task_t 
     double every = 1e6 / per_s;
     if (every < 1.0)
         return fail_at(c, rpath, "%s \"%s\" is over 1000000/s per user; write e.g. rate: 100/s",
+                       rpath, r->rate);
+    if (every > TASK_EVERY_MAX_US) /* also keeps the cast below in range */
+        return fail_at(c, rpath,
+                       "%s \"%s\" starts the task less than once in 31 years (the longest "
+                       "duration); write e.g. rate: 1/h",
                        rpath, r->rate);
     out->every_us = (uint64_t)(every + 0.5);
     return 0;

@@ -84,7 +84,8 @@ typedef struct spec_task {
     pause_t pause;   /* think time after the task */
     /* task.rate: a fixed-rate task starts every every_us after the intended
      * start of the previous one (not after its end plus a pause), and its
-     * first step's latency runs from that intended time; 0 = pause. */
+     * first expect's latency runs from that intended time (vu.c skips
+     * starts older than that expect's timeout as missed); 0 = pause. */
     uint64_t every_us;
     spec_step_t *steps;
     size_t nsteps;

@@ -62,6 +62,8 @@ static void vu_finish(vu_t *vu)
         return;
     timerq_cancel(w->ping_tq, vu->slot);
     w->sessions--;
+    atomic_fetch_sub(&w->run->sessions, 1);
+    w->last_busy = mono_us(); /* the run's duration ends with its last session */
     load_pool_give(&w->pool, vu->slot);
 }
 
@@ -493,16 +495,62 @@ static void vu_start_send(vu_t *vu, const spec_step_t *st)
     lws_callback_on_writable(vu->wsi);
 }
 
-/* The first step of a fixed-rate task is timed from its intended start,
- * so a stalled server shows as latency (no coordinated omission). */
+/* A fixed-rate task's timed step: its first step with an expect (a
+ * send+expect step, or an expect after a send step); -1 when it has none. */
+static int timed_step(const spec_task_t *t)
+{
+    for (size_t i = 0; i < t->nsteps; i++)
+        if (t->steps[i].expect)
+            return (int)i;
+    return -1;
+}
+
+/* The first expect of a fixed-rate task is timed from the task's intended
+ * start, and times out expect.timeout after it, so a stalled server shows
+ * as latency (no coordinated omission) and no ok sample exceeds the
+ * timeout. */
 static void vu_start_expect(vu_t *vu, const spec_step_t *st, uint64_t now)
 {
     vu->t0 = now;
-    if (vu->phase == PHASE_TASK && vu->step == 0 && vu_scenario(vu)->tasks[vu->task].every_us &&
-        vu->sched < now)
-        vu->t0 = vu->sched;
+    uint64_t deadline = now + st->expect_timeout_us;
+    if (vu->phase == PHASE_TASK) {
+        const spec_task_t *t = &vu_scenario(vu)->tasks[vu->task];
+        if (t->every_us && (int)vu->step == timed_step(t) && vu->sched < now) {
+            vu->t0 = vu->sched;
+            deadline = vu->sched + st->expect_timeout_us;
+        }
+    }
     vu->state = VU_AWAITING;
-    vu_timer(vu, now + st->expect_timeout_us);
+    vu_timer(vu, deadline > now ? deadline : now);
+}
+
+/* A fixed-rate task whose intended starts are older than its timed step's
+ * expect.timeout (the user was busy or stalled that long) does not send
+ * them back to back: each is a failed step and an errors.timeout ("missed
+ * start"), nothing is sent, and the schedule moves on to the first start
+ * still within the timeout. */
+static void vu_skip_missed(vu_t *vu, uint64_t now)
+{
+    const spec_task_t *t = &vu_scenario(vu)->tasks[vu->task];
+    int i = timed_step(t);
+    if (!t->every_us || i < 0)
+        return;
+    const spec_step_t *st = &t->steps[i];
+    uint64_t to = st->expect_timeout_us;
+    if (vu->sched + to >= now)
+        return;
+    uint64_t n = (now - to - vu->sched + t->every_us - 1) / t->every_us;
+    vu->sched += n * t->every_us;
+    metrics_t *m = vu->w->m;
+    if (st->metric >= 0 && (size_t)st->metric < m->nsteps)
+        m->failed[st->metric] += n;
+    char waited[32];
+    units_format_us((double)to, waited, sizeof(waited));
+    metrics_error(m, ERR_TIMEOUT,
+                  "%s: missed start: %llu fixed-rate start(s) were due more than %s ago "
+                  "(the user was busy); counted as timeouts, not sent",
+                  st->name ? st->name : "step", (unsigned long long)n, waited);
+    m->errors[ERR_TIMEOUT].count += n - 1;
 }
 
 static void vu_run(vu_t *vu, uint64_t now)
@@ -539,6 +587,7 @@ static void vu_next_task(vu_t *vu, uint64_t now)
 {
     vu->iteration++;
     vu_pick_task(vu);
+    vu_skip_missed(vu, now);
     vu_run(vu, now);
 }
 
@@ -573,6 +622,17 @@ static void vu_begin(vu_t *vu, uint64_t now)
     vu->step = 0;
     vu->iteration = 0;
     vu_run(vu, now);
+}
+
+/* After a closed connection: a reconnect step connects again; so does a
+ * close step in the closed model (the user goes on), while in the open
+ * model a close step ends the session, like the end of a k6 iteration:
+ * the next arrival is a new session. */
+static bool close_reconnects(const vu_t *vu)
+{
+    if (vu->reconnecting)
+        return true;
+    return vu->close_code && !vu->w->run->spec->open_model;
 }
 
 void vu_wake(vu_t *vu, uint64_t now)
@@ -620,7 +680,7 @@ void vu_wake(vu_t *vu, uint64_t now)
         /* the close handshake did not finish in time */
         vu_abandon_wsi(vu);
         conn_closed(vu);
-        if ((vu->reconnecting || vu->close_code) && !run_over(vu, now) && now < vu->stop_at)
+        if (close_reconnects(vu) && !run_over(vu, now) && now < vu->stop_at)
             vu_connect(vu, now);
         else
             vu_schedule_next_interval(vu, now);
@@ -1173,10 +1233,11 @@ static void on_closed(vu_t *vu)
     http_call_cancel(vu->http); /* an http step in flight on this connection */
     conn_closed(vu);
     vu->wsi = NULL;
-    /* a reconnect step, or a close step: the user connects again at once */
+    /* a reconnect step, or a close step: the user connects again at once
+     * (open model: a close step ends the session, see close_reconnects) */
     if (vu->close_code && vu->state == VU_CLOSING)
         close_step_done(vu);
-    if ((vu->reconnecting || vu->close_code) && vu->state == VU_CLOSING && !run_over(vu, now) &&
+    if (close_reconnects(vu) && vu->state == VU_CLOSING && !run_over(vu, now) &&
         now < vu->stop_at) {
         vu_connect(vu, now);
         return;

@@ -55,6 +55,10 @@ typedef struct run_shared {
     const srcaddrs_t *src; /* local addresses to connect from; NULL: any */
     uint32_t id_stride;    /* shards: user ids step by N, so id / N counts this process's users */
     uint64_t seed;         /* --seed: each user's (or session's) rng derives from it */
+    /* Open model: sessions running in the whole process, admitted against
+     * max_sessions (this process's max_users) by every worker. */
+    atomic_uint_fast64_t sessions;
+    uint64_t max_sessions;
 } run_shared_t;
 
 typedef struct worker worker_t;
@@ -124,13 +128,16 @@ struct worker {
     uint64_t next_snap;
     uint64_t next_wake; /* when the worker's lws timer fires next (monotonic us) */
     /* Open model: this worker's arrivals (global numbers arr.first +
-     * i * arr.step) and its session slots (vus, at most nvus at once). */
+     * i * arr.step) and its session slots (vus, at most nvus at once;
+     * admission is against run->sessions, so nvus is the process's
+     * max_users or this worker's arrivals, whichever is fewer). */
     load_slice_t arr;
     uint64_t arr_next; /* index in arr of the next arrival */
     uint64_t arr_due;  /* its monotonic time */
     load_pool_t pool;
     uint64_t sessions; /* running now */
     uint64_t started, dropped;
+    uint64_t last_busy; /* monotonic us of the last arrival handled or session ended */
     atomic_uint_fast64_t pub_started, pub_dropped; /* copies for the live abort check */
     bool in_tick; /* inside worker_tick, which schedules the next wake itself */
 };

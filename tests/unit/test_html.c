@@ -289,6 +289,13 @@ static void test_header(void **state)
     assert_text(doc, "//dt[.='Started']/following-sibling::dd[1]", "2024-05-01 12:00:00 UTC");
     assert_text(doc, "//dt[.='Ended']/following-sibling::dd[1]", "2024-05-01 12:00:50 UTC");
     assert_text(doc, "//dt[.='Duration']/following-sibling::dd[1]", "50.5 s (planned 50.0 s)");
+    r->open_model = true; /* duration_s is the time the load ran */
+    char *open_html = render(r, NULL);
+    htmlDocPtr open_doc = parse(open_html);
+    assert_text(open_doc, "//dt[.='Duration']/following-sibling::dd[1]", "50.5 s (load 50.0 s)");
+    xmlFreeDoc(open_doc);
+    free(open_html);
+    r->open_model = false;
     assert_text(doc, "//dt[.='Threads']/following-sibling::dd[1]", "2");
     assert_text(doc, "//dt[.='Users planned']/following-sibling::dd[1]", "200");
     assert_text(doc, "//dt[.='Peak connections']/following-sibling::dd[1]", "187");

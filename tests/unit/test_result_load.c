@@ -150,6 +150,30 @@ static void open_model_survives_the_round_trip(void **state)
         free(a);
         free(b);
     }
+    /* rates and session_s are range-checked: 1e999 reads as inf, which
+     * the Markdown would print and a re-rendered file could not load */
+    static const struct {
+        const char *from, *to;
+    } bad[] = {
+        { "\"rate_min_per_s\":\t10", "\"rate_min_per_s\":\t1e999" },
+        { "\"rate_max_per_s\":\t50", "\"rate_max_per_s\":\t-1" },
+        { "\"rate_max_per_s\":\t50", "\"rate_max_per_s\":\t2e7" },
+        { "\"session_s\":\tnull", "\"session_s\":\t1e999" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *p = strstr(json, bad[i].from);
+        if (!p)
+            fail_msg("fixture lacks %s", bad[i].from);
+        char *b = malloc(strlen(json) + 64);
+        sprintf(b, "%.*s%s%s", (int)(p - json), json, bad[i].to, p + strlen(bad[i].from));
+        result_t out;
+        err[0] = '\0';
+        assert_int_equal(result_from_json(b, &out, err, sizeof(err)), -1);
+        const char *key = bad[i].from + 1;
+        if (!strstr(err, "must be a number from 0 to") || strncmp(strstr(err, "\"") + 1, key, 6))
+            fail_msg("case %zu: \"%s\"", i, err);
+        free(b);
+    }
     char *md = render(&reporter_markdown, &back);
     assert_non_null(strstr(md, "open model, 10 to 50/s arrivals, sessions of 2 tasks, at most 500 "
                                "at once"));
