@@ -166,8 +166,8 @@ static void fail_to_start(http_call_t *c)
         fail(c, ERR_PROTOCOL, "could not start the request", false);
         return;
     }
-    char why[300];
-    snprintf(why, sizeof(why), "cannot resolve \"%.200s\": %s", c->host, gai_strerror(gai));
+    char why[sizeof(c->why)];
+    snprintf(why, sizeof(why), "cannot resolve \"%.50s\": %.50s", c->host, gai_strerror(gai));
     fail(c, ERR_DNS, why, false);
 }
 
