@@ -142,10 +142,11 @@ static void conn_doom(conn_t *c)
 
 /* ---- worker timers ---------------------------------------------------- */
 
-static void worker_timers_cb(lws_sorted_usec_list_t *sul);
-
-/* Sets the worker's one lws timer to the earliest conn timer, unless it
- * is already set no later than that. */
+/* Sets the worker's one loop timer to the earliest conn timer, unless it
+ * is already set no later than that. An ev_timer of our own, not an lws
+ * sul: lws 4.1's libev glue re-arms its timer with ev_timer_set() on an
+ * active watcher, which libev ignores, so an earlier sul waits for the
+ * later one already armed (that made delayed replies late). */
 static void worker_arm(worker_t *w)
 {
     uint64_t due;
@@ -153,16 +154,22 @@ static void worker_arm(worker_t *w)
         return;
     if (w->timers_armed && (uint64_t)w->timers_armed <= due)
         return;
+    /* libev counts from its cached loop time: refresh it so the timer
+     * does not fire early by however long this iteration has run */
+    ev_now_update(w->loop);
     lws_usec_t now = lws_now_usecs();
     w->timers_armed = (lws_usec_t)due;
-    lws_sul_schedule(w->ctx, 0, &w->sul_timers, worker_timers_cb,
-                     (lws_usec_t)due > now ? (lws_usec_t)due - now : 0);
+    ev_timer_stop(w->loop, &w->timer);
+    ev_timer_set(&w->timer, (lws_usec_t)due > now ? (double)((lws_usec_t)due - now) / 1e6 : 0., 0.);
+    ev_timer_start(w->loop, &w->timer);
 }
 
 /* Runs the conn timers that are due (bounded per call), then re-arms. */
-static void worker_timers_cb(lws_sorted_usec_list_t *sul)
+static void worker_timers_cb(struct ev_loop *loop, ev_timer *timer, int revents)
 {
-    worker_t *w = lws_container_of(sul, worker_t, sul_timers);
+    (void)loop;
+    (void)revents;
+    worker_t *w = lws_container_of(timer, worker_t, timer);
     w->timers_armed = 0;
     uint64_t now = (uint64_t)lws_now_usecs();
     stimer_t *t;
@@ -939,8 +946,7 @@ static void *service_thread(void *arg)
 {
     worker_t *w = arg;
     while (!atomic_load(&w->srv->stop))
-        if (lws_service(w->ctx, 0) < 0)
-            break;
+        ev_run(w->loop, EVRUN_ONCE);
     return NULL;
 }
 
@@ -1058,7 +1064,19 @@ static int worker_listen(worker_t *w, const listen_cfg_t *lc, int port, char *er
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    void *loops[1];
+    /* libev (epoll) instead of lws's own poll(), which scans every socket
+     * on every wake-up (bench/serve_ab.sh, bench/README.md) */
+    w->loop = ev_loop_new(EVFLAG_AUTO);
+    if (!w->loop) {
+        snprintf(err, errlen, "cannot create the event loop");
+        return -1;
+    }
+    ev_init(&w->timer, worker_timers_cb);
+    loops[0] = w->loop;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
+    info.count_threads = 1;
     /* OpenSSL's global init once, by the first context (destroyed last):
      * lws 4.1 doing it per context leaks OpenSSL state at exit. Every
      * vhost still needs the flag to get its certificate. */
@@ -1127,6 +1145,10 @@ static void server_free(server_t *s)
         worker_t *w = &s->workers[i];
         if (w->ctx)
             lws_context_destroy(w->ctx); /* closes connections: CLOSED runs here */
+        if (w->loop) {
+            ev_timer_stop(w->loop, &w->timer);
+            ev_loop_destroy(w->loop);
+        }
         inbox_drain(w, false);
         rooms_free(w);
         stimer_heap_free(&w->timers);

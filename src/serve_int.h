@@ -15,6 +15,7 @@
 #include "serve_timer.h"
 
 #include <cjson/cJSON.h>
+#include <ev.h>
 #include <libwebsockets.h>
 
 #include <pthread.h>
@@ -152,9 +153,10 @@ typedef struct worker {
     pthread_mutex_t inbox_lock;
     inbox_ent_t *inbox; /* guarded by inbox_lock */
     inbox_ent_t *inbox_tail;
-    stimer_heap_t timers;              /* every conn timer of this worker (owns the array) */
-    lws_sorted_usec_list_t sul_timers; /* the one lws timer: the earliest of `timers` */
-    lws_usec_t timers_armed;           /* when sul_timers is set to fire; 0 = not set */
+    stimer_heap_t timers;    /* every conn timer of this worker (owns the array) */
+    struct ev_loop *loop;    /* libev (epoll) loop lws runs on; owned, freed after ctx */
+    ev_timer timer;          /* the one loop timer: the earliest of `timers` */
+    lws_usec_t timers_armed; /* when `timer` is set to fire; 0 = not set */
 } worker_t;
 
 /* A collaboration document; hist[seq % SERVE_HISTORY] holds the operation
