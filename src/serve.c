@@ -138,6 +138,10 @@ static void conn_doom(conn_t *c)
     fifo_clear(&c->delayed);
     c->queued = 0;
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    /* on libev, lws runs its due timers (the kill above) only after some
+     * socket activity on this thread: the writeable callback (which closes
+     * a doomed connection) makes sure there is some */
+    lws_callback_on_writable(c->wsi);
 }
 
 /* ---- worker timers ---------------------------------------------------- */
