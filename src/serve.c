@@ -133,18 +133,71 @@ static void conn_doom(conn_t *c)
     if (c->doomed)
         return;
     c->doomed = true;
-    lws_sul_cancel(&c->sul);
+    stimer_cancel(&c->w->timers, &c->t_due);
     fifo_clear(&c->ready);
     fifo_clear(&c->delayed);
     c->queued = 0;
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    /* on libev, lws runs its due timers (the kill above) only after some
+     * socket activity on this thread: the writeable callback (which closes
+     * a doomed connection) makes sure there is some */
+    lws_callback_on_writable(c->wsi);
+}
+
+/* ---- worker timers ---------------------------------------------------- */
+
+/* Sets the worker's one loop timer to the earliest conn timer, unless it
+ * is already set no later than that. An ev_timer of our own, not an lws
+ * sul: lws 4.1's libev glue re-arms its timer with ev_timer_set() on an
+ * active watcher, which libev ignores, so an earlier sul waits for the
+ * later one already armed (that made delayed replies late). */
+static void worker_arm(worker_t *w)
+{
+    uint64_t due;
+    if (!stimer_next(&w->timers, &due))
+        return;
+    if (w->timers_armed && (uint64_t)w->timers_armed <= due)
+        return;
+    /* libev counts from its cached loop time: refresh it so the timer
+     * does not fire early by however long this iteration has run */
+    ev_now_update(w->loop);
+    lws_usec_t now = lws_now_usecs();
+    w->timers_armed = (lws_usec_t)due;
+    ev_timer_stop(w->loop, &w->timer);
+    ev_timer_set(&w->timer, (lws_usec_t)due > now ? (double)((lws_usec_t)due - now) / 1e6 : 0., 0.);
+    ev_timer_start(w->loop, &w->timer);
+}
+
+/* Runs the conn timers that are due (bounded per call), then re-arms. */
+static void worker_timers_cb(struct ev_loop *loop, ev_timer *timer, int revents)
+{
+    (void)loop;
+    (void)revents;
+    worker_t *w = lws_container_of(timer, worker_t, timer);
+    w->timers_armed = 0;
+    uint64_t now = (uint64_t)lws_now_usecs();
+    stimer_t *t;
+    for (unsigned i = 0; i < 100000 && (t = stimer_pop_due(&w->timers, now)); i++)
+        t->cb(t);
+    worker_arm(w);
+}
+
+/* Schedules t at due on c's worker; a connection whose timer cannot get
+ * memory is closed. */
+static void conn_timer(conn_t *c, stimer_t *t, stimer_cb_t cb, lws_usec_t due)
+{
+    if (stimer_set(&c->w->timers, t, cb, (uint64_t)due) < 0) {
+        conn_doom(c);
+        return;
+    }
+    worker_arm(c->w);
 }
 
 /* Moves every due delayed entry to the ready fifo and re-arms the timer
  * for the next one. */
-static void conn_due_cb(lws_sorted_usec_list_t *sul)
+static void conn_due_cb(stimer_t *t)
 {
-    conn_t *c = lws_container_of(sul, conn_t, sul);
+    conn_t *c = lws_container_of(t, conn_t, t_due);
     lws_usec_t now = lws_now_usecs();
     bool moved = false;
     while (c->delayed.head && c->delayed.head->due <= now) {
@@ -154,8 +207,7 @@ static void conn_due_cb(lws_sorted_usec_list_t *sul)
     if (moved)
         lws_callback_on_writable(c->wsi);
     if (c->delayed.head)
-        lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul, conn_due_cb,
-                         c->delayed.head->due - now);
+        conn_timer(c, &c->t_due, conn_due_cb, c->delayed.head->due);
 }
 
 /* Queues m on c, now or after delay_us. A connection whose queue would pass
@@ -179,7 +231,7 @@ void conn_push(conn_t *c, out_msg_t *m, uint64_t delay_us)
     }
     e->due = lws_now_usecs() + (lws_usec_t)delay_us;
     if (fifo_insert_due(&c->delayed, e))
-        lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul, conn_due_cb, (lws_usec_t)delay_us);
+        conn_timer(c, &c->t_due, conn_due_cb, e->due);
 }
 
 static int conn_send_delayed(conn_t *c, cJSON *obj, uint64_t delay_us)
@@ -274,9 +326,9 @@ static int conn_writeable(conn_t *c)
 }
 
 /* --drop-after: a clean 1001 close, or with --drop-abrupt a bare FIN. */
-static void conn_drop_cb(lws_sorted_usec_list_t *sul)
+static void conn_drop_cb(stimer_t *t)
 {
-    conn_t *c = lws_container_of(sul, conn_t, sul_drop);
+    conn_t *c = lws_container_of(t, conn_t, t_drop);
     if (c->w->srv->opts.drop_abrupt) {
         shutdown(lws_get_socket_fd(c->wsi), SHUT_RDWR);
         conn_doom(c);
@@ -516,9 +568,9 @@ static void conn_cleanup(conn_t *c)
         return;
     if (c->proto && c->proto->on_close)
         c->proto->on_close(c);
-    lws_sul_cancel(&c->sul);
-    lws_sul_cancel(&c->sul_tick);
-    lws_sul_cancel(&c->sul_drop);
+    stimer_cancel(&c->w->timers, &c->t_due);
+    stimer_cancel(&c->w->timers, &c->t_tick);
+    stimer_cancel(&c->w->timers, &c->t_drop);
     fifo_clear(&c->ready);
     fifo_clear(&c->delayed);
     sbuf_free(&c->rx);
@@ -664,24 +716,23 @@ const char *subs_next(conn_t *c)
     return it->valuestring;
 }
 
-void tick_start(conn_t *c, uint64_t interval_us, sul_cb_t cb)
+void tick_start(conn_t *c, uint64_t interval_us, stimer_cb_t cb)
 {
     if (c->tick_due)
         return;
     c->tick_due = lws_now_usecs() + (lws_usec_t)interval_us;
-    lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul_tick, cb, (lws_usec_t)interval_us);
+    conn_timer(c, &c->t_tick, cb, c->tick_due);
 }
 
 /* Keeps to the planned times; after a stall of over one interval it starts
  * afresh instead of sending a burst. */
-void tick_again(conn_t *c, uint64_t interval_us, sul_cb_t cb)
+void tick_again(conn_t *c, uint64_t interval_us, stimer_cb_t cb)
 {
     lws_usec_t now = lws_now_usecs();
     c->tick_due += (lws_usec_t)interval_us;
     if (c->tick_due + (lws_usec_t)interval_us < now)
         c->tick_due = now + (lws_usec_t)interval_us;
-    lws_usec_t wait = c->tick_due > now ? c->tick_due - now : 0;
-    lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul_tick, cb, wait);
+    conn_timer(c, &c->t_tick, cb, c->tick_due);
 }
 
 /* ---- incoming messages ------------------------------------------------ */
@@ -792,8 +843,7 @@ static int conn_open(conn_t *c, struct lws *wsi)
     c->opened = lws_now_usecs();
     const serve_opts_t *o = &w->srv->opts;
     if (o->drop_fraction > 0 && rng_unit(&w->rng) < o->drop_fraction)
-        lws_sul_schedule(lws_get_context(wsi), 0, &c->sul_drop, conn_drop_cb,
-                         (lws_usec_t)o->drop_after_us);
+        conn_timer(c, &c->t_drop, conn_drop_cb, c->opened + (lws_usec_t)o->drop_after_us);
     return 0;
 }
 
@@ -900,8 +950,7 @@ static void *service_thread(void *arg)
 {
     worker_t *w = arg;
     while (!atomic_load(&w->srv->stop))
-        if (lws_service(w->ctx, 0) < 0)
-            break;
+        ev_run(w->loop, EVRUN_ONCE);
     return NULL;
 }
 
@@ -1004,13 +1053,34 @@ static int worker_share(worker_t *w, struct lws_vhost *vh, const listen_cfg_t *l
     return socket_port(fd);
 }
 
+/* No lws "validity" ping after 300 s idle: lws 4.1 schedules it per
+ * connection at ESTABLISHED in its per-thread sorted timer list, and that
+ * insert walks every other connection's (all ~300 s ahead), which made
+ * accepting N connections cost O(N^2). */
+static const lws_retry_bo_t serve_no_validity = {
+    .secs_since_valid_ping = 0,
+    .secs_since_valid_hangup = 0,
+};
+
 /* Creates w's context and its one listening vhost; returns the bound port
  * or -1 with a reason in err. */
 static int worker_listen(worker_t *w, const listen_cfg_t *lc, int port, char *err, size_t errlen)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    void *loops[1];
+    /* libev (epoll) instead of lws's own poll(), which scans every socket
+     * on every wake-up (bench/serve_ab.sh, bench/README.md) */
+    w->loop = ev_loop_new(EVFLAG_AUTO);
+    if (!w->loop) {
+        snprintf(err, errlen, "cannot create the event loop");
+        return -1;
+    }
+    ev_init(&w->timer, worker_timers_cb);
+    loops[0] = w->loop;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
+    info.count_threads = 1;
     /* OpenSSL's global init once, by the first context (destroyed last):
      * lws 4.1 doing it per context leaks OpenSSL state at exit. Every
      * vhost still needs the flag to get its certificate. */
@@ -1036,6 +1106,7 @@ static int worker_listen(worker_t *w, const listen_cfg_t *lc, int port, char *er
             info.ssl_ca_filepath = lc->client_ca;
         }
     }
+    info.retry_and_idle_policy = &serve_no_validity;
     info.port = lc->share ? CONTEXT_PORT_NO_LISTEN_SERVER : port;
     info.iface = lc->addr;
     info.protocols = serve_lws_protocols;
@@ -1078,8 +1149,13 @@ static void server_free(server_t *s)
         worker_t *w = &s->workers[i];
         if (w->ctx)
             lws_context_destroy(w->ctx); /* closes connections: CLOSED runs here */
+        if (w->loop) {
+            ev_timer_stop(w->loop, &w->timer);
+            ev_loop_destroy(w->loop);
+        }
         inbox_drain(w, false);
         rooms_free(w);
+        stimer_heap_free(&w->timers);
         pthread_mutex_destroy(&w->inbox_lock);
     }
     collab_docs_free(s);

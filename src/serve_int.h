@@ -12,8 +12,10 @@
 #include "serve.h"
 
 #include "sbuf.h"
+#include "serve_timer.h"
 
 #include <cjson/cJSON.h>
+#include <ev.h>
 #include <libwebsockets.h>
 
 #include <pthread.h>
@@ -81,13 +83,13 @@ typedef struct conn {
     uint64_t id; /* unique in its worker, from 1 */
     struct worker *w;
     const struct serve_proto *proto;
-    lws_sorted_usec_list_t sul;      /* fires when the head of `delayed` is due */
-    lws_sorted_usec_list_t sul_tick; /* pushes and quotes */
-    lws_sorted_usec_list_t sul_drop; /* --drop-after */
-    out_fifo_t ready;                /* to write now, in order */
-    out_fifo_t delayed;              /* replies waiting for the ack delay, due order */
-    size_t queued;                   /* bytes charged to both fifos */
-    sbuf_t rx;                       /* only used for fragmented messages */
+    stimer_t t_due;     /* in w->timers: fires when the head of `delayed` is due */
+    stimer_t t_tick;    /* in w->timers: pushes and quotes */
+    stimer_t t_drop;    /* in w->timers: --drop-after */
+    out_fifo_t ready;   /* to write now, in order */
+    out_fifo_t delayed; /* replies waiting for the ack delay, due order */
+    size_t queued;      /* bytes charged to both fifos */
+    sbuf_t rx;          /* only used for fragmented messages */
     member_t *rooms;
     cJSON *subs;         /* notification topics or quote streams (array of strings) */
     size_t next_sub;     /* round robin over subs */
@@ -151,6 +153,10 @@ typedef struct worker {
     pthread_mutex_t inbox_lock;
     inbox_ent_t *inbox; /* guarded by inbox_lock */
     inbox_ent_t *inbox_tail;
+    stimer_heap_t timers;    /* every conn timer of this worker (owns the array) */
+    struct ev_loop *loop;    /* libev (epoll) loop lws runs on; owned, freed after ctx */
+    ev_timer timer;          /* the one loop timer: the earliest of `timers` */
+    lws_usec_t timers_armed; /* when `timer` is set to fire; 0 = not set */
 } worker_t;
 
 /* A collaboration document; hist[seq % SERVE_HISTORY] holds the operation
@@ -219,9 +225,9 @@ void subs_remove(conn_t *c, const cJSON *list);
 const char *subs_next(conn_t *c);
 
 /* Starts c's periodic tick (every interval_us, drift-free) unless running. */
-void tick_start(conn_t *c, uint64_t interval_us, sul_cb_t cb);
+void tick_start(conn_t *c, uint64_t interval_us, stimer_cb_t cb);
 /* From inside cb: schedules the next tick. */
-void tick_again(conn_t *c, uint64_t interval_us, sul_cb_t cb);
+void tick_again(conn_t *c, uint64_t interval_us, stimer_cb_t cb);
 
 /* Wall clock: ms and us since the epoch. */
 void serve_wallclock(uint64_t *ms, uint64_t *us);

@@ -243,9 +243,9 @@ static cJSON *event_new(const char *kind, const char *topic, cJSON *id)
     return o;
 }
 
-static void push_cb(lws_sorted_usec_list_t *sul)
+static void push_cb(stimer_t *t)
 {
-    conn_t *c = lws_container_of(sul, conn_t, sul_tick);
+    conn_t *c = lws_container_of(t, conn_t, t_tick);
     const char *topic = subs_next(c);
     if (!topic) {
         c->tick_due = 0; /* stopped until the next subscribe */

@@ -67,9 +67,9 @@ static uint64_t quote_interval(const conn_t *c)
     return 1000000u / c->w->srv->opts.quote_rate;
 }
 
-static void quote_cb(lws_sorted_usec_list_t *sul)
+static void quote_cb(stimer_t *t)
 {
-    conn_t *c = lws_container_of(sul, conn_t, sul_tick);
+    conn_t *c = lws_container_of(t, conn_t, t_tick);
     const char *stream = subs_next(c);
     if (!stream) {
         c->tick_due = 0; /* stopped until the next subscribe */

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "serve.h"
+#include "serve_timer.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -1102,6 +1103,63 @@ static void test_reuse_port_across_servers(void **state)
     serve_stop(a);
 }
 
+/* ---- serve_timer: the per-worker timer heap ---- */
+
+static void stimer_nop(stimer_t *t)
+{
+    (void)t;
+}
+
+/* Pops every timer due at now; returns how many, their order in out. */
+static size_t pop_all(stimer_heap_t *h, uint64_t now, stimer_t *base, size_t *out, size_t max)
+{
+    size_t n = 0;
+    stimer_t *t;
+    while (n < max && (t = stimer_pop_due(h, now)))
+        out[n++] = (size_t)(t - base);
+    return n;
+}
+
+static void test_stimer_orders_moves_and_cancels(void **state)
+{
+    (void)state;
+    stimer_heap_t h = { 0 };
+    stimer_t t[200];
+    memset(t, 0, sizeof(t));
+    /* 200 timers (the heap grows past its first 64), due in a shuffled order */
+    for (size_t i = 0; i < 200; i++)
+        assert_int_equal(stimer_set(&h, &t[i], stimer_nop, 1000 + (i * 7919) % 200), 0);
+    stimer_cancel(&h, &t[5]); /* due 1000 + 39595 % 200 = 1195 */
+    stimer_cancel(&h, &t[5]); /* twice: no effect */
+    assert_int_equal(stimer_set(&h, &t[0], stimer_nop, 5000), 0); /* moved later */
+    assert_int_equal(stimer_set(&h, &t[7], stimer_nop, 10), 0);   /* moved first */
+    assert_false(stimer_pending(&t[5]));
+    assert_true(stimer_pending(&t[7]));
+    uint64_t due = 0;
+    assert_true(stimer_next(&h, &due));
+    assert_int_equal(due, 10);
+    size_t order[200];
+    assert_null(stimer_pop_due(&h, 9));
+    size_t n = pop_all(&h, 1100, t, order, 200);
+    /* t[7], then dues 1000..1100 but t[0] (1000) and t[7] (was 1033) */
+    assert_int_equal(n, 1 + 99);
+    assert_int_equal(order[0], 7);
+    uint64_t last = 0;
+    for (size_t i = 1; i < n; i++) {
+        assert_true(t[order[i]].due >= last);
+        assert_true(t[order[i]].due <= 1100);
+        assert_false(stimer_pending(&t[order[i]]));
+        last = t[order[i]].due;
+    }
+    n = pop_all(&h, 4999, t, order, 200); /* 1101..1199 but t[5] (1195) */
+    assert_int_equal(n, 98);
+    n = pop_all(&h, 5000, t, order, 200);
+    assert_int_equal(n, 1);
+    assert_int_equal(order[0], 0);
+    assert_false(stimer_next(&h, &due));
+    stimer_heap_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1128,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_reuse_port_across_servers),
         cmocka_unit_test(test_tls_handshake_with_generated_cert),
         cmocka_unit_test(test_parse_args),
+        cmocka_unit_test(test_stimer_orders_moves_and_cancels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
