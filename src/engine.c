@@ -120,12 +120,18 @@ static void worker_snapshot(worker_t *w, uint64_t now)
     w->next_snap = now + SNAPSHOT_US;
 }
 
-static void worker_tick(lws_sorted_usec_list_t *sul);
-
+/* The worker's tick is an ev_timer of its own, not an lws sul: lws 4.1's
+ * libev glue re-arms its one timer with ev_timer_set() on an active
+ * watcher, which libev ignores, so a wake moved earlier would wait for the
+ * later one already armed. ev_now_update: libev counts from its cached loop
+ * time, which is as old as this iteration. */
 static void schedule_wake(worker_t *w, uint64_t next, uint64_t now)
 {
     w->next_wake = next;
-    lws_sul_schedule(w->ctx, 0, &w->sul, worker_tick, (lws_usec_t)(next > now ? next - now : 0));
+    ev_now_update(w->loop);
+    ev_timer_stop(w->loop, &w->tick);
+    ev_timer_set(&w->tick, next > now ? (double)(next - now) / 1e6 : 0., 0.);
+    ev_timer_start(w->loop, &w->tick);
 }
 
 /* Without this, a deadline set between ticks (a reply that ends a think
@@ -201,9 +207,11 @@ static bool worker_all_done(const worker_t *w)
     return (w->ending || w->arr_next >= w->arr.count) && w->sessions == 0;
 }
 
-static void worker_tick(lws_sorted_usec_list_t *sul)
+static void worker_tick(struct ev_loop *loop, ev_timer *tick, int revents)
 {
-    worker_t *w = lws_container_of(sul, worker_t, sul);
+    (void)loop;
+    (void)revents;
+    worker_t *w = lws_container_of(tick, worker_t, tick);
     run_shared_t *run = w->run;
     uint64_t now = mono_us();
     w->in_tick = true;
@@ -428,6 +436,7 @@ static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned 
     w->ping_tq = timerq_new(w->nvus);
     w->m = metrics_new(run->spec->nmetrics);
     w->loop = ev_loop_new(EVFLAG_AUTO);
+    ev_timer_init(&w->tick, worker_tick, 0., 0.);
     w->ctx = w->loop ? client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop) : NULL;
     if (!w->vus || !w->tq || !w->ping_tq || !w->m || !w->ctx)
         return -1;
@@ -448,8 +457,10 @@ static void worker_release(worker_t *w)
 {
     if (w->ctx)
         lws_context_destroy(w->ctx);
-    if (w->loop)
+    if (w->loop) {
+        ev_timer_stop(w->loop, &w->tick);
         ev_loop_destroy(w->loop);
+    }
     for (uint32_t i = 0; w->vus && i < w->nvus; i++)
         vu_release(&w->vus[i]);
     free(w->vus);

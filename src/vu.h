@@ -3,6 +3,7 @@
 #ifndef WSGATE_VU_H
 #define WSGATE_VU_H
 
+#include <ev.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -110,9 +111,9 @@ struct worker {
     timerq_t *ping_tq; /* next protocol ping of each user */
     metrics_t *m;
     sbuf_t scratch; /* rendering of URLs and headers */
-    lws_sorted_usec_list_t sul;
-    bool ending;   /* the run's end has been applied to every user */
-    bool finished; /* leave the service loop */
+    ev_timer tick;  /* worker_tick, on loop */
+    bool ending;    /* the run's end has been applied to every user */
+    bool finished;  /* leave the service loop */
     /* Published about once a second for the progress line (relaxed
      * atomics: the monitoring thread only reads them). */
     atomic_uint_fast64_t pub_sent, pub_received, pub_errors, pub_p95;
