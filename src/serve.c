@@ -13,11 +13,13 @@
 #include "pem.h"
 #include "rng.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/timerfd.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -146,11 +148,13 @@ static void conn_doom(conn_t *c)
 
 /* ---- worker timers ---------------------------------------------------- */
 
-/* Sets the worker's one loop timer to the earliest conn timer, unless it
- * is already set no later than that. An ev_timer of our own, not an lws
- * sul: lws 4.1's libev glue re-arms its timer with ev_timer_set() on an
- * active watcher, which libev ignores, so an earlier sul waits for the
- * later one already armed (that made delayed replies late). */
+/* Sets the worker's one timer to the earliest conn timer, unless it is
+ * already set no later than that. Not an lws sul: lws 4.1's libev glue
+ * re-arms its timer with ev_timer_set() on an active watcher, which libev
+ * ignores, so an earlier sul waits for the later one already armed. Not an
+ * ev_timer either: libev sleeps in epoll_wait, whose timeout is in whole
+ * milliseconds, so every --ack-delay reply would be up to 1 ms late. A
+ * timerfd has nanosecond resolution and wakes epoll on time. */
 static void worker_arm(worker_t *w)
 {
     uint64_t due;
@@ -158,22 +162,24 @@ static void worker_arm(worker_t *w)
         return;
     if (w->timers_armed && (uint64_t)w->timers_armed <= due)
         return;
-    /* libev counts from its cached loop time: refresh it so the timer
-     * does not fire early by however long this iteration has run */
-    ev_now_update(w->loop);
     lws_usec_t now = lws_now_usecs();
+    uint64_t in_us = (lws_usec_t)due > now ? (uint64_t)((lws_usec_t)due - now) : 0;
+    struct itimerspec its = { 0 };
+    its.it_value.tv_sec = (time_t)(in_us / 1000000u);
+    its.it_value.tv_nsec = (long)(in_us % 1000000u) * 1000 + 1; /* 0 would disarm it */
     w->timers_armed = (lws_usec_t)due;
-    ev_timer_stop(w->loop, &w->timer);
-    ev_timer_set(&w->timer, (lws_usec_t)due > now ? (double)((lws_usec_t)due - now) / 1e6 : 0., 0.);
-    ev_timer_start(w->loop, &w->timer);
+    timerfd_settime(w->timer_fd, 0, &its, NULL);
 }
 
 /* Runs the conn timers that are due (bounded per call), then re-arms. */
-static void worker_timers_cb(struct ev_loop *loop, ev_timer *timer, int revents)
+static void worker_timers_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
     (void)loop;
     (void)revents;
-    worker_t *w = lws_container_of(timer, worker_t, timer);
+    worker_t *w = lws_container_of(io, worker_t, timer_io);
+    uint64_t expirations;
+    if (read(w->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+        return;
     w->timers_armed = 0;
     uint64_t now = (uint64_t)lws_now_usecs();
     stimer_t *t;
@@ -1076,7 +1082,13 @@ static int worker_listen(worker_t *w, const listen_cfg_t *lc, int port, char *er
         snprintf(err, errlen, "cannot create the event loop");
         return -1;
     }
-    ev_init(&w->timer, worker_timers_cb);
+    w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->timer_fd < 0) {
+        snprintf(err, errlen, "cannot create a timer: %s", strerror(errno));
+        return -1;
+    }
+    ev_io_init(&w->timer_io, worker_timers_cb, w->timer_fd, EV_READ);
+    ev_io_start(w->loop, &w->timer_io);
     loops[0] = w->loop;
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
     info.foreign_loops = loops;
@@ -1150,12 +1162,14 @@ static void server_free(server_t *s)
         if (w->ctx)
             lws_context_destroy(w->ctx); /* closes connections: CLOSED runs here */
         if (w->loop) {
-            ev_timer_stop(w->loop, &w->timer);
+            ev_io_stop(w->loop, &w->timer_io);
             ev_loop_destroy(w->loop);
         }
         inbox_drain(w, false);
         rooms_free(w);
         stimer_heap_free(&w->timers);
+        if (w->timer_fd > 0)
+            close(w->timer_fd);
         pthread_mutex_destroy(&w->inbox_lock);
     }
     collab_docs_free(s);

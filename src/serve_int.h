@@ -155,8 +155,9 @@ typedef struct worker {
     inbox_ent_t *inbox_tail;
     stimer_heap_t timers;    /* every conn timer of this worker (owns the array) */
     struct ev_loop *loop;    /* libev (epoll) loop lws runs on; owned, freed after ctx */
-    ev_timer timer;          /* the one loop timer: the earliest of `timers` */
-    lws_usec_t timers_armed; /* when `timer` is set to fire; 0 = not set */
+    ev_io timer_io;          /* watches timer_fd */
+    int timer_fd;            /* timerfd set to the earliest of `timers` (0: none yet) */
+    lws_usec_t timers_armed; /* when timer_fd is set to fire; 0 = not set */
 } worker_t;
 
 /* A collaboration document; hist[seq % SERVE_HISTORY] holds the operation
