@@ -225,7 +225,7 @@ static uint64_t rc_delay(vu_t *vu)
         double j = (double)p->jitter_pct / 100.0;
         d = (uint64_t)((double)d * (1.0 - j + 2.0 * j * rng_unit(&vu->rng)));
     }
-    return d;
+    return d ? d : 1000; /* jitter 100% can draw 0: never a busy reconnect loop */
 }
 
 /* Waits before attempt rc_attempt, unless the interval is over. */
