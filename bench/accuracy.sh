@@ -11,6 +11,7 @@
 # Bounded: each run under timeout (ramp + hold + 60 s).
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./lib.sh
 if [ -n "${QUICK:-}" ]; then HOLD=${HOLD:-15}; SIZES=${SIZES:-1000}; fi
 HOLD=${HOLD:-30}; SIZES=${SIZES:-1000 10000}; SERVER_THREADS=${SERVER_THREADS:-2}
 WSGATE=${WSGATE:-build-release/wsgate}
@@ -31,24 +32,7 @@ srv_cpu() { awk -v t="$TICK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$SRV/stat
 printf '%-8s %10s %8s %10s %10s %10s %9s %9s  %s\n' users publishes failed p50_ms p99_ms max_ms cli_cpu% srv_cpu% p50_error
 for u in $SIZES; do
   ramp=$(( (u + 1999) / 2000 ))
-  cat >"$WORK/spec$u.yaml" <<YAML
-version: 1
-name: accuracy-$u
-target: ws://127.0.0.1:$port
-load: {users: $u, ramp_up: ${ramp}s, duration: $((ramp + HOLD))s}
-scenarios:
-  - name: chatter
-    connect: {url: "{{target}}/ws/chat?token=x", timeout: 20s}
-    on_start:
-      - name: subscribe room
-        send: '{"action":"subscribe","channel":"room:{{vu.id}}"}'
-        expect: {match: 'type == "subscription_confirmed"', timeout: 10s}
-    tasks:
-      - name: publish
-        pause: 1s
-        send: '{"action":"publish","channel":"room:bench","message":{"id":"m1","text":"hello"}}'
-        expect: {match: 'type == "message_ack"', timeout: 10s}
-YAML
+  publish_spec "accuracy-$u" "$port" "$u" "$ramp" $((ramp + HOLD)) 1s room:bench >"$WORK/spec$u.yaml"
   s0=$(srv_cpu)
   /usr/bin/time -f '%U %S %e' -o "$WORK/time$u" timeout $((ramp + HOLD + 60)) "$WSGATE" run "$WORK/spec$u.yaml" --source-addrs 127.0.0.1-127.0.0.4 \
     --out "$WORK/out$u" --quiet || true

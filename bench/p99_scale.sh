@@ -12,6 +12,7 @@
 # Bounded: each run under timeout (ramp + hold + 60 s).
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./lib.sh
 SIZES=${SIZES:-100 19500}; HOLD=${HOLD:-60}; SERVER_THREADS=${SERVER_THREADS:-2}
 SOURCES=${SOURCES:-127.0.0.1-127.0.0.8}
 WSGATE=${WSGATE:-build-release/wsgate}
@@ -31,24 +32,7 @@ srv_cpu() { awk -v t="$TICK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$SRV/stat
 printf '%-8s %10s %8s %10s %10s %10s %9s %9s\n' users publishes failed p50_ms p99_ms max_ms cli_cpu% srv_cpu%
 for u in $SIZES; do
   ramp=$(( (u + 2999) / 3000 ))
-  cat >"$WORK/spec$u.yaml" <<YAML
-version: 1
-name: p99-scale-$u
-target: ws://127.0.0.1:$port
-load: {users: $u, ramp_up: ${ramp}s, duration: $((ramp + HOLD))s}
-scenarios:
-  - name: chatter
-    connect: {url: "{{target}}/ws/chat?token=x", timeout: 20s}
-    on_start:
-      - name: subscribe room
-        send: '{"action":"subscribe","channel":"room:{{vu.id}}"}'
-        expect: {match: 'type == "subscription_confirmed"', timeout: 10s}
-    tasks:
-      - name: publish
-        pause: between(2s, 5s)
-        send: '{"action":"publish","channel":"room:{{vu.id}}","message":{"id":"m1","text":"hello"}}'
-        expect: {match: 'type == "message_ack"', timeout: 10s}
-YAML
+  publish_spec "p99-scale-$u" "$port" "$u" "$ramp" $((ramp + HOLD)) "between(2s, 5s)" "room:{{vu.id}}" >"$WORK/spec$u.yaml"
   s0=$(srv_cpu)
   /usr/bin/time -f '%U %S %e' -o "$WORK/time$u" timeout $((ramp + HOLD + 60)) "$WSGATE" run "$WORK/spec$u.yaml" \
     --source-addrs "$SOURCES" --out "$WORK/out$u" --quiet || true

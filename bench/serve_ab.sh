@@ -15,6 +15,7 @@
 # timeout (ramp + hold + 60 s); every process started here is killed on exit.
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./lib.sh
 A=${1:?usage: serve_ab.sh OLD_WSGATE NEW_WSGATE}
 B=${2:?usage: serve_ab.sh OLD_WSGATE NEW_WSGATE}
 REPS=${REPS:-3}; USERS=${USERS:-10000}; RAMP=${RAMP:-2}; HOLD=${HOLD:-15}
@@ -34,24 +35,7 @@ run_one() { # label binary rep
   SRV=$!
   sleep 1
   kill -0 "$SRV" || { cat "$out.serve.log"; exit 3; }
-  cat >"$out.yaml" <<YAML
-version: 1
-name: serve-ab
-target: ws://127.0.0.1:$port
-load: {users: $USERS, ramp_up: ${RAMP}s, duration: $((RAMP + HOLD))s}
-scenarios:
-  - name: chatter
-    connect: {url: "{{target}}/ws/chat?token=x", timeout: 20s}
-    on_start:
-      - name: subscribe room
-        send: '{"action":"subscribe","channel":"room:{{vu.id}}"}'
-        expect: {match: 'type == "subscription_confirmed"', timeout: 10s}
-    tasks:
-      - name: publish
-        pause: 1s
-        send: '{"action":"publish","channel":"room:bench","message":{"id":"m1","text":"hello"}}'
-        expect: {match: 'type == "message_ack"', timeout: 10s}
-YAML
+  publish_spec serve-ab "$port" "$USERS" "$RAMP" $((RAMP + HOLD)) 1s room:bench >"$out.yaml"
   local s0 s1
   s0=$(awk '{print $14 + $15}' "/proc/$SRV/stat")
   /usr/bin/time -f '%U %S %e' -o "$out.time" timeout $((RAMP + HOLD + 60)) "$CLIENT" run "$out.yaml" \

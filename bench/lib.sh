@@ -1,0 +1,26 @@
+# Shared by the bench scripts. Sourced, not run.
+
+# publish_spec NAME PORT USERS RAMP_S DURATION_S PAUSE ROOM: prints a spec in
+# which each user subscribes to its own room, then publishes to ROOM (a
+# template, e.g. room:bench or room:{{vu.id}}) and waits for message_ack,
+# pausing PAUSE (e.g. 1s or "between(2s, 5s)") between publishes.
+publish_spec() {
+  cat <<YAML
+version: 1
+name: $1
+target: ws://127.0.0.1:$2
+load: {users: $3, ramp_up: ${4}s, duration: ${5}s}
+scenarios:
+  - name: chatter
+    connect: {url: "{{target}}/ws/chat?token=x", timeout: 20s}
+    on_start:
+      - name: subscribe room
+        send: '{"action":"subscribe","channel":"room:{{vu.id}}"}'
+        expect: {match: 'type == "subscription_confirmed"', timeout: 10s}
+    tasks:
+      - name: publish
+        pause: $6
+        send: '{"action":"publish","channel":"$7","message":{"id":"m1","text":"hello"}}'
+        expect: {match: 'type == "message_ack"', timeout: 10s}
+YAML
+}
