@@ -21,11 +21,7 @@ SRV=
 cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$WSGATE" serve --port "$port" --ack-delay 50ms --threads "$SERVER_THREADS" >"$WORK/serve.log" 2>&1 &
-SRV=$!
-sleep 1
-kill -0 "$SRV" || { cat "$WORK/serve.log"; exit 3; }
+start_serve --ack-delay 50ms --threads "$SERVER_THREADS"
 
 TICK=$(getconf CLK_TCK)
 srv_cpu() { awk -v t="$TICK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$SRV/stat"; }

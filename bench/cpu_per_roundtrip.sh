@@ -13,6 +13,7 @@
 # Bounded: every client runs under `timeout DURATION+60`.
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./lib.sh
 if [ -n "${QUICK:-}" ]; then REPS=${REPS:-1}; DURATION=${DURATION:-8}; fi
 REPS=${REPS:-3}; DURATION=${DURATION:-20}; USERS=${USERS:-1000}
 SERVER_THREADS=${SERVER_THREADS:-1}; WSGATE_THREADS=${WSGATE_THREADS:-1}
@@ -26,11 +27,7 @@ cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; 
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$WSGATE" serve --port "$port" --threads "$SERVER_THREADS" >"$WORK/serve.log" 2>&1 &
-SRV=$!
-sleep 1
-kill -0 "$SRV" || { cat "$WORK/serve.log"; exit 3; }
+start_serve --threads "$SERVER_THREADS"
 
 srv_cpu() { awk -v t="$TICK" '{printf "%.3f", ($14 + $15) / t}' "/proc/$SRV/stat"; }
 # Runs "$@" under /usr/bin/time; sets CLI_CPU (s) and SRV_DELTA (s).

@@ -24,3 +24,19 @@ scenarios:
         expect: {match: 'type == "message_ack"', timeout: 10s}
 YAML
 }
+
+# free_port: a loopback port nobody listens on now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_serve [serve options...]: starts "$WSGATE" serve on a free port in
+# the background, logging to $WORK/serve.log; sets port and SRV (the caller
+# kills SRV on exit). Exits 3 when the server does not stay up.
+start_serve() {
+  port=$(free_port)
+  "$WSGATE" serve --port "$port" "$@" >"$WORK/serve.log" 2>&1 &
+  SRV=$!
+  sleep 1
+  kill -0 "$SRV" || { cat "$WORK/serve.log"; exit 3; }
+}
