@@ -829,8 +829,23 @@ static int ensure_slots(vu_t *vu)
     return vu->slots || !n ? 0 : -1;
 }
 
-/* Stores every capture of the step; the sample names the field, never the
- * value. Returns 0, or -1 when one found nothing. */
+/* Stores v (owned) in cap's slot, or counts a protocol error naming the
+ * field, never the value, and frees v. Returns 0, or -1 on the error. */
+static int store_capture(vu_t *vu, const spec_capture_t *cap, char *v, const char *label,
+                         const char *missing)
+{
+    if (!v || has_control(v)) { /* CR/LF would split a header line */
+        metrics_error(vu->w->m, ERR_PROTOCOL, "%s: capture %s %s", label, cap->src,
+                      v ? "holds control characters" : missing);
+        free(v);
+        return -1;
+    }
+    free(vu->slots[cap->slot]);
+    vu->slots[cap->slot] = v;
+    return 0;
+}
+
+/* Stores every capture of the step. Returns 0, or -1 when one found nothing. */
 static int http_capture(vu_t *vu, const spec_step_t *st, const http_call_t *call)
 {
     const spec_http_t *h = st->http;
@@ -848,15 +863,7 @@ static int http_capture(vu_t *vu, const spec_step_t *st, const http_call_t *call
                 json = cJSON_ParseWithLength(body, blen);
             v = json_text(pred_path_value(cap->json, json));
         }
-        if (!v || has_control(v)) { /* CR/LF would split a header line */
-            metrics_error(vu->w->m, ERR_PROTOCOL, "%s: capture %s %s", step_label(st), cap->src,
-                          v ? "holds control characters" : "found nothing in the response");
-            free(v);
-            rc = -1;
-        } else {
-            free(vu->slots[cap->slot]);
-            vu->slots[cap->slot] = v;
-        }
+        rc = store_capture(vu, cap, v, step_label(st), "found nothing in the response");
     }
     cJSON_Delete(json);
     return rc;
@@ -1109,18 +1116,9 @@ static int msg_capture(vu_t *vu, const spec_step_t *st, const cJSON *json)
     int rc = ensure_slots(vu);
     for (size_t i = 0; rc == 0 && i < st->ncaptures; i++) {
         const spec_capture_t *cap = &st->captures[i];
-        char *v = json_text(pred_path_value(cap->json, json));
-        if (!v || has_control(v)) {
-            metrics_error(vu->w->m, ERR_PROTOCOL, "%s: capture %s %s", st->name ? st->name : "step",
-                          cap->src,
-                          v ? "holds control characters"
-                            : "found no string, number or boolean in the message");
-            free(v);
-            rc = -1;
-        } else {
-            free(vu->slots[cap->slot]);
-            vu->slots[cap->slot] = v;
-        }
+        rc = store_capture(vu, cap, json_text(pred_path_value(cap->json, json)),
+                           st->name ? st->name : "step",
+                           "found no string, number or boolean in the message");
     }
     return rc;
 }
