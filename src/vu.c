@@ -130,7 +130,7 @@ void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now)
     vu->scenario = (uint16_t)load_scenario_for(spec, k);
     vu->rng = rng_seed(vu->w->run->seed, k);
     vu->wsi = NULL;
-    vu->rx_oversize = vu->ping_pending = vu->reconnecting = false;
+    vu->rx_oversize = vu->ping_pending = vu->reconnecting = vu->writing = false;
     vu->close_code = 0;
     vu->phase = PHASE_ON_START;
     vu->task = vu->step = 0;
@@ -482,6 +482,26 @@ static int fill_binary(vu_t *vu, const spec_step_t *st)
     return 0;
 }
 
+static int write_message(vu_t *vu, struct lws *wsi);
+
+/* Writes the pending message now when nothing is queued on the socket,
+ * which saves the writeable round trip (two epoll_ctl calls and a loop pass
+ * per message); otherwise the writeable callback sends it. A direct write
+ * whose step completes at once may start the next message: that one waits
+ * for the callback, so a chain of sends never recurses. A failed write
+ * leaves the socket unusable; lws then closes it and the close callback
+ * counts the error, as for a failure in the callback. */
+static void vu_send_or_queue(vu_t *vu)
+{
+    if (vu->writing || vu->ping_pending || lws_partial_buffered(vu->wsi)) {
+        lws_callback_on_writable(vu->wsi);
+        return;
+    }
+    vu->writing = true;
+    write_message(vu, vu->wsi);
+    vu->writing = false;
+}
+
 static void vu_start_send(vu_t *vu, const spec_step_t *st)
 {
     sbuf_truncate(&vu->out, 0);
@@ -492,7 +512,7 @@ static void vu_start_send(vu_t *vu, const spec_step_t *st)
         return;
     }
     vu->state = VU_SENDING;
-    lws_callback_on_writable(vu->wsi);
+    vu_send_or_queue(vu);
 }
 
 /* A fixed-rate task's timed step: its first step with an expect (a
@@ -1061,6 +1081,13 @@ static int on_writeable(vu_t *vu, struct lws *wsi)
         return write_ping(vu, wsi);
     if (vu->state != VU_SENDING)
         return 0;
+    return write_message(vu, wsi);
+}
+
+/* Sends vu->out and moves the step on: to its expect, or to the next step.
+ * Returns -1 when the socket failed. */
+static int write_message(vu_t *vu, struct lws *wsi)
+{
     size_t len = vu->out.len - LWS_PRE;
     const spec_step_t *cur = vu_current_step(vu);
     enum lws_write_protocol kind = step_is_binary(cur) ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;

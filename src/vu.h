@@ -76,6 +76,7 @@ typedef struct vu {
     bool rx_oversize;    /* dropping the rest of a too-large message */
     bool ping_pending;   /* a protocol ping waits for the socket */
     bool reconnecting;   /* a reconnect step is closing or connecting */
+    bool writing;        /* inside a direct write (the next message waits for writeable) */
     uint16_t close_code; /* a close step's code for the close frame; 0 = 1000 */
     bool peer_closed;    /* the server sent a close frame on this connection */
     bool rc_resume;      /* the drop came after on_start: on_reconnect, then tasks */
