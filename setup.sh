@@ -10,8 +10,9 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake pkg-config
           libwebsockets-dev libssl-dev libcyaml-dev libyaml-dev libxml2-dev
           libev-dev libcjson-dev libcmocka-dev jq libxml2-utils clang-format python3 iproute2 openssl)
-# only for `test`: the independent peer server of it_foreign_server.sh
-TEST_PACKAGES=(nodejs node-ws)
+# only for `test`: the independent peer server of it_foreign_server.sh, and
+# strace for it_syscalls.sh (system calls per message)
+TEST_PACKAGES=(nodejs node-ws strace)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
