@@ -199,6 +199,8 @@ static void conn_timer(conn_t *c, stimer_t *t, stimer_cb_t cb, lws_usec_t due)
     worker_arm(c->w);
 }
 
+static void conn_flush(conn_t *c);
+
 /* Moves every due delayed entry to the ready fifo and re-arms the timer
  * for the next one. */
 static void conn_due_cb(stimer_t *t)
@@ -211,8 +213,8 @@ static void conn_due_cb(stimer_t *t)
         moved = true;
     }
     if (moved)
-        lws_callback_on_writable(c->wsi);
-    if (c->delayed.head)
+        conn_flush(c);
+    if (c->delayed.head && !c->doomed)
         conn_timer(c, &c->t_due, conn_due_cb, c->delayed.head->due);
 }
 
@@ -232,7 +234,7 @@ void conn_push(conn_t *c, out_msg_t *m, uint64_t delay_us)
     c->queued += ent_cost(m);
     if (delay_us == 0) {
         fifo_push(&c->ready, e);
-        lws_callback_on_writable(c->wsi);
+        conn_flush(c);
         return;
     }
     e->due = lws_now_usecs() + (lws_usec_t)delay_us;
@@ -304,6 +306,39 @@ int conn_error(conn_t *c, const char *reason)
     return conn_send(c, reply_str(reply_new("error"), "reason", reason));
 }
 
+/* Writes the first ready frame. Returns -1 when the socket failed. */
+static int conn_write_one(conn_t *c)
+{
+    out_ent_t *e = fifo_pop(&c->ready);
+    out_msg_t *m = e->msg;
+    size_t len = m->len;
+    c->queued -= ent_cost(m);
+    /* lws copies whatever the socket does not take at once */
+    int n = lws_write(c->wsi, m->buf + LWS_PRE, len, LWS_WRITE_TEXT);
+    msg_release(m);
+    free(e);
+    return n < 0 || (size_t)n < len ? -1 : 0;
+}
+
+/* Writes ready frames now while lws holds nothing back for this socket,
+ * which saves a writeable round trip (two epoll_ctl calls and a loop pass)
+ * per message; what is left, after a partial write, waits for writeable.
+ * So lws never buffers more than one partial frame and SERVE_MAX_QUEUED
+ * still bounds a slow consumer. Safe for a connection other than the one
+ * being serviced (fan-out to a room). */
+static void conn_flush(conn_t *c)
+{
+    if (c->doomed)
+        return;
+    while (c->ready.head && !c->going_away && !lws_partial_buffered(c->wsi))
+        if (conn_write_one(c) < 0) {
+            conn_doom(c);
+            return;
+        }
+    if (c->ready.head || c->going_away)
+        lws_callback_on_writable(c->wsi);
+}
+
 /* One frame per writeable callback; asks for another while more is queued. */
 static int conn_writeable(conn_t *c)
 {
@@ -314,17 +349,9 @@ static int conn_writeable(conn_t *c)
         lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)why, sizeof(why) - 1);
         return -1;
     }
-    out_ent_t *e = fifo_pop(&c->ready);
-    if (!e)
+    if (!c->ready.head)
         return 0;
-    out_msg_t *m = e->msg;
-    size_t len = m->len;
-    c->queued -= ent_cost(m);
-    /* lws copies whatever the socket does not take at once */
-    int n = lws_write(c->wsi, m->buf + LWS_PRE, len, LWS_WRITE_TEXT);
-    msg_release(m);
-    free(e);
-    if (n < 0 || (size_t)n < len)
+    if (conn_write_one(c) < 0)
         return -1;
     if (c->ready.head)
         lws_callback_on_writable(c->wsi);
