@@ -53,16 +53,22 @@ for s in r["series"]:
     h = s.get("steps", {}).get("publish")
     if not h or s["t"] < ramp + 2 or s["t"] > last - 1:
         continue
-    pairs = h["histogram"].split(";")[5]
+    pairs = h["histogram"].split(";")[5]  # "bucket:count,..." (bucket indexes)
     for p in filter(None, pairs.split(",")):
-        v, c = p.split(":"); counts[int(v)] = counts.get(int(v), 0) + int(c)
+        i, c = p.split(":"); counts[int(i)] = counts.get(int(i), 0) + int(c)
 n = sum(counts.values())
+def value_us(i):  # bucket index -> its midpoint (src/hist.c layout)
+    if i < 2048:
+        return i
+    top, sub = (i - 2048) // 1024 + 11, (i - 2048) % 1024 + 1024
+    lo = sub << (top - 10)
+    return lo + ((1 << (top - 10)) - 1) / 2
 def pct(q):
     need, acc = q * n, 0
-    for v in sorted(counts):
-        acc += counts[v]
+    for i in sorted(counts):
+        acc += counts[i]
         if acc >= need:
-            return v / 1000
+            return value_us(i) / 1000
     return float("nan")
 print(f"{pct(0.50):.3f} {pct(0.99):.3f} {n}")
 PY
