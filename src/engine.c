@@ -46,17 +46,46 @@ static double wall_now(void)
 
 /* ---- worker loop ---- */
 
-/* At the planned end, pending replies are still awaited (and measured); an
- * abort_on_fail stop drops them so the run ends at once. */
+#define END_POLL_US 2000ull /* tick while idle closes wait for pending replies */
+
+/* Publishes how many replies this worker still awaits; once every worker
+ * has reached the end and none awaits any, closes the idle connections
+ * kept open by worker_apply_end. */
+static void worker_end_deferred(worker_t *w, uint64_t now)
+{
+    run_shared_t *run = w->run;
+    uint64_t pending = 0;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        pending += vu_awaits_reply(&w->vus[i]);
+    atomic_fetch_add(&run->pending_at_end, pending - w->pending_published); /* modular */
+    w->pending_published = pending;
+    if (!w->closes_deferred || atomic_load(&run->ending_workers) < run->nworkers ||
+        atomic_load(&run->pending_at_end) != 0)
+        return;
+    w->closes_deferred = false;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        if (vu_idle_connected(&w->vus[i]))
+            vu_end(&w->vus[i], now);
+}
+
+/* At the planned end, pending replies are still awaited (and measured);
+ * idle connections close only after the last of them (in any worker):
+ * thousands of closes at once would delay those replies, here and in the
+ * server, and the last second's latencies would show wsgate's own work.
+ * An abort_on_fail stop drops pending replies so the run ends at once. */
 static void worker_apply_end(worker_t *w, uint64_t now, bool aborting)
 {
     w->ending = true;
     for (uint32_t i = 0; i < w->nvus; i++) {
+        vu_t *vu = &w->vus[i];
         if (aborting)
-            vu_abort(&w->vus[i], now);
+            vu_abort(vu, now);
+        else if (vu_idle_connected(vu))
+            w->closes_deferred = true;
         else
-            vu_end(&w->vus[i], now);
+            vu_end(vu, now);
     }
+    atomic_fetch_add(&w->run->ending_workers, 1);
 }
 
 /* The step the progress line follows: the first named step of the first
@@ -222,6 +251,8 @@ static void worker_tick(struct ev_loop *loop, ev_timer *tick, int revents)
             worker_drop_overdue(w);
         worker_apply_end(w, now, atomic_load(&run->abort_run));
     }
+    if (w->ending)
+        worker_end_deferred(w, now);
     uint32_t id;
     unsigned wakes = 0;
     worker_arrivals(w, now, &wakes);
@@ -239,6 +270,11 @@ static void worker_tick(struct ev_loop *loop, ev_timer *tick, int revents)
     w->in_tick = false;
     if (worker_all_done(w) || now >= run->hard_end || (stop_now && now >= run->end)) {
         w->finished = true;
+        if (!w->ending) /* done before the end: nothing to wait for here */
+            atomic_fetch_add(&run->ending_workers, 1);
+        /* nothing more awaited here (or cut off at the hard end) */
+        atomic_fetch_sub(&run->pending_at_end, w->pending_published);
+        w->pending_published = 0;
         if (w->sessions) /* cut off at the hard end: the load ran until now */
             w->last_busy = now;
         lws_cancel_service(w->ctx);
@@ -252,6 +288,8 @@ static void worker_tick(struct ev_loop *loop, ev_timer *tick, int revents)
         next = due;
     if (!w->ending && run->end < next)
         next = run->end;
+    if (w->closes_deferred && now + END_POLL_US < next)
+        next = now + END_POLL_US;
     if (!w->ending && w->arr_next < w->arr.count && w->arr_due < next)
         next = w->arr_due;
     schedule_wake(w, next, now);
@@ -747,6 +785,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     if (spec->open_model) /* sessions in flight may finish after the last arrival */
         run.end += spec->open.graceful_stop_us;
     run.hard_end = run.end + grace_us(spec);
+    run.nworkers = n;
     for (unsigned i = 0; i < n; i++) {
         if (worker_init(&ws[i], &run, i, n, seed, &sl, opts->abort_check != NULL) < 0) {
             snprintf(err, errlen, "cannot set up worker %u (out of memory or sockets)", i);

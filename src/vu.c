@@ -573,9 +573,26 @@ static void vu_skip_missed(vu_t *vu, uint64_t now)
     m->errors[ERR_TIMEOUT].count += n - 1;
 }
 
+/* The run is over for this user. An idle connection stays open while
+ * replies are awaited anywhere (engine.c closes it after the last one):
+ * every thinking user's timer is capped at the end, and thousands of
+ * closes at that instant would delay the replies still being measured. */
+static void vu_close_at_run_end(vu_t *vu, uint64_t now)
+{
+    if (vu_idle_connected(vu)) {
+        vu->w->closes_deferred = true;
+        return;
+    }
+    vu_close(vu, now);
+}
+
 static void vu_run(vu_t *vu, uint64_t now)
 {
-    if (run_over(vu, now) || now >= vu->stop_at) {
+    if (run_over(vu, now)) {
+        vu_close_at_run_end(vu, now);
+        return;
+    }
+    if (now >= vu->stop_at) {
         vu_close(vu, now);
         return;
     }
@@ -684,7 +701,9 @@ void vu_wake(vu_t *vu, uint64_t now)
         expect_timed_out(vu, now);
         break;
     case VU_THINKING:
-        if (now >= vu->stop_at || run_over(vu, now))
+        if (run_over(vu, now))
+            vu_close_at_run_end(vu, now);
+        else if (now >= vu->stop_at)
             vu_close(vu, now);
         else
             vu_next_task(vu, now);
@@ -693,6 +712,11 @@ void vu_wake(vu_t *vu, uint64_t now)
         vu_sleep_done(vu, now);
         break;
     case VU_IDLE:
+        if (run_over(vu, now))
+            vu_close_at_run_end(vu, now);
+        else
+            vu_close(vu, now);
+        break;
     case VU_SENDING:
         vu_close(vu, now);
         break;
@@ -934,6 +958,17 @@ void vu_abort(vu_t *vu, uint64_t now)
         return;
     }
     vu_end(vu, now);
+}
+
+bool vu_awaits_reply(const vu_t *vu)
+{
+    return vu->state == VU_AWAITING || vu->state == VU_HTTP;
+}
+
+bool vu_idle_connected(const vu_t *vu)
+{
+    return vu->wsi &&
+           (vu->state == VU_THINKING || vu->state == VU_SLEEPING || vu->state == VU_IDLE);
 }
 
 void vu_end(vu_t *vu, uint64_t now)
@@ -1203,7 +1238,8 @@ static void count_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
 static void on_message(vu_t *vu, const char *msg, size_t len)
 {
     bool awaiting = vu->state == VU_AWAITING;
-    if (!awaiting && vu_scenario(vu)->ncounts == 0)
+    /* after the end, only replies to requests sent before it are measured */
+    if (!awaiting && (vu_scenario(vu)->ncounts == 0 || vu->w->ending))
         return;
     cJSON *json = cJSON_ParseWithLength(msg, len);
     count_message(vu, json, msg, len);

@@ -60,6 +60,11 @@ typedef struct run_shared {
      * max_sessions (this process's max_users) by every worker. */
     atomic_uint_fast64_t sessions;
     uint64_t max_sessions;
+    /* The end of the run: workers that have applied it, and the replies
+     * still awaited in all of them (each worker adds its own changes). */
+    unsigned nworkers;
+    atomic_uint ending_workers;
+    atomic_uint_fast64_t pending_at_end;
 } run_shared_t;
 
 typedef struct worker worker_t;
@@ -111,10 +116,12 @@ struct worker {
     timerq_t *tq;
     timerq_t *ping_tq; /* next protocol ping of each user */
     metrics_t *m;
-    sbuf_t scratch; /* rendering of URLs and headers */
-    ev_timer tick;  /* worker_tick, on loop */
-    bool ending;    /* the run's end has been applied to every user */
-    bool finished;  /* leave the service loop */
+    sbuf_t scratch;             /* rendering of URLs and headers */
+    ev_timer tick;              /* worker_tick, on loop */
+    bool ending;                /* the run's end has been applied to every user */
+    bool closes_deferred;       /* idle connections wait for the pending replies */
+    uint64_t pending_published; /* this worker's share of run->pending_at_end */
+    bool finished;              /* leave the service loop */
     /* Published about once a second for the progress line (relaxed
      * atomics: the monitoring thread only reads them). */
     atomic_uint_fast64_t pub_sent, pub_received, pub_errors, pub_p95;
@@ -172,6 +179,11 @@ void vu_ping_due(vu_t *vu, uint64_t now);
 void vu_end(vu_t *vu, uint64_t now);
 /* Like vu_end, but a reply still awaited is given up (not counted). */
 void vu_abort(vu_t *vu, uint64_t now);
+/* A reply (WebSocket or http step) is awaited and measured. */
+bool vu_awaits_reply(const vu_t *vu);
+/* Connected and waiting for nothing (think time, sleep, idle): vu_end
+ * would close the connection now. */
+bool vu_idle_connected(const vu_t *vu);
 
 /* The libwebsockets protocol callback for client connections. */
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
