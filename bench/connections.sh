@@ -20,7 +20,8 @@ SERVER_THREADS=${SERVER_THREADS:-2}
 SOURCES=${SOURCES:-127.0.0.1-127.0.0.8}
 WSGATE=${WSGATE:-build-release/wsgate}
 [ -x "$WSGATE" ] || ./build.sh
-RAMP=$(( (USERS + RATE - 1) / RATE ))
+RAMP=$(( (USERS + RATE - 1) / RATE )) # whole seconds, for durations
+RAMP_MS=$(( USERS * 1000 / RATE ))     # the planned ramp itself
 WORK=$(mktemp -d /tmp/wsgate-conn.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -35,12 +36,12 @@ for i in $(seq 1 "$SERVERS"); do
 done
 sleep 1
 
-spec() { # users ramp duration
+spec() { # users ramp_ms duration_s
   cat <<YAML
 version: 1
 name: idle-connections
 target: ws://127.0.0.1:$port
-load: {users: $1, ramp_up: ${2}s, duration: ${3}s}
+load: {users: $1, ramp_up: ${2}ms, duration: ${3}s}
 scenarios:
   - name: idle heartbeat
     connect: {url: "{{target}}/ws/chat?token=bench-{{vu.id}}", timeout: 20s}
@@ -55,11 +56,11 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 open_conns() { ss -Htn state established "( dport = :$port )" | wc -l; }
 
 # Baseline: the same spec with one user.
-spec 1 1 6 >"$WORK/one.yaml"
+spec 1 1000 6 >"$WORK/one.yaml"
 "$WSGATE" run "$WORK/one.yaml" --source-addrs "$SOURCES" --out "$WORK/one" --quiet &
 p1=$!; PIDS+=("$p1"); sleep 4; rss_one=$(rss_kb "$p1"); wait "$p1" || true
 
-spec "$USERS" "$RAMP" $((RAMP + HOLD)) >"$WORK/spec.yaml"
+spec "$USERS" "$RAMP_MS" $((RAMP + HOLD)) >"$WORK/spec.yaml"
 t0=$(date +%s.%N)
 timeout $((RAMP + HOLD + 60)) "$WSGATE" run "$WORK/spec.yaml" --source-addrs "$SOURCES" --out "$WORK/run" --quiet \
   >"$WORK/run.log" 2>&1 &
@@ -89,7 +90,7 @@ printf '%-40s %s\n' "connect ok / failed" "$(jq -r '.steps[] | select(.name=="co
 printf '%-40s %s\n' "connect success" "$(jq -r '.steps[] | select(.name=="connect") | "\(100 * .ok / (.ok + .failed)) %"' "$R")"
 printf '%-40s %s\n' "heartbeats ok / failed" "$(jq -r '.steps[] | select(.name=="heartbeat") | "\(.ok) / \(.failed)"' "$R")"
 printf '%-40s %s\n' "connections open 3 s before end (ss)" "$open_end"
-printf '%-40s %s\n' "connect rate during ramp (conns/s)" "$rate (ramp_up ${RAMP}s planned)"
+printf '%-40s %s\n' "connect rate during ramp (conns/s)" "$rate (ramp_up ${RAMP_MS}ms planned: $RATE/s)"
 printf '%-40s %s\n' "wsgate RSS, 1-user run" "$rss_one KiB"
 printf '%-40s %s\n' "wsgate RSS, start / end of hold" "$rss_start KiB / $rss_end KiB"
 awk -v a="$rss_start" -v b="$rss_end" -v o="$rss_one" -v n="$USERS" 'BEGIN{

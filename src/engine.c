@@ -46,23 +46,32 @@ static double wall_now(void)
 
 /* ---- worker loop ---- */
 
-#define END_POLL_US 2000ull /* tick while idle closes wait for pending replies */
+#define END_POLL_US 2000ull /* tick while the run is ending */
 
-/* Publishes how many replies this worker still awaits; once every worker
- * has reached the end and none awaits any, closes the idle connections
- * kept open by worker_apply_end. */
-static void worker_end_deferred(worker_t *w, uint64_t now)
+/* Publishes how many replies this worker still awaits (the sum over all
+ * workers is run->pending_at_end; the arithmetic is modular). */
+static void worker_publish_pending(worker_t *w)
 {
-    run_shared_t *run = w->run;
     uint64_t pending = 0;
     for (uint32_t i = 0; i < w->nvus; i++)
         pending += vu_awaits_reply(&w->vus[i]);
-    atomic_fetch_add(&run->pending_at_end, pending - w->pending_published); /* modular */
+    atomic_fetch_add(&w->run->pending_at_end, pending - w->pending_published);
     w->pending_published = pending;
-    if (!w->closes_deferred || atomic_load(&run->ending_workers) < run->nworkers ||
-        atomic_load(&run->pending_at_end) != 0)
+}
+
+/* Each tick once the run is ending: closes the idle connections when every
+ * worker has reached the end and none awaits a reply, or when waiting
+ * longer would leave their close handshakes no time before the hard end.
+ * Scans every tick, so a user that becomes idle later (its expect timed
+ * out) is closed too. */
+static void worker_close_idle_at_end(worker_t *w, uint64_t now)
+{
+    run_shared_t *run = w->run;
+    worker_publish_pending(w);
+    bool drained = atomic_load(&run->ending_workers) >= run->nworkers &&
+                   atomic_load(&run->pending_at_end) == 0;
+    if (!drained && now + CLOSE_GRACE_US < run->hard_end)
         return;
-    w->closes_deferred = false;
     for (uint32_t i = 0; i < w->nvus; i++)
         if (vu_idle_connected(&w->vus[i]))
             vu_end(&w->vus[i], now);
@@ -72,6 +81,8 @@ static void worker_end_deferred(worker_t *w, uint64_t now)
  * idle connections close only after the last of them (in any worker):
  * thousands of closes at once would delay those replies, here and in the
  * server, and the last second's latencies would show wsgate's own work.
+ * The pending count is published before this worker counts as ending, so
+ * no other worker sees "all ending, nothing pending" too early.
  * An abort_on_fail stop drops pending replies so the run ends at once. */
 static void worker_apply_end(worker_t *w, uint64_t now, bool aborting)
 {
@@ -80,11 +91,10 @@ static void worker_apply_end(worker_t *w, uint64_t now, bool aborting)
         vu_t *vu = &w->vus[i];
         if (aborting)
             vu_abort(vu, now);
-        else if (vu_idle_connected(vu))
-            w->closes_deferred = true;
-        else
+        else if (!vu_idle_connected(vu))
             vu_end(vu, now);
     }
+    worker_publish_pending(w);
     atomic_fetch_add(&w->run->ending_workers, 1);
 }
 
@@ -252,7 +262,7 @@ static void worker_tick(struct ev_loop *loop, ev_timer *tick, int revents)
         worker_apply_end(w, now, atomic_load(&run->abort_run));
     }
     if (w->ending)
-        worker_end_deferred(w, now);
+        worker_close_idle_at_end(w, now);
     uint32_t id;
     unsigned wakes = 0;
     worker_arrivals(w, now, &wakes);
@@ -288,7 +298,7 @@ static void worker_tick(struct ev_loop *loop, ev_timer *tick, int revents)
         next = due;
     if (!w->ending && run->end < next)
         next = run->end;
-    if (w->closes_deferred && now + END_POLL_US < next)
+    if (w->ending && now + END_POLL_US < next)
         next = now + END_POLL_US;
     if (!w->ending && w->arr_next < w->arr.count && w->arr_due < next)
         next = w->arr_due;

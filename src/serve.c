@@ -328,8 +328,8 @@ static int conn_write_one(conn_t *c)
  * being serviced (fan-out to a room). */
 static void conn_flush(conn_t *c)
 {
-    if (c->doomed)
-        return;
+    if (c->doomed || c->closing)
+        return; /* RFC 6455 5.5.1: no data after a close frame */
     while (c->ready.head && !c->going_away && !lws_partial_buffered(c->wsi))
         if (conn_write_one(c) < 0) {
             conn_doom(c);
@@ -910,7 +910,14 @@ static int serve_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
     case LWS_CALLBACK_ESTABLISHED:
         return conn_open(c, wsi);
     case LWS_CALLBACK_RECEIVE:
-        return conn_receive(c, in, len);
+        if (conn_receive(c, in, len) < 0) {
+            c->closing = true; /* lws sends the close frame (and waits for its echo) */
+            return -1;
+        }
+        return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        c->closing = true;
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return conn_writeable(c);
     case LWS_CALLBACK_CLOSED:

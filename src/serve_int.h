@@ -100,6 +100,7 @@ typedef struct conn {
     lws_usec_t opened;   /* when the connection opened (--stall-after) */
     bool doomed;         /* queue overflow or abrupt drop: being killed */
     bool going_away;     /* close with 1001 at the next writeable */
+    bool closing;        /* a close frame went or came: no more data frames */
     /* plain HTTP (login) */
     sbuf_t http_in;
     char *http_out; /* response body, malloc'd */

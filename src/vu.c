@@ -14,7 +14,6 @@
 #include "wsurl.h"
 
 #define RECONNECT_BACKOFF_US 1000000ull
-#define CLOSE_GRACE_US 2000000ull
 #define MAX_MESSAGE_BYTES (1u << 20) /* a hostile server must not exhaust memory */
 
 uint64_t mono_us(void)
@@ -483,23 +482,44 @@ static int fill_binary(vu_t *vu, const spec_step_t *st)
 }
 
 static int write_message(vu_t *vu, struct lws *wsi);
+static void vu_dropped(vu_t *vu, uint64_t now);
+
+/* A direct write failed: lws marks the socket unusable but need not close
+ * it (a TLS error leaves the TCP connection open), and no callback will
+ * come. The user lets go of it and counts the drop, as on_closed would. */
+static void vu_write_failed(vu_t *vu, uint64_t now)
+{
+    const spec_step_t *st = vu_current_step(vu);
+    vu_abandon_wsi(vu);
+    http_call_cancel(vu->http);
+    conn_closed(vu);
+    metrics_error(vu->w->m, ERR_RESET, "connection (%s): a write failed, the socket is unusable",
+                  vu_scenario(vu)->name);
+    if (st)
+        metrics_fail(vu->w->m, st->metric);
+    if (run_over(vu, now))
+        vu_schedule_next_interval(vu, now);
+    else
+        vu_dropped(vu, now);
+}
 
 /* Writes the pending message now when nothing is queued on the socket,
  * which saves the writeable round trip (two epoll_ctl calls and a loop pass
- * per message); otherwise the writeable callback sends it. A direct write
- * whose step completes at once may start the next message: that one waits
- * for the callback, so a chain of sends never recurses. A failed write
- * leaves the socket unusable; lws then closes it and the close callback
- * counts the error, as for a failure in the callback. */
+ * per message); otherwise the writeable callback sends it. Inside a write
+ * (direct or from the callback), the next message waits for the callback,
+ * so a chain of sends never recurses. After a close frame from the server,
+ * lws's close handshake owns the socket: no data frame goes out. */
 static void vu_send_or_queue(vu_t *vu)
 {
-    if (vu->writing || vu->ping_pending || lws_partial_buffered(vu->wsi)) {
+    if (vu->writing || vu->ping_pending || vu->peer_closed || lws_partial_buffered(vu->wsi)) {
         lws_callback_on_writable(vu->wsi);
         return;
     }
     vu->writing = true;
-    write_message(vu, vu->wsi);
+    int rc = write_message(vu, vu->wsi);
     vu->writing = false;
+    if (rc < 0)
+        vu_write_failed(vu, mono_us());
 }
 
 static void vu_start_send(vu_t *vu, const spec_step_t *st)
@@ -579,11 +599,8 @@ static void vu_skip_missed(vu_t *vu, uint64_t now)
  * closes at that instant would delay the replies still being measured. */
 static void vu_close_at_run_end(vu_t *vu, uint64_t now)
 {
-    if (vu_idle_connected(vu)) {
-        vu->w->closes_deferred = true;
-        return;
-    }
-    vu_close(vu, now);
+    if (!vu_idle_connected(vu))
+        vu_close(vu, now);
 }
 
 static void vu_run(vu_t *vu, uint64_t now)
@@ -709,7 +726,10 @@ void vu_wake(vu_t *vu, uint64_t now)
             vu_next_task(vu, now);
         break;
     case VU_SLEEPING:
-        vu_sleep_done(vu, now);
+        if (run_over(vu, now)) /* cut short by the end: not a completed sleep */
+            vu_close_at_run_end(vu, now);
+        else
+            vu_sleep_done(vu, now);
         break;
     case VU_IDLE:
         if (run_over(vu, now))
@@ -1033,7 +1053,8 @@ static void ping_stop(vu_t *vu)
 
 static bool ping_can_send(const vu_t *vu)
 {
-    return vu->wsi && vu->state != VU_CONNECTING && vu->state != VU_CLOSING &&
+    /* no pings after the end: idle connections may wait for others' replies */
+    return vu->wsi && !vu->w->ending && vu->state != VU_CONNECTING && vu->state != VU_CLOSING &&
            vu->state != VU_DONE && vu->state != VU_WAITING && vu->state != VU_BACKOFF;
 }
 
@@ -1116,7 +1137,10 @@ static int on_writeable(vu_t *vu, struct lws *wsi)
         return write_ping(vu, wsi);
     if (vu->state != VU_SENDING)
         return 0;
-    return write_message(vu, wsi);
+    vu->writing = true;
+    int rc = write_message(vu, wsi);
+    vu->writing = false;
+    return rc; /* -1: lws closes, the close callback counts it */
 }
 
 /* Sends vu->out and moves the step on: to its expect, or to the next step.

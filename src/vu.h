@@ -18,6 +18,7 @@
 #include "timerq.h"
 
 #define VU_FOREVER UINT64_MAX
+#define CLOSE_GRACE_US 2000000ull /* a close handshake's time limit */
 
 typedef enum vu_state {
     VU_WAITING, /* not started yet, or between active intervals */
@@ -119,7 +120,6 @@ struct worker {
     sbuf_t scratch;             /* rendering of URLs and headers */
     ev_timer tick;              /* worker_tick, on loop */
     bool ending;                /* the run's end has been applied to every user */
-    bool closes_deferred;       /* idle connections wait for the pending replies */
     uint64_t pending_published; /* this worker's share of run->pending_at_end */
     bool finished;              /* leave the service loop */
     /* Published about once a second for the progress line (relaxed

@@ -21,8 +21,8 @@
  * fails (then errno says why). Thread-safe: each thread has its own pool. */
 size_t wsrand_bytes(void *out, size_t len);
 
-/* Process-wide counters since start: bytes handed out and getrandom refills
- * (for tests and benchmarks). */
+/* Counters for tests: bytes handed out to the calling thread, and
+ * getrandom refills in the whole process. */
 uint64_t wsrand_bytes_served(void);
 uint64_t wsrand_refills(void);
 
