@@ -505,20 +505,16 @@ static void vu_write_failed(vu_t *vu, uint64_t now)
 
 /* Writes the pending message now when nothing is queued on the socket,
  * which saves the writeable round trip (two epoll_ctl calls and a loop pass
- * per message); otherwise the writeable callback sends it. Inside a write
- * (direct or from the callback), the next message waits for the callback,
- * so a chain of sends never recurses. After a close frame from the server,
- * lws's close handshake owns the socket: no data frame goes out. */
+ * per message); otherwise the writeable callback sends it (always for a
+ * message started by a write: see write_message). After a close frame from
+ * the server, lws's close handshake owns the socket: no data frame goes out. */
 static void vu_send_or_queue(vu_t *vu)
 {
     if (vu->writing || vu->ping_pending || vu->peer_closed || lws_partial_buffered(vu->wsi)) {
         lws_callback_on_writable(vu->wsi);
         return;
     }
-    vu->writing = true;
-    int rc = write_message(vu, vu->wsi);
-    vu->writing = false;
-    if (rc < 0)
+    if (write_message(vu, vu->wsi) < 0)
         vu_write_failed(vu, mono_us());
 }
 
@@ -1137,34 +1133,34 @@ static int on_writeable(vu_t *vu, struct lws *wsi)
         return write_ping(vu, wsi);
     if (vu->state != VU_SENDING)
         return 0;
-    vu->writing = true;
-    int rc = write_message(vu, wsi);
-    vu->writing = false;
-    return rc; /* -1: lws closes, the close callback counts it */
+    return write_message(vu, wsi); /* -1: lws closes, the close callback counts it */
 }
 
-/* Sends vu->out and moves the step on: to its expect, or to the next step.
- * Returns -1 when the socket failed. */
+/* Sends vu->out and moves the step on: to its expect, or to the next step,
+ * whose message then waits for the writeable callback (vu->writing), so a
+ * chain of sends never recurses. Returns -1 when the socket failed; the
+ * caller has it counted. */
 static int write_message(vu_t *vu, struct lws *wsi)
 {
     size_t len = vu->out.len - LWS_PRE;
-    const spec_step_t *cur = vu_current_step(vu);
-    enum lws_write_protocol kind = step_is_binary(cur) ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;
+    const spec_step_t *st = vu_current_step(vu);
+    enum lws_write_protocol kind = step_is_binary(st) ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;
     int n = lws_write(wsi, (unsigned char *)vu->out.data + LWS_PRE, len, kind);
     if (n < (int)len)
-        return -1; /* the close callback counts it */
+        return -1;
     uint64_t now = mono_us();
     metrics_t *m = vu->w->m;
     m->sent++;
     m->bytes_sent += len;
-    const spec_step_t *st = vu_current_step(vu);
     if (st->expect) {
         vu_start_expect(vu, st, now);
-    } else {
-        if (st->metric >= 0)
-            m->ok[st->metric]++;
-        vu_step_done(vu, now);
+        return 0;
     }
+    if (st->metric >= 0)
+        m->ok[st->metric]++;
+    vu->writing = true;
+    vu_step_done(vu, now);
+    vu->writing = false;
     return 0;
 }
 
