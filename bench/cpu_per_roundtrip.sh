@@ -9,6 +9,8 @@
 #   REPS=5 DURATION=30 USERS=1000 SERVER_THREADS=1 WSGATE_THREADS=1 bench/cpu_per_roundtrip.sh
 #   PERF=1 ...   then one extra wsgate run under `perf record -g` (not in the
 #                table: perf's own CPU would count) and its top symbols
+#   STRACE=1 ... then one extra wsgate run under `strace -f -c` (not in the
+#                table) and its system calls per round trip
 #
 # Bounded: every client runs under `timeout DURATION+60`.
 set -euo pipefail
@@ -41,7 +43,10 @@ timed() {
 run_wsgate() {
   sed "s/@USERS@/$USERS/; s/@DURATION@/$DURATION/" specs/cpu_roundtrip.yaml >"$WORK/spec.yaml"
   rm -rf "$WORK/wsg"
-  if [ "$1" = perf ]; then
+  if [ "$1" = strace ]; then
+    timed strace -f -c -o "$WORK/strace.txt" "$WSGATE" run "$WORK/spec.yaml" --target "ws://127.0.0.1:$port" \
+      --threads "$WSGATE_THREADS" --out "$WORK/wsg" --quiet
+  elif [ "$1" = perf ]; then
     timed perf record -g -o "$WORK/perf.data" -- "$WSGATE" run "$WORK/spec.yaml" --target "ws://127.0.0.1:$port" \
       --threads "$WSGATE_THREADS" --out "$WORK/wsg" --quiet
   else
@@ -82,5 +87,11 @@ if [ -n "${PERF:-}" ]; then
   run_wsgate perf
   echo "top symbols of wsgate (perf, self time):"
   perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null | grep '%' | head -25
+fi
+if [ -n "${STRACE:-}" ]; then
+  run_wsgate strace
+  echo "system calls of wsgate per round trip (strace -c, one extra run, $RT round trips):"
+  awk -v rt="$RT" '$NF ~ /^(sendto|recvfrom|read|epoll_ctl|epoll_wait|getrandom)$/ {
+    printf "  %-12s %10d calls  %.3f per round trip\n", $NF, $4, $4 / rt }' "$WORK/strace.txt"
 fi
 echo "raw: $WORK"
