@@ -57,7 +57,7 @@ for s in r["series"]:
     for p in filter(None, pairs.split(",")):
         i, c = p.split(":"); counts[int(i)] = counts.get(int(i), 0) + int(c)
 n = sum(counts.values())
-def value_us(i):  # bucket index -> its midpoint (src/hist.c layout)
+def value_us(i):  # bucket index -> its midpoint (src/result/hist.c layout)
     if i < 2048:
         return i
     top, sub = (i - 2048) // 1024 + 11, (i - 2048) % 1024 + 1024

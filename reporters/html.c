@@ -1,7 +1,7 @@
 /* html: one self-contained HTML5 report (inline CSS and SVG, no scripts, no
  * network references) with the run's tables and charts over time. Every
  * string from the result is escaped: error samples come from servers. */
-#include "reporter.h"
+#include "reporters/reporter.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "utf8.h"
+#include "reporters/utf8.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
 #define HTML_SAMPLE_MAX 300

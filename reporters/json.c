@@ -1,8 +1,8 @@
 /* json: the whole result as JSON (schema in docs/result-schema.md).
  * Counters are written as raw integer text so values above 2^53 stay exact;
  * histograms are embedded encoded so results can be merged later. */
-#include "reporter.h"
-#include "utf8.h"
+#include "reporters/reporter.h"
+#include "reporters/utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 /* junit: one <testsuite> per spec, one <testcase> per assertion, written
  * with libxml2's xmlTextWriter so every string is escaped for us. */
-#include "reporter.h"
+#include "reporters/reporter.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /* markdown: a PR-comment-ready summary (GitHub-flavoured Markdown). */
-#include "reporter.h"
+#include "reporters/reporter.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units.h"
-#include "utf8.h"
+#include "base/units.h"
+#include "reporters/utf8.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
 #define MD_SAMPLE_MAX 160

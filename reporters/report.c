@@ -1,6 +1,6 @@
 /* report: the reporter table, writing every report into --out DIR, and the
  * short stdout summary. */
-#include "reporter.h"
+#include "reporters/reporter.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "units.h"
+#include "base/units.h"
 
 const reporter_t *const reporters_all[] = {
     &reporter_json, &reporter_junit, &reporter_markdown, &reporter_html, NULL,

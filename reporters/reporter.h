@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "result.h"
+#include "result/result.h"
 
 typedef struct reporter {
     const char *name;     /* "json", "junit", "md", "html" */

@@ -1,4 +1,4 @@
-#include "utf8.h"
+#include "reporters/utf8.h"
 
 size_t utf8_len(const unsigned char *s)
 {

@@ -2,7 +2,7 @@
 # (counts, not timings): one send and one receive per round trip. Two
 # regressions this catches: a writeable round trip per message (lws turns
 # POLLOUT on and off: two epoll_ctl per message) and a read(2) of
-# /dev/urandom per frame mask (src/wsrand.c serves masks from getrandom
+# /dev/urandom per frame mask (src/engine/wsrand.c serves masks from getrandom
 # blocks instead). Skips (77) where strace cannot trace.
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || { echo "skip: no strace"; exit 77; }

@@ -11,7 +11,7 @@
 // "ws_peer: listening on 127.0.0.1:PORT" and exits by itself after
 // LIFETIME_S seconds (default 120, at most 600) or on SIGTERM/SIGINT.
 //
-// Paths (see src/serve.h for the reference shapes):
+// Paths (see src/serve/serve.h for the reference shapes):
 //   POST /api/auth/login, /api/v1/auth/login  {email|username, password}
 //        -> 200 {"access_token":T,"token_type":"bearer"}
 //   /ws/chat?token=..            subscribe / unsubscribe / publish / ping;

@@ -1,0 +1,64 @@
+#include "base/redact.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/sbuf.h"
+
+/* Substrings that mark a parameter or header as secret. */
+static const char *const secret_words[] = {
+    "token", "key", "secret", "password", "passwd", "auth", "jwt", "session", "cookie", "signature",
+};
+
+bool redact_is_secret_name(const char *name, unsigned long len)
+{
+    char lower[64];
+    if (len >= sizeof(lower))
+        len = sizeof(lower) - 1;
+    for (unsigned long i = 0; i < len; i++)
+        lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    lower[len] = '\0';
+    for (size_t i = 0; i < sizeof(secret_words) / sizeof(secret_words[0]); i++)
+        if (strstr(lower, secret_words[i]))
+            return true;
+    return false;
+}
+
+/* Appends one "name=value" pair, hiding the value when the name is secret. */
+static int put_param(sbuf_t *out, const char *p, size_t n)
+{
+    const char *eq = memchr(p, '=', n);
+    if (!eq || !redact_is_secret_name(p, (unsigned long)(eq - p)))
+        return sbuf_append(out, p, n);
+    if (sbuf_append(out, p, (size_t)(eq - p) + 1) < 0)
+        return -1;
+    return sbuf_puts(out, "***");
+}
+
+char *redact_url(const char *url)
+{
+    const char *q = strchr(url, '?');
+    sbuf_t out = SBUF_INIT;
+    if (sbuf_append(&out, url, q ? (size_t)(q - url) + 1 : strlen(url)) < 0)
+        goto fail;
+    for (const char *p = q ? q + 1 : NULL; p && *p;) {
+        size_t n = strcspn(p, "&#");
+        if (put_param(&out, p, n) < 0)
+            goto fail;
+        p += n;
+        if (*p == '&') {
+            if (sbuf_putc(&out, '&') < 0)
+                goto fail;
+            p++;
+        } else if (*p == '#') {
+            if (sbuf_puts(&out, p) < 0)
+                goto fail;
+            break;
+        }
+    }
+    return out.data;
+fail:
+    sbuf_free(&out);
+    return NULL;
+}

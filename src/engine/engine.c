@@ -1,0 +1,829 @@
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <ev.h>
+#include <malloc.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/metrics.h"
+#include "base/redact.h"
+#include "engine/vu.h"
+#include "engine/wsurl.h"
+
+#define START_DELAY_US 20000ull   /* lets every worker be ready at t0 */
+#define TICK_US 100000ull         /* longest sleep: notices a stop flag */
+#define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
+#define PUBLISH_US 1000000ull     /* progress snapshot interval */
+#define MONITOR_US 100000u        /* how often the main thread looks */
+#define SNAPSHOT_US 250000ull     /* live snapshots for abort_on_fail */
+#define FD_RESERVE 64u            /* files wsgate needs besides connections */
+
+/* rx_buffer_size is allocated per connection: 512 instead of 4096 saves
+ * ~3.4 KiB per idle user (issue 5, bench/connections.sh); longer
+ * messages arrive in fragments that vu.c reassembles. */
+static const struct lws_protocols client_protocols[] = {
+    { "wsgate", vu_lws_callback, 0, 512, 0, NULL, 0 },
+    { NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+/* Wall clock in whole milliseconds, the precision result.json keeps, so
+ * reports rendered again from the file match the run's byte for byte. */
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (double)ms / 1000.0;
+}
+
+/* ---- worker loop ---- */
+
+#define END_POLL_US 2000ull /* tick while the run is ending */
+
+/* Publishes how many replies this worker still awaits (the sum over all
+ * workers is run->pending_at_end; the arithmetic is modular). */
+static void worker_publish_pending(worker_t *w)
+{
+    uint64_t pending = 0;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        pending += vu_awaits_reply(&w->vus[i]);
+    atomic_fetch_add(&w->run->pending_at_end, pending - w->pending_published);
+    w->pending_published = pending;
+}
+
+/* Each tick once the run is ending: closes the idle connections when every
+ * worker has reached the end and none awaits a reply, or when waiting
+ * longer would leave their close handshakes no time before the hard end.
+ * Scans every tick, so a user that becomes idle later (its expect timed
+ * out) is closed too. */
+static void worker_close_idle_at_end(worker_t *w, uint64_t now)
+{
+    run_shared_t *run = w->run;
+    worker_publish_pending(w);
+    bool drained = atomic_load(&run->ending_workers) >= run->nworkers &&
+                   atomic_load(&run->pending_at_end) == 0;
+    if (!drained && now + CLOSE_GRACE_US < run->hard_end)
+        return;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        if (vu_idle_connected(&w->vus[i]))
+            vu_end(&w->vus[i], now);
+}
+
+/* At the planned end, pending replies are still awaited (and measured);
+ * idle connections close only after the last of them (in any worker):
+ * thousands of closes at once would delay those replies, here and in the
+ * server, and the last second's latencies would show wsgate's own work.
+ * The pending count is published before this worker counts as ending, so
+ * no other worker sees "all ending, nothing pending" too early.
+ * An abort_on_fail stop drops pending replies so the run ends at once. */
+static void worker_apply_end(worker_t *w, uint64_t now, bool aborting)
+{
+    w->ending = true;
+    for (uint32_t i = 0; i < w->nvus; i++) {
+        vu_t *vu = &w->vus[i];
+        if (aborting)
+            vu_abort(vu, now);
+        else if (!vu_idle_connected(vu))
+            vu_end(vu, now);
+    }
+    worker_publish_pending(w);
+    atomic_fetch_add(&w->run->ending_workers, 1);
+}
+
+/* The step the progress line follows: the first named step of the first
+ * task (the steady-state exchange), else the first named step, else connect. */
+static size_t main_step(const spec_t *spec)
+{
+    for (size_t s = 0; s < spec->nscenarios; s++)
+        for (size_t t = 0; t < spec->scenarios[s].ntasks; t++)
+            for (size_t i = 0; i < spec->scenarios[s].tasks[t].nsteps; i++)
+                if (spec->scenarios[s].tasks[t].steps[i].metric >= 0)
+                    return (size_t)spec->scenarios[s].tasks[t].steps[i].metric;
+    return spec->nmetrics > 1 ? 1 : 0;
+}
+
+static void worker_publish(worker_t *w, uint64_t now)
+{
+    const metrics_t *m = w->m;
+    uint64_t errors = 0;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        errors += m->errors[k].count;
+    atomic_store_explicit(&w->pub_sent, m->sent, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_received, m->received, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_errors, errors, memory_order_relaxed);
+    uint64_t p95 = hist_percentile(m->lat[main_step(w->run->spec)], 95);
+    atomic_store_explicit(&w->pub_p95, p95, memory_order_relaxed);
+
+    w->next_publish = now + PUBLISH_US;
+}
+
+/* Handshakes allocate and free far more than an idle connection keeps
+ * (libwebsockets' header buffers), and glibc keeps the freed memory: after a
+ * ramp of 10,000 users that is about a quarter of the process. Give it back
+ * in the first seconds after the number of open connections has moved by at
+ * least TRIM_MIN_CHANGE and then stopped moving (worker 0 only; 2-3 ms each
+ * at 10,000 users). Never in steady load, nor for the small ups and downs of
+ * an open model's sessions: a trim is a pause in the measurements. */
+#define TRIMS_AFTER_CHANGE 3
+#define TRIM_MIN_CHANGE 1000
+static void worker_trim_after_ramp(worker_t *w)
+{
+    uint64_t active = atomic_load_explicit(&w->run->active, memory_order_relaxed);
+    uint64_t moved = active > w->trim_base ? active - w->trim_base : w->trim_base - active;
+    if (moved >= TRIM_MIN_CHANGE) {
+        w->trim_base = active;
+        w->trims_left = TRIMS_AFTER_CHANGE;
+    }
+    bool settled = active == w->trim_last_active;
+    w->trim_last_active = active;
+    if (w->index != 0 || !settled || w->trims_left == 0)
+        return;
+    malloc_trim(0);
+    w->trims_left--;
+}
+
+/* For the live abort check, which reads the snapshot from another thread. */
+static void worker_snapshot(worker_t *w, uint64_t now)
+{
+    pthread_mutex_lock(&w->snap_lock);
+    metrics_snapshot(w->snap, w->m);
+    pthread_mutex_unlock(&w->snap_lock);
+    w->next_snap = now + SNAPSHOT_US;
+}
+
+/* The worker's tick is an ev_timer of its own, not an lws sul: lws 4.1's
+ * libev glue re-arms its one timer with ev_timer_set() on an active
+ * watcher, which libev ignores, so a wake moved earlier would wait for the
+ * later one already armed. ev_now_update: libev counts from its cached loop
+ * time, which is as old as this iteration. */
+static void schedule_wake(worker_t *w, uint64_t next, uint64_t now)
+{
+    w->next_wake = next;
+    ev_now_update(w->loop);
+    ev_timer_stop(w->loop, &w->tick);
+    ev_timer_set(&w->tick, next > now ? (double)(next - now) / 1e6 : 0., 0.);
+    ev_timer_start(w->loop, &w->tick);
+}
+
+/* Without this, a deadline set between ticks (a reply that ends a think
+ * time of 0, a new pause) would wait for the tick already scheduled, up to
+ * TICK_US late: bursts of sends and a wrong pace. */
+void engine_wake_by(worker_t *w, uint64_t due)
+{
+    if (w->in_tick || w->finished || due >= w->next_wake)
+        return;
+    schedule_wake(w, due, mono_us());
+}
+
+/* Open model: takes a session place in the whole process (max_users of
+ * this process, shared by all workers, so an arrival is dropped only when
+ * max_users sessions run, whichever workers run them) and a slot of this
+ * worker. */
+static bool worker_admit(worker_t *w, uint32_t *slot)
+{
+    run_shared_t *run = w->run;
+    if (atomic_fetch_add(&run->sessions, 1) >= run->max_sessions) {
+        atomic_fetch_sub(&run->sessions, 1);
+        return false;
+    }
+    if (load_pool_take(&w->pool, slot))
+        return true;
+    atomic_fetch_sub(&run->sessions, 1); /* not reached: nvus covers max_users */
+    return false;
+}
+
+/* Open model: due arrivals start a session (worker_admit), or are dropped
+ * when max_users sessions run. Arrivals still to come when the run is
+ * stopped early are neither. */
+static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
+{
+    const spec_t *spec = w->run->spec;
+    while (!w->ending && w->arr_next < w->arr.count && w->arr_due <= now &&
+           (*wakes)++ < MAX_WAKES_PER_TICK) {
+        uint64_t k = w->arr.first + w->arr_next * w->arr.step;
+        uint64_t due = w->arr_due;
+        uint32_t slot;
+        w->last_busy = now;
+        if (++w->arr_next < w->arr.count)
+            w->arr_due = w->run->t0 + load_arrival_time(spec, k + w->arr.step);
+        if (!worker_admit(w, &slot)) {
+            w->dropped++;
+            continue;
+        }
+        w->started++;
+        vu_session_start(&w->vus[slot], (uint32_t)k, due, now);
+    }
+    atomic_store_explicit(&w->pub_started, w->started, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_dropped, w->dropped, memory_order_relaxed);
+}
+
+/* Open model, at the planned end: arrivals not yet started (due before
+ * the end, but the tick that would have started them came after it, or
+ * the wake budget ran out) count as dropped, so a run that ran to its end
+ * has started + dropped == planned. */
+static void worker_drop_overdue(worker_t *w)
+{
+    if (!w->run->spec->open_model || w->arr_next >= w->arr.count)
+        return;
+    w->dropped += w->arr.count - w->arr_next;
+    w->arr_next = w->arr.count;
+}
+
+/* Closed model: every user has finished. Open model: no arrival is left to
+ * come (or the run is ending) and no session runs. */
+static bool worker_all_done(const worker_t *w)
+{
+    if (!w->run->spec->open_model)
+        return w->done >= w->nvus;
+    return (w->ending || w->arr_next >= w->arr.count) && w->sessions == 0;
+}
+
+static void worker_tick(struct ev_loop *loop, ev_timer *tick, int revents)
+{
+    (void)loop;
+    (void)revents;
+    worker_t *w = lws_container_of(tick, worker_t, tick);
+    run_shared_t *run = w->run;
+    uint64_t now = mono_us();
+    w->in_tick = true;
+    bool stop_now = (run->stop_flag && *run->stop_flag) || atomic_load(&run->abort_run);
+
+    if (!w->ending && (now >= run->end || stop_now)) {
+        if (!stop_now)
+            worker_drop_overdue(w);
+        worker_apply_end(w, now, atomic_load(&run->abort_run));
+    }
+    if (w->ending)
+        worker_close_idle_at_end(w, now);
+    uint32_t id;
+    unsigned wakes = 0;
+    worker_arrivals(w, now, &wakes);
+    while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->tq, now, &id))
+        vu_wake(&w->vus[id], now);
+    while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->ping_tq, now, &id))
+        vu_ping_due(&w->vus[id], now);
+    metrics_tick(w->m, now); /* best effort: a failure only shortens the series */
+    if (now >= w->next_publish) {
+        worker_publish(w, now);
+        worker_trim_after_ramp(w);
+    }
+    if (w->snap && now >= w->next_snap)
+        worker_snapshot(w, now);
+    w->in_tick = false;
+    if (worker_all_done(w) || now >= run->hard_end || (stop_now && now >= run->end)) {
+        w->finished = true;
+        if (!w->ending) /* done before the end: nothing to wait for here */
+            atomic_fetch_add(&run->ending_workers, 1);
+        /* nothing more awaited here (or cut off at the hard end) */
+        atomic_fetch_sub(&run->pending_at_end, w->pending_published);
+        w->pending_published = 0;
+        if (w->sessions) /* cut off at the hard end: the load ran until now */
+            w->last_busy = now;
+        lws_cancel_service(w->ctx);
+        return;
+    }
+    uint64_t next = now + TICK_US;
+    uint64_t due;
+    if (timerq_peek(w->tq, &id, &due) && due < next)
+        next = due;
+    if (timerq_peek(w->ping_tq, &id, &due) && due < next)
+        next = due;
+    if (!w->ending && run->end < next)
+        next = run->end;
+    if (w->ending && now + END_POLL_US < next)
+        next = now + END_POLL_US;
+    if (!w->ending && w->arr_next < w->arr.count && w->arr_due < next)
+        next = w->arr_due;
+    schedule_wake(w, next, now);
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    uint64_t now = mono_us();
+    schedule_wake(w, w->run->t0 > now ? w->run->t0 : now, now);
+    while (!w->finished)
+        ev_run(w->loop, EVRUN_ONCE);
+    metrics_finish(w->m);
+    worker_publish(w, mono_us());
+    atomic_store(&w->exited, true);
+    return NULL;
+}
+
+/* ---- set-up ---- */
+
+static unsigned pick_threads(const engine_opts_t *opts, uint32_t users)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = opts->threads ? opts->threads : (unsigned)(cores > 0 ? cores : 1);
+    if (n > users)
+        n = users ? users : 1;
+    return n;
+}
+
+/* Raises the open-file limit to its hard maximum and checks that the
+ * planned users fit, so a run never fails midway for lack of sockets. */
+static int ensure_fd_limit(uint32_t users, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 0;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    uint64_t need = (uint64_t)users + FD_RESERVE;
+    if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur) {
+        snprintf(err, errlen,
+                 "%u users need about %llu open files but the limit is %llu; "
+                 "raise it (ulimit -n) or run fewer users per process (--shard)",
+                 users, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolves each scenario's host once, before the run. */
+static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
+{
+    const spec_t *spec = run->spec;
+    sbuf_t url = SBUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < spec->nscenarios && rc == 0; i++) {
+        uint64_t rng = 1;
+        tmpl_ctx_t ctx = { .vu_id = 1, .iteration = 0, .rng = &rng, .slots = NULL };
+        wsurl_t u;
+        char why[128];
+        sbuf_truncate(&url, 0);
+        if (tmpl_render(spec->scenarios[i].url, &ctx, &url) < 0 ||
+            wsurl_parse(url.data ? url.data : "", &u, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "scenario \"%s\": bad connect URL: %s", spec->scenarios[i].name,
+                     url.data ? why : "out of memory");
+            rc = -1;
+            break;
+        }
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+        int gai = getaddrinfo(u.host, NULL, &hints, &ai);
+        if (gai != 0) {
+            snprintf(err, errlen, "cannot resolve \"%s\": %s", u.host, gai_strerror(gai));
+            rc = -1;
+            break;
+        }
+        snprintf(run->addrs[i].host, sizeof(run->addrs[i].host), "%s", u.host);
+        run->uses_tls |= u.tls || spec_http_uses_tls(spec);
+        getnameinfo(ai->ai_addr, ai->ai_addrlen, run->addrs[i].numeric,
+                    sizeof(run->addrs[i].numeric), NULL, 0, NI_NUMERICHOST);
+        freeaddrinfo(ai);
+    }
+    sbuf_free(&url);
+    return rc;
+}
+
+/* TLS is set up only when a scenario uses wss://: OpenSSL's client
+ * context costs memory and start-up time that plain runs do not need. The
+ * spec's tls: files apply to the context's one client vhost. OpenSSL's
+ * global init is done once, by the first worker's context, which is
+ * destroyed last (lws 4.1 doing it per context leaks a client SSL_CTX with
+ * the system CA store at exit); every vhost still needs the flag to get
+ * its client SSL_CTX. */
+static struct lws_context *client_context(bool tls, bool first, const spec_tls_t *t,
+                                          struct ev_loop *loop)
+{
+    struct lws_context_creation_info info;
+    void *loops[1] = { loop };
+    memset(&info, 0, sizeof(info));
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    /* libev (epoll) instead of lws's own poll(), which scans every socket on
+     * every wake-up: at 1,000 users publishing every second, client CPU
+     * 45% -> 10% of a core (bench/accuracy.sh, README Performance). */
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
+    if (tls && first)
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.count_threads = 1;
+    struct lws_context *ctx = lws_create_context(&info);
+    if (!ctx)
+        return NULL;
+    info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    info.protocols = client_protocols;
+    info.vhost_name = "wsgate-client";
+    info.client_ssl_ca_filepath = t->ca_file;
+    info.client_ssl_cert_filepath = t->client_cert;
+    info.client_ssl_private_key_filepath = t->client_key;
+    if (!lws_create_vhost(ctx, &info)) {
+        lws_context_destroy(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* This process's users: all of them, or one shard's (see engine_opts_t). */
+typedef struct slice {
+    uint32_t users; /* how many this process runs */
+    uint32_t k, n;  /* local user g has the global id g * n + k */
+} slice_t;
+
+static slice_t slice_of(const spec_t *spec, const engine_opts_t *opts)
+{
+    slice_t sl = { spec->peak_users, 0, 1 };
+    if (opts->shard_total > 1 && opts->shard_index >= 1 && opts->shard_index <= opts->shard_total) {
+        sl.k = opts->shard_index - 1;
+        sl.n = opts->shard_total;
+        sl.users = spec->peak_users > sl.k ? (spec->peak_users - sl.k + sl.n - 1) / sl.n : 0;
+    }
+    return sl;
+}
+
+/* Open model: every nworkers-th arrival of this process's slice, and
+ * nvus empty session slots: as many as the process's max_users (sl->users)
+ * but no more than this worker's arrivals, since admission is process-wide
+ * (worker_admit) and one worker may run all the sessions at a time. */
+static uint32_t worker_open_slots(const spec_t *spec, unsigned index, unsigned nworkers,
+                                  const slice_t *sl)
+{
+    load_slice_t arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
+                                  (uint64_t)nworkers * sl->n);
+    return arr.count < sl->users ? (uint32_t)arr.count : sl->users;
+}
+
+static int worker_init_open(worker_t *w, unsigned index, unsigned nworkers, const slice_t *sl)
+{
+    const spec_t *spec = w->run->spec;
+    if (load_pool_init(&w->pool, w->nvus) < 0)
+        return -1;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        vu_init_slot(&w->vus[i], w, i);
+    w->arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
+                        (uint64_t)nworkers * sl->n);
+    if (w->arr.count)
+        w->arr_due = w->run->t0 + load_arrival_time(spec, w->arr.first);
+    return 0;
+}
+
+static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned nworkers,
+                       uint64_t seed, const slice_t *sl, bool snapshots)
+{
+    uint32_t users = sl->users;
+    memset(w, 0, sizeof(*w));
+    w->run = run;
+    w->index = index;
+    w->nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
+    if (run->spec->open_model)
+        w->nvus = worker_open_slots(run->spec, index, nworkers, sl);
+    w->vus = calloc(w->nvus ? w->nvus : 1, sizeof(vu_t));
+    w->tq = timerq_new(w->nvus);
+    w->ping_tq = timerq_new(w->nvus);
+    w->m = metrics_new(run->spec->nmetrics);
+    w->loop = ev_loop_new(EVFLAG_AUTO);
+    ev_timer_init(&w->tick, worker_tick, 0., 0.);
+    w->ctx = w->loop ? client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop) : NULL;
+    if (!w->vus || !w->tq || !w->ping_tq || !w->m || !w->ctx)
+        return -1;
+    w->m->t0_us = run->t0;
+    if (snapshots) {
+        if (!(w->snap = metrics_new(run->spec->nmetrics)))
+            return -1;
+        pthread_mutex_init(&w->snap_lock, NULL);
+    }
+    if (run->spec->open_model)
+        return worker_init_open(w, index, nworkers, sl);
+    for (uint32_t i = 0; i < w->nvus; i++)
+        vu_init(&w->vus[i], w, (i * nworkers + index) * sl->n + sl->k, i, seed);
+    return 0;
+}
+
+static void worker_release(worker_t *w)
+{
+    if (w->ctx)
+        lws_context_destroy(w->ctx);
+    if (w->loop) {
+        ev_timer_stop(w->loop, &w->tick);
+        ev_loop_destroy(w->loop);
+    }
+    for (uint32_t i = 0; w->vus && i < w->nvus; i++)
+        vu_release(&w->vus[i]);
+    free(w->vus);
+    timerq_free(w->tq);
+    timerq_free(w->ping_tq);
+    metrics_free(w->m);
+    load_pool_release(&w->pool);
+    if (w->snap) {
+        metrics_free(w->snap);
+        pthread_mutex_destroy(&w->snap_lock);
+    }
+    sbuf_free(&w->scratch);
+}
+
+/* ---- result ---- */
+
+static int result_init_steps(result_t *r, const spec_t *spec)
+{
+    r->steps = calloc(spec->nmetrics, sizeof(res_step_t));
+    if (!r->steps)
+        return -1;
+    r->nsteps = spec->nmetrics;
+    for (size_t i = 0; i < spec->nmetrics; i++) {
+        r->steps[i].name = strdup(spec->metric_names[i]);
+        r->steps[i].latency = hist_new();
+        if (!r->steps[i].name || !r->steps[i].latency)
+            return -1;
+    }
+    return 0;
+}
+
+/* What the monitoring thread gathers while the workers run. Owns active. */
+typedef struct monitor {
+    uint64_t *active; /* open connections at the last look in each second */
+    size_t nactive, cap;
+    bool aborted; /* opts->abort_check stopped the run */
+    double aborted_at_s;
+    char abort_reason[256];
+} monitor_t;
+
+/* Notes the open connections of the current second (the last look wins;
+ * seconds the monitor missed repeat the previous value). */
+static void monitor_sample(monitor_t *mon, const run_shared_t *run, uint64_t now)
+{
+    if (now < run->t0)
+        return;
+    size_t sec = (size_t)((now - run->t0) / 1000000u);
+    if (sec >= mon->cap) {
+        size_t cap = mon->cap ? mon->cap * 2 : 64;
+        while (cap <= sec)
+            cap *= 2;
+        uint64_t *grown = realloc(mon->active, cap * sizeof(*grown));
+        if (!grown)
+            return; /* best effort */
+        mon->active = grown;
+        mon->cap = cap;
+    }
+    uint64_t now_active = atomic_load(&((run_shared_t *)run)->active);
+    for (size_t i = mon->nactive; i < sec; i++)
+        mon->active[i] = mon->nactive ? mon->active[mon->nactive - 1] : 0;
+    mon->active[sec] = now_active;
+    if (sec + 1 > mon->nactive)
+        mon->nactive = sec + 1;
+}
+
+static int result_series(result_t *r, worker_t *ws, unsigned n, const monitor_t *mon)
+{
+    metrics_t **ms = calloc(n, sizeof(*ms));
+    if (!ms)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        ms[i] = ws[i].m;
+    int rc = metrics_merge_series(r, ms, n, mon->active, mon->nactive);
+    free(ms);
+    return rc;
+}
+
+/* Which model ran, and the open model's arrival counts. */
+static void result_fill_load(result_t *r, const spec_t *spec, const worker_t *ws, unsigned n)
+{
+    r->open_model = spec->open_model;
+    if (!spec->open_model)
+        return;
+    r->rate_min = spec->open.rate_min;
+    r->rate_max = spec->open.rate_max;
+    r->session_iterations = spec->open.iterations;
+    r->session_s = (double)spec->open.session_us / 1e6;
+    uint64_t last = ws[0].run->t0;
+    for (unsigned i = 0; i < n; i++) {
+        if (ws[i].last_busy > last)
+            last = ws[i].last_busy;
+        r->arrivals_planned += ws[i].arr.count;
+        r->arrivals_started += ws[i].started;
+        r->arrivals_dropped += ws[i].dropped;
+    }
+    /* the time load ran: sessions go on after the arrival window (through
+     * session.duration and graceful_stop), so rates divide by t0 to the end
+     * of the last session (or the last arrival), in whole ms like the
+     * wall-clock times */
+    r->duration_s = (double)((last - ws[0].run->t0) / 1000) / 1000.0;
+}
+
+static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsigned n,
+                       const monitor_t *mon)
+{
+    const spec_t *spec = run->spec;
+    r->spec_name = strdup(spec->name);
+    r->spec_path = strdup(spec->path);
+    r->target = redact_url(spec->target);
+    r->wsgate_version = strdup(WSGATE_VERSION);
+    r->duration_s = (double)spec->duration_us / 1e6;
+    r->threads = n;
+    r->users_planned = spec->peak_users;
+    r->peak_active = atomic_load(&((run_shared_t *)run)->peak);
+    result_fill_load(r, spec, ws, n); /* open model: duration_s as it ran */
+    if (!r->spec_name || !r->spec_path || !r->target || !r->wsgate_version ||
+        result_init_steps(r, spec) < 0)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        if (metrics_merge_into(r, ws[i].m) < 0)
+            return -1;
+    return result_series(r, ws, n, mon);
+}
+
+static uint64_t grace_us(const spec_t *spec)
+{
+    uint64_t g = 1000000;
+    for (size_t s = 0; s < spec->nscenarios; s++) {
+        const spec_scenario_t *sc = &spec->scenarios[s];
+        for (size_t i = 0; i < sc->non_start; i++)
+            if (sc->on_start[i].expect_timeout_us > g)
+                g = sc->on_start[i].expect_timeout_us;
+        for (size_t t = 0; t < sc->ntasks; t++)
+            for (size_t i = 0; i < sc->tasks[t].nsteps; i++)
+                if (sc->tasks[t].steps[i].expect_timeout_us > g)
+                    g = sc->tasks[t].steps[i].expect_timeout_us;
+    }
+    return g + 2000000;
+}
+
+static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
+{
+    run_shared_t *run = ws[0].run;
+    const spec_t *spec = run->spec;
+    engine_progress_t p;
+    memset(&p, 0, sizeof(p));
+    uint64_t now = mono_us();
+    p.elapsed_s = now > run->t0 ? (double)(now - run->t0) / 1e6 : 0;
+    p.duration_s = (double)spec->duration_us / 1e6;
+    p.active = atomic_load(&run->active);
+    p.main_step = spec->metric_names[main_step(spec)];
+    for (unsigned i = 0; i < n; i++) {
+        p.msgs_sent += atomic_load_explicit(&ws[i].pub_sent, memory_order_relaxed);
+        p.msgs_received += atomic_load_explicit(&ws[i].pub_received, memory_order_relaxed);
+        p.errors += atomic_load_explicit(&ws[i].pub_errors, memory_order_relaxed);
+        uint64_t p95 = atomic_load_explicit(&ws[i].pub_p95, memory_order_relaxed);
+        if (p95 > p.main_p95_us)
+            p.main_p95_us = p95;
+    }
+    opts->progress(&p, opts->progress_ctx);
+}
+
+/* The calling thread watches the workers until all have left their loops,
+ * reporting progress about once a second. */
+static int result_init_steps(result_t *r, const spec_t *spec);
+
+/* Merges the workers' latest snapshots into a live result and asks
+ * opts->abort_check whether the run is hopeless. */
+static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon,
+                                uint64_t now)
+{
+    run_shared_t *run = ws[0].run;
+    if (mon->aborted || now < run->t0)
+        return;
+    result_t live;
+    memset(&live, 0, sizeof(live));
+    double elapsed = (double)(now - run->t0) / 1e6;
+    live.duration_s = elapsed;
+    live.peak_active = atomic_load(&run->peak);
+    bool ok = result_init_steps(&live, run->spec) == 0;
+    for (unsigned i = 0; i < n; i++) { /* open model: arrivals so far */
+        live.arrivals_planned += ws[i].arr.count;
+        live.arrivals_started += atomic_load_explicit(&ws[i].pub_started, memory_order_relaxed);
+        live.arrivals_dropped += atomic_load_explicit(&ws[i].pub_dropped, memory_order_relaxed);
+    }
+    for (unsigned i = 0; ok && i < n; i++) {
+        pthread_mutex_lock(&ws[i].snap_lock);
+        ok = metrics_merge_into(&live, ws[i].snap) == 0;
+        pthread_mutex_unlock(&ws[i].snap_lock);
+    }
+    if (ok && opts->abort_check(&live, elapsed, opts->abort_ctx, mon->abort_reason,
+                                sizeof(mon->abort_reason))) {
+        mon->aborted = true;
+        mon->aborted_at_s = elapsed;
+        atomic_store(&run->abort_run, true);
+    }
+    result_clear(&live);
+}
+
+static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon)
+{
+    uint64_t next = mono_us() + PUBLISH_US, next_check = 0;
+    for (;;) {
+        unsigned exited = 0;
+        for (unsigned i = 0; i < n; i++)
+            exited += atomic_load(&ws[i].exited);
+        if (exited == n)
+            return;
+        usleep(MONITOR_US);
+        monitor_sample(mon, ws[0].run, mono_us());
+        uint64_t now = mono_us();
+        if (opts->abort_check && now >= next_check) {
+            monitor_abort_check(opts, ws, n, mon, now);
+            next_check = now + SNAPSHOT_US;
+        }
+        if (opts->progress && now >= next) {
+            progress_emit(opts, ws, n);
+            next += PUBLISH_US;
+        }
+    }
+}
+
+static int run_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon,
+                       char *err, size_t errlen)
+{
+    unsigned started = 0;
+    int rc = 0;
+    for (; started < n; started++) {
+        int e = pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]);
+        if (e != 0) {
+            snprintf(err, errlen, "cannot start worker thread: %s", strerror(e));
+            rc = -1;
+            break;
+        }
+    }
+    if (rc < 0) /* let the started ones finish promptly */
+        atomic_store(&ws[0].run->abort_run, true);
+    else
+        monitor_workers(opts, ws, n, mon);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].thread, NULL);
+    return rc;
+}
+
+int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char *err, size_t errlen)
+{
+    if (!getenv("WSGATE_LWS_DEBUG"))
+        lws_set_log_level(0, NULL);
+    else
+        lws_set_log_level(LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO, NULL);
+
+    run_shared_t run;
+    memset(&run, 0, sizeof(run));
+    monitor_t mon = { 0 };
+    run.spec = spec;
+    run.stop_flag = opts->stop_flag;
+    run.src = opts->source_addrs;
+    slice_t sl = slice_of(spec, opts);
+    run.id_stride = sl.n;
+    unsigned n = pick_threads(opts, sl.users);
+    worker_t *ws = calloc(n, sizeof(worker_t));
+    run.addrs = calloc(spec->nscenarios, sizeof(target_addr_t));
+    int rc = -1;
+    if (!ws || !run.addrs) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (spec->open_model && sl.users == 0) {
+        snprintf(err, errlen,
+                 "max_users %u is below the %u shards: give every shard at least one session "
+                 "slot (raise load.arrival_rate.max_users or run fewer shards)",
+                 spec->open.max_users, sl.n);
+        goto out;
+    }
+    if (ensure_fd_limit(sl.users, err, errlen) < 0 || resolve_targets(&run, err, errlen) < 0)
+        goto out;
+
+    uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();
+    double wall_t0 = wall_now(); /* read with the monotonic start, before set-up */
+    run.seed = seed;
+    run.max_sessions = sl.users;
+    run.t0 = mono_us() + START_DELAY_US;
+    run.end = run.t0 + spec->duration_us;
+    if (spec->open_model) /* sessions in flight may finish after the last arrival */
+        run.end += spec->open.graceful_stop_us;
+    run.hard_end = run.end + grace_us(spec);
+    run.nworkers = n;
+    for (unsigned i = 0; i < n; i++) {
+        if (worker_init(&ws[i], &run, i, n, seed, &sl, opts->abort_check != NULL) < 0) {
+            snprintf(err, errlen, "cannot set up worker %u (out of memory or sockets)", i);
+            n = i + 1;
+            goto out;
+        }
+    }
+    r->started_at = wall_t0 + (double)(START_DELAY_US / 1000) / 1000.0;
+    if (run_workers(opts, ws, n, &mon, err, errlen) < 0)
+        goto out;
+    r->ended_at = wall_now();
+    if (result_fill(r, &run, ws, n, &mon) < 0 ||
+        (mon.aborted && !(r->abort_reason = strdup(mon.abort_reason)))) {
+        snprintf(err, errlen, "out of memory building the result");
+        goto out;
+    }
+    r->users_planned = sl.users;
+    r->aborted = mon.aborted;
+    if ((mon.aborted || (opts->stop_flag && *opts->stop_flag)) &&
+        r->ended_at - r->started_at < r->duration_s) /* rates over the time that ran */
+        r->duration_s = r->ended_at > r->started_at ? r->ended_at - r->started_at : 0;
+    r->aborted_at_s = mon.aborted_at_s;
+    rc = 0;
+out:
+    for (unsigned i = n; ws && i-- > 0;) /* worker 0's context (OpenSSL's init) last */
+        worker_release(&ws[i]);
+    free(ws);
+    free(run.addrs);
+    free(mon.active);
+    return rc;
+}

@@ -1,0 +1,63 @@
+/* engine: runs a compiled plan. Worker threads, each with its own
+ * lws_context (Debian's libwebsockets serves one thread per context), own
+ * the virtual users dealt to them (user k -> worker k % threads), pace them
+ * with one timer queue and one lws timer each, and keep their own metrics,
+ * merged into a result_t after all workers stop. In the open model
+ * (spec->open_model) each worker instead owns every threads-th arrival of
+ * the schedule (load.h) and session slots: a due arrival starts a session
+ * while fewer than the process's max_users run (counted across workers),
+ * else it is dropped and counted. */
+#ifndef WSGATE_ENGINE_H
+#define WSGATE_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result/result.h"
+#include "spec/spec.h"
+#include "engine/srcaddr.h"
+
+/* A snapshot of a running test, for the live progress line. */
+typedef struct engine_progress {
+    double elapsed_s;
+    double duration_s; /* planned */
+    uint64_t active;   /* open connections */
+    uint64_t msgs_sent, msgs_received;
+    uint64_t errors;       /* all kinds */
+    const char *main_step; /* the first named step, else "connect" */
+    uint64_t main_p95_us;  /* highest of the workers' p95 so far (0: none) */
+} engine_progress_t;
+
+typedef void (*engine_progress_fn)(const engine_progress_t *p, void *ctx);
+
+typedef struct engine_opts {
+    unsigned threads;                       /* --threads; 0 = one per core */
+    uint64_t seed;                          /* --seed; 0 = from the clock */
+    const volatile sig_atomic_t *stop_flag; /* non-zero: end the run now */
+    engine_progress_fn progress;            /* called about once a second; NULL: none */
+    void *progress_ctx;
+    /* --shard K/N: run only users k (open model: arrivals k) with
+     * k % N == K - 1 (1-based K), each on its global schedule, so N shards
+     * add up to the whole load and user ids never collide; the open model's
+     * max_users is shared out the same way. 0/0: the whole load. */
+    unsigned shard_index, shard_total;
+    /* --source-addrs: user k connects from addrs[k % n]; NULL: any. */
+    const srcaddrs_t *source_addrs;
+    /* Called about once a second with the run so far (steps, counters,
+     * errors; no series; duration_s = elapsed). Returns true to stop the run
+     * now, with a reason in why. NULL: never called. */
+    bool (*abort_check)(result_t *live, double elapsed_s, void *ctx, char *why, size_t whylen);
+    void *abort_ctx;
+} engine_opts_t;
+
+/* Runs spec to completion and fills r: steps (named after
+ * spec->metric_names), counters, errors, timing. Assertions are left to the
+ * caller. Returns 0, or -1 with a reason in err when the run could not
+ * start (the caller then exits 3). r is the caller's; clear it with
+ * result_clear(). */
+int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char *err,
+               size_t errlen);
+
+#endif

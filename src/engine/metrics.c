@@ -1,0 +1,272 @@
+#include "engine/metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void free_second_lat(char **lat, size_t nsteps)
+{
+    for (size_t i = 0; lat && i < nsteps; i++)
+        free(lat[i]);
+    free(lat);
+}
+
+metrics_t *metrics_new(size_t nsteps)
+{
+    metrics_t *m = calloc(1, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->nsteps = nsteps;
+    m->lat = calloc(nsteps, sizeof(*m->lat));
+    m->ok = calloc(nsteps, sizeof(*m->ok));
+    m->failed = calloc(nsteps, sizeof(*m->failed));
+    if (!m->lat || !m->ok || !m->failed)
+        goto fail;
+    m->cur = calloc(nsteps, sizeof(*m->cur));
+    m->cur_used = calloc(nsteps, sizeof(*m->cur_used));
+    if (!m->cur || !m->cur_used)
+        goto fail;
+    for (size_t i = 0; i < nsteps; i++)
+        if (!(m->lat[i] = hist_new()) || !(m->cur[i] = hist_new()))
+            goto fail;
+    return m;
+fail:
+    metrics_free(m);
+    return NULL;
+}
+
+void metrics_free(metrics_t *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; m->lat && i < m->nsteps; i++)
+        hist_free(m->lat[i]);
+    for (size_t i = 0; m->cur && i < m->nsteps; i++)
+        hist_free(m->cur[i]);
+    for (size_t s = 0; s < m->nsecs; s++)
+        free_second_lat(m->secs[s].lat, m->nsteps);
+    free(m->secs);
+    free(m->cur);
+    free(m->cur_used);
+    free(m->lat);
+    free(m->ok);
+    free(m->failed);
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        for (unsigned i = 0; i < m->errors[k].nsamples; i++)
+            free(m->errors[k].samples[i]);
+    free(m);
+}
+
+/* The series keeps 9 significant bits (1/256): per-second percentiles need
+ * no more, and it bounds the distinct buckets a second can fill, so its
+ * encoded text stays small. */
+static uint64_t series_value(uint64_t v)
+{
+    if (v < 2048)
+        return v;
+    unsigned shift = (unsigned)(63 - __builtin_clzll(v)) - 8;
+    return ((v >> shift) << shift) | (1ull << (shift - 1));
+}
+
+void metrics_ok(metrics_t *m, int step, uint64_t latency_us)
+{
+    if (step < 0 || (size_t)step >= m->nsteps)
+        return;
+    m->ok[step]++;
+    hist_record(m->lat[step], latency_us);
+    hist_record(m->cur[step], series_value(latency_us));
+    m->cur_used[step] = true;
+}
+
+void metrics_fail(metrics_t *m, int step)
+{
+    if (step >= 0 && (size_t)step < m->nsteps)
+        m->failed[step]++;
+}
+
+void metrics_error(metrics_t *m, err_kind_t kind, const char *fmt, ...)
+{
+    if (kind >= ERR_KIND_COUNT)
+        kind = ERR_PROTOCOL;
+    res_errors_t *e = &m->errors[kind];
+    e->count++;
+    if (e->nsamples >= RES_MAX_SAMPLES)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    for (unsigned i = 0; i < e->nsamples; i++)
+        if (strcmp(e->samples[i], buf) == 0)
+            return; /* keep distinct samples only */
+    char *copy = strdup(buf);
+    if (copy)
+        e->samples[e->nsamples++] = copy;
+}
+
+int metrics_merge_into(result_t *r, const metrics_t *src)
+{
+    for (size_t i = 0; i < src->nsteps && i < r->nsteps; i++) {
+        hist_merge(r->steps[i].latency, src->lat[i]);
+        r->steps[i].ok += src->ok[i];
+        r->steps[i].failed += src->failed[i];
+    }
+    r->msgs_sent += src->sent;
+    r->msgs_received += src->received;
+    r->bytes_sent += src->bytes_sent;
+    r->bytes_received += src->bytes_received;
+    r->connect_abandoned += src->connect_abandoned;
+    r->reconnect_attempts += src->reconnect_attempts;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        if (res_errors_add(&r->errors[k], &src->errors[k]) < 0)
+            return -1;
+    return 0;
+}
+
+static uint64_t errors_total(const metrics_t *m)
+{
+    uint64_t t = 0;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        t += m->errors[k].count;
+    return t;
+}
+
+/* Encodes the open second's histograms; NULL when there is none. */
+static int encode_open_second(metrics_t *m, char ***out)
+{
+    *out = NULL;
+    for (size_t i = 0; i < m->nsteps; i++) {
+        if (!m->cur_used[i])
+            continue;
+        if (!*out && !(*out = calloc(m->nsteps, sizeof(char *))))
+            return -1;
+        if (!((*out)[i] = hist_encode(m->cur[i])))
+            return -1;
+        hist_reset(m->cur[i]);
+        m->cur_used[i] = false;
+    }
+    return 0;
+}
+
+/* Appends the open second to secs and opens the next one. */
+static int close_second(metrics_t *m)
+{
+    if (m->nsecs == m->capsecs) {
+        size_t cap = m->capsecs ? m->capsecs * 2 : 64;
+        metrics_second_t *grown = realloc(m->secs, cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        m->secs = grown;
+        m->capsecs = cap;
+    }
+    metrics_second_t *sec = &m->secs[m->nsecs];
+    memset(sec, 0, sizeof(*sec));
+    m->nsecs++;
+    uint64_t errors = errors_total(m);
+    sec->sent = m->sent - m->snap_sent;
+    sec->received = m->received - m->snap_received;
+    sec->errors = errors - m->snap_errors;
+    m->snap_sent = m->sent;
+    m->snap_received = m->received;
+    m->snap_errors = errors;
+    m->cur_sec++;
+    return encode_open_second(m, &sec->lat);
+}
+
+int metrics_tick(metrics_t *m, uint64_t now_us)
+{
+    uint64_t sec = now_us > m->t0_us ? (now_us - m->t0_us) / 1000000u : 0;
+    while (m->cur_sec < sec)
+        if (close_second(m) < 0)
+            return -1;
+    return 0;
+}
+
+int metrics_finish(metrics_t *m)
+{
+    return close_second(m);
+}
+
+/* Merges second s of every worker's series for one step into out[step]. */
+static int merge_second_step(metrics_t *const *ms, size_t n, size_t s, size_t step, hist_t *acc,
+                             char **out)
+{
+    bool any = false;
+    hist_reset(acc);
+    for (size_t w = 0; w < n; w++) {
+        if (s >= ms[w]->nsecs || !ms[w]->secs[s].lat || !ms[w]->secs[s].lat[step])
+            continue;
+        hist_t *h = hist_decode(ms[w]->secs[s].lat[step], NULL, 0);
+        if (!h)
+            return -1;
+        hist_merge(acc, h);
+        hist_free(h);
+        any = true;
+    }
+    if (any && !(*out = hist_encode(acc)))
+        return -1;
+    return 0;
+}
+
+static int merge_second(res_second_t *dst, metrics_t *const *ms, size_t n, size_t s, size_t nsteps,
+                        hist_t *acc)
+{
+    for (size_t w = 0; w < n; w++) {
+        if (s >= ms[w]->nsecs)
+            continue;
+        dst->sent += ms[w]->secs[s].sent;
+        dst->received += ms[w]->secs[s].received;
+        dst->errors += ms[w]->secs[s].errors;
+    }
+    if (!(dst->step_hist = calloc(nsteps ? nsteps : 1, sizeof(char *))))
+        return -1;
+    for (size_t step = 0; step < nsteps; step++)
+        if (merge_second_step(ms, n, s, step, acc, &dst->step_hist[step]) < 0)
+            return -1;
+    return 0;
+}
+
+int metrics_merge_series(result_t *r, metrics_t *const *ms, size_t n, const uint64_t *active,
+                         size_t nactive)
+{
+    size_t nsec = 0;
+    for (size_t w = 0; w < n; w++)
+        if (ms[w]->nsecs > nsec)
+            nsec = ms[w]->nsecs;
+    if (nsec == 0)
+        return 0;
+    hist_t *acc = hist_new();
+    r->series = calloc(nsec, sizeof(res_second_t));
+    if (!acc || !r->series) {
+        hist_free(acc);
+        return -1;
+    }
+    r->nseconds = nsec;
+    int rc = 0;
+    for (size_t s = 0; s < nsec && rc == 0; s++) {
+        r->series[s].active = active && s < nactive ? active[s] : 0;
+        rc = merge_second(&r->series[s], ms, n, s, r->nsteps, acc);
+    }
+    hist_free(acc);
+    return rc;
+}
+
+void metrics_snapshot(metrics_t *dst, const metrics_t *src)
+{
+    for (size_t i = 0; i < src->nsteps && i < dst->nsteps; i++) {
+        hist_reset(dst->lat[i]);
+        hist_merge(dst->lat[i], src->lat[i]);
+        dst->ok[i] = src->ok[i];
+        dst->failed[i] = src->failed[i];
+    }
+    dst->sent = src->sent;
+    dst->received = src->received;
+    dst->bytes_sent = src->bytes_sent;
+    dst->bytes_received = src->bytes_received;
+    dst->connect_abandoned = src->connect_abandoned;
+    dst->reconnect_attempts = src->reconnect_attempts;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        dst->errors[k].count = src->errors[k].count;
+}

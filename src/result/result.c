@@ -1,0 +1,165 @@
+#include "result/result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Indexed by err_kind_t; these are the names users write in errors.KIND. */
+static const char *const kind_names[ERR_KIND_COUNT] = {
+    [ERR_TIMEOUT] = "timeout",
+    [ERR_REFUSED] = "refused",
+    [ERR_RESET] = "reset",
+    [ERR_CLOSED] = "closed",
+    [ERR_TLS] = "tls",
+    [ERR_DNS] = "dns",
+    [ERR_HTTP_STATUS] = "http_status",
+    [ERR_UNEXPECTED_MESSAGE] = "unexpected_message",
+    [ERR_PROTOCOL] = "protocol",
+};
+
+const char *err_kind_name(err_kind_t k)
+{
+    if ((int)k < 0 || k >= ERR_KIND_COUNT)
+        return NULL;
+    return kind_names[k];
+}
+
+int err_kind_from_name(const char *name)
+{
+    if (!name)
+        return -1;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+int res_errors_add(res_errors_t *dst, const res_errors_t *src)
+{
+    dst->count += src->count;
+    for (unsigned i = 0; i < src->nsamples && dst->nsamples < RES_MAX_SAMPLES; i++) {
+        bool dup = false;
+        for (unsigned j = 0; j < dst->nsamples; j++)
+            dup |= strcmp(dst->samples[j], src->samples[i]) == 0;
+        if (dup)
+            continue;
+        if (!(dst->samples[dst->nsamples] = strdup(src->samples[i])))
+            return -1;
+        dst->nsamples++;
+    }
+    return 0;
+}
+
+int result_find_step(const result_t *r, const char *name)
+{
+    if (!r || !name)
+        return -1;
+    for (size_t i = 0; i < r->nsteps; i++)
+        if (r->steps[i].name && strcmp(r->steps[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+uint64_t result_error_total(const result_t *r)
+{
+    uint64_t total = 0;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        total += r->errors[k].count;
+    return total;
+}
+
+static void clear_steps(result_t *r)
+{
+    for (size_t i = 0; i < r->nsteps; i++) {
+        free(r->steps[i].name);
+        if (r->steps[i].latency)
+            hist_free(r->steps[i].latency);
+    }
+    free(r->steps);
+}
+
+static void clear_errors(result_t *r)
+{
+    for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        res_errors_t *e = &r->errors[k];
+        for (unsigned i = 0; i < e->nsamples && i < RES_MAX_SAMPLES; i++)
+            free(e->samples[i]);
+    }
+}
+
+static void clear_assertions(result_t *r)
+{
+    for (size_t i = 0; i < r->nassertions; i++) {
+        free(r->assertions[i].text);
+        free(r->assertions[i].observed_text);
+        free(r->assertions[i].expected_text);
+    }
+    free(r->assertions);
+}
+
+static void clear_series(result_t *r)
+{
+    for (size_t i = 0; i < r->nseconds; i++) {
+        for (size_t k = 0; r->series[i].step_hist && k < r->nsteps; k++)
+            free(r->series[i].step_hist[k]);
+        free(r->series[i].step_hist);
+    }
+    free(r->series);
+}
+
+static void clear_shards(result_t *r)
+{
+    for (size_t i = 0; i < r->nshards; i++)
+        free(r->shards[i].region);
+    free(r->shards);
+}
+
+hist_t *result_second_hist(const result_t *r, size_t sec, size_t step)
+{
+    if (sec >= r->nseconds || step >= r->nsteps || !r->series[sec].step_hist ||
+        !r->series[sec].step_hist[step])
+        return NULL;
+    return hist_decode(r->series[sec].step_hist[step], NULL, 0);
+}
+
+bool result_delta_pct(const result_t *r, size_t i, double pct, double *delta)
+{
+    if (!r->baseline || i >= r->nsteps)
+        return false;
+    int b = result_find_step(r->baseline, r->steps[i].name);
+    const hist_t *now = r->steps[i].latency;
+    const hist_t *then = b >= 0 ? r->baseline->steps[b].latency : NULL;
+    if (!now || !then || !hist_count(now) || !hist_count(then))
+        return false;
+    double base = (double)hist_percentile(then, pct);
+    if (base <= 0)
+        return false;
+    *delta = ((double)hist_percentile(now, pct) - base) / base * 100.0;
+    return true;
+}
+
+void result_clear(result_t *r)
+{
+    if (!r)
+        return;
+    clear_series(r); /* before clear_steps: uses nsteps */
+    clear_shards(r);
+    if (r->baseline) {
+        result_clear(r->baseline);
+        free(r->baseline);
+    }
+    free(r->baseline_path);
+    free(r->spec_hash);
+    free(r->git_commit);
+    free(r->git_ref);
+    free(r->region);
+    free(r->missing_shards);
+    free(r->abort_reason);
+    free(r->spec_name);
+    free(r->spec_path);
+    free(r->target);
+    free(r->wsgate_version);
+    clear_steps(r);
+    clear_errors(r);
+    clear_assertions(r);
+    memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,168 @@
+/* result: a finished run, as every reporter and assertion sees it.
+ * Built by the engine after its workers stop (or, later, decoded from a
+ * result.json); never touched by live engine state. */
+#ifndef WSGATE_RESULT_H
+#define WSGATE_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result/hist.h"
+
+typedef enum err_kind {
+    ERR_TIMEOUT = 0,
+    ERR_REFUSED,
+    ERR_RESET,
+    ERR_CLOSED,
+    ERR_TLS,
+    ERR_DNS,
+    ERR_HTTP_STATUS,
+    ERR_UNEXPECTED_MESSAGE,
+    ERR_PROTOCOL,
+    ERR_KIND_COUNT
+} err_kind_t;
+
+/* "timeout", "refused", ... ; NULL for an out-of-range kind. */
+const char *err_kind_name(err_kind_t k);
+/* Returns the kind for a name, or -1. */
+int err_kind_from_name(const char *name);
+
+#define RES_MAX_SAMPLES 3
+
+/* Owns its sample strings. */
+typedef struct res_errors {
+    uint64_t count;
+    char *samples[RES_MAX_SAMPLES];
+    unsigned nsamples;
+} res_errors_t;
+
+/* One named step ("connect" is always steps[0]). Owns name and latency. */
+typedef struct res_step {
+    char *name;
+    hist_t *latency; /* successful samples only, microseconds */
+    uint64_t ok;
+    uint64_t failed;
+} res_step_t;
+
+/* One assertion's outcome. Owns its strings. */
+typedef struct res_assertion {
+    char *text; /* as written in the spec */
+    bool passed;
+    bool has_observed;   /* false when the metric had no samples */
+    double observed;     /* in the assertion's own unit (ms, %, /s, count) */
+    double threshold;    /* likewise */
+    char *observed_text; /* "312.4 ms", "97.50%", "no samples" */
+    char *expected_text; /* "< 200 ms" */
+} res_assertion_t;
+
+/* One second of the run's time series; second i covers
+ * [started_at + i, started_at + i + 1). Owns step_hist and its strings. */
+typedef struct res_second {
+    uint64_t active; /* open connections at the end of the second */
+    uint64_t sent, received;
+    uint64_t errors;
+    char **step_hist; /* [result.nsteps]: hist_encode text of the second's
+                         successful samples (values kept to 1/256), NULL: none */
+} res_second_t;
+
+/* One shard's share of a merged result. Owns region. */
+typedef struct res_shard {
+    unsigned index, total; /* K of N, 1-based */
+    char *region;          /* NULL when none */
+    uint64_t peak_active;
+    uint64_t msgs_sent, msgs_received;
+    uint64_t errors;
+    uint64_t ok, failed; /* all steps */
+    double started_at;
+    double start_late_s;
+} res_shard_t;
+
+/* Owns every pointer field. */
+typedef struct result {
+    char *spec_name;
+    char *spec_path;
+    char *target;
+    char *wsgate_version;
+    double started_at; /* seconds since the epoch */
+    double ended_at;
+    double duration_s; /* planned load duration */
+    unsigned threads;
+    unsigned users_planned; /* peak users of the load shape */
+    res_step_t *steps;
+    size_t nsteps;
+    uint64_t msgs_sent, msgs_received;
+    uint64_t bytes_sent, bytes_received;
+    uint64_t peak_active; /* peak concurrent open connections */
+    /* Connect attempts neither ok nor failed: the run ended (or was
+     * aborted or interrupted) while the upgrade was pending. connect ok +
+     * failed + abandoned = every connect attempt. */
+    uint64_t connect_abandoned;
+    uint64_t reconnect_attempts; /* connects made by connect.reconnect policies */
+    res_errors_t errors[ERR_KIND_COUNT];
+    res_assertion_t *assertions;
+    size_t nassertions;
+    bool passed;       /* every assertion held */
+    bool interrupted;  /* stopped early by SIGINT/SIGTERM: partial */
+    bool tls_insecure; /* tls.insecure_skip_verify: server certificates were not checked */
+
+    /* Time series, one entry a second from started_at. */
+    res_second_t *series;
+    size_t nseconds;
+
+    /* Provenance. */
+    char *spec_hash;  /* SHA-256 of the spec file, hex; NULL when unknown */
+    char *git_commit; /* from CI variables; NULL when none */
+    char *git_ref;    /* branch or tag from CI variables; NULL when none */
+
+    /* Sharding: this run's slice (index/total 0 when not sharded), or, in a
+     * merged result, every shard that went in (nshards > 0). */
+    unsigned shard_index, shard_total;
+    char *region;        /* --region; NULL when none */
+    double start_at;     /* --start-at (epoch s); 0 when none */
+    double start_late_s; /* how late the run began after start_at */
+    res_shard_t *shards;
+    size_t nshards;
+    char *missing_shards; /* merge --allow-partial: "2, 4 of 4"; NULL when complete */
+
+    /* Abort on fail: the run stopped early because an assertion could no
+     * longer pass. */
+    bool aborted;
+    double aborted_at_s; /* seconds after started_at */
+    char *abort_reason;  /* the assertion and its observed value */
+
+    /* Load model (issue 5): closed (users) or open (arrival rate). The
+     * rates and session are the spec's; arrivals count this run's slice
+     * (summed by a merge). users_planned is max_users in the open model. */
+    bool open_model;
+    double rate_min, rate_max;   /* arrivals per second over the stages */
+    unsigned session_iterations; /* tasks per session, 0 = until session_s */
+    double session_s;            /* session duration, 0 = none */
+    uint64_t arrivals_planned;   /* arrivals in the schedule */
+    uint64_t arrivals_started;   /* sessions begun */
+    uint64_t arrivals_dropped;   /* came when max_users sessions ran */
+
+    /* --baseline: the previous result the deltas and relative assertions
+     * compare with (steps, errors and counters only). */
+    struct result *baseline;
+    char *baseline_path;
+} result_t;
+
+/* Adds src's count to dst and copies src's samples that dst lacks while
+ * there is room. Returns 0, or -1 on allocation failure. */
+int res_errors_add(res_errors_t *dst, const res_errors_t *src);
+
+/* Index of the step named name, or -1. */
+int result_find_step(const result_t *r, const char *name);
+uint64_t result_error_total(const result_t *r);
+/* Latency histogram of step i in second sec, decoded; NULL when none.
+ * The caller frees it with hist_free(). */
+hist_t *result_second_hist(const result_t *r, size_t sec, size_t step);
+/* Relative change in percent of percentile pct of step i against the step
+ * of the same name in r->baseline. Returns false (no delta) when there is
+ * no baseline, the baseline lacks the step or either side has no samples. */
+bool result_delta_pct(const result_t *r, size_t i, double pct, double *delta);
+/* Frees everything the result owns and zeroes it. */
+void result_clear(result_t *r);
+
+#endif

@@ -1,0 +1,527 @@
+#include "result/result_load.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SUPPORTED_SCHEMA 1
+#define SHARDS_MAX 100000.0 /* as shard.c accepts */
+
+/* Parsing state: the first problem found wins. */
+typedef struct loader {
+    char *err;
+    size_t errlen;
+    bool failed;
+} loader_t;
+
+__attribute__((format(printf, 2, 3))) static void bad(loader_t *l, const char *fmt, ...)
+{
+    if (l->failed)
+        return;
+    l->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->err, l->errlen, fmt, ap);
+    va_end(ap);
+}
+
+static const cJSON *field(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        bad(l, "missing \"%s\" in %s", key, where);
+    return v;
+}
+
+/* A string or null (NULL); anything else is an error. */
+static char *opt_str(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    const cJSON *v = field(l, o, key, where);
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    if (!cJSON_IsString(v)) {
+        bad(l, "\"%s\" in %s must be a string", key, where);
+        return NULL;
+    }
+    char *s = strdup(v->valuestring);
+    if (!s)
+        bad(l, "out of memory");
+    return s;
+}
+
+static double num(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    const cJSON *v = field(l, o, key, where);
+    if (v && !cJSON_IsNumber(v)) {
+        bad(l, "\"%s\" in %s must be a number", key, where);
+        return 0;
+    }
+    return v ? v->valuedouble : 0;
+}
+
+/* A whole number in [0, max]; anything else is an error (and never cast:
+ * converting an out-of-range double is undefined behaviour). */
+static uint64_t count_max(loader_t *l, const cJSON *o, const char *key, const char *where,
+                          double max)
+{
+    double d = num(l, o, key, where);
+    if (!isfinite(d) || d < 0 || d > max || d != floor(d)) {
+        bad(l, "\"%s\" in %s must be a whole number from 0 to %.0f", key, where, max);
+        return 0;
+    }
+    return (uint64_t)d;
+}
+
+static uint64_t count(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    return count_max(l, o, key, where, 18446744073709549568.0); /* largest double < 2^64 */
+}
+
+/* A number in [0, max]: rates and durations, which reports print (never
+ * inf or nan, which a re-rendered file could not be read back from). */
+static double num_max(loader_t *l, const cJSON *o, const char *key, const char *where, double max)
+{
+    double d = num(l, o, key, where);
+    if (!isfinite(d) || d < 0 || d > max) {
+        bad(l, "\"%s\" in %s must be a number from 0 to %.0f", key, where, max);
+        return 0;
+    }
+    return d;
+}
+
+static unsigned count_u32(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    return (unsigned)count_max(l, o, key, where, 4294967295.0);
+}
+
+/* "2024-05-01T12:00:00.250Z" -> seconds since the epoch; null -> 0. */
+static double iso_time(loader_t *l, const cJSON *o, const char *key)
+{
+    const cJSON *v = field(l, o, key, "the result");
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    int ms = 0, used = 0;
+    if (!cJSON_IsString(v) ||
+        sscanf(v->valuestring, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon,
+               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &used) != 7 ||
+        v->valuestring[used] != '\0') {
+        bad(l, "\"%s\" must be a time like 2024-05-01T12:00:00.250Z", key);
+        return 0;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    long long total_ms = (long long)timegm(&tm) * 1000 + ms;
+    return (double)total_ms / 1000.0;
+}
+
+static void load_run(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *spec = field(l, root, "spec", "the result");
+    if (spec) {
+        r->spec_name = opt_str(l, spec, "name", "spec");
+        r->spec_path = opt_str(l, spec, "path", "spec");
+    }
+    r->wsgate_version = opt_str(l, root, "wsgate_version", "the result");
+    r->target = opt_str(l, root, "target", "the result");
+    r->started_at = iso_time(l, root, "started_at");
+    r->ended_at = iso_time(l, root, "ended_at");
+    r->duration_s = num(l, root, "duration_s", "the result");
+    r->threads = count_u32(l, root, "threads", "the result");
+    r->users_planned = count_u32(l, root, "users_planned", "the result");
+    if (!isfinite(r->duration_s) || r->duration_s < 0 || r->duration_s > 1e9)
+        bad(l, "\"duration_s\" must be a number of seconds from 0 to 1e9");
+    const cJSON *verdict = field(l, root, "verdict", "the result");
+    r->passed = verdict && cJSON_IsString(verdict) && strcmp(verdict->valuestring, "pass") == 0;
+    const cJSON *intr = cJSON_GetObjectItemCaseSensitive(root, "interrupted");
+    r->interrupted = cJSON_IsTrue(intr);
+    /* absent (older files): verification was on */
+    r->tls_insecure = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(root, "tls_verify"));
+}
+
+static void load_step(loader_t *l, const cJSON *o, res_step_t *s, size_t i)
+{
+    char where[32], why[160];
+    snprintf(where, sizeof(where), "steps[%zu]", i);
+    s->name = opt_str(l, o, "name", where);
+    if (!s->name)
+        bad(l, "\"name\" in %s must be a string", where);
+    s->ok = count(l, o, "ok", where);
+    s->failed = count(l, o, "failed", where);
+    const cJSON *h = field(l, o, "histogram", where);
+    if (!h || !cJSON_IsString(h)) {
+        bad(l, "\"histogram\" in %s must be an encoded string", where);
+        return;
+    }
+    s->latency = hist_decode(h->valuestring, why, sizeof(why));
+    if (!s->latency)
+        bad(l, "%s: %s", where, why);
+}
+
+static void load_steps(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *steps = field(l, root, "steps", "the result");
+    if (!steps || !cJSON_IsArray(steps)) {
+        bad(l, "\"steps\" must be an array");
+        return;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(steps);
+    r->steps = calloc(n ? n : 1, sizeof(res_step_t));
+    if (!r->steps) {
+        bad(l, "out of memory");
+        return;
+    }
+    r->nsteps = n;
+    size_t i = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, steps) load_step(l, s, &r->steps[i], i), i++;
+    for (size_t a = 0; !l->failed && a < n; a++)
+        for (size_t b = a + 1; b < n; b++)
+            if (strcmp(r->steps[a].name, r->steps[b].name) == 0) {
+                bad(l, "steps[%zu] repeats the step name \"%s\"", b, r->steps[a].name);
+                return;
+            }
+}
+
+static void load_traffic(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *m = field(l, root, "messages", "the result");
+    const cJSON *c = field(l, root, "connections", "the result");
+    if (!m || !c)
+        return;
+    r->msgs_sent = count(l, m, "sent", "messages");
+    r->msgs_received = count(l, m, "received", "messages");
+    r->bytes_sent = count(l, m, "bytes_sent", "messages");
+    r->bytes_received = count(l, m, "bytes_received", "messages");
+    r->peak_active = count(l, c, "peak", "connections");
+    /* added later: absent from older results */
+    if (cJSON_GetObjectItemCaseSensitive(c, "abandoned"))
+        r->connect_abandoned = count(l, c, "abandoned", "connections");
+    if (cJSON_GetObjectItemCaseSensitive(c, "reconnect_attempts"))
+        r->reconnect_attempts = count(l, c, "reconnect_attempts", "connections");
+}
+
+static void load_errors(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *errors = field(l, root, "errors", "the result");
+    for (int k = 0; errors && k < ERR_KIND_COUNT; k++) {
+        const char *name = err_kind_name((err_kind_t)k);
+        const cJSON *e = field(l, errors, name, "errors");
+        if (!e)
+            return;
+        r->errors[k].count = count(l, e, "count", name);
+        const cJSON *samples = field(l, e, "samples", name), *s;
+        cJSON_ArrayForEach(s, samples)
+        {
+            if (r->errors[k].nsamples < RES_MAX_SAMPLES && cJSON_IsString(s))
+                r->errors[k].samples[r->errors[k].nsamples++] = strdup(s->valuestring);
+        }
+    }
+}
+
+static void load_assertion(loader_t *l, const cJSON *o, res_assertion_t *a, size_t i)
+{
+    char where[32];
+    snprintf(where, sizeof(where), "assertions[%zu]", i);
+    a->text = opt_str(l, o, "text", where);
+    if (!a->text)
+        bad(l, "\"text\" in %s must be a string", where);
+    a->passed = cJSON_IsTrue(field(l, o, "passed", where));
+    const cJSON *obs = field(l, o, "observed", where);
+    a->has_observed = cJSON_IsNumber(obs);
+    a->observed = a->has_observed ? obs->valuedouble : 0;
+    a->threshold = num(l, o, "threshold", where);
+    a->observed_text = opt_str(l, o, "observed_text", where);
+    a->expected_text = opt_str(l, o, "expected_text", where);
+}
+
+static void load_assertions(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *arr = field(l, root, "assertions", "the result");
+    if (!arr || !cJSON_IsArray(arr)) {
+        bad(l, "\"assertions\" must be an array");
+        return;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    r->assertions = calloc(n ? n : 1, sizeof(res_assertion_t));
+    if (!r->assertions) {
+        bad(l, "out of memory");
+        return;
+    }
+    r->nassertions = n;
+    size_t i = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, arr) load_assertion(l, a, &r->assertions[i], i), i++;
+}
+
+/* Keys added after the first files were written are optional: absent
+ * means the default (no shard, no series, ...). */
+static const cJSON *opt_field(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return v && !cJSON_IsNull(v) ? v : NULL;
+}
+
+static char *opt_key_str(loader_t *l, const cJSON *o, const char *key, const char *where)
+{
+    return opt_field(o, key) ? opt_str(l, o, key, where) : NULL;
+}
+
+static void load_provenance(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *spec = opt_field(root, "spec"), *ci = opt_field(root, "ci");
+    if (spec)
+        r->spec_hash = opt_key_str(l, spec, "sha256", "spec");
+    if (ci) {
+        r->git_commit = opt_key_str(l, ci, "commit", "ci");
+        r->git_ref = opt_key_str(l, ci, "ref", "ci");
+    }
+    const cJSON *shard = opt_field(root, "shard"), *ab = opt_field(root, "aborted");
+    if (shard) {
+        r->shard_total = (unsigned)count_max(l, shard, "total", "shard", SHARDS_MAX);
+        r->shard_index = (unsigned)count_max(l, shard, "index", "shard", SHARDS_MAX);
+        if (!l->failed && (r->shard_index < 1 || r->shard_index > r->shard_total))
+            bad(l, "shard index %u is not within 1..%u", r->shard_index, r->shard_total);
+    }
+    r->region = opt_key_str(l, root, "region", "the result");
+    if (opt_field(root, "start_at"))
+        r->start_at = iso_time(l, root, "start_at");
+    if (opt_field(root, "start_late_s"))
+        r->start_late_s = num(l, root, "start_late_s", "the result");
+    if (ab) {
+        r->aborted = true;
+        r->aborted_at_s = num(l, ab, "at_s", "aborted");
+        r->abort_reason = opt_key_str(l, ab, "reason", "aborted");
+    }
+}
+
+#define RATE_MAX_PER_S 1e7 /* the highest rate a spec may give (units.c) */
+
+/* "load" and "arrivals" (absent in older files: the closed model). */
+static void load_load(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *o = opt_field(root, "load"), *a = opt_field(root, "arrivals");
+    const cJSON *model = o ? opt_field(o, "model") : NULL;
+    if (!model)
+        return;
+    if (!cJSON_IsString(model) ||
+        (strcmp(model->valuestring, "open") != 0 && strcmp(model->valuestring, "closed") != 0)) {
+        bad(l, "\"model\" in load must be \"open\" or \"closed\"");
+        return;
+    }
+    r->open_model = strcmp(model->valuestring, "open") == 0;
+    if (!r->open_model)
+        return;
+    r->rate_min = num_max(l, o, "rate_min_per_s", "load", RATE_MAX_PER_S);
+    r->rate_max = num_max(l, o, "rate_max_per_s", "load", RATE_MAX_PER_S);
+    r->session_iterations = count_u32(l, o, "session_iterations", "load");
+    if (opt_field(o, "session_s"))
+        r->session_s = num_max(l, o, "session_s", "load", 1e9);
+    if (!a) {
+        bad(l, "\"arrivals\" must be an object in an open-model result");
+        return;
+    }
+    r->arrivals_planned = count(l, a, "planned", "arrivals");
+    r->arrivals_started = count(l, a, "started", "arrivals");
+    r->arrivals_dropped = count(l, a, "dropped", "arrivals");
+}
+
+/* One series entry's step histograms, by step name. */
+static void load_second_steps(loader_t *l, const cJSON *o, const result_t *r, res_second_t *sec,
+                              size_t t)
+{
+    const cJSON *steps = opt_field(o, "steps"), *st;
+    if (!(sec->step_hist = calloc(r->nsteps ? r->nsteps : 1, sizeof(char *)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    cJSON_ArrayForEach(st, steps)
+    {
+        int i = result_find_step(r, st->string);
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(st, "histogram");
+        char why[160];
+        if (i < 0 || !cJSON_IsString(h) || sec->step_hist[i]) {
+            bad(l, "series[%zu]: step \"%s\" is unknown, repeated or has no histogram", t,
+                st->string ? st->string : "?");
+            return;
+        }
+        hist_t *check = hist_decode(h->valuestring, why, sizeof(why));
+        if (!check) {
+            bad(l, "series[%zu].steps.%s: %s", t, st->string, why);
+            return;
+        }
+        hist_free(check);
+        if (!(sec->step_hist[i] = strdup(h->valuestring)))
+            bad(l, "out of memory");
+    }
+}
+
+static void load_series(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *arr = opt_field(root, "series"), *o;
+    if (arr && !cJSON_IsArray(arr)) {
+        bad(l, "\"series\" must be an array");
+        return;
+    }
+    size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+    if (n == 0 || l->failed)
+        return;
+    if (!(r->series = calloc(n, sizeof(res_second_t)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    r->nseconds = n;
+    size_t t = 0;
+    cJSON_ArrayForEach(o, arr)
+    {
+        if (l->failed)
+            return;
+        res_second_t *sec = &r->series[t];
+        sec->active = count(l, o, "active", "series");
+        sec->sent = count(l, o, "sent", "series");
+        sec->received = count(l, o, "received", "series");
+        sec->errors = count(l, o, "errors", "series");
+        load_second_steps(l, o, r, sec, t++);
+    }
+}
+
+static void load_shard_row(loader_t *l, const cJSON *o, res_shard_t *s)
+{
+    s->index = (unsigned)count_max(l, o, "index", "shards", SHARDS_MAX);
+    s->total = (unsigned)count_max(l, o, "total", "shards", SHARDS_MAX);
+    s->region = opt_key_str(l, o, "region", "shards");
+    s->started_at = opt_field(o, "started_at") ? iso_time(l, o, "started_at") : 0;
+    s->start_late_s = num(l, o, "start_late_s", "shards");
+    s->peak_active = count(l, o, "peak_active", "shards");
+    s->msgs_sent = count(l, o, "sent", "shards");
+    s->msgs_received = count(l, o, "received", "shards");
+    s->errors = count(l, o, "errors", "shards");
+    s->ok = count(l, o, "ok", "shards");
+    s->failed = count(l, o, "failed", "shards");
+}
+
+static void load_shards(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *arr = opt_field(root, "shards"), *o;
+    if (arr && !cJSON_IsArray(arr)) {
+        bad(l, "\"shards\" must be an array");
+        return;
+    }
+    size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+    if (n == 0)
+        return;
+    if (!(r->shards = calloc(n, sizeof(res_shard_t)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    r->nshards = n;
+    size_t i = 0;
+    cJSON_ArrayForEach(o, arr) load_shard_row(l, o, &r->shards[i++]);
+    r->missing_shards = opt_key_str(l, root, "missing_shards", "the result");
+}
+
+static void load_baseline(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *b = opt_field(root, "baseline");
+    if (!b)
+        return;
+    if (!(r->baseline = calloc(1, sizeof(result_t)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    r->baseline_path = opt_key_str(l, b, "path", "baseline");
+    const cJSON *spec = field(l, b, "spec", "baseline");
+    if (spec) {
+        r->baseline->spec_name = opt_str(l, spec, "name", "baseline.spec");
+        r->baseline->spec_path = opt_str(l, spec, "path", "baseline.spec");
+        r->baseline->spec_hash = opt_key_str(l, spec, "sha256", "baseline.spec");
+    }
+    r->baseline->started_at = iso_time(l, b, "started_at");
+    r->baseline->ended_at = iso_time(l, b, "ended_at");
+    r->baseline->duration_s = num(l, b, "duration_s", "baseline");
+    load_steps(l, b, r->baseline);
+    load_traffic(l, b, r->baseline);
+    load_errors(l, b, r->baseline);
+}
+
+int result_from_json(const char *text, result_t *r, char *err, size_t errlen)
+{
+    loader_t l = { err, errlen, false };
+    memset(r, 0, sizeof(*r));
+    cJSON *root = cJSON_Parse(text);
+    if (!root || !cJSON_IsObject(root)) {
+        bad(&l, "not a JSON object (is this a wsgate result.json?)");
+    } else {
+        double schema = num(&l, root, "schema_version", "the result");
+        if (!l.failed && schema != SUPPORTED_SCHEMA)
+            bad(&l, "schema_version %g is not supported; this wsgate reads %d", schema,
+                SUPPORTED_SCHEMA);
+        load_run(&l, root, r);
+        load_steps(&l, root, r);
+        load_traffic(&l, root, r);
+        load_errors(&l, root, r);
+        load_assertions(&l, root, r);
+        load_provenance(&l, root, r);
+        load_load(&l, root, r);
+        load_series(&l, root, r);
+        load_shards(&l, root, r);
+        load_baseline(&l, root, r);
+    }
+    cJSON_Delete(root);
+    if (l.failed)
+        result_clear(r);
+    return l.failed ? -1 : 0;
+}
+
+static char *read_all(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        len += fread(buf + len, 1, cap - len - 1, f);
+        if (len < cap - 1)
+            break;
+        char *grown = realloc(buf, cap *= 2);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf = grown;
+        }
+    }
+    bool ok = buf && !ferror(f);
+    fclose(f);
+    if (!ok) {
+        snprintf(err, errlen, "%s: cannot read the file", path);
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+int result_load_file(const char *path, result_t *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof(*r));
+    char *text = read_all(path, err, errlen);
+    if (!text)
+        return -1;
+    char why[400];
+    int rc = result_from_json(text, r, why, sizeof(why));
+    if (rc < 0)
+        snprintf(err, errlen, "%s: %s", path, why);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,269 @@
+/* serve_int: what the embedded server's files share (not a public API).
+ *
+ * A server_t owns N workers; each worker is one lws context serviced by one
+ * thread and owns its connections and its rooms (channel or document ->
+ * local members), so those need no locks. What spans workers: the login
+ * secret (read-only), the collaboration documents (docs_lock) and each
+ * worker's inbox (inbox_lock), through which a broadcast reaches the
+ * members of a room on the other workers. */
+#ifndef WSGATE_SERVE_INT_H
+#define WSGATE_SERVE_INT_H
+
+#include "serve/serve.h"
+
+#include "base/sbuf.h"
+#include "serve/timer.h"
+
+#include <cjson/cJSON.h>
+#include <ev.h>
+#include <libwebsockets.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#define SERVE_HISTORY 64 /* operations kept per document for resume */
+
+typedef enum serve_kind {
+    SK_CHAT,
+    SK_NOTIFY,
+    SK_QUOTES,
+    SK_COLLAB,
+} serve_kind_t;
+
+/* One encoded outgoing frame, shared by every connection of one worker it
+ * is queued on. refs counts queue entries plus the builder; buf holds
+ * LWS_PRE + len. */
+typedef struct out_msg {
+    unsigned refs;
+    size_t len;
+    unsigned char buf[];
+} out_msg_t;
+
+typedef struct out_ent {
+    struct out_ent *next;
+    out_msg_t *msg; /* holds one ref */
+    lws_usec_t due; /* lws_now_usecs() time, for the delayed fifo */
+} out_ent_t;
+
+typedef struct out_fifo {
+    out_ent_t *head;
+    out_ent_t *tail;
+} out_fifo_t;
+
+struct conn;
+struct room;
+struct worker;
+
+/* A connection's membership of a room: linked in the room (both ways) and
+ * in the connection (one way). Owned by the room. */
+typedef struct member {
+    struct conn *conn;
+    struct room *room;
+    struct member *prev;
+    struct member *next;
+    struct member *conn_next;
+} member_t;
+
+/* A chat channel or a document with at least one local member; freed when
+ * its last member leaves. */
+typedef struct room {
+    struct room *hnext;
+    member_t *members;
+    serve_kind_t kind;
+    char name[];
+} room_t;
+
+/* Per-connection state, in lws's per-session data (zeroed at ESTABLISHED,
+ * freed by lws after CLOSED). Owns its queue entries, buffers, subs and
+ * memberships; conn_cleanup() releases them. The http_* fields serve the
+ * login request on plain HTTP connections. */
+typedef struct conn {
+    struct lws *wsi;
+    uint64_t id; /* unique in its worker, from 1 */
+    struct worker *w;
+    const struct serve_proto *proto;
+    stimer_t t_due;     /* in w->timers: fires when the head of `delayed` is due */
+    stimer_t t_tick;    /* in w->timers: pushes and quotes */
+    stimer_t t_drop;    /* in w->timers: --drop-after */
+    out_fifo_t ready;   /* to write now, in order */
+    out_fifo_t delayed; /* replies waiting for the ack delay, due order */
+    size_t queued;      /* bytes charged to both fifos */
+    sbuf_t rx;          /* only used for fragmented messages */
+    member_t *rooms;
+    cJSON *subs;         /* notification topics or quote streams (array of strings) */
+    size_t next_sub;     /* round robin over subs */
+    uint64_t sent_seq;   /* pushes or quotes sent */
+    lws_usec_t tick_due; /* planned time of the next tick (no drift) */
+    unsigned noise;      /* unrelated messages sent (--broadcasts-before-ack) */
+    uint64_t last_delay; /* ack delay of the last reply, for conn_follow */
+    lws_usec_t opened;   /* when the connection opened (--stall-after) */
+    bool doomed;         /* queue overflow or abrupt drop: being killed */
+    bool going_away;     /* close with 1001 at the next writeable */
+    bool closing;        /* a close frame went or came: no more data frames */
+    /* plain HTTP (login) */
+    sbuf_t http_in;
+    char *http_out; /* response body, malloc'd */
+    char *http_cookie;
+    unsigned http_status;
+    bool http_is_login;
+    bool http_headers_sent;
+} conn_t;
+
+/* One protocol (one WebSocket path). Adding a protocol = one file and one
+ * entry in serve.c's table. */
+typedef struct serve_proto {
+    const char *path;
+    const char *alt_path; /* or NULL */
+    serve_kind_t kind;
+    /* 0 to accept the upgrade, else the HTTP status to refuse it with */
+    unsigned (*check)(struct lws *wsi, const server_t *s);
+    /* one parsed JSON object; returns 0, or -1 to close (out of memory) */
+    int (*on_message)(conn_t *c, cJSON *req);
+    void (*on_close)(conn_t *c); /* may be NULL */
+    /* the Sec-WebSocket-Protocol this path accepts, or NULL for none */
+    const char *subprotocol;
+    /* an unrelated push of this path (--broadcasts-before-ack), or NULL */
+    cJSON *(*noise)(conn_t *c, unsigned k);
+} serve_proto_t;
+
+extern const serve_proto_t serve_chat_proto;
+extern const serve_proto_t serve_notify_proto;
+extern const serve_proto_t serve_quotes_proto;
+extern const serve_proto_t serve_collab_proto;
+
+/* A broadcast posted to another worker: delivered to its local room. */
+typedef struct inbox_ent {
+    struct inbox_ent *next;
+    serve_kind_t kind;
+    uint64_t except; /* conn id on the receiving worker not to deliver to, or 0 */
+    out_msg_t *msg;  /* owned, refs 1 */
+    char room[];
+} inbox_ent_t;
+
+typedef struct worker {
+    struct lws_context *ctx;
+    server_t *srv;
+    pthread_t thread;
+    bool thread_started;
+    room_t **buckets; /* (kind, name) -> room hash map, chained */
+    size_t nbuckets;
+    size_t nrooms;
+    uint64_t rng;
+    uint64_t next_conn_id;
+    pthread_mutex_t inbox_lock;
+    inbox_ent_t *inbox; /* guarded by inbox_lock */
+    inbox_ent_t *inbox_tail;
+    stimer_heap_t timers;    /* every conn timer of this worker (owns the array) */
+    struct ev_loop *loop;    /* libev (epoll) loop lws runs on; owned, freed after ctx */
+    ev_io timer_io;          /* watches timer_fd */
+    int timer_fd;            /* timerfd set to the earliest of `timers` (0: none yet) */
+    lws_usec_t timers_armed; /* when timer_fd is set to fire; 0 = not set */
+} worker_t;
+
+/* A collaboration document; hist[seq % SERVE_HISTORY] holds the operation
+ * message of seq (owned strings). Guarded by server.docs_lock. */
+typedef struct doc {
+    struct doc *next;
+    uint64_t seq;
+    size_t participants; /* on every worker */
+    char *hist[SERVE_HISTORY];
+    char id[];
+} doc_t;
+
+struct server {
+    serve_opts_t opts; /* host and tls_cert_out point into the copies below */
+    char *host;
+    char *tls_cert_out;
+    char *tls_client_ca;
+    atomic_bool stop;
+    unsigned char secret[32]; /* login token key, read-only after start */
+    atomic_uint_fast64_t token_seq;
+    worker_t *workers;
+    unsigned nworkers;
+    pthread_mutex_t docs_lock;
+    doc_t *docs;
+};
+
+/* ---- serve.c: shared by the protocol files -------------------------------- */
+
+out_msg_t *msg_encode(cJSON *obj);
+out_msg_t *msg_text(const char *txt, size_t len);
+void msg_release(out_msg_t *m);
+
+/* Encodes obj (and deletes it) and queues it on c now. Returns 0, or -1 when
+ * out of memory (the caller closes c). */
+int conn_send(conn_t *c, cJSON *obj);
+/* Same for a reply to a request: first --broadcasts-before-ack unrelated
+ * messages at once, then obj after the ack delay. */
+int conn_reply(conn_t *c, cJSON *obj);
+/* {"type":"error","reason":reason} at once. */
+int conn_error(conn_t *c, const char *reason);
+/* A push stamped just now (event, quote): queued after --push-delay. */
+int conn_send_push(conn_t *c, cJSON *obj);
+/* Sends obj right after the last reply (same delay, no noise). */
+int conn_follow(conn_t *c, cJSON *obj);
+void conn_push(conn_t *c, out_msg_t *m, uint64_t delay_us);
+
+/* Adds c to the room (no-op if there). Returns 0 or -1 (no memory). */
+int room_join(conn_t *c, serve_kind_t kind, const char *name);
+void room_leave(conn_t *c, serve_kind_t kind, const char *name);
+bool room_has(conn_t *c, serve_kind_t kind, const char *name);
+/* Local members of the room on c's worker. */
+size_t room_size(worker_t *w, serve_kind_t kind, const char *name);
+/* Queues m on every member of the room on every worker except `except`.
+ * With several workers everything goes through the inboxes, own worker
+ * included, so that every member sees broadcasts in the order they were
+ * posted (callers that need one order post under a lock). */
+int room_fanout(worker_t *w, serve_kind_t kind, const char *name, conn_t *except, out_msg_t *m);
+
+/* Subscriptions (notification topics, quote streams) in c->subs. A valid
+ * list is a non-empty JSON array of non-empty strings. subs_add skips
+ * duplicates; both return 0 or -1 (no memory). */
+bool subs_valid(const cJSON *list);
+int subs_add(conn_t *c, const cJSON *list);
+void subs_remove(conn_t *c, const cJSON *list);
+/* The next subscription, round robin, or NULL when there is none. */
+const char *subs_next(conn_t *c);
+
+/* Starts c's periodic tick (every interval_us, drift-free) unless running. */
+void tick_start(conn_t *c, uint64_t interval_us, stimer_cb_t cb);
+/* From inside cb: schedules the next tick. */
+void tick_again(conn_t *c, uint64_t interval_us, stimer_cb_t cb);
+
+/* Wall clock: ms and us since the epoch. */
+void serve_wallclock(uint64_t *ms, uint64_t *us);
+/* Adds an exact integer (cJSON would print 16 digits as 1.2e+15). */
+bool json_add_u64(cJSON *o, const char *key, uint64_t v);
+/* Adds "ts" (ms) and "ts_us" (us) of now. */
+bool json_add_now(cJSON *o);
+
+/* {"type":type} or NULL; reply_str adds a string (deleting o on failure). */
+cJSON *reply_new(const char *type);
+cJSON *reply_str(cJSON *o, const char *key, const char *val);
+/* A non-empty string member of obj, else NULL. */
+const char *json_str(const cJSON *obj, const char *key);
+/* True when the query has a non-empty name=... argument. */
+bool query_has(struct lws *wsi, const char *name);
+
+/* ---- serve_notify.c: login over plain HTTP ------------------------------- */
+
+/* LWS_CALLBACK_HTTP and friends for the login endpoint. */
+int login_http(conn_t *c, struct lws *wsi, const char *uri);
+int login_body(conn_t *c, const void *in, size_t len);
+int login_complete(conn_t *c, struct lws *wsi);
+int login_writeable(conn_t *c, struct lws *wsi);
+void login_cleanup(conn_t *c);
+
+/* ---- serve_collab.c -------------------------------------------------------- */
+
+void collab_docs_free(server_t *s);
+
+/* ---- serve_tls.c ------------------------------------------------------------ */
+
+/* Writes a new self-signed certificate (CA:TRUE, SAN localhost, 127.0.0.1,
+ * ::1) and its key as cert.pem and key.pem in dir. Returns 0 or -1 with a
+ * reason. */
+int serve_tls_make(const char *dir, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,649 @@
+/* pred: predicates compiled by recursive descent into a small tree; see pred.h. */
+#include "spec/pred.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PRED_MAX_DEPTH 64 /* nesting of ! and ( ), so input cannot exhaust the stack */
+#define PRED_MAX_INDEX 1000000
+
+typedef enum pred_kind { PK_OR, PK_AND, PK_NOT, PK_CMP, PK_IN, PK_EXISTS } pred_kind_t;
+typedef enum pred_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } pred_op_t;
+typedef enum pred_lit_kind {
+    LIT_STRING,
+    LIT_NUMBER,
+    LIT_TRUE,
+    LIT_FALSE,
+    LIT_NULL
+} pred_lit_kind_t;
+
+typedef struct pred_lit {
+    pred_lit_kind_t kind;
+    char *str;  /* LIT_STRING: owned */
+    double num; /* LIT_NUMBER */
+} pred_lit_t;
+
+/* One path step: an object key, or an array index when key is NULL. */
+typedef struct pred_seg {
+    char *key; /* owned */
+    int index;
+} pred_seg_t;
+
+/* A node of the tree; the root is what pred_compile returns. Owns its
+ * children, segments and literals. */
+struct pred {
+    pred_kind_t kind;
+    struct pred *lhs, *rhs; /* PK_OR, PK_AND: both; PK_NOT: lhs */
+    pred_seg_t *segs;       /* PK_CMP, PK_IN, PK_EXISTS */
+    size_t nsegs;
+    pred_op_t op;     /* PK_CMP */
+    pred_lit_t *lits; /* PK_CMP: one; PK_IN: nlits */
+    size_t nlits;
+};
+
+typedef struct pred_parser {
+    const char *src;
+    size_t pos;
+    int depth;
+    char *err;
+    size_t errlen;
+} pred_parser_t;
+
+/* ------------------------------------------------------------------ */
+/* Errors.                                                              */
+
+static void fail(pred_parser_t *p, size_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(pred_parser_t *p, size_t pos, const char *fmt, ...)
+{
+    if (!p->errlen || p->err[0])
+        return; /* the first error is the one that explains */
+    int n = snprintf(p->err, p->errlen, "column %zu: ", pos + 1);
+    if (n < 0 || (size_t)n >= p->errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+static bool ident_start(char c)
+{
+    return isalpha((unsigned char)c) || c == '_' || c == '$';
+}
+
+static bool ident_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '$' || c == '-';
+}
+
+/* Describes what is at pos for "found ..." in messages. */
+static void describe(const pred_parser_t *p, size_t pos, char *buf, size_t len)
+{
+    const char *s = p->src + pos;
+    size_t n = 1;
+    if (!*s) {
+        snprintf(buf, len, "end of input");
+        return;
+    }
+    if (*s == '"' || *s == '\'') {
+        const char *close = strchr(s + 1, *s);
+        n = close ? (size_t)(close - s) + 1 : strlen(s);
+        snprintf(buf, len, "the string %.*s%s", (int)(n > 24 ? 24 : n), s, n > 24 ? "..." : "");
+        return;
+    }
+    if (ident_char(*s) || *s == '.')
+        for (n = 0; s[n] && (ident_char(s[n]) || s[n] == '.') && n < 24; n++)
+            ;
+    else if (strchr("=!<>&|", *s) && s[1] && strchr("=&|", s[1]))
+        n = 2;
+    snprintf(buf, len, "\"%.*s\"", (int)n, s);
+}
+
+static void fail_expected(pred_parser_t *p, const char *what)
+{
+    char found[40];
+    describe(p, p->pos, found, sizeof(found));
+    fail(p, p->pos, "expected %s, found %s", what, found);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tree.                                                                */
+
+static void lits_free(pred_lit_t *lits, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(lits[i].str);
+    free(lits);
+}
+
+void pred_free(pred_t *p)
+{
+    if (!p)
+        return;
+    pred_free(p->lhs);
+    pred_free(p->rhs);
+    for (size_t i = 0; i < p->nsegs; i++)
+        free(p->segs[i].key);
+    free(p->segs);
+    lits_free(p->lits, p->nlits);
+    free(p);
+}
+
+static pred_t *new_node(pred_parser_t *p, pred_kind_t kind)
+{
+    pred_t *n = calloc(1, sizeof(*n));
+    if (!n)
+        fail(p, p->pos, "out of memory");
+    else
+        n->kind = kind;
+    return n;
+}
+
+/* Joins two subtrees; takes ownership of both, even on failure. */
+static pred_t *new_binary(pred_parser_t *p, pred_kind_t kind, pred_t *lhs, pred_t *rhs)
+{
+    pred_t *n = new_node(p, kind);
+    if (!n) {
+        pred_free(lhs);
+        pred_free(rhs);
+        return NULL;
+    }
+    n->lhs = lhs;
+    n->rhs = rhs;
+    return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lexing.                                                              */
+
+static void skip_ws(pred_parser_t *p)
+{
+    while (isspace((unsigned char)p->src[p->pos]))
+        p->pos++;
+}
+
+/* Consumes tok (after whitespace) when it is next. */
+static bool accept(pred_parser_t *p, const char *tok)
+{
+    skip_ws(p);
+    size_t n = strlen(tok);
+    if (strncmp(p->src + p->pos, tok, n) != 0)
+        return false;
+    p->pos += n;
+    return true;
+}
+
+/* Consumes the keyword word when it is next and not part of a longer name. */
+static bool accept_word(pred_parser_t *p, const char *word)
+{
+    skip_ws(p);
+    size_t n = strlen(word);
+    if (strncmp(p->src + p->pos, word, n) != 0 || ident_char(p->src[p->pos + n]))
+        return false;
+    p->pos += n;
+    return true;
+}
+
+static int read_string(pred_parser_t *p, pred_lit_t *lit)
+{
+    size_t start = p->pos;
+    char q = p->src[p->pos++];
+    size_t cap = strlen(p->src + p->pos) + 1, n = 0;
+    char *s = malloc(cap);
+    if (!s) {
+        fail(p, start, "out of memory");
+        return -1;
+    }
+    while (p->src[p->pos] && p->src[p->pos] != q) {
+        char c = p->src[p->pos++];
+        if (c == '\\' && p->src[p->pos]) {
+            c = p->src[p->pos++];
+            c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+        }
+        s[n++] = c;
+    }
+    if (!p->src[p->pos]) {
+        free(s);
+        fail(p, start, "unterminated string; close it with %c", q);
+        return -1;
+    }
+    p->pos++;
+    s[n] = '\0';
+    lit->kind = LIT_STRING;
+    lit->str = s;
+    return 0;
+}
+
+/* JSON-style number: -?digits[.digits][(e|E)[+-]digits]. */
+static int read_number(pred_parser_t *p, pred_lit_t *lit)
+{
+    const char *s = p->src + p->pos;
+    size_t n = s[0] == '-' ? 1 : 0;
+    size_t digits = n;
+    while (isdigit((unsigned char)s[n]))
+        n++;
+    if (n == digits) {
+        fail_expected(p, "a quoted string, number, true, false or null");
+        return -1;
+    }
+    if (s[n] == '.' && isdigit((unsigned char)s[n + 1]))
+        for (n++; isdigit((unsigned char)s[n]); n++)
+            ;
+    if ((s[n] == 'e' || s[n] == 'E') &&
+        (isdigit((unsigned char)s[n + 1]) ||
+         (strchr("+-", s[n + 1]) && s[n + 1] && isdigit((unsigned char)s[n + 2]))))
+        for (n += 2; isdigit((unsigned char)s[n]); n++)
+            ;
+    if (ident_char(s[n]) || s[n] == '.') {
+        while (ident_char(s[n]) || s[n] == '.')
+            n++;
+        fail(p, p->pos, "malformed number \"%.*s\"", (int)n, s);
+        return -1;
+    }
+    lit->kind = LIT_NUMBER;
+    lit->num = strtod(s, NULL);
+    p->pos += n;
+    return 0;
+}
+
+static int parse_literal(pred_parser_t *p, pred_lit_t *lit)
+{
+    *lit = (pred_lit_t){ 0 };
+    skip_ws(p);
+    char c = p->src[p->pos];
+    if (c == '"' || c == '\'')
+        return read_string(p, lit);
+    if (c == '-' || isdigit((unsigned char)c))
+        return read_number(p, lit);
+    if (accept_word(p, "true"))
+        lit->kind = LIT_TRUE;
+    else if (accept_word(p, "false"))
+        lit->kind = LIT_FALSE;
+    else if (accept_word(p, "null"))
+        lit->kind = LIT_NULL;
+    else {
+        fail_expected(p, "a quoted string, number, true, false or null");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Paths.                                                               */
+
+static int push_seg(pred_parser_t *p, pred_t *n, char *key, int index)
+{
+    pred_seg_t *v = realloc(n->segs, (n->nsegs + 1) * sizeof(*v));
+    if (!v) {
+        free(key);
+        fail(p, p->pos, "out of memory");
+        return -1;
+    }
+    n->segs = v;
+    n->segs[n->nsegs++] = (pred_seg_t){ .key = key, .index = index };
+    return 0;
+}
+
+static int read_key(pred_parser_t *p, pred_t *n)
+{
+    size_t start = p->pos;
+    while (ident_char(p->src[p->pos]))
+        p->pos++;
+    char *key = strndup(p->src + start, p->pos - start);
+    if (!key) {
+        fail(p, start, "out of memory");
+        return -1;
+    }
+    return push_seg(p, n, key, -1);
+}
+
+/* "[ 12 ]"; p->pos is on the "[". */
+static int read_index(pred_parser_t *p, pred_t *n)
+{
+    p->pos++;
+    skip_ws(p);
+    if (!isdigit((unsigned char)p->src[p->pos])) {
+        fail_expected(p, "an array index (0, 1, ...)");
+        return -1;
+    }
+    long v = 0;
+    while (isdigit((unsigned char)p->src[p->pos]) && v <= PRED_MAX_INDEX)
+        v = v * 10 + (p->src[p->pos++] - '0');
+    if (v > PRED_MAX_INDEX) {
+        fail(p, p->pos, "array index is too large");
+        return -1;
+    }
+    if (!accept(p, "]")) {
+        fail_expected(p, "\"]\"");
+        return -1;
+    }
+    return push_seg(p, n, NULL, (int)v);
+}
+
+/* path := ident ( '.' ident | '[' integer ']' )*, with no spaces around '.'. */
+static int parse_path(pred_parser_t *p, pred_t *n)
+{
+    skip_ws(p);
+    if (!ident_start(p->src[p->pos])) {
+        fail_expected(p, "a field name, \"!\" or \"(\"");
+        return -1;
+    }
+    if (read_key(p, n) < 0)
+        return -1;
+    for (;;) {
+        char c = p->src[p->pos];
+        if (c == '.' && ident_start(p->src[p->pos + 1])) {
+            p->pos++;
+            if (read_key(p, n) < 0)
+                return -1;
+        } else if (c == '.') {
+            p->pos++;
+            fail_expected(p, "a field name after \".\"");
+            return -1;
+        } else if (c == '[') {
+            if (read_index(p, n) < 0)
+                return -1;
+        } else {
+            return 0;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Grammar.                                                             */
+
+static pred_t *parse_expr(pred_parser_t *p);
+
+static bool accept_op(pred_parser_t *p, pred_op_t *op)
+{
+    static const struct {
+        const char *tok;
+        pred_op_t op;
+    } ops[] = { { "==", OP_EQ }, { "!=", OP_NE }, { "<=", OP_LE },
+                { ">=", OP_GE }, { "<", OP_LT },  { ">", OP_GT } };
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (accept(p, ops[i].tok)) {
+            *op = ops[i].op;
+            return true;
+        }
+    return false;
+}
+
+static int parse_compare(pred_parser_t *p, pred_t *n, pred_op_t op)
+{
+    size_t at = (skip_ws(p), p->pos);
+    if (!(n->lits = calloc(1, sizeof(*n->lits)))) {
+        fail(p, at, "out of memory");
+        return -1;
+    }
+    n->nlits = 1;
+    n->kind = PK_CMP;
+    n->op = op;
+    if (parse_literal(p, &n->lits[0]) < 0)
+        return -1;
+    if (op != OP_EQ && op != OP_NE && n->lits[0].kind != LIT_NUMBER) {
+        fail(p, at, "< <= > >= compare numbers; put a number here");
+        return -1;
+    }
+    return 0;
+}
+
+static int push_lit(pred_parser_t *p, pred_t *n)
+{
+    pred_lit_t *v = realloc(n->lits, (n->nlits + 1) * sizeof(*v));
+    if (!v) {
+        fail(p, p->pos, "out of memory");
+        return -1;
+    }
+    n->lits = v;
+    n->lits[n->nlits] = (pred_lit_t){ 0 };
+    if (parse_literal(p, &n->lits[n->nlits]) < 0)
+        return -1;
+    n->nlits++;
+    return 0;
+}
+
+/* '[' literal (',' literal)* ']' after "in". */
+static int parse_list(pred_parser_t *p, pred_t *n)
+{
+    n->kind = PK_IN;
+    if (!accept(p, "[")) {
+        fail_expected(p, "\"[\" after in");
+        return -1;
+    }
+    do {
+        if (push_lit(p, n) < 0)
+            return -1;
+    } while (accept(p, ","));
+    if (!accept(p, "]")) {
+        fail_expected(p, "\",\" or \"]\"");
+        return -1;
+    }
+    return 0;
+}
+
+/* True when a bare path is complete: what follows can only come after a cmp. */
+static bool ends_cmp(pred_parser_t *p)
+{
+    const char *s = p->src + p->pos;
+    return !*s || *s == ')' || strncmp(s, "&&", 2) == 0 || strncmp(s, "||", 2) == 0;
+}
+
+/* cmp := path OP literal | path 'in' list | path */
+static pred_t *parse_cmp(pred_parser_t *p)
+{
+    pred_t *n = new_node(p, PK_EXISTS);
+    pred_op_t op;
+    int rc = -1;
+    if (!n || parse_path(p, n) < 0)
+        goto done;
+    if (accept_op(p, &op))
+        rc = parse_compare(p, n, op);
+    else if (accept_word(p, "in"))
+        rc = parse_list(p, n);
+    else if (ends_cmp(p))
+        rc = 0;
+    else
+        fail_expected(p, "== != < <= > >= or in");
+done:
+    if (rc < 0) {
+        pred_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+static pred_t *parse_unary(pred_parser_t *p)
+{
+    skip_ws(p);
+    if (++p->depth > PRED_MAX_DEPTH) {
+        fail(p, p->pos, "nested too deeply (more than %d levels of ! and parentheses)",
+             PRED_MAX_DEPTH);
+        return NULL;
+    }
+    pred_t *n;
+    if (accept(p, "!")) {
+        pred_t *inner = parse_unary(p);
+        n = inner ? new_binary(p, PK_NOT, inner, NULL) : NULL;
+    } else if (accept(p, "(")) {
+        n = parse_expr(p);
+        if (n && !accept(p, ")")) {
+            fail_expected(p, "\")\", && or ||");
+            pred_free(n);
+            n = NULL;
+        }
+    } else {
+        n = parse_cmp(p);
+    }
+    p->depth--;
+    return n;
+}
+
+static pred_t *parse_and(pred_parser_t *p)
+{
+    pred_t *n = parse_unary(p);
+    while (n && accept(p, "&&")) {
+        pred_t *rhs = parse_unary(p);
+        n = rhs ? new_binary(p, PK_AND, n, rhs) : (pred_free(n), NULL);
+    }
+    return n;
+}
+
+static pred_t *parse_expr(pred_parser_t *p)
+{
+    pred_t *n = parse_and(p);
+    while (n && accept(p, "||")) {
+        pred_t *rhs = parse_and(p);
+        n = rhs ? new_binary(p, PK_OR, n, rhs) : (pred_free(n), NULL);
+    }
+    return n;
+}
+
+pred_t *pred_compile(const char *src, char *err, size_t errlen)
+{
+    pred_parser_t p = { .src = src ? src : "", .err = err, .errlen = errlen };
+    if (errlen)
+        err[0] = '\0';
+    const char *hole = strstr(p.src, "{{");
+    if (hole) { /* it would compile as a literal and silently never match */
+        if (errlen)
+            snprintf(err, errlen,
+                     "column %d: predicates are not templates, \"{{\" is not expanded here; "
+                     "write the value itself (e.g. channel == \"room:42\")",
+                     (int)(hole - p.src) + 1);
+        return NULL;
+    }
+    pred_t *n = parse_expr(&p);
+    if (n && (skip_ws(&p), p.src[p.pos])) {
+        fail_expected(&p, "&&, || or the end of the predicate");
+        pred_free(n);
+        n = NULL;
+    }
+    if (!n && errlen && !err[0])
+        snprintf(err, errlen, "column 1: cannot compile predicate");
+    return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Evaluation.                                                          */
+
+static const cJSON *lookup(const pred_t *n, const cJSON *msg)
+{
+    const cJSON *v = msg;
+    for (size_t i = 0; v && i < n->nsegs; i++) {
+        const pred_seg_t *s = &n->segs[i];
+        if (s->key)
+            v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, s->key) : NULL;
+        else
+            v = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, s->index) : NULL;
+    }
+    return v;
+}
+
+/* Equality of a JSON value and a literal; different types are never equal. */
+static bool equal(const cJSON *v, const pred_lit_t *lit)
+{
+    switch (lit->kind) {
+    case LIT_STRING:
+        return cJSON_IsString(v) && v->valuestring && strcmp(v->valuestring, lit->str) == 0;
+    case LIT_NUMBER:
+        return cJSON_IsNumber(v) && v->valuedouble == lit->num;
+    case LIT_TRUE:
+        return cJSON_IsTrue(v);
+    case LIT_FALSE:
+        return cJSON_IsFalse(v);
+    case LIT_NULL:
+        return cJSON_IsNull(v);
+    }
+    return false;
+}
+
+static bool compare(const cJSON *v, pred_op_t op, const pred_lit_t *lit)
+{
+    if (op == OP_EQ)
+        return equal(v, lit);
+    if (op == OP_NE)
+        return !equal(v, lit);
+    if (!cJSON_IsNumber(v))
+        return false;
+    double a = v->valuedouble, b = lit->num;
+    switch (op) {
+    case OP_LT:
+        return a < b;
+    case OP_LE:
+        return a <= b;
+    case OP_GT:
+        return a > b;
+    default:
+        return a >= b;
+    }
+}
+
+static bool eval_node(const pred_t *n, const cJSON *msg)
+{
+    const cJSON *v;
+    switch (n->kind) {
+    case PK_OR:
+        return eval_node(n->lhs, msg) || eval_node(n->rhs, msg);
+    case PK_AND:
+        return eval_node(n->lhs, msg) && eval_node(n->rhs, msg);
+    case PK_NOT:
+        return !eval_node(n->lhs, msg);
+    case PK_EXISTS:
+        v = lookup(n, msg);
+        return v && !cJSON_IsFalse(v) && !cJSON_IsNull(v);
+    case PK_CMP:
+        v = lookup(n, msg);
+        return v ? compare(v, n->op, &n->lits[0]) : n->op == OP_NE;
+    case PK_IN:
+        v = lookup(n, msg);
+        for (size_t i = 0; v && i < n->nlits; i++)
+            if (equal(v, &n->lits[i]))
+                return true;
+        return false;
+    }
+    return false;
+}
+
+bool pred_eval(const pred_t *p, const cJSON *msg)
+{
+    if (!p || !cJSON_IsObject(msg))
+        return false;
+    return eval_node(p, msg);
+}
+
+pred_t *pred_path_compile(const char *src, char *err, size_t errlen)
+{
+    pred_t *n = pred_compile(src, err, errlen);
+    if (n && n->kind != PK_EXISTS) {
+        if (errlen)
+            snprintf(err, errlen, "expected one field path such as ts or message.sentAt");
+        pred_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+bool pred_path_number(const pred_t *p, const cJSON *msg, double *out)
+{
+    if (!p || p->kind != PK_EXISTS || !cJSON_IsObject(msg))
+        return false;
+    const cJSON *v = lookup(p, msg);
+    if (!cJSON_IsNumber(v))
+        return false;
+    *out = v->valuedouble;
+    return true;
+}
+
+const cJSON *pred_path_value(const pred_t *p, const cJSON *msg)
+{
+    if (!p || p->kind != PK_EXISTS || !cJSON_IsObject(msg))
+        return NULL;
+    return lookup(p, msg);
+}

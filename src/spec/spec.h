@@ -1,0 +1,204 @@
+/* spec: loads a YAML spec (libcyaml for the typed structure, libyaml
+ * positions for messages) and compiles it into a plan the engine runs.
+ * Everything that can be wrong with a spec is found here, before anything
+ * runs: unknown keys, bad durations, templates, predicates, assertions on
+ * metrics the spec cannot produce. */
+#ifndef WSGATE_SPEC_H
+#define WSGATE_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result/asrt.h"
+#include "spec/pred.h"
+#include "spec/tmpl.h"
+#include "base/units.h"
+
+/* http.capture entry: one value of the reply into a per-user slot. */
+/* Also expect.capture / count capture: PATH of the matched message (json). */
+typedef struct spec_capture {
+    int slot;     /* index into the scenario's slot_names */
+    char *cookie; /* cookie.NAME: the Set-Cookie value of NAME; NULL for json */
+    pred_t *json; /* json.PATH: the field of the JSON body (string or number) */
+    char *src;    /* "json.access_token", for error samples */
+} spec_capture_t;
+
+/* An HTTP request step (e.g. the login before connecting). Owns all. */
+typedef struct spec_http {
+    char method[8]; /* GET, POST, PUT, DELETE */
+    tmpl_t *url;    /* renders to http://... or https://... */
+    tmpl_t **headers;
+    size_t nheaders;
+    tmpl_t *body;             /* json:, form: or body:; NULL = none */
+    const char *content_type; /* static string for json:/form:, NULL for body: */
+    bool https;               /* the URL renders to https:// (for user 1) */
+    int expect_status;        /* 0: any 2xx */
+    uint64_t timeout_us;      /* http.timeout, default 10s */
+    spec_capture_t *captures;
+    size_t ncaptures;
+} spec_http_t;
+
+/* One step: send and/or expect. Owns its templates and predicate. */
+typedef struct spec_step {
+    char *name;            /* metric name; NULL for an unnamed step */
+    int metric;            /* index into spec_t.metric_names, -1 if unnamed */
+    tmpl_t *send;          /* NULL: nothing to send */
+    unsigned char *binary; /* send_binary hex:/base64: bytes (owned), NULL if none */
+    size_t binary_len;
+    size_t binary_random; /* send_binary: random(N): N fresh random bytes per send */
+    uint16_t close_code;  /* close step: close with this code (1000..4999), 0 = none */
+    pred_t *expect;       /* NULL: nothing to wait for */
+    char *expect_src;     /* predicate text, for error samples */
+    pred_t *fail_if;      /* expect.fail_if: ends the wait as unexpected_message */
+    char *fail_if_src;
+    uint64_t expect_timeout_us;
+    pred_t *latency_from;     /* expect.latency_from: latency = wall now - this field */
+    char *latency_from_src;   /* its path text, for error messages */
+    uint32_t latency_unit_us; /* expect.unit: 1000 for ms (default), 1 for us */
+    uint64_t sleep_us;        /* sleep step: wait this long, nothing else */
+    bool reconnect;           /* reconnect step: close, connect again (latency to the upgrade) */
+    spec_http_t *http;        /* an HTTP request step, NULL otherwise */
+    /* expect.capture (or a count entry's capture): fields of the matched
+     * message into per-user slots (json set, cookie NULL). */
+    spec_capture_t *captures;
+    size_t ncaptures;
+    int line;
+} spec_step_t;
+
+/* connect.reconnect: after an unexpected drop the user waits
+ * backoff * 2^(attempt-1), capped at max_backoff, +/- jitter, and connects
+ * again, up to max_attempts consecutive failures. max_attempts 0: no policy
+ * (the user starts afresh after a fixed 1 s, on_start included). */
+typedef struct spec_reconnect {
+    unsigned max_attempts;
+    uint64_t backoff_us;
+    uint64_t max_backoff_us;
+    unsigned jitter_pct; /* 0..100: each delay is scaled by 1 +/- up to this */
+} spec_reconnect_t;
+
+/* A weighted task: its steps, then its think time. Owns steps. */
+typedef struct spec_task {
+    char *name;
+    unsigned weight; /* >= 1 */
+    pause_t pause;   /* think time after the task */
+    /* task.rate: a fixed-rate task starts every every_us after the intended
+     * start of the previous one (not after its end plus a pause), and its
+     * first expect's latency runs from that intended time (vu.c skips
+     * starts older than that expect's timeout as missed); 0 = pause. */
+    uint64_t every_us;
+    spec_step_t *steps;
+    size_t nsteps;
+} spec_task_t;
+
+/* Owns everything. */
+typedef struct spec_scenario {
+    char *name;
+    unsigned weight;  /* share of users, >= 1 */
+    tmpl_t *url;      /* connect.url */
+    tmpl_t **headers; /* connect.headers, each "Name: value" */
+    size_t nheaders;
+    uint64_t connect_timeout_us; /* connect.timeout, default 10s */
+    uint64_t ping_interval_us;   /* connect.ping_interval: WebSocket pings; 0 = none */
+    char *subprotocol;           /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
+    spec_reconnect_t reconnect;  /* connect.reconnect */
+    spec_step_t *on_start;
+    size_t non_start;
+    spec_step_t *on_reconnect; /* run after an automatic reconnect, then the tasks */
+    size_t non_reconnect;
+    spec_task_t *tasks;
+    size_t ntasks;
+    unsigned task_weight_sum;
+    /* count: named receive-only steps (expect, latency_from) matched against
+     * every incoming message at any time; each is a metric. */
+    spec_step_t *counts;
+    size_t ncounts;
+    /* http.capture names of all steps: per-user template slots. */
+    char **slot_names;
+    size_t nslots;
+    size_t npre_connect; /* leading on_start steps that are http: run before connecting */
+} spec_scenario_t;
+
+/* Closed-model stage: move linearly from the previous stage's users (0 at
+ * the start) to users over duration_us. Duration 0 jumps. */
+typedef struct spec_stage {
+    uint64_t duration_us;
+    unsigned users;
+} spec_stage_t;
+
+/* Open-model stage: the arrival rate moves linearly from the previous
+ * stage's rate (0 at the start) to rate_per_s over duration_us. Duration 0
+ * jumps. */
+typedef struct spec_arrival_stage {
+    uint64_t duration_us;
+    double rate_per_s;
+} spec_arrival_stage_t;
+
+/* load.arrival_rate: the open model. Each arrival is a new session
+ * (connect, on_start, tasks) that ends after iterations tasks or after
+ * duration_us, whichever comes first; arrivals beyond max_users concurrent
+ * sessions are dropped and counted. */
+typedef struct spec_open {
+    spec_arrival_stage_t *stages; /* owned */
+    size_t nstages;
+    unsigned max_users;        /* arrival_rate.max_users (>= 1) */
+    unsigned iterations;       /* session.iterations; 0 = no limit (default 1) */
+    uint64_t session_us;       /* session.duration; 0 = no limit */
+    uint64_t graceful_stop_us; /* sessions in flight may run this long after the last arrival */
+    double rate_min, rate_max; /* over all stages, for reports */
+} spec_open_t;
+/* tls: for every wss:// connect and https:// http step of the run. Paths
+ * are resolved against the spec's directory; NULL when not given. Owns all. */
+typedef struct spec_tls {
+    char *ca_file;     /* tls.ca_file: trusted CAs in addition to the system's */
+    char *client_cert; /* tls.client_cert and client_key: sent when asked */
+    char *client_key;
+    bool insecure; /* tls.insecure_skip_verify: accept any server certificate */
+} spec_tls_t;
+
+/* The compiled plan. Owns everything. */
+typedef struct spec {
+    char *path; /* file it came from */
+    char *name;
+    char *target; /* after --target / WSGATE_TARGET override */
+    spec_stage_t *stages;
+    size_t nstages;
+    uint64_t duration_us; /* sum of stage durations (open model: of arrival stages) */
+    unsigned peak_users;  /* max users over all stages (open model: max_users) */
+    bool open_model;      /* load.arrival_rate: stages is empty, open holds the shape */
+    spec_open_t open;
+    spec_scenario_t *scenarios;
+    size_t nscenarios;
+    unsigned scenario_weight_sum;
+    char **metric_names; /* [0] = "connect", then named steps in order */
+    size_t nmetrics;
+    int ping_metric; /* index of "ws.ping" in metric_names, -1 when no scenario pings */
+    /* index of "reconnects" (automatic reconnects: latency from the drop to
+     * the new upgrade, failed = users that gave up), -1 when no policy */
+    int reconnect_metric;
+    asrt_t *assertions;
+    size_t nassertions;
+    struct data *data; /* data.file's rows (data.h), NULL without data: */
+    char *data_file;   /* its path, relative to the working directory */
+    bool data_random;  /* data.order: random (else sequential) */
+    spec_tls_t tls;
+} spec_t;
+
+/* Options that change how a spec compiles. Borrowed. */
+typedef struct spec_opts {
+    const char *target_override; /* --target, else $WSGATE_TARGET, else spec */
+} spec_opts_t;
+
+/* Loads and compiles path. Returns a plan the caller frees with spec_free(),
+ * or NULL with exactly one line in err of the form
+ *   "specs/chat.yaml:14: unknown key \"expect_type\"; did you mean \"expect\"?"
+ * (file:line: what is wrong; what to write instead). */
+spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t errlen);
+
+/* True when some http step's URL is https:// (the workers' lws contexts
+ * then need TLS even when every scenario connects with ws://). */
+bool spec_http_uses_tls(const spec_t *s);
+
+void spec_free(spec_t *s);
+
+#endif

@@ -1,0 +1,267 @@
+/* Tests for src/result/merge.c: merging shard results is exact (the percentiles of
+ * the merged histogram are those of one histogram holding every sample),
+ * counters add up, series align by wall clock, and inputs that do not
+ * belong together are refused with a reason. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "result/hist.h"
+#include "result/merge.h"
+
+#define NSHARDS 3
+
+static uint64_t next_rand(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A shard result of spec "chat": steps connect and publish, one series
+ * second per entry of secs. */
+static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t nsecs)
+{
+    result_t *r = calloc(1, sizeof(*r));
+    assert_non_null(r);
+    r->spec_name = strdup("chat");
+    r->spec_hash = strdup("abc123");
+    r->target = strdup("ws://127.0.0.1:1");
+    r->started_at = started_at;
+    r->ended_at = started_at + 10;
+    r->duration_s = 10;
+    r->threads = 2;
+    r->users_planned = 10;
+    r->shard_index = k;
+    r->shard_total = n;
+    r->nsteps = 2;
+    r->steps = calloc(2, sizeof(res_step_t));
+    assert_non_null(r->steps);
+    r->steps[0].name = strdup("connect");
+    r->steps[1].name = strdup("publish");
+    for (int i = 0; i < 2; i++)
+        assert_non_null(r->steps[i].latency = hist_new());
+    r->msgs_sent = 100 * k;
+    r->peak_active = 10;
+    r->open_model = true; /* each shard ran its slice of the arrivals */
+    r->rate_max = r->rate_min = 20;
+    r->session_iterations = 2;
+    r->arrivals_planned = 40 + k;
+    r->arrivals_started = 30 + k;
+    r->arrivals_dropped = 10;
+    r->connect_abandoned = k;
+    r->reconnect_attempts = 2 * k;
+    r->errors[ERR_TIMEOUT].count = k;
+    r->errors[ERR_TIMEOUT].samples[0] = strdup(k == 1 ? "same" : "other");
+    r->errors[ERR_TIMEOUT].nsamples = 1;
+    if (nsecs) {
+        r->series = calloc(nsecs, sizeof(res_second_t));
+        r->nseconds = nsecs;
+        for (size_t t = 0; t < nsecs; t++) {
+            r->series[t].sent = 10;
+            r->series[t].active = 5;
+            r->series[t].step_hist = calloc(2, sizeof(char *));
+            hist_t *h = hist_new();
+            hist_record(h, 1000 * k + t);
+            r->series[t].step_hist[1] = hist_encode(h);
+            hist_free(h);
+        }
+    }
+    return r;
+}
+
+static void free_results(result_t **rs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        result_clear(rs[i]);
+        free(rs[i]);
+    }
+}
+
+static void test_exact_percentiles(void **state)
+{
+    result_t *in[NSHARDS];
+    hist_t *all = hist_new();
+    uint64_t seed = 42;
+    for (unsigned k = 0; k < NSHARDS; k++) {
+        in[k] = make_shard(k + 1, NSHARDS, 1000.0, 0);
+        /* different shapes per shard: the average of percentiles would be wrong */
+        for (int i = 0; i < 20000; i++) {
+            uint64_t v = next_rand(&seed) % (k == 2 ? 900000u : 50000u) + 100;
+            hist_record(in[k]->steps[1].latency, v);
+            hist_record(all, v);
+        }
+        in[k]->steps[1].ok = 20000;
+        in[k]->steps[1].failed = k;
+    }
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, NSHARDS, false, &m, err, sizeof(err)), 0);
+    const hist_t *mh = m.steps[result_find_step(&m, "publish")].latency;
+    const double pcts[] = { 1, 50, 90, 95, 99, 99.9, 100 };
+    for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+        assert_int_equal(hist_percentile(mh, pcts[i]), hist_percentile(all, pcts[i]));
+    assert_int_equal(hist_count(mh), 60000);
+    assert_int_equal(hist_min(mh), hist_min(all));
+    assert_true(hist_mean(mh) == hist_mean(all));
+    assert_int_equal(m.steps[1].ok, 60000);
+    assert_int_equal(m.steps[1].failed, 0 + 1 + 2);
+    assert_int_equal(m.msgs_sent, 100 + 200 + 300);
+    assert_int_equal(m.errors[ERR_TIMEOUT].count, 1 + 2 + 3);
+    assert_int_equal(m.errors[ERR_TIMEOUT].nsamples, 2); /* "same" and "other", each once */
+    assert_int_equal(m.users_planned, 30);
+    assert_int_equal(m.peak_active, 30);
+    assert_true(m.open_model && m.rate_max == 20 && m.session_iterations == 2);
+    assert_int_equal(m.arrivals_planned, 120 + 6);
+    assert_int_equal(m.arrivals_started, 90 + 6);
+    assert_int_equal(m.arrivals_dropped, 30);
+    assert_int_equal(m.connect_abandoned, 1 + 2 + 3);
+    assert_int_equal(m.reconnect_attempts, 2 + 4 + 6);
+    assert_int_equal(m.shard_total, 0);
+    assert_int_equal(m.nshards, NSHARDS);
+    assert_int_equal(m.shards[2].index, 3);
+    assert_int_equal(m.shards[2].errors, 3);
+    assert_null(m.missing_shards);
+    result_clear(&m);
+    hist_free(all);
+    free_results(in, NSHARDS);
+}
+
+static void test_series_aligned_by_wall_clock(void **state)
+{
+    result_t *in[2] = { make_shard(1, 2, 1000.0, 3), make_shard(2, 2, 1002.0, 3) };
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_true(m.started_at == 1000.0);
+    assert_true(m.ended_at == 1012.0);
+    assert_int_equal(m.nseconds, 5); /* 0..2 from shard 1, 2..4 from shard 2 */
+    const uint64_t sent[] = { 10, 10, 20, 10, 10 };
+    for (size_t t = 0; t < 5; t++)
+        assert_int_equal(m.series[t].sent, sent[t]);
+    assert_int_equal(m.series[2].active, 10);
+    hist_t *h = result_second_hist(&m, 2, 1); /* 1002 (shard 1, t=2) and 2000 (shard 2, t=0) */
+    assert_non_null(h);
+    assert_int_equal(hist_count(h), 2);
+    assert_int_equal(hist_min(h), 1002);
+    assert_int_equal(hist_max(h), 2000);
+    hist_free(h);
+    assert_null(result_second_hist(&m, 0, 0)); /* connect had no series samples */
+    result_clear(&m);
+    free_results(in, 2);
+}
+
+static void test_refusals(void **state)
+{
+    result_t m;
+    char err[256];
+    const char *names[] = { "a.json", "b.json", "c.json" };
+
+    result_t *diff[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
+    free(diff[1]->spec_hash);
+    diff[1]->spec_hash = strdup("fff999");
+    assert_int_equal(
+        merge_results((const result_t *const *)diff, names, 2, false, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "different specs"));
+    assert_non_null(strstr(err, "b.json"));
+    free_results(diff, 2);
+
+    result_t *missing[2] = { make_shard(1, 4, 1000, 0), make_shard(3, 4, 1000, 0) };
+    assert_int_equal(
+        merge_results((const result_t *const *)missing, names, 2, false, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "shards 2, 4 of 4 are missing"));
+    assert_non_null(strstr(err, "--allow-partial"));
+    assert_int_equal(
+        merge_results((const result_t *const *)missing, names, 2, true, &m, err, sizeof(err)), 0);
+    assert_string_equal(m.missing_shards, "2, 4 of 4");
+    result_clear(&m);
+    free_results(missing, 2);
+
+    result_t *dup[2] = { make_shard(2, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
+    assert_int_equal(
+        merge_results((const result_t *const *)dup, names, 2, true, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "repeats shard 2/2"));
+    free_results(dup, 2);
+
+    result_t *mixed[2] = { make_shard(1, 2, 1000, 0), make_shard(0, 0, 1000, 0) };
+    assert_int_equal(
+        merge_results((const result_t *const *)mixed, names, 2, true, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "not a shard"));
+    free_results(mixed, 2);
+
+    result_t *far[2] = { make_shard(1, 2, 1000, 3), make_shard(2, 2, 1000 + 86400, 3) };
+    assert_int_equal(
+        merge_results((const result_t *const *)far, names, 2, false, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "86400 s apart"));
+    free_results(far, 2);
+
+    result_t *twice[2] = { make_shard(0, 0, 1000, 0), make_shard(0, 0, 1000, 0) };
+    twice[0]->shard_index = twice[1]->shard_index = 0;
+    assert_int_equal(
+        merge_results((const result_t *const *)twice, names, 2, true, &m, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "b.json looks like a.json again"));
+    free_results(twice, 2);
+
+    assert_int_equal(merge_results(NULL, NULL, 0, false, &m, err, sizeof(err)), -1);
+}
+
+static void test_regions(void **state)
+{
+    result_t *in[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
+    in[0]->region = strdup("eu");
+    in[1]->region = strdup("us");
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_null(m.region); /* several regions: none for the whole */
+    assert_string_equal(m.shards[0].region, "eu");
+    assert_string_equal(m.shards[1].region, "us");
+    result_clear(&m);
+    free(in[1]->region);
+    in[1]->region = strdup("eu");
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_string_equal(m.region, "eu");
+    result_clear(&m);
+    free_results(in, 2);
+}
+
+/* One shard run with tls.insecure_skip_verify makes the whole unverified. */
+static void test_tls_insecure_spreads(void **state)
+{
+    (void)state;
+    result_t *in[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_false(m.tls_insecure);
+    result_clear(&m);
+    in[1]->tls_insecure = true;
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_true(m.tls_insecure);
+    result_clear(&m);
+    free_results(in, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_percentiles),
+        cmocka_unit_test(test_series_aligned_by_wall_clock),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_tls_insecure_spreads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

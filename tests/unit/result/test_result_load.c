@@ -1,0 +1,271 @@
+/* Unit tests for src/result/result_load.c: a result survives JSON and back
+ * unchanged, and malformed files are refused with a reason. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "reporters/reporter.h"
+#include "result/result_load.h"
+
+static char *dup_or_die(const char *s)
+{
+    char *d = strdup(s);
+    assert_non_null(d);
+    return d;
+}
+
+/* A small but complete result, built by hand. */
+static void make(result_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->spec_name = dup_or_die("round-trip");
+    r->spec_path = dup_or_die("specs/x.yaml");
+    r->target = dup_or_die("ws://127.0.0.1:9");
+    r->wsgate_version = dup_or_die("0.1.0");
+    r->started_at = 1700000000.125;
+    r->ended_at = 1700000004.5;
+    r->duration_s = 4;
+    r->threads = 2;
+    r->users_planned = 20;
+    r->nsteps = 2;
+    r->steps = calloc(2, sizeof(res_step_t));
+    r->steps[0].name = dup_or_die("connect");
+    r->steps[1].name = dup_or_die("publish \"quoted\"");
+    for (int i = 0; i < 2; i++)
+        r->steps[i].latency = hist_new();
+    for (uint64_t v = 1; v <= 1000; v++)
+        hist_record(r->steps[1].latency, v * 997);
+    r->steps[0].ok = 20;
+    r->steps[1].ok = 1000;
+    r->steps[1].failed = 3;
+    r->msgs_sent = 1020;
+    r->msgs_received = 5000;
+    r->peak_active = 20;
+    r->connect_abandoned = 2;
+    r->reconnect_attempts = 7;
+    r->errors[ERR_TIMEOUT].count = 3;
+    r->errors[ERR_TIMEOUT].nsamples = 1;
+    r->errors[ERR_TIMEOUT].samples[0] = dup_or_die("publish: no message within 5 s");
+    r->nassertions = 1;
+    r->assertions = calloc(1, sizeof(res_assertion_t));
+    r->assertions[0].text = dup_or_die("p99(publish) < 200ms");
+    r->assertions[0].has_observed = true;
+    r->assertions[0].observed = 991.5;
+    r->assertions[0].threshold = 200;
+    r->assertions[0].observed_text = dup_or_die("991.5 ms");
+    r->assertions[0].expected_text = dup_or_die("< 200 ms");
+    r->interrupted = true;
+    r->tls_insecure = true;
+}
+
+static char *render(const reporter_t *rep, const result_t *r)
+{
+    char *buf = NULL, err[200];
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(rep->write(r, f, err, sizeof(err)), 0);
+    fclose(f);
+    return buf;
+}
+
+static void every_report_survives_the_round_trip(void **state)
+{
+    result_t r, back;
+    char err[300];
+    make(&r);
+    char *json = render(&reporter_json, &r);
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    for (const reporter_t *const *rep = reporters_all; *rep; rep++) {
+        char *a = render(*rep, &r), *b = render(*rep, &back);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    assert_int_equal(hist_percentile(back.steps[1].latency, 99),
+                     hist_percentile(r.steps[1].latency, 99));
+    assert_true(back.interrupted);
+    assert_true(back.tls_insecure);
+    assert_false(back.passed);
+    assert_int_equal(back.connect_abandoned, 2);
+    assert_int_equal(back.reconnect_attempts, 7);
+    free(json);
+    result_clear(&r);
+    result_clear(&back);
+}
+
+/* A result written before connections.abandoned / reconnect_attempts
+ * existed still loads, with both 0. */
+static void older_results_lack_connection_counts(void **state)
+{
+    (void)state;
+    result_t r, back;
+    char err[300];
+    make(&r);
+    char *json = render(&reporter_json, &r);
+    const char *added = ",\n\t\t\"abandoned\":\t2,\n\t\t\"reconnect_attempts\":\t7";
+    char *p = strstr(json, added);
+    assert_non_null(p);
+    memmove(p, p + strlen(added), strlen(p + strlen(added)) + 1);
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_int_equal(back.peak_active, 20);
+    assert_int_equal(back.connect_abandoned, 0);
+    assert_int_equal(back.reconnect_attempts, 0);
+    free(json);
+    result_clear(&r);
+    result_clear(&back);
+}
+
+/* The open model's load and arrivals come back, and every report renders
+ * the same from the file (the Markdown run line names the model). */
+static void open_model_survives_the_round_trip(void **state)
+{
+    result_t r, back;
+    char err[300];
+    make(&r);
+    r.open_model = true;
+    r.rate_min = 10;
+    r.rate_max = 50;
+    r.session_iterations = 2;
+    r.users_planned = 500;
+    r.arrivals_planned = 1200;
+    r.arrivals_started = 1150;
+    r.arrivals_dropped = 50;
+    char *json = render(&reporter_json, &r);
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_true(back.open_model);
+    assert_true(back.rate_min == 10 && back.rate_max == 50 && back.session_s == 0);
+    assert_int_equal(back.session_iterations, 2);
+    assert_int_equal(back.arrivals_planned, 1200);
+    assert_int_equal(back.arrivals_started, 1150);
+    assert_int_equal(back.arrivals_dropped, 50);
+    for (const reporter_t *const *rep = reporters_all; *rep; rep++) {
+        char *a = render(*rep, &r), *b = render(*rep, &back);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    /* rates and session_s are range-checked: 1e999 reads as inf, which
+     * the Markdown would print and a re-rendered file could not load */
+    static const struct {
+        const char *from, *to;
+    } bad[] = {
+        { "\"rate_min_per_s\":\t10", "\"rate_min_per_s\":\t1e999" },
+        { "\"rate_max_per_s\":\t50", "\"rate_max_per_s\":\t-1" },
+        { "\"rate_max_per_s\":\t50", "\"rate_max_per_s\":\t2e7" },
+        { "\"session_s\":\tnull", "\"session_s\":\t1e999" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *p = strstr(json, bad[i].from);
+        if (!p)
+            fail_msg("fixture lacks %s", bad[i].from);
+        char *b = malloc(strlen(json) + 64);
+        sprintf(b, "%.*s%s%s", (int)(p - json), json, bad[i].to, p + strlen(bad[i].from));
+        result_t out;
+        err[0] = '\0';
+        assert_int_equal(result_from_json(b, &out, err, sizeof(err)), -1);
+        const char *key = bad[i].from + 1;
+        if (!strstr(err, "must be a number from 0 to") || strncmp(strstr(err, "\"") + 1, key, 6))
+            fail_msg("case %zu: \"%s\"", i, err);
+        free(b);
+    }
+    char *md = render(&reporter_markdown, &back);
+    assert_non_null(strstr(md, "open model, 10 to 50/s arrivals, sessions of 2 tasks, at most 500 "
+                               "at once"));
+    assert_non_null(strstr(md, "**Arrivals:** 1200 planned, 1150 started, 50 dropped"));
+    free(md);
+    /* an older file without "load" reads as the closed model */
+    char *old = strstr(json, "\"load\":");
+    assert_non_null(old);
+    memcpy(old, "\"lxxd\":", 7);
+    result_t closed;
+    assert_int_equal(result_from_json(json, &closed, err, sizeof(err)), 0);
+    assert_false(closed.open_model);
+    assert_int_equal(closed.arrivals_dropped, 0);
+    result_clear(&closed);
+    free(json);
+    result_clear(&r);
+    result_clear(&back);
+}
+
+static void refuses_malformed_files_with_the_field_named(void **state)
+{
+    result_t r;
+    make(&r);
+    char *json = render(&reporter_json, &r);
+    result_clear(&r);
+    struct {
+        const char *from, *to, *words;
+    } cases[] = {
+        { "\"schema_version\":\t1", "\"schema_version\":\t2", "schema_version 2 is not supported" },
+        { "\"steps\":", "\"stops\":", "missing \"steps\"" },
+        { "\"histogram\":\t\"v1;", "\"histogram\":\t\"v7;", "steps[0]: malformed histogram" },
+        { "2023-11-14T22:13:20.125Z", "yesterday", "\"started_at\" must be a time" },
+        { "\"threads\":\t2", "\"threads\":\t\"two\"",
+          "\"threads\" in the result must be a number" },
+        { "\"threads\":\t2", "\"threads\":\t1e30",
+          "\"threads\" in the result must be a whole number" },
+        { "\"threads\":\t2", "\"threads\":\t2.5", "must be a whole number" },
+        { "\"name\":\t\"connect\"", "\"name\":\tnull", "\"name\" in steps[0] must be a string" },
+        { "\"interrupted\":\ttrue",
+          "\"interrupted\":\ttrue, \"shard\": {\"index\": 5, \"total\": 4}",
+          "shard index 5 is not within 1..4" },
+        { "\"interrupted\":\ttrue",
+          "\"interrupted\":\ttrue, \"shard\": {\"index\": 1, \"total\": 4294967295}",
+          "from 0 to 100000" },
+        { "\"series\":\t[]", "\"series\":\t\"abc\"", "\"series\" must be an array" },
+        { "\"series\":\t[]",
+          "\"series\":\t[{\"active\":0,\"sent\":0,\"received\":0,\"errors\":0,"
+          "\"steps\":{\"connect\":{\"histogram\":\"v9;\"}}}]",
+          "series[0].steps.connect: malformed" },
+        { "\"series\":\t[]",
+          "\"series\":\t[{\"active\":0,\"sent\":0,\"received\":0,\"errors\":0,"
+          "\"steps\":{\"connect\":{\"histogram\":\"v1;1;5;5;5;5:1\"},"
+          "\"connect\":{\"histogram\":\"v1;1;5;5;5;5:1\"}}}]",
+          "unknown, repeated" },
+    };
+    char err[300];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *p = strstr(json, cases[i].from);
+        if (!p)
+            fail_msg("fixture lacks %s", cases[i].from);
+        char *bad = malloc(strlen(json) + 512);
+        sprintf(bad, "%.*s%s%s", (int)(p - json), json, cases[i].to, p + strlen(cases[i].from));
+        result_t out;
+        err[0] = '\0';
+        assert_int_equal(result_from_json(bad, &out, err, sizeof(err)), -1);
+        if (!strstr(err, cases[i].words))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].words);
+        assert_null(out.steps); /* left cleared */
+        free(bad);
+    }
+    result_t out;
+    assert_int_equal(result_from_json("[1,2]", &out, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "not a JSON object"));
+    free(json);
+}
+
+static void load_file_names_the_path(void **state)
+{
+    result_t r;
+    char err[300];
+    assert_int_equal(result_load_file("/nonexistent/result.json", &r, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "/nonexistent/result.json: No such file"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(older_results_lack_connection_counts),
+        cmocka_unit_test(every_report_survives_the_round_trip),
+        cmocka_unit_test(open_model_survives_the_round_trip),
+        cmocka_unit_test(refuses_malformed_files_with_the_field_named),
+        cmocka_unit_test(load_file_names_the_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
