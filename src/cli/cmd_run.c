@@ -1,0 +1,356 @@
+/* cmd_run: `wsgate run`, which plans, runs and judges one spec's load. */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/units.h"
+#include "cli/cli_int.h"
+#include "cli/finish.h"
+#include "cli/run_args.h"
+#include "engine/engine.h"
+#include "engine/srcaddr.h"
+#include "result/asrt.h"
+#include "result/result_load.h"
+#include "result/runmeta.h"
+#include "serve/serve.h"
+#include "spec/shard.h"
+#include "spec/spec.h"
+
+/* The signal that asked the run to stop (0: none); the engine polls it. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* What `run` resolved from flags and environment before starting. */
+typedef struct run_plan {
+    shard_t shard;
+    double start_at;    /* epoch s; 0 = now */
+    const char *region; /* borrowed from argv or the environment */
+    result_t *baseline; /* owned until moved into the result */
+    srcaddrs_t src;     /* owned; n == 0: connect from any address */
+} run_plan_t;
+
+#define MAX_START_WAIT_S 3600.0
+
+static double wall_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Fills p from the flags and the environment. Returns 0, or an exit status
+ * after printing the problem; the caller frees p->src either way. */
+static int resolve_plan(const run_args_t *a, run_plan_t *p)
+{
+    char err[CLI_ERRLEN];
+    memset(p, 0, sizeof(*p));
+    int found = a->shard ? shard_parse(a->shard, &p->shard, err, sizeof(err))
+                         : shard_from_env(&p->shard, err, sizeof(err));
+    if (found < 0)
+        return cli_usage_error("%s", err);
+    const char *start = a->start_at ? a->start_at : getenv("WSGATE_START_AT");
+    if (start && *start) {
+        if (shard_parse_time(start, &p->start_at, err, sizeof(err)) < 0)
+            return cli_usage_error("%s", err);
+        if (p->start_at - wall_clock() > MAX_START_WAIT_S)
+            return cli_usage_error("start time %s is more than an hour away", start);
+        if (wall_clock() - p->start_at > MAX_START_WAIT_S)
+            return cli_usage_error("start time %s was more than an hour ago", start);
+    }
+    const char *src = a->source_addrs ? a->source_addrs : getenv("WSGATE_SOURCE_ADDRS");
+    if (src && *src &&
+        (srcaddr_parse(src, &p->src, err, sizeof(err)) < 0 ||
+         srcaddr_check(&p->src, err, sizeof(err)) < 0))
+        return cli_usage_error("--source-addrs: %s", err);
+    p->region = a->region ? a->region : getenv("WSGATE_REGION");
+    if (p->region && !*p->region)
+        p->region = NULL;
+    return 0;
+}
+
+/* Loads --baseline and checks every relative assertion can use it. */
+static int load_baseline(const char *path, const spec_t *spec, result_t **out)
+{
+    char err[CLI_ERRLEN];
+    *out = NULL;
+    if (path) {
+        if (!(*out = calloc(1, sizeof(result_t))))
+            return EXIT_CANNOT_RUN;
+        if (result_load_file(path, *out, err, sizeof(err)) < 0) {
+            free(*out);
+            *out = NULL;
+            fprintf(stderr, "wsgate: --baseline %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    for (size_t i = 0; i < spec->nassertions; i++) {
+        const asrt_t *as = &spec->assertions[i];
+        if (asrt_check_baseline(as, *out, err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s:%d: assertion \"%s\": %s\n", spec->path, as->line, as->text, err);
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Sleeps until start_at (interrupted by a signal); how late we are. */
+static double wait_for_start(double start_at)
+{
+    while (start_at > 0 && !stop_signal) {
+        double left = start_at - wall_clock();
+        if (left <= 0)
+            return -left;
+        usleep(left > 0.1 ? 100000 : (useconds_t)(left * 1e6));
+    }
+    return 0;
+}
+
+/* Context of the live abort check. */
+typedef struct abort_ctx {
+    const spec_t *spec;
+    result_t *baseline; /* lent to the live result during evaluation */
+} abort_ctx_t;
+
+static bool abort_check(result_t *live, double elapsed_s, void *ctx, char *why, size_t whylen)
+{
+    abort_ctx_t *ac = ctx;
+    bool stop = false;
+    for (size_t i = 0; i < ac->spec->nassertions && !stop; i++) {
+        const asrt_t *as = &ac->spec->assertions[i];
+        if (!as->abort_on_fail || elapsed_s * 1e6 < (double)as->abort_grace_us)
+            continue;
+        res_assertion_t ra;
+        live->baseline = ac->baseline;
+        int rc = asrt_eval(as, live, &ra);
+        live->baseline = NULL;
+        if (rc < 0)
+            continue;
+        stop = ra.has_observed && !ra.passed;
+        if (stop)
+            snprintf(why, whylen, "%s: observed %s, expected %s, at %.1f s", as->text,
+                     ra.observed_text, ra.expected_text, elapsed_s);
+        free(ra.text);
+        free(ra.observed_text);
+        free(ra.expected_text);
+    }
+    return stop;
+}
+
+static bool any_abort_on_fail(const spec_t *spec)
+{
+    for (size_t i = 0; i < spec->nassertions; i++)
+        if (spec->assertions[i].abort_on_fail)
+            return true;
+    return false;
+}
+
+/* Run metadata from the plan, moving the baseline into the result. */
+static int annotate(const run_args_t *a, run_plan_t *p, double late_s, result_t *r)
+{
+    char err[CLI_ERRLEN];
+    if (runmeta_fill(r, a->spec, err, sizeof(err)) < 0) {
+        fprintf(stderr, "wsgate: %s\n", err);
+        return EXIT_CANNOT_RUN;
+    }
+    r->shard_index = p->shard.index;
+    r->shard_total = p->shard.total;
+    r->region = p->region ? strdup(p->region) : NULL;
+    r->start_at = p->start_at;
+    r->start_late_s = late_s;
+    r->baseline = p->baseline;
+    r->baseline_path = a->baseline ? strdup(a->baseline) : NULL;
+    p->baseline = NULL;
+    return 0;
+}
+
+/* Starts the embedded server and returns the URL to target in buf. */
+static server_t *start_embedded(char *buf, size_t n, char *err, size_t errlen)
+{
+    serve_opts_t so = { .host = "127.0.0.1", .port = 0, .ack_delay_us = 0 };
+    int port = 0;
+    server_t *srv = serve_start(&so, &port, err, errlen);
+    if (srv)
+        snprintf(buf, n, "ws://127.0.0.1:%d", port);
+    return srv;
+}
+
+/* Loads the spec; with --serve or `target: embedded`, starts the embedded
+ * server first and points the spec at it. */
+static int load_for_run(const run_args_t *a, spec_t **spec, server_t **srv)
+{
+    char err[CLI_ERRLEN], url[64];
+    spec_opts_t so = { .target_override = a->target };
+    if (!a->serve) {
+        *spec = spec_load(a->spec, &so, err, sizeof(err));
+        if (!*spec) {
+            fprintf(stderr, "%s\n", err);
+            return EXIT_USAGE;
+        }
+        if (strcmp((*spec)->target, "embedded") != 0)
+            return 0;
+        spec_free(*spec);
+        *spec = NULL;
+    }
+    *srv = start_embedded(url, sizeof(url), err, sizeof(err));
+    if (!*srv) {
+        fprintf(stderr, "wsgate: cannot start the embedded server: %s\n", err);
+        return EXIT_CANNOT_RUN;
+    }
+    so.target_override = url;
+    *spec = spec_load(a->spec, &so, err, sizeof(err));
+    if (!*spec) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+#define PROGRESS_PIPE_EVERY 10 /* snapshots (about 1 s each) per line when not a terminal */
+
+/* State of the live progress line on stderr. */
+typedef struct progress {
+    bool tty;      /* stderr is a terminal: redraw one line in place */
+    bool drawn;    /* something is on the in-place line */
+    double last_s; /* elapsed time of the previous snapshot */
+    uint64_t last_msgs;
+    unsigned snapshots;
+} progress_t;
+
+static void on_progress(const engine_progress_t *p, void *ctx)
+{
+    progress_t *st = ctx;
+    uint64_t msgs = p->msgs_sent + p->msgs_received;
+    double dt = p->elapsed_s - st->last_s;
+    double rate = dt > 0 ? (double)(msgs - st->last_msgs) / dt : 0;
+    st->last_s = p->elapsed_s;
+    st->last_msgs = msgs;
+    if (!st->tty && ++st->snapshots % PROGRESS_PIPE_EVERY != 0)
+        return;
+    char p95[32] = "-";
+    if (p->main_p95_us)
+        units_format_us((double)p->main_p95_us, p95, sizeof(p95));
+    fprintf(stderr,
+            "%s%5.1fs/%.0fs  connections %" PRIu64 "  msgs/s %.0f  p95(%s) %s  errors %" PRIu64
+            "%s",
+            st->tty ? "\r\033[K" : "", p->elapsed_s, p->duration_s, p->active, rate, p->main_step,
+            p95, p->errors, st->tty ? "" : "\n");
+    st->drawn = st->tty;
+    fflush(stderr);
+}
+
+/* Runs the engine and fills r; returns 0 or an exit status. */
+static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec, result_t *r)
+{
+    char err[CLI_ERRLEN];
+    progress_t prog = { .tty = isatty(STDERR_FILENO) != 0 };
+    abort_ctx_t ac = { spec, p->baseline };
+    engine_opts_t eo = { .threads = a->threads,
+                         .seed = a->seed,
+                         .stop_flag = &stop_signal,
+                         .progress = a->quiet ? NULL : on_progress,
+                         .progress_ctx = &prog,
+                         .shard_index = p->shard.index,
+                         .shard_total = p->shard.total,
+                         .source_addrs = &p->src,
+                         .abort_check = any_abort_on_fail(spec) ? abort_check : NULL,
+                         .abort_ctx = &ac };
+    if (engine_run(spec, &eo, r, err, sizeof(err)) < 0) {
+        fprintf(stderr, "wsgate: cannot run %s: %s\n", a->spec, err);
+        return EXIT_CANNOT_RUN;
+    }
+    if (prog.drawn)
+        fputc('\n', stderr);
+    if (r->aborted && !a->quiet)
+        fprintf(stderr, "wsgate: aborted: %s\n", r->abort_reason);
+    return 0;
+}
+
+static int run_command(int argc, char **argv)
+{
+    run_args_t a;
+    run_plan_t plan = { 0 };
+    int rc = run_args_parse(argc, argv, &a);
+    if (rc || (rc = resolve_plan(&a, &plan))) {
+        srcaddr_free(&plan.src);
+        return rc;
+    }
+    spec_t *spec = NULL;
+    server_t *srv = NULL;
+    result_t r;
+    memset(&r, 0, sizeof(r));
+    if ((rc = load_for_run(&a, &spec, &srv)) ||
+        (rc = load_baseline(a.baseline, spec, &plan.baseline)))
+        goto out;
+    install_signals();
+    if (spec->tls.insecure)
+        fprintf(stderr, "wsgate: warning: tls.insecure_skip_verify is true: server certificates "
+                        "are not checked\n");
+    double late = wait_for_start(plan.start_at);
+    if (late > 1.0)
+        fprintf(stderr, "wsgate: started %.1f s after --start-at\n", late);
+    if ((rc = execute(&a, &plan, spec, &r)) || (rc = annotate(&a, &plan, late, &r)))
+        goto out;
+    r.interrupted = stop_signal != 0;
+    r.tls_insecure = spec->tls.insecure;
+    finish_opts_t fo = { .out_dir = a.out_dir, .quiet = a.quiet, .stop_signal = &stop_signal };
+    rc = finish_result(spec->assertions, spec->nassertions, &fo, &r);
+out:
+    result_clear(&r);
+    srcaddr_free(&plan.src);
+    if (plan.baseline) {
+        result_clear(plan.baseline);
+        free(plan.baseline);
+    }
+    if (srv)
+        serve_stop(srv);
+    spec_free(spec);
+    return rc;
+}
+
+const cli_cmd_t cmd_run = {
+    .name = "run",
+    .exec = run_command,
+    .synopsis = "wsgate run SPEC [--target URL] [--out DIR] [--baseline FILE] [--shard K/N]\n"
+                "                       [--region NAME] [--start-at TIME] [--source-addrs LIST]\n"
+                "                       [--threads N] [--serve]\n"
+                "                       [--seed N] [--quiet]\n",
+    .help = "run       executes the spec's workload and assertions; exit 0 pass,\n"
+            "          1 an assertion failed, 2 invalid spec or usage, 3 could not run\n"
+            "  --target URL     overrides the spec's target (also $WSGATE_TARGET)\n"
+            "  --out DIR        writes result.json, junit.xml, summary.md, report.html\n"
+            "  --baseline FILE  a previous result.json: deltas in the reports, and\n"
+            "                   assertions such as p95(x) < baseline * 1.10\n"
+            "  --shard K/N      runs the K-th of N slices of the load (also $WSGATE_SHARD,\n"
+            "                   $CI_NODE_INDEX/$CI_NODE_TOTAL, $JOB_COMPLETION_INDEX with\n"
+            "                   $WSGATE_SHARD_TOTAL)\n"
+            "  --region NAME    a label carried into the result (also $WSGATE_REGION)\n"
+            "  --start-at TIME  waits until TIME (RFC 3339 UTC or unix seconds, at most an\n"
+            "                   hour away) so shards start together (also $WSGATE_START_AT)\n"
+            "  --source-addrs A connects user k from the k-th local address of a list or\n"
+            "                   range such as 127.0.0.1-127.0.0.8 (also $WSGATE_SOURCE_ADDRS),\n"
+            "                   past the ~28,000 connections one address reaches\n"
+            "  --threads N      worker threads (default: one per core)\n"
+            "  --serve          starts the embedded server and targets it\n"
+            "  --seed N         seed for random choices, for repeatable runs\n"
+            "  --quiet          prints nothing on stdout, and no progress on stderr\n",
+};
