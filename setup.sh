@@ -10,9 +10,10 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake pkg-config
           libwebsockets-dev libssl-dev libcyaml-dev libyaml-dev libxml2-dev
           libev-dev libcjson-dev libcmocka-dev jq libxml2-utils clang-format python3 iproute2 openssl)
-# only for `test`: the independent peer server of it_foreign_server.sh, and
-# strace for it_syscalls.sh (system calls per message)
-TEST_PACKAGES=(nodejs node-ws strace)
+# only for `test`: the independent peer server of it_foreign_server.sh,
+# strace for it_syscalls.sh (system calls per message), and clang with its
+# libFuzzer runtime for tests/fuzz
+TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -63,6 +64,9 @@ cmd_test() {
   # minute together: the sanitizer pass leaves them out to keep CI short.
   ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2 \
     -E 'integration\.it_(foreign_server|progress)$'
+  echo "setup: every fuzz target for 20 s on its corpus (clang libFuzzer, ASan+UBSan)"
+  CC=clang build build-fuzz -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
+  ctest --test-dir build-fuzz -L fuzz -j 2 --output-on-failure
 }
 
 case "${1:-}" in

@@ -23,7 +23,7 @@ int sbuf_append(sbuf_t *b, const void *data, size_t n);
 int sbuf_puts(sbuf_t *b, const char *s);
 int sbuf_putc(sbuf_t *b, char c);
 int sbuf_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int sbuf_vprintf(sbuf_t *b, const char *fmt, va_list ap);
+int sbuf_vprintf(sbuf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Keeps the first n bytes (n <= len). */
 void sbuf_truncate(sbuf_t *b, size_t n);
 void sbuf_free(sbuf_t *b);

@@ -34,15 +34,20 @@ typedef struct pred_seg {
 } pred_seg_t;
 
 /* A node of the tree; the root is what pred_compile returns. Owns its
- * children, segments and literals. */
+ * children, segments and literals. A chain a && b && c is one PK_AND node
+ * with three kids, so the tree is only as deep as the nesting of ! and
+ * parentheses (PRED_MAX_DEPTH): freeing and evaluating recurse that deep at
+ * most, whatever the length of the predicate. Arrays grow by doubling, so
+ * compiling is linear in the predicate's length. */
 struct pred {
     pred_kind_t kind;
-    struct pred *lhs, *rhs; /* PK_OR, PK_AND: both; PK_NOT: lhs */
-    pred_seg_t *segs;       /* PK_CMP, PK_IN, PK_EXISTS */
-    size_t nsegs;
+    struct pred **kids; /* PK_OR, PK_AND: nkids >= 2; PK_NOT: one */
+    size_t nkids, capkids;
+    pred_seg_t *segs; /* PK_CMP, PK_IN, PK_EXISTS */
+    size_t nsegs, capsegs;
     pred_op_t op;     /* PK_CMP */
     pred_lit_t *lits; /* PK_CMP: one; PK_IN: nlits */
-    size_t nlits;
+    size_t nlits, caplits;
 };
 
 typedef struct pred_parser {
@@ -126,8 +131,9 @@ void pred_free(pred_t *p)
 {
     if (!p)
         return;
-    pred_free(p->lhs);
-    pred_free(p->rhs);
+    for (size_t i = 0; i < p->nkids; i++)
+        pred_free(p->kids[i]);
+    free(p->kids);
     for (size_t i = 0; i < p->nsegs; i++)
         free(p->segs[i].key);
     free(p->segs);
@@ -145,17 +151,46 @@ static pred_t *new_node(pred_parser_t *p, pred_kind_t kind)
     return n;
 }
 
-/* Joins two subtrees; takes ownership of both, even on failure. */
-static pred_t *new_binary(pred_parser_t *p, pred_kind_t kind, pred_t *lhs, pred_t *rhs)
+/* Grows *v (of *cap elements of size each) to hold n + 1. Returns 0, or -1
+ * when out of memory (then *v is unchanged). */
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 4;
+    void *nv = realloc(*v, ncap * size);
+    if (!nv)
+        return -1;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+/* Appends kid to n's kids; takes ownership of kid, even on failure. */
+static int add_kid(pred_parser_t *p, pred_t *n, pred_t *kid)
+{
+    if (grow((void **)&n->kids, &n->capkids, n->nkids, sizeof(*n->kids)) < 0) {
+        pred_free(kid);
+        fail(p, p->pos, "out of memory");
+        return -1;
+    }
+    n->kids[n->nkids++] = kid;
+    return 0;
+}
+
+/* Wraps first in a new node of kind; takes ownership of first, even on
+ * failure. */
+static pred_t *new_parent(pred_parser_t *p, pred_kind_t kind, pred_t *first)
 {
     pred_t *n = new_node(p, kind);
     if (!n) {
-        pred_free(lhs);
-        pred_free(rhs);
+        pred_free(first);
         return NULL;
     }
-    n->lhs = lhs;
-    n->rhs = rhs;
+    if (add_kid(p, n, first) < 0) {
+        free(n);
+        return NULL;
+    }
     return n;
 }
 
@@ -194,7 +229,10 @@ static int read_string(pred_parser_t *p, pred_lit_t *lit)
 {
     size_t start = p->pos;
     char q = p->src[p->pos++];
-    size_t cap = strlen(p->src + p->pos) + 1, n = 0;
+    size_t cap = 1, n = 0;
+    for (size_t i = p->pos; p->src[i] && p->src[i] != q; i++, cap++)
+        if (p->src[i] == '\\' && p->src[i + 1])
+            i++;
     char *s = malloc(cap);
     if (!s) {
         fail(p, start, "out of memory");
@@ -279,13 +317,11 @@ static int parse_literal(pred_parser_t *p, pred_lit_t *lit)
 
 static int push_seg(pred_parser_t *p, pred_t *n, char *key, int index)
 {
-    pred_seg_t *v = realloc(n->segs, (n->nsegs + 1) * sizeof(*v));
-    if (!v) {
+    if (grow((void **)&n->segs, &n->capsegs, n->nsegs, sizeof(*n->segs)) < 0) {
         free(key);
         fail(p, p->pos, "out of memory");
         return -1;
     }
-    n->segs = v;
     n->segs[n->nsegs++] = (pred_seg_t){ .key = key, .index = index };
     return 0;
 }
@@ -382,7 +418,7 @@ static int parse_compare(pred_parser_t *p, pred_t *n, pred_op_t op)
         fail(p, at, "out of memory");
         return -1;
     }
-    n->nlits = 1;
+    n->nlits = n->caplits = 1;
     n->kind = PK_CMP;
     n->op = op;
     if (parse_literal(p, &n->lits[0]) < 0)
@@ -396,12 +432,10 @@ static int parse_compare(pred_parser_t *p, pred_t *n, pred_op_t op)
 
 static int push_lit(pred_parser_t *p, pred_t *n)
 {
-    pred_lit_t *v = realloc(n->lits, (n->nlits + 1) * sizeof(*v));
-    if (!v) {
+    if (grow((void **)&n->lits, &n->caplits, n->nlits, sizeof(*n->lits)) < 0) {
         fail(p, p->pos, "out of memory");
         return -1;
     }
-    n->lits = v;
     n->lits[n->nlits] = (pred_lit_t){ 0 };
     if (parse_literal(p, &n->lits[n->nlits]) < 0)
         return -1;
@@ -470,7 +504,7 @@ static pred_t *parse_unary(pred_parser_t *p)
     pred_t *n;
     if (accept(p, "!")) {
         pred_t *inner = parse_unary(p);
-        n = inner ? new_binary(p, PK_NOT, inner, NULL) : NULL;
+        n = inner ? new_parent(p, PK_NOT, inner) : NULL;
     } else if (accept(p, "(")) {
         n = parse_expr(p);
         if (n && !accept(p, ")")) {
@@ -485,24 +519,34 @@ static pred_t *parse_unary(pred_parser_t *p)
     return n;
 }
 
+/* One operand, then (op operand)*: a chain of two or more becomes one node
+ * of kind holding every operand. */
+static pred_t *parse_chain(pred_parser_t *p, const char *op, pred_kind_t kind,
+                           pred_t *(*operand)(pred_parser_t *))
+{
+    pred_t *n = operand(p);
+    if (!n || !accept(p, op))
+        return n;
+    if (!(n = new_parent(p, kind, n)))
+        return NULL;
+    do {
+        pred_t *rhs = operand(p);
+        if (!rhs || add_kid(p, n, rhs) < 0) {
+            pred_free(n);
+            return NULL;
+        }
+    } while (accept(p, op));
+    return n;
+}
+
 static pred_t *parse_and(pred_parser_t *p)
 {
-    pred_t *n = parse_unary(p);
-    while (n && accept(p, "&&")) {
-        pred_t *rhs = parse_unary(p);
-        n = rhs ? new_binary(p, PK_AND, n, rhs) : (pred_free(n), NULL);
-    }
-    return n;
+    return parse_chain(p, "&&", PK_AND, parse_unary);
 }
 
 static pred_t *parse_expr(pred_parser_t *p)
 {
-    pred_t *n = parse_and(p);
-    while (n && accept(p, "||")) {
-        pred_t *rhs = parse_and(p);
-        n = rhs ? new_binary(p, PK_OR, n, rhs) : (pred_free(n), NULL);
-    }
-    return n;
+    return parse_chain(p, "||", PK_OR, parse_and);
 }
 
 pred_t *pred_compile(const char *src, char *err, size_t errlen)
@@ -590,11 +634,17 @@ static bool eval_node(const pred_t *n, const cJSON *msg)
     const cJSON *v;
     switch (n->kind) {
     case PK_OR:
-        return eval_node(n->lhs, msg) || eval_node(n->rhs, msg);
+        for (size_t i = 0; i < n->nkids; i++)
+            if (eval_node(n->kids[i], msg))
+                return true;
+        return false;
     case PK_AND:
-        return eval_node(n->lhs, msg) && eval_node(n->rhs, msg);
+        for (size_t i = 0; i < n->nkids; i++)
+            if (!eval_node(n->kids[i], msg))
+                return false;
+        return true;
     case PK_NOT:
-        return !eval_node(n->lhs, msg);
+        return !eval_node(n->kids[0], msg);
     case PK_EXISTS:
         v = lookup(n, msg);
         return v && !cJSON_IsFalse(v) && !cJSON_IsNull(v);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,6 +363,89 @@ static void path_rejects_predicates(void **state)
     pred_free(p);
 }
 
+/* Builds "a == 1 OP a == 1 OP ..." with n terms (malloc'd). */
+static char *chain(const char *op, size_t n)
+{
+    const char *term = "a == 1";
+    size_t tl = strlen(term), ol = strlen(op);
+    char *s = malloc(n * (tl + ol + 2) + 1), *w = s;
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            *w++ = ' ';
+            memcpy(w, op, ol);
+            w += ol;
+            *w++ = ' ';
+        }
+        memcpy(w, term, tl);
+        w += tl;
+    }
+    *w = '\0';
+    return s;
+}
+
+/* 200,000 terms (a 1.4 MB predicate): compiling, evaluating and freeing
+ * once overflowed the stack (one recursion level per term). */
+static void long_chains_do_not_recurse_per_term(void **state)
+{
+    (void)state;
+    const char *ops[] = { "&&", "||" };
+    cJSON *hit = cJSON_Parse("{\"a\":1}"), *miss = cJSON_Parse("{\"a\":2}");
+    for (size_t i = 0; i < 2; i++) {
+        char *src = chain(ops[i], 200000), err[128] = "";
+        pred_t *p = pred_compile(src, err, sizeof(err));
+        assert_non_null(p);
+        assert_true(pred_eval(p, hit));
+        assert_false(pred_eval(p, miss));
+        pred_free(p);
+        free(src);
+    }
+    cJSON_Delete(hit);
+    cJSON_Delete(miss);
+}
+
+/* A chain keeps its meaning: && binds tighter than ||, each chain is one
+ * node, and an operand that fails to parse fails the whole chain. */
+static void chains_mix_and_fail_cleanly(void **state)
+{
+    (void)state;
+    assert_true(match("a == 1 && b == 2 && c == 3 || d == 4", "{\"d\":4}"));
+    assert_false(match("a == 1 && b == 2 && c == 3 || d == 4", "{\"a\":1,\"b\":2}"));
+    assert_true(match("a == 1 && b == 2 && c == 3 || d == 4", "{\"a\":1,\"b\":2,\"c\":3}"));
+    assert_true(match("!(a || b || c) && d", "{\"d\":1}"));
+    char err[128] = "";
+    assert_null(pred_compile("a && b && && c", err, sizeof(err)));
+    assert_non_null(strstr(err, "column 11"));
+    assert_null(pred_compile("a || b || c == 'x", err, sizeof(err)));
+    assert_non_null(strstr(err, "unterminated string"));
+}
+
+/* Literals with escapes keep their text once the string is measured first. */
+static void long_lists_and_escapes(void **state)
+{
+    (void)state;
+    assert_true(match("s == 'a\\'b'", "{\"s\":\"a'b\"}"));
+    assert_true(match("s in ['x', \"y\\\"z\", 'w']", "{\"s\":\"y\\\"z\"}"));
+    /* 20,000 literals and 20,000 path segments compile and match */
+    size_t n = 20000;
+    char *src = malloc(n * 8 + 16), *w = src;
+    assert_non_null(src);
+    w += sprintf(w, "v in [");
+    for (size_t i = 0; i < n; i++)
+        w += sprintf(w, "%s%zu", i ? "," : "", i);
+    strcpy(w, "]");
+    assert_true(match(src, "{\"v\":19999}"));
+    assert_false(match(src, "{\"v\":20000}"));
+    w = src;
+    for (size_t i = 0; i < n; i++)
+        w += sprintf(w, "%sk", i ? "." : "");
+    char err[128] = "";
+    pred_t *p = pred_path_compile(src, err, sizeof(err));
+    assert_non_null(p);
+    pred_free(p);
+    free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +468,9 @@ int main(void)
         cmocka_unit_test(error_on_template_holes),
         cmocka_unit_test(path_reads_numbers),
         cmocka_unit_test(path_rejects_predicates),
+        cmocka_unit_test(long_chains_do_not_recurse_per_term),
+        cmocka_unit_test(chains_mix_and_fail_cleanly),
+        cmocka_unit_test(long_lists_and_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
