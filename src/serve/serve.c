@@ -22,7 +22,11 @@
 #define SERVE_MAX_THREADS 256
 
 const serve_proto_t *const serve_protos[] = {
-    &serve_chat_proto, &serve_notify_proto, &serve_quotes_proto, &serve_collab_proto, NULL,
+    &serve_chat_proto,
+    &serve_notify_proto,
+    &serve_quotes_proto,
+    &serve_collab_proto,
+    NULL, /* the end */
 };
 
 /* Sets up each protocol's server-wide state; on failure the ones set up
