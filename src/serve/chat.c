@@ -6,60 +6,62 @@
 
 static unsigned chat_check(struct lws *wsi, const server_t *s)
 {
-    return query_has(wsi, "token") ? 0 : HTTP_STATUS_UNAUTHORIZED;
+    return serve_query_has(wsi, "token") ? 0 : HTTP_STATUS_UNAUTHORIZED;
 }
 
 static int on_subscribe(conn_t *c, const char *channel)
 {
-    if (room_join(c, SK_CHAT, channel) < 0)
+    if (serve_room_join(c, SK_CHAT, channel) < 0)
         return -1;
-    return conn_reply(c, reply_str(reply_new("subscription_confirmed"), "channel", channel));
+    return serve_conn_reply(c, serve_json_reply_str(serve_json_reply_new("subscription_confirmed"),
+                                                    "channel", channel));
 }
 
 static int on_unsubscribe(conn_t *c, const char *channel)
 {
-    room_leave(c, SK_CHAT, channel);
-    return conn_reply(c, reply_str(reply_new("unsubscribed"), "channel", channel));
+    serve_room_leave(c, SK_CHAT, channel);
+    return serve_conn_reply(
+        c, serve_json_reply_str(serve_json_reply_new("unsubscribed"), "channel", channel));
 }
 
 /* {"type":"message","channel":C,"message":M} to the other members. */
 static int publish_broadcast(conn_t *c, const char *channel, cJSON *msg)
 {
-    bool alone = c->w->srv->nworkers == 1 && room_size(c->w, SK_CHAT, channel) <= 1 &&
-                 room_has(c, SK_CHAT, channel);
+    bool alone = c->w->srv->nworkers == 1 && serve_room_size(c->w, SK_CHAT, channel) <= 1 &&
+                 serve_room_has(c, SK_CHAT, channel);
     if (alone)
         return 0;
-    cJSON *o = reply_str(reply_new("message"), "channel", channel);
+    cJSON *o = serve_json_reply_str(serve_json_reply_new("message"), "channel", channel);
     if (!o || !cJSON_AddItemReferenceToObject(o, "message", msg)) {
         cJSON_Delete(o);
         return -1;
     }
-    out_msg_t *m = msg_encode(o);
+    out_msg_t *m = serve_msg_encode(o);
     cJSON_Delete(o);
     if (!m)
         return -1;
-    int rc = room_fanout(c->w, SK_CHAT, channel, c, m);
-    msg_release(m);
+    int rc = serve_room_fanout(c->w, SK_CHAT, channel, c, m);
+    serve_msg_release(m);
     return rc;
 }
 
 /* {"type":"message_ack","id":M.id,"channel":C}; id is left out when M has none. */
 static int publish_ack(conn_t *c, const char *channel, const cJSON *msg)
 {
-    cJSON *o = reply_new("message_ack");
+    cJSON *o = serve_json_reply_new("message_ack");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
     if (o && id && !cJSON_AddItemToObject(o, "id", cJSON_Duplicate(id, 1))) {
         cJSON_Delete(o);
         o = NULL;
     }
-    return conn_reply(c, reply_str(o, "channel", channel));
+    return serve_conn_reply(c, serve_json_reply_str(o, "channel", channel));
 }
 
 static int on_publish(conn_t *c, const char *channel, cJSON *req)
 {
     cJSON *msg = cJSON_GetObjectItemCaseSensitive(req, "message");
     if (!msg)
-        return conn_error(c, "missing message");
+        return serve_conn_error(c, "missing message");
     if (publish_broadcast(c, channel, msg) < 0)
         return -1;
     return publish_ack(c, channel, msg);
@@ -67,19 +69,19 @@ static int on_publish(conn_t *c, const char *channel, cJSON *req)
 
 static int chat_message(conn_t *c, cJSON *req)
 {
-    const char *action = json_str(req, "action");
+    const char *action = serve_json_str(req, "action");
     if (!action)
-        return conn_error(c, "missing action");
+        return serve_conn_error(c, "missing action");
     if (strcmp(action, "ping") == 0)
-        return conn_reply(c, reply_new("pong"));
+        return serve_conn_reply(c, serve_json_reply_new("pong"));
     bool sub = strcmp(action, "subscribe") == 0;
     bool unsub = strcmp(action, "unsubscribe") == 0;
     bool pub = strcmp(action, "publish") == 0;
     if (!sub && !unsub && !pub)
-        return conn_error(c, "unknown action");
-    const char *channel = json_str(req, "channel");
+        return serve_conn_error(c, "unknown action");
+    const char *channel = serve_json_str(req, "channel");
     if (!channel)
-        return conn_error(c, "missing channel");
+        return serve_conn_error(c, "missing channel");
     if (sub)
         return on_subscribe(c, channel);
     if (unsub)
@@ -92,7 +94,7 @@ static cJSON *chat_noise(conn_t *c, unsigned k)
 {
     char id[32];
     snprintf(id, sizeof(id), "noise-%u", k);
-    cJSON *o = reply_str(reply_new("message"), "channel", "noise");
+    cJSON *o = serve_json_reply_str(serve_json_reply_new("message"), "channel", "noise");
     cJSON *m = cJSON_CreateObject();
     if (!o || !m || !cJSON_AddStringToObject(m, "id", id) ||
         !cJSON_AddStringToObject(m, "text", "unrelated")) {

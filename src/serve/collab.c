@@ -10,7 +10,7 @@
 
 static unsigned collab_check(struct lws *wsi, const server_t *s)
 {
-    return query_has(wsi, "session") ? 0 : HTTP_STATUS_UNAUTHORIZED;
+    return serve_query_has(wsi, "session") ? 0 : HTTP_STATUS_UNAUTHORIZED;
 }
 
 /* The document named id, created if new; NULL when out of memory. Caller
@@ -32,7 +32,13 @@ static doc_t *doc_get(server_t *s, const char *id)
     return d;
 }
 
-void collab_docs_free(server_t *s)
+static int docs_init(server_t *s)
+{
+    return pthread_mutex_init(&s->docs_lock, NULL) == 0 ? 0 : -1;
+}
+
+/* At stop, after every connection closed. */
+static void docs_free(server_t *s)
 {
     while (s->docs) {
         doc_t *d = s->docs;
@@ -41,6 +47,7 @@ void collab_docs_free(server_t *s)
             free(d->hist[i]);
         free(d);
     }
+    pthread_mutex_destroy(&s->docs_lock);
 }
 
 /* Joins the room and counts the participant once; returns the document's
@@ -48,8 +55,8 @@ void collab_docs_free(server_t *s)
 static int doc_join(conn_t *c, const char *id, uint64_t *seq, size_t *count)
 {
     server_t *s = c->w->srv;
-    bool was_in = room_has(c, SK_COLLAB, id);
-    if (!was_in && room_join(c, SK_COLLAB, id) < 0)
+    bool was_in = serve_room_has(c, SK_COLLAB, id);
+    if (!was_in && serve_room_join(c, SK_COLLAB, id) < 0)
         return -1;
     pthread_mutex_lock(&s->docs_lock);
     doc_t *d = doc_get(s, id);
@@ -75,7 +82,7 @@ static void doc_leave(conn_t *c, const char *id)
 
 static cJSON *doc_reply(const char *type, const char *id, uint64_t seq)
 {
-    cJSON *o = reply_str(reply_new(type), "documentId", id);
+    cJSON *o = serve_json_reply_str(serve_json_reply_new(type), "documentId", id);
     if (o && !cJSON_AddNumberToObject(o, "sequence", (double)seq)) {
         cJSON_Delete(o);
         return NULL;
@@ -94,16 +101,17 @@ static int on_join(conn_t *c, const char *id)
         cJSON_Delete(o);
         return -1;
     }
-    return conn_reply(c, o);
+    return serve_conn_reply(c, o);
 }
 
 static int on_leave(conn_t *c, const char *id)
 {
-    if (room_has(c, SK_COLLAB, id)) {
-        room_leave(c, SK_COLLAB, id);
+    if (serve_room_has(c, SK_COLLAB, id)) {
+        serve_room_leave(c, SK_COLLAB, id);
         doc_leave(c, id);
     }
-    return conn_reply(c, reply_str(reply_new("document_left"), "documentId", id));
+    return serve_conn_reply(
+        c, serve_json_reply_str(serve_json_reply_new("document_left"), "documentId", id));
 }
 
 /* {"type":"operation","documentId":D,"sequence":N,"operation":O,"ts":MS,"ts_us":US} */
@@ -111,7 +119,7 @@ static char *operation_text(const char *id, uint64_t seq, const cJSON *op)
 {
     cJSON *o = doc_reply("operation", id, seq);
     char *txt = NULL;
-    if (o && cJSON_AddItemToObject(o, "operation", cJSON_Duplicate(op, 1)) && json_add_now(o))
+    if (o && cJSON_AddItemToObject(o, "operation", cJSON_Duplicate(op, 1)) && serve_json_add_now(o))
         txt = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return txt;
@@ -127,17 +135,17 @@ static uint64_t doc_apply(conn_t *c, const char *id, const cJSON *op)
     pthread_mutex_lock(&s->docs_lock);
     doc_t *d = doc_get(s, id);
     char *txt = d ? operation_text(id, d->seq + 1, op) : NULL;
-    out_msg_t *m = txt ? msg_text(txt, strlen(txt)) : NULL;
+    out_msg_t *m = txt ? serve_msg_text(txt, strlen(txt)) : NULL;
     if (m) {
         seq = ++d->seq;
         free(d->hist[seq % SERVE_HISTORY]);
         d->hist[seq % SERVE_HISTORY] = txt;
         txt = NULL;
-        if (room_fanout(c->w, SK_COLLAB, id, c, m) < 0)
+        if (serve_room_fanout(c->w, SK_COLLAB, id, c, m) < 0)
             seq = 0;
     }
     pthread_mutex_unlock(&s->docs_lock);
-    msg_release(m);
+    serve_msg_release(m);
     free(txt);
     return seq;
 }
@@ -146,9 +154,9 @@ static int on_apply(conn_t *c, const char *id, const cJSON *req)
 {
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "operation");
     if (!op)
-        return conn_error(c, "missing operation");
-    if (!room_has(c, SK_COLLAB, id))
-        return conn_error(c, "join the document first");
+        return serve_conn_error(c, "missing operation");
+    if (!serve_room_has(c, SK_COLLAB, id))
+        return serve_conn_error(c, "join the document first");
     uint64_t seq = doc_apply(c, id, op);
     cJSON *o = seq ? doc_reply("operation_applied", id, seq) : NULL;
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(req, "clientTimestamp");
@@ -156,7 +164,7 @@ static int on_apply(conn_t *c, const char *id, const cJSON *req)
         cJSON_Delete(o);
         return -1;
     }
-    return o ? conn_reply(c, o) : -1;
+    return o ? serve_conn_reply(c, o) : -1;
 }
 
 /* Fills missed with the kept operations after last; returns the current
@@ -199,23 +207,23 @@ static int on_resume(conn_t *c, const char *id, const cJSON *req)
         cJSON_Delete(o); /* owns missed now */
         return -1;
     }
-    return conn_reply(c, o);
+    return serve_conn_reply(c, o);
 }
 
 static int collab_message(conn_t *c, cJSON *req)
 {
-    const char *action = json_str(req, "action");
+    const char *action = serve_json_str(req, "action");
     if (!action)
-        return conn_error(c, "missing action");
+        return serve_conn_error(c, "missing action");
     bool join = strcmp(action, "join_document") == 0;
     bool apply = strcmp(action, "apply_operation") == 0;
     bool resume = strcmp(action, "resume_session") == 0;
     bool leave = strcmp(action, "leave_document") == 0;
     if (!join && !apply && !resume && !leave)
-        return conn_error(c, "unknown action");
-    const char *id = json_str(req, "documentId");
+        return serve_conn_error(c, "unknown action");
+    const char *id = serve_json_str(req, "documentId");
     if (!id)
-        return conn_error(c, "missing documentId");
+        return serve_conn_error(c, "missing documentId");
     if (join)
         return on_join(c, id);
     if (apply)
@@ -250,4 +258,6 @@ const serve_proto_t serve_collab_proto = {
     .on_message = collab_message,
     .on_close = collab_close,
     .noise = collab_noise,
+    .server_init = docs_init,
+    .server_free = docs_free,
 };

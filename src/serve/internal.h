@@ -1,11 +1,16 @@
-/* serve_int: what the embedded server's files share (not a public API).
+/* serve internal: what the embedded server's files share (not a public API).
  *
  * A server_t owns N workers; each worker is one lws context serviced by one
  * thread and owns its connections and its rooms (channel or document ->
  * local members), so those need no locks. What spans workers: the login
  * secret (read-only), the collaboration documents (docs_lock) and each
  * worker's inbox (inbox_lock), through which a broadcast reaches the
- * members of a room on the other workers. */
+ * members of a room on the other workers.
+ *
+ * The core (serve.c, worker.c, listen.c, conn.c, room.c, subs.c, msg.c,
+ * json.c) reaches the protocols (chat.c, notify.c, quotes.c, collab.c)
+ * only through their serve_proto_t entries in serve_protos; the protocols
+ * reach the core only through the functions declared below. */
 #ifndef WSGATE_SERVE_INT_H
 #define WSGATE_SERVE_INT_H
 
@@ -76,8 +81,9 @@ typedef struct room {
 
 /* Per-connection state, in lws's per-session data (zeroed at ESTABLISHED,
  * freed by lws after CLOSED). Owns its queue entries, buffers, subs and
- * memberships; conn_cleanup() releases them. The http_* fields serve the
- * login request on plain HTTP connections. */
+ * memberships; serve_conn_cleanup() releases them. On plain HTTP
+ * connections the http_* fields hold the request of the route that took it
+ * (notify.c's login), which frees them in its on_close. */
 typedef struct conn {
     struct lws *wsi;
     uint64_t id; /* unique in its worker, from 1 */
@@ -96,12 +102,13 @@ typedef struct conn {
     uint64_t sent_seq;   /* pushes or quotes sent */
     lws_usec_t tick_due; /* planned time of the next tick (no drift) */
     unsigned noise;      /* unrelated messages sent (--broadcasts-before-ack) */
-    uint64_t last_delay; /* ack delay of the last reply, for conn_follow */
+    uint64_t last_delay; /* ack delay of the last reply, for serve_conn_follow */
     lws_usec_t opened;   /* when the connection opened (--stall-after) */
     bool doomed;         /* queue overflow or abrupt drop: being killed */
     bool going_away;     /* close with 1001 at the next writeable */
     bool closing;        /* a close frame went or came: no more data frames */
-    /* plain HTTP (login) */
+    /* plain HTTP */
+    const struct serve_proto *http_proto; /* whose route took the request, or NULL */
     sbuf_t http_in;
     char *http_out; /* response body, malloc'd */
     char *http_cookie;
@@ -110,8 +117,25 @@ typedef struct conn {
     bool http_headers_sent;
 } conn_t;
 
+/* Plain HTTP requests (no upgrade) a protocol answers on its own paths;
+ * the core answers every other path 404. */
+typedef struct serve_http_route {
+    const char *path;
+    const char *alt_path; /* or NULL */
+    /* LWS_CALLBACK_HTTP: 0 when the route takes the request (its answer
+     * follows), else a bare HTTP status the core answers with at once */
+    unsigned (*on_request)(conn_t *c, struct lws *wsi);
+    /* the request's next lws callbacks: 0, or -1 to close the connection */
+    int (*on_body)(conn_t *c, const void *in, size_t len);
+    int (*on_body_done)(conn_t *c, struct lws *wsi);
+    int (*on_writeable)(conn_t *c, struct lws *wsi);
+    /* frees the request's state: at close and before the connection's next
+     * request; must do nothing on a state it already freed */
+    void (*on_close)(conn_t *c);
+} serve_http_route_t;
+
 /* One protocol (one WebSocket path). Adding a protocol = one file and one
- * entry in serve.c's table. */
+ * entry in serve_protos (serve.c). */
 typedef struct serve_proto {
     const char *path;
     const char *alt_path; /* or NULL */
@@ -125,12 +149,22 @@ typedef struct serve_proto {
     const char *subprotocol;
     /* an unrelated push of this path (--broadcasts-before-ack), or NULL */
     cJSON *(*noise)(conn_t *c, unsigned k);
+    /* its plain HTTP route, or NULL */
+    const serve_http_route_t *http;
+    /* server-wide state, set up at start before any connection (0, or -1
+     * to fail the start) and freed at stop after every connection closed;
+     * either may be NULL. server_free runs only after server_init did. */
+    int (*server_init)(server_t *s);
+    void (*server_free)(server_t *s);
 } serve_proto_t;
 
 extern const serve_proto_t serve_chat_proto;
 extern const serve_proto_t serve_notify_proto;
 extern const serve_proto_t serve_quotes_proto;
 extern const serve_proto_t serve_collab_proto;
+
+/* Every protocol, NULL-terminated (serve.c). */
+extern const serve_proto_t *const serve_protos[];
 
 /* A broadcast posted to another worker: delivered to its local room. */
 typedef struct inbox_ent {
@@ -177,89 +211,148 @@ struct server {
     char *tls_cert_out;
     char *tls_client_ca;
     atomic_bool stop;
-    unsigned char secret[32]; /* login token key, read-only after start */
-    atomic_uint_fast64_t token_seq;
     worker_t *workers;
     unsigned nworkers;
+    size_t nprotos_ready; /* protocols whose server_init ran */
+    /* notify.c's: the login token key (read-only after start) */
+    unsigned char secret[32];
+    atomic_uint_fast64_t token_seq;
+    /* collab.c's: the documents */
     pthread_mutex_t docs_lock;
     doc_t *docs;
 };
 
-/* ---- serve.c: shared by the protocol files -------------------------------- */
+/* ==== for the protocols ==================================================== */
 
-out_msg_t *msg_encode(cJSON *obj);
-out_msg_t *msg_text(const char *txt, size_t len);
-void msg_release(out_msg_t *m);
+/* ---- msg.c: encoded frames, shared by every queue they are on ------------ */
+
+/* A new frame holding txt (or obj rendered), with one ref; NULL when out
+ * of memory. The caller releases its ref with serve_msg_release. */
+out_msg_t *serve_msg_text(const char *txt, size_t len);
+out_msg_t *serve_msg_encode(cJSON *obj);
+/* Drops one ref (m may be NULL); the last one frees m. */
+void serve_msg_release(out_msg_t *m);
+
+/* ---- conn.c: sending ------------------------------------------------------ */
 
 /* Encodes obj (and deletes it) and queues it on c now. Returns 0, or -1 when
  * out of memory (the caller closes c). */
-int conn_send(conn_t *c, cJSON *obj);
+int serve_conn_send(conn_t *c, cJSON *obj);
 /* Same for a reply to a request: first --broadcasts-before-ack unrelated
  * messages at once, then obj after the ack delay. */
-int conn_reply(conn_t *c, cJSON *obj);
+int serve_conn_reply(conn_t *c, cJSON *obj);
 /* {"type":"error","reason":reason} at once. */
-int conn_error(conn_t *c, const char *reason);
+int serve_conn_error(conn_t *c, const char *reason);
 /* A push stamped just now (event, quote): queued after --push-delay. */
-int conn_send_push(conn_t *c, cJSON *obj);
+int serve_conn_send_push(conn_t *c, cJSON *obj);
 /* Sends obj right after the last reply (same delay, no noise). */
-int conn_follow(conn_t *c, cJSON *obj);
-void conn_push(conn_t *c, out_msg_t *m, uint64_t delay_us);
+int serve_conn_follow(conn_t *c, cJSON *obj);
+/* Queues m (taking a ref of its own) on c, now or after delay_us. A
+ * connection whose queue would pass its bound, or that cannot get memory,
+ * is closed instead. */
+void serve_conn_push(conn_t *c, out_msg_t *m, uint64_t delay_us);
+
+/* Starts c's periodic tick (every interval_us, drift-free) unless running. */
+void serve_conn_tick_start(conn_t *c, uint64_t interval_us, stimer_cb_t cb);
+/* From inside cb: schedules the next tick. */
+void serve_conn_tick_again(conn_t *c, uint64_t interval_us, stimer_cb_t cb);
+
+/* ---- room.c: rooms on every worker ---------------------------------------- */
 
 /* Adds c to the room (no-op if there). Returns 0 or -1 (no memory). */
-int room_join(conn_t *c, serve_kind_t kind, const char *name);
-void room_leave(conn_t *c, serve_kind_t kind, const char *name);
-bool room_has(conn_t *c, serve_kind_t kind, const char *name);
-/* Local members of the room on c's worker. */
-size_t room_size(worker_t *w, serve_kind_t kind, const char *name);
+int serve_room_join(conn_t *c, serve_kind_t kind, const char *name);
+void serve_room_leave(conn_t *c, serve_kind_t kind, const char *name);
+bool serve_room_has(conn_t *c, serve_kind_t kind, const char *name);
+/* Local members of the room on w. */
+size_t serve_room_size(worker_t *w, serve_kind_t kind, const char *name);
 /* Queues m on every member of the room on every worker except `except`.
  * With several workers everything goes through the inboxes, own worker
  * included, so that every member sees broadcasts in the order they were
- * posted (callers that need one order post under a lock). */
-int room_fanout(worker_t *w, serve_kind_t kind, const char *name, conn_t *except, out_msg_t *m);
+ * posted (callers that need one order post under a lock). Returns 0 or -1
+ * (no memory); m stays the caller's. */
+int serve_room_fanout(worker_t *w, serve_kind_t kind, const char *name, conn_t *except,
+                      out_msg_t *m);
+
+/* ---- subs.c: subscriptions ------------------------------------------------ */
 
 /* Subscriptions (notification topics, quote streams) in c->subs. A valid
- * list is a non-empty JSON array of non-empty strings. subs_add skips
- * duplicates; both return 0 or -1 (no memory). */
-bool subs_valid(const cJSON *list);
-int subs_add(conn_t *c, const cJSON *list);
-void subs_remove(conn_t *c, const cJSON *list);
+ * list is a non-empty JSON array of non-empty strings. serve_subs_add skips
+ * duplicates and returns 0 or -1 (no memory). */
+bool serve_subs_valid(const cJSON *list);
+int serve_subs_add(conn_t *c, const cJSON *list);
+void serve_subs_remove(conn_t *c, const cJSON *list);
 /* The next subscription, round robin, or NULL when there is none. */
-const char *subs_next(conn_t *c);
+const char *serve_subs_next(conn_t *c);
 
-/* Starts c's periodic tick (every interval_us, drift-free) unless running. */
-void tick_start(conn_t *c, uint64_t interval_us, stimer_cb_t cb);
-/* From inside cb: schedules the next tick. */
-void tick_again(conn_t *c, uint64_t interval_us, stimer_cb_t cb);
+/* ---- json.c: building messages -------------------------------------------- */
 
 /* Wall clock: ms and us since the epoch. */
 void serve_wallclock(uint64_t *ms, uint64_t *us);
 /* Adds an exact integer (cJSON would print 16 digits as 1.2e+15). */
-bool json_add_u64(cJSON *o, const char *key, uint64_t v);
+bool serve_json_add_u64(cJSON *o, const char *key, uint64_t v);
 /* Adds "ts" (ms) and "ts_us" (us) of now. */
-bool json_add_now(cJSON *o);
-
-/* {"type":type} or NULL; reply_str adds a string (deleting o on failure). */
-cJSON *reply_new(const char *type);
-cJSON *reply_str(cJSON *o, const char *key, const char *val);
+bool serve_json_add_now(cJSON *o);
+/* {"type":type}, or NULL when out of memory. */
+cJSON *serve_json_reply_new(const char *type);
+/* Adds key:val to o and returns o; on failure deletes o and returns NULL
+ * (o may be NULL, so calls chain). */
+cJSON *serve_json_reply_str(cJSON *o, const char *key, const char *val);
 /* A non-empty string member of obj, else NULL. */
-const char *json_str(const cJSON *obj, const char *key);
+const char *serve_json_str(const cJSON *obj, const char *key);
+
+/* ---- listen.c: the upgrade request ---------------------------------------- */
+
 /* True when the query has a non-empty name=... argument. */
-bool query_has(struct lws *wsi, const char *name);
+bool serve_query_has(struct lws *wsi, const char *name);
 
-/* ---- serve_notify.c: login over plain HTTP ------------------------------- */
+/* ==== for the core only ==================================================== */
 
-/* LWS_CALLBACK_HTTP and friends for the login endpoint. */
-int login_http(conn_t *c, struct lws *wsi, const char *uri);
-int login_body(conn_t *c, const void *in, size_t len);
-int login_complete(conn_t *c, struct lws *wsi);
-int login_writeable(conn_t *c, struct lws *wsi);
-void login_cleanup(conn_t *c);
+/* ---- conn.c: a connection's life (lws callbacks) -------------------------- */
 
-/* ---- serve_collab.c -------------------------------------------------------- */
+/* ESTABLISHED: zeroes c and opens it on p (the upgrade's protocol; NULL
+ * refuses it). Returns 0, or -1 to close. */
+int serve_conn_open(conn_t *c, struct lws *wsi, const serve_proto_t *p);
+/* RECEIVE: one frame of a message. Returns 0, or -1 to close. */
+int serve_conn_receive(conn_t *c, const void *in, size_t len);
+/* SERVER_WRITEABLE: writes one queued frame. Returns 0, or -1 to close. */
+int serve_conn_writeable(conn_t *c);
+/* CLOSED: the protocol's on_close, then frees what c holds. Idempotent. */
+void serve_conn_cleanup(conn_t *c);
 
-void collab_docs_free(server_t *s);
+/* ---- room.c: a worker's rooms and inbox ----------------------------------- */
 
-/* ---- serve_tls.c ------------------------------------------------------------ */
+/* Takes c out of every room it is in. */
+void serve_room_leave_all(conn_t *c);
+/* Delivers (or, with deliver false, just frees) what other workers posted
+ * to w's inbox. */
+void serve_room_drain_inbox(worker_t *w, bool deliver);
+/* Frees whatever rooms w has left (none, when every connection closed). */
+void serve_room_free_all(worker_t *w);
+
+/* ---- worker.c: a worker's loop, timer and thread -------------------------- */
+
+/* Sets up a zeroed worker of s with its random seed. */
+void serve_worker_init(worker_t *w, server_t *s, uint64_t seed);
+/* Creates w's event loop and the timer fd behind every conn timer.
+ * Returns 0, or -1 with a reason in err (serve_worker_free cleans up). */
+int serve_worker_loop_new(worker_t *w, char *err, size_t errlen);
+/* Sets the worker's timer to its earliest conn timer (after a change). */
+void serve_worker_arm(worker_t *w);
+/* The service thread: runs w's loop until the server stops. */
+void *serve_worker_run(void *w);
+/* Frees w's context (closing its connections), loop, timer, inbox and
+ * rooms; w's thread must have ended. */
+void serve_worker_free(worker_t *w);
+
+/* ---- listen.c: listening -------------------------------------------------- */
+
+/* Creates every worker's context and listener on one port (opts.port, or a
+ * free one for 0); cert and key are the TLS files, or NULL for plain ws.
+ * Returns the port, or -1 with a reason in err (the caller frees the
+ * workers). */
+int serve_listen_all(server_t *s, const char *cert, const char *key, char *err, size_t errlen);
+
+/* ---- tls.c ---------------------------------------------------------------- */
 
 /* Writes a new self-signed certificate (CA:TRUE, SAN localhost, 127.0.0.1,
  * ::1) and its key as cert.pem and key.pem in dir. Returns 0 or -1 with a

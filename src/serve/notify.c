@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,33 +76,24 @@ static unsigned notify_check(struct lws *wsi, const server_t *s)
     return bearer_ok(wsi, s) || cookie_ok(wsi, s) ? 0 : HTTP_STATUS_UNAUTHORIZED;
 }
 
+/* The login key, drawn once per server. */
+static int tokens_init(server_t *s)
+{
+    atomic_init(&s->token_seq, 0);
+    return RAND_bytes(s->secret, sizeof(s->secret)) == 1 ? 0 : -1;
+}
+
 /* ---- login over HTTP -------------------------------------------------- */
 
-static bool is_login_path(const char *uri)
+static unsigned login_request(conn_t *c, struct lws *wsi)
 {
-    return uri && (strcmp(uri, "/api/auth/login") == 0 || strcmp(uri, "/api/v1/auth/login") == 0);
-}
-
-/* Answers at once with a bare status (404, 405) and ends the transaction. */
-static int http_status_now(struct lws *wsi, unsigned status)
-{
-    if (lws_return_http_status(wsi, status, NULL))
-        return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
-int login_http(conn_t *c, struct lws *wsi, const char *uri)
-{
-    login_cleanup(c);
-    if (!is_login_path(uri))
-        return http_status_now(wsi, HTTP_STATUS_NOT_FOUND);
     if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) <= 0)
-        return http_status_now(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
+        return HTTP_STATUS_METHOD_NOT_ALLOWED;
     c->http_is_login = true;
     return 0; /* the answer follows the body */
 }
 
-int login_body(conn_t *c, const void *in, size_t len)
+static int login_body(conn_t *c, const void *in, size_t len)
 {
     if (!c->http_is_login || c->http_in.len + len > LOGIN_MAX_BODY)
         return -1;
@@ -150,10 +142,10 @@ static int login_decide(conn_t *c, server_t *s)
     if (s->opts.refuse_auth)
         return set_answer(c, HTTP_STATUS_UNAUTHORIZED, "login refused");
     cJSON *req = cJSON_ParseWithLength(c->http_in.data ? c->http_in.data : "", c->http_in.len);
-    const char *user = json_str(req, "username");
+    const char *user = serve_json_str(req, "username");
     if (!user)
-        user = json_str(req, "email");
-    const char *pass = json_str(req, "password");
+        user = serve_json_str(req, "email");
+    const char *pass = serve_json_str(req, "password");
     int rc;
     if (!cJSON_IsObject(req))
         rc = set_answer(c, HTTP_STATUS_BAD_REQUEST, "expected a JSON object body");
@@ -165,7 +157,7 @@ static int login_decide(conn_t *c, server_t *s)
     return rc;
 }
 
-int login_complete(conn_t *c, struct lws *wsi)
+static int login_complete(conn_t *c, struct lws *wsi)
 {
     if (!c->http_is_login)
         return -1;
@@ -176,8 +168,19 @@ int login_complete(conn_t *c, struct lws *wsi)
     return 0;
 }
 
+/* Frees the request's state (also before the connection's next one). */
+static void login_cleanup(conn_t *c)
+{
+    sbuf_free(&c->http_in);
+    free(c->http_out);
+    free(c->http_cookie);
+    c->http_out = c->http_cookie = NULL;
+    c->http_status = 0;
+    c->http_is_login = c->http_headers_sent = false;
+}
+
 /* Headers in one writeable callback, the body in the next. */
-int login_writeable(conn_t *c, struct lws *wsi)
+static int login_writeable(conn_t *c, struct lws *wsi)
 {
     if (!c->http_is_login || !c->http_out)
         return 0;
@@ -205,15 +208,15 @@ int login_writeable(conn_t *c, struct lws *wsi)
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-void login_cleanup(conn_t *c)
-{
-    sbuf_free(&c->http_in);
-    free(c->http_out);
-    free(c->http_cookie);
-    c->http_out = c->http_cookie = NULL;
-    c->http_status = 0;
-    c->http_is_login = c->http_headers_sent = false;
-}
+static const serve_http_route_t login_route = {
+    .path = "/api/auth/login",
+    .alt_path = "/api/v1/auth/login",
+    .on_request = login_request,
+    .on_body = login_body,
+    .on_body_done = login_complete,
+    .on_writeable = login_writeable,
+    .on_close = login_cleanup,
+};
 
 /* ---- notifications ---------------------------------------------------- */
 
@@ -230,13 +233,13 @@ static const char *event_kind(const char *topic)
 /* {"type":K,"topic":T,"id":ID,"ts":MS,"ts_us":US}; id is a number or a string. */
 static cJSON *event_new(const char *kind, const char *topic, cJSON *id)
 {
-    cJSON *o = reply_str(reply_new(kind), "topic", topic);
+    cJSON *o = serve_json_reply_str(serve_json_reply_new(kind), "topic", topic);
     if (!o || !id || !cJSON_AddItemToObject(o, "id", id)) {
         cJSON_Delete(o);
         cJSON_Delete(id);
         return NULL;
     }
-    if (!json_add_now(o)) {
+    if (!serve_json_add_now(o)) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -246,43 +249,43 @@ static cJSON *event_new(const char *kind, const char *topic, cJSON *id)
 static void push_cb(stimer_t *t)
 {
     conn_t *c = lws_container_of(t, conn_t, t_tick);
-    const char *topic = subs_next(c);
+    const char *topic = serve_subs_next(c);
     if (!topic) {
         c->tick_due = 0; /* stopped until the next subscribe */
         return;
     }
     cJSON *id = cJSON_CreateNumber((double)++c->sent_seq);
-    if (conn_send_push(c, event_new(event_kind(topic), topic, id)) < 0) {
+    if (serve_conn_send_push(c, event_new(event_kind(topic), topic, id)) < 0) {
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }
-    tick_again(c, c->w->srv->opts.push_interval_us, push_cb);
+    serve_conn_tick_again(c, c->w->srv->opts.push_interval_us, push_cb);
 }
 
 /* {"type":T,"topics":[...]} echoing the request's topics. */
 static int topics_reply(conn_t *c, const char *type, const cJSON *topics)
 {
-    cJSON *o = reply_new(type);
+    cJSON *o = serve_json_reply_new(type);
     cJSON *copy = cJSON_Duplicate(topics, 1);
     if (!o || !copy || !cJSON_AddItemToObject(o, "topics", copy)) {
         cJSON_Delete(o);
         cJSON_Delete(copy);
         return -1;
     }
-    return conn_reply(c, o);
+    return serve_conn_reply(c, o);
 }
 
 static int on_subscribe(conn_t *c, const cJSON *topics, bool sub)
 {
-    if (!subs_valid(topics))
-        return conn_error(c, "topics must be a non-empty array of strings");
+    if (!serve_subs_valid(topics))
+        return serve_conn_error(c, "topics must be a non-empty array of strings");
     if (!sub) {
-        subs_remove(c, topics);
+        serve_subs_remove(c, topics);
         return topics_reply(c, "unsubscribed", topics);
     }
-    if (subs_add(c, topics) < 0 || topics_reply(c, "subscribed", topics) < 0)
+    if (serve_subs_add(c, topics) < 0 || topics_reply(c, "subscribed", topics) < 0)
         return -1;
-    tick_start(c, c->w->srv->opts.push_interval_us, push_cb);
+    serve_conn_tick_start(c, c->w->srv->opts.push_interval_us, push_cb);
     return 0;
 }
 
@@ -290,25 +293,25 @@ static int on_subscribe(conn_t *c, const cJSON *topics, bool sub)
 static int on_ping(conn_t *c, const cJSON *req)
 {
     uint64_t ms, us;
-    cJSON *o = reply_new("pong");
+    cJSON *o = serve_json_reply_new("pong");
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(req, "ts");
     if (o && ts && !cJSON_AddItemToObject(o, "ts", cJSON_Duplicate(ts, 1))) {
         cJSON_Delete(o);
         return -1;
     }
     serve_wallclock(&ms, &us);
-    if (o && !json_add_u64(o, "server_ts_us", us)) {
+    if (o && !serve_json_add_u64(o, "server_ts_us", us)) {
         cJSON_Delete(o);
         return -1;
     }
-    return conn_reply(c, o);
+    return serve_conn_reply(c, o);
 }
 
 static int notify_message(conn_t *c, cJSON *req)
 {
-    const char *type = json_str(req, "type");
+    const char *type = serve_json_str(req, "type");
     if (!type)
-        return conn_error(c, "missing type");
+        return serve_conn_error(c, "missing type");
     const cJSON *topics = cJSON_GetObjectItemCaseSensitive(req, "topics");
     if (strcmp(type, "subscribe") == 0)
         return on_subscribe(c, topics, true);
@@ -316,7 +319,7 @@ static int notify_message(conn_t *c, cJSON *req)
         return on_subscribe(c, topics, false);
     if (strcmp(type, "ping") == 0)
         return on_ping(c, req);
-    return conn_error(c, "unknown type");
+    return serve_conn_error(c, "unknown type");
 }
 
 static cJSON *notify_noise(conn_t *c, unsigned k)
@@ -333,4 +336,6 @@ const serve_proto_t serve_notify_proto = {
     .check = notify_check,
     .on_message = notify_message,
     .noise = notify_noise,
+    .http = &login_route,
+    .server_init = tokens_init,
 };

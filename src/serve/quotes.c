@@ -37,7 +37,7 @@ static cJSON *add_prices(cJSON *o, conn_t *c, const char *stream, const uint64_t
 {
     const char *sym = stream_symbol(stream);
     double last = round_cents(base_price(sym) + (double)rng_range(&c->w->rng, -50, 50) / 100.0);
-    o = reply_str(reply_str(o, "stream", stream), "symbol", sym);
+    o = serve_json_reply_str(serve_json_reply_str(o, "stream", stream), "symbol", sym);
     if (o && ((seq && !cJSON_AddNumberToObject(o, "seq", (double)*seq)) ||
               !cJSON_AddNumberToObject(o, "bid", round_cents(last - 0.01)) ||
               !cJSON_AddNumberToObject(o, "ask", round_cents(last + 0.01)) ||
@@ -50,7 +50,7 @@ static cJSON *add_prices(cJSON *o, conn_t *c, const char *stream, const uint64_t
 
 static cJSON *add_time(cJSON *o)
 {
-    if (o && !json_add_now(o)) {
+    if (o && !serve_json_add_now(o)) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -59,7 +59,7 @@ static cJSON *add_time(cJSON *o)
 
 static cJSON *quote_new(conn_t *c, const char *stream, uint64_t seq)
 {
-    return add_time(add_prices(reply_new("quote"), c, stream, &seq));
+    return add_time(add_prices(serve_json_reply_new("quote"), c, stream, &seq));
 }
 
 static uint64_t quote_interval(const conn_t *c)
@@ -70,22 +70,22 @@ static uint64_t quote_interval(const conn_t *c)
 static void quote_cb(stimer_t *t)
 {
     conn_t *c = lws_container_of(t, conn_t, t_tick);
-    const char *stream = subs_next(c);
+    const char *stream = serve_subs_next(c);
     if (!stream) {
         c->tick_due = 0; /* stopped until the next subscribe */
         return;
     }
-    if (conn_send_push(c, quote_new(c, stream, ++c->sent_seq)) < 0) {
+    if (serve_conn_send_push(c, quote_new(c, stream, ++c->sent_seq)) < 0) {
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }
-    tick_again(c, quote_interval(c), quote_cb);
+    serve_conn_tick_again(c, quote_interval(c), quote_cb);
 }
 
 /* {"type":"snapshot","quotes":[{stream,symbol,bid,ask,last},...],"ts","ts_us"} */
 static int send_snapshot(conn_t *c, const cJSON *streams)
 {
-    cJSON *o = reply_new("snapshot");
+    cJSON *o = serve_json_reply_new("snapshot");
     cJSON *list = cJSON_CreateArray();
     if (!o || !list || !cJSON_AddItemToObject(o, "quotes", list)) {
         cJSON_Delete(o);
@@ -102,7 +102,7 @@ static int send_snapshot(conn_t *c, const cJSON *streams)
             return -1;
         }
     }
-    return conn_follow(c, add_time(o));
+    return serve_conn_follow(c, add_time(o));
 }
 
 /* {"op":op,"streams":[...]} echoing the request's streams. */
@@ -116,34 +116,34 @@ static int op_reply(conn_t *c, const char *op, const cJSON *streams)
         cJSON_Delete(copy);
         return -1;
     }
-    return conn_reply(c, o);
+    return serve_conn_reply(c, o);
 }
 
 static int on_subscribe(conn_t *c, const cJSON *req, const cJSON *streams)
 {
-    if (subs_add(c, streams) < 0 || op_reply(c, "subscribed", streams) < 0)
+    if (serve_subs_add(c, streams) < 0 || op_reply(c, "subscribed", streams) < 0)
         return -1;
     if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(req, "snapshot")) &&
         send_snapshot(c, streams) < 0)
         return -1;
-    tick_start(c, quote_interval(c), quote_cb);
+    serve_conn_tick_start(c, quote_interval(c), quote_cb);
     return 0;
 }
 
 static int quotes_message(conn_t *c, cJSON *req)
 {
-    const char *op = json_str(req, "op");
+    const char *op = serve_json_str(req, "op");
     if (!op)
-        return conn_error(c, "missing op");
+        return serve_conn_error(c, "missing op");
     bool sub = strcmp(op, "subscribe") == 0;
     if (!sub && strcmp(op, "unsubscribe") != 0)
-        return conn_error(c, "unknown op");
+        return serve_conn_error(c, "unknown op");
     const cJSON *streams = cJSON_GetObjectItemCaseSensitive(req, "streams");
-    if (!subs_valid(streams))
-        return conn_error(c, "streams must be a non-empty array of strings");
+    if (!serve_subs_valid(streams))
+        return serve_conn_error(c, "streams must be a non-empty array of strings");
     if (sub)
         return on_subscribe(c, req, streams);
-    subs_remove(c, streams);
+    serve_subs_remove(c, streams);
     return op_reply(c, "unsubscribed", streams);
 }
 
