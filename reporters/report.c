@@ -119,6 +119,32 @@ static void remove_tmps(pending_t *ps, size_t n)
 
 /* Every file is rendered before any is renamed, so a rendering failure
  * leaves the directory as it was. */
+int report_prepare_dir(const char *dir, char *err, size_t errlen)
+{
+    if (make_dirs(dir, err, errlen) != 0)
+        return -1;
+    char probe[4096];
+    if (snprintf(probe, sizeof(probe), "%s/.wsgate-probe-XXXXXX", dir) >= (int)sizeof(probe)) {
+        snprintf(err, errlen, "%s: path too long", dir);
+        return -1;
+    }
+    int fd = mkstemp(probe);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write in %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    static const char byte = '\n';
+    int e = write(fd, &byte, 1) == 1 ? 0 : errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    unlink(probe);
+    if (e) {
+        snprintf(err, errlen, "cannot write in %s: %s", dir, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 int report_write_all(const result_t *r, const char *dir, char *err, size_t errlen)
 {
     pending_t *ps = calloc(NREPORTERS, sizeof *ps);

@@ -28,6 +28,11 @@ extern const reporter_t *const reporters_all[];
 /* Finds a reporter by name, or NULL. */
 const reporter_t *reporter_find(const char *name);
 
+/* Creates dir (and its parents) and proves a file can be written in it, so
+ * a run finds an unusable --out before its load, not after. Returns 0, or
+ * -1 with a reason in err. Leaves no file behind. */
+int report_prepare_dir(const char *dir, char *err, size_t errlen);
+
 /* Writes every reporter's file into dir (created if missing). Each file is
  * written to a temporary name and renamed, so a failed run leaves no
  * half-written report. Returns 0, or -1 with a reason in err. */

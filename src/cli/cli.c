@@ -1,7 +1,9 @@
 /* cli: dispatches wsgate's command line to one command; --help and --version. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,12 +46,42 @@ static const cli_cmd_t *find_command(const char *name)
     return NULL;
 }
 
-int cli_main(int argc, char **argv)
+static bool is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* True when args ask for the command's help (anywhere, as `git` does). */
+static bool asks_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (is_help(argv[i]))
+            return true;
+    return false;
+}
+
+/* Prints one command's synopsis and help. */
+static void print_command_usage(const cli_cmd_t *cmd, FILE *out)
+{
+    fprintf(out, "usage: %s\n%s", cmd->synopsis, cmd->help);
+}
+
+/* A full disk or a closed pipe on stdout loses what the command printed:
+ * that is an error, never exit 0. */
+static int check_stdout(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "wsgate: cannot write to standard output: %s\n", strerror(errno));
+    return rc == EXIT_PASS || rc == EXIT_ASSERT_FAILED ? EXIT_CANNOT_RUN : rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage_error("%s", "missing command");
     const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    if (is_help(name) || strcmp(name, "help") == 0) {
         print_usage(stdout);
         return EXIT_PASS;
     }
@@ -60,5 +92,14 @@ int cli_main(int argc, char **argv)
     const cli_cmd_t *cmd = find_command(name);
     if (!cmd)
         return cli_usage_error("unknown command \"%s\"", name);
+    if (!cmd->own_help && asks_help(argc - 2, argv + 2)) {
+        print_command_usage(cmd, stdout);
+        return EXIT_PASS;
+    }
     return cmd->exec(argc - 2, argv + 2);
+}
+
+int cli_main(int argc, char **argv)
+{
+    return check_stdout(dispatch(argc, argv));
 }

@@ -4,6 +4,8 @@
 #ifndef WSGATE_CLI_INT_H
 #define WSGATE_CLI_INT_H
 
+#include <stdbool.h>
+
 #include "cli/cli.h"
 
 #define CLI_ERRLEN 512
@@ -17,6 +19,7 @@ typedef struct cli_cmd {
     int (*exec)(int argc, char **argv);
     const char *synopsis; /* "wsgate NAME ARGS", lines after the first indented */
     const char *help;     /* what it does and its options, for --help */
+    bool own_help;        /* prints its own --help (serve lists its many options) */
 } cli_cmd_t;
 
 extern const cli_cmd_t cmd_run;      /* cmd_run.c */

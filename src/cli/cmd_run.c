@@ -18,6 +18,7 @@
 #include "result/asrt.h"
 #include "result/result_load.h"
 #include "result/runmeta.h"
+#include "reporters/reporter.h"
 #include "serve/serve.h"
 #include "spec/shard.h"
 #include "spec/spec.h"
@@ -77,6 +78,11 @@ static int resolve_plan(const run_args_t *a, run_plan_t *p)
         if (wall_clock() - p->start_at > MAX_START_WAIT_S)
             return cli_usage_error("start time %s was more than an hour ago", start);
     }
+    const char *target_env = getenv("WSGATE_TARGET");
+    if (!a->target && target_env && !*target_env)
+        return cli_usage_error("%s", "WSGATE_TARGET is set but empty; set it to a URL or unset it");
+    if (a->out_dir && report_prepare_dir(a->out_dir, err, sizeof(err)) < 0)
+        return cli_usage_error("--out %s", err);
     const char *src = a->source_addrs ? a->source_addrs : getenv("WSGATE_SOURCE_ADDRS");
     if (src && *src &&
         (srcaddr_parse(src, &p->src, err, sizeof(err)) < 0 ||
@@ -162,6 +168,64 @@ static bool any_abort_on_fail(const spec_t *spec)
         if (spec->assertions[i].abort_on_fail)
             return true;
     return false;
+}
+
+#define CONNECT_FLOOR "connect.success_rate > 0%"
+
+/* True when some assertion judges the connect step. */
+static bool asserts_connect(const spec_t *spec)
+{
+    for (size_t i = 0; i < spec->nassertions; i++)
+        if (spec->assertions[i].metric && strcmp(spec->assertions[i].metric, "connect") == 0)
+            return true;
+    return false;
+}
+
+/* The assertions a run is judged by: the spec's, plus the floor
+ * CONNECT_FLOOR when none of them judges the connect step, so a run in
+ * which no connection succeeded never passes. *as is a malloc'd array whose
+ * entries borrow the spec's; only the floor (the last entry, when *floor)
+ * is owned. Returns 0, or -1 when out of memory. */
+static int judged_assertions(const spec_t *spec, asrt_t **as, size_t *n, bool *floor)
+{
+    char err[CLI_ERRLEN];
+    *floor = !asserts_connect(spec);
+    *n = spec->nassertions + (*floor ? 1 : 0);
+    if (!(*as = calloc(*n ? *n : 1, sizeof(asrt_t))))
+        return -1;
+    if (spec->nassertions)
+        memcpy(*as, spec->assertions, spec->nassertions * sizeof(asrt_t));
+    if (*floor && asrt_parse(CONNECT_FLOOR, &(*as)[*n - 1], err, sizeof(err)) < 0) {
+        free(*as);
+        *as = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void judged_free(asrt_t *as, size_t n, bool floor)
+{
+    if (as && floor)
+        asrt_clear(&as[n - 1]);
+    free(as);
+}
+
+static int finish_run(const run_args_t *a, const spec_t *spec, result_t *r)
+{
+    asrt_t *as;
+    size_t n;
+    bool floor;
+    if (judged_assertions(spec, &as, &n, &floor) < 0)
+        return EXIT_CANNOT_RUN;
+    if (floor && spec->nassertions == 0 && !a->quiet)
+        fprintf(stderr,
+                "wsgate: warning: %s has no assertions; judging by %s alone (add your "
+                "service levels under assertions:)\n",
+                spec->path, CONNECT_FLOOR);
+    finish_opts_t fo = { .out_dir = a->out_dir, .quiet = a->quiet, .stop_signal = &stop_signal };
+    int rc = finish_result(as, n, &fo, r);
+    judged_free(as, n, floor);
+    return rc;
 }
 
 /* Run metadata from the plan, moving the baseline into the result. */
@@ -312,8 +376,7 @@ static int run_command(int argc, char **argv)
         goto out;
     r.interrupted = stop_signal != 0;
     r.tls_insecure = spec->tls.insecure;
-    finish_opts_t fo = { .out_dir = a.out_dir, .quiet = a.quiet, .stop_signal = &stop_signal };
-    rc = finish_result(spec->assertions, spec->nassertions, &fo, &r);
+    rc = finish_run(&a, spec, &r);
 out:
     result_clear(&r);
     srcaddr_free(&plan.src);

@@ -24,4 +24,5 @@ const cli_cmd_t cmd_serve = {
     .exec = serve_command,
     .synopsis = "wsgate serve [OPTIONS]      (wsgate serve --help lists them)\n",
     .help = "serve     runs the embedded target server (127.0.0.1 by default)\n",
+    .own_help = true,
 };

@@ -1,6 +1,8 @@
 /* run_args: the command line of `wsgate run`. */
 #include "cli/run_args.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,9 +35,12 @@ static const char **string_flag(run_args_t *a, const char *arg)
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
     char *end;
-    if (!s || !*s || *s == '-')
+    if (!s || !isdigit((unsigned char)*s)) /* strtoull would take " 5", "+5" and "-5" */
         return -1;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE)
+        return -1;
     if (*end || v > max)
         return -1;
     *out = v;
@@ -56,6 +61,8 @@ int run_args_parse(int argc, char **argv, run_args_t *a)
         } else if (string_flag(a, arg)) {
             if (!val)
                 return cli_usage_error("%s needs a value", arg);
+            if (!*val) /* in CI, an unset variable: never fall back silently */
+                return cli_usage_error("%s is empty; give a value or leave the flag out", arg);
             *string_flag(a, arg) = val;
             i++;
         } else if (strcmp(arg, "--threads") == 0) {
