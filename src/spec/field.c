@@ -1,0 +1,91 @@
+/* field: readers and checks of single spec values shared by the compilers; see spec_int.h. */
+#include "spec/spec_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SPEC_DEFAULT_TIMEOUT_US 10000000ull
+
+bool field_present(const spec_ctx_t *c, const char *ypath)
+{
+    return yloc_find(c->root, ypath) != NULL;
+}
+
+int field_duration(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *out)
+{
+    char why[512];
+    if (units_parse_duration(text, out, why, sizeof(why)) == 0)
+        return 0;
+    return diag_fail_at(c, ypath, "bad duration \"%s\" for %s: %s", text, ypath, why);
+}
+
+/* Optional timeout: default 10s, must be more than 0. */
+int field_timeout(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *out)
+{
+    *out = SPEC_DEFAULT_TIMEOUT_US;
+    if (!text)
+        return 0;
+    if (field_duration(c, ypath, text, out) < 0)
+        return -1;
+    if (*out == 0)
+        return diag_fail_at(c, ypath, "%s must be more than 0; write e.g. timeout: 5s", ypath);
+    return 0;
+}
+
+/* Optional weight: absent means 1; an explicit 0 is an error. */
+int field_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out)
+{
+    char ypath[256];
+    snprintf(ypath, sizeof(ypath), "%.200s.weight", base);
+    *out = field_present(c, ypath) ? raw : 1;
+    if (*out == 0)
+        return diag_fail_at(c, ypath, "%s must be at least 1; write weight: 1 or leave it out",
+                            ypath);
+    return 0;
+}
+
+int field_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out)
+{
+    char why[1024];
+    *out = tmpl_compile(src, &c->scope, why, sizeof(why));
+    if (!*out)
+        return diag_fail_at(c, ypath, "bad template in %s: %s", ypath, why);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The shape of a text: URLs, header lines, names.                      */
+
+bool field_is_ws_url(const char *s)
+{
+    return (strncmp(s, "ws://", 5) == 0 && s[5]) || (strncmp(s, "wss://", 6) == 0 && s[6]);
+}
+
+bool field_is_ident(const char *s)
+{
+    if (!isalpha((unsigned char)*s) && *s != '_')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
+}
+
+bool field_is_reserved_var(const char *s)
+{
+    static const char *const reserved[] = { "target", "target_http", "vu", "now",
+                                            "random", "uuid",        "env" };
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strcmp(s, reserved[i]) == 0)
+            return true;
+    return false;
+}
+
+/* "Name: value" with a token name, as HTTP wants it. */
+bool field_is_header(const char *h)
+{
+    size_t n = strspn(h, "!#$%&'*+-.^_`|~0123456789"
+                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    return n > 0 && h[n] == ':';
+}

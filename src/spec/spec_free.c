@@ -1,0 +1,113 @@
+/* spec_free: frees a compiled plan; see spec.h. */
+#include "spec/spec.h"
+
+#include <stdlib.h>
+
+#include "spec/data.h"
+
+/* ------------------------------------------------------------------ */
+/* Freeing.                                                             */
+
+static void clear_http(spec_http_t *h)
+{
+    if (!h)
+        return;
+    if (h->url)
+        tmpl_free(h->url);
+    for (size_t i = 0; i < h->nheaders; i++)
+        if (h->headers[i])
+            tmpl_free(h->headers[i]);
+    free(h->headers);
+    if (h->body)
+        tmpl_free(h->body);
+    for (size_t i = 0; i < h->ncaptures; i++) {
+        free(h->captures[i].cookie);
+        pred_free(h->captures[i].json);
+        free(h->captures[i].src);
+    }
+    free(h->captures);
+    free(h);
+}
+
+static void clear_step(spec_step_t *st)
+{
+    clear_http(st->http);
+    free(st->name);
+    if (st->send)
+        tmpl_free(st->send);
+    if (st->expect)
+        pred_free(st->expect);
+    free(st->expect_src);
+    if (st->latency_from)
+        pred_free(st->latency_from);
+    free(st->latency_from_src);
+    free(st->binary);
+    pred_free(st->fail_if);
+    free(st->fail_if_src);
+    for (size_t i = 0; i < st->ncaptures; i++) {
+        pred_free(st->captures[i].json);
+        free(st->captures[i].src);
+    }
+    free(st->captures);
+}
+
+static void clear_task(spec_task_t *t)
+{
+    for (size_t i = 0; i < t->nsteps; i++)
+        clear_step(&t->steps[i]);
+    free(t->steps);
+    free(t->name);
+}
+
+static void clear_scenario(spec_scenario_t *sc)
+{
+    free(sc->name);
+    if (sc->url)
+        tmpl_free(sc->url);
+    for (size_t i = 0; i < sc->nheaders; i++)
+        if (sc->headers[i])
+            tmpl_free(sc->headers[i]);
+    free(sc->headers);
+    for (size_t i = 0; i < sc->non_start; i++)
+        clear_step(&sc->on_start[i]);
+    free(sc->on_start);
+    for (size_t i = 0; i < sc->non_reconnect; i++)
+        clear_step(&sc->on_reconnect[i]);
+    free(sc->on_reconnect);
+    for (size_t i = 0; i < sc->ntasks; i++)
+        clear_task(&sc->tasks[i]);
+    free(sc->tasks);
+    for (size_t i = 0; i < sc->ncounts; i++)
+        clear_step(&sc->counts[i]);
+    free(sc->counts);
+    free(sc->subprotocol);
+    for (size_t i = 0; i < sc->nslots; i++)
+        free(sc->slot_names[i]);
+    free(sc->slot_names);
+}
+
+void spec_free(spec_t *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nscenarios; i++)
+        clear_scenario(&s->scenarios[i]);
+    free(s->scenarios);
+    for (size_t i = 0; i < s->nmetrics; i++)
+        free(s->metric_names[i]);
+    free(s->metric_names);
+    for (size_t i = 0; i < s->nassertions; i++)
+        asrt_clear(&s->assertions[i]);
+    free(s->assertions);
+    free(s->stages);
+    free(s->open.stages);
+    data_free(s->data);
+    free(s->data_file);
+    free(s->tls.ca_file);
+    free(s->tls.client_cert);
+    free(s->tls.client_key);
+    free(s->target);
+    free(s->name);
+    free(s->path);
+    free(s);
+}

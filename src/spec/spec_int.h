@@ -1,0 +1,337 @@
+/* spec_int: what the files of src/spec/ that load and compile a spec share:
+ * the raw spec libcyaml fills, the compile context and the helpers every part
+ * uses. Private to src/spec/; spec.h is the public API. */
+#ifndef WSGATE_SPEC_INT_H
+#define WSGATE_SPEC_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cyaml/cyaml.h>
+
+#include "spec/spec.h"
+#include "spec/yloc.h"
+
+#define SPEC_MSG_MAX 2048 /* the longest message, before "FILE:LINE: " */
+
+/* ------------------------------------------------------------------ */
+/* The spec as libcyaml loads it (schema.c): text where the compilers   */
+/* parse further. Allocated by libcyaml; schema_free_raw() frees it.    */
+
+typedef struct raw_expect {
+    char *match;
+    char *timeout;
+    char *fail_if;
+    char *latency_from;
+    char *unit;
+} raw_expect_t;
+
+typedef struct raw_close {
+    unsigned code;
+} raw_close_t;
+
+/* http: a request step; capture: is read from the yloc tree. */
+typedef struct raw_http {
+    char *method;
+    char *url;
+    char **headers;
+    unsigned headers_count;
+    char *json;
+    char *form;
+    char *body;
+    unsigned expect_status;
+    char *timeout;
+} raw_http_t;
+
+typedef struct raw_step {
+    char *name;
+    char *send;
+    raw_expect_t *expect;
+    char *sleep;
+    bool reconnect;
+    char *send_binary;
+    raw_close_t *close;
+    raw_http_t *http;
+} raw_step_t;
+
+typedef struct raw_task {
+    char *name;
+    unsigned weight;
+    char *pause;
+    char *rate;
+    char *send;
+    raw_expect_t *expect;
+    raw_step_t *steps;
+    unsigned steps_count;
+} raw_task_t;
+
+typedef struct raw_connect {
+    char *url;
+    char **headers;
+    unsigned headers_count;
+    char *timeout;
+    char *ping_interval;
+    char *subprotocol;
+    struct raw_reconnect *reconnect;
+} raw_connect_t;
+
+/* connect.reconnect: the automatic reconnect policy. */
+typedef struct raw_reconnect {
+    unsigned max_attempts;
+    char *backoff;
+    char *max_backoff;
+    char *jitter;
+} raw_reconnect_t;
+
+/* A scenario's count: entry (every matching incoming message). */
+typedef struct raw_count {
+    char *name;
+    char *match;
+    char *latency_from;
+    char *unit;
+} raw_count_t;
+
+typedef struct raw_scenario {
+    char *name;
+    unsigned weight;
+    raw_connect_t *connect;
+    raw_step_t *on_start;
+    unsigned on_start_count;
+    raw_step_t *on_reconnect;
+    unsigned on_reconnect_count;
+    raw_task_t *tasks;
+    unsigned tasks_count;
+    raw_count_t *count;
+    unsigned count_count;
+} raw_scenario_t;
+
+typedef struct raw_stage {
+    char *duration;
+    unsigned users;
+} raw_stage_t;
+
+typedef struct raw_rate_stage {
+    char *duration;
+    char *rate;
+} raw_rate_stage_t;
+
+typedef struct raw_session {
+    unsigned iterations;
+    char *duration;
+} raw_session_t;
+
+/* load.arrival_rate: the open model. */
+typedef struct raw_arrival {
+    char *rate;
+    char *duration;
+    raw_rate_stage_t *stages;
+    unsigned stages_count;
+    unsigned max_users;
+    raw_session_t *session;
+    char *graceful_stop;
+} raw_arrival_t;
+
+typedef struct raw_load {
+    unsigned users;
+    char *duration;
+    char *ramp_up;
+    raw_stage_t *stages;
+    unsigned stages_count;
+    raw_arrival_t *arrival_rate;
+} raw_load_t;
+
+/* data: the CSV rows for {{data.COLUMN}}. */
+typedef struct raw_data {
+    char *file;
+    char *order;
+} raw_data_t;
+
+/* tls: options for every wss:// connect and https:// http step. */
+typedef struct raw_tls {
+    char *ca_file;
+    char *client_cert;
+    char *client_key;
+    bool insecure_skip_verify;
+} raw_tls_t;
+
+typedef struct raw_spec {
+    unsigned version;
+    char *name;
+    char *target;
+    raw_data_t *data;
+    raw_tls_t *tls;
+    raw_load_t *load;
+    raw_scenario_t *scenarios;
+    unsigned scenarios_count;
+    char **assertions;
+    unsigned assertions_count;
+} raw_spec_t;
+
+/* ------------------------------------------------------------------ */
+/* The compile context: where errors go and what the parts share.       */
+
+/* Lives on spec_load's stack for one load. file, root and err are borrowed;
+ * s is the plan being built (spec_load hands it out or frees it); the
+ * metric lines and variables are owned and freed when the load ends; scope
+ * borrows the variables, and a scenario's slot names while it compiles. */
+typedef struct spec_ctx {
+    const char *file;
+    const yloc_node_t *root;
+    char *err;
+    size_t errlen;
+    spec_t *s;
+    int *metric_lines; /* line of each metric name, parallel */
+    char **var_names;  /* spec variables, then "target" */
+    char **var_values;
+    size_t nvars;
+    tmpl_scope_t scope;
+} spec_ctx_t;
+
+/* ---- diag.c: errors for the user ---- */
+
+/* Sets c->err to "FILE:LINE: msg" (or "FILE: msg" for line 0). Returns -1,
+ * so a caller can write return diag_fail_line(...). */
+int diag_fail_line(spec_ctx_t *c, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Like diag_fail_line, at the line of a spec path such as "load.ramp_up"
+ * (line 1 when the path is not in the file). Returns -1. */
+int diag_fail_at(spec_ctx_t *c, const char *ypath, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports running out of memory. Returns -1. */
+int diag_oom(spec_ctx_t *c);
+
+/* strdup that reports running out of memory. Returns the copy (the caller
+ * frees it) or NULL with c->err set. */
+char *diag_strdup(spec_ctx_t *c, const char *s);
+
+/* "mapping", "list" or "plain value", for messages. Static string. */
+const char *diag_kind_name(yloc_kind_t k);
+
+/* Turns the error log libcyaml wrote while loading (log may be NULL) into
+ * one line in c->err with the spec's line number. Returns -1. */
+int diag_cyaml(spec_ctx_t *c, const char *log);
+
+/* ---- schema.c: the libcyaml schema ---- */
+
+/* The schema of a whole spec; diag.c walks it for the keys allowed. */
+extern const cyaml_schema_value_t schema_spec;
+
+/* Loads the len bytes of data with libcyaml into *raw. Returns 0, or -1 with
+ * c->err set (*raw may then be partly filled). Free *raw with
+ * schema_free_raw() either way. */
+int schema_load_raw(spec_ctx_t *c, const char *data, size_t len, raw_spec_t **raw);
+
+/* Frees what schema_load_raw() loaded; NULL is fine. */
+void schema_free_raw(raw_spec_t *raw);
+
+/* ---- field.c: readers of single values ---- */
+
+/* True when the spec has the key at ypath, even with an empty value. */
+bool field_present(const spec_ctx_t *c, const char *ypath);
+
+/* Reads a duration such as "30s" into *out (microseconds). Returns 0, or -1
+ * with c->err naming ypath. */
+int field_duration(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *out);
+
+/* An optional timeout: 10s when text is NULL, else more than 0. Returns 0 or
+ * -1 with c->err set. */
+int field_timeout(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *out);
+
+/* The weight of base ("scenarios[0]"): 1 when absent; an explicit 0 is an
+ * error. Returns 0 or -1 with c->err set. */
+int field_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out);
+
+/* Compiles the template src at ypath against c->scope into *out (the caller
+ * frees it with tmpl_free). Returns 0 or -1 with c->err set. */
+int field_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out);
+
+/* ws://HOST or wss://HOST. */
+bool field_is_ws_url(const char *s);
+
+/* "Name: value" with a token name, as HTTP wants it. */
+bool field_is_header(const char *h);
+
+/* Usable in {{ }}: a letter or _, then letters, digits and _. */
+bool field_is_ident(const char *s);
+
+/* A name the templates define themselves (target, vu, env, ...). */
+bool field_is_reserved_var(const char *s);
+
+/* ---- settings.c: target, variables, data, tls ---- */
+
+/* Picks --target, then $WSGATE_TARGET, then the spec's target, into
+ * c->s->target. Returns 0 or -1 with c->err set. */
+int settings_target(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *opts);
+
+/* Reads variables: and builds c->scope from them plus "target" and
+ * "target_http" (needs c->s->target). Returns 0 or -1 with c->err set. */
+int settings_variables(spec_ctx_t *c);
+
+/* data: reads the CSV rows into c->s and adds their columns to c->scope;
+ * r may be NULL. Returns 0 or -1 with c->err set. */
+int settings_data(spec_ctx_t *c, const raw_data_t *r);
+
+/* tls: resolves and checks the PEM files into c->s->tls; r may be NULL.
+ * Returns 0 or -1 with c->err set. */
+int settings_tls(spec_ctx_t *c, const raw_tls_t *r);
+
+/* ---- shape.c: the load shape ---- */
+
+/* load: the closed model (users, stages) or the open one (arrival_rate)
+ * into c->s, with its duration and peak users. Returns 0 or -1 with c->err
+ * set. */
+int shape_compile(spec_ctx_t *c, const raw_load_t *l);
+
+/* ---- names.c: metric names and capture slots ---- */
+
+/* Appends name (declared on line, 0 for built-ins) to c->s->metric_names.
+ * Returns 0 or -1 with c->err set. */
+int names_push_metric(spec_ctx_t *c, const char *name, int line);
+
+/* Registers the step at ypath, called name, as a metric and sets *metric
+ * to its index; names are unique and not reserved. Returns 0 or -1. */
+int names_step_metric(spec_ctx_t *c, const char *name, const char *ypath, int *metric);
+
+/* Index of the slot called name in c->scope, or -1. */
+int names_find_slot(const spec_ctx_t *c, const char *name);
+
+/* Collects the capture names of scenario base (raw r) into out->slot_names
+ * and points c->scope at them. Returns 0 or -1 with c->err set. */
+int names_collect_slots(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
+                        spec_scenario_t *out);
+
+/* ---- steps.c: one step ---- */
+
+/* A step of a steps: list, on_start: or on_reconnect: (any action) at ypath
+ * into *out, which the caller zeroed and frees. Returns 0 or -1. */
+int step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
+
+/* A step of send/expect/sleep (or reconnect, when out->reconnect is set):
+ * its metric, template and predicate. Returns 0 or -1 with c->err set. */
+int step_compile_send_expect(spec_ctx_t *c, const char *ypath, const char *name, const char *send,
+                             const raw_expect_t *expect, const char *sleep, spec_step_t *out);
+
+/* latency_from: and unit: under base into out. Returns 0 or -1. */
+int step_latency_from(spec_ctx_t *c, const char *base, const char *from, const char *unit,
+                      spec_step_t *out);
+
+/* The capture map at cpath (name: PATH of the matched message) into
+ * st->captures. Returns 0 or -1 with c->err set. */
+int step_captures(spec_ctx_t *c, const char *cpath, spec_step_t *st);
+
+/* ---- http_step.c: an http: step ---- */
+
+/* The http: step at ypath into *out (out->http is allocated and owned by
+ * out). Returns 0 or -1 with c->err set. */
+int http_step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
+
+/* ---- scenario.c: scenarios ---- */
+
+/* Every scenario of raw into c->s->scenarios. Returns 0 or -1 with c->err
+ * set. */
+int scenario_compile_all(spec_ctx_t *c, const raw_spec_t *raw);
+
+#endif
