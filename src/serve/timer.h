@@ -4,7 +4,8 @@
  * keeps its timers in one sorted list per thread, so a timer per
  * connection made each schedule walk that list (O(pending)); here it is
  * O(log pending). The heap only points at the timers, which live in their
- * owners (conn_t); an owner cancels its timers before it goes away. */
+ * owners (conn_t); an owner cancels its timers before it goes away.
+ * A typed layer on base/heap: a timer is a heap node with a callback. */
 #ifndef WSGATE_SERVE_TIMER_H
 #define WSGATE_SERVE_TIMER_H
 
@@ -12,21 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/heap.h"
+
 typedef struct stimer stimer_t;
 typedef void (*stimer_cb_t)(stimer_t *t);
 
 /* Zero it before first use (idle). */
 struct stimer {
-    uint64_t due;   /* microseconds, the caller's clock */
-    size_t slot;    /* 1 + index in the heap; 0 = not scheduled */
-    stimer_cb_t cb; /* run by whoever pops it */
+    heap_node_t node; /* in the heap, keyed by due (us, the caller's clock) */
+    stimer_cb_t cb;   /* run by whoever pops it */
 };
 
 /* Owns the array only, not the timers. Zero it to start empty. */
 typedef struct stimer_heap {
-    stimer_t **v;
-    size_t n;
-    size_t cap;
+    heap_t h;
 } stimer_heap_t;
 
 /* Schedules (or moves) t at due with cb. Returns 0, or -1 without memory
@@ -34,6 +34,7 @@ typedef struct stimer_heap {
 int stimer_set(stimer_heap_t *h, stimer_t *t, stimer_cb_t cb, uint64_t due);
 /* Unschedules t if it is scheduled. */
 void stimer_cancel(stimer_heap_t *h, stimer_t *t);
+/* Whether t is scheduled. */
 bool stimer_pending(const stimer_t *t);
 /* The earliest deadline: false when empty. */
 bool stimer_next(const stimer_heap_t *h, uint64_t *due);
