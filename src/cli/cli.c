@@ -26,6 +26,7 @@
 #include "serve/serve.h"
 #include "spec/spec.h"
 #include "base/units.h"
+#include "base/clock.h"
 
 #define ERRLEN 512
 
@@ -211,9 +212,7 @@ typedef struct run_plan {
 
 static double wall_clock(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return clock_wall_s();
 }
 
 static int resolve_plan(const run_args_t *a, run_plan_t *p)

@@ -12,6 +12,7 @@
 
 #include "base/pem.h"
 #include "base/rng.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -621,9 +622,7 @@ static void conn_cleanup(conn_t *c)
 
 void serve_wallclock(uint64_t *ms, uint64_t *us)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t u = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    uint64_t u = clock_wall_us();
     *us = u;
     *ms = u / 1000u;
 }
