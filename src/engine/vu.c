@@ -4,8 +4,8 @@
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "spec/data.h"
 #include "engine/http.h"
 #include "spec/load.h"
@@ -15,13 +15,6 @@
 
 #define RECONNECT_BACKOFF_US 1000000ull
 #define MAX_MESSAGE_BYTES (1u << 20) /* a hostile server must not exhaust memory */
-
-uint64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static const spec_scenario_t *vu_scenario(const vu_t *vu)
 {
@@ -42,7 +35,7 @@ static void vu_timer(vu_t *vu, uint64_t due)
     if (!measuring && due > vu->stop_at)
         due = vu->stop_at;
     timerq_set(vu->w->tq, vu->slot, due);
-    engine_wake_by(vu->w, due);
+    worker_wake_by(vu->w, due);
 }
 
 /* Closed model: the user will not run again. Open model: the session is
@@ -60,16 +53,13 @@ static void vu_finish(vu_t *vu)
     if (was_done)
         return;
     timerq_cancel(w->ping_tq, vu->slot);
-    w->sessions--;
-    atomic_fetch_sub(&w->run->sessions, 1);
-    w->last_busy = mono_us(); /* the run's duration ends with its last session */
-    load_pool_give(&w->pool, vu->slot);
+    worker_session_end(w, vu->slot);
 }
 
 /* Waits for the user's next active interval, or finishes it. */
 static void vu_schedule_next_interval(vu_t *vu, uint64_t now)
 {
-    run_shared_t *run = vu->w->run;
+    run_ctx_t *run = vu->w->run;
     uint64_t start, stop;
     uint64_t from = now > run->t0 ? now - run->t0 : 0;
     if (run->spec->open_model || run_over(vu, now) ||
@@ -138,8 +128,7 @@ void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now)
     vu->stop_at = spec->open.session_us ? due + spec->open.session_us : VU_FOREVER;
     vu->sched = due;
     sbuf_truncate(&vu->rx, 0);
-    vu->state = VU_WAITING; /* taken: vu_finish gives it back once */
-    vu->w->sessions++;
+    vu->state = VU_WAITING; /* taken (worker_admit): vu_finish gives it back once */
     vu_begin(vu, now);
     if (vu->state == VU_CONNECTING)
         vu->t0 = due; /* a late arrival's wait shows in the connect latency */
@@ -156,7 +145,7 @@ void vu_release(vu_t *vu)
 
 static void conn_opened(vu_t *vu)
 {
-    run_shared_t *run = vu->w->run;
+    run_ctx_t *run = vu->w->run;
     uint_fast64_t active = atomic_fetch_add(&run->active, 1) + 1;
     uint_fast64_t peak = atomic_load(&run->peak);
     while (active > peak && !atomic_compare_exchange_weak(&run->peak, &peak, active))
@@ -317,7 +306,7 @@ static void connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *
 /* The local address this user connects from (--source-addrs), or NULL. */
 static const char *vu_iface(const vu_t *vu)
 {
-    const run_shared_t *run = vu->w->run;
+    const run_ctx_t *run = vu->w->run;
     return run->src && run->src->n ? run->src->addr[(vu->id / run->id_stride) % run->src->n] : NULL;
 }
 
@@ -515,7 +504,7 @@ static void vu_send_or_queue(vu_t *vu)
         return;
     }
     if (write_message(vu, vu->wsi) < 0)
-        vu_write_failed(vu, mono_us());
+        vu_write_failed(vu, clock_mono_us());
 }
 
 static void vu_start_send(vu_t *vu, const spec_step_t *st)
@@ -951,7 +940,7 @@ static void http_done(void *owner, http_call_t *call)
     vu_t *vu = owner;
     if (vu->w->finished || vu->state != VU_HTTP)
         return;
-    uint64_t now = mono_us();
+    uint64_t now = clock_mono_us();
     const spec_step_t *st = vu_current_step(vu);
     if (http_check(vu, st, call) < 0) {
         metrics_fail(vu->w->m, st->metric);
@@ -1026,7 +1015,7 @@ static err_kind_t classify_connect_error(struct lws *wsi, const char *why, int *
 
 static void on_connection_error(vu_t *vu, struct lws *wsi, const char *why)
 {
-    uint64_t now = mono_us();
+    uint64_t now = clock_mono_us();
     int status = 0;
     err_kind_t kind = classify_connect_error(wsi, why, &status);
     char msg[200];
@@ -1077,7 +1066,7 @@ static int write_ping(vu_t *vu, struct lws *wsi)
     vu->ping_pending = false;
     if (lws_write(wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0)
         return -1;
-    vu->ping_sent_at = mono_us();
+    vu->ping_sent_at = clock_mono_us();
     if (vu->state == VU_SENDING)
         lws_callback_on_writable(wsi); /* the pending message goes next */
     return 0;
@@ -1087,13 +1076,13 @@ static void on_pong(vu_t *vu)
 {
     if (!vu->ping_sent_at)
         return;
-    metrics_ok(vu->w->m, vu->w->run->spec->ping_metric, mono_us() - vu->ping_sent_at);
+    metrics_ok(vu->w->m, vu->w->run->spec->ping_metric, clock_mono_us() - vu->ping_sent_at);
     vu->ping_sent_at = 0;
 }
 
 static void on_established(vu_t *vu)
 {
-    uint64_t now = mono_us();
+    uint64_t now = clock_mono_us();
     metrics_ok(vu->w->m, 0, now - vu->t0);
     conn_opened(vu);
     if (vu_scenario(vu)->ping_interval_us)
@@ -1148,7 +1137,7 @@ static int write_message(vu_t *vu, struct lws *wsi)
     int n = lws_write(wsi, (unsigned char *)vu->out.data + LWS_PRE, len, kind);
     if (n < (int)len)
         return -1;
-    uint64_t now = mono_us();
+    uint64_t now = clock_mono_us();
     metrics_t *m = vu->w->m;
     m->sent++;
     m->bytes_sent += len;
@@ -1162,13 +1151,6 @@ static int write_message(vu_t *vu, struct lws *wsi)
     vu_step_done(vu, now);
     vu->writing = false;
     return 0;
-}
-
-static uint64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* Latency of a pushed message: wall clock now minus the timestamp field the
@@ -1185,7 +1167,7 @@ static int push_latency(vu_t *vu, const spec_step_t *st, const cJSON *json, cons
         return -1;
     }
     double sent_us = ts * (double)st->latency_unit_us;
-    double now = (double)wall_us();
+    double now = (double)clock_wall_us();
     *latency = now > sent_us ? (uint64_t)(now - sent_us) : 0;
     return 0;
 }
@@ -1210,7 +1192,7 @@ static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
     const spec_step_t *st = vu_current_step(vu);
     bool hit = pred_eval(st->expect, json);
     bool bad = !hit && st->fail_if && pred_eval(st->fail_if, json);
-    uint64_t now = mono_us();
+    uint64_t now = clock_mono_us();
     uint64_t latency = now - vu->t0;
     int lat_rc = hit && st->latency_from ? push_latency(vu, st, json, msg, len, &latency) : 0;
     if (bad) {
@@ -1309,7 +1291,7 @@ static void close_step_done(vu_t *vu)
 
 static void on_closed(vu_t *vu)
 {
-    uint64_t now = mono_us();
+    uint64_t now = clock_mono_us();
     ping_stop(vu);
     http_call_cancel(vu->http); /* an http step in flight on this connection */
     conn_closed(vu);
@@ -1416,7 +1398,7 @@ static int check_subprotocol(vu_t *vu, struct lws *wsi)
              want, got[0] ? "\"" : "", got[0] ? got : "none", got[0] ? "\"" : "");
     lws_set_opaque_user_data(wsi, NULL);
     forget_wsi(vu, wsi);
-    connect_failed(vu, mono_us(), ERR_PROTOCOL, why);
+    connect_failed(vu, clock_mono_us(), ERR_PROTOCOL, why);
     return -1;
 }
 
