@@ -1,5 +1,8 @@
 /* vu: one virtual user's state machine, driven by its worker's timer queue
- * and by libwebsockets callbacks. Internal to the engine. */
+ * and by libwebsockets callbacks. Internal to the engine. The code is in
+ * vu.c (lifecycle and steps), reconnect.c (the reconnect policy), vu_http.c
+ * (http steps), vu_match.c (received messages) and vu_lws.c (the
+ * libwebsockets callback), which share vu_internal.h. */
 #ifndef WSGATE_VU_H
 #define WSGATE_VU_H
 
@@ -36,17 +39,17 @@ typedef struct vu {
     uint32_t id;   /* 0-based user number k (templates see k + 1) */
     uint32_t slot; /* index in the worker's vus and timer queue */
     uint16_t scenario;
-    uint8_t state;       /* vu_state_t */
-    uint8_t phase;       /* vu_phase_t */
-    bool rx_oversize;    /* dropping the rest of a too-large message */
-    bool ping_pending;   /* a protocol ping waits for the socket */
-    bool reconnecting;   /* a reconnect step is closing or connecting */
-    bool writing;        /* inside a direct write (the next message waits for writeable) */
-    uint16_t close_code; /* a close step's code for the close frame; 0 = 1000 */
-    bool peer_closed;    /* the server sent a close frame on this connection */
-    bool rc_resume;      /* the drop came after on_start: on_reconnect, then tasks */
-    uint16_t peer_code;  /* the code of that close frame, 0 = none given */
-    uint16_t rc_attempt; /* automatic reconnect attempt under way (1-based), 0 = none */
+    uint8_t state;              /* vu_state_t */
+    uint8_t phase;              /* vu_phase_t */
+    bool rx_oversize;           /* dropping the rest of a too-large message */
+    bool ping_pending;          /* a protocol ping waits for the socket */
+    bool reconnecting;          /* a reconnect step is closing or connecting */
+    bool writing;               /* inside a direct write (the next message waits for writeable) */
+    uint16_t close_code;        /* a close step's code for the close frame; 0 = 1000 */
+    bool peer_closed;           /* the server sent a close frame on this connection */
+    bool reconnect_resume;      /* the drop came after on_start: on_reconnect, then tasks */
+    uint16_t peer_code;         /* the code of that close frame, 0 = none given */
+    uint16_t reconnect_attempt; /* automatic reconnect attempt under way (1-based), 0 = none */
     uint16_t task;
     uint16_t step;
     uint64_t iteration;
