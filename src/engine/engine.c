@@ -291,8 +291,7 @@ static slice_t slice_of(const spec_t *spec, const engine_opts_t *opts)
  * nvus empty session slots: as many as the process's max_users (sl->users)
  * but no more than this worker's arrivals, since admission is process-wide
  * (worker_admit) and one worker may run all the sessions at a time. */
-static uint32_t worker_open_slots(const spec_t *spec, unsigned index, unsigned nworkers,
-                                  const slice_t *sl)
+static uint32_t open_slots(const spec_t *spec, unsigned index, unsigned nworkers, const slice_t *sl)
 {
     load_slice_t arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
                                   (uint64_t)nworkers * sl->n);
@@ -320,7 +319,7 @@ static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nw
     uint32_t users = sl->users;
     uint32_t nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
     if (run->spec->open_model)
-        nvus = worker_open_slots(run->spec, index, nworkers, sl);
+        nvus = open_slots(run->spec, index, nworkers, sl);
     if (worker_init(w, run, index, nvus, snapshots, on_tick) < 0)
         return -1;
     w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
