@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/units.h"
 #include "cli/cli_int.h"
 #include "cli/finish.h"
@@ -52,13 +53,6 @@ typedef struct run_plan {
 
 #define MAX_START_WAIT_S 3600.0
 
-static double wall_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Fills p from the flags and the environment. Returns 0, or an exit status
  * after printing the problem; the caller frees p->src either way. */
 static int resolve_plan(const run_args_t *a, run_plan_t *p)
@@ -73,9 +67,9 @@ static int resolve_plan(const run_args_t *a, run_plan_t *p)
     if (start && *start) {
         if (shard_parse_time(start, &p->start_at, err, sizeof(err)) < 0)
             return cli_usage_error("%s", err);
-        if (p->start_at - wall_clock() > MAX_START_WAIT_S)
+        if (p->start_at - clock_wall_s() > MAX_START_WAIT_S)
             return cli_usage_error("start time %s is more than an hour away", start);
-        if (wall_clock() - p->start_at > MAX_START_WAIT_S)
+        if (clock_wall_s() - p->start_at > MAX_START_WAIT_S)
             return cli_usage_error("start time %s was more than an hour ago", start);
     }
     const char *target_env = getenv("WSGATE_TARGET");
@@ -123,7 +117,7 @@ static int load_baseline(const char *path, const spec_t *spec, result_t **out)
 static double wait_for_start(double start_at)
 {
     while (start_at > 0 && !stop_signal) {
-        double left = start_at - wall_clock();
+        double left = start_at - clock_wall_s();
         if (left <= 0)
             return -left;
         usleep(left > 0.1 ? 100000 : (useconds_t)(left * 1e6));

@@ -1,3 +1,4 @@
+/* engine: runs a compiled plan: sets up the workers, runs and watches them, builds the result. */
 #include "engine/engine.h"
 
 #include <errno.h>
@@ -6,24 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <ev.h>
-#include <malloc.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/metrics.h"
+#include "base/clock.h"
 #include "base/redact.h"
+#include "engine/metrics.h"
 #include "engine/vu.h"
+#include "engine/worker.h"
 #include "engine/wsurl.h"
 
 #define START_DELAY_US 20000ull   /* lets every worker be ready at t0 */
-#define TICK_US 100000ull         /* longest sleep: notices a stop flag */
 #define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
-#define PUBLISH_US 1000000ull     /* progress snapshot interval */
 #define MONITOR_US 100000u        /* how often the main thread looks */
-#define SNAPSHOT_US 250000ull     /* live snapshots for abort_on_fail */
 #define FD_RESERVE 64u            /* files wsgate needs besides connections */
 
 /* rx_buffer_size is allocated per connection: 512 instead of 4096 saves
@@ -38,19 +37,14 @@ static const struct lws_protocols client_protocols[] = {
  * reports rendered again from the file match the run's byte for byte. */
 static double wall_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    return (double)ms / 1000.0;
+    return (double)(clock_wall_us() / 1000) / 1000.0;
 }
 
-/* ---- worker loop ---- */
-
-#define END_POLL_US 2000ull /* tick while the run is ending */
+/* ---- the tick: a worker drives its users ---- */
 
 /* Publishes how many replies this worker still awaits (the sum over all
  * workers is run->pending_at_end; the arithmetic is modular). */
-static void worker_publish_pending(worker_t *w)
+static void publish_pending(worker_t *w)
 {
     uint64_t pending = 0;
     for (uint32_t i = 0; i < w->nvus; i++)
@@ -64,10 +58,10 @@ static void worker_publish_pending(worker_t *w)
  * longer would leave their close handshakes no time before the hard end.
  * Scans every tick, so a user that becomes idle later (its expect timed
  * out) is closed too. */
-static void worker_close_idle_at_end(worker_t *w, uint64_t now)
+static void close_idle_at_end(worker_t *w, uint64_t now)
 {
-    run_shared_t *run = w->run;
-    worker_publish_pending(w);
+    run_ctx_t *run = w->run;
+    publish_pending(w);
     bool drained = atomic_load(&run->ending_workers) >= run->nworkers &&
                    atomic_load(&run->pending_at_end) == 0;
     if (!drained && now + CLOSE_GRACE_US < run->hard_end)
@@ -84,7 +78,7 @@ static void worker_close_idle_at_end(worker_t *w, uint64_t now)
  * The pending count is published before this worker counts as ending, so
  * no other worker sees "all ending, nothing pending" too early.
  * An abort_on_fail stop drops pending replies so the run ends at once. */
-static void worker_apply_end(worker_t *w, uint64_t now, bool aborting)
+static void apply_end(worker_t *w, uint64_t now, bool aborting)
 {
     w->ending = true;
     for (uint32_t i = 0; i < w->nvus; i++) {
@@ -94,7 +88,7 @@ static void worker_apply_end(worker_t *w, uint64_t now, bool aborting)
         else if (!vu_idle_connected(vu))
             vu_end(vu, now);
     }
-    worker_publish_pending(w);
+    publish_pending(w);
     atomic_fetch_add(&w->run->ending_workers, 1);
 }
 
@@ -110,100 +104,10 @@ static size_t main_step(const spec_t *spec)
     return spec->nmetrics > 1 ? 1 : 0;
 }
 
-static void worker_publish(worker_t *w, uint64_t now)
-{
-    const metrics_t *m = w->m;
-    uint64_t errors = 0;
-    for (int k = 0; k < ERR_KIND_COUNT; k++)
-        errors += m->errors[k].count;
-    atomic_store_explicit(&w->pub_sent, m->sent, memory_order_relaxed);
-    atomic_store_explicit(&w->pub_received, m->received, memory_order_relaxed);
-    atomic_store_explicit(&w->pub_errors, errors, memory_order_relaxed);
-    uint64_t p95 = hist_percentile(m->lat[main_step(w->run->spec)], 95);
-    atomic_store_explicit(&w->pub_p95, p95, memory_order_relaxed);
-
-    w->next_publish = now + PUBLISH_US;
-}
-
-/* Handshakes allocate and free far more than an idle connection keeps
- * (libwebsockets' header buffers), and glibc keeps the freed memory: after a
- * ramp of 10,000 users that is about a quarter of the process. Give it back
- * in the first seconds after the number of open connections has moved by at
- * least TRIM_MIN_CHANGE and then stopped moving (worker 0 only; 2-3 ms each
- * at 10,000 users). Never in steady load, nor for the small ups and downs of
- * an open model's sessions: a trim is a pause in the measurements. */
-#define TRIMS_AFTER_CHANGE 3
-#define TRIM_MIN_CHANGE 1000
-static void worker_trim_after_ramp(worker_t *w)
-{
-    uint64_t active = atomic_load_explicit(&w->run->active, memory_order_relaxed);
-    uint64_t moved = active > w->trim_base ? active - w->trim_base : w->trim_base - active;
-    if (moved >= TRIM_MIN_CHANGE) {
-        w->trim_base = active;
-        w->trims_left = TRIMS_AFTER_CHANGE;
-    }
-    bool settled = active == w->trim_last_active;
-    w->trim_last_active = active;
-    if (w->index != 0 || !settled || w->trims_left == 0)
-        return;
-    malloc_trim(0);
-    w->trims_left--;
-}
-
-/* For the live abort check, which reads the snapshot from another thread. */
-static void worker_snapshot(worker_t *w, uint64_t now)
-{
-    pthread_mutex_lock(&w->snap_lock);
-    metrics_snapshot(w->snap, w->m);
-    pthread_mutex_unlock(&w->snap_lock);
-    w->next_snap = now + SNAPSHOT_US;
-}
-
-/* The worker's tick is an ev_timer of its own, not an lws sul: lws 4.1's
- * libev glue re-arms its one timer with ev_timer_set() on an active
- * watcher, which libev ignores, so a wake moved earlier would wait for the
- * later one already armed. ev_now_update: libev counts from its cached loop
- * time, which is as old as this iteration. */
-static void schedule_wake(worker_t *w, uint64_t next, uint64_t now)
-{
-    w->next_wake = next;
-    ev_now_update(w->loop);
-    ev_timer_stop(w->loop, &w->tick);
-    ev_timer_set(&w->tick, next > now ? (double)(next - now) / 1e6 : 0., 0.);
-    ev_timer_start(w->loop, &w->tick);
-}
-
-/* Without this, a deadline set between ticks (a reply that ends a think
- * time of 0, a new pause) would wait for the tick already scheduled, up to
- * TICK_US late: bursts of sends and a wrong pace. */
-void engine_wake_by(worker_t *w, uint64_t due)
-{
-    if (w->in_tick || w->finished || due >= w->next_wake)
-        return;
-    schedule_wake(w, due, mono_us());
-}
-
-/* Open model: takes a session place in the whole process (max_users of
- * this process, shared by all workers, so an arrival is dropped only when
- * max_users sessions run, whichever workers run them) and a slot of this
- * worker. */
-static bool worker_admit(worker_t *w, uint32_t *slot)
-{
-    run_shared_t *run = w->run;
-    if (atomic_fetch_add(&run->sessions, 1) >= run->max_sessions) {
-        atomic_fetch_sub(&run->sessions, 1);
-        return false;
-    }
-    if (load_pool_take(&w->pool, slot))
-        return true;
-    atomic_fetch_sub(&run->sessions, 1); /* not reached: nvus covers max_users */
-    return false;
-}
-
 /* Open model: due arrivals start a session (worker_admit), or are dropped
  * when max_users sessions run. Arrivals still to come when the run is
  * stopped early are neither. */
-static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
+static void start_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
 {
     const spec_t *spec = w->run->spec;
     while (!w->ending && w->arr_next < w->arr.count && w->arr_due <= now &&
@@ -225,97 +129,37 @@ static void worker_arrivals(worker_t *w, uint64_t now, unsigned *wakes)
     atomic_store_explicit(&w->pub_dropped, w->dropped, memory_order_relaxed);
 }
 
-/* Open model, at the planned end: arrivals not yet started (due before
- * the end, but the tick that would have started them came after it, or
- * the wake budget ran out) count as dropped, so a run that ran to its end
- * has started + dropped == planned. */
-static void worker_drop_overdue(worker_t *w)
-{
-    if (!w->run->spec->open_model || w->arr_next >= w->arr.count)
-        return;
-    w->dropped += w->arr.count - w->arr_next;
-    w->arr_next = w->arr.count;
-}
-
-/* Closed model: every user has finished. Open model: no arrival is left to
- * come (or the run is ending) and no session runs. */
-static bool worker_all_done(const worker_t *w)
-{
-    if (!w->run->spec->open_model)
-        return w->done >= w->nvus;
-    return (w->ending || w->arr_next >= w->arr.count) && w->sessions == 0;
-}
-
-static void worker_tick(struct ev_loop *loop, ev_timer *tick, int revents)
+static void on_tick(struct ev_loop *loop, ev_timer *tick, int revents)
 {
     (void)loop;
     (void)revents;
     worker_t *w = lws_container_of(tick, worker_t, tick);
-    run_shared_t *run = w->run;
-    uint64_t now = mono_us();
+    run_ctx_t *run = w->run;
+    uint64_t now = clock_mono_us();
     w->in_tick = true;
     bool stop_now = (run->stop_flag && *run->stop_flag) || atomic_load(&run->abort_run);
 
     if (!w->ending && (now >= run->end || stop_now)) {
         if (!stop_now)
             worker_drop_overdue(w);
-        worker_apply_end(w, now, atomic_load(&run->abort_run));
+        apply_end(w, now, atomic_load(&run->abort_run));
     }
     if (w->ending)
-        worker_close_idle_at_end(w, now);
+        close_idle_at_end(w, now);
     uint32_t id;
     unsigned wakes = 0;
-    worker_arrivals(w, now, &wakes);
+    start_arrivals(w, now, &wakes);
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->tq, now, &id))
         vu_wake(&w->vus[id], now);
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->ping_tq, now, &id))
         vu_ping_due(&w->vus[id], now);
-    metrics_tick(w->m, now); /* best effort: a failure only shortens the series */
-    if (now >= w->next_publish) {
-        worker_publish(w, now);
-        worker_trim_after_ramp(w);
-    }
-    if (w->snap && now >= w->next_snap)
-        worker_snapshot(w, now);
+    worker_housekeeping(w, now);
     w->in_tick = false;
     if (worker_all_done(w) || now >= run->hard_end || (stop_now && now >= run->end)) {
-        w->finished = true;
-        if (!w->ending) /* done before the end: nothing to wait for here */
-            atomic_fetch_add(&run->ending_workers, 1);
-        /* nothing more awaited here (or cut off at the hard end) */
-        atomic_fetch_sub(&run->pending_at_end, w->pending_published);
-        w->pending_published = 0;
-        if (w->sessions) /* cut off at the hard end: the load ran until now */
-            w->last_busy = now;
-        lws_cancel_service(w->ctx);
+        worker_finish(w, now);
         return;
     }
-    uint64_t next = now + TICK_US;
-    uint64_t due;
-    if (timerq_peek(w->tq, &id, &due) && due < next)
-        next = due;
-    if (timerq_peek(w->ping_tq, &id, &due) && due < next)
-        next = due;
-    if (!w->ending && run->end < next)
-        next = run->end;
-    if (w->ending && now + END_POLL_US < next)
-        next = now + END_POLL_US;
-    if (!w->ending && w->arr_next < w->arr.count && w->arr_due < next)
-        next = w->arr_due;
-    schedule_wake(w, next, now);
-}
-
-static void *worker_main(void *arg)
-{
-    worker_t *w = arg;
-    uint64_t now = mono_us();
-    schedule_wake(w, w->run->t0 > now ? w->run->t0 : now, now);
-    while (!w->finished)
-        ev_run(w->loop, EVRUN_ONCE);
-    metrics_finish(w->m);
-    worker_publish(w, mono_us());
-    atomic_store(&w->exited, true);
-    return NULL;
+    worker_schedule_next(w, now);
 }
 
 /* ---- set-up ---- */
@@ -353,7 +197,7 @@ static int ensure_fd_limit(uint32_t users, char *err, size_t errlen)
 }
 
 /* Resolves each scenario's host once, before the run. */
-static int resolve_targets(run_shared_t *run, char *err, size_t errlen)
+static int resolve_targets(run_ctx_t *run, char *err, size_t errlen)
 {
     const spec_t *spec = run->spec;
     sbuf_t url = SBUF_INIT;
@@ -447,80 +291,59 @@ static slice_t slice_of(const spec_t *spec, const engine_opts_t *opts)
  * nvus empty session slots: as many as the process's max_users (sl->users)
  * but no more than this worker's arrivals, since admission is process-wide
  * (worker_admit) and one worker may run all the sessions at a time. */
-static uint32_t worker_open_slots(const spec_t *spec, unsigned index, unsigned nworkers,
-                                  const slice_t *sl)
+static uint32_t open_slots(const spec_t *spec, unsigned index, unsigned nworkers, const slice_t *sl)
 {
     load_slice_t arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
                                   (uint64_t)nworkers * sl->n);
     return arr.count < sl->users ? (uint32_t)arr.count : sl->users;
 }
 
-static int worker_init_open(worker_t *w, unsigned index, unsigned nworkers, const slice_t *sl)
+/* Open model: the worker's arrivals and its empty session slots. */
+static void fill_open_slots(worker_t *w, unsigned index, unsigned nworkers, const slice_t *sl)
 {
     const spec_t *spec = w->run->spec;
-    if (load_pool_init(&w->pool, w->nvus) < 0)
-        return -1;
     for (uint32_t i = 0; i < w->nvus; i++)
         vu_init_slot(&w->vus[i], w, i);
     w->arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
                         (uint64_t)nworkers * sl->n);
     if (w->arr.count)
         w->arr_due = w->run->t0 + load_arrival_time(spec, w->arr.first);
-    return 0;
 }
 
-static int worker_init(worker_t *w, run_shared_t *run, unsigned index, unsigned nworkers,
-                       uint64_t seed, const slice_t *sl, bool snapshots)
+/* Worker index of nworkers with its users (closed model: every nworkers-th
+ * user of the slice) and its lws context. Returns 0, or -1 when out of
+ * memory or sockets; release_worker frees what was made either way. */
+static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nworkers,
+                        uint64_t seed, const slice_t *sl, bool snapshots)
 {
     uint32_t users = sl->users;
-    memset(w, 0, sizeof(*w));
-    w->run = run;
-    w->index = index;
-    w->nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
+    uint32_t nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
     if (run->spec->open_model)
-        w->nvus = worker_open_slots(run->spec, index, nworkers, sl);
-    w->vus = calloc(w->nvus ? w->nvus : 1, sizeof(vu_t));
-    w->tq = timerq_new(w->nvus);
-    w->ping_tq = timerq_new(w->nvus);
-    w->m = metrics_new(run->spec->nmetrics);
-    w->loop = ev_loop_new(EVFLAG_AUTO);
-    ev_timer_init(&w->tick, worker_tick, 0., 0.);
-    w->ctx = w->loop ? client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop) : NULL;
-    if (!w->vus || !w->tq || !w->ping_tq || !w->m || !w->ctx)
+        nvus = open_slots(run->spec, index, nworkers, sl);
+    if (worker_init(w, run, index, nvus, snapshots, on_tick) < 0)
         return -1;
-    w->m->t0_us = run->t0;
-    if (snapshots) {
-        if (!(w->snap = metrics_new(run->spec->nmetrics)))
-            return -1;
-        pthread_mutex_init(&w->snap_lock, NULL);
+    w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
+    w->ctx = client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop);
+    if (!w->vus || !w->ctx)
+        return -1;
+    if (run->spec->open_model) {
+        fill_open_slots(w, index, nworkers, sl);
+        return 0;
     }
-    if (run->spec->open_model)
-        return worker_init_open(w, index, nworkers, sl);
-    for (uint32_t i = 0; i < w->nvus; i++)
+    for (uint32_t i = 0; i < nvus; i++)
         vu_init(&w->vus[i], w, (i * nworkers + index) * sl->n + sl->k, i, seed);
     return 0;
 }
 
-static void worker_release(worker_t *w)
+/* The context first: destroying it may still call back into the users. */
+static void release_worker(worker_t *w)
 {
     if (w->ctx)
         lws_context_destroy(w->ctx);
-    if (w->loop) {
-        ev_timer_stop(w->loop, &w->tick);
-        ev_loop_destroy(w->loop);
-    }
     for (uint32_t i = 0; w->vus && i < w->nvus; i++)
         vu_release(&w->vus[i]);
     free(w->vus);
-    timerq_free(w->tq);
-    timerq_free(w->ping_tq);
-    metrics_free(w->m);
-    load_pool_release(&w->pool);
-    if (w->snap) {
-        metrics_free(w->snap);
-        pthread_mutex_destroy(&w->snap_lock);
-    }
-    sbuf_free(&w->scratch);
+    worker_release(w);
 }
 
 /* ---- result ---- */
@@ -551,7 +374,7 @@ typedef struct monitor {
 
 /* Notes the open connections of the current second (the last look wins;
  * seconds the monitor missed repeat the previous value). */
-static void monitor_sample(monitor_t *mon, const run_shared_t *run, uint64_t now)
+static void monitor_sample(monitor_t *mon, const run_ctx_t *run, uint64_t now)
 {
     if (now < run->t0)
         return;
@@ -566,7 +389,7 @@ static void monitor_sample(monitor_t *mon, const run_shared_t *run, uint64_t now
         mon->active = grown;
         mon->cap = cap;
     }
-    uint64_t now_active = atomic_load(&((run_shared_t *)run)->active);
+    uint64_t now_active = atomic_load(&((run_ctx_t *)run)->active);
     for (size_t i = mon->nactive; i < sec; i++)
         mon->active[i] = mon->nactive ? mon->active[mon->nactive - 1] : 0;
     mon->active[sec] = now_active;
@@ -611,7 +434,7 @@ static void result_fill_load(result_t *r, const spec_t *spec, const worker_t *ws
     r->duration_s = (double)((last - ws[0].run->t0) / 1000) / 1000.0;
 }
 
-static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsigned n,
+static int result_fill(result_t *r, const run_ctx_t *run, worker_t *ws, unsigned n,
                        const monitor_t *mon)
 {
     const spec_t *spec = run->spec;
@@ -622,7 +445,7 @@ static int result_fill(result_t *r, const run_shared_t *run, worker_t *ws, unsig
     r->duration_s = (double)spec->duration_us / 1e6;
     r->threads = n;
     r->users_planned = spec->peak_users;
-    r->peak_active = atomic_load(&((run_shared_t *)run)->peak);
+    r->peak_active = atomic_load(&((run_ctx_t *)run)->peak);
     result_fill_load(r, spec, ws, n); /* open model: duration_s as it ran */
     if (!r->spec_name || !r->spec_path || !r->target || !r->wsgate_version ||
         result_init_steps(r, spec) < 0)
@@ -651,15 +474,15 @@ static uint64_t grace_us(const spec_t *spec)
 
 static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
 {
-    run_shared_t *run = ws[0].run;
+    run_ctx_t *run = ws[0].run;
     const spec_t *spec = run->spec;
     engine_progress_t p;
     memset(&p, 0, sizeof(p));
-    uint64_t now = mono_us();
+    uint64_t now = clock_mono_us();
     p.elapsed_s = now > run->t0 ? (double)(now - run->t0) / 1e6 : 0;
     p.duration_s = (double)spec->duration_us / 1e6;
     p.active = atomic_load(&run->active);
-    p.main_step = spec->metric_names[main_step(spec)];
+    p.main_step = spec->metric_names[run->main_metric];
     for (unsigned i = 0; i < n; i++) {
         p.msgs_sent += atomic_load_explicit(&ws[i].pub_sent, memory_order_relaxed);
         p.msgs_received += atomic_load_explicit(&ws[i].pub_received, memory_order_relaxed);
@@ -671,16 +494,12 @@ static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
     opts->progress(&p, opts->progress_ctx);
 }
 
-/* The calling thread watches the workers until all have left their loops,
- * reporting progress about once a second. */
-static int result_init_steps(result_t *r, const spec_t *spec);
-
 /* Merges the workers' latest snapshots into a live result and asks
  * opts->abort_check whether the run is hopeless. */
 static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon,
                                 uint64_t now)
 {
-    run_shared_t *run = ws[0].run;
+    run_ctx_t *run = ws[0].run;
     if (mon->aborted || now < run->t0)
         return;
     result_t live;
@@ -708,9 +527,11 @@ static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigne
     result_clear(&live);
 }
 
+/* The calling thread watches the workers until all have left their loops,
+ * reporting progress about once a second. */
 static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon)
 {
-    uint64_t next = mono_us() + PUBLISH_US, next_check = 0;
+    uint64_t next = clock_mono_us() + WORKER_PUBLISH_US, next_check = 0;
     for (;;) {
         unsigned exited = 0;
         for (unsigned i = 0; i < n; i++)
@@ -718,15 +539,15 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
         if (exited == n)
             return;
         usleep(MONITOR_US);
-        monitor_sample(mon, ws[0].run, mono_us());
-        uint64_t now = mono_us();
+        monitor_sample(mon, ws[0].run, clock_mono_us());
+        uint64_t now = clock_mono_us();
         if (opts->abort_check && now >= next_check) {
             monitor_abort_check(opts, ws, n, mon, now);
-            next_check = now + SNAPSHOT_US;
+            next_check = now + WORKER_SNAPSHOT_US;
         }
         if (opts->progress && now >= next) {
             progress_emit(opts, ws, n);
-            next += PUBLISH_US;
+            next += WORKER_PUBLISH_US;
         }
     }
 }
@@ -737,7 +558,7 @@ static int run_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, moni
     unsigned started = 0;
     int rc = 0;
     for (; started < n; started++) {
-        int e = pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]);
+        int e = pthread_create(&ws[started].thread, NULL, worker_thread, &ws[started]);
         if (e != 0) {
             snprintf(err, errlen, "cannot start worker thread: %s", strerror(e));
             rc = -1;
@@ -760,7 +581,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     else
         lws_set_log_level(LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO, NULL);
 
-    run_shared_t run;
+    run_ctx_t run;
     memset(&run, 0, sizeof(run));
     monitor_t mon = { 0 };
     run.spec = spec;
@@ -790,14 +611,15 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     double wall_t0 = wall_now(); /* read with the monotonic start, before set-up */
     run.seed = seed;
     run.max_sessions = sl.users;
-    run.t0 = mono_us() + START_DELAY_US;
+    run.t0 = clock_mono_us() + START_DELAY_US;
     run.end = run.t0 + spec->duration_us;
     if (spec->open_model) /* sessions in flight may finish after the last arrival */
         run.end += spec->open.graceful_stop_us;
     run.hard_end = run.end + grace_us(spec);
     run.nworkers = n;
+    run.main_metric = main_step(spec);
     for (unsigned i = 0; i < n; i++) {
-        if (worker_init(&ws[i], &run, i, n, seed, &sl, opts->abort_check != NULL) < 0) {
+        if (setup_worker(&ws[i], &run, i, n, seed, &sl, opts->abort_check != NULL) < 0) {
             snprintf(err, errlen, "cannot set up worker %u (out of memory or sockets)", i);
             n = i + 1;
             goto out;
@@ -821,7 +643,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     rc = 0;
 out:
     for (unsigned i = n; ws && i-- > 0;) /* worker 0's context (OpenSSL's init) last */
-        worker_release(&ws[i]);
+        release_worker(&ws[i]);
     free(ws);
     free(run.addrs);
     free(mon.active);

@@ -1,7 +1,7 @@
 /* engine: runs a compiled plan. Worker threads, each with its own
  * lws_context (Debian's libwebsockets serves one thread per context), own
  * the virtual users dealt to them (user k -> worker k % threads), pace them
- * with one timer queue and one lws timer each, and keep their own metrics,
+ * with one timer queue and one loop timer each (worker.h), and keep their own metrics,
  * merged into a result_t after all workers stop. In the open model
  * (spec->open_model) each worker instead owns every threads-th arrival of
  * the schedule (load.h) and session slots: a due arrival starts a session

@@ -1,3 +1,4 @@
+/* http: HTTP/1.1 client requests through libwebsockets for the http steps. */
 #include "engine/http.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* metrics: one worker's measurements during a run, and their merge into a result. */
 #include "engine/metrics.h"
 
 #include <stdarg.h>

@@ -2,15 +2,15 @@
  * messages with. */
 #include "serve/internal.h"
 
+#include "base/clock.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 void serve_wallclock(uint64_t *ms, uint64_t *us)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t u = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    uint64_t u = clock_wall_us();
     *us = u;
     *ms = u / 1000u;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/rng.h"
+#include "base/clock.h"
 #include "base/suggest.h"
 
 #define TMPL_STRING_MAX 4096   /* longest random.string(n) */
@@ -625,9 +626,8 @@ fail:
 
 static int put_now(sbuf_t *out, tmpl_kind_t kind)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t s = (uint64_t)ts.tv_sec, ns = (uint64_t)ts.tv_nsec;
+    uint64_t us = clock_wall_us();
+    uint64_t s = us / 1000000u, ns = us % 1000000u * 1000u;
     if (kind == TK_NOW_S)
         return sbuf_printf(out, "%" PRIu64, s);
     if (kind == TK_NOW_MS)

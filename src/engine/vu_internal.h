@@ -1,0 +1,117 @@
+/* vu_internal: what the user's state machine files share (vu.c, reconnect.c,
+ * vu_http.c, vu_match.c, vu_lws.c). Not for the rest of the engine, which
+ * uses vu.h. All functions take a user of the calling worker's thread. */
+#ifndef WSGATE_VU_INTERNAL_H
+#define WSGATE_VU_INTERNAL_H
+
+#include <cjson/cJSON.h>
+
+#include "engine/vu.h"
+#include "spec/tmpl.h"
+
+static inline const spec_scenario_t *vu_scenario(const vu_t *vu)
+{
+    return &vu->w->run->spec->scenarios[vu->scenario];
+}
+
+/* The run is over for every user: the end passed, or the worker applied it. */
+static inline bool vu_run_over(const vu_t *vu, uint64_t now)
+{
+    return vu->w->ending || now >= vu->w->run->end;
+}
+
+/* The step under way in the current block, or NULL past its last step. */
+static inline const spec_step_t *vu_current_step(const vu_t *vu)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    if (vu->phase == PHASE_ON_START)
+        return vu->step < sc->non_start ? &sc->on_start[vu->step] : NULL;
+    if (vu->phase == PHASE_ON_RECONNECT)
+        return vu->step < sc->non_reconnect ? &sc->on_reconnect[vu->step] : NULL;
+    if (sc->ntasks == 0)
+        return NULL;
+    const spec_task_t *t = &sc->tasks[vu->task];
+    return vu->step < t->nsteps ? &t->steps[vu->step] : NULL;
+}
+
+/* ---- vu.c: the state machine ---- */
+
+/* Sets the user's deadline (capped at its stop time unless an exchange is
+ * being measured) and wakes the worker by then. */
+void vu_timer(vu_t *vu, uint64_t due);
+/* Waits for the user's next active interval, or finishes the user. */
+void vu_schedule_next_interval(vu_t *vu, uint64_t now);
+/* The run's count of open connections (and its peak) moves. */
+void vu_conn_opened(vu_t *vu);
+void vu_conn_closed(vu_t *vu);
+/* Closes the connection with a close frame (or, with none, moves to the
+ * next interval). */
+void vu_close(vu_t *vu, uint64_t now);
+/* Lets go of the wsi: no further callback reaches this user. */
+void vu_abandon_wsi(vu_t *vu);
+/* Closed model: connects again after a pause. Open model: ends the session. */
+void vu_backoff(vu_t *vu, uint64_t now);
+/* Renders template t for this user into out. Returns 0, or -1 when out of
+ * memory. */
+int vu_render(vu_t *vu, const tmpl_t *t, sbuf_t *out);
+/* Counts a failed connect (kind, why) and retries or reconnects. */
+void vu_connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *why);
+/* The local address this user connects from (--source-addrs), or NULL. */
+const char *vu_iface(const vu_t *vu);
+/* The LCCSCF_ flags of tls.insecure_skip_verify (0 without it). */
+int vu_tls_flags(const spec_t *spec);
+/* Starts the WebSocket connect (timed by connect.timeout). */
+void vu_connect(vu_t *vu, uint64_t now);
+/* Runs the current step, or ends the block, the interval or the run. */
+void vu_run(vu_t *vu, uint64_t now);
+/* The current step succeeded: the next one runs. */
+void vu_step_done(vu_t *vu, uint64_t now);
+/* The current step failed (already counted): its block ends. */
+void vu_step_failed(vu_t *vu, uint64_t now);
+/* After a closed connection: whether the user connects again at once. */
+bool vu_close_reconnects(const vu_t *vu);
+/* Writes the pending message on wsi and moves the step on. Returns 0, or
+ * -1 when the socket failed (the caller has it counted). */
+int vu_write_message(vu_t *vu, struct lws *wsi);
+
+/* ---- reconnect.c: the automatic reconnect policy (connect.reconnect) ---- */
+
+/* The connection dropped (or a reconnect step could not connect): under a
+ * policy the user reconnects after the backoff; else it starts afresh. */
+void reconnect_after_drop(vu_t *vu, uint64_t now);
+/* The backoff before attempt vu->reconnect_attempt has passed: connect. */
+void reconnect_now(vu_t *vu, uint64_t now);
+/* A connect failed or timed out: the next attempt, or give up for the rest
+ * of the interval after max_attempts. Without a policy, vu_backoff. */
+void reconnect_retry(vu_t *vu, uint64_t now);
+
+/* ---- vu_http.c: http steps ---- */
+
+/* Starts the http step st; the user's timer bounds it (http.timeout). */
+void vu_http_start(vu_t *vu, const spec_step_t *st, uint64_t now);
+/* The user's timer fired during an http step: counted, the step fails. */
+void vu_http_timed_out(vu_t *vu, uint64_t now);
+
+/* ---- vu_match.c: received messages and captures ---- */
+
+/* A received fragment of a WebSocket message on wsi: reassembled, then
+ * counted and matched against the scenario's counts and the awaited step. */
+void vu_receive(vu_t *vu, struct lws *wsi, const char *in, size_t len);
+/* A captured JSON value as text (malloc'd): strings as they are, numbers
+ * and booleans printed; NULL for anything else. */
+char *vu_json_text(const cJSON *v);
+/* Allocates the user's capture slots if its scenario has any. Returns 0,
+ * or -1 when out of memory. */
+int vu_ensure_slots(vu_t *vu);
+/* Stores v (owned) in cap's slot, or counts a protocol error naming the
+ * field (label: the step), never the value, and frees v. Returns 0, or -1
+ * on the error. */
+int vu_store_capture(vu_t *vu, const spec_capture_t *cap, char *v, const char *label,
+                     const char *missing);
+
+/* ---- vu_lws.c: the libwebsockets side ---- */
+
+/* No protocol ping is due or awaited any more. */
+void vu_ping_stop(vu_t *vu);
+
+#endif

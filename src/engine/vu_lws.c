@@ -1,0 +1,336 @@
+/* vu_lws: the libwebsockets client callback: connects, writes, pings, closes. */
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/units.h"
+#include "engine/http.h"
+#include "engine/vu_internal.h"
+
+static err_kind_t classify_connect_error(struct lws *wsi, const char *why, int *status)
+{
+    *status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
+    if (*status > 0 && *status != 101)
+        return ERR_HTTP_STATUS;
+    err_kind_t kind = http_classify_error(why); /* refused, dns, tls, timeout, reset, closed */
+    if (kind == ERR_PROTOCOL && why &&
+        (strstr(why, "101") || strstr(why, "HS:") || strstr(why, "upgrade")))
+        return ERR_HTTP_STATUS; /* a refused or malformed upgrade */
+    return kind;
+}
+
+static void on_connection_error(vu_t *vu, struct lws *wsi, const char *why)
+{
+    uint64_t now = clock_mono_us();
+    int status = 0;
+    err_kind_t kind = classify_connect_error(wsi, why, &status);
+    char msg[200];
+    if (kind == ERR_HTTP_STATUS && status > 0)
+        snprintf(msg, sizeof(msg), "upgrade refused with HTTP %d", status);
+    else
+        snprintf(msg, sizeof(msg), "%s", why ? why : "connection failed");
+    vu->wsi = NULL;
+    vu_connect_failed(vu, now, kind, msg);
+}
+
+/* ---- protocol pings ---- */
+
+void vu_ping_stop(vu_t *vu)
+{
+    timerq_cancel(vu->w->ping_tq, vu->slot);
+    vu->ping_sent_at = 0;
+    vu->ping_pending = false;
+}
+
+static bool ping_can_send(const vu_t *vu)
+{
+    /* no pings after the end: idle connections may wait for others' replies */
+    return vu->wsi && !vu->w->ending && vu->state != VU_CONNECTING && vu->state != VU_CLOSING &&
+           vu->state != VU_DONE && vu->state != VU_WAITING && vu->state != VU_BACKOFF;
+}
+
+void vu_ping_due(vu_t *vu, uint64_t now)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    if (!ping_can_send(vu))
+        return;
+    if (vu->ping_sent_at) {
+        char every[32];
+        units_format_us((double)sc->ping_interval_us, every, sizeof(every));
+        metrics_fail(vu->w->m, vu->w->run->spec->ping_metric);
+        metrics_error(vu->w->m, ERR_TIMEOUT, "ping (%s): no pong within %s", sc->name, every);
+        vu->ping_sent_at = 0;
+    }
+    vu->ping_pending = true;
+    lws_callback_on_writable(vu->wsi);
+    timerq_set(vu->w->ping_tq, vu->slot, now + sc->ping_interval_us);
+}
+
+static int write_ping(vu_t *vu, struct lws *wsi)
+{
+    unsigned char frame[LWS_PRE + 8];
+    vu->ping_pending = false;
+    if (lws_write(wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+        return -1;
+    vu->ping_sent_at = clock_mono_us();
+    if (vu->state == VU_SENDING)
+        lws_callback_on_writable(wsi); /* the pending message goes next */
+    return 0;
+}
+
+static void on_pong(vu_t *vu)
+{
+    if (!vu->ping_sent_at)
+        return;
+    metrics_ok(vu->w->m, vu->w->run->spec->ping_metric, clock_mono_us() - vu->ping_sent_at);
+    vu->ping_sent_at = 0;
+}
+
+/* ---- connection events ---- */
+
+static void on_established(vu_t *vu)
+{
+    uint64_t now = clock_mono_us();
+    metrics_ok(vu->w->m, 0, now - vu->t0);
+    vu_conn_opened(vu);
+    if (vu_scenario(vu)->ping_interval_us)
+        timerq_set(vu->w->ping_tq, vu->slot, now + vu_scenario(vu)->ping_interval_us);
+    if (vu->reconnecting) {
+        /* a reconnect step: measured from the close, then the task goes on */
+        vu->reconnecting = false;
+        metrics_ok(vu->w->m, vu_current_step(vu)->metric, now - vu->reconnect_t0);
+        vu_step_done(vu, now);
+        return;
+    }
+    if (vu->reconnect_attempt) {
+        /* an automatic reconnect: measured from the drop; on_reconnect,
+         * then the tasks resume (on_start again if it never finished) */
+        vu->reconnect_attempt = 0;
+        metrics_ok(vu->w->m, vu->w->run->spec->reconnect_metric, now - vu->drop_at);
+        if (vu->reconnect_resume) {
+            vu->phase = PHASE_ON_RECONNECT;
+            vu->step = 0;
+            vu_run(vu, now);
+            return;
+        }
+    }
+    vu->phase = PHASE_ON_START;
+    vu->step = (uint16_t)vu_scenario(vu)->npre_connect; /* those ran before connecting */
+    vu->iteration = 0;
+    vu_run(vu, now);
+}
+
+static int on_writeable(vu_t *vu, struct lws *wsi)
+{
+    if (vu->state == VU_CLOSING) {
+        lws_close_reason(wsi, vu->close_code ? vu->close_code : LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        return -1;
+    }
+    if (vu->ping_pending)
+        return write_ping(vu, wsi);
+    if (vu->state != VU_SENDING)
+        return 0;
+    return vu_write_message(vu, wsi); /* -1: lws closes, the close callback counts it */
+}
+
+/* A close step's connection has closed: one ok for its metric. */
+static void close_step_done(vu_t *vu)
+{
+    const spec_step_t *st = vu_current_step(vu);
+    if (st && st->close_code && st->metric >= 0)
+        vu->w->m->ok[st->metric]++;
+}
+
+static void on_closed(vu_t *vu)
+{
+    uint64_t now = clock_mono_us();
+    vu_ping_stop(vu);
+    http_call_cancel(vu->http); /* an http step in flight on this connection */
+    vu_conn_closed(vu);
+    vu->wsi = NULL;
+    /* a reconnect step, or a close step: the user connects again at once
+     * (open model: a close step ends the session, see vu_close_reconnects) */
+    if (vu->close_code && vu->state == VU_CLOSING)
+        close_step_done(vu);
+    if (vu_close_reconnects(vu) && vu->state == VU_CLOSING && !vu_run_over(vu, now) &&
+        now < vu->stop_at) {
+        vu_connect(vu, now);
+        return;
+    }
+    vu->reconnecting = false;
+    if (vu->state == VU_CLOSING || vu_run_over(vu, now)) {
+        if (vu->state == VU_AWAITING) {
+            const spec_step_t *st = vu_current_step(vu);
+            metrics_fail(vu->w->m, st->metric);
+        }
+        vu_schedule_next_interval(vu, now);
+        return;
+    }
+    if (vu->peer_closed)
+        metrics_error(vu->w->m, ERR_CLOSED, "connection (%s) closed by the server (code %u)",
+                      vu_scenario(vu)->name, vu->peer_code);
+    else
+        metrics_error(vu->w->m, ERR_RESET, "connection (%s) dropped without a close frame",
+                      vu_scenario(vu)->name);
+    if (vu->state == VU_AWAITING || vu->state == VU_SENDING || vu->state == VU_HTTP) {
+        const spec_step_t *st = vu_current_step(vu);
+        metrics_fail(vu->w->m, st->metric);
+    }
+    reconnect_after_drop(vu, now);
+}
+
+static int append_headers(vu_t *vu, unsigned char **p, unsigned char *end)
+{
+    const spec_scenario_t *sc = vu_scenario(vu);
+    sbuf_t *s = &vu->w->scratch;
+    for (size_t i = 0; i < sc->nheaders; i++) {
+        sbuf_truncate(s, 0);
+        if (vu_render(vu, sc->headers[i], s) < 0)
+            return -1;
+        char *colon = strchr(s->data, ':');
+        if (!colon)
+            continue;
+        char *value = colon + 1;
+        while (*value == ' ')
+            value++;
+        char saved = colon[1];
+        colon[1] = '\0'; /* lws wants the name with its colon */
+        int rc =
+            lws_add_http_header_by_name(vu->wsi, (const unsigned char *)s->data,
+                                        (const unsigned char *)value, (int)strlen(value), p, end);
+        colon[1] = saved;
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* libwebsockets frees wsi after this callback: a user still holding it
+ * (e.g. one that ended while connecting) must not touch it again. */
+static void forget_wsi(vu_t *vu, struct lws *wsi)
+{
+    if (vu->wsi == wsi)
+        vu->wsi = NULL;
+}
+
+/* The last failed server certificate check on this thread: libwebsockets
+ * reports it only as "SSL err 1" in the connection error that follows. */
+static __thread struct {
+    const struct lws *wsi;
+    char why[160];
+} tls_fail;
+
+static void note_tls_failure(const struct lws *wsi, void *x509_store_ctx)
+{
+    int e = X509_STORE_CTX_get_error(x509_store_ctx);
+    bool unknown_ca = e == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+                      e == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                      e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                      e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+                      e == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+    snprintf(tls_fail.why, sizeof(tls_fail.why), "certificate verify failed: %s%s",
+             X509_verify_cert_error_string(e),
+             unknown_ca ? " (trust its CA with tls.ca_file)" : "");
+    tls_fail.wsi = wsi;
+}
+
+/* lws 4.1 accepts a 101 without Sec-WebSocket-Protocol even when one was
+ * asked for: a connect.subprotocol the server did not answer with fails
+ * the connect here (kind protocol). Returns 0, or -1 to drop the wsi. */
+static int check_subprotocol(vu_t *vu, struct lws *wsi)
+{
+    const char *want = vu_scenario(vu)->subprotocol;
+    char got[64] = "";
+    if (!want)
+        return 0;
+    if (lws_hdr_copy(wsi, got, sizeof(got), WSI_TOKEN_PROTOCOL) > 0 && strcmp(got, want) == 0)
+        return 0;
+    char why[160];
+    snprintf(why, sizeof(why), "server did not accept subprotocol \"%s\" (answered %s%.60s%s)",
+             want, got[0] ? "\"" : "", got[0] ? got : "none", got[0] ? "\"" : "");
+    lws_set_opaque_user_data(wsi, NULL);
+    forget_wsi(vu, wsi);
+    vu_connect_failed(vu, clock_mono_us(), ERR_PROTOCOL, why);
+    return -1;
+}
+
+int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    switch (reason) { /* TLS first: for OPENSSL_* reasons user is an OpenSSL object */
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        if (!len) /* insecure_skip_verify may still let it pass */
+            note_tls_failure(wsi, user);
+        return 0; /* 0: OpenSSL's own verdict stands */
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (wsi == tls_fail.wsi)
+            tls_fail.wsi = NULL;
+        break;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (wsi && wsi == tls_fail.wsi) { /* say why instead of "SSL err 1" */
+            in = tls_fail.why;
+            tls_fail.wsi = NULL;
+        }
+        break;
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+    case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+    case LWS_CALLBACK_OPENSSL_CONTEXT_REQUIRES_PRIVATE_KEY:
+        return 0; /* 0: OpenSSL's own verdict stands */
+    default:
+        break;
+    }
+    if (user) /* only http steps' connections carry user data */
+        return http_lws_callback(wsi, reason, user, in, len);
+    vu_t *vu = lws_get_opaque_user_data(wsi);
+    if (!vu || vu->w->finished)
+        return 0;
+    if (vu->wsi && vu->wsi != wsi)
+        return 0; /* a connection this user has already given up */
+
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (vu->state == VU_CONNECTING)
+            on_connection_error(vu, wsi, in);
+        lws_set_opaque_user_data(wsi, NULL);
+        forget_wsi(vu, wsi);
+        break;
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+        vu->wsi = wsi;
+        return append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len);
+    case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+        return check_subprotocol(vu, wsi);
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        vu->wsi = wsi;
+        on_established(vu);
+        break;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return on_writeable(vu, wsi);
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        vu_receive(vu, wsi, in, len);
+        break;
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+        on_pong(vu);
+        break;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: /* a close frame: "closed", not "reset" */
+        vu->peer_closed = true;
+        vu->peer_code =
+            len >= 2
+                ? (uint16_t)(((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1])
+                : 0;
+        break;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        lws_set_opaque_user_data(wsi, NULL);
+        on_closed(vu);
+        forget_wsi(vu, wsi);
+        break;
+    case LWS_CALLBACK_WSI_DESTROY: /* whatever the path, never keep a freed wsi */
+        lws_set_opaque_user_data(wsi, NULL);
+        forget_wsi(vu, wsi);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}

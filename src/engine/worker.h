@@ -1,0 +1,166 @@
+/* worker: one engine thread's state. Each worker has its own event loop
+ * and lws_context, the timer queues that pace its users, and its own
+ * metrics; the run context is what all workers share. engine.c creates the
+ * workers, fills their users (vu.c) and drives them from the worker's one
+ * timer, the tick; this module keeps that timer, the worker's periodic
+ * publishing and its open-model session places. It knows nothing of vu.c:
+ * users call in (worker_wake_by, worker_session_end), never the reverse. */
+#ifndef WSGATE_WORKER_H
+#define WSGATE_WORKER_H
+
+#include <ev.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/sbuf.h"
+#include "engine/metrics.h"
+#include "engine/srcaddr.h"
+#include "engine/timerq.h"
+#include "spec/load.h"
+#include "spec/spec.h"
+
+#define WORKER_PUBLISH_US 1000000ull /* progress numbers: published, and read */
+#define WORKER_SNAPSHOT_US 250000ull /* live snapshots for abort_on_fail */
+
+/* Where a scenario connects: resolved once before the run. */
+typedef struct target_addr {
+    char host[256];   /* host as written in the URL */
+    char numeric[64]; /* resolved address passed to connect */
+} target_addr_t;
+
+/* The run as every worker sees it. Read-only during the run, except the
+ * atomics. Owned by engine.c (addrs too). */
+typedef struct run_ctx {
+    const spec_t *spec;
+    target_addr_t *addrs; /* per scenario */
+    uint64_t t0;          /* monotonic us of load time 0 */
+    uint64_t end;         /* t0 + spec->duration_us */
+    uint64_t hard_end;    /* end + grace: everything is closed */
+    const volatile sig_atomic_t *stop_flag;
+    bool uses_tls;      /* some scenario connects with wss:// */
+    size_t main_metric; /* the step the progress line follows */
+    atomic_uint_fast64_t active;
+    atomic_uint_fast64_t peak;
+    atomic_bool abort_run; /* set by the engine when start-up failed */
+    const srcaddrs_t *src; /* local addresses to connect from; NULL: any */
+    uint32_t id_stride;    /* shards: user ids step by N, so id / N counts this process's users */
+    uint64_t seed;         /* --seed: each user's (or session's) rng derives from it */
+    /* Open model: sessions running in the whole process, admitted against
+     * max_sessions (this process's max_users) by every worker. */
+    atomic_uint_fast64_t sessions;
+    uint64_t max_sessions;
+    /* The end of the run: workers that have applied it, and the replies
+     * still awaited in all of them (each worker adds its own changes). */
+    unsigned nworkers;
+    atomic_uint ending_workers;
+    atomic_uint_fast64_t pending_at_end;
+} run_ctx_t;
+
+struct vu;
+
+/* Owns tq, ping_tq, m, snap, pool, scratch and loop (worker_release);
+ * vus and ctx are created and destroyed by engine.c, since they are made
+ * of vu.c's users and protocol callback. */
+typedef struct engine_worker {
+    run_ctx_t *run;
+    unsigned index;
+    struct lws_context *ctx;
+    struct ev_loop *loop; /* the libev (epoll) loop ctx runs on */
+    struct vu *vus;
+    uint32_t nvus;
+    uint32_t done; /* users that will not run again */
+    timerq_t *tq;
+    timerq_t *ping_tq; /* next protocol ping of each user */
+    metrics_t *m;
+    sbuf_t scratch;             /* rendering of URLs and headers */
+    ev_timer tick;              /* the tick, on loop */
+    bool ending;                /* the run's end has been applied to every user */
+    uint64_t pending_published; /* this worker's share of run->pending_at_end */
+    bool finished;              /* leave the service loop */
+    /* Published about once a second for the progress line (relaxed
+     * atomics: the monitoring thread only reads them). */
+    atomic_uint_fast64_t pub_sent, pub_received, pub_errors, pub_p95;
+    atomic_bool exited; /* the worker thread has left its loop */
+    uint64_t next_publish;
+    uint64_t trim_last_active, trim_base; /* trim_after_ramp in worker.c */
+    unsigned trims_left;
+    pthread_t thread;
+    /* Copy of m taken at each publish, for the live abort check (only when
+     * some assertion has abort_on_fail; NULL otherwise). */
+    metrics_t *snap;
+    pthread_mutex_t snap_lock;
+    uint64_t next_snap;
+    uint64_t next_wake; /* when the worker's tick fires next (monotonic us) */
+    /* Open model: this worker's arrivals (global numbers arr.first +
+     * i * arr.step) and its session slots (vus, at most nvus at once;
+     * admission is against run->sessions, so nvus is the process's
+     * max_users or this worker's arrivals, whichever is fewer). */
+    load_slice_t arr;
+    uint64_t arr_next; /* index in arr of the next arrival */
+    uint64_t arr_due;  /* its monotonic time */
+    load_pool_t pool;
+    uint64_t sessions; /* running now */
+    uint64_t started, dropped;
+    uint64_t last_busy; /* monotonic us of the last arrival handled or session ended */
+    atomic_uint_fast64_t pub_started, pub_dropped; /* copies for the live abort check */
+    bool in_tick; /* inside the tick, which schedules the next wake itself */
+} worker_t;
+
+/* The tick's libev callback (engine.c's: it drives the users). */
+typedef void (*worker_tick_fn)(struct ev_loop *loop, ev_timer *tick, int revents);
+
+/* Clears w and sets it up as worker index of run for nvus users: event
+ * loop, tick (calling tick), timer queues, metrics, a snapshot copy when
+ * snapshots, the open model's slot pool. Returns 0, or -1 when out of
+ * memory; either way worker_release frees what was made. */
+int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool snapshots,
+                worker_tick_fn tick);
+
+/* Frees what worker_init made. Call after engine.c has destroyed ctx and
+ * released vus. */
+void worker_release(worker_t *w);
+
+/* The thread body (arg: the worker_t): serves the loop from run->t0 until
+ * the worker finishes, then closes its metrics and publishes once more. */
+void *worker_thread(void *arg);
+
+/* Sets the tick to fire at next (monotonic us; now is the current time). */
+void worker_schedule(worker_t *w, uint64_t next, uint64_t now);
+
+/* A user's deadline moved to due: the tick fires by then. Nothing to do
+ * inside the tick, which schedules itself when it is done. */
+void worker_wake_by(worker_t *w, uint64_t due);
+
+/* At the end of a tick that goes on: the next tick at the earliest user or
+ * ping deadline, the run's end, the next arrival, or at most a tick
+ * interval away (sooner while the run is ending). */
+void worker_schedule_next(worker_t *w, uint64_t now);
+
+/* Each tick: closes finished seconds of the metrics and, when due,
+ * publishes the progress numbers and the live snapshot. */
+void worker_housekeeping(worker_t *w, uint64_t now);
+
+/* The worker is done: leaves the loop, and takes its replies out of
+ * run->pending_at_end. */
+void worker_finish(worker_t *w, uint64_t now);
+
+/* Closed model: every user has finished. Open model: no arrival is left to
+ * come (or the run is ending) and no session runs. */
+bool worker_all_done(const worker_t *w);
+
+/* Open model: takes a session place in the whole process and a slot of
+ * this worker, returned in *slot. Returns false (nothing taken) when
+ * max_users sessions run. */
+bool worker_admit(worker_t *w, uint32_t *slot);
+
+/* Open model: the session in slot has ended; its place and slot are free. */
+void worker_session_end(worker_t *w, uint32_t slot);
+
+/* Open model, at the planned end: arrivals not yet started count as
+ * dropped, so a run that ran to its end has started + dropped == planned. */
+void worker_drop_overdue(worker_t *w);
+
+#endif
