@@ -124,14 +124,6 @@ static void fmt_utc(double epoch_s, char *buf, size_t n)
         snprintf(buf, n, "unknown");
 }
 
-static size_t count_failures(const result_t *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->nassertions; i++)
-        n += !r->assertions[i].passed;
-    return n;
-}
-
 /* The step the latency chart follows: the step after connect with the most
  * samples (the first of equals), else connect. Most samples rather than
  * first: on_start steps come first but run once per user, while the
@@ -165,7 +157,7 @@ static void html_head(const result_t *r, FILE *out)
 
 static void html_verdict(const result_t *r, FILE *out)
 {
-    size_t nfail = count_failures(r);
+    size_t nfail = result_failed_assertions(r);
     fputs("<h1>wsgate: ", out);
     html_text(out, r->spec_name ? r->spec_name : "unnamed");
     fputs("</h1>\n", out);

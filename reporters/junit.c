@@ -87,14 +87,6 @@ static int attr_timestamp(xmlTextWriterPtr w, double epoch_s)
     return attr(w, "timestamp", buf);
 }
 
-static size_t count_failures(const result_t *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->nassertions; i++)
-        n += !r->assertions[i].passed;
-    return n;
-}
-
 static int property(xmlTextWriterPtr w, const char *name, const char *value)
 {
     if (xmlTextWriterStartElement(w, X("property")) < 0 || attr(w, "name", name) < 0 ||
@@ -195,7 +187,7 @@ static int testsuite(xmlTextWriterPtr w, const result_t *r)
     const char *name = r->spec_name ? r->spec_name : "unnamed";
     if (xmlTextWriterStartElement(w, X("testsuite")) < 0 || attr(w, "name", name) < 0 ||
         attr_uint(w, "tests", r->nassertions) < 0 ||
-        attr_uint(w, "failures", count_failures(r)) < 0 || attr(w, "errors", "0") < 0 ||
+        attr_uint(w, "failures", result_failed_assertions(r)) < 0 || attr(w, "errors", "0") < 0 ||
         attr_secs(w, "time", run_seconds(r)) < 0 || attr_timestamp(w, r->started_at) < 0 ||
         properties(w, r) < 0)
         return -1;
@@ -217,7 +209,7 @@ static int document(xmlTextWriterPtr w, const result_t *r)
         xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
         xmlTextWriterStartElement(w, X("testsuites")) < 0 || attr(w, "name", "wsgate") < 0 ||
         attr_uint(w, "tests", r->nassertions) < 0 ||
-        attr_uint(w, "failures", count_failures(r)) < 0 ||
+        attr_uint(w, "failures", result_failed_assertions(r)) < 0 ||
         attr_secs(w, "time", run_seconds(r)) < 0 || testsuite(w, r) < 0)
         return -1;
     return xmlTextWriterEndDocument(w);

@@ -55,17 +55,9 @@ static void md_text(FILE *out, const char *s, size_t max)
     }
 }
 
-static size_t count_failures(const result_t *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->nassertions; i++)
-        n += !r->assertions[i].passed;
-    return n;
-}
-
 static void md_verdict(const result_t *r, FILE *out)
 {
-    size_t nfail = count_failures(r);
+    size_t nfail = result_failed_assertions(r);
     fputs(r->passed ? "### ✅ wsgate: " : "### ❌ wsgate: ", out);
     md_text(out, r->spec_name ? r->spec_name : "unnamed", 0);
     if (r->passed)

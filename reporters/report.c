@@ -151,18 +151,10 @@ fail:
 
 /* ---- report_print_summary -------------------------------------------------- */
 
-static size_t failed_assertions(const result_t *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->nassertions; i++)
-        n += !r->assertions[i].passed;
-    return n;
-}
-
 static void print_verdict(const result_t *r, FILE *out)
 {
     const char *name = r->spec_name ? r->spec_name : "(unnamed)";
-    size_t nfail = failed_assertions(r);
+    size_t nfail = result_failed_assertions(r);
     if (r->passed)
         fprintf(out, "wsgate: %s PASSED (%zu assertion%s held)\n", name, r->nassertions,
                 r->nassertions == 1 ? "" : "s");

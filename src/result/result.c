@@ -67,6 +67,14 @@ uint64_t result_error_total(const result_t *r)
     return total;
 }
 
+size_t result_failed_assertions(const result_t *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nassertions; i++)
+        n += !r->assertions[i].passed;
+    return n;
+}
+
 static void clear_steps(result_t *r)
 {
     for (size_t i = 0; i < r->nsteps; i++) {

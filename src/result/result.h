@@ -155,6 +155,8 @@ int res_errors_add(res_errors_t *dst, const res_errors_t *src);
 /* Index of the step named name, or -1. */
 int result_find_step(const result_t *r, const char *name);
 uint64_t result_error_total(const result_t *r);
+/* Number of assertions that did not hold (0 when there are none). */
+size_t result_failed_assertions(const result_t *r);
 /* Latency histogram of step i in second sec, decoded; NULL when none.
  * The caller frees it with hist_free(). */
 hist_t *result_second_hist(const result_t *r, size_t sec, size_t step);
