@@ -124,24 +124,6 @@ static void fmt_utc(double epoch_s, char *buf, size_t n)
         snprintf(buf, n, "unknown");
 }
 
-/* The step the latency chart follows: the step after connect with the most
- * samples (the first of equals), else connect. Most samples rather than
- * first: on_start steps come first but run once per user, while the
- * steady-state exchange the run is about repeats. */
-static size_t main_step(const result_t *r)
-{
-    size_t best = 0;
-    uint64_t most = 0;
-    for (size_t i = 1; i < r->nsteps; i++) {
-        uint64_t n = r->steps[i].latency ? hist_count(r->steps[i].latency) : 0;
-        if (n > most) {
-            most = n;
-            best = i;
-        }
-    }
-    return best;
-}
-
 /* ---- head and header ---------------------------------------------------------- */
 
 static void html_head(const result_t *r, FILE *out)
@@ -629,7 +611,7 @@ static int fill_latency(const result_t *r, size_t step, chart_t *c)
 
 static int chart_latency(const result_t *r, FILE *out, char *err, size_t errlen)
 {
-    size_t step = main_step(r);
+    size_t step = result_main_step(r);
     chart_t c = { .id = "chart-latency", .title = "Latency (ms)", .n = r->nseconds };
     int rc = -1;
     c.subject = r->nsteps ? r->steps[step].name : NULL;

@@ -361,8 +361,9 @@ static cJSON *build(const result_t *r)
 {
     cJSON *root = cJSON_CreateObject();
     if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
-        add_traffic(root, r) && add_errors(root, r) && add_assertions(root, r) &&
-        add_series(root, r) && add_shards(root, r) && add_baseline(root, r))
+        add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_errors(root, r) &&
+        add_assertions(root, r) && add_series(root, r) && add_shards(root, r) &&
+        add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;
