@@ -382,11 +382,7 @@ static int json_write(const result_t *r, FILE *out, char *err, size_t errlen)
     fputs(text, out);
     fputc('\n', out);
     cJSON_free(text);
-    if (fflush(out) != 0 || ferror(out)) {
-        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
-        return -1;
-    }
-    return 0;
+    return reporter_flush(out, err, errlen);
 }
 
 const reporter_t reporter_json = {

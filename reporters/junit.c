@@ -105,7 +105,7 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
     if (r->git_commit)
         rc |= property(w, "git_commit", r->git_commit);
     if (r->shard_total) {
-        snprintf(buf, sizeof buf, "%u/%u", r->shard_index, r->shard_total);
+        reporter_shard_name(r->shard_index, r->shard_total, buf, sizeof buf);
         rc |= property(w, "shard", buf);
     }
     if (r->nshards) {
@@ -228,13 +228,9 @@ static int junit_write(const result_t *r, FILE *out, char *err, size_t errlen)
     }
     errno = 0;
     size_t len = (size_t)xmlBufferLength(buf);
-    size_t wrote = fwrite(xmlBufferContent(buf), 1, len, out);
+    fwrite(xmlBufferContent(buf), 1, len, out); /* a short write sets ferror(out) */
     xmlBufferFree(buf);
-    if (wrote != len || fflush(out) != 0 || ferror(out)) {
-        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
-        return -1;
-    }
-    return 0;
+    return reporter_flush(out, err, errlen);
 }
 
 const reporter_t reporter_junit = {
