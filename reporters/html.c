@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "reporters/utf8.h"
@@ -87,24 +86,7 @@ static bool html_bad_seq(const unsigned char *p, size_t n)
  * ellipsis. NULL writes nothing. */
 static void html_text_max(FILE *out, const char *s, size_t max)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    size_t used = 0;
-    while (*p) {
-        size_t n = utf8_len(p);
-        size_t step = n ? n : 1;
-        if (max && used + step > max) {
-            fputs("…", out);
-            return;
-        }
-        if (n == 0 || (n > 1 && html_bad_seq(p, n)))
-            fputs("\xef\xbf\xbd", out);
-        else if (n == 1)
-            html_char(out, *p);
-        else
-            fwrite(p, 1, n, out);
-        p += step;
-        used += step;
-    }
+    utf8_write(out, s, max, html_char, html_bad_seq);
 }
 
 static void html_text(FILE *out, const char *s)
@@ -124,32 +106,6 @@ static void fmt_utc(double epoch_s, char *buf, size_t n)
         snprintf(buf, n, "unknown");
 }
 
-static size_t count_failures(const result_t *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->nassertions; i++)
-        n += !r->assertions[i].passed;
-    return n;
-}
-
-/* The step the latency chart follows: the step after connect with the most
- * samples (the first of equals), else connect. Most samples rather than
- * first: on_start steps come first but run once per user, while the
- * steady-state exchange the run is about repeats. */
-static size_t main_step(const result_t *r)
-{
-    size_t best = 0;
-    uint64_t most = 0;
-    for (size_t i = 1; i < r->nsteps; i++) {
-        uint64_t n = r->steps[i].latency ? hist_count(r->steps[i].latency) : 0;
-        if (n > most) {
-            most = n;
-            best = i;
-        }
-    }
-    return best;
-}
-
 /* ---- head and header ---------------------------------------------------------- */
 
 static void html_head(const result_t *r, FILE *out)
@@ -165,7 +121,7 @@ static void html_head(const result_t *r, FILE *out)
 
 static void html_verdict(const result_t *r, FILE *out)
 {
-    size_t nfail = count_failures(r);
+    size_t nfail = result_failed_assertions(r);
     fputs("<h1>wsgate: ", out);
     html_text(out, r->spec_name ? r->spec_name : "unnamed");
     fputs("</h1>\n", out);
@@ -238,7 +194,7 @@ static void meta_optional(const result_t *r, FILE *out)
 {
     char buf[64];
     if (r->shard_total) {
-        snprintf(buf, sizeof buf, "%u/%u", r->shard_index, r->shard_total);
+        reporter_shard_name(r->shard_index, r->shard_total, buf, sizeof buf);
         meta_item(out, "Shard", buf);
     }
     if (r->nshards)
@@ -408,10 +364,9 @@ static void html_errors(const result_t *r, FILE *out)
 
 static void shard_row(const res_shard_t *s, FILE *out)
 {
-    if (s->total)
-        fprintf(out, "<tr><td>%u/%u</td><td>", s->index, s->total);
-    else
-        fprintf(out, "<tr><td>#%u</td><td>", s->index);
+    char name[32];
+    reporter_shard_name(s->index, s->total, name, sizeof name);
+    fprintf(out, "<tr><td>%s</td><td>", name);
     html_text(out, s->region ? s->region : "–");
     fprintf(out,
             "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
@@ -637,7 +592,7 @@ static int fill_latency(const result_t *r, size_t step, chart_t *c)
 
 static int chart_latency(const result_t *r, FILE *out, char *err, size_t errlen)
 {
-    size_t step = main_step(r);
+    size_t step = result_main_step(r);
     chart_t c = { .id = "chart-latency", .title = "Latency (ms)", .n = r->nseconds };
     int rc = -1;
     c.subject = r->nsteps ? r->steps[step].name : NULL;
@@ -734,11 +689,7 @@ static int html_write(const result_t *r, FILE *out, char *err, size_t errlen)
         return -1;
     html_shards(r, out);
     fputs("</body>\n</html>\n", out);
-    if (fflush(out) != 0 || ferror(out)) {
-        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
-        return -1;
-    }
-    return 0;
+    return reporter_flush(out, err, errlen);
 }
 
 const reporter_t reporter_html = {

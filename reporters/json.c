@@ -361,8 +361,9 @@ static cJSON *build(const result_t *r)
 {
     cJSON *root = cJSON_CreateObject();
     if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
-        add_traffic(root, r) && add_errors(root, r) && add_assertions(root, r) &&
-        add_series(root, r) && add_shards(root, r) && add_baseline(root, r))
+        add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_errors(root, r) &&
+        add_assertions(root, r) && add_series(root, r) && add_shards(root, r) &&
+        add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;
@@ -381,11 +382,7 @@ static int json_write(const result_t *r, FILE *out, char *err, size_t errlen)
     fputs(text, out);
     fputc('\n', out);
     cJSON_free(text);
-    if (fflush(out) != 0 || ferror(out)) {
-        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
-        return -1;
-    }
-    return 0;
+    return reporter_flush(out, err, errlen);
 }
 
 const reporter_t reporter_json = {

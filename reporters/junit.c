@@ -87,14 +87,6 @@ static int attr_timestamp(xmlTextWriterPtr w, double epoch_s)
     return attr(w, "timestamp", buf);
 }
 
-static size_t count_failures(const result_t *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->nassertions; i++)
-        n += !r->assertions[i].passed;
-    return n;
-}
-
 static int property(xmlTextWriterPtr w, const char *name, const char *value)
 {
     if (xmlTextWriterStartElement(w, X("property")) < 0 || attr(w, "name", name) < 0 ||
@@ -113,7 +105,7 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
     if (r->git_commit)
         rc |= property(w, "git_commit", r->git_commit);
     if (r->shard_total) {
-        snprintf(buf, sizeof buf, "%u/%u", r->shard_index, r->shard_total);
+        reporter_shard_name(r->shard_index, r->shard_total, buf, sizeof buf);
         rc |= property(w, "shard", buf);
     }
     if (r->nshards) {
@@ -195,7 +187,7 @@ static int testsuite(xmlTextWriterPtr w, const result_t *r)
     const char *name = r->spec_name ? r->spec_name : "unnamed";
     if (xmlTextWriterStartElement(w, X("testsuite")) < 0 || attr(w, "name", name) < 0 ||
         attr_uint(w, "tests", r->nassertions) < 0 ||
-        attr_uint(w, "failures", count_failures(r)) < 0 || attr(w, "errors", "0") < 0 ||
+        attr_uint(w, "failures", result_failed_assertions(r)) < 0 || attr(w, "errors", "0") < 0 ||
         attr_secs(w, "time", run_seconds(r)) < 0 || attr_timestamp(w, r->started_at) < 0 ||
         properties(w, r) < 0)
         return -1;
@@ -217,7 +209,7 @@ static int document(xmlTextWriterPtr w, const result_t *r)
         xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
         xmlTextWriterStartElement(w, X("testsuites")) < 0 || attr(w, "name", "wsgate") < 0 ||
         attr_uint(w, "tests", r->nassertions) < 0 ||
-        attr_uint(w, "failures", count_failures(r)) < 0 ||
+        attr_uint(w, "failures", result_failed_assertions(r)) < 0 ||
         attr_secs(w, "time", run_seconds(r)) < 0 || testsuite(w, r) < 0)
         return -1;
     return xmlTextWriterEndDocument(w);
@@ -236,13 +228,9 @@ static int junit_write(const result_t *r, FILE *out, char *err, size_t errlen)
     }
     errno = 0;
     size_t len = (size_t)xmlBufferLength(buf);
-    size_t wrote = fwrite(xmlBufferContent(buf), 1, len, out);
+    fwrite(xmlBufferContent(buf), 1, len, out); /* a short write sets ferror(out) */
     xmlBufferFree(buf);
-    if (wrote != len || fflush(out) != 0 || ferror(out)) {
-        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
-        return -1;
-    }
-    return 0;
+    return reporter_flush(out, err, errlen);
 }
 
 const reporter_t reporter_junit = {

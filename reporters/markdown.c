@@ -34,38 +34,12 @@ static void md_char(FILE *out, unsigned char c)
  * Stops after max bytes (0: no limit) and marks the cut with an ellipsis. */
 static void md_text(FILE *out, const char *s, size_t max)
 {
-    if (!s)
-        s = "";
-    const unsigned char *p = (const unsigned char *)s;
-    size_t used = 0;
-    while (*p) {
-        size_t n = utf8_len(p);
-        if (max && used + (n ? n : 1) > max) {
-            fputs("…", out);
-            return;
-        }
-        if (n == 0)
-            fputs("\xef\xbf\xbd", out);
-        else if (n == 1)
-            md_char(out, *p);
-        else
-            fwrite(p, 1, n, out);
-        p += n ? n : 1;
-        used += n ? n : 1;
-    }
-}
-
-static size_t count_failures(const result_t *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->nassertions; i++)
-        n += !r->assertions[i].passed;
-    return n;
+    utf8_write(out, s, max, md_char, NULL);
 }
 
 static void md_verdict(const result_t *r, FILE *out)
 {
-    size_t nfail = count_failures(r);
+    size_t nfail = result_failed_assertions(r);
     fputs(r->passed ? "### ✅ wsgate: " : "### ❌ wsgate: ", out);
     md_text(out, r->spec_name ? r->spec_name : "unnamed", 0);
     if (r->passed)
@@ -237,10 +211,9 @@ static void md_shards(const result_t *r, FILE *out)
           out);
     for (size_t i = 0; i < r->nshards; i++) {
         const res_shard_t *s = &r->shards[i];
-        if (s->total)
-            fprintf(out, "| %u/%u | ", s->index, s->total);
-        else
-            fprintf(out, "| #%u | ", s->index);
+        char name[32];
+        reporter_shard_name(s->index, s->total, name, sizeof name);
+        fprintf(out, "| %s | ", name);
         md_text(out, s->region ? s->region : "–", 0);
         fprintf(out,
                 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
@@ -343,8 +316,11 @@ static void md_shape(const result_t *r, FILE *out)
     md_text(out, r->target ? r->target : "unknown", 0);
     md_model(r, out);
     fprintf(out, " · %s · %u threads", dur, r->threads);
-    if (r->shard_total)
-        fprintf(out, " · shard %u/%u", r->shard_index, r->shard_total);
+    if (r->shard_total) {
+        char name[32];
+        reporter_shard_name(r->shard_index, r->shard_total, name, sizeof name);
+        fprintf(out, " · shard %s", name);
+    }
     if (r->nshards)
         fprintf(out, " · merged from %zu results", r->nshards);
     if (r->region) {
@@ -366,11 +342,7 @@ static int md_write(const result_t *r, FILE *out, char *err, size_t errlen)
     md_errors(r, out);
     md_shards(r, out);
     md_shape(r, out);
-    if (fflush(out) != 0 || ferror(out)) {
-        snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
-        return -1;
-    }
-    return 0;
+    return reporter_flush(out, err, errlen);
 }
 
 const reporter_t reporter_markdown = {

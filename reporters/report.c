@@ -1,5 +1,6 @@
-/* report: the reporter table, writing every report into --out DIR, and the
- * short stdout summary. */
+/* report: the reporter table, what every reporter shares (the end of a
+ * write, shard names), writing every report into --out DIR, and the short
+ * stdout summary. */
 #include "reporters/reporter.h"
 
 #include <errno.h>
@@ -27,6 +28,22 @@ const reporter_t *reporter_find(const char *name)
         if (strcmp(reporters_all[i]->name, name) == 0)
             return reporters_all[i];
     return NULL;
+}
+
+int reporter_flush(FILE *out, char *err, size_t errlen)
+{
+    if (fflush(out) == 0 && !ferror(out))
+        return 0;
+    snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
+    return -1;
+}
+
+void reporter_shard_name(unsigned index, unsigned total, char *buf, size_t n)
+{
+    if (total)
+        snprintf(buf, n, "%u/%u", index, total);
+    else
+        snprintf(buf, n, "#%u", index);
 }
 
 /* ---- report_write_all ---------------------------------------------------- */
@@ -177,18 +194,10 @@ fail:
 
 /* ---- report_print_summary -------------------------------------------------- */
 
-static size_t failed_assertions(const result_t *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->nassertions; i++)
-        n += !r->assertions[i].passed;
-    return n;
-}
-
 static void print_verdict(const result_t *r, FILE *out)
 {
     const char *name = r->spec_name ? r->spec_name : "(unnamed)";
-    size_t nfail = failed_assertions(r);
+    size_t nfail = result_failed_assertions(r);
     if (r->passed)
         fprintf(out, "wsgate: %s PASSED (%zu assertion%s held)\n", name, r->nassertions,
                 r->nassertions == 1 ? "" : "s");

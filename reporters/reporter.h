@@ -38,6 +38,15 @@ int report_prepare_dir(const char *dir, char *err, size_t errlen);
  * half-written report. Returns 0, or -1 with a reason in err. */
 int report_write_all(const result_t *r, const char *dir, char *err, size_t errlen);
 
+/* Ends a reporter's write: flushes out and checks it for errors. Returns 0,
+ * or -1 with "write failed: REASON" in err. The reporter sets errno to 0
+ * before it starts writing, so a stale errno is not given as the reason. */
+int reporter_flush(FILE *out, char *err, size_t errlen);
+
+/* A shard as every report names it: "K/N", or "#K" for a merge input that
+ * was no --shard run (total 0). */
+void reporter_shard_name(unsigned index, unsigned total, char *buf, size_t n);
+
 /* Writes the short stdout summary (verdict, steps, assertions). */
 void report_print_summary(const result_t *r, FILE *out);
 

@@ -93,7 +93,9 @@ static void apply_end(worker_t *w, uint64_t now, bool aborting)
 }
 
 /* The step the progress line follows: the first named step of the first
- * task (the steady-state exchange), else the first named step, else connect. */
+ * task (the steady-state exchange), else the first metric after connect (an
+ * on_start step, ws.ping or reconnects), else connect. The result records it
+ * (result_t.main_step), so the HTML latency chart follows the same step. */
 static size_t main_step(const spec_t *spec)
 {
     for (size_t s = 0; s < spec->nscenarios; s++)
@@ -449,6 +451,8 @@ static int result_fill(result_t *r, const run_ctx_t *run, worker_t *ws, unsigned
     result_fill_load(r, spec, ws, n); /* open model: duration_s as it ran */
     if (!r->spec_name || !r->spec_path || !r->target || !r->wsgate_version ||
         result_init_steps(r, spec) < 0)
+        return -1;
+    if (!(r->main_step = strdup(spec->metric_names[main_step(spec)])))
         return -1;
     for (unsigned i = 0; i < n; i++)
         if (metrics_merge_into(r, ws[i].m) < 0)

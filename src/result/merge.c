@@ -136,6 +136,7 @@ static int merge_meta(const result_t *const *in, size_t n, result_t *out)
     out->spec_path = dup_or_null(f->spec_path);
     out->target = dup_or_null(f->target);
     out->wsgate_version = dup_or_null(f->wsgate_version);
+    out->main_step = dup_or_null(f->main_step); /* one spec: one main step */
     out->spec_hash = dup_or_null(f->spec_hash);
     out->git_commit = dup_or_null(f->git_commit);
     out->git_ref = dup_or_null(f->git_ref);
@@ -168,6 +169,8 @@ static int merge_meta(const result_t *const *in, size_t n, result_t *out)
         }
     }
     out->region = one_region ? dup_or_null(f->region) : NULL;
+    if (f->main_step && !out->main_step)
+        return -1;
     return (f->spec_name && !out->spec_name) || (f->target && !out->target) ? -1 : 0;
 }
 

@@ -1,3 +1,4 @@
+/* result: the finished run's error kinds, step lookups and clean-up. */
 #include "result/result.h"
 
 #include <stdlib.h>
@@ -65,6 +66,35 @@ uint64_t result_error_total(const result_t *r)
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         total += r->errors[k].count;
     return total;
+}
+
+/* The fallback of result_main_step: the busiest step after connect. */
+static size_t busiest_step(const result_t *r)
+{
+    size_t best = 0;
+    uint64_t most = 0;
+    for (size_t i = 1; i < r->nsteps; i++) {
+        uint64_t n = r->steps[i].latency ? hist_count(r->steps[i].latency) : 0;
+        if (n > most) {
+            most = n;
+            best = i;
+        }
+    }
+    return best;
+}
+
+size_t result_main_step(const result_t *r)
+{
+    int named = result_find_step(r, r->main_step);
+    return named >= 0 ? (size_t)named : busiest_step(r);
+}
+
+size_t result_failed_assertions(const result_t *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nassertions; i++)
+        n += !r->assertions[i].passed;
+    return n;
 }
 
 static void clear_steps(result_t *r)
@@ -158,6 +188,7 @@ void result_clear(result_t *r)
     free(r->spec_path);
     free(r->target);
     free(r->wsgate_version);
+    free(r->main_step);
     clear_steps(r);
     clear_errors(r);
     clear_assertions(r);

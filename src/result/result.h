@@ -91,6 +91,12 @@ typedef struct result {
     unsigned users_planned; /* peak users of the load shape */
     res_step_t *steps;
     size_t nsteps;
+    /* Name of the step the run followed as its main one: the engine's
+     * choice from the spec (the first named step of a task, see
+     * main_step() in engine.c), shown by the progress line and the HTML
+     * latency chart. NULL when unknown (a result.json from before the
+     * field); read it through result_main_step(). */
+    char *main_step;
     uint64_t msgs_sent, msgs_received;
     uint64_t bytes_sent, bytes_received;
     uint64_t peak_active; /* peak concurrent open connections */
@@ -155,6 +161,15 @@ int res_errors_add(res_errors_t *dst, const res_errors_t *src);
 /* Index of the step named name, or -1. */
 int result_find_step(const result_t *r, const char *name);
 uint64_t result_error_total(const result_t *r);
+/* Number of assertions that did not hold (0 when there are none). */
+size_t result_failed_assertions(const result_t *r);
+/* Index into r->steps of the run's main step: the step named r->main_step.
+ * When that is NULL or names no step (results from before the field), the
+ * rule a result alone allows: the step after connect with the most
+ * successful samples (the first of equals; on_start steps come first but run
+ * once per user, the steady-state exchange repeats), else connect. Returns 0
+ * (connect) also when r has no steps; check r->nsteps before indexing. */
+size_t result_main_step(const result_t *r);
 /* Latency histogram of step i in second sec, decoded; NULL when none.
  * The caller frees it with hist_free(). */
 hist_t *result_second_hist(const result_t *r, size_t sec, size_t step);

@@ -1,3 +1,4 @@
+/* result_load: a result.json read back into a result_t. */
 #include "result/result_load.h"
 
 #include <cjson/cJSON.h>
@@ -274,6 +275,15 @@ static char *opt_key_str(loader_t *l, const cJSON *o, const char *key, const cha
     return opt_field(o, key) ? opt_str(l, o, key, where) : NULL;
 }
 
+/* The run's main step: absent or null in older files (unknown), else one
+ * of the steps. */
+static void load_main_step(loader_t *l, const cJSON *root, result_t *r)
+{
+    r->main_step = opt_key_str(l, root, "main_step", "the result");
+    if (r->main_step && !l->failed && result_find_step(r, r->main_step) < 0)
+        bad(l, "\"main_step\" \"%s\" is not one of the steps", r->main_step);
+}
+
 static void load_provenance(loader_t *l, const cJSON *root, result_t *r)
 {
     const cJSON *spec = opt_field(root, "spec"), *ci = opt_field(root, "ci");
@@ -465,6 +475,7 @@ int result_from_json(const char *text, result_t *r, char *err, size_t errlen)
                 SUPPORTED_SCHEMA);
         load_run(&l, root, r);
         load_steps(&l, root, r);
+        load_main_step(&l, root, r);
         load_traffic(&l, root, r);
         load_errors(&l, root, r);
         load_assertions(&l, root, r);

@@ -8,6 +8,10 @@ expect_rc 0
 line=$(cat "$WORK/stderr")
 echo "$line" | grep -qE '^ *(9\.9|10\.[0-9])s/11s  connections 10  msgs/s [1-9][0-9]*  p95\(publish chat message\) [0-9.]+ (us|ms)  errors 0$' \
   || fail "progress line: $line"
+# the result records the step the progress line followed; the HTML charts it
+step=$(echo "$line" | sed -E 's/.*p95\((.*)\) .*/\1/')
+[ "$(jqr "$WORK/out/result.json" .main_step)" = "$step" ] || fail "result.json main_step is not \"$step\""
+grep -qF "<h3>Latency (ms): $step</h3>" "$WORK/out/report.html" || fail "HTML latency chart does not follow $step"
 run_wsgate "$WORK/quiet" run "$DATA/it/chat-11s.yaml" --serve --quiet
 expect_rc 0
 [ ! -s "$WORK/stderr" ] || fail "--quiet printed: $(cat "$WORK/stderr")"

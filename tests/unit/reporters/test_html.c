@@ -573,8 +573,8 @@ static void test_series_charts(void **state)
 }
 
 /* A second without latency in the middle breaks the line; a lone second
- * is a dot. The chart follows the step with the most samples after
- * connect; without any, connect. */
+ * is a dot. Without a recorded main step (older results) the chart follows
+ * the step with the most samples after connect; without any, connect. */
 static void test_latency_gaps(void **state)
 {
     result_t *r = make_result();
@@ -614,6 +614,34 @@ static void test_latency_gaps(void **state)
     assert_int_equal(npoints(pts), NSECONDS);
     free(pts);
     xmlFreeDoc(doc);
+    free(html);
+    free_result(r);
+}
+
+/* The chart follows the main step the engine recorded, which its progress
+ * line showed too: not the busiest step, and not the first after connect. */
+static void test_main_step(void **state)
+{
+    result_t *r = make_result();
+    hist_record_n(r->steps[2].latency, 5000, 1000); /* "never run" is now the busiest */
+    r->main_step = xstrdup("publish chat message");
+    assert_int_equal(result_main_step(r), STEP_PUBLISH);
+    char *html = render(r, NULL);
+    assert_contains(html, "<h3>Latency (ms): publish chat message</h3>");
+    assert_int_equal(occurrences(html, "<svg"), 4);
+    free(html);
+
+    free(r->main_step);
+    r->main_step = xstrdup("connect");
+    html = render(r, NULL);
+    assert_contains(html, "<h3>Latency (ms): connect</h3>");
+    free(html);
+
+    free(r->main_step); /* a name that is no step: as if unknown */
+    r->main_step = xstrdup("gone");
+    assert_int_equal(result_main_step(r), 2);
+    html = render(r, NULL);
+    assert_contains(html, "<h3>Latency (ms): never run</h3>");
     free(html);
     free_result(r);
 }
@@ -710,9 +738,10 @@ int main(void)
         cmocka_unit_test(test_step_rows),        cmocka_unit_test(test_baseline_deltas),
         cmocka_unit_test(test_hostile_sample),   cmocka_unit_test(test_long_sample),
         cmocka_unit_test(test_no_network),       cmocka_unit_test(test_series_charts),
-        cmocka_unit_test(test_latency_gaps),     cmocka_unit_test(test_not_enough_data),
-        cmocka_unit_test(test_bad_series_hist),  cmocka_unit_test(test_empty_result),
-        cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_latency_gaps),     cmocka_unit_test(test_main_step),
+        cmocka_unit_test(test_not_enough_data),  cmocka_unit_test(test_bad_series_hist),
+        cmocka_unit_test(test_empty_result),     cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_write_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

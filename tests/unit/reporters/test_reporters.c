@@ -810,6 +810,7 @@ static void test_write_error_reported(void **state)
         assert_non_null(f);
         char err[256] = "";
         assert_int_equal(reporters_all[i]->write(r, f, err, sizeof err), -1);
+        assert_contains(err, "write failed: ");
         assert_contains(err, strerror(ENOSPC));
         fclose(f);
     }

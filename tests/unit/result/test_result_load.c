@@ -193,6 +193,43 @@ static void open_model_survives_the_round_trip(void **state)
     result_clear(&back);
 }
 
+/* The main step comes back as recorded, also when it is not the busiest
+ * step; a file written before the field reads as unknown, and the HTML
+ * chart then follows the busiest step. */
+static void main_step_survives_the_round_trip(void **state)
+{
+    (void)state;
+    result_t r, back, old;
+    char err[300];
+    make(&r);
+    r.main_step = dup_or_die("connect"); /* publish has every sample */
+    char *json = render(&reporter_json, &r);
+    assert_non_null(strstr(json, "\"main_step\":\t\"connect\""));
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_string_equal(back.main_step, "connect");
+    assert_int_equal(result_main_step(&back), 0);
+    char *a = render(&reporter_html, &r), *b = render(&reporter_html, &back);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(b, "<h3>Latency (ms): connect</h3>"));
+    free(a);
+    free(b);
+
+    const char *added = "\n\t\"main_step\":\t\"connect\",";
+    char *p = strstr(json, added);
+    assert_non_null(p);
+    memmove(p, p + strlen(added), strlen(p + strlen(added)) + 1);
+    assert_int_equal(result_from_json(json, &old, err, sizeof(err)), 0);
+    assert_null(old.main_step);
+    assert_int_equal(result_main_step(&old), 1);
+    b = render(&reporter_html, &old);
+    assert_non_null(strstr(b, "<h3>Latency (ms): publish &quot;quoted&quot;</h3>"));
+    free(b);
+    free(json);
+    result_clear(&r);
+    result_clear(&back);
+    result_clear(&old);
+}
+
 static void refuses_malformed_files_with_the_field_named(void **state)
 {
     result_t r;
@@ -228,6 +265,10 @@ static void refuses_malformed_files_with_the_field_named(void **state)
           "\"steps\":{\"connect\":{\"histogram\":\"v1;1;5;5;5;5:1\"},"
           "\"connect\":{\"histogram\":\"v1;1;5;5;5;5:1\"}}}]",
           "unknown, repeated" },
+        { "\"main_step\":\tnull", "\"main_step\":\t\"gone\"",
+          "\"main_step\" \"gone\" is not one of the steps" },
+        { "\"main_step\":\tnull", "\"main_step\":\t1",
+          "\"main_step\" in the result must be a string" },
     };
     char err[300];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -264,6 +305,7 @@ int main(void)
         cmocka_unit_test(older_results_lack_connection_counts),
         cmocka_unit_test(every_report_survives_the_round_trip),
         cmocka_unit_test(open_model_survives_the_round_trip),
+        cmocka_unit_test(main_step_survives_the_round_trip),
         cmocka_unit_test(refuses_malformed_files_with_the_field_named),
         cmocka_unit_test(load_file_names_the_path),
     };
