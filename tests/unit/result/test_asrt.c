@@ -14,20 +14,11 @@
 #include "result/asrt.h"
 #include "result/hist.h"
 #include "result/result.h"
+#include "helpers.h"
 
 enum { S_CONNECT, S_SUBSCRIBE, S_PUBLISH, S_NEVER, S_ALL_FAILED, S_TIGHT, NSTEPS };
 
 /* ---- fixture ------------------------------------------------------------ */
-
-static void add_step(result_t *r, size_t i, const char *name, uint64_t ok, uint64_t failed)
-{
-    r->steps[i].name = strdup(name);
-    assert_non_null(r->steps[i].name);
-    r->steps[i].latency = hist_new();
-    assert_non_null(r->steps[i].latency);
-    r->steps[i].ok = ok;
-    r->steps[i].failed = failed;
-}
 
 /* subscribe room: 100 samples 1000, 1010, ... 1990 us, so p50 = 1490 us,
  * p99 = 1980 us, min 1000, max 1990, avg 1495. */
@@ -40,11 +31,9 @@ static int setup(void **state)
     r->steps = calloc(NSTEPS, sizeof(*r->steps));
     assert_non_null(r->steps);
     add_step(r, S_CONNECT, "connect", 200, 0);
-    for (uint64_t i = 0; i < 200; i++)
-        hist_record(r->steps[S_CONNECT].latency, 900 + i * 3);
+    record_linear(r->steps[S_CONNECT].latency, 900, 3, 200);
     add_step(r, S_SUBSCRIBE, "subscribe room", 100, 0);
-    for (uint64_t i = 0; i < 100; i++)
-        hist_record(r->steps[S_SUBSCRIBE].latency, 1000 + i * 10);
+    record_linear(r->steps[S_SUBSCRIBE].latency, 1000, 10, 100);
     add_step(r, S_PUBLISH, "publish chat message", 390, 10);
     hist_record_n(r->steps[S_PUBLISH].latency, 2000, 390);
     add_step(r, S_NEVER, "never run", 0, 0);
@@ -59,17 +48,14 @@ static int setup(void **state)
     r->reconnect_attempts = 9;
     r->errors[ERR_TIMEOUT].count = 3;
     r->errors[ERR_CLOSED].count = 2;
-    r->errors[ERR_CLOSED].samples[0] = strdup("connection closed by peer (1006)");
-    r->errors[ERR_CLOSED].nsamples = 1;
+    add_sample(&r->errors[ERR_CLOSED], "connection closed by peer (1006)");
     *state = r;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    result_t *r = *state;
-    result_clear(r);
-    free(r);
+    free_result(*state);
     return 0;
 }
 
@@ -553,8 +539,7 @@ static result_t *make_baseline(void)
     add_step(b, 0, "publish chat message", 100, 0);
     hist_record_n(b->steps[0].latency, 1000, 100);
     add_step(b, 1, "subscribe room", 100, 0);
-    for (uint64_t i = 0; i < 100; i++)
-        hist_record(b->steps[1].latency, 1000 + i * 10);
+    record_linear(b->steps[1].latency, 1000, 10, 100);
     b->errors[ERR_TIMEOUT].count = 1;
     return b;
 }

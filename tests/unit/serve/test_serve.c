@@ -9,6 +9,7 @@
 
 #include "serve/serve.h"
 #include "serve/timer.h"
+#include "helpers.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -30,13 +31,6 @@ typedef struct fixture {
     server_t *srv;
     int port;
 } fixture_t;
-
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int start_server(void **state, uint64_t ack_delay_us)
 {
@@ -303,18 +297,18 @@ static void test_ack_delay(void **state)
 {
     fixture_t *f = *state;
     int a = ws_open(f->port), b = ws_open(f->port);
-    uint64_t t0 = now_us();
+    uint64_t t0 = mono_us();
     ws_send(a, "{\"action\":\"subscribe\",\"channel\":\"d\"}");
     expect_msg(a, "{\"type\":\"subscription_confirmed\",\"channel\":\"d\"}");
-    uint64_t waited = now_us() - t0;
+    uint64_t waited = mono_us() - t0;
     assert_true(waited >= 195000 && waited < 1000000);
 
-    t0 = now_us();
+    t0 = mono_us();
     ws_send(b, "{\"action\":\"publish\",\"channel\":\"d\",\"message\":{\"id\":\"x\"}}");
     expect_msg(a, "{\"type\":\"message\",\"channel\":\"d\",\"message\":{\"id\":\"x\"}}");
-    assert_true(now_us() - t0 < 150000); /* broadcasts are not delayed */
+    assert_true(mono_us() - t0 < 150000); /* broadcasts are not delayed */
     expect_msg(b, "{\"type\":\"message_ack\",\"id\":\"x\",\"channel\":\"d\"}");
-    waited = now_us() - t0;
+    waited = mono_us() - t0;
     assert_true(waited >= 195000 && waited < 1000000);
     close(a);
     close(b);
@@ -420,13 +414,6 @@ static long long field_ll(const char *json, const char *key)
     return strtoll(p + strlen(pat), NULL, 10);
 }
 
-static uint64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* ---- login and notifications ----------------------------------------- */
 
 static void test_login_issues_tokens(void **state)
@@ -517,7 +504,7 @@ static void test_notifications_protocol(void **state)
                                          "notification" };
     static const char *const topics[] = { "account.a1.notifications", "account.a1.orders",
                                           "account.a1.billing", "account.a1.notifications" };
-    uint64_t t0 = now_us();
+    uint64_t t0 = mono_us();
     for (int i = 0; i < 4; i++) {
         recv_msg(fd, buf, sizeof(buf));
         char want[160];
@@ -531,7 +518,7 @@ static void test_notifications_protocol(void **state)
         long long age = (long long)wall_us() - ts_us;
         assert_true(age >= 0 && age < 100000);
     }
-    uint64_t took = now_us() - t0; /* 4 pushes at 100 ms */
+    uint64_t took = mono_us() - t0; /* 4 pushes at 100 ms */
     assert_true(took >= 300000 && took < 900000);
 
     ws_send(fd, "{\"type\":\"subscribe\",\"topics\":[]}");
@@ -587,9 +574,9 @@ static void test_quotes_snapshot_and_rate(void **state)
         strstr(buf, "{\"stream\":\"quotes.NYSE:IBM\",\"symbol\":\"NYSE:IBM\",\"bid\":"));
     assert_non_null(strstr(buf, "],\"ts\":"));
 
-    uint64_t t0 = now_us();
+    uint64_t t0 = mono_us();
     int count = 0;
-    while (now_us() - t0 < 1000000) {
+    while (mono_us() - t0 < 1000000) {
         recv_msg(fd, buf, sizeof(buf));
         char want[128];
         const char *sym = count % 2 == 0 ? "NASDAQ:AAPL" : "NYSE:IBM";
@@ -777,10 +764,10 @@ static void test_ack_delay_distribution(void **state)
     server_t *srv = start_opts(&o, &port);
     int a = ws_open(port);
     for (int i = 0; i < 3; i++) {
-        uint64_t t0 = now_us();
+        uint64_t t0 = mono_us();
         ws_send(a, "{\"action\":\"ping\"}");
         expect_msg(a, "{\"type\":\"pong\"}");
-        uint64_t waited = now_us() - t0;
+        uint64_t waited = mono_us() - t0;
         assert_true(waited >= 98000 && waited < 400000);
     }
     close(a);
@@ -835,9 +822,9 @@ static void test_drop_fraction(void **state)
     serve_opts_t all = { .drop_after_us = 100000, .drop_fraction = 1, .drop_abrupt = true };
     srv = start_opts(&all, &port);
     int a = ws_open(port);
-    uint64_t t0 = now_us();
+    uint64_t t0 = mono_us();
     assert_int_equal(close_code(a), 0); /* cut: EOF, no close frame (1006) */
-    uint64_t took = now_us() - t0;
+    uint64_t took = mono_us() - t0;
     assert_true(took >= 90000 && took < 1000000);
     close(a);
     serve_stop(srv);

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "spec/pred.h"
+#include "helpers.h"
 
 /* Compiles src and evaluates it against the JSON text msg (NULL: no message). */
 static bool match(const char *src, const char *msg)
@@ -40,12 +41,6 @@ static const char *compile_err(const char *src)
     }
     assert_non_null(memchr(err, '\0', sizeof(err)));
     return err;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected \"%s\" in \"%s\"", needle, hay);
 }
 
 /* ------------------------------------------------------------------ */

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "spec/tmpl.h"
+#include "helpers.h"
 
 static const char *const var_names[] = { "room", "target" };
 static const char *const var_values[] = { "lobby", "ws://127.0.0.1:9001" };
@@ -49,12 +50,6 @@ static const char *compile_err(const char *src)
     return err;
 }
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected \"%s\" in \"%s\"", needle, hay);
-}
-
 /* Renders t with the given context into a fresh string (caller frees). */
 static char *render(const tmpl_t *t, const tmpl_ctx_t *ctx)
 {
@@ -78,13 +73,6 @@ static void assert_renders(const char *src, const tmpl_ctx_t *ctx, const char *w
     assert_string_equal(got, want);
     free(got);
     tmpl_free(t);
-}
-
-static uint64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* ------------------------------------------------------------------ */
