@@ -364,7 +364,7 @@ static void test_wsgate_output_with_testsuite_root_fails(void **state)
     xmlNodeSetName(root, (const xmlChar *)"testsuite");
     char why[512];
     assert_int_not_equal(validate_doc(*state, doc, why), 0);
-    assert_non_null(strstr(why, "testsuite"));
+    assert_contains(why, "testsuite");
     xmlFreeDoc(doc);
     free(xml);
     result_clear(&r);

@@ -277,8 +277,8 @@ static void test_json(void **state)
     assert_true(len > 2);
     assert_string_equal(text + len - 2, "}\n");
     /* Counters are exact integers, even past 2^53. */
-    assert_non_null(strstr(text, "9007199254740993"));
-    assert_non_null(strstr(text, "\n\t\"steps\":")); /* pretty-printed */
+    assert_contains(text, "9007199254740993");
+    assert_contains(text, "\n\t\"steps\":"); /* pretty-printed */
 
     cJSON *root = cJSON_Parse(text);
     assert_non_null(root);
@@ -341,7 +341,7 @@ static void test_json_edges(void **state)
     const cJSON *s = jget(jget(jget(root, "errors"), "timeout"), "samples");
     assert_string_equal(cJSON_GetArrayItem(s, 1)->valuestring,
                         "bad \xef\xbf\xbd\xef\xbf\xbd byte \x01 ctl");
-    assert_null(strstr(text, "\xff"));
+    assert_not_contains(text, "\xff");
     cJSON_Delete(root);
     free(text);
     free_result(r);
@@ -504,7 +504,7 @@ static void test_junit_no_assertions(void **state)
 
     char *md = render_report(&reporter_markdown, r, NULL);
     assert_int_equal(strncmp(md, "### ✅ wsgate: chat-support-room passed\n", 41), 0);
-    assert_non_null(strstr(md, "_No assertions._\n"));
+    assert_contains(md, "_No assertions._\n");
     free(md);
     free_result(r);
 }
@@ -548,8 +548,8 @@ static void test_markdown(void **state)
     assert_contains(md,
                     "\n| timeout | 3 | expect timed out after 5s: type == \"message\\_ack\" |\n");
     assert_contains(md, "\n| http\\_status | 1 | HTTP 401 at upgrade |\n");
-    assert_null(strstr(md, "second sample"));
-    assert_null(strstr(md, "| refused |"));
+    assert_not_contains(md, "second sample");
+    assert_not_contains(md, "| refused |");
 
     char dur[32], shape[128];
     units_format_us(50e6, dur, sizeof dur);
@@ -575,7 +575,7 @@ static void test_tls_insecure_is_loud(void **state)
     result_t *r = chat_result();
     char *md = render_report(&reporter_markdown, r, NULL),
          *js = render_report(&reporter_json, r, NULL);
-    assert_null(strstr(md, "verification was OFF"));
+    assert_not_contains(md, "verification was OFF");
     assert_contains(js, "\"tls_verify\":\ttrue");
     free(md);
     free(js);
@@ -615,7 +615,7 @@ static void test_escape_xml(void **state)
     char *text = render_report(&reporter_junit, r, &len);
     assert_contains(text, "name=\"room&lt;1&gt; &amp; &quot;co&quot; | x\"");
     assert_contains(text, "classname=\"wsgate.room&lt;1&gt; &amp; &quot;co&quot; | x\"");
-    assert_null(strstr(text, "\x01"));
+    assert_not_contains(text, "\x01");
     xmlDoc *doc = parse_xml(text, len);
     xmlNode *suite = first_elem(xmlDocGetRootElement(doc)->children);
     assert_attr(suite, "name", "room<1> & \"co\" | x");
@@ -796,7 +796,7 @@ static void test_write_all_rename_fails(void **state)
     assert_contains(err, "rename");
     assert_contains(err, blocker);
     list_dir(tmp, names, sizeof names);
-    assert_null(strstr(names, ".tmp"));
+    assert_not_contains(names, ".tmp");
     rm_tree(tmp);
     free_result(r);
 }
@@ -834,7 +834,7 @@ static void test_summary(void **state)
     clear_errors(r);
     s = render_summary(r);
     assert_int_equal(strncmp(s, "wsgate: chat-support-room PASSED (5 assertions held)\n", 52), 0);
-    assert_null(strstr(s, "errors:"));
+    assert_not_contains(s, "errors:");
     free(s);
     free_result(r);
 }

@@ -149,9 +149,9 @@ static void open_model_survives_the_round_trip(void **state)
         free(b);
     }
     char *md = render_report(&reporter_markdown, &back, NULL);
-    assert_non_null(strstr(md, "open model, 10 to 50/s arrivals, sessions of 2 tasks, at most 500 "
-                               "at once"));
-    assert_non_null(strstr(md, "**Arrivals:** 1200 planned, 1150 started, 50 dropped"));
+    assert_contains(md, "open model, 10 to 50/s arrivals, sessions of 2 tasks, at most 500 "
+                        "at once");
+    assert_contains(md, "**Arrivals:** 1200 planned, 1150 started, 50 dropped");
     free(md);
     /* an older file without "load" reads as the closed model */
     char *old = strstr(json, "\"load\":");
@@ -220,7 +220,7 @@ static void refuses_malformed_files_with_the_field_named(void **state)
     }
     result_t out;
     assert_int_equal(result_from_json("[1,2]", &out, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "not a JSON object"));
+    assert_contains(err, "not a JSON object");
     free(json);
 }
 
@@ -229,7 +229,7 @@ static void load_file_names_the_path(void **state)
     result_t r;
     char err[300];
     assert_int_equal(result_load_file("/nonexistent/result.json", &r, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "/nonexistent/result.json: No such file"));
+    assert_contains(err, "/nonexistent/result.json: No such file");
 }
 
 int main(void)

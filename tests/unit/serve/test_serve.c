@@ -338,10 +338,10 @@ static void test_port_in_use_is_an_error(void **state)
     char err[256] = "";
     int port = -1;
     assert_null(serve_start(&o, &port, err, sizeof(err)));
-    assert_non_null(strstr(err, "cannot listen"));
+    assert_contains(err, "cannot listen");
     char num[16];
     snprintf(num, sizeof(num), "%d", f->port);
-    assert_non_null(strstr(err, num));
+    assert_contains(err, num);
 }
 
 /* ---- helpers for the other protocols ---------------------------------- */
@@ -428,7 +428,7 @@ static void test_login_issues_tokens(void **state)
     assert_int_equal(sscanf(body, "{\"access_token\":\"%63[^\"]\",\"token_type\":\"bearer\"}", tok),
                      1);
     assert_int_equal(strlen(tok), 53);
-    assert_non_null(strstr(body, ",\"token_type\":\"bearer\",\"username\":\"u1\"}"));
+    assert_contains(body, ",\"token_type\":\"bearer\",\"username\":\"u1\"}");
     char cookie[128];
     snprintf(cookie, sizeof(cookie), "set-cookie: session=%s; Path=/; HttpOnly", tok);
     assert_non_null(strcasestr(head, cookie));
@@ -446,11 +446,11 @@ static void test_login_issues_tokens(void **state)
     st = http_post(f->port, "POST", "/api/auth/login", "{\"username\":\"u1\"}", head, sizeof(head),
                    body, sizeof(body));
     assert_int_equal(st, 400);
-    assert_non_null(strstr(body, "password"));
+    assert_contains(body, "password");
     st = http_post(f->port, "POST", "/api/auth/login", "nope", head, sizeof(head), body,
                    sizeof(body));
     assert_int_equal(st, 400);
-    assert_non_null(strstr(body, "JSON object"));
+    assert_contains(body, "JSON object");
     st = http_post(f->port, "GET", "/api/auth/login", "", head, sizeof(head), body, sizeof(body));
     assert_int_equal(st, 405);
 }
@@ -570,9 +570,8 @@ static void test_quotes_snapshot_and_rate(void **state)
                         "{\"type\":\"snapshot\",\"quotes\":[{\"stream\":\"quotes.NASDAQ:AAPL\","
                         "\"symbol\":\"NASDAQ:AAPL\",\"bid\":",
                         88) == 0);
-    assert_non_null(
-        strstr(buf, "{\"stream\":\"quotes.NYSE:IBM\",\"symbol\":\"NYSE:IBM\",\"bid\":"));
-    assert_non_null(strstr(buf, "],\"ts\":"));
+    assert_contains(buf, "{\"stream\":\"quotes.NYSE:IBM\",\"symbol\":\"NYSE:IBM\",\"bid\":");
+    assert_contains(buf, "],\"ts\":");
 
     uint64_t t0 = mono_us();
     int count = 0;
@@ -652,10 +651,10 @@ static void test_collaboration(void **state)
     close(b);
     ws_send(a, APPLY("doc_1", "w", "2"));
     recv_msg(a, buf, sizeof(buf));
-    assert_non_null(strstr(buf, "\"sequence\":2"));
+    assert_contains(buf, "\"sequence\":2");
     ws_send(a, APPLY("doc_1", "z", "3"));
     recv_msg(a, buf, sizeof(buf));
-    assert_non_null(strstr(buf, "\"sequence\":3"));
+    assert_contains(buf, "\"sequence\":3");
     b = ws_open_at(f->port, "/ws/collaboration?session=collab-session-2", "");
     ws_send(b, "{\"action\":\"resume_session\",\"documentId\":\"doc_1\",\"lastSequence\":1}");
     recv_msg(b, buf, sizeof(buf));
@@ -663,10 +662,10 @@ static void test_collaboration(void **state)
            "\"lastSequence\":1,\"missed\":[{\"type\":\"operation\",\"documentId\":\"doc_1\","
            "\"sequence\":2,\"operation\":{\"type\":\"insert_text\",\"position\":3,\"text\":\"w\"}";
     assert_true(strncmp(buf, want, strlen(want)) == 0);
-    assert_non_null(strstr(buf, "\"sequence\":3,\"operation\":{\"type\":\"insert_text\","
-                                "\"position\":3,\"text\":\"z\"}"));
-    assert_null(strstr(buf, "\"text\":\"hello \""));
-    assert_non_null(strstr(buf, "}],\"complete\":true}"));
+    assert_contains(buf, "\"sequence\":3,\"operation\":{\"type\":\"insert_text\","
+                         "\"position\":3,\"text\":\"z\"}");
+    assert_not_contains(buf, "\"text\":\"hello \"");
+    assert_contains(buf, "}],\"complete\":true}");
     /* the guide's lastSequence is often ahead of the server */
     ws_send(b, "{\"action\":\"resume_session\",\"documentId\":\"doc_1\",\"lastSequence\":4321}");
     expect_msg(b, "{\"type\":\"session_resumed\",\"documentId\":\"doc_1\",\"sequence\":3,"
@@ -697,11 +696,11 @@ static void test_collaboration_history_is_bounded(void **state)
     }
     ws_send(a, "{\"action\":\"resume_session\",\"documentId\":\"doc_h\",\"lastSequence\":0}");
     recv_msg(a, buf, sizeof(buf));
-    assert_non_null(strstr(buf, "],\"complete\":false}"));
+    assert_contains(buf, "],\"complete\":false}");
     /* 64 kept: 7..70 */
-    assert_non_null(strstr(buf, "\"missed\":[{\"type\":\"operation\",\"documentId\":\"doc_h\","
-                                "\"sequence\":7,"));
-    assert_null(strstr(buf, "\"sequence\":6,"));
+    assert_contains(buf, "\"missed\":[{\"type\":\"operation\",\"documentId\":\"doc_h\","
+                         "\"sequence\":7,");
+    assert_not_contains(buf, "\"sequence\":6,");
     int n = 0;
     for (const char *p = buf; (p = strstr(p, "{\"type\":\"operation\"")); p++)
         n++;
@@ -1068,7 +1067,7 @@ static void test_parse_args(void **state)
         "--stall-after",   "--stall-for"
     };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-        assert_non_null(strstr(u, opts[i]));
+        assert_contains(u, opts[i]);
 }
 
 /* --reuse-port: a second server (another process in real use) may bind

@@ -307,7 +307,7 @@ static void error_on_template_holes(void **state)
 {
     char err[256];
     assert_null(pred_compile("channel == \"room:{{room}}\"", err, sizeof(err)));
-    assert_non_null(strstr(err, "column 18: predicates are not templates"));
+    assert_contains(err, "column 18: predicates are not templates");
     pred_t *p = pred_compile("text == \"{ {not a hole} }\"", err, sizeof(err));
     assert_non_null(p);
     pred_free(p);

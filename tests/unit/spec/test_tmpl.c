@@ -375,7 +375,7 @@ static void unknown_variable_lists_known_names(void **state)
     assert_contains(e, "did you mean \"vu.id\"?");
     e = compile_err("{{zzzzzzzz}}");
     assert_contains(e, "unknown variable \"zzzzzzzz\"");
-    assert_null(strstr(e, "did you mean"));
+    assert_not_contains(e, "did you mean");
 
     setenv("WSGATE_TMPL_BARE", "1", 1);
     e = compile_err("{{WSGATE_TMPL_BARE}}");
@@ -475,7 +475,7 @@ static void data_columns_render_the_row(void **state)
                          "users.csv has the columns: data.username, data.password");
     assert_null(tmpl_compile("{{data.email}}", &ds, err, sizeof(err)));
     assert_contains(err, "unknown column \"email\"");
-    assert_null(strstr(err, "did you mean"));
+    assert_not_contains(err, "did you mean");
     /* no data file declared */
     assert_contains(compile_err("{{data.username}}"),
                     "data.username: the spec has no data file; add data: {file: users.csv}");
