@@ -1,6 +1,7 @@
-/* Tests for src/result/asrt.c (parse, check, eval) and the small helpers of
- * src/result/result.c, evaluated on a hand-built result with real histograms.
- * Latency samples stay below 2048 us, where the histogram is exact. */
+/* Tests for src/result/asrt.c (parse, check, eval), evaluated on a
+ * hand-built result with real histograms (result.c's own helpers are in
+ * test_result.c). Latency samples stay below 2048 us, where the histogram
+ * is exact. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -525,7 +526,7 @@ static void test_eval_text_refines(void **state)
     expect_eval(r, "max(tight) < 1.001ms", false, "1.001 ms", "< 1.001 ms");
 }
 
-/* ---- result helpers ----------------------------------------------------- */
+/* ---- baselines ------------------------------------------------------------ */
 
 /* A baseline whose publish p95 is 1000 us, subscribe p50 1490 us (same
  * samples as the run), and no "tight" step. */
@@ -599,47 +600,13 @@ static void test_parse_abort(void **state)
     asrt_clear(&a);
 }
 
-static void test_err_kind_names(void **state)
-{
-    static const char *const want[ERR_KIND_COUNT] = {
-        "timeout",  "refused", "reset", "closed", "tls", "dns", "http_status", "unexpected_message",
-        "protocol",
-    };
-    for (int k = 0; k < ERR_KIND_COUNT; k++) {
-        assert_string_equal(err_kind_name((err_kind_t)k), want[k]);
-        assert_int_equal(err_kind_from_name(want[k]), k);
-    }
-    assert_null(err_kind_name(ERR_KIND_COUNT));
-    assert_null(err_kind_name((err_kind_t)-1));
-    assert_int_equal(err_kind_from_name("total"), -1);
-    assert_int_equal(err_kind_from_name("Timeout"), -1);
-    assert_int_equal(err_kind_from_name(NULL), -1);
-}
-
-static void test_result_helpers(void **state)
-{
-    result_t *r = *state;
-    assert_int_equal(result_find_step(r, "connect"), S_CONNECT);
-    assert_int_equal(result_find_step(r, "publish chat message"), S_PUBLISH);
-    assert_int_equal(result_find_step(r, "tight"), S_TIGHT);
-    assert_int_equal(result_find_step(r, "publish"), -1);
-    assert_int_equal(result_find_step(r, NULL), -1);
-    assert_int_equal(result_error_total(r), 5);
-
-    result_t empty;
-    memset(&empty, 0, sizeof(empty));
-    assert_int_equal(result_find_step(&empty, "connect"), -1);
-    assert_int_equal(result_error_total(&empty), 0);
-    result_clear(&empty);
-    result_clear(NULL);
-}
-
-/* result_clear frees evaluated assertions too (LeakSanitizer checks) and zeroes. */
+/* result_clear frees what eval wrote into a result too (LeakSanitizer
+ * checks) and zeroes it. */
 static void test_result_clear(void **state)
 {
     result_t *r = *state;
-    r->spec_name = strdup("chat");
-    r->target = strdup("ws://127.0.0.1:1");
+    r->spec_name = xstrdup("chat");
+    r->target = xstrdup("ws://127.0.0.1:1");
     r->nassertions = 2;
     r->assertions = calloc(2, sizeof(*r->assertions));
     assert_non_null(r->assertions);
@@ -675,8 +642,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eval_text_refines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_relative, setup, teardown),
         cmocka_unit_test(test_parse_abort),
-        cmocka_unit_test(test_err_kind_names),
-        cmocka_unit_test_setup_teardown(test_result_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_clear, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
