@@ -1,24 +1,8 @@
 # An assertion with abort_on_fail stops a hopeless run soon after its grace
 # period, exits 1, and every report says it was aborted, when and why.
 . "$(dirname "$0")/lib.sh"
-start_server --ack-delay 300ms
-cat >"$WORK/spec.yaml" <<YAML
-version: 1
-name: abort
-target: ws://127.0.0.1:$SERVER_PORT
-load: {users: 5, duration: 30s}
-scenarios:
-  - name: chatter
-    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
-    tasks:
-      - name: ping
-        pause: 100ms
-        send: '{"action":"ping"}'
-        expect: {match: 'type == "pong"', timeout: 2s}
-assertions:
-  - p50(ping) < 100ms, abort_on_fail after 2s
-  - connect.success_rate == 100%
-YAML
+serve_chat "$WORK/spec.yaml" abort "{users: 5, duration: 30s}" \
+  "p50(ping) < 100ms, abort_on_fail after 2s" "connect.success_rate == 100%" -- --ack-delay 300ms
 t0=$(date +%s.%N)
 run_wsgate "$WORK/out" run "$WORK/spec.yaml" --quiet
 t1=$(date +%s.%N)

@@ -2,31 +2,12 @@
 # the reports carry deltas that match the two files, and a baseline that
 # cannot answer an assertion is refused before anything runs (exit 2).
 . "$(dirname "$0")/lib.sh"
-spec() { # spec PORT ASSERTION
-cat <<YAML
-version: 1
-name: baseline
-target: ws://127.0.0.1:$1
-load: {users: 5, duration: 3s}
-scenarios:
-  - name: chatter
-    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
-    tasks:
-      - name: ping
-        pause: 100ms
-        send: '{"action":"ping"}'
-        expect: {match: 'type == "pong"', timeout: 2s}
-assertions:
-  - $2
-YAML
-}
-start_server --ack-delay 20ms
-spec "$SERVER_PORT" "p50(ping) < 1s" >"$WORK/base.yaml"
+LOAD="{users: 5, duration: 3s}"
+serve_chat "$WORK/base.yaml" baseline "$LOAD" "p50(ping) < 1s" -- --ack-delay 20ms
 run_wsgate "$WORK/base" run "$WORK/base.yaml" --quiet
 expect_rc 0
 stop_server
-start_server --ack-delay 60ms
-spec "$SERVER_PORT" "p50(ping) < baseline * 1.5" >"$WORK/slower.yaml"
+serve_chat "$WORK/slower.yaml" baseline "$LOAD" "p50(ping) < baseline * 1.5" -- --ack-delay 60ms
 run_wsgate "$WORK/slow" run "$WORK/slower.yaml" --baseline "$WORK/base/result.json" --quiet
 expect_rc 1
 R="$WORK/slow/result.json"
@@ -38,11 +19,11 @@ check "$thr > $b50 * 1.5 / 1000 - 0.01 && $thr < $b50 * 1.5 / 1000 + 0.01"
 delta=$(awk "BEGIN { printf \"%+.1f%%\", ($n50 - $b50) / $b50 * 100 }")
 grep -F "($delta)" "$WORK/slow/summary.md" | grep -q '^| ping' || fail "summary lacks the delta $delta: $(grep '^| ping' "$WORK/slow/summary.md")"
 "$WSGATE" report "$R" --format md | cmp -s - "$WORK/slow/summary.md" || fail "deltas do not re-render"
-spec "$SERVER_PORT" "p50(ping) < baseline * 4" >"$WORK/loose.yaml"
+chat_spec baseline "$LOAD" "p50(ping) < baseline * 4" >"$WORK/loose.yaml"
 run_wsgate "$WORK/loose" run "$WORK/loose.yaml" --baseline "$WORK/base/result.json" --quiet
 expect_rc 0
 # refused before running: no baseline, unreadable baseline, baseline without the step
-spec "$SERVER_PORT" "p50(ping) < baseline + 5ms" >"$WORK/rel.yaml"
+chat_spec baseline "$LOAD" "p50(ping) < baseline + 5ms" >"$WORK/rel.yaml"
 run_wsgate "$WORK/x1" run "$WORK/rel.yaml" --quiet
 expect_rc 2
 grep -q 'rel.yaml:[0-9]*: assertion .*--baseline' "$WORK/stderr" || fail "no-baseline message: $(cat "$WORK/stderr")"

@@ -3,12 +3,8 @@
 # ok + failed + connections.abandoned, where abandoned are those still
 # pending when the run ended (they do not count against success_rate).
 . "$(dirname "$0")/lib.sh"
-PEER="$SRC/tests/integration/peers/hostile_server.py"
-python3 "$PEER" silent --seconds 15 >"$WORK/peer.out" 2>"$WORK/peer.err" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do grep -q listening "$WORK/peer.out" && break; sleep 0.05; done
-port=$(grep -oE '[0-9]+$' "$WORK/peer.out") || fail "peer did not start"
-run_wsgate "$WORK/out" run "$DATA/it/abandoned.yaml" --target "ws://127.0.0.1:$port" --quiet
+start_hostile silent --seconds 15
+run_wsgate "$WORK/out" run "$DATA/it/abandoned.yaml" --target "ws://127.0.0.1:$PEER_PORT" --quiet
 expect_rc 1
 R="$WORK/out/result.json"
 ok=$(jqr "$R" '.steps[0].ok')

@@ -11,20 +11,9 @@
 
 command -v node >/dev/null || fail "node not found: install nodejs and node-ws (setup.sh does)"
 
-# start_peer: the peer on a free port for at most 90 s; sets PEER_PORT.
-start_peer() {
-  node "$SRC/tests/integration/peers/ws_peer.js" 0 90 >"$WORK/peer.out" 2>"$WORK/peer.err" &
-  SERVER_PID=$! # lib.sh's cleanup stops it
-  for _ in $(seq 1 100); do
-    PEER_PORT=$(grep -oE '127\.0\.0\.1:[0-9]+' "$WORK/peer.out" 2>/dev/null | head -n1 | cut -d: -f2 || true)
-    [ -n "$PEER_PORT" ] && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || fail "ws_peer.js exited: $(cat "$WORK/peer.err")"
-    sleep 0.1
-  done
-  fail "ws_peer.js did not print its address"
-}
-
-start_peer
+# the peer on a free port for at most 90 s (lib.sh's cleanup stops it)
+start_listener peer node "$SRC/tests/integration/peers/ws_peer.js" 0 90
+PEER_PORT=$LISTEN_PORT
 T="ws://127.0.0.1:$PEER_PORT"
 pass "peer: $(head -n1 "$WORK/peer.out")"
 

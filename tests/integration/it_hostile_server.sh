@@ -1,16 +1,12 @@
 # A hostile peer never crashes wsgate: each misbehaviour ends up as errors of
 # the right kind in a complete report, and the run ends on time.
 . "$(dirname "$0")/lib.sh"
-PEER="$SRC/tests/integration/peers/hostile_server.py"
 # mode | jq filter that must hold on result.json
 while IFS='|' read -r mode cond; do
   [ -z "$mode" ] && continue
-  python3 "$PEER" "$mode" --seconds 15 >"$WORK/peer.out" &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do grep -q listening "$WORK/peer.out" && break; sleep 0.05; done
-  port=$(grep -oE '[0-9]+$' "$WORK/peer.out")
+  start_hostile "$mode" --seconds 15
   t0=$(date +%s%N)
-  run_wsgate "$WORK/$mode" run "$DATA/it/hostile.yaml" --target "ws://127.0.0.1:$port"
+  run_wsgate "$WORK/$mode" run "$DATA/it/hostile.yaml" --target "ws://127.0.0.1:$PEER_PORT"
   elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   stop_server
   [ "$RC" -eq 0 ] || [ "$RC" -eq 1 ] || fail "$mode: exit $RC; stderr: $(cat "$WORK/stderr")"

@@ -66,12 +66,9 @@ check "$(jqr "$WORK/closed/result.json" '.errors.refused.count') >= 5"
 jqr "$WORK/closed/result.json" '.errors.refused.samples[0]' | grep -qx "login: connection refused" \
   || fail "refused sample"
 # a peer that accepts and never answers: the step's timeout (1s here)
-python3 "$SRC/tests/integration/peers/hostile_server.py" silent --seconds 15 >"$WORK/peer.out" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do grep -q listening "$WORK/peer.out" && break; sleep 0.05; done
-port=$(grep -oE '[0-9]+$' "$WORK/peer.out")
+start_hostile silent --seconds 15
 sed 's/expect_status: 200/expect_status: 200\n          timeout: 1s/' "$DATA/it/http-login.yaml" >"$WORK/slow.yaml"
-run_wsgate "$WORK/silent" run "$WORK/slow.yaml" --target "ws://127.0.0.1:$port"
+run_wsgate "$WORK/silent" run "$WORK/slow.yaml" --target "ws://127.0.0.1:$PEER_PORT"
 stop_server
 expect_rc 1
 jqr "$WORK/silent/result.json" '.errors.timeout.samples[0]' | grep -qx "login: no HTTP response within 1.00 s" \

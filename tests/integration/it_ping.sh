@@ -13,11 +13,8 @@ R="$WORK/chat/result.json"
 pings=$(jqr "$R" '.steps[] | select(.name=="ws.ping") | .ok')
 pubs=$(jqr "$R" '.steps[] | select(.name=="publish chat message") | .ok')
 check "$pings >= 150 && $pubs >= 80"   # 20 users x ~3.5 s / 300 ms; publishes unaffected
-python3 "$SRC/tests/integration/peers/hostile_server.py" deaf --seconds 10 >"$WORK/peer.out" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do grep -q listening "$WORK/peer.out" && break; sleep 0.05; done
-port=$(grep -oE '[0-9]+$' "$WORK/peer.out")
-run_wsgate "$WORK/deaf" run "$DATA/it/ping.yaml" --target "ws://127.0.0.1:$port"
+start_hostile deaf --seconds 10
+run_wsgate "$WORK/deaf" run "$DATA/it/ping.yaml" --target "ws://127.0.0.1:$PEER_PORT"
 expect_rc 1
 R="$WORK/deaf/result.json"
 failed=$(jqr "$R" '.steps[] | select(.name=="ws.ping") | .failed')

@@ -2,21 +2,7 @@
 # its active connections, and puts a server's ack delay into every second's
 # percentiles.
 . "$(dirname "$0")/lib.sh"
-start_server --ack-delay 40ms
-cat >"$WORK/spec.yaml" <<YAML
-version: 1
-name: series
-target: ws://127.0.0.1:$SERVER_PORT
-load: {users: 20, ramp_up: 2s, duration: 5s}
-scenarios:
-  - name: chatter
-    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
-    tasks:
-      - name: ping
-        pause: 100ms
-        send: '{"action":"ping"}'
-        expect: {match: 'type == "pong"', timeout: 2s}
-YAML
+serve_chat "$WORK/spec.yaml" series "{users: 20, ramp_up: 2s, duration: 5s}" -- --ack-delay 40ms
 run_wsgate "$WORK/out" run "$WORK/spec.yaml" --seed 5 --quiet
 expect_rc 0
 R="$WORK/out/result.json"

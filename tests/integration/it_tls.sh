@@ -85,11 +85,9 @@ expect_rc 0
 stop_server
 
 # the host name is checked too: the certificate names 127.0.0.1, not .2
-"$WSGATE" serve --host 127.0.0.2 --port 0 --tls --tls-cert-out "$WORK/server.pem" >"$WORK/serve2.out" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do grep -q "listening" "$WORK/serve2.out" && break; sleep 0.05; done
-port=$(grep -oE '127\.0\.0\.2:[0-9]+' "$WORK/serve2.out" | cut -d: -f2) || fail "serve on 127.0.0.2: $(cat "$WORK/serve2.out")"
-run_wsgate "$WORK/mismatch" run "$WORK/ca.yaml" --target "wss://127.0.0.2:$port"
+start_server --host 127.0.0.2 --tls --tls-cert-out "$WORK/server.pem"
+grep -q 'listening on wss://127\.0\.0\.2:' "$WORK/serve.out" || fail "serve not on 127.0.0.2: $(cat "$WORK/serve.out")"
+run_wsgate "$WORK/mismatch" run "$WORK/ca.yaml" --target "wss://127.0.0.2:$SERVER_PORT"
 stop_server
 expect_rc 1
 jqr "$WORK/mismatch/result.json" '.errors.tls.samples[0]' | grep -qF "certificate verify failed: IP address mismatch" \

@@ -8,16 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/pem.h"
 #include "serve/internal.h"
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected \"%s\" in \"%s\"", needle, hay);
-}
+#include "helpers.h"
 
 /* Two fresh self-signed pairs (serve --tls's generator) in temp dirs. */
 typedef struct dirs {
@@ -28,12 +22,12 @@ typedef struct dirs {
 static int setup(void **state)
 {
     dirs_t *d = calloc(1, sizeof(*d));
+    assert_non_null(d);
     char err[256];
-    snprintf(d->a, sizeof(d->a), "/tmp/wsgate-pem-a-XXXXXX");
-    snprintf(d->b, sizeof(d->b), "/tmp/wsgate-pem-b-XXXXXX");
-    if (!mkdtemp(d->a) || !mkdtemp(d->b) || serve_tls_make(d->a, err, sizeof(err)) < 0 ||
-        serve_tls_make(d->b, err, sizeof(err)) < 0)
-        return -1;
+    make_tmpdir(d->a, sizeof(d->a), "pem-a");
+    make_tmpdir(d->b, sizeof(d->b), "pem-b");
+    if (serve_tls_make(d->a, err, sizeof(err)) < 0 || serve_tls_make(d->b, err, sizeof(err)) < 0)
+        fail_msg("serve_tls_make: %s", err);
     *state = d;
     return 0;
 }
@@ -41,17 +35,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     dirs_t *d = *state;
-    const char *dirs[] = { d->a, d->b };
-    for (int i = 0; i < 2; i++) {
-        char p[160];
-        snprintf(p, sizeof(p), "%s/cert.pem", dirs[i]);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s/key.pem", dirs[i]);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s/junk.pem", dirs[i]);
-        unlink(p);
-        rmdir(dirs[i]);
-    }
+    rm_tree(d->a);
+    rm_tree(d->b);
     free(d);
     return 0;
 }
@@ -83,10 +68,7 @@ static void test_bad_files(void **state)
     /* a key is not a certificate */
     assert_int_equal(pem_check_certs(in(d->a, "key.pem"), err, sizeof(err)), -1);
     assert_contains(err, "key.pem has no PEM certificate");
-    FILE *f = fopen(in(d->a, "junk.pem"), "w");
-    assert_non_null(f);
-    fputs("not pem at all\n", f);
-    fclose(f);
+    write_file(in(d->a, "junk.pem"), "not pem at all\n");
     assert_int_equal(pem_check_certs(in(d->a, "junk.pem"), err, sizeof(err)), -1);
     assert_contains(err, "junk.pem has no PEM certificate");
     assert_int_equal(pem_check_key(in(d->a, "cert.pem"), in(d->a, "junk.pem"), err, sizeof(err)),

@@ -25,6 +25,8 @@
 
 #include <yaml.h>
 
+#include "helpers.h"
+
 #ifndef WSGATE_SOURCE_DIR
 #define WSGATE_SOURCE_DIR "."
 #endif
@@ -284,24 +286,6 @@ static size_t check_text(const char *text, const char *where, int shell, problem
 }
 
 /* ---- files -------------------------------------------------------------- */
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, n, m);
-    if (m)
-        fclose(m);
-    fclose(f);
-    return buf;
-}
 
 /* WSGATE_SOURCE_DIR/rel into path; -1 when it does not fit. */
 static int src_path(char *path, size_t n, const char *rel)

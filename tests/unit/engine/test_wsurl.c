@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "engine/wsurl.h"
+#include "helpers.h"
 
 static void splits_plain_url(void **state)
 {
@@ -46,10 +47,10 @@ static void rejects_bad_urls(void **state)
     wsurl_t u;
     char err[128];
     assert_int_equal(wsurl_parse("http://x/", &u, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "ws://"));
+    assert_contains(err, "ws://");
     assert_int_equal(wsurl_parse("ws://:80/", &u, err, sizeof(err)), -1);
     assert_int_equal(wsurl_parse("ws://h:99999/", &u, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "port"));
+    assert_contains(err, "port");
     assert_int_equal(wsurl_parse("ws://[::1/", &u, err, sizeof(err)), -1);
 }
 

@@ -19,6 +19,7 @@
 #include "result/hist.h"
 #include "reporters/reporter.h"
 #include "result/result.h"
+#include "helpers.h"
 
 #define STEP_PUBLISH 1
 #define NSECONDS 5
@@ -30,37 +31,6 @@
 #define YBOTTOM 212.0
 
 /* ---- fixture ------------------------------------------------------------ */
-
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    assert_non_null(p);
-    return p;
-}
-
-static void add_step(result_t *r, size_t i, const char *name, uint64_t ok, uint64_t failed)
-{
-    r->steps[i].name = xstrdup(name);
-    r->steps[i].latency = hist_new();
-    assert_non_null(r->steps[i].latency);
-    r->steps[i].ok = ok;
-    r->steps[i].failed = failed;
-}
-
-static void set_assertion(res_assertion_t *a, const char *text, int passed, const char *otext,
-                          const char *etext)
-{
-    a->text = xstrdup(text);
-    a->passed = passed;
-    a->has_observed = true;
-    a->observed_text = xstrdup(otext);
-    a->expected_text = xstrdup(etext);
-}
-
-static void add_sample(res_errors_t *e, const char *s)
-{
-    e->samples[e->nsamples++] = xstrdup(s);
-}
 
 /* hist_encode text of one value recorded n times. */
 static char *encoded(uint64_t us, uint64_t n)
@@ -101,29 +71,15 @@ static void set_series(result_t *r, size_t n)
 
 /* A failed chat run: 3 assertions (one failing), three steps (one never
  * run), two kinds of error, a 5-second series. */
-static result_t *make_result(void)
+static result_t *chat_result(void)
 {
-    result_t *r = calloc(1, sizeof *r);
-    assert_non_null(r);
-    r->spec_name = xstrdup("chat-support-room");
-    r->spec_path = xstrdup("specs/chat.yaml");
-    r->target = xstrdup("ws://127.0.0.1:8080/ws?token=[REDACTED]");
-    r->wsgate_version = xstrdup("0.1.0");
-    r->started_at = 1714564800.25; /* 2024-05-01T12:00:00.250Z */
-    r->ended_at = 1714564850.75;
-    r->duration_s = 50;
-    r->threads = 2;
-    r->users_planned = 200;
+    /* started 2024-05-01T12:00:00.250Z, 50 s planned, 2 threads, 200 users */
+    result_t *r = make_result("chat-support-room", "ws://127.0.0.1:8080/ws?token=[REDACTED]", 3);
     r->peak_active = 187;
-
-    r->nsteps = 3;
-    r->steps = calloc(r->nsteps, sizeof *r->steps);
-    assert_non_null(r->steps);
     add_step(r, 0, "connect", 200, 0);
     hist_record_n(r->steps[0].latency, 1100, 200);
     add_step(r, STEP_PUBLISH, "publish chat message", 98, 2);
-    for (uint64_t i = 1; i <= 97; i++)
-        hist_record(r->steps[STEP_PUBLISH].latency, i * 1000 + 37);
+    record_linear(r->steps[STEP_PUBLISH].latency, 1037, 1000, 97);
     hist_record(r->steps[STEP_PUBLISH].latency, 2500000);
     add_step(r, 2, "never run", 0, 0);
 
@@ -135,37 +91,14 @@ static result_t *make_result(void)
     r->nassertions = 3;
     r->assertions = calloc(r->nassertions, sizeof *r->assertions);
     assert_non_null(r->assertions);
-    set_assertion(&r->assertions[0], "connect.success_rate >= 99.5%", 1, "100.00%", ">= 99.5%");
-    set_assertion(&r->assertions[1], "p99(publish chat message) < 200ms", 0, "312.4 ms",
-                  "< 200 ms");
-    set_assertion(&r->assertions[2], "errors.timeout <= 5", 1, "3", "<= 5");
+    set_assertion(&r->assertions[0], "connect.success_rate >= 99.5%", 1, 1, 100, 99.5, "100.00%",
+                  ">= 99.5%");
+    set_assertion(&r->assertions[1], "p99(publish chat message) < 200ms", 0, 1, 312.4, 200,
+                  "312.4 ms", "< 200 ms");
+    set_assertion(&r->assertions[2], "errors.timeout <= 5", 1, 1, 3, 5, "3", "<= 5");
     r->passed = false;
     set_series(r, NSECONDS);
     return r;
-}
-
-static void free_result(result_t *r)
-{
-    result_clear(r);
-    free(r);
-}
-
-/* Renders r into a malloc'd NUL-terminated string. (noinline: gcc -O3
- * otherwise mistakes the memstream's buffer for a dangling local.) */
-__attribute__((noinline)) static char *render(const result_t *r, size_t *len_out)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    char err[256] = "";
-    int rc = reporter_html.write(r, f, err, sizeof err);
-    assert_int_equal(fclose(f), 0);
-    if (rc != 0)
-        fail_msg("html reporter failed: %s", err);
-    if (len_out)
-        *len_out = len;
-    return buf;
 }
 
 /* ---- parsing ---------------------------------------------------------------- */
@@ -251,12 +184,6 @@ static void assert_text(htmlDocPtr doc, const char *xpath, const char *want)
     free(got);
 }
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("\"%s\" not found in:\n%.2000s", needle, hay);
-}
-
 static size_t occurrences(const char *hay, const char *needle)
 {
     size_t n = 0;
@@ -276,8 +203,8 @@ static void test_table_entry(void **state)
 
 static void test_header(void **state)
 {
-    result_t *r = make_result();
-    char *html = render(r, NULL);
+    result_t *r = chat_result();
+    char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_int_equal(strncmp(html, "<!DOCTYPE html>\n<html lang=\"en\">", 32), 0);
     assert_text(doc, "//title", "wsgate: chat-support-room failed");
@@ -290,7 +217,7 @@ static void test_header(void **state)
     assert_text(doc, "//dt[.='Ended']/following-sibling::dd[1]", "2024-05-01 12:00:50 UTC");
     assert_text(doc, "//dt[.='Duration']/following-sibling::dd[1]", "50.5 s (planned 50.0 s)");
     r->open_model = true; /* duration_s is the time the load ran */
-    char *open_html = render(r, NULL);
+    char *open_html = render_report(&reporter_html, r, NULL);
     htmlDocPtr open_doc = parse(open_html);
     assert_text(open_doc, "//dt[.='Duration']/following-sibling::dd[1]", "50.5 s (load 50.0 s)");
     xmlFreeDoc(open_doc);
@@ -312,7 +239,7 @@ static void test_header(void **state)
 
 static void test_flags_and_shards(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     r->aborted = true;
     r->aborted_at_s = 12.5;
     r->abort_reason = xstrdup("p99(publish chat message) < 200ms: observed 312.4 ms");
@@ -325,7 +252,7 @@ static void test_flags_and_shards(void **state)
     assert_non_null(r->shards);
     r->shards[0] = (res_shard_t){ .index = 1, .total = 2, .peak_active = 90, .msgs_sent = 7 };
     r->shards[1] = (res_shard_t){ .index = 2, .total = 2, .region = xstrdup("r<2>"), .errors = 4 };
-    char *html = render(r, NULL);
+    char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_text(doc, "//*[@id='aborted']",
                 "Aborted 12.5 s into the run by an assertion: p99(publish chat message) < 200ms: "
@@ -345,8 +272,8 @@ static void test_flags_and_shards(void **state)
 
 static void test_assertion_rows(void **state)
 {
-    result_t *r = make_result();
-    char *html = render(r, NULL);
+    result_t *r = chat_result();
+    char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//table[@class='assertions']//tr"), 1 + 3);
     static const char *const rows[][4] = {
@@ -368,8 +295,8 @@ static void test_assertion_rows(void **state)
 
 static void test_step_rows(void **state)
 {
-    result_t *r = make_result();
-    char *html = render(r, NULL);
+    result_t *r = chat_result();
+    char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//table[@class='steps']//tr"), 1 + 3);
     assert_int_equal(count(doc, "//table[@class='steps']//tr[1]/th"), 8); /* no deltas */
@@ -398,7 +325,7 @@ static void test_step_rows(void **state)
  * from the baseline ("new"); "never run" without samples on both sides. */
 static void test_baseline_deltas(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     r->baseline = calloc(1, sizeof *r->baseline);
     assert_non_null(r->baseline);
     r->baseline_path = xstrdup("main/result.json");
@@ -410,7 +337,7 @@ static void test_baseline_deltas(void **state)
     hist_record_n(b->steps[0].latency, 1000, 10);
     add_step(b, 1, "never run", 0, 0);
 
-    char *html = render(r, NULL);
+    char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//table[@class='steps']//tr[1]/th"), 11);
     const char *conn = "//table[@class='steps']//tr[td[1]='connect']";
@@ -432,7 +359,7 @@ static void test_baseline_deltas(void **state)
     /* A slower baseline gives a negative change. */
     hist_reset(b->steps[0].latency);
     hist_record_n(b->steps[0].latency, 2200, 10);
-    char *html2 = render(r, NULL);
+    char *html2 = render_report(&reporter_html, r, NULL);
     assert_int_equal(occurrences(html2, ">-50.0%<"), 3);
     free(html2);
     xmlFreeDoc(doc);
@@ -445,17 +372,17 @@ static void test_baseline_deltas(void **state)
  * noncharacter (U+FFFE). */
 static void test_hostile_sample(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     free(r->errors[ERR_HTTP_STATUS].samples[0]);
     r->errors[ERR_HTTP_STATUS].samples[0] =
         xstrdup("<script>alert('x')</script><img src=\"http://evil.example/x.png\">\x01\xff\xc3"
                 " \xc2\x85\xef\xbf\xbe & done");
     free(r->spec_name);
     r->spec_name = xstrdup("chat <b>bold</b> & 'q'");
-    char *html = render(r, NULL);
-    assert_null(strstr(html, "<script"));
-    assert_null(strstr(html, "<img"));
-    assert_null(strstr(html, "<b>"));
+    char *html = render_report(&reporter_html, r, NULL);
+    assert_not_contains(html, "<script");
+    assert_not_contains(html, "<img");
+    assert_not_contains(html, "<b>");
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//script"), 0);
     assert_int_equal(count(doc, "//img"), 0);
@@ -474,14 +401,14 @@ static void test_hostile_sample(void **state)
 /* Long samples are cut (at a character boundary) with an ellipsis. */
 static void test_long_sample(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     char big[1001];
     for (int i = 0; i < 1000; i += 2)
         memcpy(big + i, "\xc3\xa9", 2); /* é */
     big[1000] = '\0';
     free(r->errors[ERR_TIMEOUT].samples[0]);
     r->errors[ERR_TIMEOUT].samples[0] = xstrdup(big);
-    char *html = render(r, NULL);
+    char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     char *cell = text_of(doc, "//table[@class='errors']//tr[td[1]='timeout']/td[3]");
     assert_int_equal(strlen(cell), 300 + strlen("…"));
@@ -496,16 +423,16 @@ static void test_long_sample(void **state)
  * is the SVG namespace. */
 static void test_no_network(void **state)
 {
-    result_t *r = make_result();
-    char *html = render(r, NULL);
-    assert_null(strstr(html, "https://"));
+    result_t *r = chat_result();
+    char *html = render_report(&reporter_html, r, NULL);
+    assert_not_contains(html, "https://");
     assert_int_equal(occurrences(html, "http://"), 4); /* one xmlns per chart */
     assert_int_equal(occurrences(html, "xmlns=\"http://www.w3.org/2000/svg\""), 4);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//@*[contains(., '://') and not(name()='xmlns')]"), 0);
     assert_int_equal(count(doc, "//@src | //@href | //link | //script | //iframe"), 0);
-    assert_null(strstr(html, "@import"));
-    assert_null(strstr(html, "url("));
+    assert_not_contains(html, "@import");
+    assert_not_contains(html, "url(");
     xmlFreeDoc(doc);
     free(html);
     free_result(r);
@@ -526,8 +453,8 @@ static size_t npoints(const char *pts)
 
 static void test_series_charts(void **state)
 {
-    result_t *r = make_result();
-    char *html = render(r, NULL);
+    result_t *r = chat_result();
+    char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//svg"), 4);
     assert_int_equal(count(doc, "//*[@class='nodata']"), 0);
@@ -577,10 +504,10 @@ static void test_series_charts(void **state)
  * the step with the most samples after connect; without any, connect. */
 static void test_latency_gaps(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     free(r->series[3].step_hist[STEP_PUBLISH]);
     r->series[3].step_hist[STEP_PUBLISH] = NULL;
-    char *html = render(r, NULL);
+    char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//svg[@id='chart-latency']/polyline[@class='p95']"), 1);
     char *pts = points(doc, "chart-latency", "p95");
@@ -594,20 +521,20 @@ static void test_latency_gaps(void **state)
 
     /* The step with the most samples is followed, not the first. */
     hist_record_n(r->steps[2].latency, 5000, 99);
-    html = render(r, NULL);
+    html = render_report(&reporter_html, r, NULL);
     assert_contains(html, "<h3>Latency (ms): never run</h3>");
     /* ...which has no per-second histograms: nothing to draw. */
     assert_contains(html, "<p class=\"nodata\" id=\"chart-latency\">not enough data</p>");
     assert_int_equal(occurrences(html, "<svg"), 3);
     free(html);
     hist_record_n(r->steps[STEP_PUBLISH].latency, 5000, 1); /* tie: the first */
-    html = render(r, NULL);
+    html = render_report(&reporter_html, r, NULL);
     assert_contains(html, "<h3>Latency (ms): publish chat message</h3>");
     free(html);
 
     hist_reset(r->steps[STEP_PUBLISH].latency);
     hist_reset(r->steps[2].latency);
-    html = render(r, NULL);
+    html = render_report(&reporter_html, r, NULL);
     assert_contains(html, "<h3>Latency (ms): connect</h3>");
     doc = parse(html);
     pts = points(doc, "chart-latency", "p50");
@@ -649,7 +576,7 @@ static void test_main_step(void **state)
 static void test_not_enough_data(void **state)
 {
     for (size_t n = 0; n <= 1; n++) {
-        result_t *r = make_result();
+        result_t *r = chat_result();
         for (size_t i = 0; i < r->nseconds; i++) {
             for (size_t k = 0; k < r->nsteps; k++)
                 free(r->series[i].step_hist[k]);
@@ -657,12 +584,12 @@ static void test_not_enough_data(void **state)
         }
         free(r->series);
         set_series(r, n);
-        char *html = render(r, NULL);
+        char *html = render_report(&reporter_html, r, NULL);
         htmlDocPtr doc = parse(html);
         assert_int_equal(count(doc, "//svg"), 0);
         assert_int_equal(count(doc, "//p[@class='nodata']"), 4);
         assert_text(doc, "//p[@id='chart-active']", "not enough data");
-        assert_null(strstr(html, "http://"));
+        assert_not_contains(html, "http://");
         xmlFreeDoc(doc);
         free(html);
         free_result(r);
@@ -672,7 +599,7 @@ static void test_not_enough_data(void **state)
 /* A corrupt per-second histogram is an error naming the step, not a crash. */
 static void test_bad_series_hist(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     free(r->series[2].step_hist[STEP_PUBLISH]);
     r->series[2].step_hist[STEP_PUBLISH] = xstrdup("not a histogram");
     char *buf = NULL;
@@ -692,7 +619,7 @@ static void test_empty_result(void **state)
 {
     result_t r = { 0 };
     r.passed = true;
-    char *html = render(&r, NULL);
+    char *html = render_report(&reporter_html, &r, NULL);
     htmlDocPtr doc = parse(html);
     assert_text(doc, "//h1", "wsgate: unnamed");
     assert_text(doc, "//p[contains(@class,'verdict')]", "\xe2\x9c\x94 PASSED");
@@ -706,10 +633,10 @@ static void test_empty_result(void **state)
 
 static void test_deterministic(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     size_t len1, len2;
-    char *a = render(r, &len1);
-    char *b = render(r, &len2);
+    char *a = render_report(&reporter_html, r, &len1);
+    char *b = render_report(&reporter_html, r, &len2);
     assert_int_equal(len1, len2);
     assert_memory_equal(a, b, len1);
     free(a);
@@ -719,7 +646,7 @@ static void test_deterministic(void **state)
 
 static void test_write_error(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     FILE *f = fopen("/dev/full", "w");
     if (!f)
         skip();

@@ -18,6 +18,7 @@
 
 #include "reporters/reporter.h"
 #include "result/result.h"
+#include "helpers.h"
 
 #ifndef WSGATE_TEST_DATA
 #define WSGATE_TEST_DATA "tests/data"
@@ -89,13 +90,6 @@ static xmlDocPtr parse_xml(const char *text, size_t len)
 
 /* ---- result fixture ----------------------------------------------------- */
 
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    assert_non_null(p);
-    return p;
-}
-
 typedef struct assertion_row {
     const char *text;
     int passed;
@@ -117,28 +111,11 @@ static const assertion_row_t rows[] = {
 #define NROWS (sizeof rows / sizeof rows[0])
 #define NFAILING 2
 
-static void fill_assertion(res_assertion_t *a, const assertion_row_t *row)
+/* A finished run (no steps) with the first n rows as its assertions. */
+static void make_junit_result(result_t *r, size_t n)
 {
-    a->text = xstrdup(row->text);
-    a->passed = row->passed;
-    a->has_observed = row->observed != NULL;
-    a->observed_text = xstrdup(row->observed ? row->observed : "no samples");
-    a->expected_text = xstrdup(row->expected);
-}
-
-/* A finished run with the first n rows as its assertions. */
-static void make_result(result_t *r, size_t n)
-{
-    memset(r, 0, sizeof *r);
-    r->spec_name = xstrdup("chat <support> & \"room\" \xc3\xa9t\xc3\xa9");
-    r->spec_path = xstrdup("specs/chat.yaml");
-    r->target = xstrdup("ws://127.0.0.1:8080/ws?room=a&b=<c>");
-    r->wsgate_version = xstrdup("0.1.0");
-    r->started_at = 1714564800.25;
-    r->ended_at = 1714564850.75;
-    r->duration_s = 50;
-    r->threads = 2;
-    r->users_planned = 200;
+    init_result(r, "chat <support> & \"room\" \xc3\xa9t\xc3\xa9",
+                "ws://127.0.0.1:8080/ws?room=a&b=<c>", 0);
     r->shard_index = 2;
     r->shard_total = 4;
     r->region = xstrdup("eu-west <1>");
@@ -147,25 +124,11 @@ static void make_result(result_t *r, size_t n)
     assert_non_null(r->assertions);
     r->passed = true;
     for (size_t i = 0; i < n; i++) {
-        fill_assertion(&r->assertions[i], &rows[i]);
-        r->passed = r->passed && rows[i].passed;
+        const assertion_row_t *row = &rows[i];
+        set_assertion(&r->assertions[i], row->text, row->passed, row->observed != NULL, 0, 0,
+                      row->observed ? row->observed : "no samples", row->expected);
+        r->passed = r->passed && row->passed;
     }
-}
-
-/* Renders r as JUnit into a malloc'd string (noinline: see test_reporters.c). */
-__attribute__((noinline)) static char *render_junit(const result_t *r, size_t *len_out)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    char err[256] = "";
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    int rc = reporter_junit.write(r, f, err, sizeof err);
-    assert_int_equal(fclose(f), 0);
-    if (rc != 0)
-        fail_msg("junit write failed: %s", err);
-    *len_out = len;
-    return buf;
 }
 
 /* ---- tree helpers ------------------------------------------------------- */
@@ -218,9 +181,9 @@ static void assert_attr(const xmlNode *n, const char *name, const char *want)
 static void check_run(const xsd_fixture_t *fx, size_t n, size_t want_failures)
 {
     result_t r;
-    make_result(&r, n);
+    make_junit_result(&r, n);
     size_t len = 0;
-    char *xml = render_junit(&r, &len);
+    char *xml = render_report(&reporter_junit, &r, &len);
     xmlDocPtr doc = parse_xml(xml, len);
     char why[512];
     if (validate_doc(fx, doc, why) != 0)
@@ -275,9 +238,9 @@ static void test_run_without_assertions_validates(void **state)
 static void test_failure_text_is_observed_vs_expected(void **state)
 {
     result_t r;
-    make_result(&r, 2);
+    make_junit_result(&r, 2);
     size_t len = 0;
-    char *xml = render_junit(&r, &len);
+    char *xml = render_report(&reporter_junit, &r, &len);
     xmlDocPtr doc = parse_xml(xml, len);
     assert_int_equal(validate_doc(*state, doc, NULL), 0);
     const xmlNode *suite = first_child(xmlDocGetRootElement(doc), "testsuite");
@@ -295,11 +258,11 @@ static void test_failure_text_is_observed_vs_expected(void **state)
 static void test_control_characters_stay_valid(void **state)
 {
     result_t r;
-    make_result(&r, 1);
+    make_junit_result(&r, 1);
     free(r.assertions[0].text);
     r.assertions[0].text = xstrdup("p50(bell\x07step) < 1s");
     size_t len = 0;
-    char *xml = render_junit(&r, &len);
+    char *xml = render_report(&reporter_junit, &r, &len);
     xmlDocPtr doc = parse_xml(xml, len);
     assert_int_equal(validate_doc(*state, doc, NULL), 0);
     const xmlNode *suite = first_child(xmlDocGetRootElement(doc), "testsuite");
@@ -393,15 +356,15 @@ static void test_broken_documents_fail(void **state)
 static void test_wsgate_output_with_testsuite_root_fails(void **state)
 {
     result_t r;
-    make_result(&r, 1);
+    make_junit_result(&r, 1);
     size_t len = 0;
-    char *xml = render_junit(&r, &len);
+    char *xml = render_report(&reporter_junit, &r, &len);
     xmlDocPtr doc = parse_xml(xml, len);
     xmlNodePtr root = xmlDocGetRootElement(doc);
     xmlNodeSetName(root, (const xmlChar *)"testsuite");
     char why[512];
     assert_int_not_equal(validate_doc(*state, doc, why), 0);
-    assert_non_null(strstr(why, "testsuite"));
+    assert_contains(why, "testsuite");
     xmlFreeDoc(doc);
     free(xml);
     result_clear(&r);

@@ -1,7 +1,6 @@
 /* Tests for reporters/: JSON, JUnit, Markdown, report_write_all and the
  * stdout summary, all rendered from a hand-built result with real
  * histograms. */
-#define _GNU_SOURCE /* nftw */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +9,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,69 +23,22 @@
 #include "reporters/reporter.h"
 #include "result/result.h"
 #include "base/units.h"
+#include "helpers.h"
 
 #define STEP_PUBLISH 1
 #define STEP_NEVER 2
 
 /* ---- fixture ------------------------------------------------------------ */
 
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    assert_non_null(p);
-    return p;
-}
-
-static void add_step(result_t *r, size_t i, const char *name, uint64_t ok, uint64_t failed)
-{
-    r->steps[i].name = xstrdup(name);
-    r->steps[i].latency = hist_new();
-    assert_non_null(r->steps[i].latency);
-    r->steps[i].ok = ok;
-    r->steps[i].failed = failed;
-}
-
-static void set_assertion(res_assertion_t *a, const char *text, int passed, int has_observed,
-                          double observed, double threshold, const char *otext, const char *etext)
-{
-    a->text = xstrdup(text);
-    a->passed = passed;
-    a->has_observed = has_observed;
-    a->observed = observed;
-    a->threshold = threshold;
-    a->observed_text = xstrdup(otext);
-    a->expected_text = xstrdup(etext);
-}
-
-static void add_sample(res_errors_t *e, const char *s)
-{
-    e->samples[e->nsamples++] = xstrdup(s);
-}
-
 /* A failed chat run: 5 assertions, 2 failing; three steps, one never run. */
-static result_t *make_result(void)
+static result_t *chat_result(void)
 {
-    result_t *r = calloc(1, sizeof *r);
-    assert_non_null(r);
-    r->spec_name = xstrdup("chat-support-room");
-    r->spec_path = xstrdup("specs/chat.yaml");
-    r->target = xstrdup("ws://127.0.0.1:8080");
-    r->wsgate_version = xstrdup("0.1.0");
-    r->started_at = 1714564800.25; /* 2024-05-01T12:00:00.250Z */
-    r->ended_at = 1714564850.75;
-    r->duration_s = 50;
-    r->threads = 2;
-    r->users_planned = 200;
-
-    r->nsteps = 3;
-    r->steps = calloc(r->nsteps, sizeof *r->steps);
-    assert_non_null(r->steps);
+    /* started 2024-05-01T12:00:00.250Z, 50 s planned, 2 threads, 200 users */
+    result_t *r = make_result("chat-support-room", "ws://127.0.0.1:8080", 3);
     add_step(r, 0, "connect", 200, 0);
-    for (uint64_t i = 0; i < 200; i++)
-        hist_record(r->steps[0].latency, 900 + i * 3);
+    record_linear(r->steps[0].latency, 900, 3, 200);
     add_step(r, STEP_PUBLISH, "publish chat message", 98, 2);
-    for (uint64_t i = 1; i <= 97; i++)
-        hist_record(r->steps[STEP_PUBLISH].latency, i * 1000 + 37);
+    record_linear(r->steps[STEP_PUBLISH].latency, 1037, 1000, 97);
     hist_record(r->steps[STEP_PUBLISH].latency, 2500000);
     add_step(r, STEP_NEVER, "never run", 0, 0);
 
@@ -135,31 +86,6 @@ static void clear_errors(result_t *r)
     }
 }
 
-static void free_result(result_t *r)
-{
-    result_clear(r);
-    free(r);
-}
-
-/* Renders r with rep into a malloc'd NUL-terminated string. (noinline: gcc
- * -O3 otherwise mistakes the memstream's buffer for a dangling local.) */
-__attribute__((noinline)) static char *render(const reporter_t *rep, const result_t *r,
-                                              size_t *len_out)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    char err[256] = "";
-    int rc = rep->write(r, f, err, sizeof err);
-    assert_int_equal(fclose(f), 0);
-    if (rc != 0)
-        fail_msg("%s reporter failed: %s", rep->name, err);
-    if (len_out)
-        *len_out = len;
-    return buf;
-}
-
 __attribute__((noinline)) static char *render_summary(const result_t *r)
 {
     char *buf = NULL;
@@ -178,22 +104,6 @@ static void fmt_us(uint64_t us, char *buf, size_t n)
 
 /* ---- temporary directories -------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void rm_tree(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void make_tmpdir(char *buf, size_t n)
-{
-    snprintf(buf, n, "/tmp/wsgate-test-reporters-XXXXXX");
-    assert_non_null(mkdtemp(buf));
-}
-
 /* Sorted, comma-joined names in dir (dotfiles included), e.g. "a,b". */
 static void list_dir(const char *dir, char *out, size_t n)
 {
@@ -211,18 +121,6 @@ static void list_dir(const char *dir, char *out, size_t n)
         free(names[i]);
     }
     free(names);
-}
-
-static char *read_whole(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&buf, &cap, '\0', f);
-    fclose(f);
-    assert_true(n >= 0);
-    return buf;
 }
 
 /* ---- reporter table ------------------------------------------------------ */
@@ -373,14 +271,14 @@ static void check_json_assertions(const cJSON *root)
 
 static void test_json(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     size_t len;
-    char *text = render(&reporter_json, r, &len);
+    char *text = render_report(&reporter_json, r, &len);
     assert_true(len > 2);
     assert_string_equal(text + len - 2, "}\n");
     /* Counters are exact integers, even past 2^53. */
-    assert_non_null(strstr(text, "9007199254740993"));
-    assert_non_null(strstr(text, "\n\t\"steps\":")); /* pretty-printed */
+    assert_contains(text, "9007199254740993");
+    assert_contains(text, "\n\t\"steps\":"); /* pretty-printed */
 
     cJSON *root = cJSON_Parse(text);
     assert_non_null(root);
@@ -392,7 +290,7 @@ static void test_json(void **state)
     free(text);
 
     make_passing(r);
-    text = render(&reporter_json, r, NULL);
+    text = render_report(&reporter_json, r, NULL);
     root = cJSON_Parse(text);
     assert_non_null(root);
     assert_jstr(root, "verdict", "pass");
@@ -404,8 +302,8 @@ static void test_json(void **state)
 /* The embedded histogram decodes back to the same distribution. */
 static void test_json_histogram_roundtrip(void **state)
 {
-    result_t *r = make_result();
-    char *text = render(&reporter_json, r, NULL);
+    result_t *r = chat_result();
+    char *text = render_report(&reporter_json, r, NULL);
     cJSON *root = cJSON_Parse(text);
     assert_non_null(root);
     const cJSON *step = cJSON_GetArrayItem(jget(root, "steps"), STEP_PUBLISH);
@@ -427,14 +325,14 @@ static void test_json_histogram_roundtrip(void **state)
  * repaired so the file still parses. */
 static void test_json_edges(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     r->started_at = 0;
     r->ended_at = 0;
     free(r->spec_path);
     r->spec_path = NULL;
     free(r->errors[ERR_TIMEOUT].samples[1]);
     r->errors[ERR_TIMEOUT].samples[1] = xstrdup("bad \xff\xfe byte \x01 ctl");
-    char *text = render(&reporter_json, r, NULL);
+    char *text = render_report(&reporter_json, r, NULL);
     cJSON *root = cJSON_Parse(text);
     assert_non_null(root);
     assert_true(cJSON_IsNull(jget(root, "started_at")));
@@ -443,7 +341,7 @@ static void test_json_edges(void **state)
     const cJSON *s = jget(jget(jget(root, "errors"), "timeout"), "samples");
     assert_string_equal(cJSON_GetArrayItem(s, 1)->valuestring,
                         "bad \xef\xbf\xbd\xef\xbf\xbd byte \x01 ctl");
-    assert_null(strstr(text, "\xff"));
+    assert_not_contains(text, "\xff");
     cJSON_Delete(root);
     free(text);
     free_result(r);
@@ -548,9 +446,9 @@ static void check_testcases(xmlNode *suite, const result_t *r)
 
 static void test_junit(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     size_t len;
-    char *text = render(&reporter_junit, r, &len);
+    char *text = render_report(&reporter_junit, r, &len);
     assert_int_equal(strncmp(text, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 38), 0);
     xmlDoc *doc = parse_xml(text, len);
     xmlNode *root = xmlDocGetRootElement(doc);
@@ -578,7 +476,7 @@ static void test_junit(void **state)
 /* A run with no assertions is still a valid, empty suite. */
 static void test_junit_no_assertions(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     for (size_t i = 0; i < r->nassertions; i++) {
         free(r->assertions[i].text);
         free(r->assertions[i].observed_text);
@@ -590,7 +488,7 @@ static void test_junit_no_assertions(void **state)
     r->passed = true;
 
     size_t len;
-    char *text = render(&reporter_junit, r, &len);
+    char *text = render_report(&reporter_junit, r, &len);
     xmlDoc *doc = parse_xml(text, len);
     xmlNode *root = xmlDocGetRootElement(doc);
     assert_attr(root, "tests", "0");
@@ -604,20 +502,14 @@ static void test_junit_no_assertions(void **state)
     xmlFreeDoc(doc);
     free(text);
 
-    char *md = render(&reporter_markdown, r, NULL);
+    char *md = render_report(&reporter_markdown, r, NULL);
     assert_int_equal(strncmp(md, "### ✅ wsgate: chat-support-room passed\n", 41), 0);
-    assert_non_null(strstr(md, "_No assertions._\n"));
+    assert_contains(md, "_No assertions._\n");
     free(md);
     free_result(r);
 }
 
 /* ---- Markdown ------------------------------------------------------------ */
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected to find:\n%s\nin:\n%s", needle, hay);
-}
 
 static void step_row(const res_step_t *s, char *buf, size_t n)
 {
@@ -633,8 +525,8 @@ static void step_row(const res_step_t *s, char *buf, size_t n)
 
 static void test_markdown(void **state)
 {
-    result_t *r = make_result();
-    char *md = render(&reporter_markdown, r, NULL);
+    result_t *r = chat_result();
+    char *md = render_report(&reporter_markdown, r, NULL);
     const char *verdict = "### ❌ wsgate: chat-support-room failed: 2 of 5 assertions\n";
     assert_int_equal(strncmp(md, verdict, strlen(verdict)), 0);
 
@@ -656,8 +548,8 @@ static void test_markdown(void **state)
     assert_contains(md,
                     "\n| timeout | 3 | expect timed out after 5s: type == \"message\\_ack\" |\n");
     assert_contains(md, "\n| http\\_status | 1 | HTTP 401 at upgrade |\n");
-    assert_null(strstr(md, "second sample"));
-    assert_null(strstr(md, "| refused |"));
+    assert_not_contains(md, "second sample");
+    assert_not_contains(md, "| refused |");
 
     char dur[32], shape[128];
     units_format_us(50e6, dur, sizeof dur);
@@ -669,7 +561,7 @@ static void test_markdown(void **state)
 
     make_passing(r);
     clear_errors(r);
-    md = render(&reporter_markdown, r, NULL);
+    md = render_report(&reporter_markdown, r, NULL);
     assert_int_equal(strncmp(md, "### ✅ wsgate: chat-support-room passed\n", 41), 0);
     assert_contains(md, "\n**Errors:** none\n");
     free(md);
@@ -680,16 +572,17 @@ static void test_markdown(void **state)
 static void test_tls_insecure_is_loud(void **state)
 {
     (void)state;
-    result_t *r = make_result();
-    char *md = render(&reporter_markdown, r, NULL), *js = render(&reporter_json, r, NULL);
-    assert_null(strstr(md, "verification was OFF"));
+    result_t *r = chat_result();
+    char *md = render_report(&reporter_markdown, r, NULL),
+         *js = render_report(&reporter_json, r, NULL);
+    assert_not_contains(md, "verification was OFF");
     assert_contains(js, "\"tls_verify\":\ttrue");
     free(md);
     free(js);
     r->tls_insecure = true;
-    md = render(&reporter_markdown, r, NULL);
-    js = render(&reporter_json, r, NULL);
-    char *xml = render(&reporter_junit, r, NULL);
+    md = render_report(&reporter_markdown, r, NULL);
+    js = render_report(&reporter_json, r, NULL);
+    char *xml = render_report(&reporter_junit, r, NULL);
     assert_contains(md,
                     "> ⚠️ **TLS certificate verification was OFF** (`tls.insecure_skip_verify: "
                     "true`)");
@@ -705,7 +598,7 @@ static void test_tls_insecure_is_loud(void **state)
 
 static result_t *make_nasty(void)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     free(r->spec_name);
     r->spec_name = xstrdup("room<1> & \"co\" | x");
     free(r->assertions[1].text);
@@ -719,10 +612,10 @@ static void test_escape_xml(void **state)
 {
     result_t *r = make_nasty();
     size_t len;
-    char *text = render(&reporter_junit, r, &len);
+    char *text = render_report(&reporter_junit, r, &len);
     assert_contains(text, "name=\"room&lt;1&gt; &amp; &quot;co&quot; | x\"");
     assert_contains(text, "classname=\"wsgate.room&lt;1&gt; &amp; &quot;co&quot; | x\"");
-    assert_null(strstr(text, "\x01"));
+    assert_not_contains(text, "\x01");
     xmlDoc *doc = parse_xml(text, len);
     xmlNode *suite = first_elem(xmlDocGetRootElement(doc)->children);
     assert_attr(suite, "name", "room<1> & \"co\" | x");
@@ -736,7 +629,7 @@ static void test_escape_xml(void **state)
 static void test_escape_markdown(void **state)
 {
     result_t *r = make_nasty();
-    char *md = render(&reporter_markdown, r, NULL);
+    char *md = render_report(&reporter_markdown, r, NULL);
     assert_int_equal(strncmp(md, "### ❌ wsgate: room\\<1> \\& \"co\" \\| x failed", 44), 0);
     assert_contains(md, "\n| ❌ | p99(a\\|b) \\< 200ms \\& \"x\" ? | 312.4 ms |");
     assert_contains(md, "\n| timeout | 3 | line1<br>line2 \\| \\<b> |\n");
@@ -748,7 +641,7 @@ static void test_escape_markdown(void **state)
     long_sample[sizeof long_sample - 1] = '\0';
     free(r->errors[ERR_TIMEOUT].samples[0]);
     r->errors[ERR_TIMEOUT].samples[0] = xstrdup(long_sample);
-    md = render(&reporter_markdown, r, NULL);
+    md = render_report(&reporter_markdown, r, NULL);
     char want[200];
     snprintf(want, sizeof want, "| timeout | 3 | %.160s… |\n", long_sample);
     assert_contains(md, want);
@@ -760,7 +653,7 @@ static void test_escape_markdown(void **state)
  * reporter still renders, with placeholders. */
 static void test_null_strings(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     free(r->spec_name);
     free(r->spec_path);
     free(r->target);
@@ -769,7 +662,7 @@ static void test_null_strings(void **state)
     free(r->assertions[1].expected_text);
     r->assertions[1].expected_text = NULL;
 
-    char *json = render(&reporter_json, r, NULL);
+    char *json = render_report(&reporter_json, r, NULL);
     cJSON *root = cJSON_Parse(json);
     assert_non_null(root);
     assert_true(cJSON_IsNull(jget(jget(root, "spec"), "name")));
@@ -780,7 +673,7 @@ static void test_null_strings(void **state)
     free(json);
 
     size_t len;
-    char *xml = render(&reporter_junit, r, &len);
+    char *xml = render_report(&reporter_junit, r, &len);
     xmlDoc *doc = parse_xml(xml, len);
     xmlNode *suite = first_elem(xmlDocGetRootElement(doc)->children);
     assert_attr(suite, "name", "unnamed");
@@ -788,7 +681,7 @@ static void test_null_strings(void **state)
     xmlFreeDoc(doc);
     free(xml);
 
-    char *md = render(&reporter_markdown, r, NULL);
+    char *md = render_report(&reporter_markdown, r, NULL);
     assert_int_equal(strncmp(md, "### ❌ wsgate: unnamed failed: 2 of 5", 37), 0);
     assert_contains(md, "**Run:** target unknown · ");
     assert_contains(md, "\n| ❌ | p99(publish chat message) \\< 200ms | 312.4 ms |  |\n");
@@ -804,7 +697,7 @@ static void test_write_error_reported(void **state)
     if (!probe)
         skip();
     fclose(probe);
-    result_t *r = make_result();
+    result_t *r = chat_result();
     for (size_t i = 0; reporters_all[i]; i++) {
         FILE *f = fopen("/dev/full", "w");
         assert_non_null(f);
@@ -821,9 +714,9 @@ static void test_write_error_reported(void **state)
 
 static void test_write_all(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     char tmp[64], dir[128], names[256], err[512] = "";
-    make_tmpdir(tmp, sizeof tmp);
+    make_tmpdir(tmp, sizeof tmp, "reporters");
     snprintf(dir, sizeof dir, "%s/out/nested/", tmp);
     assert_int_equal(report_write_all(r, dir, err, sizeof err), 0);
     list_dir(dir, names, sizeof names);
@@ -834,7 +727,7 @@ static void test_write_all(void **state)
         char path[256];
         snprintf(path, sizeof path, "%s/%s", dir, reporters_all[i]->filename);
         char *disk = read_whole(path);
-        char *mem = render(reporters_all[i], r, NULL);
+        char *mem = render_report(reporters_all[i], r, NULL);
         assert_string_equal(disk, mem);
         free(disk);
         free(mem);
@@ -849,13 +742,11 @@ static void test_write_all(void **state)
 
 static void test_write_all_under_file(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     char tmp[64], file[128], dir[160], names[256], err[512] = "";
-    make_tmpdir(tmp, sizeof tmp);
+    make_tmpdir(tmp, sizeof tmp, "reporters");
     snprintf(file, sizeof file, "%s/plain", tmp);
-    FILE *f = fopen(file, "w");
-    assert_non_null(f);
-    fclose(f);
+    write_file(file, "");
     snprintf(dir, sizeof dir, "%s/out", file);
 
     assert_int_equal(report_write_all(r, dir, err, sizeof err), -1);
@@ -875,9 +766,9 @@ static void test_write_all_under_file(void **state)
  * temporary is removed. */
 static void test_write_all_tmp_fails(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     char tmp[64], blocker[128], names[256], err[512] = "";
-    make_tmpdir(tmp, sizeof tmp);
+    make_tmpdir(tmp, sizeof tmp, "reporters");
     snprintf(blocker, sizeof blocker, "%s/.junit.xml.tmp", tmp);
     assert_int_equal(mkdir(blocker, 0700), 0);
 
@@ -894,21 +785,19 @@ static void test_write_all_tmp_fails(void **state)
  * file, and no temporary left behind. */
 static void test_write_all_rename_fails(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     char tmp[64], blocker[128], inner[160], names[256], err[512] = "";
-    make_tmpdir(tmp, sizeof tmp);
+    make_tmpdir(tmp, sizeof tmp, "reporters");
     snprintf(blocker, sizeof blocker, "%s/summary.md", tmp);
     assert_int_equal(mkdir(blocker, 0700), 0);
     snprintf(inner, sizeof inner, "%s/keep", blocker);
-    FILE *f = fopen(inner, "w");
-    assert_non_null(f);
-    fclose(f);
+    write_file(inner, "");
 
     assert_int_equal(report_write_all(r, tmp, err, sizeof err), -1);
     assert_contains(err, "rename");
     assert_contains(err, blocker);
     list_dir(tmp, names, sizeof names);
-    assert_null(strstr(names, ".tmp"));
+    assert_not_contains(names, ".tmp");
     rm_tree(tmp);
     free_result(r);
 }
@@ -917,7 +806,7 @@ static void test_write_all_rename_fails(void **state)
 
 static void test_summary(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     char *s = render_summary(r);
     const char *first = "wsgate: chat-support-room FAILED: 2 of 5 assertions failed\n";
     assert_int_equal(strncmp(s, first, strlen(first)), 0);
@@ -946,7 +835,7 @@ static void test_summary(void **state)
     clear_errors(r);
     s = render_summary(r);
     assert_int_equal(strncmp(s, "wsgate: chat-support-room PASSED (5 assertions held)\n", 52), 0);
-    assert_null(strstr(s, "errors:"));
+    assert_not_contains(s, "errors:");
     free(s);
     free_result(r);
 }

@@ -1,6 +1,7 @@
-/* Tests for src/result/asrt.c (parse, check, eval) and the small helpers of
- * src/result/result.c, evaluated on a hand-built result with real histograms.
- * Latency samples stay below 2048 us, where the histogram is exact. */
+/* Tests for src/result/asrt.c (parse, check, eval), evaluated on a
+ * hand-built result with real histograms (result.c's own helpers are in
+ * test_result.c). Latency samples stay below 2048 us, where the histogram
+ * is exact. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,20 +15,11 @@
 #include "result/asrt.h"
 #include "result/hist.h"
 #include "result/result.h"
+#include "helpers.h"
 
 enum { S_CONNECT, S_SUBSCRIBE, S_PUBLISH, S_NEVER, S_ALL_FAILED, S_TIGHT, NSTEPS };
 
 /* ---- fixture ------------------------------------------------------------ */
-
-static void add_step(result_t *r, size_t i, const char *name, uint64_t ok, uint64_t failed)
-{
-    r->steps[i].name = strdup(name);
-    assert_non_null(r->steps[i].name);
-    r->steps[i].latency = hist_new();
-    assert_non_null(r->steps[i].latency);
-    r->steps[i].ok = ok;
-    r->steps[i].failed = failed;
-}
 
 /* subscribe room: 100 samples 1000, 1010, ... 1990 us, so p50 = 1490 us,
  * p99 = 1980 us, min 1000, max 1990, avg 1495. */
@@ -40,11 +32,9 @@ static int setup(void **state)
     r->steps = calloc(NSTEPS, sizeof(*r->steps));
     assert_non_null(r->steps);
     add_step(r, S_CONNECT, "connect", 200, 0);
-    for (uint64_t i = 0; i < 200; i++)
-        hist_record(r->steps[S_CONNECT].latency, 900 + i * 3);
+    record_linear(r->steps[S_CONNECT].latency, 900, 3, 200);
     add_step(r, S_SUBSCRIBE, "subscribe room", 100, 0);
-    for (uint64_t i = 0; i < 100; i++)
-        hist_record(r->steps[S_SUBSCRIBE].latency, 1000 + i * 10);
+    record_linear(r->steps[S_SUBSCRIBE].latency, 1000, 10, 100);
     add_step(r, S_PUBLISH, "publish chat message", 390, 10);
     hist_record_n(r->steps[S_PUBLISH].latency, 2000, 390);
     add_step(r, S_NEVER, "never run", 0, 0);
@@ -59,17 +49,14 @@ static int setup(void **state)
     r->reconnect_attempts = 9;
     r->errors[ERR_TIMEOUT].count = 3;
     r->errors[ERR_CLOSED].count = 2;
-    r->errors[ERR_CLOSED].samples[0] = strdup("connection closed by peer (1006)");
-    r->errors[ERR_CLOSED].nsamples = 1;
+    add_sample(&r->errors[ERR_CLOSED], "connection closed by peer (1006)");
     *state = r;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    result_t *r = *state;
-    result_clear(r);
-    free(r);
+    free_result(*state);
     return 0;
 }
 
@@ -267,7 +254,7 @@ static void test_parse_error_exact(void **state)
     assert_int_equal(asrt_parse("p50(subscribe room) < 200", &a, err, sizeof(err)), -1);
     assert_string_equal(err, "p50 needs a time unit: write \"p50(subscribe room) < 200ms\"");
     assert_int_equal(asrt_parse(NULL, &a, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "empty"));
+    assert_contains(err, "empty");
 }
 
 static void test_parse_small_errbuf(void **state)
@@ -326,24 +313,24 @@ static void test_check_unknown_step(void **state)
     assert_string_equal(err, "unknown metric \"subscribe rom\"; did you mean \"subscribe "
                              "room\"? Known: connect, subscribe room, publish chat message");
     assert_int_equal(check("xyzzy.success_rate > 1%", err, sizeof(err), NNAMES), -1);
-    assert_non_null(strstr(err, "unknown metric \"xyzzy\""));
-    assert_null(strstr(err, "did you mean"));
-    assert_non_null(strstr(err, "publish chat message"));
+    assert_contains(err, "unknown metric \"xyzzy\"");
+    assert_not_contains(err, "did you mean");
+    assert_contains(err, "publish chat message");
     /* names are case-sensitive; the suggestion points at the right spelling */
     assert_int_equal(check("p50(Connect) < 1ms", err, sizeof(err), NNAMES), -1);
-    assert_non_null(strstr(err, "did you mean \"connect\"?"));
+    assert_contains(err, "did you mean \"connect\"?");
     assert_int_equal(check("p50(connect) < 1ms", err, sizeof(err), 0), -1);
-    assert_non_null(strstr(err, "(none)"));
+    assert_contains(err, "(none)");
 }
 
 static void test_check_unknown_error_kind(void **state)
 {
     char err[512];
     assert_int_equal(check("errors.timout == 0", err, sizeof(err), NNAMES), -1);
-    assert_non_null(strstr(err, "unknown metric \"errors.timout\""));
-    assert_non_null(strstr(err, "did you mean \"errors.timeout\"?"));
-    assert_non_null(strstr(err, "unexpected_message"));
-    assert_non_null(strstr(err, "total"));
+    assert_contains(err, "unknown metric \"errors.timout\"");
+    assert_contains(err, "did you mean \"errors.timeout\"?");
+    assert_contains(err, "unexpected_message");
+    assert_contains(err, "total");
     assert_int_equal(check("errors.Timeout == 0", err, sizeof(err), NNAMES), -1);
 }
 
@@ -539,7 +526,7 @@ static void test_eval_text_refines(void **state)
     expect_eval(r, "max(tight) < 1.001ms", false, "1.001 ms", "< 1.001 ms");
 }
 
-/* ---- result helpers ----------------------------------------------------- */
+/* ---- baselines ------------------------------------------------------------ */
 
 /* A baseline whose publish p95 is 1000 us, subscribe p50 1490 us (same
  * samples as the run), and no "tight" step. */
@@ -553,8 +540,7 @@ static result_t *make_baseline(void)
     add_step(b, 0, "publish chat message", 100, 0);
     hist_record_n(b->steps[0].latency, 1000, 100);
     add_step(b, 1, "subscribe room", 100, 0);
-    for (uint64_t i = 0; i < 100; i++)
-        hist_record(b->steps[1].latency, 1000 + i * 10);
+    record_linear(b->steps[1].latency, 1000, 10, 100);
     b->errors[ERR_TIMEOUT].count = 1;
     return b;
 }
@@ -582,9 +568,9 @@ static void test_eval_relative(void **state)
     assert_int_equal(asrt_parse("p50(tight) < baseline * 1.2", &a, err, sizeof(err)), 0);
     assert_true(a.relative);
     assert_int_equal(asrt_check_baseline(&a, r->baseline, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "no step \"tight\""));
+    assert_contains(err, "no step \"tight\"");
     assert_int_equal(asrt_check_baseline(&a, NULL, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "--baseline"));
+    assert_contains(err, "--baseline");
     asrt_clear(&a);
     assert_int_equal(asrt_parse("p50(subscribe room) < baseline - 100us", &a, err, sizeof(err)), 0);
     assert_int_equal(asrt_check_baseline(&a, r->baseline, err, sizeof(err)), 0);
@@ -614,47 +600,13 @@ static void test_parse_abort(void **state)
     asrt_clear(&a);
 }
 
-static void test_err_kind_names(void **state)
-{
-    static const char *const want[ERR_KIND_COUNT] = {
-        "timeout",  "refused", "reset", "closed", "tls", "dns", "http_status", "unexpected_message",
-        "protocol",
-    };
-    for (int k = 0; k < ERR_KIND_COUNT; k++) {
-        assert_string_equal(err_kind_name((err_kind_t)k), want[k]);
-        assert_int_equal(err_kind_from_name(want[k]), k);
-    }
-    assert_null(err_kind_name(ERR_KIND_COUNT));
-    assert_null(err_kind_name((err_kind_t)-1));
-    assert_int_equal(err_kind_from_name("total"), -1);
-    assert_int_equal(err_kind_from_name("Timeout"), -1);
-    assert_int_equal(err_kind_from_name(NULL), -1);
-}
-
-static void test_result_helpers(void **state)
-{
-    result_t *r = *state;
-    assert_int_equal(result_find_step(r, "connect"), S_CONNECT);
-    assert_int_equal(result_find_step(r, "publish chat message"), S_PUBLISH);
-    assert_int_equal(result_find_step(r, "tight"), S_TIGHT);
-    assert_int_equal(result_find_step(r, "publish"), -1);
-    assert_int_equal(result_find_step(r, NULL), -1);
-    assert_int_equal(result_error_total(r), 5);
-
-    result_t empty;
-    memset(&empty, 0, sizeof(empty));
-    assert_int_equal(result_find_step(&empty, "connect"), -1);
-    assert_int_equal(result_error_total(&empty), 0);
-    result_clear(&empty);
-    result_clear(NULL);
-}
-
-/* result_clear frees evaluated assertions too (LeakSanitizer checks) and zeroes. */
+/* result_clear frees what eval wrote into a result too (LeakSanitizer
+ * checks) and zeroes it. */
 static void test_result_clear(void **state)
 {
     result_t *r = *state;
-    r->spec_name = strdup("chat");
-    r->target = strdup("ws://127.0.0.1:1");
+    r->spec_name = xstrdup("chat");
+    r->target = xstrdup("ws://127.0.0.1:1");
     r->nassertions = 2;
     r->assertions = calloc(2, sizeof(*r->assertions));
     assert_non_null(r->assertions);
@@ -690,8 +642,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eval_text_refines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval_relative, setup, teardown),
         cmocka_unit_test(test_parse_abort),
-        cmocka_unit_test(test_err_kind_names),
-        cmocka_unit_test_setup_teardown(test_result_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_clear, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

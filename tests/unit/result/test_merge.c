@@ -13,6 +13,7 @@
 
 #include "result/hist.h"
 #include "result/merge.h"
+#include "helpers.h"
 
 #define NSHARDS 3
 
@@ -30,9 +31,9 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
 {
     result_t *r = calloc(1, sizeof(*r));
     assert_non_null(r);
-    r->spec_name = strdup("chat");
-    r->spec_hash = strdup("abc123");
-    r->target = strdup("ws://127.0.0.1:1");
+    r->spec_name = xstrdup("chat");
+    r->spec_hash = xstrdup("abc123");
+    r->target = xstrdup("ws://127.0.0.1:1");
     r->started_at = started_at;
     r->ended_at = started_at + 10;
     r->duration_s = 10;
@@ -43,10 +44,8 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
     r->nsteps = 2;
     r->steps = calloc(2, sizeof(res_step_t));
     assert_non_null(r->steps);
-    r->steps[0].name = strdup("connect");
-    r->steps[1].name = strdup("publish");
-    for (int i = 0; i < 2; i++)
-        assert_non_null(r->steps[i].latency = hist_new());
+    add_step(r, 0, "connect", 0, 0);
+    add_step(r, 1, "publish", 0, 0);
     r->msgs_sent = 100 * k;
     r->peak_active = 10;
     r->open_model = true; /* each shard ran its slice of the arrivals */
@@ -58,8 +57,7 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
     r->connect_abandoned = k;
     r->reconnect_attempts = 2 * k;
     r->errors[ERR_TIMEOUT].count = k;
-    r->errors[ERR_TIMEOUT].samples[0] = strdup(k == 1 ? "same" : "other");
-    r->errors[ERR_TIMEOUT].nsamples = 1;
+    add_sample(&r->errors[ERR_TIMEOUT], k == 1 ? "same" : "other");
     if (nsecs) {
         r->series = calloc(nsecs, sizeof(res_second_t));
         r->nseconds = nsecs;
@@ -78,10 +76,8 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
 
 static void free_results(result_t **rs, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        result_clear(rs[i]);
-        free(rs[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        free_result(rs[i]);
 }
 
 static void test_exact_percentiles(void **state)
@@ -167,18 +163,18 @@ static void test_refusals(void **state)
 
     result_t *diff[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
     free(diff[1]->spec_hash);
-    diff[1]->spec_hash = strdup("fff999");
+    diff[1]->spec_hash = xstrdup("fff999");
     assert_int_equal(
         merge_results((const result_t *const *)diff, names, 2, false, &m, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "different specs"));
-    assert_non_null(strstr(err, "b.json"));
+    assert_contains(err, "different specs");
+    assert_contains(err, "b.json");
     free_results(diff, 2);
 
     result_t *missing[2] = { make_shard(1, 4, 1000, 0), make_shard(3, 4, 1000, 0) };
     assert_int_equal(
         merge_results((const result_t *const *)missing, names, 2, false, &m, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "shards 2, 4 of 4 are missing"));
-    assert_non_null(strstr(err, "--allow-partial"));
+    assert_contains(err, "shards 2, 4 of 4 are missing");
+    assert_contains(err, "--allow-partial");
     assert_int_equal(
         merge_results((const result_t *const *)missing, names, 2, true, &m, err, sizeof(err)), 0);
     assert_string_equal(m.missing_shards, "2, 4 of 4");
@@ -188,26 +184,26 @@ static void test_refusals(void **state)
     result_t *dup[2] = { make_shard(2, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
     assert_int_equal(
         merge_results((const result_t *const *)dup, names, 2, true, &m, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "repeats shard 2/2"));
+    assert_contains(err, "repeats shard 2/2");
     free_results(dup, 2);
 
     result_t *mixed[2] = { make_shard(1, 2, 1000, 0), make_shard(0, 0, 1000, 0) };
     assert_int_equal(
         merge_results((const result_t *const *)mixed, names, 2, true, &m, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "not a shard"));
+    assert_contains(err, "not a shard");
     free_results(mixed, 2);
 
     result_t *far[2] = { make_shard(1, 2, 1000, 3), make_shard(2, 2, 1000 + 86400, 3) };
     assert_int_equal(
         merge_results((const result_t *const *)far, names, 2, false, &m, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "86400 s apart"));
+    assert_contains(err, "86400 s apart");
     free_results(far, 2);
 
     result_t *twice[2] = { make_shard(0, 0, 1000, 0), make_shard(0, 0, 1000, 0) };
     twice[0]->shard_index = twice[1]->shard_index = 0;
     assert_int_equal(
         merge_results((const result_t *const *)twice, names, 2, true, &m, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "b.json looks like a.json again"));
+    assert_contains(err, "b.json looks like a.json again");
     free_results(twice, 2);
 
     assert_int_equal(merge_results(NULL, NULL, 0, false, &m, err, sizeof(err)), -1);
@@ -216,8 +212,8 @@ static void test_refusals(void **state)
 static void test_regions(void **state)
 {
     result_t *in[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
-    in[0]->region = strdup("eu");
-    in[1]->region = strdup("us");
+    in[0]->region = xstrdup("eu");
+    in[1]->region = xstrdup("us");
     result_t m;
     char err[256];
     assert_int_equal(
@@ -227,7 +223,7 @@ static void test_regions(void **state)
     assert_string_equal(m.shards[1].region, "us");
     result_clear(&m);
     free(in[1]->region);
-    in[1]->region = strdup("eu");
+    in[1]->region = xstrdup("eu");
     assert_int_equal(
         merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
     assert_string_equal(m.region, "eu");

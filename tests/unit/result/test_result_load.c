@@ -11,22 +11,16 @@
 
 #include "reporters/reporter.h"
 #include "result/result_load.h"
-
-static char *dup_or_die(const char *s)
-{
-    char *d = strdup(s);
-    assert_non_null(d);
-    return d;
-}
+#include "helpers.h"
 
 /* A small but complete result, built by hand. */
 static void make(result_t *r)
 {
     memset(r, 0, sizeof(*r));
-    r->spec_name = dup_or_die("round-trip");
-    r->spec_path = dup_or_die("specs/x.yaml");
-    r->target = dup_or_die("ws://127.0.0.1:9");
-    r->wsgate_version = dup_or_die("0.1.0");
+    r->spec_name = xstrdup("round-trip");
+    r->spec_path = xstrdup("specs/x.yaml");
+    r->target = xstrdup("ws://127.0.0.1:9");
+    r->wsgate_version = xstrdup("0.1.0");
     r->started_at = 1700000000.125;
     r->ended_at = 1700000004.5;
     r->duration_s = 4;
@@ -34,44 +28,24 @@ static void make(result_t *r)
     r->users_planned = 20;
     r->nsteps = 2;
     r->steps = calloc(2, sizeof(res_step_t));
-    r->steps[0].name = dup_or_die("connect");
-    r->steps[1].name = dup_or_die("publish \"quoted\"");
-    for (int i = 0; i < 2; i++)
-        r->steps[i].latency = hist_new();
-    for (uint64_t v = 1; v <= 1000; v++)
-        hist_record(r->steps[1].latency, v * 997);
-    r->steps[0].ok = 20;
-    r->steps[1].ok = 1000;
-    r->steps[1].failed = 3;
+    assert_non_null(r->steps);
+    add_step(r, 0, "connect", 20, 0);
+    add_step(r, 1, "publish \"quoted\"", 1000, 3);
+    record_linear(r->steps[1].latency, 997, 997, 1000);
     r->msgs_sent = 1020;
     r->msgs_received = 5000;
     r->peak_active = 20;
     r->connect_abandoned = 2;
     r->reconnect_attempts = 7;
     r->errors[ERR_TIMEOUT].count = 3;
-    r->errors[ERR_TIMEOUT].nsamples = 1;
-    r->errors[ERR_TIMEOUT].samples[0] = dup_or_die("publish: no message within 5 s");
+    add_sample(&r->errors[ERR_TIMEOUT], "publish: no message within 5 s");
     r->nassertions = 1;
     r->assertions = calloc(1, sizeof(res_assertion_t));
-    r->assertions[0].text = dup_or_die("p99(publish) < 200ms");
-    r->assertions[0].has_observed = true;
-    r->assertions[0].observed = 991.5;
-    r->assertions[0].threshold = 200;
-    r->assertions[0].observed_text = dup_or_die("991.5 ms");
-    r->assertions[0].expected_text = dup_or_die("< 200 ms");
+    assert_non_null(r->assertions);
+    set_assertion(&r->assertions[0], "p99(publish) < 200ms", false, true, 991.5, 200, "991.5 ms",
+                  "< 200 ms");
     r->interrupted = true;
     r->tls_insecure = true;
-}
-
-static char *render(const reporter_t *rep, const result_t *r)
-{
-    char *buf = NULL, err[200];
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    assert_int_equal(rep->write(r, f, err, sizeof(err)), 0);
-    fclose(f);
-    return buf;
 }
 
 static void every_report_survives_the_round_trip(void **state)
@@ -79,10 +53,10 @@ static void every_report_survives_the_round_trip(void **state)
     result_t r, back;
     char err[300];
     make(&r);
-    char *json = render(&reporter_json, &r);
+    char *json = render_report(&reporter_json, &r, NULL);
     assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
     for (const reporter_t *const *rep = reporters_all; *rep; rep++) {
-        char *a = render(*rep, &r), *b = render(*rep, &back);
+        char *a = render_report(*rep, &r, NULL), *b = render_report(*rep, &back, NULL);
         assert_string_equal(a, b);
         free(a);
         free(b);
@@ -107,7 +81,7 @@ static void older_results_lack_connection_counts(void **state)
     result_t r, back;
     char err[300];
     make(&r);
-    char *json = render(&reporter_json, &r);
+    char *json = render_report(&reporter_json, &r, NULL);
     const char *added = ",\n\t\t\"abandoned\":\t2,\n\t\t\"reconnect_attempts\":\t7";
     char *p = strstr(json, added);
     assert_non_null(p);
@@ -136,7 +110,7 @@ static void open_model_survives_the_round_trip(void **state)
     r.arrivals_planned = 1200;
     r.arrivals_started = 1150;
     r.arrivals_dropped = 50;
-    char *json = render(&reporter_json, &r);
+    char *json = render_report(&reporter_json, &r, NULL);
     assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
     assert_true(back.open_model);
     assert_true(back.rate_min == 10 && back.rate_max == 50 && back.session_s == 0);
@@ -145,7 +119,7 @@ static void open_model_survives_the_round_trip(void **state)
     assert_int_equal(back.arrivals_started, 1150);
     assert_int_equal(back.arrivals_dropped, 50);
     for (const reporter_t *const *rep = reporters_all; *rep; rep++) {
-        char *a = render(*rep, &r), *b = render(*rep, &back);
+        char *a = render_report(*rep, &r, NULL), *b = render_report(*rep, &back, NULL);
         assert_string_equal(a, b);
         free(a);
         free(b);
@@ -174,10 +148,10 @@ static void open_model_survives_the_round_trip(void **state)
             fail_msg("case %zu: \"%s\"", i, err);
         free(b);
     }
-    char *md = render(&reporter_markdown, &back);
-    assert_non_null(strstr(md, "open model, 10 to 50/s arrivals, sessions of 2 tasks, at most 500 "
-                               "at once"));
-    assert_non_null(strstr(md, "**Arrivals:** 1200 planned, 1150 started, 50 dropped"));
+    char *md = render_report(&reporter_markdown, &back, NULL);
+    assert_contains(md, "open model, 10 to 50/s arrivals, sessions of 2 tasks, at most 500 "
+                        "at once");
+    assert_contains(md, "**Arrivals:** 1200 planned, 1150 started, 50 dropped");
     free(md);
     /* an older file without "load" reads as the closed model */
     char *old = strstr(json, "\"load\":");
@@ -234,7 +208,7 @@ static void refuses_malformed_files_with_the_field_named(void **state)
 {
     result_t r;
     make(&r);
-    char *json = render(&reporter_json, &r);
+    char *json = render_report(&reporter_json, &r, NULL);
     result_clear(&r);
     struct {
         const char *from, *to, *words;
@@ -287,7 +261,7 @@ static void refuses_malformed_files_with_the_field_named(void **state)
     }
     result_t out;
     assert_int_equal(result_from_json("[1,2]", &out, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "not a JSON object"));
+    assert_contains(err, "not a JSON object");
     free(json);
 }
 
@@ -296,7 +270,7 @@ static void load_file_names_the_path(void **state)
     result_t r;
     char err[300];
     assert_int_equal(result_load_file("/nonexistent/result.json", &r, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "/nonexistent/result.json: No such file"));
+    assert_contains(err, "/nonexistent/result.json: No such file");
 }
 
 int main(void)

@@ -9,6 +9,7 @@
 
 #include "serve/serve.h"
 #include "serve/timer.h"
+#include "helpers.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -30,13 +31,6 @@ typedef struct fixture {
     server_t *srv;
     int port;
 } fixture_t;
-
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int start_server(void **state, uint64_t ack_delay_us)
 {
@@ -303,18 +297,18 @@ static void test_ack_delay(void **state)
 {
     fixture_t *f = *state;
     int a = ws_open(f->port), b = ws_open(f->port);
-    uint64_t t0 = now_us();
+    uint64_t t0 = mono_us();
     ws_send(a, "{\"action\":\"subscribe\",\"channel\":\"d\"}");
     expect_msg(a, "{\"type\":\"subscription_confirmed\",\"channel\":\"d\"}");
-    uint64_t waited = now_us() - t0;
+    uint64_t waited = mono_us() - t0;
     assert_true(waited >= 195000 && waited < 1000000);
 
-    t0 = now_us();
+    t0 = mono_us();
     ws_send(b, "{\"action\":\"publish\",\"channel\":\"d\",\"message\":{\"id\":\"x\"}}");
     expect_msg(a, "{\"type\":\"message\",\"channel\":\"d\",\"message\":{\"id\":\"x\"}}");
-    assert_true(now_us() - t0 < 150000); /* broadcasts are not delayed */
+    assert_true(mono_us() - t0 < 150000); /* broadcasts are not delayed */
     expect_msg(b, "{\"type\":\"message_ack\",\"id\":\"x\",\"channel\":\"d\"}");
-    waited = now_us() - t0;
+    waited = mono_us() - t0;
     assert_true(waited >= 195000 && waited < 1000000);
     close(a);
     close(b);
@@ -344,10 +338,10 @@ static void test_port_in_use_is_an_error(void **state)
     char err[256] = "";
     int port = -1;
     assert_null(serve_start(&o, &port, err, sizeof(err)));
-    assert_non_null(strstr(err, "cannot listen"));
+    assert_contains(err, "cannot listen");
     char num[16];
     snprintf(num, sizeof(num), "%d", f->port);
-    assert_non_null(strstr(err, num));
+    assert_contains(err, num);
 }
 
 /* ---- helpers for the other protocols ---------------------------------- */
@@ -420,13 +414,6 @@ static long long field_ll(const char *json, const char *key)
     return strtoll(p + strlen(pat), NULL, 10);
 }
 
-static uint64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* ---- login and notifications ----------------------------------------- */
 
 static void test_login_issues_tokens(void **state)
@@ -441,7 +428,7 @@ static void test_login_issues_tokens(void **state)
     assert_int_equal(sscanf(body, "{\"access_token\":\"%63[^\"]\",\"token_type\":\"bearer\"}", tok),
                      1);
     assert_int_equal(strlen(tok), 53);
-    assert_non_null(strstr(body, ",\"token_type\":\"bearer\",\"username\":\"u1\"}"));
+    assert_contains(body, ",\"token_type\":\"bearer\",\"username\":\"u1\"}");
     char cookie[128];
     snprintf(cookie, sizeof(cookie), "set-cookie: session=%s; Path=/; HttpOnly", tok);
     assert_non_null(strcasestr(head, cookie));
@@ -459,11 +446,11 @@ static void test_login_issues_tokens(void **state)
     st = http_post(f->port, "POST", "/api/auth/login", "{\"username\":\"u1\"}", head, sizeof(head),
                    body, sizeof(body));
     assert_int_equal(st, 400);
-    assert_non_null(strstr(body, "password"));
+    assert_contains(body, "password");
     st = http_post(f->port, "POST", "/api/auth/login", "nope", head, sizeof(head), body,
                    sizeof(body));
     assert_int_equal(st, 400);
-    assert_non_null(strstr(body, "JSON object"));
+    assert_contains(body, "JSON object");
     st = http_post(f->port, "GET", "/api/auth/login", "", head, sizeof(head), body, sizeof(body));
     assert_int_equal(st, 405);
 }
@@ -517,7 +504,7 @@ static void test_notifications_protocol(void **state)
                                          "notification" };
     static const char *const topics[] = { "account.a1.notifications", "account.a1.orders",
                                           "account.a1.billing", "account.a1.notifications" };
-    uint64_t t0 = now_us();
+    uint64_t t0 = mono_us();
     for (int i = 0; i < 4; i++) {
         recv_msg(fd, buf, sizeof(buf));
         char want[160];
@@ -531,7 +518,7 @@ static void test_notifications_protocol(void **state)
         long long age = (long long)wall_us() - ts_us;
         assert_true(age >= 0 && age < 100000);
     }
-    uint64_t took = now_us() - t0; /* 4 pushes at 100 ms */
+    uint64_t took = mono_us() - t0; /* 4 pushes at 100 ms */
     assert_true(took >= 300000 && took < 900000);
 
     ws_send(fd, "{\"type\":\"subscribe\",\"topics\":[]}");
@@ -583,13 +570,12 @@ static void test_quotes_snapshot_and_rate(void **state)
                         "{\"type\":\"snapshot\",\"quotes\":[{\"stream\":\"quotes.NASDAQ:AAPL\","
                         "\"symbol\":\"NASDAQ:AAPL\",\"bid\":",
                         88) == 0);
-    assert_non_null(
-        strstr(buf, "{\"stream\":\"quotes.NYSE:IBM\",\"symbol\":\"NYSE:IBM\",\"bid\":"));
-    assert_non_null(strstr(buf, "],\"ts\":"));
+    assert_contains(buf, "{\"stream\":\"quotes.NYSE:IBM\",\"symbol\":\"NYSE:IBM\",\"bid\":");
+    assert_contains(buf, "],\"ts\":");
 
-    uint64_t t0 = now_us();
+    uint64_t t0 = mono_us();
     int count = 0;
-    while (now_us() - t0 < 1000000) {
+    while (mono_us() - t0 < 1000000) {
         recv_msg(fd, buf, sizeof(buf));
         char want[128];
         const char *sym = count % 2 == 0 ? "NASDAQ:AAPL" : "NYSE:IBM";
@@ -665,10 +651,10 @@ static void test_collaboration(void **state)
     close(b);
     ws_send(a, APPLY("doc_1", "w", "2"));
     recv_msg(a, buf, sizeof(buf));
-    assert_non_null(strstr(buf, "\"sequence\":2"));
+    assert_contains(buf, "\"sequence\":2");
     ws_send(a, APPLY("doc_1", "z", "3"));
     recv_msg(a, buf, sizeof(buf));
-    assert_non_null(strstr(buf, "\"sequence\":3"));
+    assert_contains(buf, "\"sequence\":3");
     b = ws_open_at(f->port, "/ws/collaboration?session=collab-session-2", "");
     ws_send(b, "{\"action\":\"resume_session\",\"documentId\":\"doc_1\",\"lastSequence\":1}");
     recv_msg(b, buf, sizeof(buf));
@@ -676,10 +662,10 @@ static void test_collaboration(void **state)
            "\"lastSequence\":1,\"missed\":[{\"type\":\"operation\",\"documentId\":\"doc_1\","
            "\"sequence\":2,\"operation\":{\"type\":\"insert_text\",\"position\":3,\"text\":\"w\"}";
     assert_true(strncmp(buf, want, strlen(want)) == 0);
-    assert_non_null(strstr(buf, "\"sequence\":3,\"operation\":{\"type\":\"insert_text\","
-                                "\"position\":3,\"text\":\"z\"}"));
-    assert_null(strstr(buf, "\"text\":\"hello \""));
-    assert_non_null(strstr(buf, "}],\"complete\":true}"));
+    assert_contains(buf, "\"sequence\":3,\"operation\":{\"type\":\"insert_text\","
+                         "\"position\":3,\"text\":\"z\"}");
+    assert_not_contains(buf, "\"text\":\"hello \"");
+    assert_contains(buf, "}],\"complete\":true}");
     /* the guide's lastSequence is often ahead of the server */
     ws_send(b, "{\"action\":\"resume_session\",\"documentId\":\"doc_1\",\"lastSequence\":4321}");
     expect_msg(b, "{\"type\":\"session_resumed\",\"documentId\":\"doc_1\",\"sequence\":3,"
@@ -710,11 +696,11 @@ static void test_collaboration_history_is_bounded(void **state)
     }
     ws_send(a, "{\"action\":\"resume_session\",\"documentId\":\"doc_h\",\"lastSequence\":0}");
     recv_msg(a, buf, sizeof(buf));
-    assert_non_null(strstr(buf, "],\"complete\":false}"));
+    assert_contains(buf, "],\"complete\":false}");
     /* 64 kept: 7..70 */
-    assert_non_null(strstr(buf, "\"missed\":[{\"type\":\"operation\",\"documentId\":\"doc_h\","
-                                "\"sequence\":7,"));
-    assert_null(strstr(buf, "\"sequence\":6,"));
+    assert_contains(buf, "\"missed\":[{\"type\":\"operation\",\"documentId\":\"doc_h\","
+                         "\"sequence\":7,");
+    assert_not_contains(buf, "\"sequence\":6,");
     int n = 0;
     for (const char *p = buf; (p = strstr(p, "{\"type\":\"operation\"")); p++)
         n++;
@@ -777,10 +763,10 @@ static void test_ack_delay_distribution(void **state)
     server_t *srv = start_opts(&o, &port);
     int a = ws_open(port);
     for (int i = 0; i < 3; i++) {
-        uint64_t t0 = now_us();
+        uint64_t t0 = mono_us();
         ws_send(a, "{\"action\":\"ping\"}");
         expect_msg(a, "{\"type\":\"pong\"}");
-        uint64_t waited = now_us() - t0;
+        uint64_t waited = mono_us() - t0;
         assert_true(waited >= 98000 && waited < 400000);
     }
     close(a);
@@ -835,9 +821,9 @@ static void test_drop_fraction(void **state)
     serve_opts_t all = { .drop_after_us = 100000, .drop_fraction = 1, .drop_abrupt = true };
     srv = start_opts(&all, &port);
     int a = ws_open(port);
-    uint64_t t0 = now_us();
+    uint64_t t0 = mono_us();
     assert_int_equal(close_code(a), 0); /* cut: EOF, no close frame (1006) */
-    uint64_t took = now_us() - t0;
+    uint64_t took = mono_us() - t0;
     assert_true(took >= 90000 && took < 1000000);
     close(a);
     serve_stop(srv);
@@ -1081,7 +1067,7 @@ static void test_parse_args(void **state)
         "--stall-after",   "--stall-for"
     };
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-        assert_non_null(strstr(u, opts[i]));
+        assert_contains(u, opts[i]);
 }
 
 /* --reuse-port: a second server (another process in real use) may bind

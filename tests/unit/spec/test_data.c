@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "spec/data.h"
+#include "helpers.h"
 
 static data_t *parse_ok(const char *text)
 {
@@ -33,12 +34,6 @@ static const char *parse_err(const char *text, size_t len)
     assert_non_null(memchr(err, '\0', sizeof(err)));
     assert_null(strchr(err, '\n'));
     return err;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected \"%s\" in \"%s\"", needle, hay);
 }
 
 static void assert_row(const data_t *d, size_t row, const char *a, const char *b)

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "spec/pred.h"
+#include "helpers.h"
 
 /* Compiles src and evaluates it against the JSON text msg (NULL: no message). */
 static bool match(const char *src, const char *msg)
@@ -41,12 +42,6 @@ static const char *compile_err(const char *src)
     }
     assert_non_null(memchr(err, '\0', sizeof(err)));
     return err;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected \"%s\" in \"%s\"", needle, hay);
 }
 
 /* ------------------------------------------------------------------ */
@@ -313,7 +308,7 @@ static void error_on_template_holes(void **state)
 {
     char err[256];
     assert_null(pred_compile("channel == \"room:{{room}}\"", err, sizeof(err)));
-    assert_non_null(strstr(err, "column 18: predicates are not templates"));
+    assert_contains(err, "column 18: predicates are not templates");
     pred_t *p = pred_compile("text == \"{ {not a hole} }\"", err, sizeof(err));
     assert_non_null(p);
     pred_free(p);

@@ -12,6 +12,7 @@
 
 #include "spec/load.h"
 #include "spec/shard.h"
+#include "helpers.h"
 
 static void clear_env(void)
 {
@@ -43,7 +44,7 @@ static void test_parse_bad(void **state)
         char err[160] = "";
         if (shard_parse(bad[i], &s, err, sizeof(err)) != -1)
             fail_msg("\"%s\" parsed", bad[i]);
-        assert_non_null(strstr(err, "2/4"));
+        assert_contains(err, "2/4");
     }
 }
 
@@ -62,11 +63,11 @@ static void test_env_gitlab(void **state)
     assert_string_equal(s.source, "CI_NODE_INDEX");
     setenv("CI_NODE_INDEX", "0", 1); /* GitLab counts from 1 */
     assert_int_equal(shard_from_env(&s, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "CI_NODE_INDEX"));
+    assert_contains(err, "CI_NODE_INDEX");
     unsetenv("CI_NODE_TOTAL");
     setenv("CI_NODE_INDEX", "1", 1);
     assert_int_equal(shard_from_env(&s, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "CI_NODE_TOTAL"));
+    assert_contains(err, "CI_NODE_TOTAL");
     clear_env();
 }
 
@@ -77,7 +78,7 @@ static void test_env_kubernetes(void **state)
     clear_env();
     setenv("JOB_COMPLETION_INDEX", "0", 1);
     assert_int_equal(shard_from_env(&s, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "WSGATE_SHARD_TOTAL"));
+    assert_contains(err, "WSGATE_SHARD_TOTAL");
     setenv("WSGATE_SHARD_TOTAL", "4", 1);
     assert_int_equal(shard_from_env(&s, err, sizeof(err)), 1);
     assert_int_equal(s.index, 1); /* 0-based index 0 is shard 1 */
@@ -94,7 +95,7 @@ static void test_env_kubernetes(void **state)
     assert_int_equal(s.total, 7);
     setenv("WSGATE_SHARD", "9/7", 1);
     assert_int_equal(shard_from_env(&s, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "WSGATE_SHARD"));
+    assert_contains(err, "WSGATE_SHARD");
     clear_env();
 }
 
@@ -124,7 +125,7 @@ static void test_time(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (shard_parse_time(bad[i], &t, err, sizeof(err)) != -1)
             fail_msg("\"%s\" parsed", bad[i]);
-        assert_non_null(strstr(err, "RFC 3339"));
+        assert_contains(err, "RFC 3339");
     }
 }
 

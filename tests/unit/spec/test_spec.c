@@ -15,6 +15,7 @@
 #include "base/sbuf.h"
 #include "spec/spec.h"
 #include "spec/yloc.h"
+#include "helpers.h"
 
 #ifndef WSGATE_TEST_DATA
 #define WSGATE_TEST_DATA "tests/data"
@@ -359,7 +360,7 @@ static void test_chat_renders(void **state)
     const cJSON *msg = cJSON_GetObjectItem(j, "message");
     assert_int_equal(strlen(cJSON_GetObjectItem(msg, "id")->valuestring), 12);
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(msg, "sentAt")));
-    assert_non_null(strstr(cJSON_GetObjectItem(msg, "text")->valuestring, " "));
+    assert_contains(cJSON_GetObjectItem(msg, "text")->valuestring, " ");
     cJSON_Delete(j);
     free(pub);
     spec_free(s);
@@ -422,8 +423,8 @@ static void test_target_missing_then_env(void **state)
     unsetenv("WSGATE_TARGET");
     const char *path = fixture("no_target.yaml");
     assert_null(spec_load(path, NULL, err, sizeof(err)));
-    assert_non_null(strstr(err, "missing target"));
-    assert_non_null(strstr(err, "WSGATE_TARGET"));
+    assert_contains(err, "missing target");
+    assert_contains(err, "WSGATE_TARGET");
 
     setenv("WSGATE_TARGET", "embedded", 1);
     spec_t *s = load_ok(path, NULL);
@@ -441,7 +442,7 @@ static void test_bad_override(void **state)
     assert_null(spec_load(fixture("good.yaml"), &over, err, sizeof(err)));
     snprintf(want, sizeof(want), "%s: --target \"127.0.0.1:8080\"", fixture("good.yaml"));
     assert_memory_equal(err, want, strlen(want));
-    assert_non_null(strstr(err, "ws://host:port"));
+    assert_contains(err, "ws://host:port");
 }
 
 /* ------------------------------------------------------------------ */
@@ -658,7 +659,7 @@ static void test_missing_file(void **state)
     char err[512];
     const char *path = fixture("does-not-exist.yaml");
     assert_null(spec_load(path, NULL, err, sizeof(err)));
-    assert_non_null(strstr(err, "cannot read the spec"));
+    assert_contains(err, "cannot read the spec");
     assert_memory_equal(err, path, strlen(path));
 }
 
@@ -767,13 +768,13 @@ static void test_yloc_errors(void **state)
 
     const char *alias = "a: *nowhere\n";
     assert_int_equal(yloc_parse(alias, strlen(alias), &root, &line, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "nowhere"));
+    assert_contains(err, "nowhere");
     assert_int_equal(line, 1);
 
     const char *complex_key = "? [a, b]\n: 1\n";
     assert_int_equal(yloc_parse(complex_key, strlen(complex_key), &root, &line, err, sizeof(err)),
                      -1);
-    assert_non_null(strstr(err, "mapping keys"));
+    assert_contains(err, "mapping keys");
 
     /* An alias bomb stops at the node cap instead of eating memory. */
     sbuf_t b = SBUF_INIT;
@@ -782,7 +783,7 @@ static void test_yloc_errors(void **state)
         sbuf_printf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i - 1,
                     i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
     assert_int_equal(yloc_parse(b.data, b.len, &root, &line, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "too large"));
+    assert_contains(err, "too large");
     sbuf_free(&b);
 
     /* Deep nesting is refused, not recursed into. */
@@ -792,7 +793,7 @@ static void test_yloc_errors(void **state)
     for (int i = 0; i < 300; i++)
         sbuf_putc(&d, ']');
     assert_int_equal(yloc_parse(d.data, d.len, &root, &line, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "nesting"));
+    assert_contains(err, "nesting");
     sbuf_free(&d);
 }
 

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "spec/tmpl.h"
+#include "helpers.h"
 
 static const char *const var_names[] = { "room", "target" };
 static const char *const var_values[] = { "lobby", "ws://127.0.0.1:9001" };
@@ -49,12 +50,6 @@ static const char *compile_err(const char *src)
     return err;
 }
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected \"%s\" in \"%s\"", needle, hay);
-}
-
 /* Renders t with the given context into a fresh string (caller frees). */
 static char *render(const tmpl_t *t, const tmpl_ctx_t *ctx)
 {
@@ -78,13 +73,6 @@ static void assert_renders(const char *src, const tmpl_ctx_t *ctx, const char *w
     assert_string_equal(got, want);
     free(got);
     tmpl_free(t);
-}
-
-static uint64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* ------------------------------------------------------------------ */
@@ -387,7 +375,7 @@ static void unknown_variable_lists_known_names(void **state)
     assert_contains(e, "did you mean \"vu.id\"?");
     e = compile_err("{{zzzzzzzz}}");
     assert_contains(e, "unknown variable \"zzzzzzzz\"");
-    assert_null(strstr(e, "did you mean"));
+    assert_not_contains(e, "did you mean");
 
     setenv("WSGATE_TMPL_BARE", "1", 1);
     e = compile_err("{{WSGATE_TMPL_BARE}}");
@@ -487,7 +475,7 @@ static void data_columns_render_the_row(void **state)
                          "users.csv has the columns: data.username, data.password");
     assert_null(tmpl_compile("{{data.email}}", &ds, err, sizeof(err)));
     assert_contains(err, "unknown column \"email\"");
-    assert_null(strstr(err, "did you mean"));
+    assert_not_contains(err, "did you mean");
     /* no data file declared */
     assert_contains(compile_err("{{data.username}}"),
                     "data.username: the spec has no data file; add data: {file: users.csv}");
