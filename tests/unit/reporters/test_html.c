@@ -549,25 +549,25 @@ static void test_latency_gaps(void **state)
  * line showed too: not the busiest step, and not the first after connect. */
 static void test_main_step(void **state)
 {
-    result_t *r = make_result();
+    result_t *r = chat_result();
     hist_record_n(r->steps[2].latency, 5000, 1000); /* "never run" is now the busiest */
     r->main_step = xstrdup("publish chat message");
     assert_int_equal(result_main_step(r), STEP_PUBLISH);
-    char *html = render(r, NULL);
+    char *html = render_report(&reporter_html, r, NULL);
     assert_contains(html, "<h3>Latency (ms): publish chat message</h3>");
     assert_int_equal(occurrences(html, "<svg"), 4);
     free(html);
 
     free(r->main_step);
     r->main_step = xstrdup("connect");
-    html = render(r, NULL);
+    html = render_report(&reporter_html, r, NULL);
     assert_contains(html, "<h3>Latency (ms): connect</h3>");
     free(html);
 
     free(r->main_step); /* a name that is no step: as if unknown */
     r->main_step = xstrdup("gone");
     assert_int_equal(result_main_step(r), 2);
-    html = render(r, NULL);
+    html = render_report(&reporter_html, r, NULL);
     assert_contains(html, "<h3>Latency (ms): never run</h3>");
     free(html);
     free_result(r);
