@@ -9,7 +9,8 @@
 
 #include "base/suggest.h"
 
-static int vfail_line(spec_ctx_t *c, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static int vfail_line(spec_ctx_t *c, int line,
+                                                            const char *fmt, va_list ap)
 {
     char msg[SPEC_MSG_MAX];
     vsnprintf(msg, sizeof(msg), fmt, ap);

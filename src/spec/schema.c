@@ -207,8 +207,10 @@ const cyaml_schema_value_t schema_spec = {
 /* ------------------------------------------------------------------ */
 /* Loading through the schema.                                          */
 
-/* Keeps libcyaml's error lines (up to about 16 KiB) for diag_cyaml. */
-static void collect_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+/* Keeps libcyaml's error lines (up to about 16 KiB) for diag_cyaml. fmt is
+ * libcyaml's own printf format, as its log callback type says. */
+__attribute__((format(printf, 3, 0))) static void collect_log(cyaml_log_t level, void *ctx,
+                                                              const char *fmt, va_list args)
 {
     sbuf_t *log = ctx;
     if (level < CYAML_LOG_ERROR || log->len > 16384)
