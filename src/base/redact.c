@@ -1,3 +1,4 @@
+/* redact: hides secrets (tokens, passwords) in URLs and texts before they reach a report; see redact.h. */
 #include "base/redact.h"
 
 #include <stdlib.h>

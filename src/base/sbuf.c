@@ -1,3 +1,4 @@
+/* sbuf: a growable byte buffer with printf; see sbuf.h. */
 #include "base/sbuf.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* suggest: "did you mean ...?" by edit distance, for error messages; see suggest.h. */
 #include "base/suggest.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* units: durations, rates and think-time pauses from spec text, and times formatted for people; see units.h. */
 #include "base/units.h"
 
 #include <ctype.h>

@@ -1,5 +1,6 @@
 /* cli: the command line. Parses arguments, runs one command, and is the
- * only place that prints errors and picks the exit status (DESIGN.md):
+ * only place that prints errors and picks the exit status (README, "Exit
+ * codes"):
  * 0 pass, 1 assertion failed, 2 invalid spec or usage, 3 could not run,
  * 130/143 interrupted. */
 #ifndef WSGATE_CLI_H

@@ -1,3 +1,4 @@
+/* main: the wsgate executable; everything happens in cli_main. */
 #include "cli/cli.h"
 
 int main(int argc, char **argv)

@@ -1,3 +1,4 @@
+/* srcaddr: local source addresses to spread client connections over; see srcaddr.h. */
 #include "engine/srcaddr.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* wsurl: splits a rendered ws:// or wss:// URL for the connect call; see wsurl.h. */
 #include "engine/wsurl.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* asrt: assertions parsed from the spec, checked against its steps, evaluated on a result; see asrt.h. */
 #include "result/asrt.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* hist: log-linear latency histograms, exact to merge and encode as text; see hist.h. */
 #include "result/hist.h"
 
 #include <errno.h>

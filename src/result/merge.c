@@ -1,3 +1,4 @@
+/* merge: combines shard results exactly, bucket by bucket; see merge.h. */
 #include "result/merge.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* result: a finished run, as every reporter and assertion sees it.
- * Built by the engine after its workers stop (or, later, decoded from a
- * result.json); never touched by live engine state. */
+ * Built by the engine after its workers stop, or decoded from a result.json
+ * by result_load; never touched by live engine state. */
 #ifndef WSGATE_RESULT_H
 #define WSGATE_RESULT_H
 

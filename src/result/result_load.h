@@ -1,6 +1,6 @@
 /* result_load: reads a result.json (schema 1, docs/result-schema.md) back
- * into a result_t, so reports can be rendered again later (`wsgate report`)
- * and, later, shards merged. Histograms come from their encoded form, so
+ * into a result_t, so reports can be rendered again (`wsgate report`) and
+ * shard results merged (`wsgate merge`). Histograms come from their encoded form, so
  * every percentile is recomputed exactly. */
 #ifndef WSGATE_RESULT_LOAD_H
 #define WSGATE_RESULT_LOAD_H

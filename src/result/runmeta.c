@@ -1,3 +1,4 @@
+/* runmeta: where a result came from (spec hash, CI commit and ref); see runmeta.h. */
 #include "result/runmeta.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* load: per-user schedules and arrivals as pure functions of the plan; see load.h. */
 #include "spec/load.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
 /* load: turns the spec's load shape into per-user schedules. Pure
- * functions of the plan, so every worker (and, later, every shard) derives
+ * functions of the plan, so every worker and every shard derives
  * the same schedule without talking to the others. */
 #ifndef WSGATE_LOAD_H
 #define WSGATE_LOAD_H

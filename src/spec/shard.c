@@ -1,3 +1,4 @@
+/* shard: which slice of the load this process runs, and when it starts; see shard.h. */
 #include "spec/shard.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* yloc: line numbers of YAML nodes by path, for file:line errors; see yloc.h. */
 #include "spec/yloc.h"
 
 #include <stdarg.h>
