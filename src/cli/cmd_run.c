@@ -75,8 +75,6 @@ static int resolve_plan(const run_args_t *a, run_plan_t *p)
     const char *target_env = getenv("WSGATE_TARGET");
     if (!a->target && target_env && !*target_env)
         return cli_usage_error("%s", "WSGATE_TARGET is set but empty; set it to a URL or unset it");
-    if (a->out_dir && report_prepare_dir(a->out_dir, err, sizeof(err)) < 0)
-        return cli_usage_error("--out %s", err);
     const char *src = a->source_addrs ? a->source_addrs : getenv("WSGATE_SOURCE_ADDRS");
     if (src && *src &&
         (srcaddr_parse(src, &p->src, err, sizeof(err)) < 0 ||
@@ -85,6 +83,17 @@ static int resolve_plan(const run_args_t *a, run_plan_t *p)
     p->region = a->region ? a->region : getenv("WSGATE_REGION");
     if (p->region && !*p->region)
         p->region = NULL;
+    return 0;
+}
+
+/* Creates --out and proves it writable once the inputs are valid (a
+ * refused spec writes nothing) and before the first connection (the load
+ * must not run only to lose its results). Returns 0 or EXIT_USAGE. */
+static int prepare_out(const char *dir)
+{
+    char err[CLI_ERRLEN];
+    if (dir && report_prepare_dir(dir, err, sizeof(err)) < 0)
+        return cli_usage_error("--out %s", err);
     return 0;
 }
 
@@ -358,6 +367,8 @@ static int run_command(int argc, char **argv)
     memset(&r, 0, sizeof(r));
     if ((rc = load_for_run(&a, &spec, &srv)) ||
         (rc = load_baseline(a.baseline, spec, &plan.baseline)))
+        goto out;
+    if ((rc = prepare_out(a.out_dir)))
         goto out;
     install_signals();
     if (spec->tls.insecure)
