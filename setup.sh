@@ -2,7 +2,8 @@
 # One entry point for people and CI:
 #   ./setup.sh demo   install what is missing, build, run the chat demo
 #   ./setup.sh test   install what is missing, build, run every test
-#                     (once normally, once under ASan+UBSan)
+#                     (once normally, once under ASan+UBSan, then the fuzz
+#                     targets and the ThreadSanitizer runs of tests/tsan)
 #   ./setup.sh build  install what is missing and build build/wsgate (for CI templates)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -67,6 +68,9 @@ cmd_test() {
   echo "setup: every fuzz target for 20 s on its corpus (clang libFuzzer, ASan+UBSan)"
   CC=clang build build-fuzz -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
   ctest --test-dir build-fuzz -L fuzz -j 2 --output-on-failure
+  echo "setup: the threaded paths under ThreadSanitizer (tests/tsan/run.sh, about 25 s)"
+  build build-tsan -DWSGATE_TSAN=ON -DWSGATE_TESTS=OFF
+  ctest --test-dir build-tsan -L tsan --output-on-failure
 }
 
 case "${1:-}" in

@@ -1,5 +1,6 @@
 /* cmd_run: `wsgate run`, which plans, runs and judges one spec's load. */
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,8 +25,12 @@
 #include "spec/shard.h"
 #include "spec/spec.h"
 
-/* The signal that asked the run to stop (0: none); the engine polls it. */
-static volatile sig_atomic_t stop_signal;
+/* The signal that asked the run to stop (0: none); the engine's worker
+ * threads poll it. volatile sig_atomic_t is only safe within the thread the
+ * handler interrupts; a lock-free atomic is safe in a handler (C11 7.14.1.1)
+ * and across threads. */
+static atomic_int stop_signal;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop_signal must be lock-free to be set in a handler");
 
 static void on_signal(int sig)
 {

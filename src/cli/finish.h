@@ -5,6 +5,7 @@
 #define WSGATE_FINISH_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,7 +18,7 @@ typedef struct finish_opts {
     bool quiet;          /* --quiet: no summary on stdout */
     /* The signal that stopped the run (0: none), read at the very end;
      * NULL when the command does not catch signals. */
-    const volatile sig_atomic_t *stop_signal;
+    const atomic_int *stop_signal;
 } finish_opts_t;
 
 /* Evaluates the n assertions as (borrowed) against r, storing the outcomes in

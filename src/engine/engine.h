@@ -11,6 +11,7 @@
 #define WSGATE_ENGINE_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,10 +34,10 @@ typedef struct engine_progress {
 typedef void (*engine_progress_fn)(const engine_progress_t *p, void *ctx);
 
 typedef struct engine_opts {
-    unsigned threads;                       /* --threads; 0 = one per core */
-    uint64_t seed;                          /* --seed; 0 = from the clock */
-    const volatile sig_atomic_t *stop_flag; /* non-zero: end the run now */
-    engine_progress_fn progress;            /* called about once a second; NULL: none */
+    unsigned threads;            /* --threads; 0 = one per core */
+    uint64_t seed;               /* --seed; 0 = from the clock */
+    const atomic_int *stop_flag; /* non-zero: end the run now */
+    engine_progress_fn progress; /* called about once a second; NULL: none */
     void *progress_ctx;
     /* --shard K/N: run only users k (open model: arrivals k) with
      * k % N == K - 1 (1-based K), each on its global schedule, so N shards

@@ -39,7 +39,7 @@ typedef struct run_ctx {
     uint64_t t0;          /* monotonic us of load time 0 */
     uint64_t end;         /* t0 + spec->duration_us */
     uint64_t hard_end;    /* end + grace: everything is closed */
-    const volatile sig_atomic_t *stop_flag;
+    const atomic_int *stop_flag;
     bool uses_tls;      /* some scenario connects with wss:// */
     size_t main_metric; /* the step the progress line follows */
     atomic_uint_fast64_t active;
