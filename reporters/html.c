@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "reporters/utf8.h"
+#include "reporters/text.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
 #define HTML_SAMPLE_MAX 300
@@ -42,8 +42,8 @@ static const char html_css[] =
 
 /* ---- escaping ------------------------------------------------------------- */
 
-/* Writes one ASCII character as HTML text or attribute content. Control
- * characters other than tab and newline become U+FFFD. */
+/* Writes one ASCII character (printable, tab, LF or CR) as HTML text or
+ * attribute content. */
 static void html_char(FILE *out, unsigned char c)
 {
     switch (c) {
@@ -63,30 +63,21 @@ static void html_char(FILE *out, unsigned char c)
         fputs("&#39;", out);
         return;
     default:
-        break;
-    }
-    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-        fputs("\xef\xbf\xbd", out);
-    else
         fputc(c, out);
+    }
 }
 
-/* True for code points HTML forbids as text: C1 controls and noncharacters. */
-static bool html_bad_seq(const unsigned char *p, size_t n)
-{
-    if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-        return true;
-    if (n == 3 && p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
-        return true;
-    return n == 3 && p[0] == 0xef && p[1] == 0xb7 && p[2] >= 0x90 && p[2] <= 0xaf;
-}
+/* HTML forbids C0 and C1 controls and noncharacters as text, and a bidi
+ * override would reorder what the reader sees: all shown as "\uXXXX". */
+static const text_style_t html_style = { .ascii = html_char, .show_hidden = true };
 
-/* Writes s escaped for HTML text and quoted attributes; invalid UTF-8 as
- * U+FFFD. Stops after max bytes (0: no limit) and marks the cut with an
- * ellipsis. NULL writes nothing. */
+/* Writes s escaped for HTML text and quoted attributes (text_write):
+ * invalid UTF-8 as U+FFFD, hidden code points as "\uXXXX". Stops after max
+ * bytes (0: no limit) and marks the cut with an ellipsis. NULL writes
+ * nothing. */
 static void html_text_max(FILE *out, const char *s, size_t max)
 {
-    utf8_write(out, s, max, html_char, html_bad_seq);
+    text_write(out, s, max, &html_style);
 }
 
 static void html_text(FILE *out, const char *s)

@@ -2,7 +2,7 @@
  * Counters are written as raw integer text so values above 2^53 stay exact;
  * histograms are embedded encoded so results can be merged later. */
 #include "reporters/reporter.h"
-#include "reporters/utf8.h"
+#include "reporters/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -17,29 +17,15 @@
 
 #define JSON_SCHEMA_VERSION 1
 
-/* Copy of s with invalid UTF-8 bytes replaced by U+FFFD, so the file stays
- * valid JSON whatever a server sent into an error sample. Caller frees. */
-static char *utf8_clean(const char *s)
+/* JSON keeps the text as it is, but valid UTF-8 whatever a server sent
+ * into an error sample (invalid bytes as U+FFFD); cJSON escapes controls. */
+static const text_style_t json_style = { .ascii = NULL, .show_hidden = false };
+
+/* Copy of s in json_style (text_clean). Caller frees; NULL when out of
+ * memory. */
+static char *json_clean(const char *s)
 {
-    size_t len = strlen(s);
-    char *out = malloc(len * 3 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = utf8_len(p);
-        if (n == 0) {
-            memcpy(out + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            p++;
-            continue;
-        }
-        memcpy(out + o, p, n);
-        o += n;
-        p += n;
-    }
-    out[o] = '\0';
-    return out;
+    return text_clean(s, 0, &json_style);
 }
 
 /* Each add_* returns false on allocation failure. */
@@ -47,7 +33,7 @@ static bool add_str(cJSON *o, const char *key, const char *val)
 {
     if (!val)
         return cJSON_AddNullToObject(o, key) != NULL;
-    char *clean = utf8_clean(val);
+    char *clean = json_clean(val);
     bool ok = clean && cJSON_AddStringToObject(o, key, clean) != NULL;
     free(clean);
     return ok;
@@ -232,7 +218,7 @@ static bool add_error_kind(cJSON *errors, const char *kind, const res_errors_t *
     cJSON *samples = cJSON_AddArrayToObject(o, "samples");
     bool ok = samples != NULL;
     for (unsigned i = 0; ok && i < e->nsamples && i < RES_MAX_SAMPLES; i++) {
-        char *clean = e->samples[i] ? utf8_clean(e->samples[i]) : NULL;
+        char *clean = e->samples[i] ? json_clean(e->samples[i]) : NULL;
         cJSON *str = clean ? cJSON_CreateString(clean) : NULL;
         free(clean);
         ok = str && cJSON_AddItemToArray(samples, str);
@@ -280,7 +266,9 @@ static bool add_second_step(cJSON *steps, const result_t *r, size_t sec, size_t 
     hist_t *h = result_second_hist(r, sec, i);
     if (!h)
         return true;
-    cJSON *o = cJSON_AddObjectToObject(steps, r->steps[i].name);
+    char *key = json_clean(r->steps[i].name);
+    cJSON *o = key ? cJSON_AddObjectToObject(steps, key) : NULL;
+    free(key);
     bool ok = o && add_u64(o, "count", hist_count(h)) &&
               add_num(o, "p50_ms", (double)hist_percentile(h, 50) / 1000.0) &&
               add_num(o, "p95_ms", (double)hist_percentile(h, 95) / 1000.0) &&

@@ -11,40 +11,23 @@
 #include <string.h>
 #include <time.h>
 
-#include <libxml/encoding.h>
 #include <libxml/xmlstring.h>
 #include <libxml/xmlwriter.h>
 
+#include "reporters/text.h"
+
 #define X(s) BAD_CAST(s)
 
-/* Copy of s that is legal XML 1.0 text: control characters other than tab,
- * newline and carriage return, and bytes that are not UTF-8, become '?'.
- * NULL reads as "". Caller frees. */
+/* XML 1.0 takes no C0 control but tab, LF and CR, and no U+FFFE or U+FFFF:
+ * those and the other hidden code points are shown as "\uXXXX"; the
+ * writer escapes markup. */
+static const text_style_t xml_style = { .ascii = NULL, .show_hidden = true };
+
+/* Copy of s (NULL: "") that is legal XML 1.0 text (text_clean). Caller
+ * frees; NULL when out of memory. */
 static char *xml_clean(const char *s)
 {
-    if (!s)
-        s = "";
-    size_t len = strlen(s);
-    char *out = malloc(len + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        int n = (int)(len - i);
-        int cp = xmlGetUTF8Char((const unsigned char *)s + i, &n);
-        bool bad = cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
-                   cp == 0xfffe || cp == 0xffff;
-        if (bad) {
-            out[o++] = '?';
-            i++;
-            continue;
-        }
-        memcpy(out + o, s + i, (size_t)n);
-        o += (size_t)n;
-        i += (size_t)n;
-    }
-    out[o] = '\0';
-    return out;
+    return text_clean(s, 0, &xml_style);
 }
 
 static int attr(xmlTextWriterPtr w, const char *name, const char *val)

@@ -9,32 +9,36 @@
 #include <string.h>
 
 #include "base/units.h"
-#include "reporters/utf8.h"
+#include "reporters/text.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
 #define MD_SAMPLE_MAX 160
 
-/* Writes one ASCII character so it shows literally inside a table cell. */
+/* Writes one ASCII character (printable, tab, LF or CR) so it shows
+ * literally inside a table cell. */
 static void md_char(FILE *out, unsigned char c)
 {
     if (c == '\n')
         fputs("<br>", out);
     else if (c == '\r')
         return;
-    else if (c < 0x20 || c == 0x7f)
-        fputc(c == '\t' ? ' ' : '?', out);
+    else if (c == '\t')
+        fputc(' ', out);
     else if (strchr("\\`*_[]<|&#~$!", c))
         fprintf(out, "\\%c", c);
     else
         fputc(c, out);
 }
 
-/* Writes s as literal text safe in a table cell: Markdown and HTML
- * punctuation backslash-escaped, newlines as <br>, invalid UTF-8 as U+FFFD.
- * Stops after max bytes (0: no limit) and marks the cut with an ellipsis. */
+static const text_style_t md_style = { .ascii = md_char, .show_hidden = true };
+
+/* Writes s as literal text safe in a table cell (text_write): Markdown and
+ * HTML punctuation backslash-escaped, newlines as <br>, invalid UTF-8 as
+ * U+FFFD, controls, bidi controls and noncharacters as "\uXXXX". Stops
+ * after max bytes (0: no limit) and marks the cut with an ellipsis. */
 static void md_text(FILE *out, const char *s, size_t max)
 {
-    utf8_write(out, s, max, md_char, NULL);
+    text_write(out, s, max, &md_style);
 }
 
 static void md_verdict(const result_t *r, FILE *out)

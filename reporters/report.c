@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/units.h"
+#include "reporters/text.h"
 
 const reporter_t *const reporters_all[] = {
     &reporter_json, &reporter_junit, &reporter_markdown, &reporter_html, NULL,
@@ -194,22 +195,49 @@ fail:
 
 /* ---- report_print_summary -------------------------------------------------- */
 
+/* Line breaks and tabs as "\n", "\r", "\t": one name, one line. */
+static void term_char(FILE *out, unsigned char c)
+{
+    if (c == '\n')
+        fputs("\\n", out);
+    else if (c == '\r')
+        fputs("\\r", out);
+    else if (c == '\t')
+        fputs("\\t", out);
+    else
+        fputc(c, out);
+}
+
+/* A CI log shows escape sequences and bidi controls: they are shown as
+ * "\uXXXX", so a name cannot forge lines, colours or their order. */
+static const text_style_t term_style = { .ascii = term_char, .show_hidden = true };
+
+/* Copy of s (NULL: none) for the terminal; the caller frees. NULL when
+ * out of memory: OR_OOM(x) prints "?" instead. */
+static char *term_clean(const char *s, const char *none)
+{
+    return text_clean(s ? s : none, 0, &term_style);
+}
+
+#define OR_OOM(x) ((x) ? (x) : "?")
+
 static void print_verdict(const result_t *r, FILE *out)
 {
-    const char *name = r->spec_name ? r->spec_name : "(unnamed)";
+    char *name = term_clean(r->spec_name, "(unnamed)");
     size_t nfail = result_failed_assertions(r);
     if (r->passed)
-        fprintf(out, "wsgate: %s PASSED (%zu assertion%s held)\n", name, r->nassertions,
+        fprintf(out, "wsgate: %s PASSED (%zu assertion%s held)\n", OR_OOM(name), r->nassertions,
                 r->nassertions == 1 ? "" : "s");
     else if (nfail > 0)
-        fprintf(out, "wsgate: %s FAILED: %zu of %zu assertions failed\n", name, nfail,
+        fprintf(out, "wsgate: %s FAILED: %zu of %zu assertions failed\n", OR_OOM(name), nfail,
                 r->nassertions);
     else
-        fprintf(out, "wsgate: %s FAILED\n", name);
+        fprintf(out, "wsgate: %s FAILED\n", OR_OOM(name));
     if (r->interrupted)
         fputs("  (interrupted before the planned end: partial results)\n", out);
     if (r->tls_insecure)
         fputs("  WARNING: TLS certificate verification was OFF (tls.insecure_skip_verify)\n", out);
+    free(name);
 }
 
 /* Formats percentile p of h, or "-" when h has no samples. */
@@ -228,15 +256,22 @@ static void print_step(const res_step_t *s, FILE *out)
     fmt_pct(s->latency, 95, p95, sizeof p95);
     fmt_pct(s->latency, 99, p99, sizeof p99);
     uint64_t count = s->latency ? hist_count(s->latency) : 0;
+    char *name = term_clean(s->name, "?");
     fprintf(out, "  %-24s count %-8" PRIu64 " p50 %-10s p95 %-10s p99 %-10s failed %" PRIu64 "\n",
-            s->name ? s->name : "?", count, p50, p95, p99, s->failed);
+            OR_OOM(name), count, p50, p95, p99, s->failed);
+    free(name);
 }
 
 static void print_assertion(const res_assertion_t *a, FILE *out)
 {
+    char *text = term_clean(a->text, "?");
+    char *observed = term_clean(a->observed_text, "no samples");
+    char *expected = term_clean(a->expected_text, "?");
     fprintf(out, "  %s  %s  (observed %s, expected %s)\n", a->passed ? "PASS" : "FAIL",
-            a->text ? a->text : "?", a->observed_text ? a->observed_text : "no samples",
-            a->expected_text ? a->expected_text : "?");
+            OR_OOM(text), OR_OOM(observed), OR_OOM(expected));
+    free(text);
+    free(observed);
+    free(expected);
 }
 
 static void print_errors(const result_t *r, FILE *out)

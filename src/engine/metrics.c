@@ -2,9 +2,14 @@
 #include "engine/metrics.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SAMPLE_TEXT_MAX 511 /* bytes of a sample's formatted text */
+#define SAMPLE_DATA_MAX 120 /* bytes of received data in a sample */
+#define ELLIPSIS "\xe2\x80\xa6"
 
 static void free_second_lat(char **lat, size_t nsteps)
 {
@@ -86,25 +91,110 @@ void metrics_fail(metrics_t *m, int step)
         m->failed[step]++;
 }
 
-void metrics_error(metrics_t *m, err_kind_t kind, const char *fmt, ...)
+/* A sample being built on the stack (error paths stay allocation-free
+ * until a new distinct sample is kept): the formatted text, then the
+ * received data, then "…" when either was cut. */
+typedef struct sample {
+    char text[SAMPLE_TEXT_MAX + 2 * SAMPLE_DATA_MAX + sizeof ELLIPSIS];
+    size_t len;
+    bool cut;
+} sample_t;
+
+/* Length of s[0..len) kept within max bytes without splitting a UTF-8
+ * sequence: a lead byte whose sequence would end past max goes too. */
+static size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t i = max;
+    while (i > 0 && max - i < 3 && ((unsigned char)s[i] & 0xc0) == 0x80)
+        i--;
+    unsigned char c = (unsigned char)s[i];
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return i < max && i + n > max ? i : max;
+}
+
+static void sample_vformat(sample_t *s, const char *fmt, va_list ap)
+{
+    /* one byte past the limit is kept, so the cut can see what it splits */
+    int n = vsnprintf(s->text, SAMPLE_TEXT_MAX + 2, fmt, ap);
+    size_t len = n > 0 ? (size_t)n : 0;
+    s->cut = len > SAMPLE_TEXT_MAX;
+    s->len = utf8_cut(s->text, len, SAMPLE_TEXT_MAX);
+}
+
+/* Appends up to SAMPLE_DATA_MAX bytes of data as received, NUL as "\0". */
+static void sample_data(sample_t *s, const char *data, size_t len)
+{
+    size_t keep = utf8_cut(data, len, SAMPLE_DATA_MAX);
+    for (size_t i = 0; i < keep; i++) {
+        if (data[i] == '\0') {
+            s->text[s->len++] = '\\';
+            s->text[s->len++] = '0';
+        } else {
+            s->text[s->len++] = data[i];
+        }
+    }
+    s->cut |= keep < len;
+}
+
+static const char *sample_end(sample_t *s)
+{
+    if (s->cut) {
+        memcpy(s->text + s->len, ELLIPSIS, sizeof ELLIPSIS - 1);
+        s->len += sizeof ELLIPSIS - 1;
+    }
+    s->text[s->len] = '\0';
+    return s->text;
+}
+
+/* Counts an error of kind; returns its record when a sample may be kept. */
+static res_errors_t *count_error(metrics_t *m, err_kind_t kind)
 {
     if (kind >= ERR_KIND_COUNT)
         kind = ERR_PROTOCOL;
     res_errors_t *e = &m->errors[kind];
     e->count++;
-    if (e->nsamples >= RES_MAX_SAMPLES)
-        return;
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
+    return e->nsamples < RES_MAX_SAMPLES ? e : NULL;
+}
+
+static void keep_sample(res_errors_t *e, const char *text)
+{
     for (unsigned i = 0; i < e->nsamples; i++)
-        if (strcmp(e->samples[i], buf) == 0)
+        if (strcmp(e->samples[i], text) == 0)
             return; /* keep distinct samples only */
-    char *copy = strdup(buf);
+    char *copy = strdup(text);
     if (copy)
         e->samples[e->nsamples++] = copy;
+}
+
+void metrics_error(metrics_t *m, err_kind_t kind, const char *fmt, ...)
+{
+    res_errors_t *e = count_error(m, kind);
+    if (!e)
+        return;
+    sample_t s;
+    va_list ap;
+    va_start(ap, fmt);
+    sample_vformat(&s, fmt, ap);
+    va_end(ap);
+    keep_sample(e, sample_end(&s));
+}
+
+void metrics_error_data(metrics_t *m, err_kind_t kind, const char *data, size_t len,
+                        const char *fmt, ...)
+{
+    res_errors_t *e = count_error(m, kind);
+    if (!e)
+        return;
+    sample_t s;
+    va_list ap;
+    va_start(ap, fmt);
+    sample_vformat(&s, fmt, ap);
+    va_end(ap);
+    if (!s.cut)
+        sample_data(&s, data, len);
+    keep_sample(e, sample_end(&s));
 }
 
 int metrics_merge_into(result_t *r, const metrics_t *src)

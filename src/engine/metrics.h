@@ -46,9 +46,17 @@ void metrics_free(metrics_t *m);
 void metrics_ok(metrics_t *m, int step, uint64_t latency_us);
 /* Records a failed attempt of step (step < 0: no step, error only). */
 void metrics_fail(metrics_t *m, int step);
-/* Counts an error of kind, keeping the first few formatted samples. */
+/* Counts an error of kind, keeping the first few distinct formatted
+ * samples. A text over 511 bytes is cut at a character boundary and ends
+ * with "…". */
 void metrics_error(metrics_t *m, err_kind_t kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* metrics_error whose sample is the formatted text followed by the first
+ * 120 bytes of data[0..len) as received (any bytes): each NUL is stored as
+ * the two characters "\0", the cut falls on a character boundary and ends
+ * with "…". */
+void metrics_error_data(metrics_t *m, err_kind_t kind, const char *data, size_t len,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Closes every second that ended before now_us (monotonic). Called by the
  * worker at least every 100 ms, so message counts land in the right second

@@ -69,9 +69,9 @@ static int push_latency(vu_t *vu, const spec_step_t *st, const cJSON *json, cons
     double ts;
     if (!pred_path_number(st->latency_from, json, &ts) || ts < 0) {
         metrics_fail(vu->w->m, st->metric);
-        metrics_error(
-            vu->w->m, ERR_PROTOCOL, "%s: latency_from field '%s' is missing or not a number: %.*s",
-            st->name ? st->name : "step", st->latency_from_src, (int)(len < 120 ? len : 120), msg);
+        metrics_error_data(vu->w->m, ERR_PROTOCOL, msg, len,
+                           "%s: latency_from field '%s' is missing or not a number: ",
+                           st->name ? st->name : "step", st->latency_from_src);
         return -1;
     }
     double sent_us = ts * (double)st->latency_unit_us;
@@ -105,9 +105,9 @@ static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
     int lat_rc = hit && st->latency_from ? push_latency(vu, st, json, msg, len, &latency) : 0;
     if (bad) {
         metrics_fail(vu->w->m, st->metric);
-        metrics_error(vu->w->m, ERR_UNEXPECTED_MESSAGE, "%s: got a message matching '%s': %.*s",
-                      st->name ? st->name : "step", st->fail_if_src, (int)(len < 120 ? len : 120),
-                      msg);
+        metrics_error_data(vu->w->m, ERR_UNEXPECTED_MESSAGE, msg, len,
+                           "%s: got a message matching '%s': ", st->name ? st->name : "step",
+                           st->fail_if_src);
         vu_step_failed(vu, now);
         return;
     }

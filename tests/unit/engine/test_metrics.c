@@ -149,7 +149,8 @@ static void test_error_sample_cap(void **state)
     metrics_free(m);
 }
 
-/* A long sample is cut, not refused; a kind out of range counts as protocol. */
+/* A long sample is cut, not refused, and ends with "…"; a kind out of range
+ * counts as protocol. */
 static void test_error_long_and_unknown(void **state)
 {
     metrics_t *m = new_metrics();
@@ -158,9 +159,10 @@ static void test_error_long_and_unknown(void **state)
     big[sizeof big - 1] = '\0';
     metrics_error(m, ERR_TLS, "%s", big);
     assert_int_equal(m->errors[ERR_TLS].nsamples, 1);
-    size_t len = strlen(m->errors[ERR_TLS].samples[0]);
+    const char *s = m->errors[ERR_TLS].samples[0];
+    size_t len = strspn(s, "x");
     assert_true(len > 0 && len < sizeof big - 1);
-    assert_int_equal(strspn(m->errors[ERR_TLS].samples[0], "x"), len);
+    assert_string_equal(s + len, "…");
 
     metrics_error(m, (err_kind_t)ERR_KIND_COUNT, "odd");
     assert_int_equal(m->errors[ERR_PROTOCOL].count, 1);
@@ -170,6 +172,43 @@ static void test_error_long_and_unknown(void **state)
 
 /* ---- per-second series ---------------------------------------------------- */
 
+/* The 511-byte cut of a formatted sample never splits a character: an é
+ * across it goes, and the cut is marked. */
+static void test_error_cut_on_character_boundary(void **state)
+{
+    metrics_t *m = new_metrics();
+    char big[600];
+    memset(big, 'x', 510);
+    strcpy(big + 510, "\xc3\xa9 and more");
+    metrics_error(m, ERR_TLS, "%s", big);
+    char want[600];
+    snprintf(want, sizeof want, "%.510s…", big);
+    assert_string_equal(m->errors[ERR_TLS].samples[0], want);
+    metrics_free(m);
+}
+
+/* Received bytes: a NUL is kept as "\0" (not the end of the sample), a
+ * character across the 120-byte cut goes whole, and the cut is marked;
+ * short data is kept as it is, invalid UTF-8 included. */
+static void test_error_data(void **state)
+{
+    metrics_t *m = new_metrics();
+    char data[130];
+    memcpy(data, "{\"a\":\0\"b\"}", 10);
+    memset(data + 10, 'z', 108);
+    memcpy(data + 118, "\xe2\x80\xae!", 4); /* U+202E at bytes 118-120 */
+    metrics_error_data(m, ERR_UNEXPECTED_MESSAGE, data, 122, "%s: ", "step");
+    char want[200];
+    snprintf(want, sizeof want, "step: {\"a\":\\0\"b\"}%.108s…", data + 10);
+    assert_string_equal(m->errors[ERR_UNEXPECTED_MESSAGE].samples[0], want);
+
+    metrics_error_data(m, ERR_PROTOCOL, "\xff\0\xc3", 3, "bad: ");
+    assert_string_equal(m->errors[ERR_PROTOCOL].samples[0], "bad: \xff\\0\xc3");
+    metrics_error_data(m, ERR_PROTOCOL, "", 0, "empty");
+    assert_string_equal(m->errors[ERR_PROTOCOL].samples[1], "empty");
+    assert_int_equal(m->errors[ERR_PROTOCOL].count, 2);
+    metrics_free(m);
+}
 /* Second s holds what happened in [t0 + s, t0 + s + 1): messages, errors
  * and latencies land in the second that was open when they came. */
 static void test_tick_closes_seconds(void **state)
@@ -436,12 +475,20 @@ static void test_snapshot(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_new_is_zeroed),       cmocka_unit_test(test_ok_records_latency),
-        cmocka_unit_test(test_fail_counts),         cmocka_unit_test(test_error_samples_formatted),
-        cmocka_unit_test(test_error_sample_cap),    cmocka_unit_test(test_error_long_and_unknown),
-        cmocka_unit_test(test_tick_closes_seconds), cmocka_unit_test(test_tick_before_start),
-        cmocka_unit_test(test_series_precision),    cmocka_unit_test(test_merge_series),
-        cmocka_unit_test(test_merge_into),          cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_new_is_zeroed),
+        cmocka_unit_test(test_ok_records_latency),
+        cmocka_unit_test(test_fail_counts),
+        cmocka_unit_test(test_error_samples_formatted),
+        cmocka_unit_test(test_error_sample_cap),
+        cmocka_unit_test(test_error_long_and_unknown),
+        cmocka_unit_test(test_error_cut_on_character_boundary),
+        cmocka_unit_test(test_error_data),
+        cmocka_unit_test(test_tick_closes_seconds),
+        cmocka_unit_test(test_tick_before_start),
+        cmocka_unit_test(test_series_precision),
+        cmocka_unit_test(test_merge_series),
+        cmocka_unit_test(test_merge_into),
+        cmocka_unit_test(test_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

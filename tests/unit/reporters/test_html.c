@@ -369,7 +369,8 @@ static void test_baseline_deltas(void **state)
 
 /* The sample of a hostile server: markup, an attribute with a URL,
  * quotes, a control character, invalid UTF-8, a C1 control and a
- * noncharacter (U+FFFE). */
+ * noncharacter (U+FFFE): the controls and the noncharacter shown as
+ * "\uXXXX", the invalid bytes as U+FFFD. */
 static void test_hostile_sample(void **state)
 {
     result_t *r = chat_result();
@@ -389,8 +390,7 @@ static void test_hostile_sample(void **state)
     assert_int_equal(count(doc, "//b"), 0);
     assert_text(doc, "//table[@class='errors']//tr[td[1]='http_status']/td[3]",
                 "<script>alert('x')</script><img src=\"http://evil.example/x.png\">"
-                "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd "
-                "\xef\xbf\xbd\xef\xbf\xbd & done");
+                "\\u0001\xef\xbf\xbd\xef\xbf\xbd \\u0085\\uFFFE & done");
     assert_text(doc, "//h1", "wsgate: chat <b>bold</b> & 'q'");
     assert_text(doc, "//table[@class='errors']//tr[td[1]='timeout']/td[2]", "3");
     xmlFreeDoc(doc);

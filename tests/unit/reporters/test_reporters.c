@@ -620,7 +620,7 @@ static void test_escape_xml(void **state)
     xmlNode *suite = first_elem(xmlDocGetRootElement(doc)->children);
     assert_attr(suite, "name", "room<1> & \"co\" | x");
     xmlNode *tc1 = next_elem(next_elem(first_elem(suite->children)));
-    assert_attr(tc1, "name", "p99(a|b) < 200ms & \"x\" ?");
+    assert_attr(tc1, "name", "p99(a|b) < 200ms & \"x\" \\u0001");
     xmlFreeDoc(doc);
     free(text);
     free_result(r);
@@ -631,7 +631,7 @@ static void test_escape_markdown(void **state)
     result_t *r = make_nasty();
     char *md = render_report(&reporter_markdown, r, NULL);
     assert_int_equal(strncmp(md, "### ❌ wsgate: room\\<1> \\& \"co\" \\| x failed", 44), 0);
-    assert_contains(md, "\n| ❌ | p99(a\\|b) \\< 200ms \\& \"x\" ? | 312.4 ms |");
+    assert_contains(md, "\n| ❌ | p99(a\\|b) \\< 200ms \\& \"x\" \\u0001 | 312.4 ms |");
     assert_contains(md, "\n| timeout | 3 | line1<br>line2 \\| \\<b> |\n");
     free(md);
 
