@@ -1,4 +1,5 @@
-/* redact: hides secrets (tokens, passwords) in URLs and texts before they reach a report; see redact.h. */
+/* redact: hides secrets (tokens, passwords) in URLs and texts before they reach a report; see
+ * redact.h. */
 #include "base/redact.h"
 
 #include <stdlib.h>

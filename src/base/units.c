@@ -1,4 +1,5 @@
-/* units: durations, rates and think-time pauses from spec text, and times formatted for people; see units.h. */
+/* units: durations, rates and think-time pauses from spec text, and times formatted for people; see
+ * units.h. */
 #include "base/units.h"
 
 #include <ctype.h>

@@ -1,4 +1,5 @@
-/* wsrand: per-thread random pool behind libwebsockets' lws_get_random (frame masks); see wsrand.h. */
+/* wsrand: per-thread random pool behind libwebsockets' lws_get_random (frame masks); see wsrand.h.
+ */
 #include "engine/wsrand.h"
 
 #include <errno.h>

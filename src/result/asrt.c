@@ -1,4 +1,5 @@
-/* asrt: assertions parsed from the spec, checked against its steps, evaluated on a result; see asrt.h. */
+/* asrt: assertions parsed from the spec, checked against its steps, evaluated on a result; see
+ * asrt.h. */
 #include "result/asrt.h"
 
 #include <ctype.h>
