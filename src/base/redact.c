@@ -1,5 +1,4 @@
-/* redact: hides secrets (tokens, passwords) in URLs and texts before they reach a report; see
- * redact.h. */
+/* redact: hides secrets (tokens, passwords) before they reach a report. */
 #include "base/redact.h"
 
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-/* units: durations, rates and think-time pauses from spec text, and times formatted for people; see
- * units.h. */
+/* units: durations, rates and pauses from spec text; times for people. */
 #include "base/units.h"
 
 #include <ctype.h>

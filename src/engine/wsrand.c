@@ -1,5 +1,4 @@
-/* wsrand: per-thread random pool behind libwebsockets' lws_get_random (frame masks); see wsrand.h.
- */
+/* wsrand: per-thread random pool behind lws_get_random (frame masks). */
 #include "engine/wsrand.h"
 
 #include <errno.h>

@@ -1,5 +1,4 @@
-/* asrt: assertions parsed from the spec, checked against its steps, evaluated on a result; see
- * asrt.h. */
+/* asrt: assertions parsed, checked against the steps, evaluated on a result. */
 #include "result/asrt.h"
 
 #include <ctype.h>
