@@ -34,7 +34,7 @@ static const char html_css[] =
     "table{border-collapse:collapse;margin:.5em 0}\n"
     "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}\n"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-    ".pass{color:#176f2c}.fail{color:#b3261e}.note{color:#8a5300}\n"
+    ".pass{color:#176f2c}.fail{color:#b3261e}.note,.interrupted{color:#8a5300}\n"
     ".sample{font-family:monospace;white-space:pre-wrap;word-break:break-all}\n"
     "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\n"
     "dt{font-weight:600}dd{margin:0}\n"
@@ -99,6 +99,22 @@ static void fmt_utc(double epoch_s, char *buf, size_t n)
 
 /* ---- head and header ---------------------------------------------------------- */
 
+/* " passed", " failed", " aborted after 2.1 s of 30 s", " interrupted
+ * after 12.3 s of 60 s": the title's verdict. */
+static void html_verdict_words(const result_t *r, FILE *out)
+{
+    static const char *const words[RES_VERDICT_COUNT] = {
+        [RES_VERDICT_PASS] = " passed",
+        [RES_VERDICT_FAIL] = " failed",
+        [RES_VERDICT_ABORTED] = " aborted",
+        [RES_VERDICT_INTERRUPTED] = " interrupted",
+    };
+    char detail[512];
+    reporter_stop_detail(r, false, detail, sizeof detail);
+    fputs(words[result_verdict(r)], out);
+    html_text(out, detail);
+}
+
 static void html_head(const result_t *r, FILE *out)
 {
     fputs(
@@ -106,22 +122,38 @@ static void html_head(const result_t *r, FILE *out)
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>wsgate: ",
         out);
     html_text(out, r->spec_name ? r->spec_name : "unnamed");
-    fputs(r->passed ? " passed" : " failed", out);
+    html_verdict_words(r, out);
     fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", html_css);
 }
 
+/* The banner under the title: the verdict in a word, then why. */
 static void html_verdict(const result_t *r, FILE *out)
 {
     size_t nfail = result_failed_assertions(r);
+    char detail[512];
+    reporter_stop_detail(r, true, detail, sizeof detail);
     fputs("<h1>wsgate: ", out);
     html_text(out, r->spec_name ? r->spec_name : "unnamed");
     fputs("</h1>\n", out);
-    if (r->passed)
+    switch (result_verdict(r)) {
+    case RES_VERDICT_PASS:
         fputs("<p class=\"verdict pass\"><strong>&#10004; PASSED</strong>", out);
-    else
+        break;
+    case RES_VERDICT_FAIL:
         fputs("<p class=\"verdict fail\"><strong>&#10008; FAILED</strong>", out);
-    if (!r->passed && nfail > 0)
-        fprintf(out, ": %zu of %zu assertions failed", nfail, r->nassertions);
+        if (nfail > 0)
+            fprintf(out, ": %zu of %zu assertions failed", nfail, r->nassertions);
+        break;
+    case RES_VERDICT_ABORTED:
+        fputs("<p class=\"verdict fail\"><strong>&#10008; ABORTED</strong>", out);
+        html_text(out, detail);
+        break;
+    default:
+        fputs("<p class=\"verdict interrupted\"><strong>&#9888; INTERRUPTED</strong>", out);
+        html_text(out, detail);
+        fputs(": partial results, not a verdict", out);
+        break;
+    }
     fputs("</p>\n", out);
 }
 
@@ -172,11 +204,12 @@ static void meta_times(const result_t *r, FILE *out)
     meta_item(out, "Ended", buf);
     /* open model: duration_s is the time the load ran, not a plan */
     const char *what = r->open_model ? "load" : "planned";
+    /* an interrupted or aborted run's duration_s is the time it ran */
+    double shown = !r->open_model && r->planned_s > 0 ? r->planned_s : r->duration_s;
     if (r->started_at > 0 && r->ended_at >= r->started_at)
-        snprintf(buf, sizeof buf, "%.1f s (%s %.1f s)", r->ended_at - r->started_at, what,
-                 r->duration_s);
+        snprintf(buf, sizeof buf, "%.1f s (%s %.1f s)", r->ended_at - r->started_at, what, shown);
     else
-        snprintf(buf, sizeof buf, "%s %.1f s", what, r->duration_s);
+        snprintf(buf, sizeof buf, "%s %.1f s", what, shown);
     meta_item(out, "Duration", buf);
 }
 

@@ -119,8 +119,10 @@ static bool add_run(cJSON *root, const result_t *r)
            add_time(root, "ended_at", r->ended_at) && add_num(root, "duration_s", r->duration_s) &&
            add_u64(root, "threads", r->threads) &&
            add_u64(root, "users_planned", r->users_planned) &&
-           add_str(root, "verdict", r->passed ? "pass" : "fail") &&
+           add_num_or_null(root, "planned_s", r->planned_s > 0, r->planned_s) &&
+           add_str(root, "verdict", result_verdict_name(result_verdict(r))) &&
            cJSON_AddBoolToObject(root, "interrupted", r->interrupted) &&
+           add_str(root, "stop_signal", result_signal_name(r->stop_signal)) &&
            cJSON_AddBoolToObject(root, "tls_verify", !r->tls_insecure) && add_provenance(root, r);
 }
 
@@ -314,6 +316,9 @@ static bool add_shard_row(cJSON *arr, const res_shard_t *s)
     }
     return add_u64(o, "index", s->index) && add_u64(o, "total", s->total) &&
            add_str(o, "region", s->region) && add_time(o, "started_at", s->started_at) &&
+           add_time(o, "ended_at", s->ended_at) &&
+           cJSON_AddBoolToObject(o, "interrupted", s->interrupted) &&
+           add_str(o, "stop_signal", result_signal_name(s->stop_signal)) &&
            add_num(o, "start_late_s", s->start_late_s) &&
            add_u64(o, "peak_active", s->peak_active) && add_u64(o, "sent", s->msgs_sent) &&
            add_u64(o, "received", s->msgs_received) && add_u64(o, "errors", s->errors) &&

@@ -1,5 +1,8 @@
 /* junit: one <testsuite> per spec, one <testcase> per assertion, written
- * with libxml2's xmlTextWriter so every string is escaped for us. */
+ * with libxml2's xmlTextWriter so every string is escaped for us. A run
+ * that did not finish adds the testcase "run completed" first: an <error>
+ * when interrupted, a <failure> when aborted, so no dashboard shows it
+ * green. */
 #include "reporters/reporter.h"
 
 #include <errno.h>
@@ -48,12 +51,10 @@ static int attr_secs(xmlTextWriterPtr w, const char *name, double s)
     return xmlTextWriterWriteFormatAttribute(w, X(name), "%.3f", isfinite(s) && s > 0 ? s : 0.0);
 }
 
-/* Wall time of the run, or the planned duration when the clock is unknown. */
+/* Wall time of the run, or duration_s when the clock is unknown. */
 static double run_seconds(const result_t *r)
 {
-    if (r->started_at > 0 && r->ended_at >= r->started_at)
-        return r->ended_at - r->started_at;
-    return r->duration_s;
+    return result_elapsed_s(r);
 }
 
 /* JUnit's schema wants a zone-less ISO-8601 time; ours is UTC. Omitted when
@@ -165,21 +166,90 @@ static int testcase(xmlTextWriterPtr w, const char *classname, const res_asserti
     return xmlTextWriterEndElement(w);
 }
 
+/* The testcase "run completed": NULL when the run finished; else its
+ * child element, "error" (interrupted) or "failure" (aborted). */
+static const char *run_outcome(const result_t *r)
+{
+    switch (result_verdict(r)) {
+    case RES_VERDICT_INTERRUPTED:
+        return "error";
+    case RES_VERDICT_ABORTED:
+        return "failure";
+    default:
+        return NULL;
+    }
+}
+
+/* "interrupted by SIGINT after 12.3 s of 60 s", "aborted after 2.1 s of
+ * 30 s: REASON". */
+static void run_message(const result_t *r, char *buf, size_t n)
+{
+    char detail[512];
+    reporter_stop_detail(r, true, detail, sizeof detail);
+    if (result_verdict(r) == RES_VERDICT_INTERRUPTED)
+        snprintf(buf, n, "interrupted%s: partial results, not a verdict", detail);
+    else
+        snprintf(buf, n, "aborted%s: %s", detail,
+                 r->abort_reason ? r->abort_reason : "no reason recorded");
+}
+
+static int run_testcase(xmlTextWriterPtr w, const char *classname, const result_t *r)
+{
+    const char *elem = run_outcome(r);
+    if (!elem)
+        return 0;
+    char msg[1024];
+    run_message(r, msg, sizeof msg);
+    const char *type = result_verdict_name(result_verdict(r));
+    if (xmlTextWriterStartElement(w, X("testcase")) < 0 || attr(w, "classname", classname) < 0 ||
+        attr(w, "name", "run completed") < 0 || attr_secs(w, "time", run_seconds(r)) < 0 ||
+        xmlTextWriterStartElement(w, X(elem)) < 0 || attr(w, "message", msg) < 0 ||
+        attr(w, "type", type) < 0)
+        return -1;
+    char *clean = xml_clean(msg);
+    int rc = clean ? xmlTextWriterWriteString(w, X(clean)) : -1;
+    free(clean);
+    if (rc < 0 || xmlTextWriterEndElement(w) < 0)
+        return -1;
+    return xmlTextWriterEndElement(w);
+}
+
+/* The counts of the suite, "run completed" included. */
+typedef struct counts {
+    size_t tests, failures, errors;
+} counts_t;
+
+static counts_t suite_counts(const result_t *r)
+{
+    res_verdict_t v = result_verdict(r);
+    counts_t c = { r->nassertions, result_failed_assertions(r), 0 };
+    c.tests += v == RES_VERDICT_ABORTED || v == RES_VERDICT_INTERRUPTED;
+    c.failures += v == RES_VERDICT_ABORTED;
+    c.errors += v == RES_VERDICT_INTERRUPTED;
+    return c;
+}
+
+static int count_attrs(xmlTextWriterPtr w, const result_t *r)
+{
+    counts_t c = suite_counts(r);
+    if (attr_uint(w, "tests", c.tests) < 0 || attr_uint(w, "failures", c.failures) < 0)
+        return -1;
+    return attr_uint(w, "errors", c.errors);
+}
+
 static int testsuite(xmlTextWriterPtr w, const result_t *r)
 {
     const char *name = r->spec_name ? r->spec_name : "unnamed";
     if (xmlTextWriterStartElement(w, X("testsuite")) < 0 || attr(w, "name", name) < 0 ||
-        attr_uint(w, "tests", r->nassertions) < 0 ||
-        attr_uint(w, "failures", result_failed_assertions(r)) < 0 || attr(w, "errors", "0") < 0 ||
-        attr_secs(w, "time", run_seconds(r)) < 0 || attr_timestamp(w, r->started_at) < 0 ||
-        properties(w, r) < 0)
+        count_attrs(w, r) < 0 || attr_secs(w, "time", run_seconds(r)) < 0 ||
+        attr_timestamp(w, r->started_at) < 0 || properties(w, r) < 0)
         return -1;
     size_t n = strlen("wsgate.") + strlen(name) + 1;
     char *classname = malloc(n);
     if (!classname)
         return -1;
     snprintf(classname, n, "wsgate.%s", name);
-    int rc = 0;
+    int rc = run_testcase(w, classname, r);
     for (size_t i = 0; rc >= 0 && i < r->nassertions; i++)
         rc = testcase(w, classname, &r->assertions[i]);
     free(classname);
@@ -191,9 +261,7 @@ static int document(xmlTextWriterPtr w, const result_t *r)
     if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterSetIndentString(w, X("  ")) < 0 ||
         xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
         xmlTextWriterStartElement(w, X("testsuites")) < 0 || attr(w, "name", "wsgate") < 0 ||
-        attr_uint(w, "tests", r->nassertions) < 0 ||
-        attr_uint(w, "failures", result_failed_assertions(r)) < 0 ||
-        attr_secs(w, "time", run_seconds(r)) < 0 || testsuite(w, r) < 0)
+        count_attrs(w, r) < 0 || attr_secs(w, "time", run_seconds(r)) < 0 || testsuite(w, r) < 0)
         return -1;
     return xmlTextWriterEndDocument(w);
 }

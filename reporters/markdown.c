@@ -41,19 +41,47 @@ static void md_text(FILE *out, const char *s, size_t max)
     text_write(out, s, max, &md_style);
 }
 
+/* The first line: icon, name and verdict ("### ⚠️ wsgate: NAME interrupted
+ * after 12.3 s of 60 s"). */
+static void md_title(const result_t *r, FILE *out)
+{
+    static const char *const icons[RES_VERDICT_COUNT] = {
+        [RES_VERDICT_PASS] = "✅",
+        [RES_VERDICT_FAIL] = "❌",
+        [RES_VERDICT_ABORTED] = "❌",
+        [RES_VERDICT_INTERRUPTED] = "⚠️",
+    };
+    res_verdict_t v = result_verdict(r);
+    size_t nfail = result_failed_assertions(r);
+    char detail[512];
+    reporter_stop_detail(r, false, detail, sizeof detail);
+    fprintf(out, "### %s wsgate: ", icons[v]);
+    md_text(out, r->spec_name ? r->spec_name : "unnamed", 0);
+    if (v == RES_VERDICT_PASS) {
+        fputs(" passed", out);
+    } else if (v == RES_VERDICT_FAIL && nfail > 0) {
+        fprintf(out, " failed: %zu of %zu assertions", nfail, r->nassertions);
+    } else if (v == RES_VERDICT_FAIL) {
+        fputs(" failed", out);
+    } else {
+        fputs(v == RES_VERDICT_ABORTED ? " aborted" : " interrupted", out);
+        md_text(out, detail, 0);
+    }
+    fputs("\n\n", out);
+}
+
 static void md_verdict(const result_t *r, FILE *out)
 {
-    size_t nfail = result_failed_assertions(r);
-    fputs(r->passed ? "### ✅ wsgate: " : "### ❌ wsgate: ", out);
-    md_text(out, r->spec_name ? r->spec_name : "unnamed", 0);
-    if (r->passed)
-        fputs(" passed\n\n", out);
-    else if (nfail > 0)
-        fprintf(out, " failed: %zu of %zu assertions\n\n", nfail, r->nassertions);
-    else
-        fputs(" failed\n\n", out);
-    if (r->interrupted)
-        fputs("_Interrupted before the planned end: partial results._\n\n", out);
+    md_title(r, out);
+    if (r->interrupted) {
+        char detail[512];
+        reporter_stop_detail(r, true, detail, sizeof detail);
+        fputs("_Interrupted", out);
+        md_text(out, detail, 0);
+        fputs(": partial results; the assertions below judge only the part that ran and are "
+              "not a verdict._\n\n",
+              out);
+    }
     if (r->tls_insecure)
         fputs("> ⚠️ **TLS certificate verification was OFF** (`tls.insecure_skip_verify: "
               "true`): the server's identity was not checked.\n\n",

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,90 @@ void reporter_shard_name(unsigned index, unsigned total, char *buf, size_t n)
         snprintf(buf, n, "%u/%u", index, total);
     else
         snprintf(buf, n, "#%u", index);
+}
+
+/* ---- reporter_stop_detail ------------------------------------------------- */
+
+#define STOP_SHARDS_LISTED 8 /* interrupted inputs named one by one */
+
+/* Appends printf-style text to the NUL-terminated buf of size n. */
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t n, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    if (used + 1 >= n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, n - used, fmt, ap);
+    va_end(ap);
+}
+
+/* " by SIGINT" when asked for and known. */
+static void append_signal(char *buf, size_t n, bool with_signal, int sig)
+{
+    const char *name = result_signal_name(sig);
+    if (with_signal && name)
+        append(buf, n, " by %s", name);
+}
+
+/* " after 12.3 s of 60 s"; " of ..." only when planned is known, " before
+ * the planned end" when the elapsed time is not. */
+static void append_span(char *buf, size_t n, bool have_elapsed, double elapsed, double planned)
+{
+    if (!have_elapsed || !isfinite(elapsed)) {
+        append(buf, n, " before the planned end");
+        return;
+    }
+    append(buf, n, " after %.1f s", elapsed);
+    if (planned > 0 && isfinite(planned))
+        append(buf, n, " of %.*f s", planned == floor(planned) ? 0 : 1, planned);
+}
+
+/* ": shard 2/4 by SIGTERM after 12.3 s of 60 s, shard 3/4 ..." */
+static void append_shards(const result_t *r, bool with_signal, char *buf, size_t n)
+{
+    size_t listed = 0, more = 0;
+    for (size_t i = 0; i < r->nshards; i++) {
+        const res_shard_t *s = &r->shards[i];
+        if (!s->interrupted)
+            continue;
+        if (listed == STOP_SHARDS_LISTED) {
+            more++;
+            continue;
+        }
+        char name[32];
+        reporter_shard_name(s->index, s->total, name, sizeof name);
+        append(buf, n, "%s shard %s", listed++ ? "," : ":", name);
+        append_signal(buf, n, with_signal, s->stop_signal);
+        bool known = s->started_at > 0 && s->ended_at >= s->started_at;
+        append_span(buf, n, known, s->ended_at - s->started_at, r->planned_s);
+    }
+    if (more)
+        append(buf, n, ", and %zu more", more);
+    if (!listed) /* a merge written before shards[] marked them */
+        append_span(buf, n, false, 0, 0);
+}
+
+void reporter_stop_detail(const result_t *r, bool with_signal, char *buf, size_t n)
+{
+    if (n == 0)
+        return;
+    buf[0] = '\0';
+    switch (result_verdict(r)) {
+    case RES_VERDICT_INTERRUPTED:
+        if (r->nshards) {
+            append_shards(r, with_signal, buf, n);
+            return;
+        }
+        append_signal(buf, n, with_signal, r->stop_signal);
+        append_span(buf, n, true, result_elapsed_s(r), r->planned_s);
+        return;
+    case RES_VERDICT_ABORTED:
+        append_span(buf, n, true, r->aborted_at_s, r->planned_s);
+        return;
+    default:
+        return;
+    }
 }
 
 /* ---- report_write_all ---------------------------------------------------- */
@@ -225,16 +311,31 @@ static void print_verdict(const result_t *r, FILE *out)
 {
     char *name = term_clean(r->spec_name, "(unnamed)");
     size_t nfail = result_failed_assertions(r);
-    if (r->passed)
+    char detail[512];
+    reporter_stop_detail(r, true, detail, sizeof detail);
+    switch (result_verdict(r)) {
+    case RES_VERDICT_PASS:
         fprintf(out, "wsgate: %s PASSED (%zu assertion%s held)\n", OR_OOM(name), r->nassertions,
                 r->nassertions == 1 ? "" : "s");
-    else if (nfail > 0)
-        fprintf(out, "wsgate: %s FAILED: %zu of %zu assertions failed\n", OR_OOM(name), nfail,
-                r->nassertions);
-    else
-        fprintf(out, "wsgate: %s FAILED\n", OR_OOM(name));
-    if (r->interrupted)
-        fputs("  (interrupted before the planned end: partial results)\n", out);
+        break;
+    case RES_VERDICT_FAIL:
+        if (nfail > 0)
+            fprintf(out, "wsgate: %s FAILED: %zu of %zu assertions failed\n", OR_OOM(name), nfail,
+                    r->nassertions);
+        else
+            fprintf(out, "wsgate: %s FAILED\n", OR_OOM(name));
+        break;
+    case RES_VERDICT_ABORTED: {
+        char *why = term_clean(r->abort_reason, "no reason recorded");
+        fprintf(out, "wsgate: %s ABORTED%s: %s\n", OR_OOM(name), detail, OR_OOM(why));
+        free(why);
+        break;
+    }
+    default:
+        fprintf(out, "wsgate: %s INTERRUPTED%s (partial results, not a verdict)\n", OR_OOM(name),
+                detail);
+        break;
+    }
     if (r->tls_insecure)
         fputs("  WARNING: TLS certificate verification was OFF (tls.insecure_skip_verify)\n", out);
     free(name);

@@ -4,6 +4,7 @@
 #ifndef WSGATE_REPORTER_H
 #define WSGATE_REPORTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -46,6 +47,14 @@ int reporter_flush(FILE *out, char *err, size_t errlen);
 /* A shard as every report names it: "K/N", or "#K" for a merge input that
  * was no --shard run (total 0). */
 void reporter_shard_name(unsigned index, unsigned total, char *buf, size_t n);
+
+/* How far a run that did not finish got, for the reports to write after
+ * "interrupted" or "aborted" (the word is theirs): " after 12.3 s of 60 s"
+ * (" by SIGINT after ..." with with_signal), the planned duration left out
+ * when unknown; for a merge, which inputs were interrupted: ": shard 2/4
+ * after 12.3 s of 60 s, shard 3/4 ...". Empty for a run that finished
+ * (verdict pass or fail). Always NUL-terminated, cut to n bytes. */
+void reporter_stop_detail(const result_t *r, bool with_signal, char *buf, size_t n);
 
 /* Writes the short stdout summary (verdict, steps, assertions). */
 void report_print_summary(const result_t *r, FILE *out);

@@ -109,7 +109,7 @@ static int merge_and_report(const merge_args_t *a, result_t **in, result_t *m)
             rc = EXIT_USAGE;
         }
     if (rc == 0) {
-        finish_opts_t fo = { .out_dir = a->out_dir, .quiet = a->quiet, .stop_signal = NULL };
+        finish_opts_t fo = { .out_dir = a->out_dir, .quiet = a->quiet };
         rc = finish_result(as, nas, &fo, m);
     }
 out:
@@ -146,6 +146,7 @@ const cli_cmd_t cmd_merge = {
     .synopsis = "wsgate merge RESULT.json... [--out DIR] [--allow-partial] [--baseline FILE]\n"
                 "                       [--quiet]\n",
     .help = "merge     combines shard results exactly, evaluates the assertions and\n"
-            "          reports like run (exit 0 or 1; 2 when the inputs do not fit)\n"
+            "          reports like run (exit 0 or 1, also 1 when a shard was aborted or\n"
+            "          interrupted; 2 when the inputs do not fit)\n"
             "  --allow-partial  merges even when shards are missing (the report says which)\n",
 };

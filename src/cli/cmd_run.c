@@ -230,7 +230,7 @@ static int finish_run(const run_args_t *a, const spec_t *spec, result_t *r)
                 "wsgate: warning: %s has no assertions; judging by %s alone (add your "
                 "service levels under assertions:)\n",
                 spec->path, CONNECT_FLOOR);
-    finish_opts_t fo = { .out_dir = a->out_dir, .quiet = a->quiet, .stop_signal = &stop_signal };
+    finish_opts_t fo = { .out_dir = a->out_dir, .quiet = a->quiet };
     int rc = finish_result(as, n, &fo, r);
     judged_free(as, n, floor);
     return rc;
@@ -384,7 +384,9 @@ static int run_command(int argc, char **argv)
         fprintf(stderr, "wsgate: started %.1f s after --start-at\n", late);
     if ((rc = execute(&a, &plan, spec, &r)) || (rc = annotate(&a, &plan, late, &r)))
         goto out;
-    r.interrupted = stop_signal != 0;
+    r.stop_signal = stop_signal; /* the verdict's: a later signal does not change it */
+    r.interrupted = r.stop_signal != 0;
+    r.planned_s = (double)spec->duration_us / 1e6;
     r.tls_insecure = spec->tls.insecure;
     rc = finish_run(&a, spec, &r);
 out:
@@ -408,7 +410,8 @@ const cli_cmd_t cmd_run = {
                 "                       [--threads N] [--serve]\n"
                 "                       [--seed N] [--quiet]\n",
     .help = "run       executes the spec's workload and assertions; exit 0 pass,\n"
-            "          1 an assertion failed, 2 invalid spec or usage, 3 could not run\n"
+            "          1 an assertion failed (or aborted the run), 2 invalid spec or\n"
+            "          usage, 3 could not run, 130/143 interrupted by SIGINT/SIGTERM\n"
             "  --target URL     overrides the spec's target (also $WSGATE_TARGET)\n"
             "  --out DIR        writes result.json, junit.xml, summary.md, report.html\n"
             "  --baseline FILE  a previous result.json: deltas in the reports, and\n"

@@ -2,6 +2,7 @@
 #include "cli/finish.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +10,15 @@
 #include "cli/cli_int.h"
 #include "reporters/reporter.h"
 
-/* An aborted run fails even if its numbers recovered by the end. */
+/* r->passed: every assertion held; result_verdict() weighs it against the
+ * abort and the interruption. */
 static void eval_assertions(const asrt_t *as, size_t n, result_t *r)
 {
     r->assertions = calloc(n ? n : 1, sizeof(res_assertion_t));
     if (!r->assertions)
         return;
     r->nassertions = n;
-    r->passed = !r->aborted;
+    r->passed = true;
     for (size_t i = 0; i < n; i++) {
         asrt_eval(&as[i], r, &r->assertions[i]);
         r->passed = r->passed && r->assertions[i].passed;
@@ -43,20 +45,29 @@ static int append_step_summary(const result_t *r, char *err, size_t errlen)
     return rc;
 }
 
-static int exit_status(const finish_opts_t *o, const result_t *r)
+/* The exit status says what the reports say: it follows the verdict only. */
+static int exit_status(const result_t *r)
 {
-    int sig = o->stop_signal ? *o->stop_signal : 0;
-    if (sig == SIGINT)
-        return EXIT_SIGINT;
-    if (sig == SIGTERM)
-        return EXIT_SIGTERM;
-    return r->passed ? EXIT_PASS : EXIT_ASSERT_FAILED;
+    switch (result_verdict(r)) {
+    case RES_VERDICT_PASS:
+        return EXIT_PASS;
+    case RES_VERDICT_INTERRUPTED: /* a merge (no signal of its own) exits 1 */
+        if (r->stop_signal == SIGINT)
+            return EXIT_SIGINT;
+        return r->stop_signal == SIGTERM ? EXIT_SIGTERM : EXIT_ASSERT_FAILED;
+    default:
+        return EXIT_ASSERT_FAILED;
+    }
 }
 
 int finish_result(const asrt_t *as, size_t n, const finish_opts_t *o, result_t *r)
 {
     char err[CLI_ERRLEN];
     eval_assertions(as, n, r);
+    if (!r->assertions) {
+        fprintf(stderr, "wsgate: out of memory while judging the result\n");
+        return EXIT_CANNOT_RUN;
+    }
     if (append_step_summary(r, err, sizeof(err)) < 0) {
         fprintf(stderr, "wsgate: cannot write the step summary: %s\n", err);
         return EXIT_CANNOT_RUN;
@@ -67,5 +78,5 @@ int finish_result(const asrt_t *as, size_t n, const finish_opts_t *o, result_t *
     }
     if (!o->quiet)
         report_print_summary(r, stdout);
-    return exit_status(o, r);
+    return exit_status(r);
 }

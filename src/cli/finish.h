@@ -4,8 +4,6 @@
 #ifndef WSGATE_FINISH_H
 #define WSGATE_FINISH_H
 
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -16,16 +14,16 @@
 typedef struct finish_opts {
     const char *out_dir; /* --out; NULL: no report files */
     bool quiet;          /* --quiet: no summary on stdout */
-    /* The signal that stopped the run (0: none), read at the very end;
-     * NULL when the command does not catch signals. */
-    const atomic_int *stop_signal;
 } finish_opts_t;
 
 /* Evaluates the n assertions as (borrowed) against r, storing the outcomes in
- * r->assertions (freed by result_clear), then writes r where o says. An
- * aborted run fails even if every assertion passes. Returns the exit status:
- * EXIT_PASS or EXIT_ASSERT_FAILED, EXIT_SIGINT or EXIT_SIGTERM after a
- * signal, EXIT_CANNOT_RUN (printed on stderr) when a file cannot be written. */
+ * r->assertions (freed by result_clear) and r->passed, then writes r where o
+ * says. The caller sets r->interrupted, r->stop_signal and r->aborted
+ * before. Returns the exit status of the verdict (result_verdict): pass
+ * EXIT_PASS; fail and aborted EXIT_ASSERT_FAILED; interrupted EXIT_SIGINT
+ * or EXIT_SIGTERM by r->stop_signal, EXIT_ASSERT_FAILED without one (a
+ * merge of an interrupted shard); EXIT_CANNOT_RUN (printed on stderr) when
+ * a file cannot be written or memory runs out. */
 int finish_result(const asrt_t *as, size_t n, const finish_opts_t *o, result_t *r);
 
 #endif

@@ -158,9 +158,11 @@ static int merge_meta(const result_t *const *in, size_t n, result_t *out)
             out->ended_at = r->ended_at;
         if (r->duration_s > out->duration_s)
             out->duration_s = r->duration_s;
+        if (r->planned_s > out->planned_s)
+            out->planned_s = r->planned_s;
         out->threads += r->threads;
         out->users_planned += r->users_planned;
-        out->interrupted |= r->interrupted;
+        out->interrupted |= r->interrupted; /* shards[] names which; no signal of its own */
         out->tls_insecure |= r->tls_insecure;
         one_region &= f->region && r->region && strcmp(f->region, r->region) == 0;
         if (r->aborted && !out->aborted) {
@@ -317,7 +319,10 @@ static void shard_row(const result_t *r, size_t i, res_shard_t *row)
         row->failed += r->steps[s].failed;
     }
     row->started_at = r->started_at;
+    row->ended_at = r->ended_at;
     row->start_late_s = r->start_late_s;
+    row->interrupted = r->interrupted;
+    row->stop_signal = r->stop_signal;
 }
 
 static int merge_shard_rows(const result_t *const *in, size_t n, result_t *out)

@@ -3,7 +3,9 @@
  * are added bucket by bucket, never percentiles averaged; counters are
  * summed; time series are aligned by wall clock to the second. The merged
  * result lists every input under shards[] for per-shard and per-region
- * breakdowns. Assertions are left to the caller. */
+ * breakdowns. The merge is interrupted (or aborted) when any input was, and
+ * its shards[] rows mark the interrupted inputs. Assertions are left to the
+ * caller. */
 #ifndef WSGATE_MERGE_H
 #define WSGATE_MERGE_H
 

@@ -1,6 +1,7 @@
 /* result: the finished run's error kinds, step lookups and clean-up. */
 #include "result/result.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,58 @@ int err_kind_from_name(const char *name)
         if (strcmp(kind_names[k], name) == 0)
             return k;
     return -1;
+}
+
+static const char *const verdict_names[RES_VERDICT_COUNT] = {
+    [RES_VERDICT_PASS] = "pass",
+    [RES_VERDICT_FAIL] = "fail",
+    [RES_VERDICT_ABORTED] = "aborted",
+    [RES_VERDICT_INTERRUPTED] = "interrupted",
+};
+
+res_verdict_t result_verdict(const result_t *r)
+{
+    if (r->interrupted)
+        return RES_VERDICT_INTERRUPTED;
+    if (r->aborted)
+        return RES_VERDICT_ABORTED;
+    return r->passed ? RES_VERDICT_PASS : RES_VERDICT_FAIL;
+}
+
+const char *result_verdict_name(res_verdict_t v)
+{
+    if ((int)v < 0 || v >= RES_VERDICT_COUNT)
+        return NULL;
+    return verdict_names[v];
+}
+
+int result_verdict_from_name(const char *name)
+{
+    for (int v = 0; name && v < RES_VERDICT_COUNT; v++)
+        if (strcmp(verdict_names[v], name) == 0)
+            return v;
+    return -1;
+}
+
+const char *result_signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : NULL;
+}
+
+int result_signal_from_name(const char *name)
+{
+    if (name && strcmp(name, "SIGINT") == 0)
+        return SIGINT;
+    if (name && strcmp(name, "SIGTERM") == 0)
+        return SIGTERM;
+    return 0;
+}
+
+double result_elapsed_s(const result_t *r)
+{
+    if (r->started_at > 0 && r->ended_at >= r->started_at)
+        return r->ended_at - r->started_at;
+    return r->duration_s;
 }
 
 int res_errors_add(res_errors_t *dst, const res_errors_t *src)

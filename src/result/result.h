@@ -75,7 +75,10 @@ typedef struct res_shard {
     uint64_t errors;
     uint64_t ok, failed; /* all steps */
     double started_at;
+    double ended_at; /* 0 when unknown (files of older versions) */
     double start_late_s;
+    bool interrupted; /* this input was stopped by a signal */
+    int stop_signal;  /* SIGINT or SIGTERM when interrupted; 0 when unknown */
 } res_shard_t;
 
 /* Owns every pointer field. */
@@ -86,7 +89,10 @@ typedef struct result {
     char *wsgate_version;
     double started_at; /* seconds since the epoch */
     double ended_at;
-    double duration_s; /* planned load duration */
+    /* The time rates divide by: the planned load duration, or (aborted,
+     * interrupted, open model) the time the load ran; see result-schema.md. */
+    double duration_s;
+    double planned_s; /* the spec's planned load duration; 0 when unknown */
     unsigned threads;
     unsigned users_planned; /* peak users of the load shape */
     res_step_t *steps;
@@ -108,8 +114,13 @@ typedef struct result {
     res_errors_t errors[ERR_KIND_COUNT];
     res_assertion_t *assertions;
     size_t nassertions;
-    bool passed;       /* every assertion held */
-    bool interrupted;  /* stopped early by SIGINT/SIGTERM: partial */
+    /* Every assertion held. Not the verdict: an aborted or interrupted run
+     * may have passing assertions; read the verdict with result_verdict(). */
+    bool passed;
+    /* Stopped early by SIGINT/SIGTERM: partial. In a merge, set when any
+     * input was (shards[] says which). */
+    bool interrupted;
+    int stop_signal;   /* SIGINT or SIGTERM when interrupted; 0 when unknown or a merge */
     bool tls_insecure; /* tls.insecure_skip_verify: server certificates were not checked */
 
     /* Time series, one entry a second from started_at. */
@@ -153,6 +164,34 @@ typedef struct result {
     struct result *baseline;
     char *baseline_path;
 } result_t;
+
+/* What a finished run or merge amounts to: its exit status and the first
+ * thing every report says. */
+typedef enum res_verdict {
+    RES_VERDICT_PASS = 0,    /* every assertion held: exit 0 */
+    RES_VERDICT_FAIL,        /* an assertion did not hold: exit 1 */
+    RES_VERDICT_ABORTED,     /* an abort_on_fail assertion stopped the run: exit 1 */
+    RES_VERDICT_INTERRUPTED, /* SIGINT/SIGTERM stopped it (a merge: any input): 130/143,
+                                merge 1 */
+    RES_VERDICT_COUNT
+} res_verdict_t;
+
+/* The one rule for the verdict: interrupted (the run never finished, so
+ * nothing it measured is a verdict) before aborted before the assertions
+ * (r->passed). */
+res_verdict_t result_verdict(const result_t *r);
+/* "pass", "fail", "aborted", "interrupted" (result.json's verdict); NULL
+ * for an out-of-range value. */
+const char *result_verdict_name(res_verdict_t v);
+/* Returns the verdict for a name, or -1. */
+int result_verdict_from_name(const char *name);
+/* "SIGINT" or "SIGTERM"; NULL for any other number (0: none). */
+const char *result_signal_name(int sig);
+/* Returns SIGINT or SIGTERM for its name, or 0. */
+int result_signal_from_name(const char *name);
+/* Wall seconds the run took (ended_at - started_at), or duration_s when
+ * either time is unknown. */
+double result_elapsed_s(const result_t *r);
 
 /* Adds src's count to dst and copies src's samples that dst lacks while
  * there is room. Returns 0, or -1 on allocation failure. */

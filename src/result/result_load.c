@@ -123,6 +123,18 @@ static double iso_time(loader_t *l, const cJSON *o, const char *key)
     return (double)total_ms / 1000.0;
 }
 
+/* "stop_signal": "SIGINT", "SIGTERM", null or absent (0); else an error. */
+static int opt_signal(loader_t *l, const cJSON *o, const char *where)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "stop_signal");
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    int sig = cJSON_IsString(v) ? result_signal_from_name(v->valuestring) : 0;
+    if (!sig)
+        bad(l, "\"stop_signal\" in %s must be \"SIGINT\", \"SIGTERM\" or null", where);
+    return sig;
+}
+
 static void load_run(loader_t *l, const cJSON *root, result_t *r)
 {
     const cJSON *spec = field(l, root, "spec", "the result");
@@ -139,12 +151,32 @@ static void load_run(loader_t *l, const cJSON *root, result_t *r)
     r->users_planned = count_u32(l, root, "users_planned", "the result");
     if (!isfinite(r->duration_s) || r->duration_s < 0 || r->duration_s > 1e9)
         bad(l, "\"duration_s\" must be a number of seconds from 0 to 1e9");
-    const cJSON *verdict = field(l, root, "verdict", "the result");
-    r->passed = verdict && cJSON_IsString(verdict) && strcmp(verdict->valuestring, "pass") == 0;
+    const cJSON *planned = cJSON_GetObjectItemCaseSensitive(root, "planned_s");
+    if (planned && !cJSON_IsNull(planned)) /* absent or null: unknown */
+        r->planned_s = num_max(l, root, "planned_s", "the result", 1e9);
     const cJSON *intr = cJSON_GetObjectItemCaseSensitive(root, "interrupted");
     r->interrupted = cJSON_IsTrue(intr);
+    r->stop_signal = opt_signal(l, root, "the result");
     /* absent (older files): verification was on */
     r->tls_insecure = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(root, "tls_verify"));
+}
+
+/* The verdict as written: "pass" and "fail" (the only ones of older files)
+ * give r->passed; "aborted" and "interrupted" set their flag, and r->passed
+ * comes from the assertions. Runs after load_assertions and
+ * load_provenance, so result_verdict(r) gives back the written verdict. */
+static void load_verdict(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *v = field(l, root, "verdict", "the result");
+    int verdict = v && cJSON_IsString(v) ? result_verdict_from_name(v->valuestring) : -1;
+    if (verdict < 0) {
+        bad(l, "\"verdict\" must be \"pass\", \"fail\", \"aborted\" or \"interrupted\"");
+        return;
+    }
+    r->passed = verdict == RES_VERDICT_PASS ||
+                (verdict != RES_VERDICT_FAIL && result_failed_assertions(r) == 0);
+    r->aborted |= verdict == RES_VERDICT_ABORTED;
+    r->interrupted |= verdict == RES_VERDICT_INTERRUPTED;
 }
 
 static void load_step(loader_t *l, const cJSON *o, res_step_t *s, size_t i)
@@ -408,6 +440,9 @@ static void load_shard_row(loader_t *l, const cJSON *o, res_shard_t *s)
     s->total = (unsigned)count_max(l, o, "total", "shards", SHARDS_MAX);
     s->region = opt_key_str(l, o, "region", "shards");
     s->started_at = opt_field(o, "started_at") ? iso_time(l, o, "started_at") : 0;
+    s->ended_at = opt_field(o, "ended_at") ? iso_time(l, o, "ended_at") : 0;
+    s->interrupted = cJSON_IsTrue(opt_field(o, "interrupted")); /* absent in older files */
+    s->stop_signal = opt_signal(l, o, "shards");
     s->start_late_s = num(l, o, "start_late_s", "shards");
     s->peak_active = count(l, o, "peak_active", "shards");
     s->msgs_sent = count(l, o, "sent", "shards");
@@ -484,6 +519,7 @@ int result_from_json(const char *text, result_t *r, char *err, size_t errlen)
         load_series(&l, root, r);
         load_shards(&l, root, r);
         load_baseline(&l, root, r);
+        load_verdict(&l, root, r);
     }
     cJSON_Delete(root);
     if (l.failed)

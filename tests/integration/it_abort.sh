@@ -12,9 +12,10 @@ at=$(jqr "$R" '.aborted.at_s')
 check "$at >= 2 && $at < 3.5"
 check "$t1 - $t0 < 2 + 2 + 1.5"
 jqr "$R" '.aborted.reason' | grep -q 'p50(ping) < 100ms, abort_on_fail after 2s: observed 3[0-9][0-9]' || fail "reason: $(jqr "$R" '.aborted.reason')"
-[ "$(jqr "$R" '.verdict')" = fail ] || fail "verdict"
-grep -q 'Aborted' "$WORK/out/summary.md" || fail "summary does not say aborted"
+[ "$(jqr "$R" '.verdict')" = aborted ] || fail "verdict"
+head -n1 "$WORK/out/summary.md" | grep -qE '^### ❌ wsgate: abort aborted after [0-9.]+ s of 30 s$' || fail "summary opens with: $(head -n1 "$WORK/out/summary.md")"
 xmllint --xpath 'string(//property[@name="aborted"]/@value)' "$WORK/out/junit.xml" | grep -q 'p50(ping)' || fail "junit lacks the abort"
+xmllint --xpath 'string(//testcase[@name="run completed"]/failure/@message)' "$WORK/out/junit.xml" | grep -q '^aborted after .*: p50(ping)' || fail "junit lacks the abort failure"
 # the same assertion without abort_on_fail runs to the end (shortened here)
 sed -e 's/, abort_on_fail after 2s//' -e 's/duration: 30s/duration: 4s/' "$WORK/spec.yaml" >"$WORK/full.yaml"
 run_wsgate "$WORK/full" run "$WORK/full.yaml" --quiet

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,43 @@ static void test_header(void **state)
     assert_int_equal(count(doc, "//*[@id='aborted']"), 0);
     assert_int_equal(count(doc, "//*[@id='interrupted']"), 0);
     assert_int_equal(count(doc, "//table[@class='shards']"), 0);
+    xmlFreeDoc(doc);
+    free(html);
+    free_result(r);
+}
+
+/* Interrupted and aborted runs say so in the title and the banner, with
+ * how far they got; an interrupted one is never "passed". */
+static void test_stopped_runs(void **state)
+{
+    result_t *r = chat_result();
+    for (size_t i = 0; i < r->nassertions; i++)
+        r->assertions[i].passed = true;
+    r->passed = true;
+    r->interrupted = true;
+    r->stop_signal = SIGTERM;
+    r->ended_at = r->started_at + 12.34;
+    r->duration_s = 12.34;
+    r->planned_s = 60;
+    char *html = render_report(&reporter_html, r, NULL);
+    htmlDocPtr doc = parse(html);
+    assert_text(doc, "//title", "wsgate: chat-support-room interrupted after 12.3 s of 60 s");
+    assert_text(doc, "//p[contains(@class,'verdict')]",
+                "\xe2\x9a\xa0 INTERRUPTED by SIGTERM after 12.3 s of 60 s: partial results, not "
+                "a verdict");
+    assert_int_equal(count(doc, "//p[contains(@class,'pass')]"), 0);
+    assert_text(doc, "//dt[.='Duration']/following-sibling::dd[1]", "12.3 s (planned 60.0 s)");
+    xmlFreeDoc(doc);
+    free(html);
+
+    r->interrupted = false;
+    r->aborted = true;
+    r->aborted_at_s = 2.5;
+    r->abort_reason = xstrdup("p50(ping) < 100ms: observed 312 ms");
+    html = render_report(&reporter_html, r, NULL);
+    doc = parse(html);
+    assert_text(doc, "//title", "wsgate: chat-support-room aborted after 2.5 s of 60 s");
+    assert_text(doc, "//p[contains(@class,'verdict')]", "\xe2\x9c\x98 ABORTED after 2.5 s of 60 s");
     xmlFreeDoc(doc);
     free(html);
     free_result(r);
@@ -661,14 +699,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_entry),      cmocka_unit_test(test_header),
-        cmocka_unit_test(test_flags_and_shards), cmocka_unit_test(test_assertion_rows),
-        cmocka_unit_test(test_step_rows),        cmocka_unit_test(test_baseline_deltas),
-        cmocka_unit_test(test_hostile_sample),   cmocka_unit_test(test_long_sample),
-        cmocka_unit_test(test_no_network),       cmocka_unit_test(test_series_charts),
-        cmocka_unit_test(test_latency_gaps),     cmocka_unit_test(test_main_step),
-        cmocka_unit_test(test_not_enough_data),  cmocka_unit_test(test_bad_series_hist),
-        cmocka_unit_test(test_empty_result),     cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_flags_and_shards), cmocka_unit_test(test_stopped_runs),
+        cmocka_unit_test(test_assertion_rows),   cmocka_unit_test(test_step_rows),
+        cmocka_unit_test(test_baseline_deltas),  cmocka_unit_test(test_hostile_sample),
+        cmocka_unit_test(test_long_sample),      cmocka_unit_test(test_no_network),
+        cmocka_unit_test(test_series_charts),    cmocka_unit_test(test_latency_gaps),
+        cmocka_unit_test(test_main_step),        cmocka_unit_test(test_not_enough_data),
+        cmocka_unit_test(test_bad_series_hist),  cmocka_unit_test(test_empty_result),
+        cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_write_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

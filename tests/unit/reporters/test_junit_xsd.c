@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,91 @@ static void test_failure_text_is_observed_vs_expected(void **state)
     result_clear(&r);
 }
 
+/* Renders r, checks it validates, and returns the parsed document. */
+static xmlDocPtr render_valid(const xsd_fixture_t *fx, const result_t *r)
+{
+    size_t len = 0;
+    char *xml = render_report(&reporter_junit, r, &len);
+    xmlDocPtr doc = parse_xml(xml, len);
+    char why[512];
+    if (validate_doc(fx, doc, why) != 0)
+        fail_msg("junit.xml does not validate: %s\n%s", why, xml);
+    free(xml);
+    return doc;
+}
+
+/* The first testcase, which must be "run completed" holding one elem. */
+static const xmlNode *run_completed(const xmlNode *suite, const char *elem)
+{
+    const xmlNode *tc = first_child(suite, "testcase");
+    assert_non_null(tc);
+    assert_attr(tc, "name", "run completed");
+    assert_int_equal(count_children(tc, elem), 1);
+    return first_child(tc, elem);
+}
+
+/* An interrupted run is never green: an <error> testcase, errors="1" on
+ * the suite and the root, even when every assertion held. */
+static void test_interrupted_run_is_an_error(void **state)
+{
+    result_t r;
+    make_junit_result(&r, 1); /* one assertion, passing */
+    r.interrupted = true;
+    xmlDocPtr doc = render_valid(*state, &r);
+    const xmlNode *root = xmlDocGetRootElement(doc);
+    const xmlNode *suite = first_child(root, "testsuite");
+    assert_int_equal(attr_long(root, "errors"), 1);
+    assert_int_equal(attr_long(suite, "errors"), 1);
+    assert_int_equal(attr_long(suite, "tests"), 2);
+    assert_int_equal(attr_long(root, "tests"), 2);
+    assert_int_equal(attr_long(suite, "failures"), 0);
+    assert_int_equal(count_children(suite, "testcase"), 2);
+    assert_attr(run_completed(suite, "error"), "type", "interrupted");
+    xmlFreeDoc(doc);
+    result_clear(&r);
+}
+
+/* The error says which signal, how long the run went and its plan. */
+static void test_interrupted_message_names_signal_and_time(void **state)
+{
+    result_t r;
+    make_junit_result(&r, 0);
+    r.interrupted = true;
+    r.stop_signal = SIGINT;
+    r.ended_at = r.started_at + 12.34;
+    r.duration_s = 12.34;
+    r.planned_s = 60;
+    xmlDocPtr doc = render_valid(*state, &r);
+    const xmlNode *suite = first_child(xmlDocGetRootElement(doc), "testsuite");
+    assert_attr(run_completed(suite, "error"), "message",
+                "interrupted by SIGINT after 12.3 s of 60 s: partial results, not a verdict");
+    xmlFreeDoc(doc);
+    result_clear(&r);
+}
+
+/* An aborted run: a failure testcase with the abort's reason, counted. */
+static void test_aborted_run_is_a_failure(void **state)
+{
+    result_t r;
+    make_junit_result(&r, 2); /* one failing assertion */
+    r.aborted = true;
+    r.aborted_at_s = 2.25;
+    r.planned_s = 30;
+    r.abort_reason = xstrdup("p50(ping) < 100ms: observed 312 ms");
+    xmlDocPtr doc = render_valid(*state, &r);
+    const xmlNode *root = xmlDocGetRootElement(doc);
+    const xmlNode *suite = first_child(root, "testsuite");
+    assert_int_equal(attr_long(suite, "tests"), 3);
+    assert_int_equal(attr_long(suite, "failures"), 2);
+    assert_int_equal(attr_long(root, "failures"), 2);
+    assert_int_equal(attr_long(suite, "errors"), 0);
+    const xmlNode *f = run_completed(suite, "failure");
+    assert_attr(f, "type", "aborted");
+    assert_attr(f, "message", "aborted after 2.2 s of 30 s: p50(ping) < 100ms: observed 312 ms");
+    xmlFreeDoc(doc);
+    result_clear(&r);
+}
+
 /* A control character in a name must not make the document invalid XML:
  * it is shown as "\uXXXX". */
 static void test_control_characters_stay_valid(void **state)
@@ -379,6 +465,9 @@ int main(void)
         cmocka_unit_test(test_run_without_assertions_validates),
         cmocka_unit_test(test_failure_text_is_observed_vs_expected),
         cmocka_unit_test(test_control_characters_stay_valid),
+        cmocka_unit_test(test_interrupted_run_is_an_error),
+        cmocka_unit_test(test_interrupted_message_names_signal_and_time),
+        cmocka_unit_test(test_aborted_run_is_a_failure),
         cmocka_unit_test(test_minimal_document_is_valid),
         cmocka_unit_test(test_broken_documents_fail),
         cmocka_unit_test(test_wsgate_output_with_testsuite_root_fails),

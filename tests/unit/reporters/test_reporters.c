@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -840,6 +841,148 @@ static void test_summary(void **state)
     free_result(r);
 }
 
+/* ---- the verdict in every report ------------------------------------------ */
+
+/* chat_result in one verdict state: its assertions all hold, so only the
+ * abort or the interrupt keeps it from passing. */
+static result_t *result_in_state(res_verdict_t v)
+{
+    result_t *r = chat_result();
+    if (v != RES_VERDICT_FAIL)
+        make_passing(r);
+    r->planned_s = 50;
+    if (v == RES_VERDICT_ABORTED) {
+        r->aborted = true;
+        r->aborted_at_s = 2.5;
+        r->planned_s = 30;
+        r->abort_reason = xstrdup("p50(ping) < 100ms: observed 312 ms");
+    }
+    if (v == RES_VERDICT_INTERRUPTED) {
+        r->interrupted = true;
+        r->stop_signal = SIGINT;
+        r->ended_at = r->started_at + 12.34;
+        r->duration_s = 12.34;
+        r->planned_s = 60;
+    }
+    return r;
+}
+
+typedef struct verdict_case {
+    res_verdict_t v;
+    const char *json;    /* result.json's verdict */
+    const char *md;      /* summary.md's first line */
+    const char *summary; /* the stdout summary's first line */
+} verdict_case_t;
+
+static const verdict_case_t verdict_cases[] = {
+    { RES_VERDICT_PASS, "pass", "### ✅ wsgate: chat-support-room passed\n",
+      "wsgate: chat-support-room PASSED (5 assertions held)\n" },
+    { RES_VERDICT_FAIL, "fail", "### ❌ wsgate: chat-support-room failed: 2 of 5 assertions\n",
+      "wsgate: chat-support-room FAILED: 2 of 5 assertions failed\n" },
+    { RES_VERDICT_ABORTED, "aborted",
+      "### ❌ wsgate: chat-support-room aborted after 2.5 s of 30 s\n",
+      "wsgate: chat-support-room ABORTED after 2.5 s of 30 s: p50(ping) < 100ms: observed 312 "
+      "ms\n" },
+    { RES_VERDICT_INTERRUPTED, "interrupted",
+      "### ⚠️ wsgate: chat-support-room interrupted after 12.3 s of 60 s\n",
+      "wsgate: chat-support-room INTERRUPTED by SIGINT after 12.3 s of 60 s (partial results, "
+      "not a verdict)\n" },
+};
+
+static void assert_starts_with(const char *s, const char *prefix)
+{
+    if (strncmp(s, prefix, strlen(prefix)) != 0)
+        fail_msg("expected to start with \"%s\":\n%.400s", prefix, s);
+}
+
+/* Every state says itself first: result.json, summary.md, stdout. */
+static void test_verdict_states(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof verdict_cases / sizeof verdict_cases[0]; i++) {
+        const verdict_case_t *c = &verdict_cases[i];
+        result_t *r = result_in_state(c->v);
+        assert_int_equal(result_verdict(r), c->v);
+        char *json = render_report(&reporter_json, r, NULL);
+        cJSON *root = cJSON_Parse(json);
+        assert_non_null(root);
+        assert_jstr(root, "verdict", c->json);
+        cJSON_Delete(root);
+        char *md = render_report(&reporter_markdown, r, NULL);
+        assert_starts_with(md, c->md);
+        char *sum = render_summary(r);
+        assert_starts_with(sum, c->summary);
+        free(json);
+        free(md);
+        free(sum);
+        free_result(r);
+    }
+}
+
+/* An interrupted run whose assertions all held never reads as passed, and
+ * result.json names the signal and the plan. */
+static void test_interrupted_is_not_passed(void **state)
+{
+    (void)state;
+    result_t *r = result_in_state(RES_VERDICT_INTERRUPTED);
+    char *md = render_report(&reporter_markdown, r, NULL);
+    assert_not_contains(md, "passed");
+    assert_not_contains(md, "✅ wsgate");
+    assert_contains(md, "_Interrupted by SIGINT after 12.3 s of 60 s: partial results");
+    char *json = render_report(&reporter_json, r, NULL);
+    cJSON *root = cJSON_Parse(json);
+    assert_non_null(root);
+    assert_jstr(root, "stop_signal", "SIGINT");
+    assert_jnum(root, "planned_s", 60);
+    assert_true(cJSON_IsTrue(jget(root, "interrupted")));
+    cJSON_Delete(root);
+    char *sum = render_summary(r);
+    assert_not_contains(sum, "PASSED");
+    free(md);
+    free(json);
+    free(sum);
+    free_result(r);
+}
+
+/* A merge names the inputs that were interrupted. */
+static void test_merged_interrupt_names_shards(void **state)
+{
+    (void)state;
+    result_t *r = result_in_state(RES_VERDICT_INTERRUPTED);
+    r->stop_signal = 0; /* a merge has none of its own */
+    r->nshards = 2;
+    r->shards = calloc(2, sizeof *r->shards);
+    assert_non_null(r->shards);
+    for (unsigned i = 0; i < 2; i++) {
+        r->shards[i].index = i + 1;
+        r->shards[i].total = 2;
+        r->shards[i].started_at = r->started_at;
+        r->shards[i].ended_at = r->started_at + (i ? 7.5 : 60);
+    }
+    r->shards[1].interrupted = true;
+    r->shards[1].stop_signal = SIGTERM;
+    char *md = render_report(&reporter_markdown, r, NULL);
+    assert_starts_with(md,
+                       "### ⚠️ wsgate: chat-support-room interrupted: shard 2/2 after 7.5 s "
+                       "of 60 s\n");
+    assert_not_contains(md, "shard 1/2 after");
+    char *sum = render_summary(r);
+    assert_starts_with(sum, "wsgate: chat-support-room INTERRUPTED: shard 2/2 by SIGTERM after "
+                            "7.5 s of 60 s");
+    char *json = render_report(&reporter_json, r, NULL);
+    cJSON *root = cJSON_Parse(json);
+    const cJSON *rows = jget(root, "shards");
+    assert_true(cJSON_IsTrue(jget(cJSON_GetArrayItem(rows, 1), "interrupted")));
+    assert_jstr(cJSON_GetArrayItem(rows, 1), "stop_signal", "SIGTERM");
+    assert_true(cJSON_IsFalse(jget(cJSON_GetArrayItem(rows, 0), "interrupted")));
+    assert_true(cJSON_IsNull(jget(root, "stop_signal")));
+    cJSON_Delete(root);
+    free(md);
+    free(sum);
+    free(json);
+    free_result(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -860,6 +1003,9 @@ int main(void)
         cmocka_unit_test(test_write_all_tmp_fails),
         cmocka_unit_test(test_write_all_rename_fails),
         cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_verdict_states),
+        cmocka_unit_test(test_interrupted_is_not_passed),
+        cmocka_unit_test(test_merged_interrupt_names_shards),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();

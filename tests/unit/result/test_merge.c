@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,6 +251,38 @@ static void test_tls_insecure_spreads(void **state)
     free_results(in, 2);
 }
 
+/* An interrupted shard makes the merge interrupted, and its row says which
+ * shard, by what signal, and when it ended; the planned duration is kept. */
+static void test_interrupted_shard_interrupts_the_merge(void **state)
+{
+    (void)state;
+    result_t *in[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
+    in[0]->planned_s = in[1]->planned_s = 10;
+    in[0]->passed = in[1]->passed = true;
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_false(m.interrupted);
+    result_clear(&m);
+    in[1]->interrupted = true;
+    in[1]->stop_signal = SIGTERM;
+    in[1]->ended_at = in[1]->started_at + 4;
+    in[1]->duration_s = 4;
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    m.passed = true; /* as if every assertion held */
+    assert_int_equal(result_verdict(&m), RES_VERDICT_INTERRUPTED);
+    assert_int_equal(m.stop_signal, 0); /* the merge itself was not signalled */
+    assert_true(m.planned_s == 10);
+    assert_false(m.shards[0].interrupted);
+    assert_true(m.shards[1].interrupted);
+    assert_int_equal(m.shards[1].stop_signal, SIGTERM);
+    assert_true(m.shards[1].ended_at == 1004);
+    result_clear(&m);
+    free_results(in, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_regions),
         cmocka_unit_test(test_tls_insecure_spreads),
+        cmocka_unit_test(test_interrupted_shard_interrupts_the_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,13 +272,74 @@ static void test_clear(void **state)
     result_clear(NULL);
 }
 
+/* ---- verdict --------------------------------------------------------------- */
+
+/* The one rule, every combination of the flags: interrupted before aborted
+ * before the assertions. */
+static void test_verdict(void **state)
+{
+    (void)state;
+    static const struct {
+        bool passed, aborted, interrupted;
+        res_verdict_t want;
+    } cases[] = {
+        { true, false, false, RES_VERDICT_PASS },
+        { false, false, false, RES_VERDICT_FAIL },
+        { true, true, false, RES_VERDICT_ABORTED }, /* numbers recovered after the abort */
+        { false, true, false, RES_VERDICT_ABORTED },
+        { true, false, true, RES_VERDICT_INTERRUPTED }, /* held so far: still no pass */
+        { false, false, true, RES_VERDICT_INTERRUPTED },
+        { false, true, true, RES_VERDICT_INTERRUPTED },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        result_t r;
+        memset(&r, 0, sizeof r);
+        r.passed = cases[i].passed;
+        r.aborted = cases[i].aborted;
+        r.interrupted = cases[i].interrupted;
+        if (result_verdict(&r) != cases[i].want)
+            fail_msg("case %zu: got %s", i, result_verdict_name(result_verdict(&r)));
+    }
+    static const char *const names[] = { "pass", "fail", "aborted", "interrupted" };
+    for (int v = 0; v < RES_VERDICT_COUNT; v++) {
+        assert_string_equal(result_verdict_name((res_verdict_t)v), names[v]);
+        assert_int_equal(result_verdict_from_name(names[v]), v);
+    }
+    assert_null(result_verdict_name(RES_VERDICT_COUNT));
+    assert_int_equal(result_verdict_from_name("passed"), -1);
+    assert_int_equal(result_verdict_from_name(NULL), -1);
+}
+
+static void test_signal_names_and_elapsed(void **state)
+{
+    (void)state;
+    assert_string_equal(result_signal_name(SIGINT), "SIGINT");
+    assert_string_equal(result_signal_name(SIGTERM), "SIGTERM");
+    assert_null(result_signal_name(0));
+    assert_null(result_signal_name(SIGKILL));
+    assert_int_equal(result_signal_from_name("SIGTERM"), SIGTERM);
+    assert_int_equal(result_signal_from_name("SIGKILL"), 0);
+    result_t r;
+    memset(&r, 0, sizeof r);
+    r.duration_s = 7;
+    assert_true(result_elapsed_s(&r) == 7); /* times unknown */
+    r.started_at = 1000;
+    r.ended_at = 1012.5;
+    assert_true(result_elapsed_s(&r) == 12.5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err_kind_names), cmocka_unit_test(test_find_step),
-        cmocka_unit_test(test_error_total),    cmocka_unit_test(test_errors_add),
-        cmocka_unit_test(test_second_hist),    cmocka_unit_test(test_delta_pct),
+        cmocka_unit_test(test_err_kind_names),
+        cmocka_unit_test(test_find_step),
+        cmocka_unit_test(test_error_total),
+        cmocka_unit_test(test_errors_add),
+        cmocka_unit_test(test_second_hist),
+        cmocka_unit_test(test_delta_pct),
         cmocka_unit_test(test_clear),
+        cmocka_unit_test(test_verdict),
+        cmocka_unit_test(test_signal_names_and_elapsed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

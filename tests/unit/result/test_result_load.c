@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,87 @@ static void make(result_t *r)
     set_assertion(&r->assertions[0], "p99(publish) < 200ms", false, true, 991.5, 200, "991.5 ms",
                   "< 200 ms");
     r->interrupted = true;
+    r->stop_signal = SIGTERM;
+    r->planned_s = 60;
     r->tls_insecure = true;
+}
+
+/* Replaces the first from in the malloc'd *json by to. */
+static void edit(char **json, const char *from, const char *to)
+{
+    char *p = strstr(*json, from);
+    if (!p)
+        fail_msg("fixture lacks %s", from);
+    size_t head = (size_t)(p - *json), tail = strlen(p + strlen(from));
+    char *out = malloc(head + strlen(to) + tail + 1);
+    assert_non_null(out);
+    memcpy(out, *json, head);
+    strcpy(out + head, to);
+    strcat(out, p + strlen(from));
+    free(*json);
+    *json = out;
+}
+
+/* Each verdict comes back from the file, whichever flags and assertions go
+ * with it; a run whose assertions held keeps passed through an interrupt. */
+static void every_verdict_survives_the_round_trip(void **state)
+{
+    (void)state;
+    for (int v = 0; v < RES_VERDICT_COUNT; v++) {
+        result_t r, back;
+        char err[300];
+        make(&r);
+        r.interrupted = v == RES_VERDICT_INTERRUPTED;
+        r.aborted = v == RES_VERDICT_ABORTED;
+        r.assertions[0].passed = r.passed = v != RES_VERDICT_FAIL;
+        char *json = render_report(&reporter_json, &r, NULL);
+        assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+        assert_int_equal(result_verdict(&back), v);
+        assert_int_equal(back.passed, r.passed);
+        free(json);
+        result_clear(&r);
+        result_clear(&back);
+    }
+}
+
+/* Files of older versions: "pass"/"fail" with interrupted true (an
+ * interrupted run used to read as passed) load as interrupted; a "fail"
+ * with an aborted object loads as aborted. An unknown verdict is refused. */
+static void older_verdicts_load(void **state)
+{
+    (void)state;
+    result_t r, back;
+    char err[300];
+    make(&r);
+    r.assertions[0].passed = r.passed = true;
+    r.stop_signal = 0;
+    char *json = render_report(&reporter_json, &r, NULL);
+    edit(&json, "\"verdict\":\t\"interrupted\"", "\"verdict\":\t\"pass\"");
+    edit(&json, "\t\"stop_signal\":\tnull,\n", "");
+    edit(&json, "\t\"planned_s\":\t60,\n", "");
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_int_equal(result_verdict(&back), RES_VERDICT_INTERRUPTED);
+    assert_true(back.passed);
+    assert_true(back.planned_s == 0);
+    result_clear(&back);
+    edit(&json, "\"verdict\":\t\"pass\"", "\"verdict\":\t\"maybe\"");
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), -1);
+    assert_contains(err, "\"verdict\" must be");
+    free(json);
+    r.interrupted = false;
+    r.aborted = true;
+    r.abort_reason = xstrdup("why");
+    json = render_report(&reporter_json, &r, NULL);
+    edit(&json, "\"verdict\":\t\"aborted\"", "\"verdict\":\t\"fail\"");
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_int_equal(result_verdict(&back), RES_VERDICT_ABORTED);
+    result_clear(&back);
+    edit(&json, "\"verdict\":\t\"fail\"", "\"verdict\":\t\"pass\"");
+    edit(&json, "\"stop_signal\":\tnull", "\"stop_signal\":\t\"SIGHUP\"");
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), -1);
+    assert_contains(err, "\"stop_signal\"");
+    free(json);
+    result_clear(&r);
 }
 
 static void every_report_survives_the_round_trip(void **state)
@@ -64,6 +145,9 @@ static void every_report_survives_the_round_trip(void **state)
     assert_int_equal(hist_percentile(back.steps[1].latency, 99),
                      hist_percentile(r.steps[1].latency, 99));
     assert_true(back.interrupted);
+    assert_int_equal(back.stop_signal, SIGTERM);
+    assert_true(back.planned_s == 60);
+    assert_int_equal(result_verdict(&back), RES_VERDICT_INTERRUPTED);
     assert_true(back.tls_insecure);
     assert_false(back.passed);
     assert_int_equal(back.connect_abandoned, 2);
@@ -279,6 +363,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(older_results_lack_connection_counts),
         cmocka_unit_test(every_report_survives_the_round_trip),
+        cmocka_unit_test(every_verdict_survives_the_round_trip),
+        cmocka_unit_test(older_verdicts_load),
         cmocka_unit_test(open_model_survives_the_round_trip),
         cmocka_unit_test(main_step_survives_the_round_trip),
         cmocka_unit_test(refuses_malformed_files_with_the_field_named),
