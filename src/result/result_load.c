@@ -494,8 +494,8 @@ static bool is_space(char c)
 
 static bool token_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '+' ||
-           c == '.' || c == 'E';
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+           c == 'E';
 }
 
 /* A token that more text could still complete: part of true, false, null
@@ -541,11 +541,11 @@ static json_tail_t tail_of(const char *text, size_t len)
         if (!token_char(c) || i == 0 || !token_char(text[i - 1]))
             t.run = i;
     }
-    t.in_value = !t.in_str && len && token_char(text[len - 1]) &&
-                 value_prefix(text + t.run, len - t.run);
+    t.in_value =
+        !t.in_str && len && token_char(text[len - 1]) && value_prefix(text + t.run, len - t.run);
     if (depth)
-        t.container =
-            open[depth > sizeof(open) ? sizeof(open) - 1 : depth - 1] == '{' ? "an object" : "an array";
+        t.container = open[depth > sizeof(open) ? sizeof(open) - 1 : depth - 1] == '{' ? "an object"
+                                                                                       : "an array";
     return t;
 }
 
@@ -559,6 +559,21 @@ static const char *truncated_inside(const char *text, size_t len, size_t at)
     if (t.in_value && at == t.run)
         return "a value";
     return t.container && at >= len ? t.container : NULL;
+}
+
+/* cJSON points one past a character that should have opened an object's
+ * key (after '{' or ','): whether that is where it stopped. */
+static bool key_missing_at(const char *text, size_t at)
+{
+    if (at == 0 || is_space(text[at - 1]) || strchr("\"{},[]:", text[at - 1]))
+        return false;
+    size_t k = at - 1;
+    while (k > 0 && is_space(text[k - 1]))
+        k--;
+    if (k == 0 || (text[k - 1] != '{' && text[k - 1] != ','))
+        return false;
+    json_tail_t t = tail_of(text, k);
+    return !t.in_str && t.container && strcmp(t.container, "an object") == 0;
 }
 
 /* Why text (len bytes) is not JSON, given the offset cJSON stopped at:
@@ -582,6 +597,8 @@ static void json_why(const char *text, size_t len, size_t at, char *why, size_t 
     }
     if (at >= end) /* cJSON stopped past the end: blame the last character */
         at = end - 1;
+    if (key_missing_at(text, at))
+        at--;
     unsigned char c = (unsigned char)text[at];
     if (c == '\0')
         snprintf(what, sizeof(what), "a NUL byte: is this a text file?");
@@ -604,7 +621,8 @@ static cJSON *parse_text(const char *text, size_t len, char *why, size_t whylen)
         return NULL;
     }
     if (!cJSON_IsObject(root)) {
-        snprintf(why, whylen, "not a JSON object (the file holds %s; is this a wsgate result.json?)",
+        snprintf(why, whylen,
+                 "not a JSON object (the file holds %s; is this a wsgate result.json?)",
                  cJSON_IsArray(root) ? "an array" : "a single value");
         cJSON_Delete(root);
         return NULL;
@@ -664,8 +682,9 @@ int result_max_mb(size_t *mb, char *err, size_t errlen)
     unsigned long long n = strtoull(v, &end, 10);
     if (v[0] < '0' || v[0] > '9' || *end || errno || n < 1 || n > RESULT_MAX_MB_LIMIT ||
         n > (SIZE_MAX >> 20) - 1) {
-        snprintf(err, errlen, "WSGATE_MAX_RESULT_MB=\"%.40s\" is not a whole number of MiB from 1 to %u",
-                 v, RESULT_MAX_MB_LIMIT);
+        snprintf(err, errlen,
+                 "WSGATE_MAX_RESULT_MB=\"%.40s\" is not a whole number of MiB from 1 to %u", v,
+                 RESULT_MAX_MB_LIMIT);
         return -1;
     }
     *mb = (size_t)n;

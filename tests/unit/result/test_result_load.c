@@ -302,9 +302,14 @@ static void malformed_json_names_the_position(void **state)
         { "{\n  \"a\": 1,\n  \"b\" 2\n}", "3:7: malformed JSON (unexpected '2')" },
         { "{\"a\": 1,}", "1:9: malformed JSON (unexpected '}')" },
         { "{}\n\n  x", "3:3: malformed JSON (unexpected 'x')" },
+        { "{\n\t#\"a\": 1}", "2:2: malformed JSON (unexpected '#')" },
+        { "{\"a\": 1, b: 2}", "1:10: malformed JSON (unexpected 'b')" },
+        { "[1, 2x]", "1:6: malformed JSON (unexpected 'x')" },
+        { "{\"a\": [1,x]}", "1:10: malformed JSON (unexpected 'x')" },
         { "{\"a\": \xc3\xa9}", "1:7: malformed JSON (unexpected byte 0xc3)" },
         { "[1,2]", "not a JSON object (the file holds an array; is this a wsgate result.json?)" },
-        { "42", "not a JSON object (the file holds a single value; is this a wsgate result.json?)" },
+        { "42",
+          "not a JSON object (the file holds a single value; is this a wsgate result.json?)" },
     };
     char err[300];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
