@@ -2,6 +2,7 @@
 #include "engine/http.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/clock.h"
 #include "base/sbuf.h"
 
 #define HTTP_MAX_COOKIES 4096
@@ -21,6 +23,8 @@ struct http_call {
     void *owner;
     bool pending;
     bool failed;
+    uint64_t t0;   /* when the connect began */
+    bool starting; /* inside lws_client_connect_via_info */
     err_kind_t kind;
     char why[128];
     char method[8];
@@ -154,11 +158,19 @@ static int copy_request(http_call_t *c, const http_req_t *req, const char *path)
     return req->body ? sbuf_append(&c->out, req->body, req->body_len) : 0;
 }
 
-/* libwebsockets 4.1 resolves the host inside lws_client_connect_via_info
- * and returns NULL without a reason when that fails; ask the resolver
- * again (this path only) so a name that does not resolve counts as dns. */
-static void fail_to_start(http_call_t *c)
+/* libwebsockets 4.1 resolves the host and connects inside
+ * lws_client_connect_via_info and returns NULL without a reason when that
+ * fails: errnum, the errno then, names a connect() that failed at once
+ * (no route); else ask the resolver again (this path only) so a name that
+ * does not resolve counts as dns. */
+static void fail_to_start(http_call_t *c, int errnum)
 {
+    const char *text;
+    if (http_connect_errno(errnum)) { /* the connect() itself failed */
+        err_kind_t kind = http_connect_error(errnum, 0, &text);
+        fail(c, kind, text, false);
+        return;
+    }
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
     int gai = getaddrinfo(c->host, NULL, &hints, &ai);
     if (ai)
@@ -203,8 +215,14 @@ int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *r
     c->done = done;
     c->owner = owner;
     c->pending = true;
-    if (!lws_client_connect_via_info(&ci) && c->pending)
-        fail_to_start(c);
+    c->t0 = clock_mono_us();
+    c->starting = true;
+    errno = 0;
+    struct lws *wsi = lws_client_connect_via_info(&ci);
+    int errnum = errno; /* a connect() that failed at once: lws returns NULL */
+    c->starting = false;
+    if (!wsi && c->pending)
+        fail_to_start(c, errnum);
     return 0;
 }
 
@@ -277,14 +295,48 @@ err_kind_t http_classify_error(const char *why)
     return ERR_PROTOCOL;
 }
 
+bool http_connect_errno(int errnum)
+{
+    return errnum == ENETUNREACH || errnum == EHOSTUNREACH || errnum == ETIMEDOUT ||
+           errnum == ECONNREFUSED;
+}
+
+err_kind_t http_connect_error(int errnum, uint64_t waited_us, const char **text)
+{
+    switch (errnum) {
+    case ENETUNREACH:
+        *text = "network unreachable";
+        return ERR_REFUSED;
+    case EHOSTUNREACH:
+        *text = "host unreachable";
+        return ERR_REFUSED;
+    case ETIMEDOUT:
+        *text = "connect timed out";
+        return ERR_TIMEOUT;
+    case ECONNREFUSED:
+        break;
+    default:
+        if (waited_us >= HTTP_LWS_CONNECT_WAIT_US) {
+            *text = "connect timed out";
+            return ERR_TIMEOUT;
+        }
+    }
+    *text = "connection refused";
+    return ERR_REFUSED;
+}
+
+/* A later failure: lws 4.1 read its errno (SO_ERROR) and kept it. */
 static void on_conn_error(http_call_t *c, const char *in)
 {
     char why[120];
+    const char *text;
     err_kind_t kind = http_classify_error(in);
-    if (kind == ERR_REFUSED)
-        snprintf(why, sizeof(why), "connection refused");
-    else
+    if (kind == ERR_REFUSED) {
+        kind = http_connect_error(0, clock_mono_us() - c->t0, &text);
+        snprintf(why, sizeof(why), "%s", text);
+    } else {
         snprintf(why, sizeof(why), "%.100s", in ? in : "connection failed");
+    }
     fail(c, kind, why, false);
 }
 
@@ -386,6 +438,7 @@ static int pump_body(struct lws *wsi)
 int http_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len)
 {
+    int errnum = errno; /* see fail_to_start */
     http_call_t *c = user;
     if (!c->pending || (c->wsi && c->wsi != wsi))
         return 0;
@@ -410,7 +463,10 @@ int http_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         break;
     case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
     case LWS_CALLBACK_WSI_DESTROY:
-        fail(c, ERR_CLOSED, "closed before the response was complete", false);
+        if (c->starting && http_connect_errno(errnum)) /* the connect() failed at once */
+            fail_to_start(c, errnum);
+        else
+            fail(c, ERR_CLOSED, "closed before the response was complete", false);
         break;
     default:
         break;

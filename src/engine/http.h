@@ -5,6 +5,7 @@
 #define WSGATE_HTTP_H
 
 #include <libwebsockets.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,27 @@ int http_call_error(const http_call_t *c, err_kind_t *kind, const char **why);
  * connect" is a refusal on loopback, "read failed" a hang-up, ...);
  * ERR_PROTOCOL when nothing fits. Shared with the WebSocket connect. */
 err_kind_t http_classify_error(const char *why);
+
+/* libwebsockets 4.1's default wait for a TCP connect (AWAITING_TIMEOUT):
+ * after it, "Unable to connect" means the connect timed out. */
+#define HTTP_LWS_CONNECT_WAIT_US (20u * 1000000u)
+
+/* Whether errnum is one a failed TCP connect() reports (network or host
+ * unreachable, timed out, refused): after lws_client_connect_via_info
+ * returned NULL, errno says the connect failed at once (no route). */
+bool http_connect_errno(int errnum);
+
+/* The kind and the text for the samples of a failed TCP connect. lws 4.1
+ * gives a failure after lws_client_connect_via_info returned as "Unable to
+ * connect" (a text http_classify_error calls ERR_REFUSED) and keeps its
+ * errno: errnum is then 0 (unknown) and waited_us, the time since the
+ * connect began, tells a timeout; one at once (NULL returned) has its
+ * errno (http_connect_errno) and waited_us 0. Returns ERR_REFUSED with "network unreachable"
+ * (ENETUNREACH), "host unreachable" (EHOSTUNREACH) or "connection refused"
+ * (ECONNREFUSED, or nothing better known), or ERR_TIMEOUT with "connect
+ * timed out" (ETIMEDOUT, or an unknown errno after
+ * HTTP_LWS_CONNECT_WAIT_US). The text is static. */
+err_kind_t http_connect_error(int errnum, uint64_t waited_us, const char **text);
 
 /* After a complete response: its status code and body (NUL-terminated). */
 int http_call_status(const http_call_t *c);

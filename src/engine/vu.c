@@ -1,4 +1,5 @@
 /* vu: one virtual user's state machine: its lifecycle, steps, timers and end. */
+#include <errno.h>
 #include "engine/vu.h"
 
 #include <stdlib.h>
@@ -287,11 +288,13 @@ void vu_connect(vu_t *vu, uint64_t now)
     vu->t0 = now;
     vu->wsi = NULL;
     vu_timer(vu, now + sc->connect_timeout_us);
+    errno = 0;
     struct lws *wsi = lws_client_connect_via_info(&ci);
+    int errnum = errno; /* a connect() that failed at once: lws returns NULL */
     if (vu->state != VU_CONNECTING)
         return; /* failed synchronously; already counted */
     if (!wsi) {
-        vu_connect_failed(vu, now, ERR_PROTOCOL, "could not start the connection");
+        vu_connect_start_failed(vu, now, errnum);
         return;
     }
     vu->wsi = wsi;

@@ -56,6 +56,10 @@ void vu_backoff(vu_t *vu, uint64_t now);
 int vu_render(vu_t *vu, const tmpl_t *t, sbuf_t *out);
 /* Counts a failed connect (kind, why) and retries or reconnects. */
 void vu_connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *why);
+/* lws_client_connect_via_info returned NULL (vu_lws.c): errnum, its errno,
+ * names an unreachable network or host; otherwise the connection could not
+ * start. Counts the failure through vu_connect_failed. */
+void vu_connect_start_failed(vu_t *vu, uint64_t now, int errnum);
 /* The local address this user connects from (--source-addrs), or NULL. */
 const char *vu_iface(const vu_t *vu);
 /* The LCCSCF_ flags of tls.insecure_skip_verify (0 without it). */

@@ -8,30 +8,48 @@
 #include "engine/http.h"
 #include "engine/vu_internal.h"
 
-static err_kind_t classify_connect_error(struct lws *wsi, const char *why, int *status)
+/* errnum: the errno of a connect() that failed at once, 0 when unknown. */
+static err_kind_t classify_connect_error(const vu_t *vu, struct lws *wsi, const char *why,
+                                         int errnum, int *status, const char **text)
 {
     *status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
+    *text = NULL;
     if (*status > 0 && *status != 101)
         return ERR_HTTP_STATUS;
     err_kind_t kind = http_classify_error(why); /* refused, dns, tls, timeout, reset, closed */
+    /* lws says "Unable to connect": which way? Not by the time waited: vu->t0
+     * may be the planned start (a late arrival), not the connect call, and
+     * the spec's connect.timeout fires as its own timeout. */
+    if (kind == ERR_REFUSED)
+        return http_connect_error(errnum, 0, text);
     if (kind == ERR_PROTOCOL && why &&
         (strstr(why, "101") || strstr(why, "HS:") || strstr(why, "upgrade")))
         return ERR_HTTP_STATUS; /* a refused or malformed upgrade */
     return kind;
 }
 
-static void on_connection_error(vu_t *vu, struct lws *wsi, const char *why)
+static void on_connection_error(vu_t *vu, struct lws *wsi, const char *why, int errnum)
 {
     uint64_t now = clock_mono_us();
     int status = 0;
-    err_kind_t kind = classify_connect_error(wsi, why, &status);
+    const char *text;
+    err_kind_t kind = classify_connect_error(vu, wsi, why, errnum, &status, &text);
     char msg[200];
     if (kind == ERR_HTTP_STATUS && status > 0)
         snprintf(msg, sizeof(msg), "upgrade refused with HTTP %d", status);
     else
-        snprintf(msg, sizeof(msg), "%s", why ? why : "connection failed");
+        snprintf(msg, sizeof(msg), "%s", text ? text : why ? why : "connection failed");
     vu->wsi = NULL;
     vu_connect_failed(vu, now, kind, msg);
+}
+
+void vu_connect_start_failed(vu_t *vu, uint64_t now, int errnum)
+{
+    const char *text = "could not start the connection";
+    err_kind_t kind = ERR_PROTOCOL;
+    if (http_connect_errno(errnum))
+        kind = http_connect_error(errnum, 0, &text);
+    vu_connect_failed(vu, now, kind, text);
 }
 
 /* ---- protocol pings ---- */
@@ -291,8 +309,8 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
     switch (reason) {
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        if (vu->state == VU_CONNECTING)
-            on_connection_error(vu, wsi, in);
+        if (vu->state == VU_CONNECTING) /* a later failure: lws kept its errno */
+            on_connection_error(vu, wsi, in, 0);
         lws_set_opaque_user_data(wsi, NULL);
         forget_wsi(vu, wsi);
         break;

@@ -289,6 +289,18 @@ static int check_summary(decoder_t *d, const hist_t *h, size_t first, size_t las
     return 0;
 }
 
+/* The longest text hist_encode writes: "v1;" and four 20-digit numbers,
+ * then every bucket as "index:count," (5 + 1 + 20 + 1 bytes). */
+#define TEXT_MAX (3u + 4u * 21u + NBUCKETS * 27u)
+
+static int check_length(decoder_t *d)
+{
+    size_t n = strnlen(d->text, TEXT_MAX + 1);
+    if (n > TEXT_MAX)
+        return bad(d, "longer than %u bytes (%u buckets at most)", TEXT_MAX, NBUCKETS);
+    return 0;
+}
+
 hist_t *hist_decode(const char *text, char *err, size_t errlen)
 {
     decoder_t d = { text ? text : "", text ? text : "", err, errlen };
@@ -299,7 +311,7 @@ hist_t *hist_decode(const char *text, char *err, size_t errlen)
             snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (read_header(&d, h) < 0 || read_buckets(&d, h, &first, &last) < 0 ||
+    if (check_length(&d) < 0 || read_header(&d, h) < 0 || read_buckets(&d, h, &first, &last) < 0 ||
         check_summary(&d, h, first, last) < 0)
         goto fail;
     return h;

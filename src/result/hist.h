@@ -47,7 +47,8 @@ uint64_t hist_percentile(const hist_t *h, double p);
  * Returns a malloc'd NUL-terminated string the caller frees, or NULL. */
 char *hist_encode(const hist_t *h);
 /* Decodes what hist_encode produced. Returns a new histogram, or NULL with
- * a reason in err when the text is malformed. */
+ * a reason in err when the text is malformed, including a text longer than
+ * hist_encode can write (every bucket at its largest count). */
 hist_t *hist_decode(const char *text, char *err, size_t errlen);
 
 #endif

@@ -6,9 +6,11 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define SUPPORTED_SCHEMA 1
@@ -40,6 +42,15 @@ static const cJSON *field(loader_t *l, const cJSON *o, const char *key, const ch
     return v;
 }
 
+/* Strings longer than RESULT_STR_MAX are an error (wsgate writes none). */
+static bool too_long(loader_t *l, const char *s, const char *key, const char *where)
+{
+    size_t n = strlen(s);
+    if (n > RESULT_STR_MAX)
+        bad(l, "\"%s\" in %s is %zu bytes long; at most %d", key, where, n, RESULT_STR_MAX);
+    return n > RESULT_STR_MAX;
+}
+
 /* A string or null (NULL); anything else is an error. */
 static char *opt_str(loader_t *l, const cJSON *o, const char *key, const char *where)
 {
@@ -50,6 +61,8 @@ static char *opt_str(loader_t *l, const cJSON *o, const char *key, const char *w
         bad(l, "\"%s\" in %s must be a string", key, where);
         return NULL;
     }
+    if (too_long(l, v->valuestring, key, where))
+        return NULL;
     char *s = strdup(v->valuestring);
     if (!s)
         bad(l, "out of memory");
@@ -253,7 +266,8 @@ static void load_errors(loader_t *l, const cJSON *root, result_t *r)
         const cJSON *samples = field(l, e, "samples", name), *s;
         cJSON_ArrayForEach(s, samples)
         {
-            if (r->errors[k].nsamples < RES_MAX_SAMPLES && cJSON_IsString(s))
+            if (r->errors[k].nsamples < RES_MAX_SAMPLES && cJSON_IsString(s) &&
+                !too_long(l, s->valuestring, "samples", name))
                 r->errors[k].samples[r->errors[k].nsamples++] = strdup(s->valuestring);
         }
     }
@@ -496,79 +510,298 @@ static void load_baseline(loader_t *l, const cJSON *root, result_t *r)
     load_errors(l, b, r->baseline);
 }
 
-int result_from_json(const char *text, result_t *r, char *err, size_t errlen)
+/* ---- where a text stops being JSON ---- */
+
+/* "LINE:COLUMN" of byte offset at in text (both from 1; columns count bytes). */
+static void position(const char *text, size_t at, char *out, size_t outlen)
+{
+    unsigned long line = 1, col = 1;
+    for (size_t i = 0; i < at; i++, col++)
+        if (text[i] == '\n')
+            line++, col = 0;
+    snprintf(out, outlen, "%lu:%lu", line, col);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool token_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+           c == 'E';
+}
+
+/* A token that more text could still complete: part of true, false, null
+ * or a number. */
+static bool value_prefix(const char *t, size_t n)
+{
+    if (n <= 4 && (strncmp(t, "true", n) == 0 || strncmp(t, "null", n) == 0))
+        return true;
+    if (n <= 5 && strncmp(t, "false", n) == 0)
+        return true;
+    return strspn(t, "-+.0123456789eE") >= n;
+}
+
+/* What the text is still inside at its end, innermost first: a string
+ * (opened at str), a value that more text could complete (from run) and
+ * an object or an array (NULL when all were closed). */
+typedef struct json_tail {
+    bool in_str, in_value;
+    size_t str, run;
+    const char *container;
+} json_tail_t;
+
+static json_tail_t tail_of(const char *text, size_t len)
+{
+    char open[CJSON_NESTING_LIMIT];
+    size_t depth = 0;
+    json_tail_t t = { false, false, 0, 0, NULL };
+    bool esc = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (t.in_str) {
+            esc = !esc && c == '\\';
+            t.in_str = esc || c != '"';
+        } else if (c == '"') {
+            t.in_str = true, t.str = i;
+        } else if (c == '{' || c == '[') {
+            if (depth < sizeof(open))
+                open[depth] = c;
+            depth++;
+        } else if ((c == '}' || c == ']') && depth) {
+            depth--;
+        }
+        if (!token_char(c) || i == 0 || !token_char(text[i - 1]))
+            t.run = i;
+    }
+    t.in_value =
+        !t.in_str && len && token_char(text[len - 1]) && value_prefix(text + t.run, len - t.run);
+    if (depth)
+        t.container = open[depth > sizeof(open) ? sizeof(open) - 1 : depth - 1] == '{' ? "an object"
+                                                                                       : "an array";
+    return t;
+}
+
+/* What the text ends inside when parsing stopped in its unfinished tail
+ * (at: where cJSON stopped), or NULL when the text is malformed instead. */
+static const char *truncated_inside(const char *text, size_t len, size_t at)
+{
+    json_tail_t t = tail_of(text, len);
+    if (t.in_str) /* cJSON blames a string it cannot end just past its quote */
+        return at == t.str || at == t.str + 1 ? "a string" : NULL;
+    if (t.in_value && at == t.run)
+        return "a value";
+    return t.container && at >= len ? t.container : NULL;
+}
+
+/* cJSON points one past a character that should have opened an object's
+ * key (after '{' or ','): whether that is where it stopped. */
+static bool key_missing_at(const char *text, size_t at)
+{
+    if (at == 0 || is_space(text[at - 1]) || strchr("\"{},[]:", text[at - 1]))
+        return false;
+    size_t k = at - 1;
+    while (k > 0 && is_space(text[k - 1]))
+        k--;
+    if (k == 0 || (text[k - 1] != '{' && text[k - 1] != ','))
+        return false;
+    json_tail_t t = tail_of(text, k);
+    return !t.in_str && t.container && strcmp(t.container, "an object") == 0;
+}
+
+/* Why text (len bytes) is not JSON, given the offset cJSON stopped at:
+ * "empty file", "L:C: truncated JSON (ends inside ...)" (L:C just after
+ * the last character) or "L:C: malformed JSON (...)". */
+static void json_why(const char *text, size_t len, size_t at, char *why, size_t whylen)
+{
+    char pos[48], what[48];
+    size_t end = len;
+    while (end > 0 && is_space(text[end - 1]))
+        end--;
+    if (end == 0) {
+        snprintf(why, whylen, "empty file (is this a wsgate result.json?)");
+        return;
+    }
+    const char *inside = truncated_inside(text, len, at);
+    if (inside) {
+        position(text, end, pos, sizeof(pos));
+        snprintf(why, whylen, "%s: truncated JSON (ends inside %s)", pos, inside);
+        return;
+    }
+    if (at >= end) /* cJSON stopped past the end: blame the last character */
+        at = end - 1;
+    if (key_missing_at(text, at))
+        at--;
+    unsigned char c = (unsigned char)text[at];
+    if (c == '\0')
+        snprintf(what, sizeof(what), "a NUL byte: is this a text file?");
+    else if (c < 0x20 || c >= 0x7f)
+        snprintf(what, sizeof(what), "unexpected byte 0x%02x", c);
+    else
+        snprintf(what, sizeof(what), "unexpected '%c'", c);
+    position(text, at, pos, sizeof(pos));
+    snprintf(why, whylen, "%s: malformed JSON (%s)", pos, what);
+}
+
+/* The parsed text (len bytes, NUL-terminated), or NULL with the reason. */
+static cJSON *parse_text(const char *text, size_t len, char *why, size_t whylen)
+{
+    const char *end = NULL;
+    size_t nul = strlen(text);
+    cJSON *root = nul == len ? cJSON_ParseWithOpts(text, &end, 1) : NULL;
+    if (!root) {
+        json_why(text, len, nul < len ? nul : (size_t)(end ? end - text : 0), why, whylen);
+        return NULL;
+    }
+    if (!cJSON_IsObject(root)) {
+        snprintf(why, whylen,
+                 "not a JSON object (the file holds %s; is this a wsgate result.json?)",
+                 cJSON_IsArray(root) ? "an array" : "a single value");
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+static void load_all(loader_t *l, const cJSON *root, result_t *r)
+{
+    double schema = num(l, root, "schema_version", "the result");
+    if (!l->failed && schema != SUPPORTED_SCHEMA)
+        bad(l, "schema_version %g is not supported; this wsgate reads %d", schema,
+            SUPPORTED_SCHEMA);
+    load_run(l, root, r);
+    load_steps(l, root, r);
+    load_main_step(l, root, r);
+    load_traffic(l, root, r);
+    load_errors(l, root, r);
+    load_assertions(l, root, r);
+    load_provenance(l, root, r);
+    load_load(l, root, r);
+    load_series(l, root, r);
+    load_shards(l, root, r);
+    load_baseline(l, root, r);
+    load_verdict(l, root, r);
+}
+
+/* result_from_json for a text of len bytes (a NUL inside is an error). */
+static int from_text(const char *text, size_t len, result_t *r, char *err, size_t errlen)
 {
     loader_t l = { err, errlen, false };
     memset(r, 0, sizeof(*r));
-    cJSON *root = cJSON_Parse(text);
-    if (!root || !cJSON_IsObject(root)) {
-        bad(&l, "not a JSON object (is this a wsgate result.json?)");
-    } else {
-        double schema = num(&l, root, "schema_version", "the result");
-        if (!l.failed && schema != SUPPORTED_SCHEMA)
-            bad(&l, "schema_version %g is not supported; this wsgate reads %d", schema,
-                SUPPORTED_SCHEMA);
-        load_run(&l, root, r);
-        load_steps(&l, root, r);
-        load_main_step(&l, root, r);
-        load_traffic(&l, root, r);
-        load_errors(&l, root, r);
-        load_assertions(&l, root, r);
-        load_provenance(&l, root, r);
-        load_load(&l, root, r);
-        load_series(&l, root, r);
-        load_shards(&l, root, r);
-        load_baseline(&l, root, r);
-        load_verdict(&l, root, r);
-    }
+    cJSON *root = parse_text(text, len, err, errlen);
+    if (!root)
+        return -1;
+    load_all(&l, root, r);
     cJSON_Delete(root);
     if (l.failed)
         result_clear(r);
     return l.failed ? -1 : 0;
 }
 
-static char *read_all(const char *path, char *err, size_t errlen)
+int result_from_json(const char *text, result_t *r, char *err, size_t errlen)
 {
+    return from_text(text ? text : "", text ? strlen(text) : 0, r, err, errlen);
+}
+
+/* ---- reading the file ---- */
+
+int result_max_mb(size_t *mb, char *err, size_t errlen)
+{
+    const char *v = getenv("WSGATE_MAX_RESULT_MB");
+    *mb = RESULT_MAX_MB_DEFAULT;
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (v[0] < '0' || v[0] > '9' || *end || errno || n < 1 || n > RESULT_MAX_MB_LIMIT ||
+        n > (SIZE_MAX >> 20) - 1) {
+        snprintf(err, errlen,
+                 "WSGATE_MAX_RESULT_MB=\"%.40s\" is not a whole number of MiB from 1 to %u", v,
+                 RESULT_MAX_MB_LIMIT);
+        return -1;
+    }
+    *mb = (size_t)n;
+    return 0;
+}
+
+/* Reads f up to limit+1 bytes (so a pipe or /dev/zero stops there) into a
+ * malloc'd NUL-terminated buffer of *len bytes; NULL on a read error or
+ * when out of memory (errno says which). */
+static char *read_upto(FILE *f, size_t limit, size_t *len)
+{
+    struct stat st;
+    size_t cap = 65536, want = limit + 2; /* limit+1 bytes and the NUL */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < want)
+        cap = (size_t)st.st_size + 2; /* one read and one look for more */
+    cap = cap < want ? cap : want;
+    char *buf = malloc(cap);
+    *len = 0;
+    while (buf) {
+        size_t got = fread(buf + *len, 1, cap - 1 - *len, f);
+        *len += got;
+        if (got == 0 || *len == want - 1)
+            break;
+        if (*len < cap - 1)
+            continue;
+        size_t grown_cap = cap > want / 2 ? want : cap * 2;
+        char *grown = grown_cap > cap ? realloc(buf, grown_cap) : buf;
+        if (!grown)
+            free(buf);
+        buf = grown, cap = grown_cap;
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        return NULL;
+    }
+    if (buf)
+        buf[*len] = '\0';
+    return buf;
+}
+
+/* The file's text in a malloc'd buffer of *len bytes, or NULL with err
+ * starting with the path. */
+static char *read_result(const char *path, size_t *len, char *err, size_t errlen)
+{
+    size_t mb;
+    if (result_max_mb(&mb, err, errlen) < 0)
+        return NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
-            break;
-        char *grown = realloc(buf, cap *= 2);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf = grown;
-        }
-    }
-    bool ok = buf && !ferror(f);
+    errno = 0;
+    char *text = read_upto(f, mb << 20, len);
+    int e = errno;
     fclose(f);
-    if (!ok) {
-        snprintf(err, errlen, "%s: cannot read the file", path);
-        free(buf);
+    if (!text)
+        snprintf(err, errlen, "%s: cannot read the file: %s", path,
+                 e == ENOMEM || !e ? "out of memory" : strerror(e));
+    else if (*len > mb << 20)
+        snprintf(err, errlen, "%s: larger than %zu MiB (WSGATE_MAX_RESULT_MB raises the limit)",
+                 path, mb);
+    if (text && *len > mb << 20) {
+        free(text);
         return NULL;
     }
-    buf[len] = '\0';
-    return buf;
+    return text;
 }
 
 int result_load_file(const char *path, result_t *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof(*r));
-    char *text = read_all(path, err, errlen);
+    size_t len;
+    char *text = read_result(path, &len, err, errlen);
     if (!text)
         return -1;
     char why[400];
-    int rc = result_from_json(text, r, why, sizeof(why));
+    int rc = from_text(text, len, r, why, sizeof(why));
+    /* "PATH:LINE:COL: ..." when the reason has a position */
     if (rc < 0)
-        snprintf(err, errlen, "%s: %s", path, why);
+        snprintf(err, errlen, "%s%s%s", path, why[0] >= '0' && why[0] <= '9' ? ":" : ": ", why);
     free(text);
     return rc;
 }

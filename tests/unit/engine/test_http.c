@@ -1,5 +1,6 @@
 /* Tests for http.c: URL splitting, and real requests against the embedded
  * server's login endpoint over loopback (status, body, cookie, errors). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -196,10 +197,47 @@ static void test_login_refused(void **state)
     assert_null(http_call_cookie(f->call, "session"));
 }
 
+/* A failed TCP connect: its errno (when lws let it through) or the time
+ * waited picks the kind and the sample's text; unreachable is never
+ * "connection refused". */
+static void test_connect_error_texts(void **state)
+{
+    (void)state;
+    struct {
+        int errnum;
+        uint64_t waited_us;
+        err_kind_t kind;
+        const char *text;
+    } cases[] = {
+        { ENETUNREACH, 0, ERR_REFUSED, "network unreachable" },
+        { EHOSTUNREACH, 0, ERR_REFUSED, "host unreachable" },
+        { ETIMEDOUT, 0, ERR_TIMEOUT, "connect timed out" },
+        { ECONNREFUSED, 0, ERR_REFUSED, "connection refused" },
+        { ECONNREFUSED, HTTP_LWS_CONNECT_WAIT_US, ERR_REFUSED, "connection refused" },
+        { 0, 1000, ERR_REFUSED, "connection refused" }, /* lws kept the errno */
+        { EAGAIN, 1000, ERR_REFUSED, "connection refused" },
+        { 0, HTTP_LWS_CONNECT_WAIT_US - 1, ERR_REFUSED, "connection refused" },
+        { 0, HTTP_LWS_CONNECT_WAIT_US, ERR_TIMEOUT, "connect timed out" },
+        { EHOSTUNREACH, HTTP_LWS_CONNECT_WAIT_US, ERR_REFUSED, "host unreachable" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *text = NULL;
+        err_kind_t kind = http_connect_error(cases[i].errnum, cases[i].waited_us, &text);
+        if (kind != cases[i].kind || !text || strcmp(text, cases[i].text) != 0)
+            fail_msg("case %zu: kind %d \"%s\", want %d \"%s\"", i, (int)kind,
+                     text ? text : "(null)", (int)cases[i].kind, cases[i].text);
+    }
+    assert_true(http_connect_errno(ENETUNREACH) && http_connect_errno(EHOSTUNREACH) &&
+                http_connect_errno(ETIMEDOUT) && http_connect_errno(ECONNREFUSED));
+    assert_false(http_connect_errno(0) || http_connect_errno(EAGAIN) ||
+                 http_connect_errno(EINPROGRESS) || http_connect_errno(ENOMEM));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_parse),
+        cmocka_unit_test(test_connect_error_texts),
         cmocka_unit_test_setup_teardown(test_login_ok, setup_ok, teardown),
         cmocka_unit_test_setup_teardown(test_refused_port, setup_ok, teardown),
         cmocka_unit_test_setup_teardown(test_login_refused, setup_refuse, teardown),

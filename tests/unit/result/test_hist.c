@@ -319,6 +319,18 @@ static void decode_rejects_garbage_with_a_reason(void **state)
         if (!strstr(err, "malformed histogram: ") || !strstr(err, cases[i].why))
             fail_msg("\"%s\": error \"%s\" lacks \"%s\"", cases[i].text, err, cases[i].why);
     }
+    /* longer than hist_encode ever writes (here by leading zeros): refused
+     * before reading a number */
+    size_t pad = 900000;
+    char *longer = malloc(pad + 32), err[200] = "";
+    assert_non_null(longer);
+    strcpy(longer, "v1;1;1;1;1;");
+    memset(longer + strlen(longer), '0', pad);
+    strcpy(longer + strlen("v1;1;1;1;1;") + pad, "1:1");
+    assert_null(hist_decode(longer, err, sizeof(err)));
+    if (!strstr(err, "malformed histogram: longer than 857175 bytes (31744 buckets at most)"))
+        fail_msg("error \"%s\"", err);
+    free(longer);
     char tiny[8];
     assert_null(hist_decode(NULL, tiny, sizeof(tiny)));
     assert_string_equal(tiny, "malform"); /* truncated, terminated */

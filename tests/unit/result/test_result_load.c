@@ -358,6 +358,151 @@ static void load_file_names_the_path(void **state)
     assert_contains(err, "/nonexistent/result.json: No such file");
 }
 
+/* A fixture result.json, as the json reporter writes it; the caller frees. */
+static char *fixture_json(void)
+{
+    result_t r;
+    make(&r);
+    char *json = render_report(&reporter_json, &r, NULL);
+    result_clear(&r);
+    return json;
+}
+
+/* Malformed JSON is refused with its exact position (line and column from
+ * 1), and empty, truncated and non-object texts say so. */
+static void malformed_json_names_the_position(void **state)
+{
+    struct {
+        const char *text, *err;
+    } cases[] = {
+        { "", "empty file (is this a wsgate result.json?)" },
+        { " \n\t\n", "empty file (is this a wsgate result.json?)" },
+        { "{\"a\": 1", "1:8: truncated JSON (ends inside an object)" },
+        { "{\n  \"a\": [1,\n  2\n\n", "3:4: truncated JSON (ends inside an array)" },
+        { "{\n  \"name\": \"chat", "2:16: truncated JSON (ends inside a string)" },
+        { "{\"a\": \"x\\", "1:10: truncated JSON (ends inside a string)" },
+        { "{\"a\": tr", "1:9: truncated JSON (ends inside a value)" },
+        { "{\"a\": 1x}", "1:8: malformed JSON (unexpected 'x')" },
+        { "{\n  \"a\": 1,\n  \"b\" 2\n}", "3:7: malformed JSON (unexpected '2')" },
+        { "{\"a\": 1,}", "1:9: malformed JSON (unexpected '}')" },
+        { "{}\n\n  x", "3:3: malformed JSON (unexpected 'x')" },
+        { "{\n\t#\"a\": 1}", "2:2: malformed JSON (unexpected '#')" },
+        { "{\"a\": 1, b: 2}", "1:10: malformed JSON (unexpected 'b')" },
+        { "[1, 2x]", "1:6: malformed JSON (unexpected 'x')" },
+        { "{\"a\": [1,x]}", "1:10: malformed JSON (unexpected 'x')" },
+        { "{\"a\": \xc3\xa9}", "1:7: malformed JSON (unexpected byte 0xc3)" },
+        { "[1,2]", "not a JSON object (the file holds an array; is this a wsgate result.json?)" },
+        { "42",
+          "not a JSON object (the file holds a single value; is this a wsgate result.json?)" },
+    };
+    char err[300];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        result_t out;
+        err[0] = '\0';
+        assert_int_equal(result_from_json(cases[i].text, &out, err, sizeof(err)), -1);
+        if (strcmp(err, cases[i].err) != 0)
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, err, cases[i].err);
+    }
+
+    /* a real result cut short, and the file's name before the position */
+    char *json = fixture_json(), dir[64], path[128];
+    size_t lines = 0, cut = strlen(json) / 2;
+    for (size_t i = 0; i < cut; i++)
+        lines += json[i] == '\n';
+    json[cut] = '\0';
+    make_tmpdir(dir, sizeof(dir), "load");
+    snprintf(path, sizeof(path), "%s/result.json", dir);
+    write_file(path, json);
+    result_t out;
+    assert_int_equal(result_load_file(path, &out, err, sizeof(err)), -1);
+    char want[200];
+    snprintf(want, sizeof(want), "%s:%zu:", path, lines + 1);
+    assert_contains(err, want);
+    assert_contains(err, ": truncated JSON (ends inside ");
+    write_file(path, "{\"schema_version\": 1,\n  \"spec\": {}\n  \"x\": 1}");
+    assert_int_equal(result_load_file(path, &out, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s:3:3: malformed JSON (unexpected '\"')", path);
+    assert_string_equal(err, want);
+    write_file(path, "");
+    assert_int_equal(result_load_file(path, &out, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s: empty file (is this a wsgate result.json?)", path);
+    assert_string_equal(err, want);
+    rm_tree(dir);
+    free(json);
+}
+
+/* Writes json padded with trailing spaces to exactly size bytes. */
+static void write_padded(const char *path, const char *json, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    size_t n = strlen(json);
+    assert_true(n <= size);
+    assert_int_equal(fwrite(json, 1, n, f), n);
+    for (size_t i = n; i < size; i++)
+        fputc(' ', f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* $WSGATE_MAX_RESULT_MB bounds what is read: a file of exactly the limit
+ * loads, one byte more is refused with the limit named. */
+static void load_file_stops_at_the_size_limit(void **state)
+{
+    char *json = fixture_json(), dir[64], path[128], err[300], want[256];
+    make_tmpdir(dir, sizeof(dir), "limit");
+    snprintf(path, sizeof(path), "%s/result.json", dir);
+    result_t r;
+    setenv("WSGATE_MAX_RESULT_MB", "1", 1);
+    write_padded(path, json, 1 << 20);
+    if (result_load_file(path, &r, err, sizeof(err)) < 0)
+        fail_msg("at the limit: %s", err);
+    result_clear(&r);
+    write_padded(path, json, (1 << 20) + 1);
+    assert_int_equal(result_load_file(path, &r, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s: larger than 1 MiB (WSGATE_MAX_RESULT_MB raises the limit)",
+             path);
+    assert_string_equal(err, want);
+    assert_null(r.steps);
+    setenv("WSGATE_MAX_RESULT_MB", "2", 1);
+    assert_int_equal(result_load_file(path, &r, err, sizeof(err)), 0);
+    result_clear(&r);
+
+    const char *bad[] = { "0", "x", "-1", "1.5", "", "1048577", "99999999999999999999" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        setenv("WSGATE_MAX_RESULT_MB", bad[i], 1);
+        assert_int_equal(result_load_file(path, &r, err, sizeof(err)), -1);
+        assert_contains(err, "is not a whole number of MiB from 1 to 1048576");
+    }
+    unsetenv("WSGATE_MAX_RESULT_MB");
+    size_t mb = 0;
+    assert_int_equal(result_max_mb(&mb, err, sizeof(err)), 0);
+    assert_int_equal(mb, 256);
+    rm_tree(dir);
+    free(json);
+}
+
+/* Strings are bounded: a spec name past RESULT_STR_MAX is refused. */
+static void refuses_overlong_strings(void **state)
+{
+    char *json = fixture_json(), err[300];
+    const char *from = "\"round-trip\"";
+    char *p = strstr(json, from);
+    assert_non_null(p);
+    size_t n = RESULT_STR_MAX + 1, head = (size_t)(p - json);
+    char *big = malloc(strlen(json) + n + 8);
+    assert_non_null(big);
+    memcpy(big, json, head);
+    big[head] = '"';
+    memset(big + head + 1, 'n', n);
+    big[head + 1 + n] = '"';
+    strcpy(big + head + 2 + n, p + strlen(from));
+    result_t r;
+    assert_int_equal(result_from_json(big, &r, err, sizeof(err)), -1);
+    assert_string_equal(err, "\"name\" in spec is 65537 bytes long; at most 65536");
+    free(big);
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +514,9 @@ int main(void)
         cmocka_unit_test(main_step_survives_the_round_trip),
         cmocka_unit_test(refuses_malformed_files_with_the_field_named),
         cmocka_unit_test(load_file_names_the_path),
+        cmocka_unit_test(malformed_json_names_the_position),
+        cmocka_unit_test(load_file_stops_at_the_size_limit),
+        cmocka_unit_test(refuses_overlong_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
