@@ -251,6 +251,13 @@ int field_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out);
 /* ws://HOST or wss://HOST. */
 bool field_is_ws_url(const char *s);
 
+/* Checks the URL template t at ypath when it renders the same for every
+ * user (tmpl_is_constant): a ws:// or wss:// URL when websocket, else an
+ * http:// or https:// one, with a host and a port of 1-65535 (base/url).
+ * A URL on `target: embedded` is left to the run. Returns 0 or -1 with
+ * c->err set. */
+int field_url(spec_ctx_t *c, const char *ypath, const tmpl_t *t, bool websocket);
+
 /* "Name: value" with a token name, as HTTP wants it. */
 bool field_is_header(const char *h);
 

@@ -443,6 +443,18 @@ static void test_bad_override(void **state)
     snprintf(want, sizeof(want), "%s: --target \"127.0.0.1:8080\"", fixture("good.yaml"));
     assert_memory_equal(err, want, strlen(want));
     assert_contains(err, "ws://host:port");
+    /* an override with a bad port or host names the flag or variable */
+    over.target_override = "ws://127.0.0.1:";
+    assert_null(spec_load(fixture("good.yaml"), &over, err, sizeof(err)));
+    snprintf(want, sizeof(want), "%s: --target \"ws://127.0.0.1:\": no port after ':'",
+             fixture("good.yaml"));
+    assert_memory_equal(err, want, strlen(want));
+    setenv("WSGATE_TARGET", "ws://[::1", 1);
+    assert_null(spec_load(fixture("good.yaml"), NULL, err, sizeof(err)));
+    snprintf(want, sizeof(want), "%s: WSGATE_TARGET \"ws://[::1\": the [ of the IPv6 host",
+             fixture("good.yaml"));
+    assert_memory_equal(err, want, strlen(want));
+    unsetenv("WSGATE_TARGET");
 }
 
 /* ------------------------------------------------------------------ */
@@ -539,6 +551,18 @@ static const bad_case_t bad_cases[] = {
     { "bad_http_url.yaml",
       11,
       { "http.url \"ftp://host/login\" must start with http://, https://", "{{target_http}}" } },
+    { "bad_target_port.yaml",
+      2,
+      { "target \"ws://127.0.0.1:99999\": port \"99999\" is not 1-65535",
+        "write e.g. ws://127.0.0.1:8080" } },
+    { "bad_connect_url.yaml",
+      10,
+      { "scenarios[1].connect.url \"ws://[::1:9001/ws\"", "IPv6 host is not closed",
+        "ws://[::1]:8080" } },
+    { "bad_http_url_port.yaml",
+      13,
+      { "on_start[0].http.url \"http://127.0.0.1:/login\": no port after ':'",
+        "http://127.0.0.1:8080" } },
     { "bad_http_bodies.yaml", 9, { "http has more than one of json, form and body" } },
     { "bad_http_status.yaml", 12, { "http.expect_status 999 is not an HTTP status" } },
     { "bad_http_timeout.yaml", 12, { "http.timeout must be more than 0" } },
