@@ -9,6 +9,7 @@
 #include "base/url.h"
 
 #define SPEC_DEFAULT_TIMEOUT_US 10000000ull
+#define SPEC_MAX_WEIGHT 1000000u
 
 bool field_present(const spec_ctx_t *c, const char *ypath)
 {
@@ -45,6 +46,9 @@ int field_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out)
     if (*out == 0)
         return diag_fail_at(c, ypath, "%s must be at least 1; write weight: 1 or leave it out",
                             ypath);
+    if (*out > SPEC_MAX_WEIGHT) /* weights are shares: their sums must not wrap */
+        return diag_fail_at(c, ypath, "%s %u is more than %u; write smaller shares, e.g. weight: 3",
+                            ypath, *out, SPEC_MAX_WEIGHT);
     return 0;
 }
 
