@@ -565,6 +565,19 @@ static const bad_case_t bad_cases[] = {
       13,
       { "on_start[0].http.url \"http://127.0.0.1:/login\": no port after ':'",
         "http://127.0.0.1:8080" } },
+    { "bad_yaml_tab.yaml",
+      5,
+      { "YAML syntax error: a tab at column 1; YAML indents with spaces; replace the tab" } },
+    { "bad_yaml_quote.yaml",
+      2,
+      { "the quoted value opened on line 2 runs on to line 7",
+        "close the quote opened on line 2" } },
+    { "bad_yaml_quote_end.yaml",
+      5,
+      { "the quote opened on line 5 is never closed; close the quote opened on line 5" } },
+    { "bad_yaml_latin1.yaml",
+      3,
+      { "the spec is not UTF-8 (byte 0xE9 at column 32", "save the file as UTF-8" } },
     { "bad_http_bodies.yaml", 9, { "http has more than one of json, form and body" } },
     { "bad_http_status.yaml", 12, { "http.expect_status 999 is not an HTTP status" } },
     { "bad_http_timeout.yaml", 12, { "http.timeout must be more than 0" } },
@@ -904,6 +917,25 @@ static void test_yloc_errors(void **state)
     assert_int_equal(line, 4);
     assert_true(strlen(err) > 0);
     assert_null(strchr(err, '\n'));
+
+    /* Reader errors (bytes that are not UTF-8) have no problem mark: the
+     * line comes from the byte offset. */
+    const char *latin1 = "a: 1\nb: caf\xe9\nc: 3\n";
+    assert_int_equal(yloc_parse(latin1, strlen(latin1), &root, &line, err, sizeof(err)), -1);
+    assert_int_equal(line, 2);
+    assert_contains(err, "byte 0xE9 at column 7");
+    const char *ctl = "a: 1\nb: 2\n\x01: 3\n";
+    assert_int_equal(yloc_parse(ctl, strlen(ctl), &root, &line, err, sizeof(err)), -1);
+    assert_int_equal(line, 3);
+    assert_contains(err, "control character (byte 0x01) at column 1; remove it");
+    const char *tab = "a:\n  b: 1\n \tc: 2\n";
+    assert_int_equal(yloc_parse(tab, strlen(tab), &root, &line, err, sizeof(err)), -1);
+    assert_int_equal(line, 3);
+    assert_contains(err, "a tab at column 2; YAML indents with spaces");
+    const char *plain_colon = "a: ws://h:\n";
+    assert_int_equal(yloc_parse(plain_colon, strlen(plain_colon), &root, &line, err, sizeof(err)),
+                     -1);
+    assert_contains(err, "in quotes");
 
     const char *alias = "a: *nowhere\n";
     assert_int_equal(yloc_parse(alias, strlen(alias), &root, &line, err, sizeof(err)), -1);
