@@ -1,5 +1,4 @@
-/* scalar: whole numbers and true/false read exactly, before libcyaml (which takes "1e3" as 1); see
- * spec_int.h. */
+/* scalar: whole numbers and true/false read exactly, before libcyaml; see spec_int.h. */
 #include "spec/spec_int.h"
 
 #include <ctype.h>
