@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/sbuf.h"
+#include "base/url.h"
+
 #define SPEC_DEFAULT_TIMEOUT_US 10000000ull
+#define SPEC_MAX_WEIGHT 1000000u
 
 bool field_present(const spec_ctx_t *c, const char *ypath)
 {
@@ -42,6 +46,9 @@ int field_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out)
     if (*out == 0)
         return diag_fail_at(c, ypath, "%s must be at least 1; write weight: 1 or leave it out",
                             ypath);
+    if (*out > SPEC_MAX_WEIGHT) /* weights are shares: their sums must not wrap */
+        return diag_fail_at(c, ypath, "%s %u is more than %u; write smaller shares, e.g. weight: 3",
+                            ypath, *out, SPEC_MAX_WEIGHT);
     return 0;
 }
 
@@ -60,6 +67,29 @@ int field_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out)
 bool field_is_ws_url(const char *s)
 {
     return (strncmp(s, "ws://", 5) == 0 && s[5]) || (strncmp(s, "wss://", 6) == 0 && s[6]);
+}
+
+int field_url(spec_ctx_t *c, const char *ypath, const tmpl_t *t, bool websocket)
+{
+    sbuf_t out = SBUF_INIT;
+    char why[512];
+    url_t u;
+    int rc = 0;
+    if (!tmpl_is_constant(t))
+        return 0;
+    if (tmpl_render(t, NULL, &out) < 0) {
+        sbuf_free(&out);
+        return diag_oom(c);
+    }
+    if (strcmp(c->s->target, "embedded") == 0 && strncmp(out.data, "embedded", 8) == 0)
+        rc = 0; /* the run starts the server and knows its URL */
+    else if (url_parse(out.data, &u, why, sizeof(why)) < 0)
+        rc = diag_fail_at(c, ypath, "%s \"%.200s\": %s", ypath, out.data, why);
+    else if (u.websocket != websocket)
+        rc = diag_fail_at(c, ypath, "%s \"%.200s\" must start with %s", ypath, out.data,
+                          websocket ? "ws:// or wss://" : "http:// or https://");
+    sbuf_free(&out);
+    return rc;
 }
 
 bool field_is_ident(const char *s)

@@ -149,8 +149,8 @@ int http_step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, sp
                             "%s \"%.80s\" must start with http://, https:// or {{target_http}}; "
                             "write e.g. url: \"{{target_http}}/api/auth/login\"",
                             upath, r->url);
-    if (field_tmpl(c, upath, r->url, &h->url) < 0 || compile_http_headers(c, ypath, r, h) < 0 ||
-        compile_http_body(c, ypath, r, h) < 0 ||
+    if (field_tmpl(c, upath, r->url, &h->url) < 0 || field_url(c, upath, h->url, false) < 0 ||
+        compile_http_headers(c, ypath, r, h) < 0 || compile_http_body(c, ypath, r, h) < 0 ||
         field_timeout(c, tpath, r->timeout, &h->timeout_us) < 0)
         return -1;
     snprintf(tpath, sizeof(tpath), "%.200s.http.expect_status", ypath);

@@ -191,7 +191,8 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
                             "%s \"%s\" must start with ws://, wss:// or {{target}}; "
                             "write e.g. url: \"{{target}}/ws\"",
                             upath, r->url);
-    if (field_tmpl(c, upath, r->url, &out->url) < 0 || compile_headers(c, base, r, out) < 0)
+    if (field_tmpl(c, upath, r->url, &out->url) < 0 || field_url(c, upath, out->url, true) < 0 ||
+        compile_headers(c, base, r, out) < 0)
         return -1;
     if (r->subprotocol && compile_subprotocol(c, base, r->subprotocol, out) < 0)
         return -1;

@@ -7,10 +7,24 @@
 
 #include "base/pem.h"
 #include "base/sbuf.h"
+#include "base/url.h"
 #include "spec/data.h"
 
 /* ------------------------------------------------------------------ */
 /* target: where the scenarios connect.                                 */
+
+/* Checks a ws:// or wss:// target's host and port; an override (origin is
+ * the flag or variable) is named instead of a line of the spec. */
+static int check_target_url(spec_ctx_t *c, const char *t, const char *origin)
+{
+    char why[512];
+    url_t u;
+    if (strcmp(t, "embedded") == 0 || url_parse(t, &u, why, sizeof(why)) == 0)
+        return 0;
+    if (origin)
+        return diag_fail_line(c, 0, "%s \"%.200s\": %s", origin, t, why);
+    return diag_fail_at(c, "target", "target \"%.200s\": %s", t, why);
+}
 
 /* Picks --target, then $WSGATE_TARGET, then the spec's target. */
 int settings_target(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *opts)
@@ -41,6 +55,8 @@ int settings_target(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *opt
                             "ws://host:port, wss://host:port or embedded",
                             t);
     }
+    if (check_target_url(c, t, origin) < 0)
+        return -1;
     if (!(c->s->target = diag_strdup(c, t)))
         return -1;
     size_t n = strlen(c->s->target);

@@ -200,7 +200,7 @@ spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t e
     if (read_file(&c, &data, &len) < 0 || parse_tree(&c, data, len, &root) < 0)
         goto out;
     c.root = root;
-    if (schema_load_raw(&c, data, len, &raw) < 0)
+    if (scalar_check_all(&c) < 0 || schema_load_raw(&c, data, len, &raw) < 0)
         goto out;
     s = compile(&c, raw, opts);
 out:

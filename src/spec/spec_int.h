@@ -227,6 +227,15 @@ int schema_load_raw(spec_ctx_t *c, const char *data, size_t len, raw_spec_t **ra
 /* Frees what schema_load_raw() loaded; NULL is fine. */
 void schema_free_raw(raw_spec_t *raw);
 
+/* ---- scalar.c: numbers and true/false, read exactly ---- */
+
+/* Checks every whole-number and true/false key of the schema in the tree
+ * c->root before libcyaml reads them (libcyaml takes "1e3" as 1 and "yes"
+ * or "truex" as true): numbers are decimal digits, 0 to UINT_MAX, without
+ * sign, separators or leading zeros; booleans are true or false. Returns 0
+ * or -1 with c->err set, saying what to write. */
+int scalar_check_all(spec_ctx_t *c);
+
 /* ---- field.c: readers of single values ---- */
 
 /* True when the spec has the key at ypath, even with an empty value. */
@@ -240,8 +249,8 @@ int field_duration(spec_ctx_t *c, const char *ypath, const char *text, uint64_t 
  * -1 with c->err set. */
 int field_timeout(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *out);
 
-/* The weight of base ("scenarios[0]"): 1 when absent; an explicit 0 is an
- * error. Returns 0 or -1 with c->err set. */
+/* The weight of base ("scenarios[0]"): 1 when absent; an explicit 0 or
+ * more than 1000000 is an error. Returns 0 or -1 with c->err set. */
 int field_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out);
 
 /* Compiles the template src at ypath against c->scope into *out (the caller
@@ -250,6 +259,13 @@ int field_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out);
 
 /* ws://HOST or wss://HOST. */
 bool field_is_ws_url(const char *s);
+
+/* Checks the URL template t at ypath when it renders the same for every
+ * user (tmpl_is_constant): a ws:// or wss:// URL when websocket, else an
+ * http:// or https:// one, with a host and a port of 1-65535 (base/url).
+ * A URL on `target: embedded` is left to the run. Returns 0 or -1 with
+ * c->err set. */
+int field_url(spec_ctx_t *c, const char *ypath, const tmpl_t *t, bool websocket);
 
 /* "Name: value" with a token name, as HTTP wants it. */
 bool field_is_header(const char *h);

@@ -2,6 +2,7 @@
 #include "spec/spec_int.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,14 +166,12 @@ static long decode_b64(const char *src, unsigned char *out)
 static int compile_binary(spec_ctx_t *c, const char *ypath, const char *src, spec_step_t *out)
 {
     char bpath[256];
-    unsigned long n;
-    char tail;
     snprintf(bpath, sizeof(bpath), "%.200s.send_binary", ypath);
-    int used = 0;
-    if (sscanf(src, "random(%lu%c%n", &n, &tail, &used) == 2 && tail == ')' && !src[used] &&
-        !strchr(src, '-')) {
+    size_t digits = strncmp(src, "random(", 7) == 0 ? strspn(src + 7, "0123456789") : 0;
+    if (digits > 0 && strcmp(src + 7 + digits, ")") == 0) {
+        unsigned long n = digits > 8 ? ULONG_MAX : strtoul(src + 7, NULL, 10);
         if (n == 0 || n > SPEC_MAX_BINARY)
-            return diag_fail_at(c, bpath, "%s random(%lu) must be 1 to 1048576 bytes", bpath, n);
+            return diag_fail_at(c, bpath, "%s %s must be 1 to 1048576 bytes", bpath, src);
         out->binary_random = n;
         return 0;
     }

@@ -33,6 +33,8 @@ typedef struct yloc_builder {
     size_t nanchors;
     size_t nodes;
     bool done;
+    int quote_start; /* the last scalar: a quoted one over several lines, */
+    int quote_end;   /* from this line to that one; else both 0 */
     int err_line;
     char *err;
     size_t errlen;
@@ -192,10 +194,22 @@ fail:
     return NULL;
 }
 
+/* Keeps where the last scalar was when it is quoted across lines: a quote
+ * left open runs on until the next quote, and the error shows there. */
+static void note_quote(yloc_builder_t *b, const yaml_event_t *ev)
+{
+    yaml_scalar_style_t st = ev->data.scalar.style;
+    bool quoted = st == YAML_SINGLE_QUOTED_SCALAR_STYLE || st == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    bool spans = ev->end_mark.line > ev->start_mark.line;
+    b->quote_start = quoted && spans ? (int)ev->start_mark.line + 1 : 0;
+    b->quote_end = quoted && spans ? (int)ev->end_mark.line + 1 : 0;
+}
+
 static int on_scalar(yloc_builder_t *b, const yaml_event_t *ev)
 {
     const char *text = (const char *)ev->data.scalar.value;
     size_t len = ev->data.scalar.length;
+    note_quote(b, ev);
     if (expecting_key(b)) {
         yloc_frame_t *top = &b->stack[b->depth - 1];
         top->pending_key = dup_n(text, len);
@@ -297,13 +311,90 @@ static int on_event(yloc_builder_t *b, const yaml_event_t *ev)
     }
 }
 
-static void syntax_error(yloc_builder_t *b, const yaml_parser_t *p)
+/* The text being parsed, for positions libyaml gives as byte offsets. */
+typedef struct yloc_text {
+    const char *data;
+    size_t len;
+} yloc_text_t;
+
+/* Byte offset where line (1-based) starts; len when there is no such line. */
+static size_t line_start(const yloc_text_t *t, int line)
+{
+    size_t off = 0;
+    for (int l = 1; l < line && off < t->len; off++)
+        if (t->data[off] == '\n')
+            l++;
+    return off;
+}
+
+/* Offset of the byte that starts the sequence libyaml's reader refused:
+ * for a bad trailing octet it names that octet, so step back to its lead. */
+static size_t bad_sequence_start(const yaml_parser_t *p, const yloc_text_t *t)
+{
+    size_t off = p->problem_offset < t->len ? p->problem_offset : t->len;
+    if (!strstr(p->problem, "trailing"))
+        return off;
+    for (int k = 0; k < 3 && off > 0; k++)
+        if ((unsigned char)t->data[--off] >= 0xC0)
+            break;
+    return off;
+}
+
+/* Bytes that are not UTF-8 (or control characters), from libyaml's reader:
+ * the line and column of the byte that starts the bad sequence. */
+static void encoding_error(yloc_builder_t *b, const yaml_parser_t *p, const yloc_text_t *t)
+{
+    size_t off = bad_sequence_start(p, t), bol = 0;
+    int line = 1;
+    for (size_t i = 0; i < off; i++)
+        if (t->data[i] == '\n')
+            line++, bol = i + 1;
+    unsigned byte = off < t->len ? (unsigned char)t->data[off] : 0;
+    if (strstr(p->problem, "control characters"))
+        build_fail(b, line, "a control character (byte 0x%02X) at column %zu; remove it", byte,
+                   off - bol + 1);
+    else
+        build_fail(b, line,
+                   "the spec is not UTF-8 (byte 0x%02X at column %zu: %s); save the file as UTF-8",
+                   byte, off - bol + 1, p->problem);
+}
+
+/* The column (1-based) of the first tab on line, or 0. */
+static size_t tab_column(const yloc_text_t *t, int line)
+{
+    for (size_t i = line_start(t, line); i < t->len && t->data[i] != '\n'; i++)
+        if (t->data[i] == '\t')
+            return i - line_start(t, line) + 1;
+    return 0;
+}
+
+/* libyaml's problem as one line, with the fix where a usual cause is known:
+ * a tab, a quote left open, a byte that is not UTF-8, ": " in a plain value. */
+static void syntax_error(yloc_builder_t *b, const yaml_parser_t *p, const yloc_text_t *t)
 {
     const char *problem = p->problem ? p->problem : "cannot parse";
+    const char *context = p->context ? p->context : "";
     int line = (int)p->problem_mark.line + 1;
+    size_t tab = tab_column(t, line);
     if (p->error == YAML_MEMORY_ERROR)
-        problem = "out of memory";
-    if (p->context)
+        build_fail(b, line, "out of memory");
+    else if (p->error == YAML_READER_ERROR)
+        encoding_error(b, p, t);
+    else if (tab && (strstr(problem, "tab") || strstr(problem, "cannot start any token")))
+        build_fail(b, line, "a tab at column %zu; YAML indents with spaces; replace the tab", tab);
+    else if (strstr(context, "quoted scalar"))
+        build_fail(b, (int)p->context_mark.line + 1,
+                   "the quote opened on line %d is never closed; close the quote opened on line %d",
+                   (int)p->context_mark.line + 1, (int)p->context_mark.line + 1);
+    else if (b->quote_start && b->quote_end == line)
+        build_fail(b, b->quote_start,
+                   "the quoted value opened on line %d runs on to line %d, where the YAML "
+                   "breaks (%s); close the quote opened on line %d",
+                   b->quote_start, line, problem, b->quote_start);
+    else if (strstr(problem, "mapping values are not allowed"))
+        build_fail(b, line, "%s; put a value that holds \": \" or ends in \":\" in quotes",
+                   problem);
+    else if (p->context)
         build_fail(b, line, "%s (%s that starts on line %d)", problem, p->context,
                    (int)p->context_mark.line + 1);
     else
@@ -353,7 +444,8 @@ int yloc_parse(const char *data, size_t len, yloc_node_t **out, int *err_line, c
     while (!b->done) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            syntax_error(b, &parser);
+            const yloc_text_t text = { data, len };
+            syntax_error(b, &parser, &text);
             goto out;
         }
         int r = on_event(b, &ev);

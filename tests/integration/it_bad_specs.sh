@@ -11,7 +11,8 @@ while IFS='|' read -r file line words; do
   [ "$(wc -l <"$WORK/stderr")" -eq 1 ] || fail "$file: stderr is not one line: $(cat "$WORK/stderr")"
   grep -q "^$B/$file:$line: " "$WORK/stderr" || fail "$file: no '$file:$line:' prefix: $(cat "$WORK/stderr")"
   for w in $words; do grep -qi -- "$w" "$WORK/stderr" || fail "$file: message lacks '$w': $(cat "$WORK/stderr")"; done
-  [ ! -e "$WORK/out" ] || fail "$file: output directory was created"
+  # --out is created and probed before the load (cli); nothing is written in it
+  [ -z "$(ls -A "$WORK/out" 2>/dev/null)" ] || fail "$file: output files were written"
   [ ! -s "$WORK/stdout" ] || fail "$file: printed on stdout"
   pass "$file: $(cat "$WORK/stderr")"
 done <<'CASES'
@@ -21,7 +22,35 @@ unknown-metric.yaml|22|unknown "subscribe rom" "subscribe room"
 bad-fail-if.yaml|16|fail_if predicate
 sleep-and-send.yaml|14|sleep beside own
 reconnect-on-start.yaml|12|reconnect task
+users-exponent.yaml|5|load.users "1e3" whole 1000
+max-attempts-junk.yaml|9|max_attempts "5x" digits
+connect-url-port.yaml|8|connect.url 99999 1-65535
+yaml-tab.yaml|5|tab spaces replace
+yaml-quote.yaml|5|close quote opened
+yaml-latin1.yaml|5|UTF-8 0xE9 save
 CASES
+
+# A bad target is found at load (exit 2, nothing run): the spec's own at its
+# line, an override by the flag or variable that carries it.
+set +e; "$WSGATE" validate "$B/target-port.yaml" >/dev/null 2>"$WORK/stderr"; RC=$?; set -e
+expect_rc 2
+grep -q "^$B/target-port.yaml:2: target \"ws://127.0.0.1:99999\": port \"99999\" is not 1-65535" \
+  "$WORK/stderr" || fail "target-port: $(cat "$WORK/stderr")"
+rm -rf "$WORK/out"
+run_wsgate "$WORK/out" run "$B/target-port.yaml"
+expect_rc 2
+[ -z "$(ls -A "$WORK/out" 2>/dev/null)" ] || fail "target-port: output files were written"
+for t in "ws://127.0.0.1:" "ws://[::1"; do
+  run_wsgate "$WORK/out" run "$DATA/it/chat-short.yaml" --target "$t"
+  expect_rc 2
+  grep -qF -- "--target \"$t\": " "$WORK/stderr" || fail "--target $t: $(cat "$WORK/stderr")"
+  [ "$(wc -l <"$WORK/stderr")" -eq 1 ] || fail "--target $t: stderr is not one line"
+done
+set +e; WSGATE_TARGET="ws://127.0.0.1:99999" "$WSGATE" validate "$DATA/it/chat-short.yaml" \
+  >/dev/null 2>"$WORK/stderr"; RC=$?; set -e
+expect_rc 2
+grep -q 'WSGATE_TARGET "ws://127.0.0.1:99999": port' "$WORK/stderr" || fail "WSGATE_TARGET: $(cat "$WORK/stderr")"
+pass "bad targets: $(cat "$WORK/stderr")"
 
 # validate reports the same errors and runs nothing; good specs validate.
 set +e; "$WSGATE" validate "$B/bad-duration.yaml" >/dev/null 2>"$WORK/stderr"; RC=$?; set -e

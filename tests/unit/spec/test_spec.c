@@ -443,6 +443,18 @@ static void test_bad_override(void **state)
     snprintf(want, sizeof(want), "%s: --target \"127.0.0.1:8080\"", fixture("good.yaml"));
     assert_memory_equal(err, want, strlen(want));
     assert_contains(err, "ws://host:port");
+    /* an override with a bad port or host names the flag or variable */
+    over.target_override = "ws://127.0.0.1:";
+    assert_null(spec_load(fixture("good.yaml"), &over, err, sizeof(err)));
+    snprintf(want, sizeof(want), "%s: --target \"ws://127.0.0.1:\": no port after ':'",
+             fixture("good.yaml"));
+    assert_memory_equal(err, want, strlen(want));
+    setenv("WSGATE_TARGET", "ws://[::1", 1);
+    assert_null(spec_load(fixture("good.yaml"), NULL, err, sizeof(err)));
+    snprintf(want, sizeof(want), "%s: WSGATE_TARGET \"ws://[::1\": the [ of the IPv6 host",
+             fixture("good.yaml"));
+    assert_memory_equal(err, want, strlen(want));
+    unsetenv("WSGATE_TARGET");
 }
 
 /* ------------------------------------------------------------------ */
@@ -481,7 +493,9 @@ static const bad_case_t bad_cases[] = {
     { "bad_send_type.yaml",
       9,
       { "scenarios[0].tasks[0].send must be a text value, not a mapping", "quotes" } },
-    { "bad_weight.yaml", 6, { "scenarios[0].weight must be a whole number, not \"lots\"" } },
+    { "bad_weight.yaml",
+      6,
+      { "scenarios[0].weight \"lots\" is not a whole number; write digits only, e.g. weight: 1" } },
     { "zero_weight.yaml", 9, { "scenarios[0].tasks[0].weight must be at least 1" } },
     { "no_send_no_expect.yaml", 8, { "neither send nor expect", "scenarios[0].tasks[0]" } },
     { "dup_key.yaml", 10, { "key \"send\" appears twice", "first on line 9" } },
@@ -539,6 +553,31 @@ static const bad_case_t bad_cases[] = {
     { "bad_http_url.yaml",
       11,
       { "http.url \"ftp://host/login\" must start with http://, https://", "{{target_http}}" } },
+    { "bad_target_port.yaml",
+      2,
+      { "target \"ws://127.0.0.1:99999\": port \"99999\" is not 1-65535",
+        "write e.g. ws://127.0.0.1:8080" } },
+    { "bad_connect_url.yaml",
+      10,
+      { "scenarios[1].connect.url \"ws://[::1:9001/ws\"", "IPv6 host is not closed",
+        "ws://[::1]:8080" } },
+    { "bad_http_url_port.yaml",
+      13,
+      { "on_start[0].http.url \"http://127.0.0.1:/login\": no port after ':'",
+        "http://127.0.0.1:8080" } },
+    { "bad_yaml_tab.yaml",
+      5,
+      { "YAML syntax error: a tab at column 1; YAML indents with spaces; replace the tab" } },
+    { "bad_yaml_quote.yaml",
+      2,
+      { "the quoted value opened on line 2 runs on to line 7",
+        "close the quote opened on line 2" } },
+    { "bad_yaml_quote_end.yaml",
+      5,
+      { "the quote opened on line 5 is never closed; close the quote opened on line 5" } },
+    { "bad_yaml_latin1.yaml",
+      3,
+      { "the spec is not UTF-8 (byte 0xE9 at column 32", "save the file as UTF-8" } },
     { "bad_http_bodies.yaml", 9, { "http has more than one of json, form and body" } },
     { "bad_http_status.yaml", 12, { "http.expect_status 999 is not an HTTP status" } },
     { "bad_http_timeout.yaml", 12, { "http.timeout must be more than 0" } },
@@ -653,6 +692,119 @@ static void test_bad_specs(void **state)
         check_bad(&bad_cases[i]);
 }
 
+/* ------------------------------------------------------------------ */
+/* Numbers and true/false are read exactly: a spec text with one %s, the */
+/* value put there, the line and words of the error (NULL: it loads).    */
+
+#define HEAD "name: t\ntarget: ws://127.0.0.1:9\n"
+#define LOAD "load: {users: 1, duration: 1s}\n"
+#define SCEN "scenarios:\n  - name: a\n    connect: {url: \"{{target}}/ws\"}\n"
+#define USERS HEAD "load:\n  users: %s\n  duration: 1s\n" SCEN
+#define STEP HEAD LOAD SCEN "    on_start:\n      - %s\n"
+
+typedef struct scalar_case {
+    const char *spec;
+    const char *value;
+    int line;
+    const char *words;
+} scalar_case_t;
+
+static const scalar_case_t scalar_cases[] = {
+    { USERS, "1e3", 4, "load.users \"1e3\" is not a whole number; write users: 1000" },
+    { USERS, "3_000", 4, "load.users \"3_000\" has digit separators; write users: 3000" },
+    { USERS, "1,000", 4, "\"1,000\" has digit separators; write users: 1000" },
+    { USERS, "2.9", 4, "\"2.9\" is not a whole number; write users: 2 or users: 3" },
+    { USERS, "10abc", 4, "\"10abc\" is not a whole number; write digits only, e.g. users: 10" },
+    { USERS, "-1", 4, "load.users \"-1\" is negative; write a whole number, e.g. users: 10" },
+    { USERS, "4294967296", 4,
+      "\"4294967296\" is too large; write a whole number up to 4294967295" },
+    { USERS, "1e30", 4, "\"1e30\" is too large" },
+    { USERS, "0x10", 4, "\"0x10\" is not written in decimal; write users: 16" },
+    { USERS, "010", 4,
+      "\"010\" has a leading zero (YAML 1.1 reads that as octal); write users: 10" },
+    { USERS, "+5", 4, "\"+5\" has a sign; write users: 5" },
+    { USERS, "' 7'", 4, "\" 7\" has spaces or separators around the digits; write users: 7" },
+    { USERS, "", 4, "load.users has no value; write users: 10" },
+    { USERS, "true", 4, "\"true\" is not a whole number" },
+    { USERS, "'12'", 0, NULL },
+    { USERS, "4294967295", 0, NULL },
+    { HEAD
+      "load:\n  stages:\n    - {duration: 1s, users: 5}\n    - {duration: 1s, users: 2.5}\n" SCEN,
+      NULL, 6, "load.stages[1].users \"2.5\" is not a whole number; write users: 2 or users: 3" },
+    { HEAD "load:\n  arrival_rate: {rate: 1/s, duration: 1s, max_users: %s}\n" SCEN, "5k", 4,
+      "load.arrival_rate.max_users \"5k\" is not a whole number; write digits only, e.g. "
+      "max_users: 500" },
+    { HEAD "load:\n  arrival_rate:\n    rate: 1/s\n    duration: 1s\n    max_users: 5\n"
+           "    session: {iterations: %s}\n" SCEN,
+      "1.0", 8,
+      "load.arrival_rate.session.iterations \"1.0\" is not a whole number; write "
+      "iterations: 1" },
+    { "version: %s\n" HEAD LOAD SCEN, "1.0", 1,
+      "version \"1.0\" is not a whole number; write version: 1" },
+    { HEAD LOAD "scenarios:\n  - name: a\n    weight: %s\n    connect: {url: \"{{target}}/ws\"}\n",
+      "2x", 6, "scenarios[0].weight \"2x\" is not a whole number" },
+    { HEAD LOAD SCEN "    tasks:\n      - send: hi\n        weight: %s\n", "1_0", 9,
+      "scenarios[0].tasks[0].weight \"1_0\" has digit separators; write weight: 10" },
+    { HEAD LOAD "scenarios:\n  - name: a\n    connect:\n      url: \"{{target}}/ws\"\n"
+                "      reconnect: {max_attempts: %s}\n",
+      "5x", 8,
+      "connect.reconnect.max_attempts \"5x\" is not a whole number; write digits only, "
+      "e.g. max_attempts: 5" },
+    { HEAD LOAD SCEN "    tasks:\n      - send: hi\n        weight: %s\n", "1000001", 9,
+      "scenarios[0].tasks[0].weight 1000001 is more than 1000000; write smaller shares" },
+    { STEP, "send_binary: random(+5)", 8, "send_binary \"random(+5)\" is not hex:..., base64:..." },
+    { STEP, "send_binary: random( 5)", 8, "send_binary \"random( 5)\" is not hex:..." },
+    { STEP, "send_binary: random(99999999999999999999)", 8,
+      "send_binary random(99999999999999999999) must be 1 to 1048576 bytes" },
+    { STEP, "close: {code: 1e3}", 8, "close.code \"1e3\" is not a whole number; write code: 1000" },
+    { STEP, "http: {url: \"{{target_http}}/x\", expect_status: 2OO}", 8,
+      "http.expect_status \"2OO\" is not a whole number" },
+    { STEP, "reconnect: truex", 8,
+      "on_start[0].reconnect \"truex\" is not true or false; write reconnect: true or reconnect: "
+      "false" },
+    { HEAD "tls: {insecure_skip_verify: yes}\n" LOAD SCEN, NULL, 3,
+      "tls.insecure_skip_verify \"yes\" is not true or false; write insecure_skip_verify: true" },
+    { HEAD "tls: {insecure_skip_verify: 'False'}\n" LOAD SCEN, NULL, 0, NULL },
+};
+
+static void check_scalar(const char *dir, const scalar_case_t *sc)
+{
+    char path[512], text[1024], err[1024] = "", prefix[600];
+    snprintf(path, sizeof(path), "%s/spec.yaml", dir);
+    const char *hole = strstr(sc->spec, "%s");
+    if (hole)
+        snprintf(text, sizeof(text), "%.*s%s%s", (int)(hole - sc->spec), sc->spec,
+                 sc->value ? sc->value : "", hole + 2);
+    else
+        snprintf(text, sizeof(text), "%s", sc->spec);
+    write_file(path, text);
+    spec_t *s = spec_load(path, NULL, err, sizeof(err));
+    if (!sc->words) {
+        if (!s)
+            fail_msg("value \"%s\" did not load: %s", sc->value, err);
+        spec_free(s);
+        return;
+    }
+    if (s) {
+        spec_free(s);
+        fail_msg("value \"%s\" loaded but should fail (%s)", sc->value, sc->words);
+    }
+    snprintf(prefix, sizeof(prefix), "%s:%d: ", path, sc->line);
+    if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, sc->words))
+        fail_msg("value \"%s\": want \"%s%s\", got \"%s\"", sc->value, prefix, sc->words, err);
+}
+
+static void test_strict_scalars(void **state)
+{
+    (void)state;
+    char dir[256];
+    unsetenv("WSGATE_TARGET");
+    make_tmpdir(dir, sizeof(dir), "scalars");
+    for (size_t i = 0; i < sizeof(scalar_cases) / sizeof(scalar_cases[0]); i++)
+        check_scalar(dir, &scalar_cases[i]);
+    rm_tree(dir);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -765,6 +917,25 @@ static void test_yloc_errors(void **state)
     assert_int_equal(line, 4);
     assert_true(strlen(err) > 0);
     assert_null(strchr(err, '\n'));
+
+    /* Reader errors (bytes that are not UTF-8) have no problem mark: the
+     * line comes from the byte offset. */
+    const char *latin1 = "a: 1\nb: caf\xe9\nc: 3\n";
+    assert_int_equal(yloc_parse(latin1, strlen(latin1), &root, &line, err, sizeof(err)), -1);
+    assert_int_equal(line, 2);
+    assert_contains(err, "byte 0xE9 at column 7");
+    const char *ctl = "a: 1\nb: 2\n\x01: 3\n";
+    assert_int_equal(yloc_parse(ctl, strlen(ctl), &root, &line, err, sizeof(err)), -1);
+    assert_int_equal(line, 3);
+    assert_contains(err, "control character (byte 0x01) at column 1; remove it");
+    const char *tab = "a:\n  b: 1\n \tc: 2\n";
+    assert_int_equal(yloc_parse(tab, strlen(tab), &root, &line, err, sizeof(err)), -1);
+    assert_int_equal(line, 3);
+    assert_contains(err, "a tab at column 2; YAML indents with spaces");
+    const char *plain_colon = "a: ws://h:\n";
+    assert_int_equal(yloc_parse(plain_colon, strlen(plain_colon), &root, &line, err, sizeof(err)),
+                     -1);
+    assert_contains(err, "in quotes");
 
     const char *alias = "a: *nowhere\n";
     assert_int_equal(yloc_parse(alias, strlen(alias), &root, &line, err, sizeof(err)), -1);
@@ -932,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_bad_override),
         cmocka_unit_test(test_bad_specs),
         cmocka_unit_test(test_reconnect_and_captures),
+        cmocka_unit_test(test_strict_scalars),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_small_or_no_err_buffer),
         cmocka_unit_test(test_yloc_paths_and_lines),
