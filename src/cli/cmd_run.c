@@ -17,6 +17,8 @@
 #include "cli/run_args.h"
 #include "engine/engine.h"
 #include "engine/srcaddr.h"
+#include "live/promsrv.h"
+#include "live/watch.h"
 #include "result/asrt.h"
 #include "result/result_load.h"
 #include "result/runmeta.h"
@@ -54,9 +56,35 @@ typedef struct run_plan {
     const char *region; /* borrowed from argv or the environment */
     result_t *baseline; /* owned until moved into the result */
     srcaddrs_t src;     /* owned; n == 0: connect from any address */
+    const char *live;   /* --live or $WSGATE_LIVE; NULL: none */
+    bool metrics;       /* --metrics-listen or $WSGATE_METRICS_LISTEN */
+    char metrics_host[256];
+    int metrics_port;
 } run_plan_t;
 
 #define MAX_START_WAIT_S 3600.0
+
+/* A flag's value, else the environment variable's (empty: unset). */
+static const char *flag_or_env(const char *flag, const char *var)
+{
+    const char *v = flag ? flag : getenv(var);
+    return v && *v ? v : NULL;
+}
+
+/* The live watchers: --live and --metrics-listen, or their variables. */
+static int resolve_watch(const run_args_t *a, run_plan_t *p)
+{
+    char err[CLI_ERRLEN];
+    p->live = flag_or_env(a->live, "WSGATE_LIVE");
+    const char *listen = flag_or_env(a->metrics_listen, "WSGATE_METRICS_LISTEN");
+    if (!listen)
+        return 0;
+    p->metrics = true;
+    if (promsrv_parse_addr(listen, p->metrics_host, sizeof(p->metrics_host), &p->metrics_port, err,
+                           sizeof(err)) < 0)
+        return cli_usage_error("--metrics-listen %s", err);
+    return 0;
+}
 
 /* Fills p from the flags and the environment. Returns 0, or an exit status
  * after printing the problem; the caller frees p->src either way. */
@@ -88,7 +116,7 @@ static int resolve_plan(const run_args_t *a, run_plan_t *p)
     p->region = a->region ? a->region : getenv("WSGATE_REGION");
     if (p->region && !*p->region)
         p->region = NULL;
-    return 0;
+    return resolve_watch(a, p);
 }
 
 /* Creates --out and proves it writable once the inputs are valid (a
@@ -218,7 +246,7 @@ static void judged_free(asrt_t *as, size_t n, bool floor)
     free(as);
 }
 
-static int finish_run(const run_args_t *a, const spec_t *spec, result_t *r)
+static int finish_run(const run_args_t *a, const run_plan_t *p, const spec_t *spec, result_t *r)
 {
     asrt_t *as;
     size_t n;
@@ -230,8 +258,12 @@ static int finish_run(const run_args_t *a, const spec_t *spec, result_t *r)
                 "wsgate: warning: %s has no assertions; judging by %s alone (add your "
                 "service levels under assertions:)\n",
                 spec->path, CONNECT_FLOOR);
-    finish_opts_t fo = { .out_dir = a->out_dir, .quiet = a->quiet };
+    /* with --live -, stdout is the NDJSON stream: the summary goes to stderr */
+    bool live_stdout = p->live && strcmp(p->live, "-") == 0;
+    finish_opts_t fo = { .out_dir = a->out_dir, .quiet = a->quiet || live_stdout };
     int rc = finish_result(as, n, &fo, r);
+    if (live_stdout && !a->quiet && rc != EXIT_CANNOT_RUN)
+        report_print_summary(r, stderr);
     judged_free(as, n, floor);
     return rc;
 }
@@ -330,8 +362,62 @@ static void on_progress(const engine_progress_t *p, void *ctx)
     fflush(stderr);
 }
 
+#define METRICS_LINGER_US 2000000ull /* /metrics keeps the final numbers after the load */
+
+/* Opens --live and --metrics-listen, if the plan has them (*w NULL when
+ * not) and says where the metrics are. Returns 0 or EXIT_USAGE. */
+static int open_watch(const run_args_t *a, const run_plan_t *p, const spec_t *spec, watch_t **w)
+{
+    char err[CLI_ERRLEN];
+    *w = NULL;
+    if (!p->live && !p->metrics)
+        return 0;
+    watch_opts_t o = { .live = p->live,
+                       .metrics_host = p->metrics ? p->metrics_host : NULL,
+                       .metrics_port = p->metrics_port,
+                       .run = { .spec = spec->name,
+                                .version = WSGATE_VERSION,
+                                .shard_index = p->shard.index,
+                                .shard_total = p->shard.total,
+                                .region = p->region,
+                                .duration_s = (double)spec->duration_us / 1e6 } };
+    if (!(*w = watch_open(&o, err, sizeof(err))))
+        return cli_usage_error("%s", err);
+    if (!p->metrics)
+        return 0;
+    bool v6 = strchr(p->metrics_host, ':') != NULL;
+    if (!promsrv_is_loopback(p->metrics_host))
+        fprintf(stderr, "wsgate: warning: --metrics-listen %s: other hosts can read the metrics\n",
+                p->metrics_host);
+    if (!a->quiet || p->metrics_port == 0) /* a picked port must be told */
+        fprintf(stderr, "wsgate: metrics on http://%s%s%s:%d/metrics\n", v6 ? "[" : "",
+                p->metrics_host, v6 ? "]" : "", watch_metrics_port(*w));
+    return 0;
+}
+
+/* Writes the live end line (r NULL: the run failed), keeps /metrics up
+ * until METRICS_LINGER_US after load_end (monotonic us; a signal cuts it
+ * short) so the last scrape sees the final numbers, reports lost live
+ * lines once, and closes the watchers. */
+static void close_watch(watch_t *w, const result_t *r, int rc, uint64_t load_end)
+{
+    if (!w)
+        return;
+    watch_end(w, r, rc);
+    while (watch_metrics_port(w) && load_end && !stop_signal &&
+           clock_mono_us() < load_end + METRICS_LINGER_US)
+        usleep(50000);
+    const char *why;
+    uint64_t lost = watch_lost_lines(w, &why);
+    if (lost)
+        fprintf(stderr, "wsgate: --live: %" PRIu64 " line%s not written (first: %s)\n", lost,
+                lost == 1 ? "" : "s", why);
+    watch_close(w);
+}
+
 /* Runs the engine and fills r; returns 0 or an exit status. */
-static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec, result_t *r)
+static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec, watch_t *w,
+                   result_t *r)
 {
     char err[CLI_ERRLEN];
     progress_t prog = { .tty = isatty(STDERR_FILENO) != 0 };
@@ -345,7 +431,9 @@ static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec,
                          .shard_total = p->shard.total,
                          .source_addrs = &p->src,
                          .abort_check = any_abort_on_fail(spec) ? abort_check : NULL,
-                         .abort_ctx = &ac };
+                         .abort_ctx = &ac,
+                         .live = w ? watch_on_live : NULL,
+                         .live_ctx = w };
     if (engine_run(spec, &eo, r, err, sizeof(err)) < 0) {
         fprintf(stderr, "wsgate: cannot run %s: %s\n", a->spec, err);
         return EXIT_CANNOT_RUN;
@@ -368,6 +456,9 @@ static int run_command(int argc, char **argv)
     }
     spec_t *spec = NULL;
     server_t *srv = NULL;
+    watch_t *watch = NULL;
+    uint64_t load_end = 0;
+    bool judged = false;
     result_t r;
     memset(&r, 0, sizeof(r));
     if ((rc = load_for_run(&a, &spec, &srv)) ||
@@ -376,20 +467,26 @@ static int run_command(int argc, char **argv)
     if ((rc = prepare_out(a.out_dir)))
         goto out;
     install_signals();
+    if ((rc = open_watch(&a, &plan, spec, &watch)))
+        goto out;
     if (spec->tls.insecure)
         fprintf(stderr, "wsgate: warning: tls.insecure_skip_verify is true: server certificates "
                         "are not checked\n");
     double late = wait_for_start(plan.start_at);
     if (late > 1.0)
         fprintf(stderr, "wsgate: started %.1f s after --start-at\n", late);
-    if ((rc = execute(&a, &plan, spec, &r)) || (rc = annotate(&a, &plan, late, &r)))
+    rc = execute(&a, &plan, spec, watch, &r);
+    load_end = clock_mono_us();
+    if (rc || (rc = annotate(&a, &plan, late, &r)))
         goto out;
     r.stop_signal = stop_signal; /* the verdict's: a later signal does not change it */
     r.interrupted = r.stop_signal != 0;
     r.planned_s = (double)spec->duration_us / 1e6;
     r.tls_insecure = spec->tls.insecure;
-    rc = finish_run(&a, spec, &r);
+    rc = finish_run(&a, &plan, spec, &r);
+    judged = true;
 out:
+    close_watch(watch, judged ? &r : NULL, rc, load_end);
     result_clear(&r);
     srcaddr_free(&plan.src);
     if (plan.baseline) {
@@ -407,7 +504,8 @@ const cli_cmd_t cmd_run = {
     .exec = run_command,
     .synopsis = "wsgate run SPEC [--target URL] [--out DIR] [--baseline FILE] [--shard K/N]\n"
                 "                       [--region NAME] [--start-at TIME] [--source-addrs LIST]\n"
-                "                       [--threads N] [--serve]\n"
+                "                       [--threads N] [--serve] [--live FILE]\n"
+                "                       [--metrics-listen ADDR:PORT]\n"
                 "                       [--seed N] [--quiet]\n",
     .help = "run       executes the spec's workload and assertions; exit 0 pass,\n"
             "          1 an assertion failed (or aborted the run), 2 invalid spec or\n"
@@ -427,6 +525,12 @@ const cli_cmd_t cmd_run = {
             "                   past the ~28,000 connections one address reaches\n"
             "  --threads N      worker threads (default: one per core)\n"
             "  --serve          starts the embedded server and targets it\n"
+            "  --live FILE      writes one JSON line per second of the load to FILE (- for\n"
+            "                   stdout, the summary then on stderr) and an end line with\n"
+            "                   the verdict (also $WSGATE_LIVE)\n"
+            "  --metrics-listen ADDR:PORT  serves Prometheus metrics at /metrics while the\n"
+            "                   run lasts and 2 s after (also $WSGATE_METRICS_LISTEN); a\n"
+            "                   bare PORT listens on 127.0.0.1, port 0 picks a free one\n"
             "  --seed N         seed for random choices, for repeatable runs\n"
             "  --quiet          prints nothing on stdout, and no progress on stderr\n",
 };

@@ -24,6 +24,8 @@ static const char **string_flag(run_args_t *a, const char *arg)
         { "--region", offsetof(run_args_t, region) },
         { "--start-at", offsetof(run_args_t, start_at) },
         { "--source-addrs", offsetof(run_args_t, source_addrs) },
+        { "--live", offsetof(run_args_t, live) },
+        { "--metrics-listen", offsetof(run_args_t, metrics_listen) },
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         if (strcmp(arg, flags[i].flag) == 0)

@@ -8,18 +8,20 @@
 /* Options of `wsgate run`, each named after its flag; the strings are
  * borrowed from argv. */
 typedef struct run_args {
-    const char *spec;         /* SPEC */
-    const char *target;       /* --target */
-    const char *out_dir;      /* --out */
-    const char *baseline;     /* --baseline */
-    const char *shard;        /* --shard */
-    const char *region;       /* --region, else $WSGATE_REGION */
-    const char *start_at;     /* --start-at, else $WSGATE_START_AT */
-    const char *source_addrs; /* --source-addrs, else $WSGATE_SOURCE_ADDRS */
-    unsigned threads;         /* --threads; 0: one per core */
-    unsigned long long seed;  /* --seed */
-    bool serve;               /* --serve */
-    bool quiet;               /* --quiet */
+    const char *spec;           /* SPEC */
+    const char *target;         /* --target */
+    const char *out_dir;        /* --out */
+    const char *baseline;       /* --baseline */
+    const char *shard;          /* --shard */
+    const char *region;         /* --region, else $WSGATE_REGION */
+    const char *start_at;       /* --start-at, else $WSGATE_START_AT */
+    const char *source_addrs;   /* --source-addrs, else $WSGATE_SOURCE_ADDRS */
+    const char *live;           /* --live, else $WSGATE_LIVE */
+    const char *metrics_listen; /* --metrics-listen, else $WSGATE_METRICS_LISTEN */
+    unsigned threads;           /* --threads; 0: one per core */
+    unsigned long long seed;    /* --seed */
+    bool serve;                 /* --serve */
+    bool quiet;                 /* --quiet */
 } run_args_t;
 
 /* Fills a from the arguments after "run". Returns 0, or EXIT_USAGE after

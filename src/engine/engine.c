@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/redact.h"
+#include "engine/livefeed.h"
 #include "engine/metrics.h"
 #include "engine/vu.h"
 #include "engine/worker.h"
@@ -365,8 +366,10 @@ static int result_init_steps(result_t *r, const spec_t *spec)
     return 0;
 }
 
-/* What the monitoring thread gathers while the workers run. Owns active. */
+/* What the monitoring thread gathers while the workers run. Owns active
+ * and feed. */
 typedef struct monitor {
+    livefeed_t *feed; /* opts->live is set */
     uint64_t *active; /* open connections at the last look in each second */
     size_t nactive, cap;
     bool aborted; /* opts->abort_check stopped the run */
@@ -540,8 +543,11 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
         unsigned exited = 0;
         for (unsigned i = 0; i < n; i++)
             exited += atomic_load(&ws[i].exited);
-        if (exited == n)
+        if (exited == n) {
+            if (mon->feed)
+                livefeed_poll(mon->feed, opts, ws, mon->active, mon->nactive, true);
             return;
+        }
         usleep(MONITOR_US);
         monitor_sample(mon, ws[0].run, clock_mono_us());
         uint64_t now = clock_mono_us();
@@ -549,6 +555,8 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
             monitor_abort_check(opts, ws, n, mon, now);
             next_check = now + WORKER_SNAPSHOT_US;
         }
+        if (mon->feed)
+            livefeed_poll(mon->feed, opts, ws, mon->active, mon->nactive, false);
         if (opts->progress && now >= next) {
             progress_emit(opts, ws, n);
             next += WORKER_PUBLISH_US;
@@ -622,12 +630,18 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     run.hard_end = run.end + grace_us(spec);
     run.nworkers = n;
     run.main_metric = main_step(spec);
+    run.live = opts->live != NULL;
+    bool snapshots = opts->abort_check || opts->live;
     for (unsigned i = 0; i < n; i++) {
-        if (setup_worker(&ws[i], &run, i, n, seed, &sl, opts->abort_check != NULL) < 0) {
+        if (setup_worker(&ws[i], &run, i, n, seed, &sl, snapshots) < 0) {
             snprintf(err, errlen, "cannot set up worker %u (out of memory or sockets)", i);
             n = i + 1;
             goto out;
         }
+    }
+    if (opts->live && !(mon.feed = livefeed_new(spec, n))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
     }
     r->started_at = wall_t0 + (double)(START_DELAY_US / 1000) / 1000.0;
     if (run_workers(opts, ws, n, &mon, err, errlen) < 0)
@@ -651,5 +665,6 @@ out:
     free(ws);
     free(run.addrs);
     free(mon.active);
+    livefeed_free(mon.feed);
     return rc;
 }

@@ -33,6 +33,26 @@ typedef struct engine_progress {
 
 typedef void (*engine_progress_fn)(const engine_progress_t *p, void *ctx);
 
+/* What live watchers (--live, --metrics-listen) are handed: a second of the
+ * run once every worker has closed it, with the run so far. Everything is
+ * borrowed for the length of the call. */
+typedef struct engine_live {
+    /* The second that closed, as result_t.series[t] will hold it (active,
+     * sent, received, errors; step_hist left NULL); NULL in a call that only
+     * brings the totals up to date. */
+    const res_second_t *sec;
+    size_t t;                 /* sec's index: it covers [t, t + 1) s of the load */
+    const hist_t *const *lat; /* [sofar->nsteps] sec's latencies per step (may be empty) */
+    /* The run so far, as of this call: steps (name, ok, failed, latency),
+     * msgs and bytes, error counts (no samples, no series). */
+    const result_t *sofar;
+    uint64_t active;  /* open connections now */
+    double elapsed_s; /* since the load started */
+    bool final;       /* the workers have stopped: sofar is the run's total */
+} engine_live_t;
+
+typedef void (*engine_live_fn)(const engine_live_t *lv, void *ctx);
+
 typedef struct engine_opts {
     unsigned threads;            /* --threads; 0 = one per core */
     uint64_t seed;               /* --seed; 0 = from the clock */
@@ -51,6 +71,13 @@ typedef struct engine_opts {
      * now, with a reason in why. NULL: never called. */
     bool (*abort_check)(result_t *live, double elapsed_s, void *ctx, char *why, size_t whylen);
     void *abort_ctx;
+    /* Called on the monitoring thread for each second of the load, in order
+     * and none skipped, within about 100 ms of the last worker closing it,
+     * and once more (final, sec NULL unless seconds were still due) after
+     * the workers stop. Must not block: the monitor waits for it. NULL:
+     * never called. */
+    engine_live_fn live;
+    void *live_ctx;
 } engine_opts_t;
 
 /* Runs spec to completion and fills r: steps (named after

@@ -241,17 +241,25 @@ static int encode_open_second(metrics_t *m, char ***out)
     return 0;
 }
 
+/* Room for one more closed second. */
+static int grow_seconds(metrics_t *m)
+{
+    if (m->nsecs < m->capsecs)
+        return 0;
+    size_t cap = m->capsecs ? m->capsecs * 2 : 64;
+    metrics_second_t *grown = realloc(m->secs, cap * sizeof(*grown));
+    if (!grown)
+        return -1;
+    m->secs = grown;
+    m->capsecs = cap;
+    return 0;
+}
+
 /* Appends the open second to secs and opens the next one. */
 static int close_second(metrics_t *m)
 {
-    if (m->nsecs == m->capsecs) {
-        size_t cap = m->capsecs ? m->capsecs * 2 : 64;
-        metrics_second_t *grown = realloc(m->secs, cap * sizeof(*grown));
-        if (!grown)
-            return -1;
-        m->secs = grown;
-        m->capsecs = cap;
-    }
+    if (grow_seconds(m) < 0)
+        return -1;
     metrics_second_t *sec = &m->secs[m->nsecs];
     memset(sec, 0, sizeof(*sec));
     m->nsecs++;
@@ -278,6 +286,40 @@ int metrics_tick(metrics_t *m, uint64_t now_us)
 int metrics_finish(metrics_t *m)
 {
     return close_second(m);
+}
+
+void metrics_second_clear(metrics_second_t *sec, size_t nsteps)
+{
+    free_second_lat(sec->lat, nsteps);
+    memset(sec, 0, sizeof(*sec));
+}
+
+/* A deep copy of src (nsteps latency texts). */
+static int copy_second(metrics_second_t *dst, const metrics_second_t *src, size_t nsteps)
+{
+    *dst = *src;
+    dst->lat = NULL;
+    if (!src->lat)
+        return 0;
+    if (!(dst->lat = calloc(nsteps, sizeof(char *))))
+        return -1;
+    for (size_t i = 0; i < nsteps; i++)
+        if (src->lat[i] && !(dst->lat[i] = strdup(src->lat[i]))) {
+            metrics_second_clear(dst, nsteps);
+            return -1;
+        }
+    return 0;
+}
+
+int metrics_copy_seconds(metrics_t *dst, const metrics_t *src, size_t from)
+{
+    for (size_t s = from; s < src->nsecs; s++) {
+        if (grow_seconds(dst) < 0 ||
+            copy_second(&dst->secs[dst->nsecs], &src->secs[s], src->nsteps) < 0)
+            return -1;
+        dst->nsecs++;
+    }
+    return 0;
 }
 
 /* Merges second s of every worker's series for one step into out[step]. */

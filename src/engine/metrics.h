@@ -75,6 +75,15 @@ int metrics_merge_series(result_t *r, metrics_t *const *ms, size_t n, const uint
  * series) into dst, which has the same number of steps. */
 void metrics_snapshot(metrics_t *dst, const metrics_t *src);
 
+/* Appends copies of src's closed seconds [from, src->nsecs) to dst's
+ * (the live feed: a worker hands its new seconds to the monitor through its
+ * snapshot). Returns 0, or -1 on allocation failure, with dst holding the
+ * seconds copied before it. */
+int metrics_copy_seconds(metrics_t *dst, const metrics_t *src, size_t from);
+
+/* Frees a second's latency texts (nsteps of them) and clears it. */
+void metrics_second_clear(metrics_second_t *sec, size_t nsteps);
+
 /* Adds src into the result's steps, counters and errors (samples are
  * copied while there is room). r->steps must already hold m->nsteps
  * steps with histograms. Returns 0, or -1 on allocation failure. */

@@ -135,11 +135,20 @@ static void trim_after_ramp(worker_t *w)
     w->trims_left--;
 }
 
-/* For the live abort check, which reads the snapshot from another thread. */
+/* For the live abort check and the live feed, which read the snapshot
+ * from another thread. A second that cannot be copied is left for the next
+ * snapshot. */
 static void snapshot(worker_t *w, uint64_t now)
 {
     pthread_mutex_lock(&w->snap_lock);
     metrics_snapshot(w->snap, w->m);
+    if (w->run->live) {
+        size_t had = w->snap->nsecs;
+        if (metrics_copy_seconds(w->snap, w->m, w->live_given) == 0)
+            w->live_given = w->m->nsecs;
+        else
+            w->live_given += w->snap->nsecs - had;
+    }
     pthread_mutex_unlock(&w->snap_lock);
     w->next_snap = now + WORKER_SNAPSHOT_US;
 }
@@ -151,7 +160,8 @@ void worker_housekeeping(worker_t *w, uint64_t now)
         publish(w, now);
         trim_after_ramp(w);
     }
-    if (w->snap && now >= w->next_snap)
+    bool new_second = w->run->live && w->m->nsecs > w->live_given;
+    if (w->snap && (now >= w->next_snap || new_second))
         snapshot(w, now);
 }
 
@@ -178,6 +188,8 @@ void *worker_thread(void *arg)
         ev_run(w->loop, EVRUN_ONCE);
     metrics_finish(w->m);
     publish(w, clock_mono_us());
+    if (w->snap) /* the final totals and seconds, before the monitor sees exited */
+        snapshot(w, clock_mono_us());
     atomic_store(&w->exited, true);
     return NULL;
 }

@@ -57,6 +57,9 @@ typedef struct run_ctx {
     unsigned nworkers;
     atomic_uint ending_workers;
     atomic_uint_fast64_t pending_at_end;
+    /* engine_opts_t.live is set: each worker hands its closed seconds to
+     * the monitor through its snapshot (worker_t.snap). */
+    bool live;
 } run_ctx_t;
 
 struct vu;
@@ -88,9 +91,12 @@ typedef struct engine_worker {
     uint64_t trim_last_active, trim_base; /* trim_after_ramp in worker.c */
     unsigned trims_left;
     pthread_t thread;
-    /* Copy of m taken at each publish, for the live abort check (only when
-     * some assertion has abort_on_fail; NULL otherwise). */
+    /* Copy of m taken at each publish, for the live abort check and the
+     * live feed (only when some assertion has abort_on_fail or run->live;
+     * NULL otherwise). With run->live, snap->secs also receives copies of
+     * the seconds closed since the monitor last took them (it empties it). */
     metrics_t *snap;
+    size_t live_given; /* m's seconds already copied into snap */
     pthread_mutex_t snap_lock;
     uint64_t next_snap;
     uint64_t next_wake; /* when the worker's tick fires next (monotonic us) */

@@ -161,6 +161,18 @@ uint64_t hist_percentile(const hist_t *h, double p)
     return h->max;
 }
 
+void hist_counts_le(const hist_t *h, const uint64_t *le, size_t n, uint64_t *out)
+{
+    uint64_t seen = 0;
+    size_t b = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t last = bucket_of(le[k]);
+        for (; b <= last; b++)
+            seen += h->buckets[b];
+        out[k] = seen;
+    }
+}
+
 /* "v1;count;min;max;sum;idx:n,idx:n,..." listing non-empty buckets only, in
  * increasing index order (so equal histograms encode to equal text). */
 char *hist_encode(const hist_t *h)

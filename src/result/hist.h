@@ -42,6 +42,11 @@ double hist_mean(const hist_t *h);
  * clamped into [min, max]. Returns 0 when empty. */
 uint64_t hist_percentile(const hist_t *h, double p);
 
+/* Cumulative counts for n ascending bounds: out[i] = values recorded at or
+ * below le[i] microseconds, to within the histogram's resolution (the
+ * bucket that holds le[i] counts as below it). For Prometheus buckets. */
+void hist_counts_le(const hist_t *h, const uint64_t *le, size_t n, uint64_t *out);
+
 /* Compact text encoding of the whole histogram (layout version, min, max,
  * sum, and the non-zero buckets), safe to embed in JSON as a string.
  * Returns a malloc'd NUL-terminated string the caller frees, or NULL. */

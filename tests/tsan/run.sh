@@ -8,6 +8,7 @@
 #   c. an abort_on_fail assertion that aborts the run mid-way
 #   d. SIGINT mid-run
 #   e. run --serve --threads 2 with open-model arrivals (process-wide max_users)
+#   f. run --serve --threads 2 --live FILE --metrics-listen :0, scraped meanwhile
 # libwebsockets, libev and OpenSSL are not instrumented; each lws context
 # lives in one thread, so their internal locking is invisible but not needed.
 
@@ -144,3 +145,28 @@ tsan_run e-open "0 1" run "$WORK/open.yaml" --serve --threads 2
 [ "$(jqr "$R" '.arrivals.started + .arrivals.dropped')" = 80 ] || fail "e-open: arrivals $(jq -c .arrivals "$R")"
 check "$(jqr "$R" '.connections.peak') <= 6"
 pass "e: open model, $(jqr "$R" '.arrivals.started') started, $(jqr "$R" '.arrivals.dropped') dropped"
+
+# f. The live feed (workers' snapshots, the monitor) and the metrics
+# listener's thread, scraped while the run goes on and during its linger.
+set +e
+timeout -k 5 60 "$WSGATE" run "$DATA/it/chat-short.yaml" --serve --threads 2 --live "$WORK/f.ndjson" \
+  --metrics-listen 127.0.0.1:0 --out "$WORK/f-live" >"$WORK/f-live.out" 2>"$WORK/f-live.err" &
+pid=$!
+set -e
+for _ in $(seq 1 100); do
+  mport=$(grep -oE 'metrics on http://127\.0\.0\.1:[0-9]+' "$WORK/f-live.err" | grep -oE '[0-9]+$' || true)
+  [ -n "$mport" ] && break
+  sleep 0.1
+done
+[ -n "$mport" ] || fail "f-live: no metrics address: $(head -c 2000 "$WORK/f-live.err")"
+scrapes=0
+while kill -0 "$pid" 2>/dev/null; do
+  curl -sf "http://127.0.0.1:$mport/metrics" >/dev/null && scrapes=$((scrapes + 1))
+  sleep 0.2
+done
+set +e; wait "$pid"; RC=$?; set -e
+no_report "$WORK/f-live.err" f-live
+[ "$RC" -eq 0 ] || fail "f-live: exit $RC: $(head -c 2000 "$WORK/f-live.err")"
+[ "$(tail -n1 "$WORK/f.ndjson" | jq -r .event)" = end ] || fail "f-live: no end line"
+check "$scrapes >= 5"
+pass "f: live feed and $scrapes scrapes"

@@ -1,6 +1,6 @@
 /* Tests that the tree keeps its architecture (docs/architecture.md): a file
  * includes project headers only from its own folder or a folder below it
- * (base <- result <- spec <- engine, serve <- cli; reporters read result and
+ * (base <- result <- spec <- engine <- live, serve <- cli; reporters read result and
  * base), and every .c file opens with a comment saying what it is. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,9 +29,10 @@ static const struct {
     { "src/result", "result", "base" },
     { "src/spec", "spec", "base result" },
     { "src/engine", "engine", "base result spec" },
+    { "src/live", "live", "base result spec engine" },
     { "src/serve", "serve", "base" },
     { "reporters", "reporters", "base result" },
-    { "src/cli", "cli", "base result spec engine serve reporters" },
+    { "src/cli", "cli", "base result spec engine live serve reporters" },
 };
 
 /* True when the word w (up to its end or a space) is in the list. */

@@ -13,10 +13,11 @@
 
 static void test_every_flag(void **state)
 {
-    char *argv[] = { "--target",       "ws://h:1",  "--out",     "o",  "--baseline", "b.json",
-                     "--shard",        "2/3",       "--region",  "eu", "--start-at", "5",
-                     "--source-addrs", "127.0.0.1", "--threads", "4",  "--seed",     "42",
-                     "--serve",        "--quiet",   "spec.yaml" };
+    char *argv[] = { "--target",       "ws://h:1",  "--out",     "o",  "--baseline",       "b.json",
+                     "--shard",        "2/3",       "--region",  "eu", "--start-at",       "5",
+                     "--source-addrs", "127.0.0.1", "--threads", "4",  "--seed",           "42",
+                     "--serve",        "--quiet",   "--live",    "-",  "--metrics-listen", ":0",
+                     "spec.yaml" };
     run_args_t a;
     assert_int_equal(run_args_parse(ARGC(argv), argv, &a), 0);
     assert_string_equal(a.spec, "spec.yaml");
@@ -27,6 +28,8 @@ static void test_every_flag(void **state)
     assert_string_equal(a.region, "eu");
     assert_string_equal(a.start_at, "5");
     assert_string_equal(a.source_addrs, "127.0.0.1");
+    assert_string_equal(a.live, "-"); /* "-" is a value here, not a flag */
+    assert_string_equal(a.metrics_listen, ":0");
     assert_int_equal(a.threads, 4);
     assert_int_equal(a.seed, 42);
     assert_true(a.serve);

@@ -267,6 +267,43 @@ static void test_tick_closes_seconds(void **state)
     metrics_free(m);
 }
 
+/* The live feed's copies: seconds from an index on, deep (the source's
+ * texts can be freed), appended after what dst holds. */
+static void test_copy_seconds(void **state)
+{
+    metrics_t *m = new_metrics(), *dst = new_metrics();
+    m->sent += 2;
+    metrics_ok(m, S_PUBLISH, 1000);
+    assert_int_equal(metrics_tick(m, T0 + SEC), 0);
+    m->sent += 4;
+    metrics_ok(m, S_PUBLISH, 1500);
+    assert_int_equal(metrics_tick(m, T0 + 3 * SEC), 0);
+    assert_int_equal(m->nsecs, 3);
+
+    assert_int_equal(metrics_copy_seconds(dst, m, 0), 0);
+    assert_int_equal(dst->nsecs, 3);
+    assert_int_equal(metrics_copy_seconds(dst, m, 1), 0); /* appended again */
+    assert_int_equal(dst->nsecs, 5);
+    assert_int_equal(metrics_copy_seconds(dst, m, 3), 0); /* nothing new */
+    assert_int_equal(dst->nsecs, 5);
+    const uint64_t sent[] = { 2, 4, 0, 4, 0 };
+    for (size_t s = 0; s < 5; s++)
+        assert_int_equal(dst->secs[s].sent, sent[s]);
+    assert_ptr_not_equal(dst->secs[1].lat, m->secs[1].lat);
+    assert_ptr_not_equal(dst->secs[1].lat[S_PUBLISH], m->secs[1].lat[S_PUBLISH]);
+    assert_string_equal(dst->secs[1].lat[S_PUBLISH], m->secs[1].lat[S_PUBLISH]);
+    assert_null(dst->secs[2].lat);
+    metrics_free(m);
+    hist_t *h = second_hist(dst, 3, S_PUBLISH);
+    assert_non_null(h);
+    assert_int_equal(hist_min(h), 1500);
+    hist_free(h);
+    metrics_second_clear(&dst->secs[0], dst->nsteps);
+    assert_null(dst->secs[0].lat);
+    assert_int_equal(dst->secs[0].sent, 0);
+    metrics_free(dst);
+}
+
 /* A tick before t0 (or at it) closes nothing. */
 static void test_tick_before_start(void **state)
 {
@@ -484,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_error_cut_on_character_boundary),
         cmocka_unit_test(test_error_data),
         cmocka_unit_test(test_tick_closes_seconds),
+        cmocka_unit_test(test_copy_seconds),
         cmocka_unit_test(test_tick_before_start),
         cmocka_unit_test(test_series_precision),
         cmocka_unit_test(test_merge_series),

@@ -32,6 +32,25 @@ static double rel_error(uint64_t got, uint64_t want)
     return d / (double)want;
 }
 
+/* Cumulative counts at ascending bounds: exact below 2048 us, the bucket
+ * holding a bound counted in above it. */
+static void counts_le_are_cumulative(void **state)
+{
+    hist_t *h = hist_new();
+    hist_record_n(h, 100, 3);
+    hist_record_n(h, 101, 2);
+    hist_record(h, 250000);
+    hist_record(h, 90000000);
+    const uint64_t le[] = { 99, 100, 101, 1000, 250000, 60000000, UINT64_MAX };
+    const uint64_t want[] = { 0, 3, 5, 5, 6, 6, 7 };
+    uint64_t got[7];
+    hist_counts_le(h, le, 7, got);
+    for (size_t i = 0; i < 7; i++)
+        assert_int_equal(got[i], want[i]);
+    hist_counts_le(h, le, 0, got); /* no bounds: nothing written */
+    hist_free(h);
+}
+
 static void empty_histogram_reports_zeros(void **state)
 {
     hist_t *h = hist_new();
@@ -341,6 +360,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_histogram_reports_zeros),
+        cmocka_unit_test(counts_le_are_cumulative),
         cmocka_unit_test(small_values_are_exact),
         cmocka_unit_test(large_values_within_one_part_in_1024),
         cmocka_unit_test(percentiles_of_uniform_distribution),
