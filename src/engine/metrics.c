@@ -114,7 +114,8 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
     return i < max && i + n > max ? i : max;
 }
 
-static void sample_vformat(sample_t *s, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void sample_vformat(sample_t *s, const char *fmt,
+                                                                 va_list ap)
 {
     /* one byte past the limit is kept, so the cut can see what it splits */
     int n = vsnprintf(s->text, SAMPLE_TEXT_MAX + 2, fmt, ap);
