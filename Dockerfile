@@ -27,6 +27,7 @@ RUN apt-get update \
       libev4 \
       libssl3 \
       libwebsockets17 \
+      libwebsockets-evlib-ev \
       libxml2 \
       libyaml-0-2 \
  && rm -rf /var/lib/apt/lists/*

@@ -38,6 +38,9 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/OWNER/wsgate")
 # (dpkg-shlibdeps); ./setup.sh package fails when their names differ from
 # packaging/runtime-packages.txt, which the Dockerfile repeats.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# libwebsockets loads its libev event loop as a plugin (dlopen), which
+# dpkg-shlibdeps cannot see; without it no context starts (exit 3).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS libwebsockets-evlib-ev)
 # wss:// targets verify against the system's certificate authorities.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS ca-certificates)
 

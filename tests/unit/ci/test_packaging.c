@@ -406,7 +406,7 @@ static void load_helps(helps_t *h)
     free(man);
 }
 
-static void assert_tables_equal(const cmdtable_t *help, const char *hname, const cmdtable_t *man,
+static void assert_tables_equal(const cmdtable_t *help, const char *hname, cmdtable_t *man,
                                 const char *mname)
 {
     wordset_t hc = { .n = 0 }, mc = { .n = 0 };
@@ -419,8 +419,7 @@ static void assert_tables_equal(const cmdtable_t *help, const char *hname, const
         char a[128], b[128];
         snprintf(a, sizeof a, "%s for `wsgate %s`", hname, help->c[i].cmd);
         snprintf(b, sizeof b, "%s for `wsgate %s`", mname, help->c[i].cmd);
-        assert_sets_equal(&help->c[i].flags, a, &table_cmd((cmdtable_t *)man, help->c[i].cmd)->flags,
-                          b);
+        assert_sets_equal(&help->c[i].flags, a, &table_cmd(man, help->c[i].cmd)->flags, b);
     }
 }
 
@@ -462,8 +461,12 @@ static void test_release_workflow_builds_the_packages(void **state)
     assert_non_null(
         strstr(cpack, "CPACK_PACKAGE_FILE_NAME wsgate-${PROJECT_VERSION}-linux-x86_64)"));
     static const char *const needed[] = {
-        "tags:", "./setup.sh package", "dist/wsgate_*_amd64.deb",
-        "dist/wsgate-*-linux-x86_64.tar.gz", "file: Dockerfile", "ghcr.io/",
+        "tags:",
+        "./setup.sh package",
+        "dist/wsgate_*_amd64.deb",
+        "dist/wsgate-*-linux-x86_64.tar.gz",
+        "file: Dockerfile",
+        "ghcr.io/",
     };
     for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
         if (!strstr(wf, needed[i]))
