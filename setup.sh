@@ -5,6 +5,9 @@
 #                     (once normally, once under ASan+UBSan, then the fuzz
 #                     targets and the ThreadSanitizer runs of tests/tsan)
 #   ./setup.sh build  install what is missing and build build/wsgate (for CI templates)
+#   ./setup.sh package  install what is missing, build a release in
+#                     build-package/ and write dist/wsgate_VERSION_amd64.deb and
+#                     dist/wsgate-VERSION-linux-x86_64.tar.gz (CPack)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,6 +19,8 @@ PACKAGES=(build-essential cmake pkg-config
 # libFuzzer runtime for tests/fuzz, and the Prometheus server that scrapes
 # run --metrics-listen in it_prometheus.sh (queried with curl)
 TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl)
+# only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps
+PACKAGE_PACKAGES=(file dpkg-dev)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -74,9 +79,38 @@ cmd_test() {
   ctest --test-dir build-tsan -L tsan --output-on-failure
 }
 
+# The .deb's Depends names (dpkg-shlibdeps) must be the list the Dockerfile's
+# runtime stage installs; a new library needs a line there.
+check_depends() {
+  local deb=$1 want got
+  want=$(grep -E '^[a-z0-9]' packaging/runtime-packages.txt | sort)
+  got=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/^ *//; s/ .*//' | sort -u)
+  if [ "$want" != "$got" ]; then
+    echo "setup: $deb depends on:" $got >&2
+    echo "setup: packaging/runtime-packages.txt lists:" $want >&2
+    echo "setup: make them equal (and the Dockerfile's runtime stage)" >&2
+    exit 1
+  fi
+}
+
+cmd_package() {
+  install_missing "${PACKAGE_PACKAGES[@]}"
+  # RelWithDebInfo (-O2), the build the tests run; CPack strips the binary.
+  build build-package -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGATE_TESTS=OFF
+  rm -rf dist
+  (cd build-package && cpack)
+  local version deb
+  version=$(./build-package/wsgate --version | awk '{print $2}')
+  deb=dist/wsgate_${version}_amd64.deb
+  check_depends "$deb"
+  echo "setup: $deb (Depends: $(dpkg-deb -f "$deb" Depends))"
+  echo "setup: dist/wsgate-${version}-linux-x86_64.tar.gz"
+}
+
 case "${1:-}" in
   demo) cmd_demo ;;
   test) cmd_test ;;
   build) cmd_build ;;
-  *) echo "usage: ./setup.sh demo|test|build" >&2; exit 2 ;;
+  package) cmd_package ;;
+  *) echo "usage: ./setup.sh demo|test|build|package" >&2; exit 2 ;;
 esac

@@ -20,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -584,6 +587,7 @@ static void test_every_yaml_file_parses(void **state)
         "ci/github/action.yml",
         "ci/github/workflows/pr-baseline.yml",
         "ci/github/workflows/sharded.yml",
+        "ci/github/workflows/release.yml",
         "ci/gitlab/wsgate.gitlab-ci.yml",
         "ci/gitlab/sharded.gitlab-ci.yml",
         "ci/k8s/indexed-job.yaml",
@@ -652,6 +656,11 @@ static void test_action_inputs_and_steps(void **state)
             problem(&pr, "action.yml: step %zu has run but no shell", i + 1);
     }
     assert_no_problems(&pr);
+    /* The pull request comment: one, found by its marker, linking the
+     * uploaded reports (the upload step's output), skipped for forks. */
+    assert_non_null(strstr(y->text, "marker='<!-- wsgate-report -->'"));
+    assert_non_null(strstr(y->text, "steps.upload.outputs.artifact-url"));
+    assert_non_null(strstr(y->text, "github.event.pull_request.head.repo.full_name"));
 }
 
 /* In every workflow, each job's needs names a job of that workflow. */
@@ -815,6 +824,165 @@ static void test_doc_links_exist(void **state)
     assert_true(links >= 6);
 }
 
+/* ---- the Kubernetes template's commands, run here ------------------------- */
+
+/* The first args item of the first container of the Job in document k. */
+static const char *k8s_script(yfile_t *y, size_t k)
+{
+    yaml_document_t *d = &y->docs[k];
+    yaml_node_t *cs =
+        yget(d, yaml_document_get_root_node(d), "spec", "template", "spec", "containers", NULL);
+    const char *s = yscalar(yseq_at(d, ymap_get(d, yseq_at(d, cs, 0), "args"), 0));
+    if (!s)
+        fail_msg("indexed-job.yaml: document %zu has no container args", k + 1);
+    return s;
+}
+
+/* Runs `sh -c script` with exactly the environment env (NULL-terminated),
+ * stdout and stderr into errfile; returns its exit status. */
+static int run_sh(const char *script, char *const env[], const char *errfile)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0 && (dup2(fd, 1) < 0 || dup2(fd, 2) < 0))
+            _exit(126);
+        execle("/bin/sh", "sh", "-c", script, (char *)NULL, env);
+        _exit(127);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+typedef struct k8s_env {
+    char vars[8][PATH_MAX + 32];
+    char *env[9];
+    size_t n;
+} k8s_env_t;
+
+__attribute__((format(printf, 2, 3))) static void env_set(k8s_env_t *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->vars[e->n], sizeof e->vars[0], fmt, ap);
+    va_end(ap);
+    e->env[e->n] = e->vars[e->n];
+    e->env[++e->n] = NULL;
+}
+
+static const char k8s_spec[] = "version: 1\n"
+                               "name: k8s-local\n"
+                               "target: embedded\n"
+                               "load: {users: 4, ramp_up: 1s, duration: 2s}\n"
+                               "scenarios:\n"
+                               "  - name: chatter\n"
+                               "    connect: {url: \"{{target}}/ws/chat?token=t{{vu.id}}\"}\n"
+                               "    tasks:\n"
+                               "      - name: ping\n"
+                               "        pause: 200ms\n"
+                               "        send: '{\"action\":\"publish\",\"channel\":\"c\","
+                               "\"message\":{\"id\":\"x\"}}'\n"
+                               "        expect: {match: 'type == \"message_ack\"', timeout: 2s}\n"
+                               "assertions:\n"
+                               "  - connect.success_rate == 100%\n";
+
+/* Rendered as `envsubst` would at apply time, the shard command of each
+ * index runs a slice (wsgate numbers them 1..N from JOB_COMPLETION_INDEX
+ * 0..N-1) into shard-1..shard-N, and the merge command merges exactly
+ * those; with a shard missing it names it and exits 2 after its timeout. */
+static void test_k8s_commands_run_locally(void **state)
+{
+    yfile_t *y = find_file("ci/k8s/indexed-job.yaml");
+    const char *shard = k8s_script(y, 1), *merge = k8s_script(y, 2);
+    char dir[PATH_MAX], path[PATH_MAX + 64], bindir[PATH_MAX];
+    make_tmpdir(dir, sizeof dir, "k8s");
+    snprintf(path, sizeof path, "%s/spec.yaml", dir);
+    write_file(path, k8s_spec);
+    assert_non_null(realpath(g_bin, bindir));
+    *strrchr(bindir, '/') = '\0';
+    long start_at = (long)time(NULL) + 2;
+
+    pid_t pids[2];
+    for (int k = 0; k < 2; k++) {
+        k8s_env_t e = { .n = 0 };
+        env_set(&e, "PATH=%s:/usr/bin:/bin", bindir);
+        env_set(&e, "JOB_COMPLETION_INDEX=%d", k);
+        env_set(&e, "WSGATE_SHARD_TOTAL=2");
+        env_set(&e, "WSGATE_START_AT=%ld", start_at);
+        env_set(&e, "WSGATE_SPEC=%s/spec.yaml", dir);
+        env_set(&e, "WSGATE_RESULTS=%s", dir);
+        char err[PATH_MAX + 32];
+        snprintf(err, sizeof err, "%s/shard%d.err", dir, k);
+        pids[k] = fork();
+        assert_true(pids[k] >= 0);
+        if (pids[k] == 0)
+            _exit(run_sh(shard, e.env, err));
+    }
+    for (int k = 0; k < 2; k++) {
+        int st;
+        assert_int_equal(waitpid(pids[k], &st, 0), pids[k]);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            fail_msg("shard command of index %d failed (see %s/shard%d.err)", k, dir, k);
+    }
+    static const char *const want[] = { "shard-1/result.json", "shard-2/result.json" };
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, want[k]);
+        if (access(path, F_OK) != 0)
+            fail_msg("the shard commands wrote no %s", path);
+    }
+    snprintf(path, sizeof path, "%s/shard-0", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+
+    for (int total = 2; total <= 3; total++) {
+        k8s_env_t e = { .n = 0 };
+        env_set(&e, "PATH=%s:/usr/bin:/bin", bindir);
+        env_set(&e, "WSGATE_SHARD_TOTAL=%d", total);
+        env_set(&e, "WSGATE_RESULTS=%s", dir);
+        env_set(&e, "WSGATE_MERGE_TIMEOUT=1");
+        env_set(&e, "WSGATE_MERGE_POLL=1");
+        snprintf(path, sizeof path, "%s/merge%d.err", dir, total);
+        int rc = run_sh(merge, e.env, path);
+        char *err = read_whole(path);
+        if (total == 2 && rc != 0)
+            fail_msg("merge of 2 shards exited %d: %s", rc, err);
+        if (total == 3 && (rc != 2 || !strstr(err, "shard(s) 3 of 3")))
+            fail_msg("merge with shard 3 missing exited %d: %s", rc, err);
+        free(err);
+    }
+    snprintf(path, sizeof path, "%s/merged/result.json", dir);
+    assert_int_equal(access(path, F_OK), 0);
+    rm_tree(dir);
+}
+
+/* Applied without envsubst, every pod computes the same start: the next
+ * whole minute at least 30 s away (a fake wsgate shows what it got). */
+static void test_k8s_start_time_without_envsubst(void **state)
+{
+    const char *shard = k8s_script(find_file("ci/k8s/indexed-job.yaml"), 1);
+    char dir[PATH_MAX], path[PATH_MAX + 32];
+    make_tmpdir(dir, sizeof dir, "k8s-start");
+    snprintf(path, sizeof path, "%s/wsgate", dir);
+    write_file(path, "#!/bin/sh\necho \"$WSGATE_START_AT\" > \"$WSGATE_RESULTS/start_at\"\n");
+    assert_int_equal(chmod(path, 0755), 0);
+    k8s_env_t e = { .n = 0 };
+    env_set(&e, "PATH=%s:/usr/bin:/bin", dir);
+    env_set(&e, "JOB_COMPLETION_INDEX=0");
+    env_set(&e, "WSGATE_START_AT=${WSGATE_START_AT}"); /* as the file holds it */
+    env_set(&e, "WSGATE_RESULTS=%s", dir);
+    long now = (long)time(NULL);
+    snprintf(path, sizeof path, "%s/err", dir);
+    assert_int_equal(run_sh(shard, e.env, path), 0);
+    snprintf(path, sizeof path, "%s/start_at", dir);
+    char *got = read_whole(path);
+    long at = atol(got);
+    if (at % 60 != 0 || at < now + 30 || at > now + 91)
+        fail_msg("start %s is not the next whole minute 30 s after %ld", got, now);
+    free(got);
+    rm_tree(dir);
+}
+
 static const char *default_bin(void)
 {
     static char path[PATH_MAX];
@@ -839,6 +1007,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_workflow_needs_name_jobs),
         cmocka_unit_test(test_gitlab_jobs),
         cmocka_unit_test(test_k8s_shard_totals_agree),
+        cmocka_unit_test(test_k8s_commands_run_locally),
+        cmocka_unit_test(test_k8s_start_time_without_envsubst),
         cmocka_unit_test(test_doc_links_exist),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
