@@ -240,9 +240,10 @@ static int resolve_targets(run_ctx_t *run, char *err, size_t errlen)
  * global init is done once, by the first worker's context, which is
  * destroyed last (lws 4.1 doing it per context leaks a client SSL_CTX with
  * the system CA store at exit); every vhost still needs the flag to get
- * its client SSL_CTX. */
+ * its client SSL_CTX. timeout_s is the period of lws's own connect and
+ * handshake timeouts (lws_timeout_s). */
 static struct lws_context *client_context(bool tls, bool first, const spec_tls_t *t,
-                                          struct ev_loop *loop)
+                                          struct ev_loop *loop, unsigned timeout_s)
 {
     struct lws_context_creation_info info;
     void *loops[1] = { loop };
@@ -256,6 +257,7 @@ static struct lws_context *client_context(bool tls, bool first, const spec_tls_t
     if (tls && first)
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.count_threads = 1;
+    info.timeout_secs = timeout_s;
     struct lws_context *ctx = lws_create_context(&info);
     if (!ctx)
         return NULL;
@@ -265,11 +267,24 @@ static struct lws_context *client_context(bool tls, bool first, const spec_tls_t
     info.client_ssl_ca_filepath = t->ca_file;
     info.client_ssl_cert_filepath = t->client_cert;
     info.client_ssl_private_key_filepath = t->client_key;
+    info.connect_timeout_secs = timeout_s;
     if (!lws_create_vhost(ctx, &info)) {
         lws_context_destroy(ctx);
         return NULL;
     }
     return ctx;
+}
+
+/* libwebsockets' own timeouts of a client connect (5 s for the handshake
+ * and 20 s for the TCP connect by default) would cut connects that
+ * connect.timeout still allows, and its TCP connect watchdog cannot be
+ * cleared (vu_lws.c): they are set past the run's hard end, when the
+ * context is destroyed, so the user's own deadline always comes first. At
+ * most a year: lws takes them as int seconds. */
+static unsigned lws_timeout_s(const run_ctx_t *run)
+{
+    uint64_t s = (run->hard_end - run->t0) / 1000000u + 60u;
+    return s < 366u * 86400u ? (unsigned)s : 366u * 86400u;
 }
 
 /* This process's users: all of them, or one shard's (see engine_opts_t). */
@@ -322,10 +337,11 @@ static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nw
     uint32_t nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
     if (run->spec->open_model)
         nvus = open_slots(run->spec, index, nworkers, sl);
-    if (worker_init(w, run, index, nvus, snapshots, on_tick) < 0)
+    if (worker_init(w, run, index, nvus, snapshots, on_tick, vu_lws_settle) < 0)
         return -1;
     w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
-    w->ctx = client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop);
+    w->ctx =
+        client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop, lws_timeout_s(run));
     if (!w->vus || !w->ctx)
         return -1;
     if (run->spec->open_model) {

@@ -107,17 +107,27 @@ typedef struct engine_worker {
     uint64_t last_busy; /* monotonic us of the last arrival handled or session ended */
     atomic_uint_fast64_t pub_started, pub_dropped; /* copies for the live abort check */
     bool in_tick; /* inside the tick, which schedules the next wake itself */
+    /* Users whose pending connect may hold a libwebsockets timeout, each
+     * once (vu->lws_armed), cleared by vu_lws_settle before the loop waits;
+     * and whether some wsi was handed to libwebsockets to kill. */
+    uint32_t *armed;
+    uint32_t narmed;
+    bool kill_queued;
+    ev_prepare settle; /* on loop: the worker's before_wait callback */
 } worker_t;
 
 /* The tick's libev callback (engine.c's: it drives the users). */
 typedef void (*worker_tick_fn)(struct ev_loop *loop, ev_timer *tick, int revents);
+/* Called once per loop iteration, before the loop waits (vu_lws_settle). */
+typedef void (*worker_settle_fn)(struct ev_loop *loop, ev_prepare *settle, int revents);
 
 /* Clears w and sets it up as worker index of run for nvus users: event
- * loop, tick (calling tick), timer queues, metrics, a snapshot copy when
- * snapshots, the open model's slot pool. Returns 0, or -1 when out of
- * memory; either way worker_release frees what was made. */
+ * loop, tick (calling tick), the settle watcher (calling settle), timer
+ * queues, metrics, a snapshot copy when snapshots, the open model's slot
+ * pool. Returns 0, or -1 when out of memory; either way worker_release
+ * frees what was made. */
 int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool snapshots,
-                worker_tick_fn tick);
+                worker_tick_fn tick, worker_settle_fn settle);
 
 /* Frees what worker_init made. Call after engine.c has destroyed ctx and
  * released vus. */
