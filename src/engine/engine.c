@@ -43,29 +43,35 @@ static double wall_now(void)
 /* ---- the tick: a worker drives its users ---- */
 
 /* Publishes how many replies this worker still awaits (the sum over all
- * workers is run->pending_at_end; the arithmetic is modular). */
+ * workers is run->pending_at_end; the arithmetic is modular), dropping from
+ * w->awaiting the users that no longer await one: O(replies awaited). */
 static void publish_pending(worker_t *w)
 {
-    uint64_t pending = 0;
-    for (uint32_t i = 0; i < w->nvus; i++)
-        pending += vu_awaits_reply(&w->vus[i]);
-    atomic_fetch_add(&w->run->pending_at_end, pending - w->pending_published);
-    w->pending_published = pending;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->nawaiting; i++)
+        if (vu_awaits_reply(&w->vus[w->awaiting[i]]))
+            w->awaiting[n++] = w->awaiting[i];
+    w->nawaiting = n;
+    atomic_fetch_add(&w->run->pending_at_end, (uint64_t)n - w->pending_published);
+    w->pending_published = n;
 }
 
-/* Each tick once the run is ending: closes the idle connections when every
- * worker has reached the end and none awaits a reply, or when waiting
- * longer would leave their close handshakes no time before the hard end.
- * Scans every tick, so a user that becomes idle later (its expect timed
- * out) is closed too. */
+/* Each tick once the run is ending, until done: closes the idle connections,
+ * in one pass, when every worker has reached the end and none awaits a
+ * reply, or when waiting longer would leave their close handshakes no time
+ * before the hard end. A user that becomes idle after that pass (its expect
+ * timed out) closes by itself (vu.c close_at_run_end). */
 static void close_idle_at_end(worker_t *w, uint64_t now)
 {
     run_ctx_t *run = w->run;
     publish_pending(w);
+    if (w->idle_closed)
+        return;
     bool drained = atomic_load(&run->ending_workers) >= run->nworkers &&
                    atomic_load(&run->pending_at_end) == 0;
     if (!drained && now + CLOSE_GRACE_US < run->hard_end)
         return;
+    w->idle_closed = true;
     for (uint32_t i = 0; i < w->nvus; i++)
         if (vu_idle_connected(&w->vus[i]))
             vu_end(&w->vus[i], now);
@@ -75,18 +81,24 @@ static void close_idle_at_end(worker_t *w, uint64_t now)
  * idle connections close only after the last of them (in any worker):
  * thousands of closes at once would delay those replies, here and in the
  * server, and the last second's latencies would show wsgate's own work.
- * The pending count is published before this worker counts as ending, so
- * no other worker sees "all ending, nothing pending" too early.
+ * The one pass over the users notes those awaiting a reply, and the
+ * pending count is published before this worker counts as ending, so no
+ * other worker sees "all ending, nothing pending" too early.
  * An abort_on_fail stop drops pending replies so the run ends at once. */
 static void apply_end(worker_t *w, uint64_t now, bool aborting)
 {
     w->ending = true;
-    for (uint32_t i = 0; i < w->nvus; i++) {
+    w->nawaiting = 0;
+    /* the latest started first: lws 4.1 keeps a pending connect's header
+     * buffer in a list, newest first, and finds it there to free it */
+    for (uint32_t i = w->nvus; i-- > 0;) {
         vu_t *vu = &w->vus[i];
         if (aborting)
             vu_abort(vu, now);
         else if (!vu_idle_connected(vu))
             vu_end(vu, now);
+        if (vu_awaits_reply(vu))
+            w->awaiting[w->nawaiting++] = i;
     }
     publish_pending(w);
     atomic_fetch_add(&w->run->ending_workers, 1);

@@ -321,10 +321,18 @@ static void pick_task(vu_t *vu)
 /* The block (on_start, on_reconnect or the current task) has ended,
  * normally or by a failed step: go on to the tasks, or think before the
  * next task. */
+static void close_at_run_end(vu_t *vu, uint64_t now);
+
 static void block_done(vu_t *vu, uint64_t now)
 {
     const spec_scenario_t *sc = vu_scenario(vu);
     const spec_t *spec = vu->w->run->spec;
+    if (vu_run_over(vu, now)) { /* a step failed after the end: idle, to be closed */
+        vu->state = VU_IDLE;
+        vu_timer(vu, VU_FOREVER);
+        close_at_run_end(vu, now);
+        return;
+    }
     bool session_over = spec->open_model && spec->open.iterations &&
                         (sc->ntasks == 0 || vu->iteration + 1 >= spec->open.iterations);
     if (vu->phase == PHASE_ON_START || vu->phase == PHASE_ON_RECONNECT) {
@@ -493,12 +501,13 @@ static void skip_missed_starts(vu_t *vu, uint64_t now)
 }
 
 /* The run is over for this user. An idle connection stays open while
- * replies are awaited anywhere (engine.c closes it after the last one):
- * every thinking user's timer is capped at the end, and thousands of
- * closes at that instant would delay the replies still being measured. */
+ * replies are awaited anywhere (engine.c closes them all after the last
+ * one, w->idle_closed): every thinking user's timer is capped at the end,
+ * and thousands of closes at that instant would delay the replies still
+ * being measured. */
 static void close_at_run_end(vu_t *vu, uint64_t now)
 {
-    if (!vu_idle_connected(vu))
+    if (!vu_idle_connected(vu) || vu->w->idle_closed)
         vu_close(vu, now);
 }
 

@@ -24,7 +24,8 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
     w->loop = ev_loop_new(EVFLAG_AUTO);
     ev_timer_init(&w->tick, tick, 0., 0.);
     w->armed = malloc((nvus ? nvus : 1) * sizeof(*w->armed));
-    if (!w->tq || !w->ping_tq || !w->m || !w->loop || !w->armed)
+    w->awaiting = malloc((nvus ? nvus : 1) * sizeof(*w->awaiting));
+    if (!w->tq || !w->ping_tq || !w->m || !w->loop || !w->armed || !w->awaiting)
         return -1;
     ev_prepare_init(&w->settle, settle);
     ev_prepare_start(w->loop, &w->settle);
@@ -47,6 +48,7 @@ void worker_release(worker_t *w)
         ev_loop_destroy(w->loop);
     }
     free(w->armed);
+    free(w->awaiting);
     timerq_free(w->tq);
     timerq_free(w->ping_tq);
     metrics_free(w->m);

@@ -79,7 +79,14 @@ typedef struct engine_worker {
     ev_timer tick;              /* the tick, on loop */
     bool ending;                /* the run's end has been applied to every user */
     uint64_t pending_published; /* this worker's share of run->pending_at_end */
-    bool finished;              /* leave the service loop */
+    /* From the end on: the users that still await a reply (found once at
+     * the end; no exchange starts after it, so the list only shrinks), and
+     * whether the idle connections have been closed (those that become
+     * idle later then close at once). */
+    uint32_t *awaiting;
+    uint32_t nawaiting;
+    bool idle_closed;
+    bool finished; /* leave the service loop */
     /* Published about once a second for the progress line (relaxed
      * atomics: the monitoring thread only reads them). */
     atomic_uint_fast64_t pub_sent, pub_received, pub_errors, pub_p95;
