@@ -44,29 +44,35 @@ static double wall_now(void)
 /* ---- the tick: a worker drives its users ---- */
 
 /* Publishes how many replies this worker still awaits (the sum over all
- * workers is run->pending_at_end; the arithmetic is modular). */
+ * workers is run->pending_at_end; the arithmetic is modular), dropping from
+ * w->awaiting the users that no longer await one: O(replies awaited). */
 static void publish_pending(worker_t *w)
 {
-    uint64_t pending = 0;
-    for (uint32_t i = 0; i < w->nvus; i++)
-        pending += vu_awaits_reply(&w->vus[i]);
-    atomic_fetch_add(&w->run->pending_at_end, pending - w->pending_published);
-    w->pending_published = pending;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->nawaiting; i++)
+        if (vu_awaits_reply(&w->vus[w->awaiting[i]]))
+            w->awaiting[n++] = w->awaiting[i];
+    w->nawaiting = n;
+    atomic_fetch_add(&w->run->pending_at_end, (uint64_t)n - w->pending_published);
+    w->pending_published = n;
 }
 
-/* Each tick once the run is ending: closes the idle connections when every
- * worker has reached the end and none awaits a reply, or when waiting
- * longer would leave their close handshakes no time before the hard end.
- * Scans every tick, so a user that becomes idle later (its expect timed
- * out) is closed too. */
+/* Each tick once the run is ending, until done: closes the idle connections,
+ * in one pass, when every worker has reached the end and none awaits a
+ * reply, or when waiting longer would leave their close handshakes no time
+ * before the hard end. A user that becomes idle after that pass (its expect
+ * timed out) closes by itself (vu.c close_at_run_end). */
 static void close_idle_at_end(worker_t *w, uint64_t now)
 {
     run_ctx_t *run = w->run;
     publish_pending(w);
+    if (w->idle_closed)
+        return;
     bool drained = atomic_load(&run->ending_workers) >= run->nworkers &&
                    atomic_load(&run->pending_at_end) == 0;
     if (!drained && now + CLOSE_GRACE_US < run->hard_end)
         return;
+    w->idle_closed = true;
     for (uint32_t i = 0; i < w->nvus; i++)
         if (vu_idle_connected(&w->vus[i]))
             vu_end(&w->vus[i], now);
@@ -76,18 +82,24 @@ static void close_idle_at_end(worker_t *w, uint64_t now)
  * idle connections close only after the last of them (in any worker):
  * thousands of closes at once would delay those replies, here and in the
  * server, and the last second's latencies would show wsgate's own work.
- * The pending count is published before this worker counts as ending, so
- * no other worker sees "all ending, nothing pending" too early.
+ * The one pass over the users notes those awaiting a reply, and the
+ * pending count is published before this worker counts as ending, so no
+ * other worker sees "all ending, nothing pending" too early.
  * An abort_on_fail stop drops pending replies so the run ends at once. */
 static void apply_end(worker_t *w, uint64_t now, bool aborting)
 {
     w->ending = true;
-    for (uint32_t i = 0; i < w->nvus; i++) {
+    w->nawaiting = 0;
+    /* the latest started first: lws 4.1 keeps a pending connect's header
+     * buffer in a list, newest first, and finds it there to free it */
+    for (uint32_t i = w->nvus; i-- > 0;) {
         vu_t *vu = &w->vus[i];
         if (aborting)
             vu_abort(vu, now);
         else if (!vu_idle_connected(vu))
             vu_end(vu, now);
+        if (vu_awaits_reply(vu))
+            w->awaiting[w->nawaiting++] = i;
     }
     publish_pending(w);
     atomic_fetch_add(&w->run->ending_workers, 1);
@@ -241,9 +253,10 @@ static int resolve_targets(run_ctx_t *run, char *err, size_t errlen)
  * global init is done once, by the first worker's context, which is
  * destroyed last (lws 4.1 doing it per context leaks a client SSL_CTX with
  * the system CA store at exit); every vhost still needs the flag to get
- * its client SSL_CTX. */
+ * its client SSL_CTX. timeout_s is the period of lws's own connect and
+ * handshake timeouts (lws_timeout_s). */
 static struct lws_context *client_context(bool tls, bool first, const spec_tls_t *t,
-                                          struct ev_loop *loop)
+                                          struct ev_loop *loop, unsigned timeout_s)
 {
     struct lws_context_creation_info info;
     void *loops[1] = { loop };
@@ -257,6 +270,7 @@ static struct lws_context *client_context(bool tls, bool first, const spec_tls_t
     if (tls && first)
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.count_threads = 1;
+    info.timeout_secs = timeout_s;
     struct lws_context *ctx = lws_create_context(&info);
     if (!ctx)
         return NULL;
@@ -266,11 +280,24 @@ static struct lws_context *client_context(bool tls, bool first, const spec_tls_t
     info.client_ssl_ca_filepath = t->ca_file;
     info.client_ssl_cert_filepath = t->client_cert;
     info.client_ssl_private_key_filepath = t->client_key;
+    info.connect_timeout_secs = timeout_s;
     if (!lws_create_vhost(ctx, &info)) {
         lws_context_destroy(ctx);
         return NULL;
     }
     return ctx;
+}
+
+/* libwebsockets' own timeouts of a client connect (5 s for the handshake
+ * and 20 s for the TCP connect by default) would cut connects that
+ * connect.timeout still allows, and its TCP connect watchdog cannot be
+ * cleared (vu_lws.c): they are set past the run's hard end, when the
+ * context is destroyed, so the user's own deadline always comes first. At
+ * most a year: lws takes them as int seconds. */
+static unsigned lws_timeout_s(const run_ctx_t *run)
+{
+    uint64_t s = (run->hard_end - run->t0) / 1000000u + 60u;
+    return s < 366u * 86400u ? (unsigned)s : 366u * 86400u;
 }
 
 /* This process's users: all of them, or one shard's (see engine_opts_t). */
@@ -323,10 +350,11 @@ static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nw
     uint32_t nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
     if (run->spec->open_model)
         nvus = open_slots(run->spec, index, nworkers, sl);
-    if (worker_init(w, run, index, nvus, snapshots, on_tick) < 0)
+    if (worker_init(w, run, index, nvus, snapshots, on_tick, vu_lws_settle) < 0)
         return -1;
     w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
-    w->ctx = client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop);
+    w->ctx =
+        client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop, lws_timeout_s(run));
     if (!w->vus || !w->ctx)
         return -1;
     if (run->spec->open_model) {

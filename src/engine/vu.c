@@ -173,13 +173,20 @@ void vu_close(vu_t *vu, uint64_t now)
 }
 
 /* Drops a connection attempt or a connection without further callbacks
- * reaching this user's state. */
+ * reaching this user's state. A pending connect given up in the tick (its
+ * timeout, the run's end) is closed at once: outside lws's service that is
+ * safe, and an asynchronous kill is a timeout due now in lws's sorted list,
+ * whose insert walks past every other kill of the tick (19,500 at the end
+ * of a connect storm). Otherwise lws closes it after this callback. */
 void vu_abandon_wsi(vu_t *vu)
 {
     vu_ping_stop(vu);
     if (vu->wsi) {
+        bool now = vu->w->in_tick && vu->state == VU_CONNECTING;
         lws_set_opaque_user_data(vu->wsi, NULL);
-        lws_set_timeout(vu->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        lws_set_timeout(vu->wsi, PENDING_TIMEOUT_USER_OK,
+                        now ? LWS_TO_KILL_SYNC : LWS_TO_KILL_ASYNC);
+        vu->w->kill_queued |= !now; /* see vu_lws_settle */
     }
     vu->wsi = NULL;
 }
@@ -298,6 +305,7 @@ void vu_connect(vu_t *vu, uint64_t now)
         return;
     }
     vu->wsi = wsi;
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* vu_timer times it: see vu_lws.c */
 }
 
 /* ---- steps ---- */
@@ -316,10 +324,18 @@ static void pick_task(vu_t *vu)
 /* The block (on_start, on_reconnect or the current task) has ended,
  * normally or by a failed step: go on to the tasks, or think before the
  * next task. */
+static void close_at_run_end(vu_t *vu, uint64_t now);
+
 static void block_done(vu_t *vu, uint64_t now)
 {
     const spec_scenario_t *sc = vu_scenario(vu);
     const spec_t *spec = vu->w->run->spec;
+    if (vu_run_over(vu, now)) { /* a step failed after the end: idle, to be closed */
+        vu->state = VU_IDLE;
+        vu_timer(vu, VU_FOREVER);
+        close_at_run_end(vu, now);
+        return;
+    }
     bool session_over = spec->open_model && spec->open.iterations &&
                         (sc->ntasks == 0 || vu->iteration + 1 >= spec->open.iterations);
     if (vu->phase == PHASE_ON_START || vu->phase == PHASE_ON_RECONNECT) {
@@ -488,12 +504,13 @@ static void skip_missed_starts(vu_t *vu, uint64_t now)
 }
 
 /* The run is over for this user. An idle connection stays open while
- * replies are awaited anywhere (engine.c closes it after the last one):
- * every thinking user's timer is capped at the end, and thousands of
- * closes at that instant would delay the replies still being measured. */
+ * replies are awaited anywhere (engine.c closes them all after the last
+ * one, w->idle_closed): every thinking user's timer is capped at the end,
+ * and thousands of closes at that instant would delay the replies still
+ * being measured. */
 static void close_at_run_end(vu_t *vu, uint64_t now)
 {
-    if (!vu_idle_connected(vu))
+    if (!vu_idle_connected(vu) || vu->w->idle_closed)
         vu_close(vu, now);
 }
 

@@ -52,6 +52,7 @@ typedef struct vu {
     uint16_t reconnect_attempt; /* automatic reconnect attempt under way (1-based), 0 = none */
     uint16_t task;
     uint16_t step;
+    bool lws_armed; /* queued in w->armed: lws may hold a timeout for wsi */
     uint64_t iteration;
     uint64_t stop_at;      /* monotonic us, end of the active interval */
     uint64_t t0;           /* start of the current measurement */
@@ -99,5 +100,10 @@ bool vu_idle_connected(const vu_t *vu);
 /* The libwebsockets protocol callback for client connections. */
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
+
+/* The worker's settle watcher (worker_settle_fn), run before its loop
+ * waits: clears the timeouts libwebsockets armed for pending connects
+ * (w->armed) and has it kill the connections given up (w->kill_queued). */
+void vu_lws_settle(struct ev_loop *loop, ev_prepare *settle, int revents);
 
 #endif

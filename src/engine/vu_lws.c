@@ -52,6 +52,51 @@ void vu_connect_start_failed(vu_t *vu, uint64_t now, int errnum)
     vu_connect_failed(vu, now, kind, text);
 }
 
+/* ---- libwebsockets' own timeouts ---- */
+
+/* libwebsockets 4.1 keeps every connection's timeout in one list per
+ * thread, sorted by deadline, and inserts by walking it from the earliest:
+ * a connect arms one at each stage (TCP connect, handshake sent, awaiting the
+ * reply), so with thousands of connects pending each insert walked past
+ * thousands (lws_dll2_add_sorted: 57% of wsgate's CPU in a connect storm).
+ * The connect is timed by the user's deadline in the worker's heap
+ * (connect.timeout), so lws's timeout is cleared as soon as control comes
+ * back: after lws_client_connect_via_info (vu_connect), and for stages armed
+ * inside lws's service after a callback (WSI_CREATE, then the handshake),
+ * before the loop waits. The list then holds the few connects armed in one
+ * loop pass, whatever the number pending. Left: lws's TCP connect watchdog
+ * (wsi->sul_connect_timeout, not reachable through the API) for sockets still
+ * in SYN-SENT; engine.c sets its period past the run's end so it never fires. */
+static void arm_later(vu_t *vu)
+{
+    worker_t *w = vu->w;
+    if (vu->lws_armed)
+        return;
+    vu->lws_armed = true;
+    w->armed[w->narmed++] = vu->slot;
+}
+
+void vu_lws_settle(struct ev_loop *loop, ev_prepare *settle, int revents)
+{
+    (void)loop;
+    (void)revents;
+    worker_t *w = lws_container_of(settle, worker_t, settle);
+    for (uint32_t i = 0; i < w->narmed; i++) {
+        vu_t *vu = &w->vus[w->armed[i]];
+        vu->lws_armed = false;
+        if (vu->wsi && vu->state == VU_CONNECTING)
+            lws_set_timeout(vu->wsi, NO_PENDING_TIMEOUT, 0);
+    }
+    w->narmed = 0;
+    /* lws runs due timeouts (LWS_TO_KILL_ASYNC) after its own socket events,
+     * or on its timer, armed for the earliest deadline when it was set: with
+     * no socket event coming, a wake of lws's loop does it now */
+    if (w->kill_queued && !w->finished) {
+        w->kill_queued = false;
+        lws_cancel_service(w->ctx);
+    }
+}
+
 /* ---- protocol pings ---- */
 
 void vu_ping_stop(vu_t *vu)
@@ -314,8 +359,13 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         lws_set_opaque_user_data(wsi, NULL);
         forget_wsi(vu, wsi);
         break;
+    case LWS_CALLBACK_WSI_CREATE: /* the TCP connect is done: lws arms the handshake's */
+        if (vu->state == VU_CONNECTING)
+            arm_later(vu);
+        break;
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         vu->wsi = wsi;
+        arm_later(vu); /* next, lws arms the wait for the reply */
         return append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len);
     case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
         return check_subprotocol(vu, wsi);

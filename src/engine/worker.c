@@ -3,6 +3,7 @@
 
 #include <libwebsockets.h>
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -11,7 +12,7 @@
 #define END_POLL_US 2000ull /* tick while the run is ending */
 
 int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool snapshots,
-                worker_tick_fn tick)
+                worker_tick_fn tick, worker_settle_fn settle)
 {
     memset(w, 0, sizeof(*w));
     w->run = run;
@@ -22,8 +23,12 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
     w->m = metrics_new(run->spec->nmetrics);
     w->loop = ev_loop_new(EVFLAG_AUTO);
     ev_timer_init(&w->tick, tick, 0., 0.);
-    if (!w->tq || !w->ping_tq || !w->m || !w->loop)
+    w->armed = malloc((nvus ? nvus : 1) * sizeof(*w->armed));
+    w->awaiting = malloc((nvus ? nvus : 1) * sizeof(*w->awaiting));
+    if (!w->tq || !w->ping_tq || !w->m || !w->loop || !w->armed || !w->awaiting)
         return -1;
+    ev_prepare_init(&w->settle, settle);
+    ev_prepare_start(w->loop, &w->settle);
     w->m->t0_us = run->t0;
     if (snapshots) {
         if (!(w->snap = metrics_new(run->spec->nmetrics)))
@@ -39,8 +44,11 @@ void worker_release(worker_t *w)
 {
     if (w->loop) {
         ev_timer_stop(w->loop, &w->tick);
+        ev_prepare_stop(w->loop, &w->settle);
         ev_loop_destroy(w->loop);
     }
+    free(w->armed);
+    free(w->awaiting);
     timerq_free(w->tq);
     timerq_free(w->ping_tq);
     metrics_free(w->m);

@@ -82,7 +82,14 @@ typedef struct engine_worker {
     ev_timer tick;              /* the tick, on loop */
     bool ending;                /* the run's end has been applied to every user */
     uint64_t pending_published; /* this worker's share of run->pending_at_end */
-    bool finished;              /* leave the service loop */
+    /* From the end on: the users that still await a reply (found once at
+     * the end; no exchange starts after it, so the list only shrinks), and
+     * whether the idle connections have been closed (those that become
+     * idle later then close at once). */
+    uint32_t *awaiting;
+    uint32_t nawaiting;
+    bool idle_closed;
+    bool finished; /* leave the service loop */
     /* Published about once a second for the progress line (relaxed
      * atomics: the monitoring thread only reads them). */
     atomic_uint_fast64_t pub_sent, pub_received, pub_errors, pub_p95;
@@ -113,17 +120,27 @@ typedef struct engine_worker {
     uint64_t last_busy; /* monotonic us of the last arrival handled or session ended */
     atomic_uint_fast64_t pub_started, pub_dropped; /* copies for the live abort check */
     bool in_tick; /* inside the tick, which schedules the next wake itself */
+    /* Users whose pending connect may hold a libwebsockets timeout, each
+     * once (vu->lws_armed), cleared by vu_lws_settle before the loop waits;
+     * and whether some wsi was handed to libwebsockets to kill. */
+    uint32_t *armed;
+    uint32_t narmed;
+    bool kill_queued;
+    ev_prepare settle; /* on loop: the worker's before_wait callback */
 } worker_t;
 
 /* The tick's libev callback (engine.c's: it drives the users). */
 typedef void (*worker_tick_fn)(struct ev_loop *loop, ev_timer *tick, int revents);
+/* Called once per loop iteration, before the loop waits (vu_lws_settle). */
+typedef void (*worker_settle_fn)(struct ev_loop *loop, ev_prepare *settle, int revents);
 
 /* Clears w and sets it up as worker index of run for nvus users: event
- * loop, tick (calling tick), timer queues, metrics, a snapshot copy when
- * snapshots, the open model's slot pool. Returns 0, or -1 when out of
- * memory; either way worker_release frees what was made. */
+ * loop, tick (calling tick), the settle watcher (calling settle), timer
+ * queues, metrics, a snapshot copy when snapshots, the open model's slot
+ * pool. Returns 0, or -1 when out of memory; either way worker_release
+ * frees what was made. */
 int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool snapshots,
-                worker_tick_fn tick);
+                worker_tick_fn tick, worker_settle_fn settle);
 
 /* Frees what worker_init made. Call after engine.c has destroyed ctx and
  * released vus. */

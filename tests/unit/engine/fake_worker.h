@@ -81,7 +81,8 @@ static inline void fake_worker_start(fake_worker_t *fw, const char *yaml, uint64
         nvus = total < nvus ? (uint32_t)total : nvus;
     }
     worker_t *w = &fw->w;
-    assert_int_equal(worker_init(w, run, 0, nvus, flags & FAKE_SNAPSHOTS, fake_tick), 0);
+    assert_int_equal(worker_init(w, run, 0, nvus, flags & FAKE_SNAPSHOTS, fake_tick, vu_lws_settle),
+                     0);
     w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
     assert_non_null(w->vus);
     if (spec->open_model) {

@@ -63,7 +63,7 @@ static void test_init_makes_queues_metrics_and_loop(void **state)
         fail_msg("good.yaml: %s", err);
     run_ctx_t run = { .spec = spec, .t0 = 123456789 };
     worker_t w;
-    assert_int_equal(worker_init(&w, &run, 3, 5, false, NULL), 0);
+    assert_int_equal(worker_init(&w, &run, 3, 5, false, NULL, vu_lws_settle), 0);
     assert_ptr_equal(w.run, &run);
     assert_int_equal(w.index, 3);
     assert_int_equal(w.nvus, 5);
@@ -81,7 +81,7 @@ static void test_init_makes_queues_metrics_and_loop(void **state)
     assert_int_equal(timerq_size(w.tq), 5);
     worker_release(&w);
 
-    assert_int_equal(worker_init(&w, &run, 0, 5, true, NULL), 0);
+    assert_int_equal(worker_init(&w, &run, 0, 5, true, NULL, vu_lws_settle), 0);
     assert_non_null(w.snap);
     assert_int_equal(w.snap->nsteps, spec->nmetrics);
     worker_release(&w);
@@ -350,7 +350,7 @@ static void test_admit_is_process_wide(void **state)
     fake_worker_t fw;
     fake_worker_start(&fw, open_yaml, mono_us(), 0);
     worker_t other;
-    assert_int_equal(worker_init(&other, &fw.run, 1, 3, false, fake_tick), 0);
+    assert_int_equal(worker_init(&other, &fw.run, 1, 3, false, fake_tick, vu_lws_settle), 0);
     uint32_t mine[2], slot;
     assert_true(worker_admit(&fw.w, &mine[0]));
     assert_true(worker_admit(&fw.w, &mine[1]));
@@ -438,7 +438,7 @@ static void test_finish_returns_pending_replies(void **state)
     assert_int_equal(fake_lws.cancels, 1); /* wakes the loop to leave it */
 
     worker_t ended; /* one that already applied the end is not counted again */
-    assert_int_equal(worker_init(&ended, &fw.run, 1, 1, false, fake_tick), 0);
+    assert_int_equal(worker_init(&ended, &fw.run, 1, 1, false, fake_tick, vu_lws_settle), 0);
     ended.ending = true;
     ended.pending_published = 3;
     ended.sessions = 1; /* cut off at the hard end: busy until now */

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The end of a run: how long wsgate takes past its planned end to close
+# USERS connections. Two binaries alternate (A then B, B then A) on the same
+# two cases:
+#   idle     USERS idle connections to `wsgate serve --threads 2` (heartbeat
+#            every 30 s, never due): nothing is awaited at the end, so all
+#            close at once
+#   pending  USERS connects pending against bench/silent_peer.py (accept,
+#            never answer): all are abandoned at the end
+# Per run: over = wall time (from start to exit) minus the planned RAMP + HOLD;
+# closed = seconds from the planned end until no socket to the port is
+# ESTABLISHED or SYN-SENT (ss, polled every 0.1 s).
+#
+#   bench/end_of_run.sh OLD_WSGATE NEW_WSGATE   (USERS=19500 RAMP=5 HOLD=5 REPS=2)
+#
+# Bounded: each run is killed RAMP + HOLD + 60 s after it started.
+set -euo pipefail
+A=$(realpath "${1:?usage: bench/end_of_run.sh A_BINARY B_BINARY}")
+B=$(realpath "${2:?usage: bench/end_of_run.sh A_BINARY B_BINARY}")
+cd "$(dirname "$0")"
+USERS=${USERS:-19500}; RAMP=${RAMP:-5}; HOLD=${HOLD:-5}; REPS=${REPS:-2}
+SOURCES=${SOURCES:-127.0.0.1-127.0.0.8}
+CASES=${CASES:-idle pending}
+WORK=$(mktemp -d /tmp/wsgate-end.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+spec() { # port timeout
+  cat <<YAML
+version: 1
+name: end-of-run
+target: ws://127.0.0.1:$1
+load: {users: $USERS, ramp_up: ${RAMP}s, duration: $((RAMP + HOLD))s}
+scenarios:
+  - name: idle
+    connect: {url: "{{target}}/ws/chat?token=bench-{{vu.id}}", timeout: $2}
+    tasks:
+      - name: heartbeat
+        pause: 30s
+        send: '{"action":"ping"}'
+        expect: {match: 'type == "pong"', timeout: 10s}
+YAML
+}
+
+start_peer() { # case
+  if [ "$1" = idle ]; then
+    "$B" serve --port 0 --threads 2 >"$WORK/peer.out" 2>&1 &
+  else
+    python3 silent_peer.py accept --seconds $((RAMP + HOLD + 40)) >"$WORK/peer.out" 2>&1 &
+  fi
+  PEER=$!; PIDS+=("$PEER")
+  for _ in $(seq 1 50); do grep -qE '127\.0\.0\.1:[0-9]+' "$WORK/peer.out" 2>/dev/null && break; sleep 0.1; done
+  port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$WORK/peer.out" | head -n1 | cut -d: -f2)
+}
+
+one_run() { # bin label case
+  local bin=$1 out="$WORK/$2"
+  start_peer "$3"
+  spec "$port" "$([ "$3" = idle ] && echo 20s || echo $((RAMP + HOLD + 60))s)" >"$WORK/spec.yaml"
+  local t0 t_end t_closed="" t_exit
+  t0=$(date +%s.%N)
+  timeout $((RAMP + HOLD + 60)) "$bin" run "$WORK/spec.yaml" --source-addrs "$SOURCES" --quiet --out "$out" \
+    >"$out.log" 2>&1 &
+  local P=$!
+  PIDS+=("$P")
+  t_end=$(awk -v t="$t0" -v d=$((RAMP + HOLD)) 'BEGIN { printf "%.3f", t + d }')
+  while [ "$(date +%s)" -lt "${t_end%.*}" ]; do sleep 0.2; done
+  while kill -0 "$P" 2>/dev/null; do
+    if [ -z "$t_closed" ] && [ "$(ss -Htn state established state syn-sent "( dport = :$port )" | wc -l)" -eq 0 ]; then
+      t_closed=$(date +%s.%N)
+    fi
+    sleep 0.1
+  done
+  t_exit=$(date +%s.%N)
+  wait "$P" || true
+  [ -n "$t_closed" ] || t_closed=$t_exit
+  kill "$PEER" 2>/dev/null || true; wait "$PEER" 2>/dev/null || true
+  local ok ab
+  ok=$(jq -r '.steps[0].ok' "$out/result.json" 2>/dev/null || echo "?")
+  ab=$(jq -r '.connections.abandoned' "$out/result.json" 2>/dev/null || echo "?")
+  awk -v l="$2" -v c="$3" -v t0="$t0" -v te="$t_end" -v tc="$t_closed" -v tx="$t_exit" -v ok="$ok" -v ab="$ab" 'BEGIN {
+    printf "%-6s %-8s %8s %10s %8.2f %8.2f\n", l, c, ok, ab, tx - te, tc - te }'
+}
+
+echo "users=$USERS ramp=${RAMP}s hold=${HOLD}s (A=$A B=$B)"
+printf '%-6s %-8s %8s %10s %8s %8s\n' run case conn_ok abandoned over_s closed_s
+for rep in $(seq 1 "$REPS"); do
+  if [ $((rep % 2)) -eq 1 ]; then order="A B"; else order="B A"; fi
+  for c in $CASES; do
+    for v in $order; do
+      bin=$A; [ "$v" = B ] && bin=$B
+      one_run "$bin" "$v$rep$c" "$c"
+    done
+  done
+done
+echo "raw: $WORK"
