@@ -14,6 +14,7 @@
 #include "base/units.h"
 #include "cli/cli_int.h"
 #include "cli/finish.h"
+#include "cli/guard.h"
 #include "cli/run_args.h"
 #include "engine/engine.h"
 #include "engine/srcaddr.h"
@@ -268,13 +269,14 @@ static server_t *start_embedded(char *buf, size_t n, char *err, size_t errlen)
 
 /* Loads the spec; with --serve or `target: embedded`, starts the embedded
  * server first and points the spec at it. */
-static int load_for_run(const run_args_t *a, spec_t **spec, server_t **srv)
+static int load_for_run(const run_args_t *a, const cli_guard_t *g, spec_t **spec, server_t **srv)
 {
     char err[CLI_ERRLEN], url[64];
-    spec_opts_t so = { .target_override = a->target };
+    spec_opts_t so = { .target_override = a->target, .guard = &g->spec };
     if (!a->serve) {
         *spec = spec_load(a->spec, &so, err, sizeof(err));
         if (!*spec) {
+            cli_guard_scrub(g, err);
             fprintf(stderr, "%s\n", err);
             return EXIT_USAGE;
         }
@@ -291,6 +293,7 @@ static int load_for_run(const run_args_t *a, spec_t **spec, server_t **srv)
     so.target_override = url;
     *spec = spec_load(a->spec, &so, err, sizeof(err));
     if (!*spec) {
+        cli_guard_scrub(g, err);
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
@@ -331,7 +334,8 @@ static void on_progress(const engine_progress_t *p, void *ctx)
 }
 
 /* Runs the engine and fills r; returns 0 or an exit status. */
-static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec, result_t *r)
+static int execute(const run_args_t *a, const run_plan_t *p, const cli_guard_t *g,
+                   const spec_t *spec, result_t *r)
 {
     char err[CLI_ERRLEN];
     progress_t prog = { .tty = isatty(STDERR_FILENO) != 0 };
@@ -347,6 +351,7 @@ static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec,
                          .abort_check = any_abort_on_fail(spec) ? abort_check : NULL,
                          .abort_ctx = &ac };
     if (engine_run(spec, &eo, r, err, sizeof(err)) < 0) {
+        cli_guard_scrub(g, err);
         fprintf(stderr, "wsgate: cannot run %s: %s\n", a->spec, err);
         return EXIT_CANNOT_RUN;
     }
@@ -361,16 +366,18 @@ static int run_command(int argc, char **argv)
 {
     run_args_t a;
     run_plan_t plan = { 0 };
+    cli_guard_t guard = { 0 };
     int rc = run_args_parse(argc, argv, &a);
-    if (rc || (rc = resolve_plan(&a, &plan))) {
+    if (rc || (rc = resolve_plan(&a, &plan)) || (rc = cli_guard_init(&guard, &a.guard))) {
         srcaddr_free(&plan.src);
+        cli_guard_free(&guard);
         return rc;
     }
     spec_t *spec = NULL;
     server_t *srv = NULL;
     result_t r;
     memset(&r, 0, sizeof(r));
-    if ((rc = load_for_run(&a, &spec, &srv)) ||
+    if ((rc = load_for_run(&a, &guard, &spec, &srv)) ||
         (rc = load_baseline(a.baseline, spec, &plan.baseline)))
         goto out;
     if ((rc = prepare_out(a.out_dir)))
@@ -382,9 +389,10 @@ static int run_command(int argc, char **argv)
     double late = wait_for_start(plan.start_at);
     if (late > 1.0)
         fprintf(stderr, "wsgate: started %.1f s after --start-at\n", late);
-    if ((rc = execute(&a, &plan, spec, &r)) || (rc = annotate(&a, &plan, late, &r)))
+    if ((rc = execute(&a, &plan, &guard, spec, &r)) || (rc = annotate(&a, &plan, late, &r)))
         goto out;
-    r.stop_signal = stop_signal; /* the verdict's: a later signal does not change it */
+    cli_guard_scrub_result(&guard, &r); /* before any report or summary shows it */
+    r.stop_signal = stop_signal;        /* the verdict's: a later signal does not change it */
     r.interrupted = r.stop_signal != 0;
     r.planned_s = (double)spec->duration_us / 1e6;
     r.tls_insecure = spec->tls.insecure;
@@ -399,6 +407,7 @@ out:
     if (srv)
         serve_stop(srv);
     spec_free(spec);
+    cli_guard_free(&guard); /* after the plan that borrows its rules */
     return rc;
 }
 
@@ -408,6 +417,9 @@ const cli_cmd_t cmd_run = {
     .synopsis = "wsgate run SPEC [--target URL] [--out DIR] [--baseline FILE] [--shard K/N]\n"
                 "                       [--region NAME] [--start-at TIME] [--source-addrs LIST]\n"
                 "                       [--threads N] [--serve]\n"
+                "                       [--allow-hosts LIST] [--block-hosts LIST]\n"
+                "                       [--allow-env LIST] [--max-users N]\n"
+                "                       [--max-duration D] [--max-rate R/s]\n"
                 "                       [--seed N] [--quiet]\n",
     .help = "run       executes the spec's workload and assertions; exit 0 pass,\n"
             "          1 an assertion failed (or aborted the run), 2 invalid spec or\n"
@@ -426,7 +438,7 @@ const cli_cmd_t cmd_run = {
             "                   range such as 127.0.0.1-127.0.0.8 (also $WSGATE_SOURCE_ADDRS),\n"
             "                   past the ~28,000 connections one address reaches\n"
             "  --threads N      worker threads (default: one per core)\n"
-            "  --serve          starts the embedded server and targets it\n"
+            "  --serve          starts the embedded server and targets it\n" GUARD_HELP
             "  --seed N         seed for random choices, for repeatable runs\n"
             "  --quiet          prints nothing on stdout, and no progress on stderr\n",
 };
