@@ -391,8 +391,9 @@ static int run_command(int argc, char **argv)
         fprintf(stderr, "wsgate: started %.1f s after --start-at\n", late);
     if ((rc = execute(&a, &plan, &guard, spec, &r)) || (rc = annotate(&a, &plan, late, &r)))
         goto out;
-    cli_guard_scrub_result(&guard, &r); /* before any report or summary shows it */
-    r.stop_signal = stop_signal;        /* the verdict's: a later signal does not change it */
+    /* before any report or summary shows it */
+    cli_guard_scrub_result(&guard, &r);
+    r.stop_signal = stop_signal; /* the verdict's: a later signal does not change it */
     r.interrupted = r.stop_signal != 0;
     r.planned_s = (double)spec->duration_us / 1e6;
     r.tls_insecure = spec->tls.insecure;
