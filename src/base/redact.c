@@ -63,3 +63,62 @@ fail:
     sbuf_free(&out);
     return NULL;
 }
+
+/* ---- values read from the environment ---- */
+
+/* Owns its values, kept longest first so a value inside another is not
+ * hidden in part before the longer one. */
+struct redact_secrets {
+    char **v;
+    size_t n;
+};
+
+redact_secrets_t *redact_secrets_new(void)
+{
+    return calloc(1, sizeof(redact_secrets_t));
+}
+
+void redact_secrets_free(redact_secrets_t *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    free(s);
+}
+
+int redact_secrets_add(redact_secrets_t *s, const char *value)
+{
+    size_t len = strlen(value), at = 0;
+    if (len < REDACT_MIN_SECRET)
+        return 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], value) == 0)
+            return 0;
+    char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    s->v = v;
+    char *copy = strdup(value);
+    if (!copy)
+        return -1;
+    while (at < s->n && strlen(s->v[at]) >= len)
+        at++;
+    memmove(&s->v[at + 1], &s->v[at], (s->n - at) * sizeof(*v));
+    s->v[at] = copy;
+    s->n++;
+    return 0;
+}
+
+void redact_secrets_scrub(const redact_secrets_t *s, char *text)
+{
+    for (size_t i = 0; s && text && i < s->n; i++) {
+        size_t len = strlen(s->v[i]);
+        char *p;
+        while ((p = strstr(text, s->v[i])) != NULL) { /* "***" is shorter: shift left */
+            memcpy(p, "***", 3);
+            memmove(p + 3, p + len, strlen(p + len) + 1);
+        }
+    }
+}

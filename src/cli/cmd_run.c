@@ -14,6 +14,7 @@
 #include "base/units.h"
 #include "cli/cli_int.h"
 #include "cli/finish.h"
+#include "cli/guard.h"
 #include "cli/run_args.h"
 #include "engine/engine.h"
 #include "engine/srcaddr.h"
@@ -300,13 +301,14 @@ static server_t *start_embedded(char *buf, size_t n, char *err, size_t errlen)
 
 /* Loads the spec; with --serve or `target: embedded`, starts the embedded
  * server first and points the spec at it. */
-static int load_for_run(const run_args_t *a, spec_t **spec, server_t **srv)
+static int load_for_run(const run_args_t *a, const cli_guard_t *g, spec_t **spec, server_t **srv)
 {
     char err[CLI_ERRLEN], url[64];
-    spec_opts_t so = { .target_override = a->target };
+    spec_opts_t so = { .target_override = a->target, .guard = &g->spec };
     if (!a->serve) {
         *spec = spec_load(a->spec, &so, err, sizeof(err));
         if (!*spec) {
+            cli_guard_scrub(g, err);
             fprintf(stderr, "%s\n", err);
             return EXIT_USAGE;
         }
@@ -323,6 +325,7 @@ static int load_for_run(const run_args_t *a, spec_t **spec, server_t **srv)
     so.target_override = url;
     *spec = spec_load(a->spec, &so, err, sizeof(err));
     if (!*spec) {
+        cli_guard_scrub(g, err);
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
     }
@@ -416,8 +419,8 @@ static void close_watch(watch_t *w, const result_t *r, int rc, uint64_t load_end
 }
 
 /* Runs the engine and fills r; returns 0 or an exit status. */
-static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec, watch_t *w,
-                   result_t *r)
+static int execute(const run_args_t *a, const run_plan_t *p, const cli_guard_t *g,
+                   const spec_t *spec, watch_t *w, result_t *r)
 {
     char err[CLI_ERRLEN];
     progress_t prog = { .tty = isatty(STDERR_FILENO) != 0 };
@@ -435,6 +438,7 @@ static int execute(const run_args_t *a, const run_plan_t *p, const spec_t *spec,
                          .live = w ? watch_on_live : NULL,
                          .live_ctx = w };
     if (engine_run(spec, &eo, r, err, sizeof(err)) < 0) {
+        cli_guard_scrub(g, err);
         fprintf(stderr, "wsgate: cannot run %s: %s\n", a->spec, err);
         return EXIT_CANNOT_RUN;
     }
@@ -449,9 +453,11 @@ static int run_command(int argc, char **argv)
 {
     run_args_t a;
     run_plan_t plan = { 0 };
+    cli_guard_t guard = { 0 };
     int rc = run_args_parse(argc, argv, &a);
-    if (rc || (rc = resolve_plan(&a, &plan))) {
+    if (rc || (rc = resolve_plan(&a, &plan)) || (rc = cli_guard_init(&guard, &a.guard))) {
         srcaddr_free(&plan.src);
+        cli_guard_free(&guard);
         return rc;
     }
     spec_t *spec = NULL;
@@ -461,7 +467,7 @@ static int run_command(int argc, char **argv)
     bool judged = false;
     result_t r;
     memset(&r, 0, sizeof(r));
-    if ((rc = load_for_run(&a, &spec, &srv)) ||
+    if ((rc = load_for_run(&a, &guard, &spec, &srv)) ||
         (rc = load_baseline(a.baseline, spec, &plan.baseline)))
         goto out;
     if ((rc = prepare_out(a.out_dir)))
@@ -475,10 +481,12 @@ static int run_command(int argc, char **argv)
     double late = wait_for_start(plan.start_at);
     if (late > 1.0)
         fprintf(stderr, "wsgate: started %.1f s after --start-at\n", late);
-    rc = execute(&a, &plan, spec, watch, &r);
+    rc = execute(&a, &plan, &guard, spec, watch, &r);
     load_end = clock_mono_us();
     if (rc || (rc = annotate(&a, &plan, late, &r)))
         goto out;
+    /* before any report or summary shows it */
+    cli_guard_scrub_result(&guard, &r);
     r.stop_signal = stop_signal; /* the verdict's: a later signal does not change it */
     r.interrupted = r.stop_signal != 0;
     r.planned_s = (double)spec->duration_us / 1e6;
@@ -496,6 +504,7 @@ out:
     if (srv)
         serve_stop(srv);
     spec_free(spec);
+    cli_guard_free(&guard); /* after the plan that borrows its rules */
     return rc;
 }
 
@@ -506,31 +515,35 @@ const cli_cmd_t cmd_run = {
                 "                       [--region NAME] [--start-at TIME] [--source-addrs LIST]\n"
                 "                       [--threads N] [--serve] [--live FILE]\n"
                 "                       [--metrics-listen ADDR:PORT]\n"
+                "                       [--allow-hosts LIST] [--block-hosts LIST]\n"
+                "                       [--allow-env LIST] [--max-users N]\n"
+                "                       [--max-duration D] [--max-rate R/s]\n"
                 "                       [--seed N] [--quiet]\n",
-    .help = "run       executes the spec's workload and assertions; exit 0 pass,\n"
-            "          1 an assertion failed (or aborted the run), 2 invalid spec or\n"
-            "          usage, 3 could not run, 130/143 interrupted by SIGINT/SIGTERM\n"
-            "  --target URL     overrides the spec's target (also $WSGATE_TARGET)\n"
-            "  --out DIR        writes result.json, junit.xml, summary.md, report.html\n"
-            "  --baseline FILE  a previous result.json: deltas in the reports, and\n"
-            "                   assertions such as p95(x) < baseline * 1.10\n"
-            "  --shard K/N      runs the K-th of N slices of the load (also $WSGATE_SHARD,\n"
-            "                   $CI_NODE_INDEX/$CI_NODE_TOTAL, $JOB_COMPLETION_INDEX with\n"
-            "                   $WSGATE_SHARD_TOTAL)\n"
-            "  --region NAME    a label carried into the result (also $WSGATE_REGION)\n"
-            "  --start-at TIME  waits until TIME (RFC 3339 UTC or unix seconds, at most an\n"
-            "                   hour away) so shards start together (also $WSGATE_START_AT)\n"
-            "  --source-addrs A connects user k from the k-th local address of a list or\n"
-            "                   range such as 127.0.0.1-127.0.0.8 (also $WSGATE_SOURCE_ADDRS),\n"
-            "                   past the ~28,000 connections one address reaches\n"
-            "  --threads N      worker threads (default: one per core)\n"
-            "  --serve          starts the embedded server and targets it\n"
-            "  --live FILE      writes one JSON line per second of the load to FILE (- for\n"
-            "                   stdout, the summary then on stderr) and an end line with\n"
-            "                   the verdict (also $WSGATE_LIVE)\n"
-            "  --metrics-listen ADDR:PORT  serves Prometheus metrics at /metrics while the\n"
-            "                   run lasts and 2 s after (also $WSGATE_METRICS_LISTEN); a\n"
-            "                   bare PORT listens on 127.0.0.1, port 0 picks a free one\n"
-            "  --seed N         seed for random choices, for repeatable runs\n"
-            "  --quiet          prints nothing on stdout, and no progress on stderr\n",
+    .help =
+        "run       executes the spec's workload and assertions; exit 0 pass,\n"
+        "          1 an assertion failed (or aborted the run), 2 invalid spec or\n"
+        "          usage, 3 could not run, 130/143 interrupted by SIGINT/SIGTERM\n"
+        "  --target URL     overrides the spec's target (also $WSGATE_TARGET)\n"
+        "  --out DIR        writes result.json, junit.xml, summary.md, report.html\n"
+        "  --baseline FILE  a previous result.json: deltas in the reports, and\n"
+        "                   assertions such as p95(x) < baseline * 1.10\n"
+        "  --shard K/N      runs the K-th of N slices of the load (also $WSGATE_SHARD,\n"
+        "                   $CI_NODE_INDEX/$CI_NODE_TOTAL, $JOB_COMPLETION_INDEX with\n"
+        "                   $WSGATE_SHARD_TOTAL)\n"
+        "  --region NAME    a label carried into the result (also $WSGATE_REGION)\n"
+        "  --start-at TIME  waits until TIME (RFC 3339 UTC or unix seconds, at most an\n"
+        "                   hour away) so shards start together (also $WSGATE_START_AT)\n"
+        "  --source-addrs A connects user k from the k-th local address of a list or\n"
+        "                   range such as 127.0.0.1-127.0.0.8 (also $WSGATE_SOURCE_ADDRS),\n"
+        "                   past the ~28,000 connections one address reaches\n"
+        "  --threads N      worker threads (default: one per core)\n"
+        "  --serve          starts the embedded server and targets it\n"
+        "  --live FILE      writes one JSON line per second of the load to FILE (- for\n"
+        "                   stdout, the summary then on stderr) and an end line with\n"
+        "                   the verdict (also $WSGATE_LIVE)\n"
+        "  --metrics-listen ADDR:PORT  serves Prometheus metrics at /metrics while the\n"
+        "                   run lasts and 2 s after (also $WSGATE_METRICS_LISTEN); a\n"
+        "                   bare PORT listens on 127.0.0.1, port 0 picks a free one\n" GUARD_HELP
+        "  --seed N         seed for random choices, for repeatable runs\n"
+        "  --quiet          prints nothing on stdout, and no progress on stderr\n",
 };

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli_int.h"
+#include "cli/guard.h"
 #include "spec/load.h"
 #include "spec/spec.h"
 
@@ -31,14 +32,19 @@ static void warn_no_assertions(const char *path, const spec_t *spec)
 }
 
 /* Splits the arguments into spec paths (kept in argv's order, at the front)
- * and --target URL. Returns the number of specs, or -1 after printing a
- * usage error. */
-static int parse_validate_args(int argc, char **argv, const char **target)
+ * and --target URL, and the guard rail flags into gf. Returns the number
+ * of specs, or -1 after printing a usage error. */
+static int parse_validate_args(int argc, char **argv, const char **target, guard_flags_t *gf)
 {
     int nspecs = 0;
     *target = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--target") == 0) {
+        const char **slot = guard_flag(gf, argv[i]);
+        if (slot) {
+            if (i + 1 >= argc || !*argv[i + 1])
+                return cli_usage_error("%s needs a value", argv[i]);
+            *slot = argv[++i];
+        } else if (strcmp(argv[i], "--target") == 0) {
             if (i + 1 >= argc || !*argv[i + 1])
                 return cli_usage_error("%s", "--target needs a URL");
             *target = argv[++i];
@@ -56,15 +62,23 @@ static int parse_validate_args(int argc, char **argv, const char **target)
 static int validate_command(int argc, char **argv)
 {
     const char *target;
-    int nspecs = parse_validate_args(argc, argv, &target);
+    guard_flags_t gf = { 0 };
+    cli_guard_t guard;
+    int nspecs = parse_validate_args(argc, argv, &target, &gf);
     if (nspecs < 0)
         return EXIT_USAGE;
-    int rc = EXIT_PASS;
+    int rc = cli_guard_init(&guard, &gf);
+    if (rc) {
+        cli_guard_free(&guard);
+        return rc;
+    }
     for (int i = 0; i < nspecs; i++) {
         char err[CLI_ERRLEN];
         spec_t *spec =
-            spec_load(argv[i], &(spec_opts_t){ .target_override = target }, err, sizeof(err));
+            spec_load(argv[i], &(spec_opts_t){ .target_override = target, .guard = &guard.spec },
+                      err, sizeof(err));
         if (!spec) {
+            cli_guard_scrub(&guard, err);
             fprintf(stderr, "%s\n", err);
             rc = EXIT_USAGE;
             continue;
@@ -73,12 +87,16 @@ static int validate_command(int argc, char **argv)
         warn_no_assertions(argv[i], spec);
         spec_free(spec);
     }
+    cli_guard_free(&guard);
     return rc;
 }
 
 const cli_cmd_t cmd_validate = {
     .name = "validate",
     .exec = validate_command,
-    .synopsis = "wsgate validate SPEC... [--target URL]\n",
-    .help = "validate  checks specs and runs nothing (--target URL: as run would see them)\n",
+    .synopsis = "wsgate validate SPEC... [--target URL] [--allow-hosts LIST] [--block-hosts LIST]\n"
+                "                       [--allow-env LIST] [--max-users N] [--max-duration D]\n"
+                "                       [--max-rate R/s]\n",
+    .help = "validate  checks specs and runs nothing (--target URL and the guard rail\n"
+            "          flags of run, and their variables: as run would see them)\n",
 };

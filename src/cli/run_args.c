@@ -30,7 +30,7 @@ static const char **string_flag(run_args_t *a, const char *arg)
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         if (strcmp(arg, flags[i].flag) == 0)
             return (const char **)((char *)a + flags[i].offset);
-    return NULL;
+    return guard_flag(&a->guard, arg);
 }
 
 /* A decimal number from 0 to max; 0, or -1 for anything else (NULL too). */

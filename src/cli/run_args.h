@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "cli/guard.h"
+
 /* Options of `wsgate run`, each named after its flag; the strings are
  * borrowed from argv. */
 typedef struct run_args {
@@ -22,6 +24,7 @@ typedef struct run_args {
     unsigned long long seed;    /* --seed */
     bool serve;                 /* --serve */
     bool quiet;                 /* --quiet */
+    guard_flags_t guard;        /* --allow-hosts, --block-hosts, --allow-env, --max-* */
 } run_args_t;
 
 /* Fills a from the arguments after "run". Returns 0, or EXIT_USAGE after

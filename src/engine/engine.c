@@ -230,6 +230,10 @@ static int resolve_targets(run_ctx_t *run, char *err, size_t errlen)
             rc = -1;
             break;
         }
+        if (hostguard_check(spec->hosts, u.host, NULL, u.port, why, sizeof(why)) < 0) {
+            run->uses_tls |= u.tls || spec_http_uses_tls(spec);
+            continue; /* refused by name (--allow-hosts): never looked up; vu_connect counts it */
+        }
         struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
         int gai = getaddrinfo(u.host, NULL, &hints, &ai);
         if (gai != 0) {

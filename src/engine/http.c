@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/sbuf.h"
+#include "engine/hostcheck.h"
 
 #define HTTP_MAX_COOKIES 4096
 
@@ -35,7 +36,8 @@ struct http_call {
     sbuf_t out; /* LWS_PRE bytes, then the body */
     int status;
     sbuf_t rx;
-    char *cookies; /* Set-Cookie as libwebsockets joined it */
+    char *cookies;            /* Set-Cookie as libwebsockets joined it */
+    const hostguard_t *hosts; /* borrowed from the request: checks redirects */
 };
 
 http_call_t *http_call_new(void)
@@ -215,6 +217,16 @@ int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *r
     c->done = done;
     c->owner = owner;
     c->pending = true;
+    c->hosts = req->hosts;
+    char addr[HOSTCHECK_ADDR_MAX], why[sizeof(c->why)];
+    err_kind_t kind;
+    if (hostcheck_dest(req->hosts, c->host, port, NULL, NULL, addr, sizeof(addr), &kind, why,
+                       sizeof(why)) < 0) {
+        fail(c, kind, why, false); /* blocked: nothing sent */
+        return 0;
+    }
+    if (addr[0])
+        ci.address = addr; /* the address hostcheck_dest checked */
     c->t0 = clock_mono_us();
     c->starting = true;
     errno = 0;
@@ -340,6 +352,17 @@ static void on_conn_error(http_call_t *c, const char *in)
     fail(c, kind, why, false);
 }
 
+/* A redirect libwebsockets is about to follow: refused, the call fails as
+ * blocked and the connection is dropped before the new request is sent. */
+static int on_redirect(http_call_t *c, const char *location)
+{
+    char why[sizeof(c->why)];
+    if (hostcheck_redirect(c->hosts, location, why, sizeof(why)) == 0)
+        return 0;
+    fail(c, ERR_BLOCKED, why, false);
+    return -1;
+}
+
 static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
                       unsigned char *end)
 {
@@ -449,6 +472,8 @@ int http_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         break;
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         return append_headers(c, wsi, (unsigned char **)in, *(unsigned char **)in + len);
+    case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
+        return on_redirect(c, in);
     case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
         return write_body(c, wsi);
     case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/hostrule.h"
 #include "result/result.h"
 
 #define HTTP_MAX_BODY (64u * 1024u) /* a larger response body fails the call */
@@ -29,6 +30,7 @@ typedef struct http_req {
     const char *content_type; /* NULL: no Content-Type added */
     const char *iface;        /* local address to connect from, or NULL */
     int tls_flags;            /* more LCCSCF_ flags for https (e.g. LCCSCF_ALLOW_SELFSIGNED) */
+    const hostguard_t *hosts; /* --allow-hosts/--block-hosts for it and its redirects; NULL: any */
 } http_req_t;
 
 /* Returns an idle call, or NULL when out of memory. */

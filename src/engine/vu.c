@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/rng.h"
 #include "base/units.h"
+#include "engine/hostcheck.h"
 #include "engine/http.h"
 #include "engine/vu_internal.h"
 #include "engine/wsurl.h"
@@ -273,10 +274,19 @@ void vu_connect(vu_t *vu, uint64_t now)
         vu_connect_failed(vu, now, ERR_PROTOCOL, "invalid URL");
         return;
     }
+    char gaddr[HOSTCHECK_ADDR_MAX], gwhy[400];
+    err_kind_t gkind;
+    if (hostcheck_dest(w->run->spec->hosts, url.host, url.port, addr->host, addr->numeric, gaddr,
+                       sizeof(gaddr), &gkind, gwhy, sizeof(gwhy)) < 0) {
+        vu_connect_failed(vu, now, gkind, gwhy); /* blocked: nothing sent */
+        return;
+    }
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof(ci));
     ci.context = w->ctx;
     ci.address = strcmp(url.host, addr->host) == 0 ? addr->numeric : url.host;
+    if (gaddr[0])
+        ci.address = gaddr; /* the address hostcheck_dest checked */
     ci.port = url.port;
     ci.path = url.path;
     ci.host = url.host;

@@ -43,6 +43,7 @@ static int send_request(vu_t *vu, const spec_http_t *h, sbuf_t b[3], char *err, 
         .content_type = h->content_type,
         .iface = vu_iface(vu),
         .tls_flags = vu_tls_flags(vu->w->run->spec),
+        .hosts = vu->w->run->spec->hosts,
     };
     return http_call_start(vu->http, vu->w->ctx, &req, on_response, vu, err, errlen);
 }

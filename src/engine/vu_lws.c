@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/units.h"
+#include "engine/hostcheck.h"
 #include "engine/http.h"
 #include "engine/vu_internal.h"
 
@@ -369,6 +370,8 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len);
     case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
         return check_subprotocol(vu, wsi);
+    case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
+        return hostcheck_vu_redirect(vu, wsi, in);
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         vu->wsi = wsi;
         on_established(vu);

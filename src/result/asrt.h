@@ -9,7 +9,8 @@
  *   STEP.success_rate OP N%     e.g. connect.success_rate >= 99.5%
  *   STEP.count | STEP.failures (or STEP.failed) | STEP.rate OP N
  *   errors.KIND OP N            KIND: timeout refused reset closed tls dns
- *                               http_status unexpected_message protocol total
+ *                               http_status unexpected_message protocol blocked
+ *                               total
  *   messages.sent | messages.received | connections.peak OP N
  *   connections.abandoned | connections.reconnect_attempts OP N
  *   OP: < <= > >= == !=

@@ -16,6 +16,7 @@ static const char *const kind_names[ERR_KIND_COUNT] = {
     [ERR_HTTP_STATUS] = "http_status",
     [ERR_UNEXPECTED_MESSAGE] = "unexpected_message",
     [ERR_PROTOCOL] = "protocol",
+    [ERR_BLOCKED] = "blocked",
 };
 
 const char *err_kind_name(err_kind_t k)

@@ -20,6 +20,7 @@ typedef enum err_kind {
     ERR_HTTP_STATUS,
     ERR_UNEXPECTED_MESSAGE,
     ERR_PROTOCOL,
+    ERR_BLOCKED, /* --allow-hosts/--block-hosts refused the destination: nothing was sent */
     ERR_KIND_COUNT
 } err_kind_t;
 

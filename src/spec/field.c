@@ -88,6 +88,8 @@ int field_url(spec_ctx_t *c, const char *ypath, const tmpl_t *t, bool websocket)
     else if (u.websocket != websocket)
         rc = diag_fail_at(c, ypath, "%s \"%.200s\" must start with %s", ypath, out.data,
                           websocket ? "ws:// or wss://" : "http:// or https://");
+    else
+        rc = spec_guard_url(c, ypath, NULL, u.host, u.port);
     sbuf_free(&out);
     return rc;
 }

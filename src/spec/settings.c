@@ -19,8 +19,10 @@ static int check_target_url(spec_ctx_t *c, const char *t, const char *origin)
 {
     char why[512];
     url_t u;
-    if (strcmp(t, "embedded") == 0 || url_parse(t, &u, why, sizeof(why)) == 0)
+    if (strcmp(t, "embedded") == 0)
         return 0;
+    if (url_parse(t, &u, why, sizeof(why)) == 0)
+        return spec_guard_url(c, "target", origin, u.host, u.port);
     if (origin)
         return diag_fail_line(c, 0, "%s \"%.200s\": %s", origin, t, why);
     return diag_fail_at(c, "target", "target \"%.200s\": %s", t, why);

@@ -159,8 +159,9 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
         settings_data(c, raw->data) < 0 || settings_tls(c, raw->tls) < 0 ||
         shape_compile(c, raw->load) < 0 || names_push_metric(c, "connect", 0) < 0 ||
         scenario_compile_all(c, raw) < 0 || add_ping_metric(c) < 0 || add_reconnect_metric(c) < 0 ||
-        compile_assertions(c, raw) < 0)
+        compile_assertions(c, raw) < 0 || spec_guard_limits(c) < 0)
         goto fail;
+    s->hosts = c->guard ? c->guard->hosts : NULL;
     return s;
 fail:
     spec_free(s);
@@ -186,6 +187,12 @@ spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t e
 {
     char dummy[1];
     spec_ctx_t c = { .file = path, .err = err, .errlen = errlen };
+    c.guard = opts ? opts->guard : NULL;
+    if (c.guard) {
+        c.scope.env_allow = c.guard->env_allow;
+        c.scope.env_allow_from = c.guard->env_allow_from;
+        c.scope.env_secrets = c.guard->secrets;
+    }
     char *data = NULL;
     size_t len = 0;
     yloc_node_t *root = NULL;

@@ -13,6 +13,9 @@
 #include "result/asrt.h"
 #include "spec/pred.h"
 #include "spec/tmpl.h"
+#include "base/hostrule.h"
+#include "base/namepat.h"
+#include "base/redact.h"
 #include "base/units.h"
 
 /* http.capture entry: one value of the reply into a per-user slot. */
@@ -182,11 +185,33 @@ typedef struct spec {
     char *data_file;   /* its path, relative to the working directory */
     bool data_random;  /* data.order: random (else sequential) */
     spec_tls_t tls;
+    /* --allow-hosts/--block-hosts, borrowed from spec_opts_t's guard (NULL:
+     * any destination): the engine checks every connection against it. */
+    const hostguard_t *hosts;
 } spec_t;
+
+/* Guard rails for a spec someone else wrote (a pull request can change
+ * it): where load may go, which environment variables it may read, how
+ * much load it may ask for. The cli fills it from its flags and variables;
+ * each *_from names the flag or variable that set the limit, for messages.
+ * Borrowed: hosts and secrets must outlive the plans loaded with it. */
+typedef struct spec_guard {
+    const hostguard_t *hosts;   /* NULL: any destination */
+    const namepat_t *env_allow; /* names {{env.NAME}} may read; NULL: NAMEPAT_DEFAULT_ENV */
+    const char *env_allow_from; /* "--allow-env" or "WSGATE_ALLOW_ENV"; NULL: the default */
+    redact_secrets_t *secrets;  /* gets every value env.NAME read; NULL: none kept */
+    unsigned max_users;         /* peak users (open model: max_users); 0: no limit */
+    const char *max_users_from;
+    uint64_t max_duration_us; /* the whole run (open model: with graceful_stop); 0: no limit */
+    const char *max_duration_from;
+    double max_rate; /* per second: arrival rate, and fixed task rates x users; 0: no limit */
+    const char *max_rate_from;
+} spec_guard_t;
 
 /* Options that change how a spec compiles. Borrowed. */
 typedef struct spec_opts {
     const char *target_override; /* --target, else $WSGATE_TARGET, else spec */
+    const spec_guard_t *guard;   /* NULL: no limits, the default env patterns */
 } spec_opts_t;
 
 /* Loads and compiles path. Returns a plan the caller frees with spec_free(),

@@ -186,6 +186,7 @@ typedef struct spec_ctx {
     char **var_values;
     size_t nvars;
     tmpl_scope_t scope;
+    const spec_guard_t *guard; /* spec_opts_t's; NULL: none */
 } spec_ctx_t;
 
 /* ---- diag.c: errors for the user ---- */
@@ -343,6 +344,19 @@ int step_captures(spec_ctx_t *c, const char *cpath, spec_step_t *st);
 /* The http: step at ypath into *out (out->http is allocated and owned by
  * out). Returns 0 or -1 with c->err set. */
 int http_step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
+
+/* ---- guard.c: the guard rails of spec_guard_t ---- */
+
+/* Refuses a URL known at load time (the target, a constant connect or
+ * http URL) that --allow-hosts/--block-hosts refuse by its host alone.
+ * origin names a flag or variable the URL came from (the error then has no
+ * line), NULL: the spec at ypath. Returns 0 or -1 with c->err set. */
+int spec_guard_url(spec_ctx_t *c, const char *ypath, const char *origin, const char *host,
+                   int port);
+
+/* Refuses a plan over --max-users, --max-duration or --max-rate (the
+ * whole spec, whatever share a shard runs). Returns 0 or -1. */
+int spec_guard_limits(spec_ctx_t *c);
 
 /* ---- scenario.c: scenarios ---- */
 

@@ -491,9 +491,17 @@ static int compile_env(tmpl_comp_t *c, const char *var)
     if (!*var)
         return fail(c, "env. at column %d needs a variable name, e.g. {{env.API_TOKEN}}",
                     column(c->hole));
+    const tmpl_scope_t *s = c->scope;
+    if (s->env_allow ? !namepat_match(s->env_allow, var) : !namepat_default_env(var))
+        return fail(c, "{{env.%s}}: reading %s needs --allow-env %s (or WSGATE_ALLOW_ENV); %s%s",
+                    var, var, var, s->env_allow_from ? s->env_allow_from : "the default",
+                    s->env_allow_from ? " does not name it"
+                                      : " allows only WSGATE_* and LOADTEST_*");
     const char *v = getenv(var);
     if (!v)
         return fail(c, "environment variable \"%s\" is not set; export it before running", var);
+    if (s->env_secrets && redact_secrets_add(s->env_secrets, v) < 0)
+        return fail(c, "out of memory");
     return add_literal(c, v, strlen(v));
 }
 

@@ -4,7 +4,9 @@
  *   NAME                 a spec variable or other compile-time constant
  *                        (e.g. target, room) -> folded into literal text
  *   env.NAME             environment variable, read at compile time; a
- *                        missing variable is a compile error
+ *                        missing variable, or one scope->env_allow does
+ *                        not name, is a compile error; the value is
+ *                        added to scope->env_secrets
  *   vu.id                the virtual user's id (1-based)
  *   vu.iteration         how many tasks this user has started (0-based)
  *   now.ms / now.us / now.s   wall clock since the epoch at render time
@@ -25,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/namepat.h"
+#include "base/redact.h"
 #include "base/sbuf.h"
 
 typedef struct tmpl tmpl_t;
@@ -38,7 +42,10 @@ typedef struct tmpl_scope {
     size_t nslots;
     const char *const *data_columns; /* CSV data columns ({{data.NAME}}) */
     size_t ndata;
-    const char *data_file; /* for messages; NULL when the spec has no data file */
+    const char *data_file;         /* for messages; NULL when the spec has no data file */
+    const namepat_t *env_allow;    /* names env.NAME may read; NULL: NAMEPAT_DEFAULT_ENV */
+    const char *env_allow_from;    /* the option that set env_allow; NULL: the default */
+    redact_secrets_t *env_secrets; /* gets every value env.NAME read; NULL: none kept */
 } tmpl_scope_t;
 
 /* Per-render inputs. Borrowed for the duration of tmpl_render. */
