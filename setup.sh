@@ -16,9 +16,10 @@ PACKAGES=(build-essential cmake pkg-config
           libev-dev libcjson-dev libcmocka-dev jq libxml2-utils clang-format python3 iproute2 openssl)
 # only for `test`: the independent peer server of it_foreign_server.sh,
 # strace for it_syscalls.sh (system calls per message), clang with its
-# libFuzzer runtime for tests/fuzz, and the Prometheus server that scrapes
-# run --metrics-listen in it_prometheus.sh (queried with curl)
-TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl)
+# libFuzzer runtime for tests/fuzz, the Prometheus server that scrapes
+# run --metrics-listen in it_prometheus.sh (queried with curl), and
+# python3-jsonschema for it_result_schema.sh (docs/result.schema.json)
+TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl python3-jsonschema)
 # only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps
 PACKAGE_PACKAGES=(file dpkg-dev)
 

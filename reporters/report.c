@@ -18,7 +18,9 @@
 #include "reporters/text.h"
 
 const reporter_t *const reporters_all[] = {
-    &reporter_json, &reporter_junit, &reporter_markdown, &reporter_html, NULL,
+    &reporter_json, &reporter_junit, &reporter_markdown,
+    &reporter_html, &reporter_csv,   &reporter_gitlab,
+    NULL,
 };
 
 #define NREPORTERS (sizeof reporters_all / sizeof reporters_all[0] - 1)
@@ -260,11 +262,15 @@ int report_write_all(const result_t *r, const char *dir, char *err, size_t errle
     if (make_dirs(dir, err, errlen) != 0)
         goto fail;
     for (size_t i = 0; i < NREPORTERS; i++) {
+        if (!reporters_all[i]->filename)
+            continue;
         if (pending_paths(&ps[i], dir, reporters_all[i]->filename, err, errlen) != 0 ||
             write_tmp(reporters_all[i], r, &ps[i], err, errlen) != 0)
             goto fail;
     }
     for (size_t i = 0; i < NREPORTERS; i++) {
+        if (!reporters_all[i]->filename)
+            continue;
         if (rename(ps[i].tmp, ps[i].final) != 0) {
             snprintf(err, errlen, "cannot rename %s to %s: %s", ps[i].tmp, ps[i].final,
                      strerror(errno));

@@ -11,8 +11,10 @@
 #include "result/result.h"
 
 typedef struct reporter {
-    const char *name;     /* "json", "junit", "md", "html" */
-    const char *filename; /* default file name in --out DIR */
+    const char *name; /* "json", "junit", "md", "html", "csv", "gitlab-load-performance" */
+    /* File name in --out DIR; NULL: written on request only (`report
+     * --format NAME`), never into --out DIR. */
+    const char *filename;
     /* Writes the whole report to out. Returns 0, or -1 with a reason in err.
      * Must not print. */
     int (*write)(const result_t *r, FILE *out, char *err, size_t errlen);
@@ -22,6 +24,8 @@ extern const reporter_t reporter_json;
 extern const reporter_t reporter_junit;
 extern const reporter_t reporter_markdown;
 extern const reporter_t reporter_html;
+extern const reporter_t reporter_csv;
+extern const reporter_t reporter_gitlab;
 
 /* NULL-terminated list of every reporter. */
 extern const reporter_t *const reporters_all[];
@@ -34,7 +38,7 @@ const reporter_t *reporter_find(const char *name);
  * -1 with a reason in err. Leaves no file behind. */
 int report_prepare_dir(const char *dir, char *err, size_t errlen);
 
-/* Writes every reporter's file into dir (created if missing). Each file is
+/* Writes every reporter's file (those with a filename) into dir (created if missing). Each file is
  * written to a temporary name and renamed, so a failed run leaves no
  * half-written report. Returns 0, or -1 with a reason in err. */
 int report_write_all(const result_t *r, const char *dir, char *err, size_t errlen);

@@ -36,7 +36,9 @@ static int parse_report_args(int argc, char **argv, report_args_t *a)
     if (!a->result)
         return cli_usage_error("%s", "report needs a result file: wsgate report out/result.json");
     if (!reporter_find(a->format))
-        return cli_usage_error("unknown format \"%s\": use json, junit, md or html", a->format);
+        return cli_usage_error("unknown format \"%s\": use json, junit, md, html, csv or "
+                               "gitlab-load-performance",
+                               a->format);
     return 0;
 }
 
@@ -68,7 +70,10 @@ static int report_command(int argc, char **argv)
 const cli_cmd_t cmd_report = {
     .name = "report",
     .exec = report_command,
-    .synopsis = "wsgate report RESULT.json [--format json|junit|md|html] [--out DIR]\n",
+    .synopsis =
+        "wsgate report RESULT.json [--out DIR]\n"
+        "                       [--format json|junit|md|html|csv|gitlab-load-performance]\n",
     .help = "report    renders reports again from a result.json: one format on stdout\n"
-            "          (default md), or every file into --out DIR\n",
+            "          (default md), or every file into --out DIR (all but\n"
+            "          gitlab-load-performance)\n",
 };

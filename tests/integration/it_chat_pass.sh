@@ -4,8 +4,8 @@
 run_wsgate "$WORK/out" run "$DATA/it/chat-short.yaml" --serve --threads 2 --seed 7
 expect_rc 0
 R="$WORK/out/result.json"
-for f in result.json junit.xml summary.md report.html; do [ -s "$WORK/out/$f" ] || fail "missing $f"; done
-[ -z "$(ls -A "$WORK/out" | grep -v -E '^(result.json|junit.xml|summary.md|report.html)$' || true)" ] || fail "stray files in out/"
+for f in result.json junit.xml summary.md report.html results.csv; do [ -s "$WORK/out/$f" ] || fail "missing $f"; done
+[ -z "$(ls -A "$WORK/out" | grep -v -E '^(result.json|junit.xml|summary.md|report.html|results.csv)$' || true)" ] || fail "stray files in out/"
 
 [ "$(jqr "$R" '.steps[] | select(.name=="connect") | .ok')" -eq 20 ] || fail "connect ok != 20 users"
 [ "$(jqr "$R" '.steps[] | select(.name=="connect") | .failed')" -eq 0 ] || fail "connect failures"

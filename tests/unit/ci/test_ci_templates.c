@@ -741,6 +741,14 @@ static void test_gitlab_jobs(void **state)
     assert_non_null(job);
     yaml_node_t *junit = yget(d, job, "artifacts", "reports", "junit", NULL);
     assert_string_equal(yscalar(yseq_at(d, junit, 0)), "wsgate-out/junit.xml");
+    /* the load performance widget's file, which the run script writes */
+    const char *perf = yscalar(yget(d, job, "artifacts", "reports", "load_performance", NULL));
+    assert_non_null(perf);
+    assert_string_equal(perf, "wsgate-out/load-performance.json");
+    yaml_node_t *run = gitlab_job(tpl, ".wsgate-run", &d);
+    const char *script = yscalar(yseq_at(d, yget(d, run, "script", NULL), 0));
+    assert_non_null(script);
+    assert_contains(script, "--format gitlab-load-performance >\"$out/load-performance.json\"");
 
     yfile_t *sh = find_file("ci/gitlab/sharded.gitlab-ci.yml");
     yaml_document_t *sd = &sh->docs[0];
