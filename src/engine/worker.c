@@ -25,6 +25,7 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
     if (!w->tq || !w->ping_tq || !w->m || !w->loop)
         return -1;
     w->m->t0_us = run->t0;
+    selfmon_lag_init(&w->lag, run->t0);
     if (snapshots) {
         if (!(w->snap = metrics_new(run->spec->nmetrics)))
             return -1;
@@ -37,6 +38,7 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
 
 void worker_release(worker_t *w)
 {
+    selfmon_lag_release(&w->lag, w->loop); /* its probe is on the loop */
     if (w->loop) {
         ev_timer_stop(w->loop, &w->tick);
         ev_loop_destroy(w->loop);
@@ -146,6 +148,7 @@ static void snapshot(worker_t *w, uint64_t now)
 
 void worker_housekeeping(worker_t *w, uint64_t now)
 {
+    selfmon_test_stall(&w->lag, now);
     metrics_tick(w->m, now); /* best effort: a failure only shortens the series */
     if (now >= w->next_publish) {
         publish(w, now);
@@ -174,6 +177,7 @@ void *worker_thread(void *arg)
     worker_t *w = arg;
     uint64_t now = clock_mono_us();
     worker_schedule(w, w->run->t0 > now ? w->run->t0 : now, now);
+    selfmon_lag_start(&w->lag, w->loop, now);
     while (!w->finished)
         ev_run(w->loop, EVRUN_ONCE);
     metrics_finish(w->m);
