@@ -108,7 +108,7 @@ typedef struct engine_worker {
     uint64_t last_busy; /* monotonic us of the last arrival handled or session ended */
     atomic_uint_fast64_t pub_started, pub_dropped; /* copies for the live abort check */
     bool in_tick;      /* inside the tick, which schedules the next wake itself */
-    selfmon_lag_t lag; /* how late the tick fires, second by second (selfmon.h) */
+    selfmon_lag_t lag; /* its loop's lag, second by second (selfmon.h) */
 } worker_t;
 
 /* The tick's libev callback (engine.c's: it drives the users). */
