@@ -45,6 +45,8 @@ uint64_t selfmon_lag_percentile(const lag_hist_t *h, double p)
     uint64_t rank = (uint64_t)ceil(p / 100.0 * h->count), seen = 0;
     if (rank == 0)
         rank = 1;
+    if (rank >= h->count) /* the largest sample is known exactly */
+        return h->max_us;
     for (size_t i = 0; i < SELFMON_LAG_BUCKETS; i++) {
         seen += h->b[i];
         if (seen >= rank) {

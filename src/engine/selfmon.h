@@ -70,7 +70,8 @@ void selfmon_test_stall(selfmon_lag_t *l, uint64_t now_us);
 /* Bucket of a lag in microseconds. */
 size_t selfmon_lag_bucket(uint64_t lag_us);
 /* Value at percentile p (0 < p <= 100) of h: the midpoint of the bucket
- * that reaches it, at most h->max_us; 0 when h is empty. */
+ * that reaches it, at most h->max_us (h->max_us itself when the rank is
+ * the last sample); 0 when h is empty. */
 uint64_t selfmon_lag_percentile(const lag_hist_t *h, double p);
 /* Adds src's samples into dst. */
 void selfmon_lag_merge(lag_hist_t *dst, const lag_hist_t *src);

@@ -572,7 +572,7 @@ static void load_gen_shards(loader_t *l, const cJSON *o, res_gen_t *g)
     {
         res_gen_shard_t *sh = &g->shards[i++];
         sh->index = (unsigned)count_max(l, s, "index", "generator.shards", SHARDS_MAX);
-        if (l->failed || cJSON_IsNull(opt_field(s, "saturated")))
+        if (l->failed || !opt_field(s, "saturated")) /* null: unknown */
             continue;
         if (!(sh->gen = calloc(1, sizeof(res_gen_t)))) {
             bad(l, "out of memory");
