@@ -299,6 +299,14 @@ static size_t series_len(const selfmon_lag_t *const *lags, size_t n, const selfm
     return len;
 }
 
+/* To 0.001, as result.json keeps them: reports rendered again from the
+ * file (whose derived figures, such as CPU over all cores, start from the
+ * kept values) match the run's byte for byte. */
+static double milli(double v)
+{
+    return round(v * 1000.0) / 1000.0;
+}
+
 int selfmon_result(result_t *r, const selfmon_lag_t *const *lags, size_t n, const selfmon_proc_t *p,
                    double limit_ms, unsigned cores)
 {
@@ -319,8 +327,8 @@ int selfmon_result(result_t *r, const selfmon_lag_t *const *lags, size_t n, cons
         g->secs[t].loop_lag_p99_ms = (double)selfmon_lag_percentile(&sec, 99) / 1000.0;
         g->secs[t].loop_lag_max_ms = (double)sec.max_us / 1000.0;
         if (p && t < p->n) {
-            g->secs[t].cpu_pct = p->cpu_pct[t];
-            g->secs[t].rss_mb = p->rss_mb[t];
+            g->secs[t].cpu_pct = milli(p->cpu_pct[t]);
+            g->secs[t].rss_mb = milli(p->rss_mb[t]);
         }
     }
     g->loop_lag_p99_ms = (double)selfmon_lag_percentile(&all, 99) / 1000.0;

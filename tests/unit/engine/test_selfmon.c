@@ -124,7 +124,7 @@ static void test_result(void **state)
     assert_non_null(p.cpu_pct);
     assert_non_null(p.rss_mb);
     p.n = p.cap = 3;
-    p.cpu_pct[1] = 97.5;
+    p.cpu_pct[1] = 97.50049; /* kept to 0.001, as result.json has it */
     p.rss_mb[2] = 42;
     const selfmon_lag_t *lags[] = { &a, &b };
     result_t r;
