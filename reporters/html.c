@@ -164,6 +164,13 @@ static void html_flags(const result_t *r, FILE *out)
               "OFF</strong> (tls.insecure_skip_verify: true): the server's identity was not "
               "checked.</p>\n",
               out);
+    char gen[512];
+    gen_warning(r->generator, gen, sizeof gen);
+    if (gen[0]) {
+        fputs("<p class=\"note\" id=\"generator-saturated\">&#9888;&#65039; ", out);
+        html_text(out, gen);
+        fputs(".</p>\n", out);
+    }
     if (r->interrupted)
         fputs("<p class=\"note\" id=\"interrupted\">Interrupted by a signal before the planned "
               "end: partial results.</p>\n",

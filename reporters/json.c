@@ -337,6 +337,86 @@ static bool add_shards(cJSON *root, const result_t *r)
     return ok;
 }
 
+/* Milliseconds and MiB to 0.001: the series stays readable and small. */
+static bool add_milli(cJSON *o, const char *key, double v)
+{
+    return add_num(o, key, round(v * 1000.0) / 1000.0);
+}
+
+static bool add_gen_second(cJSON *arr, const res_gen_sec_t *s, size_t t)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    return add_u64(o, "t", t) && add_milli(o, "cpu_pct", s->cpu_pct) &&
+           add_milli(o, "loop_lag_p99_ms", s->loop_lag_p99_ms) &&
+           add_milli(o, "loop_lag_max_ms", s->loop_lag_max_ms) &&
+           add_milli(o, "rss_mb", s->rss_mb) && cJSON_AddBoolToObject(o, "saturated", s->saturated);
+}
+
+/* [[from, to], ...]: the run's seconds from..to-1 were saturated. */
+static bool add_gen_ranges(cJSON *o, const res_gen_t *g)
+{
+    cJSON *arr = cJSON_AddArrayToObject(o, "saturated_seconds");
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < g->nranges; i++) {
+        int pair[2] = { (int)g->ranges[i].from, (int)g->ranges[i].to };
+        cJSON *p = cJSON_CreateIntArray(pair, 2);
+        ok = p && cJSON_AddItemToArray(arr, p);
+        if (!ok)
+            cJSON_Delete(p);
+    }
+    return ok;
+}
+
+/* The summary, shared by the run and each shard of a merge. */
+static bool add_gen_summary(cJSON *o, const res_gen_t *g)
+{
+    return add_u64(o, "cores", g->cores) && add_milli(o, "lag_limit_ms", g->lag_limit_ms) &&
+           cJSON_AddBoolToObject(o, "saturated", g->saturated) && add_gen_ranges(o, g) &&
+           add_milli(o, "cpu_pct_max", g->cpu_pct_max) &&
+           add_milli(o, "cpu_all_cores_pct_max", gen_cpu_all_cores_pct(g)) &&
+           add_milli(o, "loop_lag_p99_ms", g->loop_lag_p99_ms) &&
+           add_milli(o, "loop_lag_max_ms", g->loop_lag_max_ms) &&
+           add_milli(o, "rss_max_mb", g->rss_max_mb);
+}
+
+static bool add_gen_shard(cJSON *arr, const res_gen_shard_t *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    if (!add_u64(o, "index", s->index))
+        return false;
+    if (!s->gen) /* that input had no generator figures */
+        return cJSON_AddNullToObject(o, "saturated") != NULL;
+    return add_gen_summary(o, s->gen);
+}
+
+/* null when unknown (a result merged from files without it). */
+static bool add_generator(cJSON *root, const result_t *r)
+{
+    const res_gen_t *g = r->generator;
+    if (!g)
+        return cJSON_AddNullToObject(root, "generator") != NULL;
+    cJSON *o = cJSON_AddObjectToObject(root, "generator");
+    cJSON *series = NULL;
+    bool ok = o && add_gen_summary(o, g) && (series = cJSON_AddArrayToObject(o, "series"));
+    for (size_t t = 0; ok && t < g->nsecs; t++)
+        ok = add_gen_second(series, &g->secs[t], t);
+    if (ok && g->nshards) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "shards");
+        ok = arr != NULL;
+        for (size_t i = 0; ok && i < g->nshards; i++)
+            ok = add_gen_shard(arr, &g->shards[i]);
+    }
+    return ok;
+}
+
 /* The baseline's own figures, so deltas re-render from this file alone. */
 static bool add_baseline(cJSON *root, const result_t *r)
 {
@@ -355,8 +435,8 @@ static cJSON *build(const result_t *r)
     cJSON *root = cJSON_CreateObject();
     if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
         add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_errors(root, r) &&
-        add_assertions(root, r) && add_series(root, r) && add_shards(root, r) &&
-        add_baseline(root, r))
+        add_assertions(root, r) && add_series(root, r) && add_generator(root, r) &&
+        add_shards(root, r) && add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;

@@ -86,6 +86,10 @@ static void md_verdict(const result_t *r, FILE *out)
         fputs("> ⚠️ **TLS certificate verification was OFF** (`tls.insecure_skip_verify: "
               "true`): the server's identity was not checked.\n\n",
               out);
+    char gen[512];
+    gen_warning(r->generator, gen, sizeof gen);
+    if (gen[0])
+        fprintf(out, "> ⚠️ %s.\n\n", gen);
     if (r->aborted) {
         fprintf(out, "_Aborted %.1f s into the run by an assertion: ", r->aborted_at_s);
         md_text(out, r->abort_reason, 0);

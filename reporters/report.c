@@ -344,6 +344,10 @@ static void print_verdict(const result_t *r, FILE *out)
     }
     if (r->tls_insecure)
         fputs("  WARNING: TLS certificate verification was OFF (tls.insecure_skip_verify)\n", out);
+    char gen[512];
+    gen_warning(r->generator, gen, sizeof gen);
+    if (gen[0])
+        fprintf(out, "  WARNING: %s\n", gen);
     free(name);
 }
 

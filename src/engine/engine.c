@@ -17,6 +17,7 @@
 #include "base/redact.h"
 #include "engine/livefeed.h"
 #include "engine/metrics.h"
+#include "engine/selfmon.h"
 #include "engine/vu.h"
 #include "engine/worker.h"
 #include "engine/wsurl.h"
@@ -407,6 +408,7 @@ typedef struct monitor {
     bool aborted; /* opts->abort_check stopped the run */
     double aborted_at_s;
     char abort_reason[256];
+    selfmon_proc_t proc; /* the process's CPU and memory, second by second */
 } monitor_t;
 
 /* Notes the open connections of the current second (the last look wins;
@@ -493,6 +495,23 @@ static int result_fill(result_t *r, const run_ctx_t *run, worker_t *ws, unsigned
         if (metrics_merge_into(r, ws[i].m) < 0)
             return -1;
     return result_series(r, ws, n, mon);
+}
+
+/* r->generator: the workers' loop lag and the process's CPU and memory. */
+static int result_generator(result_t *r, const spec_t *spec, const worker_t *ws, unsigned n,
+                            const monitor_t *mon)
+{
+    const selfmon_lag_t **lags = calloc(n, sizeof(*lags));
+    if (!lags)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        lags[i] = &ws[i].lag;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int rc =
+        selfmon_result(r, lags, n, &mon->proc, gen_lag_limit_ms(selfmon_min_expect_timeout(spec)),
+                       cores > 0 ? (unsigned)cores : 0);
+    free(lags);
+    return rc;
 }
 
 static uint64_t grace_us(const spec_t *spec)
@@ -582,6 +601,7 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
         }
         usleep(MONITOR_US);
         monitor_sample(mon, ws[0].run, clock_mono_us());
+        selfmon_proc_sample(&mon->proc, clock_mono_us());
         uint64_t now = clock_mono_us();
         if (opts->abort_check && now >= next_check) {
             monitor_abort_check(opts, ws, n, mon, now);
@@ -676,10 +696,12 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         goto out;
     }
     r->started_at = wall_t0 + (double)(START_DELAY_US / 1000) / 1000.0;
+    selfmon_proc_start(&mon.proc, run.t0, clock_mono_us());
     if (run_workers(opts, ws, n, &mon, err, errlen) < 0)
         goto out;
     r->ended_at = wall_now();
-    if (result_fill(r, &run, ws, n, &mon) < 0 ||
+    selfmon_proc_finish(&mon.proc, clock_mono_us());
+    if (result_fill(r, &run, ws, n, &mon) < 0 || result_generator(r, spec, ws, n, &mon) < 0 ||
         (mon.aborted && !(r->abort_reason = strdup(mon.abort_reason)))) {
         snprintf(err, errlen, "out of memory building the result");
         goto out;
@@ -698,5 +720,6 @@ out:
     free(run.addrs);
     free(mon.active);
     livefeed_free(mon.feed);
+    selfmon_proc_release(&mon.proc);
     return rc;
 }

@@ -30,6 +30,7 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
     ev_prepare_init(&w->settle, settle);
     ev_prepare_start(w->loop, &w->settle);
     w->m->t0_us = run->t0;
+    selfmon_lag_init(&w->lag, run->t0);
     if (snapshots) {
         if (!(w->snap = metrics_new(run->spec->nmetrics)))
             return -1;
@@ -42,6 +43,7 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
 
 void worker_release(worker_t *w)
 {
+    selfmon_lag_release(&w->lag, w->loop); /* its probe is on the loop */
     if (w->loop) {
         ev_timer_stop(w->loop, &w->tick);
         ev_prepare_stop(w->loop, &w->settle);
@@ -163,6 +165,7 @@ static void snapshot(worker_t *w, uint64_t now)
 
 void worker_housekeeping(worker_t *w, uint64_t now)
 {
+    selfmon_test_stall(&w->lag, now);
     metrics_tick(w->m, now); /* best effort: a failure only shortens the series */
     if (now >= w->next_publish) {
         publish(w, now);
@@ -192,6 +195,7 @@ void *worker_thread(void *arg)
     worker_t *w = arg;
     uint64_t now = clock_mono_us();
     worker_schedule(w, w->run->t0 > now ? w->run->t0 : now, now);
+    selfmon_lag_start(&w->lag, w->loop, now);
     while (!w->finished)
         ev_run(w->loop, EVRUN_ONCE);
     metrics_finish(w->m);

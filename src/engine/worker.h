@@ -17,6 +17,7 @@
 
 #include "base/sbuf.h"
 #include "engine/metrics.h"
+#include "engine/selfmon.h"
 #include "engine/srcaddr.h"
 #include "engine/timerq.h"
 #include "spec/load.h"
@@ -127,6 +128,7 @@ typedef struct engine_worker {
     uint32_t narmed;
     bool kill_queued;
     ev_prepare settle; /* on loop: the worker's before_wait callback */
+    selfmon_lag_t lag; /* its loop's lag, second by second (selfmon.h) */
 } worker_t;
 
 /* The tick's libev callback (engine.c's: it drives the users). */

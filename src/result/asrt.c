@@ -70,6 +70,18 @@ static const named_agg_t arrival_fields[] = {
 };
 static const char *const arrival_field_names[] = { "planned", "started", "dropped" };
 
+static const named_agg_t generator_fields[] = {
+    { "saturated", AGG_GEN_SATURATED },
+    { "loop_lag_p99", AGG_GEN_LAG_P99 },
+    { "loop_lag_max", AGG_GEN_LAG_MAX },
+};
+static const char *const generator_field_names[] = { "saturated", "loop_lag_p99", "loop_lag_max" };
+
+bool asrt_is_generator(const asrt_t *a)
+{
+    return a->agg >= AGG_GEN_SATURATED && a->agg <= AGG_GEN_LAG_MAX;
+}
+
 bool asrt_is_arrivals(const asrt_t *a)
 {
     return a->agg >= AGG_ARRIVALS_PLANNED && a->agg <= AGG_ARRIVALS_DROPPED;
@@ -82,7 +94,8 @@ static bool is_step_agg(asrt_agg_t agg)
 
 static bool is_time_agg(asrt_agg_t agg)
 {
-    return agg >= AGG_PERCENTILE && agg <= AGG_MAX;
+    return (agg >= AGG_PERCENTILE && agg <= AGG_MAX) || agg == AGG_GEN_LAG_P99 ||
+           agg == AGG_GEN_LAG_MAX;
 }
 
 /* ---- messages ----------------------------------------------------------- */
@@ -348,6 +361,9 @@ static int parse_dotted(parse_t *p, asrt_t *out, char *err, size_t errlen)
     else if (strcmp(group, "arrivals") == 0)
         rc = parse_field(p->lhs, field, arrival_fields, arrival_field_names,
                          COUNT_OF(arrival_fields), out, err, errlen);
+    else if (strcmp(group, "generator") == 0)
+        rc = parse_field(p->lhs, field, generator_fields, generator_field_names,
+                         COUNT_OF(generator_fields), out, err, errlen);
     else if (is_latency_name(field))
         fail(err, errlen, "latency takes the call form: write \"%s(%s)\" instead of \"%s\"", field,
              group, p->lhs);
@@ -508,8 +524,25 @@ static int parse_relative(const parse_t *p, asrt_t *out, char *err, size_t errle
     return 0;
 }
 
+/* generator.saturated == false (or != true, == true, != false). */
+static int parse_flag(const parse_t *p, asrt_t *out, char *err, size_t errlen)
+{
+    bool is_true = strcmp(p->rhs, "true") == 0;
+    if (!is_true && strcmp(p->rhs, "false") != 0)
+        return fail(err, errlen, "%s is true or false, not \"%s\": write \"%s == false\"", p->lhs,
+                    p->rhs, p->lhs);
+    if (p->op != OP_EQ && p->op != OP_NE)
+        return fail(err, errlen, "%s compares with == or !=: write \"%s == false\"", p->lhs,
+                    p->lhs);
+    out->unit = ASRT_UNIT_NONE;
+    out->threshold = is_true ? 1 : 0;
+    return 0;
+}
+
 static int parse_rhs(const parse_t *p, asrt_t *out, char *err, size_t errlen)
 {
+    if (out->agg == AGG_GEN_SATURATED)
+        return parse_flag(p, out, err, errlen);
     if (!p->rhs[0])
         return fail(err, errlen, "missing threshold after \"%s\": write e.g. \"%s %s 500ms\"",
                     op_names[p->op], p->lhs, op_names[p->op]);
@@ -577,6 +610,9 @@ static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
                    a->agg == AGG_MSGS_SENT || a->agg == AGG_MSGS_RECEIVED ||
                    a->agg == AGG_CONN_PEAK || asrt_is_arrivals(a) || a->agg == AGG_CONN_ABANDONED ||
                    a->agg == AGG_CONN_RECONNECT_ATTEMPTS;
+    if (a->abort_on_fail && asrt_is_generator(a))
+        return fail(err, errlen,
+                    "generator.* is known only once the run has ended: drop \"abort_on_fail\"");
     if (!a->abort_on_fail || !counter || a->op == OP_LT || a->op == OP_LE || a->op == OP_NE)
         return 0;
     return fail(err, errlen,
@@ -720,11 +756,27 @@ static observed_t observe_step(const asrt_t *a, const result_t *r)
     return o;
 }
 
+/* The generator's figures in normalised units (1/0, microseconds). */
+static observed_t observe_generator(const asrt_t *a, const result_t *r)
+{
+    observed_t o = { 0, NULL };
+    const res_gen_t *g = r->generator;
+    if (!g)
+        o.none = "unknown (no generator figures)";
+    else if (a->agg == AGG_GEN_SATURATED)
+        o.value = g->saturated ? 1 : 0;
+    else
+        o.value = (a->agg == AGG_GEN_LAG_P99 ? g->loop_lag_p99_ms : g->loop_lag_max_ms) * 1e3;
+    return o;
+}
+
 static observed_t observe(const asrt_t *a, const result_t *r)
 {
     observed_t o = { 0, NULL };
     if (is_step_agg(a->agg))
         return observe_step(a, r);
+    if (asrt_is_generator(a))
+        return observe_generator(a, r);
     if (a->agg == AGG_MSGS_SENT) {
         o.value = (double)r->msgs_sent;
     } else if (a->agg == AGG_MSGS_RECEIVED) {
@@ -892,6 +944,11 @@ int asrt_eval(const asrt_t *a, const result_t *r, res_assertion_t *out)
         fmt_observed(out->observed, a->unit, a->op, out->threshold, obuf, sizeof(obuf));
     else
         snprintf(obuf, sizeof(obuf), "%s", o.none);
+    if (a->agg == AGG_GEN_SATURATED) { /* a flag reads true or false */
+        if (out->has_observed)
+            snprintf(obuf, sizeof(obuf), "%s", out->observed ? "true" : "false");
+        snprintf(ebuf, sizeof(ebuf), "%s %s", op_names[a->op], a->threshold ? "true" : "false");
+    }
 
     out->text = strdup(a->text ? a->text : "");
     out->observed_text = strdup(obuf);

@@ -13,6 +13,10 @@
  *                               total
  *   messages.sent | messages.received | connections.peak OP N
  *   connections.abandoned | connections.reconnect_attempts OP N
+ *   generator.saturated == false | generator.saturated != true
+ *   generator.loop_lag_p99 | generator.loop_lag_max OP VALUE(us|ms|s)
+ *                               (the load generator's own figures, result/gen.h;
+ *                               known only after the run: no abort_on_fail)
  *   OP: < <= > >= == !=
  * STEP is a step name as written in the spec (spaces allowed), or connect.
  *
@@ -50,6 +54,9 @@ typedef enum asrt_agg {
     AGG_ARRIVALS_DROPPED,
     AGG_CONN_ABANDONED,          /* connections.abandoned */
     AGG_CONN_RECONNECT_ATTEMPTS, /* connections.reconnect_attempts */
+    AGG_GEN_SATURATED,           /* generator.saturated: 1 or 0 */
+    AGG_GEN_LAG_P99,             /* generator.loop_lag_p99 */
+    AGG_GEN_LAG_MAX,             /* generator.loop_lag_max */
 } asrt_agg_t;
 
 typedef enum asrt_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } asrt_op_t;
@@ -80,6 +87,9 @@ typedef struct asrt {
     bool abort_on_fail;
     uint64_t abort_grace_us; /* since the start of the run */
 } asrt_t;
+
+/* True for the generator.* figures. */
+bool asrt_is_generator(const asrt_t *a);
 
 /* True for the arrivals.* counters, which only an open-model run has. */
 bool asrt_is_arrivals(const asrt_t *a);

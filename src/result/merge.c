@@ -338,6 +338,76 @@ static int merge_shard_rows(const result_t *const *in, size_t n, result_t *out)
     return 0;
 }
 
+/* Second t of an input's generator into the merged one: the worst of the
+ * runners (they ran on different machines, so nothing adds up). */
+static void merge_gen_second(res_gen_sec_t *d, const res_gen_sec_t *s)
+{
+    d->cpu_pct = s->cpu_pct > d->cpu_pct ? s->cpu_pct : d->cpu_pct;
+    d->loop_lag_p99_ms =
+        s->loop_lag_p99_ms > d->loop_lag_p99_ms ? s->loop_lag_p99_ms : d->loop_lag_p99_ms;
+    d->loop_lag_max_ms =
+        s->loop_lag_max_ms > d->loop_lag_max_ms ? s->loop_lag_max_ms : d->loop_lag_max_ms;
+    d->rss_mb = s->rss_mb > d->rss_mb ? s->rss_mb : d->rss_mb;
+    d->saturated |= s->saturated;
+}
+
+/* Input i as generator.shards[i]: its summary without the series. */
+static int gen_shard_entry(const result_t *r, size_t i, res_gen_shard_t *e)
+{
+    e->index = r->shard_total ? r->shard_index : (unsigned)i + 1;
+    if (!r->generator)
+        return 0;
+    if (!(e->gen = gen_copy(r->generator)))
+        return -1;
+    free(e->gen->secs);
+    e->gen->secs = NULL;
+    e->gen->nsecs = 0;
+    return 0;
+}
+
+/* The inputs' generators (when any has one): per second the worst input,
+ * saturated where any input was, one summary per input in shards. */
+static int merge_generator(const result_t *const *in, size_t n, result_t *out)
+{
+    size_t len = 0, known = 0;
+    for (size_t i = 0; i < n; i++) {
+        const res_gen_t *g = in[i]->generator;
+        if (g && series_offset(out, in[i]) + g->nsecs > len)
+            len = series_offset(out, in[i]) + g->nsecs;
+        known += g != NULL;
+    }
+    if (!known)
+        return 0;
+    res_gen_t *m = out->generator = calloc(1, sizeof(res_gen_t));
+    if (!m || (len && !(m->secs = calloc(len, sizeof(*m->secs)))) ||
+        !(m->shards = calloc(n, sizeof(*m->shards))))
+        return -1;
+    m->nsecs = len;
+    m->nshards = n;
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        const res_gen_t *g = in[i]->generator;
+        if (gen_shard_entry(in[i], i, &m->shards[i]) < 0)
+            return -1;
+        if (!g)
+            continue;
+        m->cores = first || m->cores == g->cores ? g->cores : 0; /* 0: machines differ */
+        m->lag_limit_ms = g->lag_limit_ms > m->lag_limit_ms ? g->lag_limit_ms : m->lag_limit_ms;
+        m->loop_lag_p99_ms =
+            g->loop_lag_p99_ms > m->loop_lag_p99_ms ? g->loop_lag_p99_ms : m->loop_lag_p99_ms;
+        m->saturated |= g->saturated;
+        first = false;
+        size_t off = series_offset(out, in[i]);
+        for (size_t t = 0; t < g->nsecs; t++)
+            merge_gen_second(&m->secs[off + t], &g->secs[t]);
+    }
+    bool any = m->saturated;
+    if (gen_summarize(m) < 0)
+        return -1;
+    m->saturated |= any; /* an input known saturated without its series */
+    return 0;
+}
+
 int merge_results(const result_t *const *in, const char *const *names, size_t n, bool allow_partial,
                   result_t *out, char *err, size_t errlen)
 {
@@ -351,7 +421,8 @@ int merge_results(const result_t *const *in, const char *const *names, size_t n,
         check_shards(in, names, n, allow_partial, out, err, errlen) < 0)
         goto fail;
     if (merge_meta(in, n, out) < 0 || merge_counts(in, n, out) < 0 ||
-        merge_series(in, n, out) < 0 || merge_shard_rows(in, n, out) < 0) {
+        merge_series(in, n, out) < 0 || merge_shard_rows(in, n, out) < 0 ||
+        merge_generator(in, n, out) < 0) {
         snprintf(err, errlen, "out of memory (or a malformed histogram) while merging");
         goto fail;
     }

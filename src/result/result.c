@@ -243,6 +243,7 @@ void result_clear(result_t *r)
     free(r->target);
     free(r->wsgate_version);
     free(r->main_step);
+    gen_free(r->generator);
     clear_steps(r);
     clear_errors(r);
     clear_assertions(r);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "result/gen.h"
 #include "result/hist.h"
 
 typedef enum err_kind {
@@ -164,6 +165,10 @@ typedef struct result {
      * compare with (steps, errors and counters only). */
     struct result *baseline;
     char *baseline_path;
+
+    /* The load generator's own lag, CPU and memory, and whether it was
+     * saturated (result/gen.h). NULL: unknown (a file from before it). */
+    res_gen_t *generator;
 } result_t;
 
 /* What a finished run or merge amounts to: its exit status and the first

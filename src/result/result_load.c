@@ -488,6 +488,127 @@ static void load_shards(loader_t *l, const cJSON *root, result_t *r)
     r->missing_shards = opt_key_str(l, root, "missing_shards", "the result");
 }
 
+#define GEN_NUM_MAX 1e9 /* ms, %, MiB: far above anything real */
+
+/* "saturated_seconds": [[from, to], ...]. */
+static void load_gen_ranges(loader_t *l, const cJSON *o, res_gen_t *g, const char *where)
+{
+    const cJSON *arr = field(l, o, "saturated_seconds", where), *pair;
+    if (arr && !cJSON_IsArray(arr))
+        bad(l, "\"saturated_seconds\" in %s must be an array of [from, to] pairs", where);
+    if (!arr || l->failed)
+        return;
+    cJSON_ArrayForEach(pair, arr)
+    {
+        const cJSON *from = cJSON_GetArrayItem(pair, 0), *to = cJSON_GetArrayItem(pair, 1);
+        if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 || !cJSON_IsNumber(from) ||
+            !cJSON_IsNumber(to) || from->valuedouble < 0 || to->valuedouble <= from->valuedouble ||
+            to->valuedouble > 4294967295.0 || from->valuedouble != floor(from->valuedouble) ||
+            to->valuedouble != floor(to->valuedouble)) {
+            bad(l,
+                "\"saturated_seconds\" in %s must hold [from, to] pairs of whole seconds, "
+                "from < to",
+                where);
+            return;
+        }
+        if (gen_add_range(g, (uint32_t)from->valuedouble, (uint32_t)to->valuedouble) < 0) {
+            bad(l, "out of memory");
+            return;
+        }
+    }
+}
+
+static void load_gen_summary(loader_t *l, const cJSON *o, res_gen_t *g, const char *where)
+{
+    g->cores = count_u32(l, o, "cores", where);
+    g->lag_limit_ms = num_max(l, o, "lag_limit_ms", where, GEN_NUM_MAX);
+    g->saturated = cJSON_IsTrue(field(l, o, "saturated", where));
+    g->cpu_pct_max = num_max(l, o, "cpu_pct_max", where, GEN_NUM_MAX);
+    g->loop_lag_p99_ms = num_max(l, o, "loop_lag_p99_ms", where, GEN_NUM_MAX);
+    g->loop_lag_max_ms = num_max(l, o, "loop_lag_max_ms", where, GEN_NUM_MAX);
+    g->rss_max_mb = num_max(l, o, "rss_max_mb", where, GEN_NUM_MAX);
+    load_gen_ranges(l, o, g, where);
+}
+
+static void load_gen_series(loader_t *l, const cJSON *o, res_gen_t *g)
+{
+    const cJSON *arr = opt_field(o, "series"), *s;
+    if (arr && !cJSON_IsArray(arr))
+        bad(l, "\"series\" in generator must be an array");
+    size_t n = arr && cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
+    if (n == 0 || l->failed)
+        return;
+    if (!(g->secs = calloc(n, sizeof(*g->secs)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    g->nsecs = n;
+    size_t t = 0;
+    cJSON_ArrayForEach(s, arr)
+    {
+        res_gen_sec_t *sec = &g->secs[t++];
+        sec->cpu_pct = num_max(l, s, "cpu_pct", "generator.series", GEN_NUM_MAX);
+        sec->loop_lag_p99_ms = num_max(l, s, "loop_lag_p99_ms", "generator.series", GEN_NUM_MAX);
+        sec->loop_lag_max_ms = num_max(l, s, "loop_lag_max_ms", "generator.series", GEN_NUM_MAX);
+        sec->rss_mb = num_max(l, s, "rss_mb", "generator.series", GEN_NUM_MAX);
+        sec->saturated = cJSON_IsTrue(opt_field(s, "saturated"));
+    }
+}
+
+/* A merge's inputs: index and summary, or "saturated": null (unknown). */
+static void load_gen_shards(loader_t *l, const cJSON *o, res_gen_t *g)
+{
+    const cJSON *arr = opt_field(o, "shards"), *s;
+    size_t n = arr && cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
+    if (arr && !cJSON_IsArray(arr))
+        bad(l, "\"shards\" in generator must be an array");
+    if (n == 0 || l->failed)
+        return;
+    if (!(g->shards = calloc(n, sizeof(*g->shards)))) {
+        bad(l, "out of memory");
+        return;
+    }
+    g->nshards = n;
+    size_t i = 0;
+    cJSON_ArrayForEach(s, arr)
+    {
+        res_gen_shard_t *sh = &g->shards[i++];
+        sh->index = (unsigned)count_max(l, s, "index", "generator.shards", SHARDS_MAX);
+        if (l->failed || !opt_field(s, "saturated")) /* null: unknown */
+            continue;
+        if (!(sh->gen = calloc(1, sizeof(res_gen_t)))) {
+            bad(l, "out of memory");
+            return;
+        }
+        load_gen_summary(l, s, sh->gen, "generator.shards");
+    }
+}
+
+/* "generator": absent or null (older files) leaves it unknown (NULL). The
+ * marks and maxima are derived again from the series by the one rule. */
+static void load_generator(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *o = opt_field(root, "generator");
+    if (!o || cJSON_IsNull(o) || l->failed)
+        return;
+    if (!cJSON_IsObject(o)) {
+        bad(l, "\"generator\" must be an object or null");
+        return;
+    }
+    res_gen_t *g = r->generator = calloc(1, sizeof(res_gen_t));
+    if (!g) {
+        bad(l, "out of memory");
+        return;
+    }
+    load_gen_summary(l, o, g, "generator");
+    load_gen_series(l, o, g);
+    load_gen_shards(l, o, g);
+    bool saturated = g->saturated;
+    if (!l->failed && gen_summarize(g) < 0)
+        bad(l, "out of memory");
+    g->saturated |= saturated;
+}
+
 static void load_baseline(loader_t *l, const cJSON *root, result_t *r)
 {
     const cJSON *b = opt_field(root, "baseline");
@@ -683,6 +804,7 @@ static void load_all(loader_t *l, const cJSON *root, result_t *r)
     load_load(l, root, r);
     load_series(l, root, r);
     load_shards(l, root, r);
+    load_generator(l, root, r);
     load_baseline(l, root, r);
     load_verdict(l, root, r);
 }

@@ -242,4 +242,28 @@ __attribute__((noinline, unused)) static char *render_report(const reporter_t *r
     return buf;
 }
 
+/* Sets r->generator (replacing any): 2 cores, lag limit limit_ms, one
+ * second per entry of p99_ms with that lag p99, a max 10% above it, CPU
+ * 50% and RSS 20 MiB; summarised by the rule (gen_summarize). */
+static inline void set_generator(result_t *r, const double *p99_ms, size_t n, double limit_ms)
+{
+    gen_free(r->generator);
+    res_gen_t *g = r->generator = calloc(1, sizeof *g);
+    assert_non_null(g);
+    g->cores = 2;
+    g->lag_limit_ms = limit_ms;
+    g->secs = calloc(n ? n : 1, sizeof *g->secs);
+    assert_non_null(g->secs);
+    g->nsecs = n;
+    for (size_t t = 0; t < n; t++) {
+        g->secs[t].loop_lag_p99_ms = p99_ms[t];
+        g->secs[t].loop_lag_max_ms = p99_ms[t] * 1.1;
+        g->secs[t].cpu_pct = 50;
+        g->secs[t].rss_mb = 20;
+        if (p99_ms[t] > g->loop_lag_p99_ms)
+            g->loop_lag_p99_ms = p99_ms[t];
+    }
+    assert_int_equal(gen_summarize(g), 0);
+}
+
 #endif

@@ -989,6 +989,54 @@ static void test_merged_interrupt_names_shards(void **state)
     free_result(r);
 }
 
+/* A saturated generator puts one warning line in summary.md, report.html
+ * and the stdout summary, with its seconds and delay; a calm one or an
+ * unknown one (older files) puts none; result.json carries the figures. */
+static void test_generator_warning(void **state)
+{
+    (void)state;
+    const char *warn = "The load generator was saturated from t=2 s to t=4 s: latencies there "
+                       "include up to 264 ms of runner delay (loop lag p99 above 50 ms; CPU up "
+                       "to 50% of one core, 25% of 2 cores)";
+    result_t *r = chat_result();
+    const double p99[] = { 1, 2, 200, 240, 3 };
+    set_generator(r, p99, 5, 50);
+    char *md = render_report(&reporter_markdown, r, NULL);
+    char *html = render_report(&reporter_html, r, NULL);
+    char *sum = render_summary(r);
+    char *json = render_report(&reporter_json, r, NULL);
+    char line[512];
+    snprintf(line, sizeof line, "\n> ⚠️ %s.\n", warn);
+    assert_contains(md, line);
+    snprintf(line, sizeof line,
+             "<p class=\"note\" id=\"generator-saturated\">&#9888;&#65039; %s.</p>", warn);
+    assert_contains(html, line);
+    snprintf(line, sizeof line, "\n  WARNING: %s\n", warn);
+    assert_contains(sum, line);
+    assert_contains(json, "\"saturated\":\ttrue");
+    assert_contains(json, "\"saturated_seconds\":\t[[2, 4]]");
+    free(md), free(html), free(sum), free(json);
+
+    const double calm[] = { 1, 2, 3 };
+    set_generator(r, calm, 3, 50);
+    md = render_report(&reporter_markdown, r, NULL);
+    html = render_report(&reporter_html, r, NULL);
+    sum = render_summary(r);
+    assert_not_contains(md, "saturated");
+    assert_not_contains(html, "saturated");
+    assert_not_contains(sum, "saturated");
+    free(md), free(html), free(sum);
+
+    gen_free(r->generator);
+    r->generator = NULL;
+    md = render_report(&reporter_markdown, r, NULL);
+    json = render_report(&reporter_json, r, NULL);
+    assert_not_contains(md, "saturated");
+    assert_contains(json, "\"generator\":\tnull");
+    free(md), free(json);
+    free_result(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1012,6 +1060,7 @@ int main(void)
         cmocka_unit_test(test_verdict_states),
         cmocka_unit_test(test_interrupted_is_not_passed),
         cmocka_unit_test(test_merged_interrupt_names_shards),
+        cmocka_unit_test(test_generator_warning),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();

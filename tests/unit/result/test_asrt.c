@@ -621,6 +621,58 @@ static void test_result_clear(void **state)
     assert_null(r->errors[ERR_CLOSED].samples[0]);
 }
 
+/* generator.saturated compares with true or false (== or != only);
+ * generator.loop_lag_p99 and loop_lag_max take a time; neither can abort
+ * a run, which knows them only at its end. */
+static void test_parse_generator(void **state)
+{
+    (void)state;
+    asrt_t a;
+    char err[256];
+    assert_int_equal(asrt_parse("generator.saturated == false", &a, err, sizeof err), 0);
+    assert_int_equal(a.agg, AGG_GEN_SATURATED);
+    assert_true(asrt_is_generator(&a) && a.threshold == 0 && a.op == OP_EQ);
+    asrt_clear(&a);
+    assert_int_equal(asrt_parse("generator.saturated != true", &a, err, sizeof err), 0);
+    assert_true(a.threshold == 1 && a.op == OP_NE);
+    asrt_clear(&a);
+    assert_int_equal(asrt_parse("generator.loop_lag_p99 < 50ms", &a, err, sizeof err), 0);
+    assert_int_equal(a.agg, AGG_GEN_LAG_P99);
+    assert_true(a.threshold == 50000 && a.unit == ASRT_UNIT_MS);
+    asrt_clear(&a);
+    assert_int_equal(asrt_parse("generator.loop_lag_max <= 1s", &a, err, sizeof err), 0);
+    assert_int_equal(a.agg, AGG_GEN_LAG_MAX);
+    asrt_clear(&a);
+    assert_int_equal(asrt_parse("generator.saturated == 0", &a, err, sizeof err), -1);
+    assert_contains(err, "true or false");
+    assert_int_equal(asrt_parse("generator.saturated < true", &a, err, sizeof err), -1);
+    assert_contains(err, "== or !=");
+    assert_int_equal(asrt_parse("generator.loop_lag_p99 < 50", &a, err, sizeof err), -1);
+    assert_contains(err, "time unit");
+    assert_int_equal(asrt_parse("generator.saturatd == false", &a, err, sizeof err), -1);
+    assert_contains(err, "saturated");
+    assert_int_equal(
+        asrt_parse("generator.loop_lag_p99 < 50ms, abort_on_fail", &a, err, sizeof err), -1);
+    assert_contains(err, "only once the run has ended");
+}
+
+static void test_eval_generator(void **state)
+{
+    result_t *r = *state;
+    expect_eval(r, "generator.saturated == false", false, "unknown (no generator figures)",
+                "== false");
+    const double calm[] = { 1, 2, 3 };
+    set_generator(r, calm, 3, 50);
+    expect_eval(r, "generator.saturated == false", true, "false", "== false");
+    expect_eval(r, "generator.loop_lag_p99 < 50ms", true, "3.000 ms", "< 50 ms");
+    expect_eval(r, "generator.loop_lag_max < 3ms", false, "3.300 ms", "< 3 ms");
+    const double busy[] = { 1, 80, 3 };
+    set_generator(r, busy, 3, 50);
+    expect_eval(r, "generator.saturated == false", false, "true", "== false");
+    expect_eval(r, "generator.saturated != false", true, "true", "!= false");
+    expect_eval(r, "generator.loop_lag_p99 < 50ms", false, "80.00 ms", "< 50 ms");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -643,6 +695,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eval_relative, setup, teardown),
         cmocka_unit_test(test_parse_abort),
         cmocka_unit_test_setup_teardown(test_result_clear, setup, teardown),
+        cmocka_unit_test(test_parse_generator),
+        cmocka_unit_test_setup_teardown(test_eval_generator, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

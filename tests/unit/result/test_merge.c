@@ -283,6 +283,57 @@ static void test_interrupted_shard_interrupts_the_merge(void **state)
     free_results(in, 2);
 }
 
+/* The merged generator is saturated when any shard was (in the seconds
+ * that shard was, aligned by wall clock), keeps the worst runner per second
+ * and one summary per input; an input without generator figures is listed
+ * as unknown. No input with figures: unknown. */
+static void test_generator_merge(void **state)
+{
+    (void)state;
+    result_t *in[3];
+    in[0] = make_shard(1, 3, 1000.0, 0);
+    in[1] = make_shard(2, 3, 1002.0, 0); /* two seconds later */
+    in[2] = make_shard(3, 3, 1000.0, 0);
+    const double calm[] = { 1, 2, 3, 4 };
+    const double busy[] = { 1, 90, 2 };
+    set_generator(in[0], calm, 4, 50);
+    set_generator(in[1], busy, 3, 50);
+    in[1]->generator->secs[2].cpu_pct = 180;
+    in[1]->generator->cores = 4;
+    assert_int_equal(gen_summarize(in[1]->generator), 0);
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 3, false, &m, err, sizeof(err)), 0);
+    const res_gen_t *g = m.generator;
+    assert_non_null(g);
+    assert_true(g->saturated);
+    assert_int_equal(g->nsecs, 5);
+    assert_true(g->secs[3].saturated && g->secs[3].loop_lag_p99_ms == 90);
+    assert_false(g->secs[1].saturated);
+    assert_true(g->secs[2].loop_lag_p99_ms == 3); /* calm's second 2, busy's second 0 */
+    assert_true(g->secs[4].cpu_pct == 180);
+    assert_int_equal(g->nranges, 1);
+    assert_true(g->ranges[0].from == 3 && g->ranges[0].to == 4);
+    assert_true(g->loop_lag_p99_ms == 90 && g->lag_limit_ms == 50);
+    assert_int_equal(g->cores, 0); /* machines differ */
+    assert_int_equal(g->nshards, 3);
+    assert_int_equal(g->shards[1].index, 2);
+    assert_true(g->shards[1].gen && g->shards[1].gen->saturated && g->shards[1].gen->nsecs == 0);
+    assert_true(g->shards[0].gen && !g->shards[0].gen->saturated);
+    assert_null(g->shards[2].gen);
+    result_clear(&m);
+
+    gen_free(in[0]->generator);
+    gen_free(in[1]->generator);
+    in[0]->generator = in[1]->generator = NULL;
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 3, false, &m, err, sizeof(err)), 0);
+    assert_null(m.generator);
+    result_clear(&m);
+    free_results(in, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_regions),
         cmocka_unit_test(test_tls_insecure_spreads),
         cmocka_unit_test(test_interrupted_shard_interrupts_the_merge),
+        cmocka_unit_test(test_generator_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -503,6 +503,63 @@ static void refuses_overlong_strings(void **state)
     free(json);
 }
 
+/* The generator comes back: summary, series and marks, and a merge's
+ * shard summaries (one of them unknown); a file without it (older) loads
+ * as unknown, not as "not saturated". */
+static void generator_survives_the_round_trip(void **state)
+{
+    (void)state;
+    result_t r, back;
+    char err[300];
+    make(&r);
+    const double p99[] = { 1.25, 70, 80.5, 2 };
+    set_generator(&r, p99, 4, 50);
+    r.generator->loop_lag_p99_ms = 75.125;
+    r.generator->secs[2].rss_mb = 33.5;
+    r.generator->secs[1].cpu_pct = 99.75;
+    assert_int_equal(gen_summarize(r.generator), 0);
+    r.generator->nshards = 2;
+    r.generator->shards = calloc(2, sizeof(res_gen_shard_t));
+    assert_non_null(r.generator->shards);
+    r.generator->shards[0].index = 1;
+    r.generator->shards[0].gen = gen_copy(r.generator);
+    r.generator->shards[1].index = 2;
+    char *json = render_report(&reporter_json, &r, NULL);
+    if (result_from_json(json, &back, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    const res_gen_t *g = back.generator;
+    assert_non_null(g);
+    assert_true(g->saturated);
+    assert_int_equal(g->cores, 2);
+    assert_true(g->lag_limit_ms == 50 && g->loop_lag_p99_ms == 75.125);
+    assert_true(g->cpu_pct_max == 99.75 && g->rss_max_mb == 33.5);
+    assert_true(g->loop_lag_max_ms > 88.549 && g->loop_lag_max_ms < 88.551); /* 80.5 * 1.1 */
+    assert_int_equal(g->nsecs, 4);
+    assert_true(g->secs[0].loop_lag_p99_ms == 1.25 && !g->secs[0].saturated);
+    assert_true(g->secs[1].saturated && g->secs[2].saturated && !g->secs[3].saturated);
+    assert_int_equal(g->nranges, 1);
+    assert_true(g->ranges[0].from == 1 && g->ranges[0].to == 3);
+    assert_int_equal(g->nshards, 2);
+    assert_int_equal(g->shards[0].index, 1);
+    assert_non_null(g->shards[0].gen);
+    assert_true(g->shards[0].gen->saturated && g->shards[0].gen->nranges == 1);
+    assert_null(g->shards[1].gen);
+    char *again = render_report(&reporter_json, &back, NULL);
+    assert_string_equal(again, json); /* byte for byte */
+    free(again);
+    result_clear(&back);
+
+    edit(&json, "\"generator\":", "\"generator_was\":"); /* as an older file */
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_null(back.generator);
+    result_clear(&back);
+    edit(&json, "\"generator_was\":\t{", "\"generator\":\t{\"cores\": \"x\", ");
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), -1);
+    assert_contains(err, "\"cores\" in generator");
+    free(json);
+    result_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +574,7 @@ int main(void)
         cmocka_unit_test(malformed_json_names_the_position),
         cmocka_unit_test(load_file_stops_at_the_size_limit),
         cmocka_unit_test(refuses_overlong_strings),
+        cmocka_unit_test(generator_survives_the_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
