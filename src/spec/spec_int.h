@@ -254,8 +254,14 @@ int field_timeout(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *
 int field_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out);
 
 /* Compiles the template src at ypath against c->scope into *out (the caller
- * frees it with tmpl_free). Returns 0 or -1 with c->err set. */
+ * frees it with tmpl_free). A value holding a NUL byte (a URL, a header) is
+ * an error: it could not be sent whole. Returns 0 or -1 with c->err set. */
 int field_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out);
+
+/* Like field_tmpl for a message body, which carries any byte: the value at
+ * ypath is compiled whole, NUL bytes included (src, libcyaml's copy, ends
+ * at the first). Returns 0 or -1 with c->err set. */
+int field_tmpl_bytes(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out);
 
 /* ws://HOST or wss://HOST. */
 bool field_is_ws_url(const char *s);

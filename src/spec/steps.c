@@ -254,7 +254,7 @@ int step_compile_send_expect(spec_ctx_t *c, const char *ypath, const char *name,
                  names_step_metric(c, name, ypath, &out->metric) < 0))
         return -1;
     snprintf(spath, sizeof(spath), "%.200s.send", ypath);
-    if (send && field_tmpl(c, spath, send, &out->send) < 0)
+    if (send && field_tmpl_bytes(c, spath, send, &out->send) < 0)
         return -1;
     return expect ? compile_expect(c, ypath, expect, out) : 0;
 }

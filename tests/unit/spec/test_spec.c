@@ -794,6 +794,54 @@ static void check_scalar(const char *dir, const scalar_case_t *sc)
         fail_msg("value \"%s\": want \"%s%s\", got \"%s\"", sc->value, prefix, sc->words, err);
 }
 
+/* Loads text (a spec) from a fresh file; NULL with err set when it fails. */
+static spec_t *load_text(const char *text, char *err, size_t errlen, char *dir, size_t dirlen)
+{
+    char path[300];
+    make_tmpdir(dir, dirlen, "spec");
+    snprintf(path, sizeof(path), "%s/spec.yaml", dir);
+    write_file(path, text);
+    return spec_load(path, NULL, err, errlen);
+}
+
+/* send: "A\u0000B" is three bytes: libcyaml's copy ends at the NUL, the
+ * compiled step keeps it (also with a hole after it); a NUL where it
+ * cannot be sent (a URL, a header) is a spec error at its line. */
+static void test_send_carries_nul(void **state)
+{
+    (void)state;
+    char dir[256], err[1024] = "";
+    spec_t *s = load_text(HEAD LOAD SCEN "    on_start:\n"
+                                         "      - send: \"A\\u0000B\"\n"
+                                         "      - send: \"{{vu.id}}\\u0000\\u0000{{vu.id}}\"\n",
+                          err, sizeof(err), dir, sizeof(dir));
+    if (!s)
+        fail_msg("did not load: %s", err);
+    sbuf_t out = SBUF_INIT;
+    tmpl_ctx_t ctx = { .vu_id = 7 };
+    assert_int_equal(tmpl_render(s->scenarios[0].on_start[0].send, &ctx, &out), 0);
+    assert_int_equal(out.len, 3);
+    assert_memory_equal(out.data, "A\0B", 3);
+    sbuf_truncate(&out, 0);
+    assert_int_equal(tmpl_render(s->scenarios[0].on_start[1].send, &ctx, &out), 0);
+    assert_int_equal(out.len, 4);
+    assert_memory_equal(out.data,
+                        "7\0\0"
+                        "7",
+                        4);
+    sbuf_free(&out);
+    spec_free(s);
+    rm_tree(dir);
+
+    s = load_text(HEAD LOAD
+                  "scenarios:\n  - name: a\n"
+                  "    connect: {url: \"{{target}}/ws\", headers: [\"X-A: a\\u0000b\"]}\n",
+                  err, sizeof(err), dir, sizeof(dir));
+    assert_null(s);
+    assert_contains(err, ":6: scenarios[0].connect.headers[0] holds a NUL byte");
+    rm_tree(dir);
+}
+
 static void test_strict_scalars(void **state)
 {
     (void)state;
@@ -1112,6 +1160,7 @@ int main(void)
         cmocka_unit_test(test_http_login_step),
         cmocka_unit_test(test_http_captures_render),
         cmocka_unit_test(test_http_defaults_and_tasks),
+        cmocka_unit_test(test_send_carries_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
