@@ -44,6 +44,27 @@ typedef struct raw_http {
     char *timeout;
 } raw_http_t;
 
+/* A step's stomp: (one frame). */
+typedef struct raw_stomp_step {
+    char *subscribe;
+    char *send;
+    char *id;
+    char *ack;
+    char *body;
+    char **headers;
+    unsigned headers_count;
+    bool receipt;
+    char *timeout;
+} raw_stomp_step_t;
+
+/* A scenario's stomp: (the CONNECT frame). */
+typedef struct raw_stomp_conn {
+    char *login;
+    char *passcode;
+    char *host;
+    char *heartbeat;
+} raw_stomp_conn_t;
+
 typedef struct raw_step {
     char *name;
     char *send;
@@ -53,6 +74,7 @@ typedef struct raw_step {
     char *send_binary;
     raw_close_t *close;
     raw_http_t *http;
+    raw_stomp_step_t *stomp;
 } raw_step_t;
 
 typedef struct raw_task {
@@ -95,6 +117,8 @@ typedef struct raw_count {
 typedef struct raw_scenario {
     char *name;
     unsigned weight;
+    char *protocol;
+    raw_stomp_conn_t *stomp;
     raw_connect_t *connect;
     raw_step_t *on_start;
     unsigned on_start_count;
@@ -186,6 +210,7 @@ typedef struct spec_ctx {
     char **var_values;
     size_t nvars;
     tmpl_scope_t scope;
+    spec_protocol_t protocol; /* of the scenario being compiled */
 } spec_ctx_t;
 
 /* ---- diag.c: errors for the user ---- */
@@ -349,6 +374,18 @@ int step_captures(spec_ctx_t *c, const char *cpath, spec_step_t *st);
 /* The http: step at ypath into *out (out->http is allocated and owned by
  * out). Returns 0 or -1 with c->err set. */
 int http_step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
+
+/* ---- stomp.c: protocol stomp's keys ---- */
+
+/* The scenario's stomp: at base ("scenarios[0]"; r may be NULL) into
+ * out->stomp, and checks connect against it. Returns 0 or -1 with c->err
+ * set. */
+int stomp_compile_conn(spec_ctx_t *c, const char *base, const raw_stomp_conn_t *r,
+                       spec_scenario_t *out);
+
+/* The stomp: step at ypath into *out (a SUBSCRIBE or SEND frame, its metric,
+ * its receipt or expect). Returns 0 or -1 with c->err set. */
+int stomp_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
 
 /* ---- scenario.c: scenarios ---- */
 

@@ -29,6 +29,7 @@ static const struct {
     { "src/result", "result", "base" },
     { "src/spec", "spec", "base result" },
     { "src/engine", "engine", "base result spec" },
+    { "src/engine/proto", "engine", "base result spec" },
     { "src/serve", "serve", "base" },
     { "reporters", "reporters", "base result" },
     { "src/cli", "cli", "base result spec engine serve reporters" },
