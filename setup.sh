@@ -12,9 +12,9 @@ PACKAGES=(build-essential cmake pkg-config
           libwebsockets-dev libssl-dev libcyaml-dev libyaml-dev libxml2-dev
           libev-dev libcjson-dev libcmocka-dev jq libxml2-utils clang-format python3 iproute2 openssl)
 # only for `test`: the independent peer server of it_foreign_server.sh,
-# strace for it_syscalls.sh (system calls per message), and clang with its
-# libFuzzer runtime for tests/fuzz
-TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev)
+# strace for it_syscalls.sh (system calls per message), clang with its
+# libFuzzer runtime for tests/fuzz, and RabbitMQ (Web-STOMP) for it_stomp.sh
+TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev rabbitmq-server)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
