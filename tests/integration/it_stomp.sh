@@ -10,6 +10,7 @@
 #  3. tests/data/it/stomp_frames.yaml: an escaped header and a body holding
 #     a NUL byte come back whole.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/spec_checks.sh"
 . "$(dirname "$0")/peers/rabbitmq.sh"
 rabbitmq_start
 T="ws://127.0.0.1:$RMQ_STOMP_PORT"
@@ -18,6 +19,7 @@ step() { jqr "$1" ".steps[] | select(.name==\"$2\") | .$3"; }
 run_wsgate "$WORK/ok" run "$SRC/specs/stomp.yaml" --target "$T"
 expect_rc 0
 R="$WORK/ok/result.json"
+check_metrics "$R"
 [ "$(jqr "$R" '[.errors[] | .count] | add')" -eq 0 ] || fail "errors: $(jq -c '.errors' "$R")"
 [ "$(step "$R" connect ok)" -eq 6 ] || fail "connects: $(jq -c '.steps[0]' "$R")"
 [ "$(step "$R" subscribe ok)" -eq 3 ] || fail "subscribes (timed to their RECEIPT)"
