@@ -17,9 +17,11 @@ PACKAGES=(build-essential cmake pkg-config
 # only for `test`: the independent peer server of it_foreign_server.sh,
 # strace for it_syscalls.sh (system calls per message), clang with its
 # libFuzzer runtime for tests/fuzz, the Prometheus server that scrapes
-# run --metrics-listen in it_prometheus.sh (queried with curl), and
-# python3-jsonschema for it_result_schema.sh (docs/result.schema.json)
-TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl python3-jsonschema)
+# run --metrics-listen in it_prometheus.sh (queried with curl),
+# python3-jsonschema for it_result_schema.sh (docs/result.schema.json), and
+# RabbitMQ (Web-STOMP) for it_stomp.sh
+TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl python3-jsonschema
+               rabbitmq-server)
 # only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps
 PACKAGE_PACKAGES=(file dpkg-dev)
 

@@ -141,6 +141,7 @@ void vu_release(vu_t *vu)
 {
     sbuf_free(&vu->out);
     sbuf_free(&vu->rx);
+    vu_proto_release(vu);
     http_call_free(vu->http);
     vu->http = NULL;
     forget_captures(vu);
@@ -207,9 +208,9 @@ void vu_backoff(vu_t *vu, uint64_t now)
 
 /* ---- connecting ---- */
 
-int vu_render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
+void vu_tmpl_ctx(vu_t *vu, tmpl_ctx_t *ctx)
 {
-    tmpl_ctx_t ctx = {
+    *ctx = (tmpl_ctx_t){
         .vu_id = vu->id + 1,
         .iteration = vu->iteration,
         .rng = &vu->rng,
@@ -217,7 +218,13 @@ int vu_render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
     };
     const spec_t *spec = vu->w->run->spec;
     if (spec->data)
-        ctx.data_row = data_row(spec->data, vu->data_row);
+        ctx->data_row = data_row(spec->data, vu->data_row);
+}
+
+int vu_render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
+{
+    tmpl_ctx_t ctx;
+    vu_tmpl_ctx(vu, &ctx);
     return tmpl_render(t, &ctx, out);
 }
 
@@ -293,7 +300,8 @@ void vu_connect(vu_t *vu, uint64_t now)
     ci.origin = url.host;
     ci.ssl_connection = url.tls ? LCCSCF_USE_SSL | vu_tls_flags(w->run->spec) : 0;
     ci.local_protocol_name = "wsgate";
-    ci.protocol = sc->subprotocol; /* NULL: no Sec-WebSocket-Protocol header */
+    /* NULL: no Sec-WebSocket-Protocol header */
+    ci.protocol = sc->subprotocol ? sc->subprotocol : vu_proto(vu)->subprotocols;
     ci.opaque_user_data = vu;
     ci.iface = vu_iface(vu); /* spread users over the source addresses */
     ci.retry_and_idle_policy = &no_idle_policy;
@@ -434,7 +442,8 @@ static void write_failed(vu_t *vu, uint64_t now)
  * the server, lws's close handshake owns the socket: no data frame goes out. */
 static void send_or_queue(vu_t *vu)
 {
-    if (vu->writing || vu->ping_pending || vu->peer_closed || lws_partial_buffered(vu->wsi)) {
+    if (vu->writing || vu->ping_pending || vu->proto_pending || vu->peer_closed ||
+        lws_partial_buffered(vu->wsi)) {
         lws_callback_on_writable(vu->wsi);
         return;
     }
@@ -447,7 +456,7 @@ static void start_send(vu_t *vu, const spec_step_t *st)
     sbuf_truncate(&vu->out, 0);
     static const char pre[LWS_PRE];
     if (sbuf_append(&vu->out, pre, LWS_PRE) < 0 ||
-        (step_is_binary(st) ? fill_binary(vu, st) : vu_render(vu, st->send, &vu->out)) < 0) {
+        (step_is_binary(st) ? fill_binary(vu, st) : vu_proto_frame(vu, st, &vu->out)) < 0) {
         metrics_error(vu->w->m, ERR_PROTOCOL, "out of memory rendering a message");
         return;
     }

@@ -66,6 +66,14 @@ typedef struct vu {
     sbuf_t rx;              /* fragments of a message being received */
     struct http_call *http; /* the http steps' request, created on first use */
     char **slots;           /* http.capture values by slot (scenario's slot_names) */
+    /* the scenario's protocol (vu_proto.c): its per-connection state, and
+     * its own frames (handshake, heart-beat, goodbye) waiting for the socket */
+    void *pstate;
+    size_t pstate_size;
+    sbuf_t pout;        /* LWS_PRE bytes, then the protocol's pending frame */
+    bool proto_pending; /* pout waits for the socket */
+    bool proto_up;      /* the protocol's handshake is done on this connection */
+    uint8_t proto_bye;  /* 0: no goodbye yet, 1: sent, awaiting its answer, 2: answered */
 } vu_t;
 
 /* Places user k in worker w at slot and schedules its first start. */

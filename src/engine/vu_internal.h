@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "engine/proto/proto.h"
 #include "engine/vu.h"
 #include "spec/tmpl.h"
 
@@ -34,6 +35,12 @@ static inline const spec_step_t *vu_current_step(const vu_t *vu)
     return vu->step < t->nsteps ? &t->steps[vu->step] : NULL;
 }
 
+/* The protocol the user's scenario speaks (protocol:). */
+static inline const proto_t *vu_proto(const vu_t *vu)
+{
+    return proto_get(vu_scenario(vu)->protocol);
+}
+
 /* ---- vu.c: the state machine ---- */
 
 /* Sets the user's deadline (capped at its stop time unless an exchange is
@@ -54,6 +61,8 @@ void vu_backoff(vu_t *vu, uint64_t now);
 /* Renders template t for this user into out. Returns 0, or -1 when out of
  * memory. */
 int vu_render(vu_t *vu, const tmpl_t *t, sbuf_t *out);
+/* The template context of this user (its id, iteration, slots, data row). */
+void vu_tmpl_ctx(vu_t *vu, tmpl_ctx_t *ctx);
 /* Counts a failed connect (kind, why) and retries or reconnects. */
 void vu_connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *why);
 /* lws_client_connect_via_info returned NULL (vu_lws.c): errnum, its errno,
@@ -113,9 +122,38 @@ int vu_ensure_slots(vu_t *vu);
 int vu_store_capture(vu_t *vu, const spec_capture_t *cap, char *v, const char *label,
                      const char *missing);
 
+/* ---- vu_proto.c: the scenario's protocol (src/engine/proto/) ---- */
+
+/* The WebSocket connection is open: the protocol's state is reset and its
+ * handshake, if any, queued. Returns true when the connection is usable
+ * now; false while the handshake is under way (the user stays
+ * VU_CONNECTING until vu_proto_event sees it done) or when it could not
+ * start (out of memory: the connect is counted failed). */
+bool vu_proto_open(vu_t *vu);
+/* What a received frame meant to the protocol (rx->event != NONE): the
+ * handshake done or refused, an error answering the awaited step, a
+ * malformed frame, the goodbye answered. msg is the frame, for samples. */
+void vu_proto_event(vu_t *vu, const proto_rx_t *rx, const char *msg, size_t len);
+/* Appends the message of step st (the protocol's frame, or the send
+ * template) to out. Returns 0, or -1 when out of memory. */
+int vu_proto_frame(vu_t *vu, const spec_step_t *st, sbuf_t *out);
+/* Writes the protocol's pending frame. Returns 0, or -1 when the socket failed. */
+int vu_proto_write(vu_t *vu, struct lws *wsi);
+/* The user closes: true while the protocol's goodbye is being sent or
+ * answered (the close frame waits), false when the close may go now. */
+bool vu_proto_goodbye(vu_t *vu, struct lws *wsi);
+/* The keep-alive timer (the ping timer queue, when connect.ping_interval
+ * is not set) fired: heart-beats and missed heart-beats. */
+void vu_proto_keepalive(vu_t *vu, uint64_t now);
+/* Frees the protocol's state and buffer. */
+void vu_proto_release(vu_t *vu);
+
 /* ---- vu_lws.c: the libwebsockets side ---- */
 
 /* No protocol ping is due or awaited any more. */
 void vu_ping_stop(vu_t *vu);
+/* The connection is usable (upgrade and protocol handshake done): the
+ * connect is measured and on_start (or on_reconnect) runs. */
+void vu_established(vu_t *vu);
 
 #endif

@@ -119,6 +119,10 @@ void vu_ping_due(vu_t *vu, uint64_t now)
     const spec_scenario_t *sc = vu_scenario(vu);
     if (!ping_can_send(vu))
         return;
+    if (!sc->ping_interval_us) { /* the timer is the protocol's keep-alive */
+        vu_proto_keepalive(vu, now);
+        return;
+    }
     if (vu->ping_sent_at) {
         char every[32];
         units_format_us((double)sc->ping_interval_us, every, sizeof(every));
@@ -153,7 +157,7 @@ static void on_pong(vu_t *vu)
 
 /* ---- connection events ---- */
 
-static void on_established(vu_t *vu)
+void vu_established(vu_t *vu)
 {
     uint64_t now = clock_mono_us();
     metrics_ok(vu->w->m, 0, now - vu->t0);
@@ -187,7 +191,11 @@ static void on_established(vu_t *vu)
 
 static int on_writeable(vu_t *vu, struct lws *wsi)
 {
+    if (vu->proto_pending) /* the protocol's handshake, heart-beat or goodbye */
+        return vu_proto_write(vu, wsi);
     if (vu->state == VU_CLOSING) {
+        if (vu_proto_goodbye(vu, wsi))
+            return 0; /* the close frame follows the goodbye's answer */
         lws_close_reason(wsi, vu->close_code ? vu->close_code : LWS_CLOSE_STATUS_NORMAL, NULL, 0);
         return -1;
     }
@@ -210,6 +218,13 @@ static void on_closed(vu_t *vu)
 {
     uint64_t now = clock_mono_us();
     vu_ping_stop(vu);
+    if (vu->state == VU_CONNECTING) { /* during the protocol's handshake (not yet counted open) */
+        char why[96];
+        snprintf(why, sizeof(why), "closed during the %s handshake", vu_proto(vu)->name);
+        vu->wsi = NULL;
+        vu_connect_failed(vu, now, vu->peer_closed ? ERR_CLOSED : ERR_RESET, why);
+        return;
+    }
     http_call_cancel(vu->http); /* an http step in flight on this connection */
     vu_conn_closed(vu);
     vu->wsi = NULL;
@@ -302,13 +317,28 @@ static void note_tls_failure(const struct lws *wsi, void *x509_store_ctx)
 /* lws 4.1 accepts a 101 without Sec-WebSocket-Protocol even when one was
  * asked for: a connect.subprotocol the server did not answer with fails
  * the connect here (kind protocol). Returns 0, or -1 to drop the wsi. */
+/* True when got is one of the comma-separated names of list. */
+static bool offered(const char *list, const char *got)
+{
+    size_t n = strlen(got);
+    for (const char *p = list; *p; p += strspn(p, ", ")) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, got, n) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
 static int check_subprotocol(vu_t *vu, struct lws *wsi)
 {
     const char *want = vu_scenario(vu)->subprotocol;
     char got[64] = "";
     if (!want)
+        want = vu_proto(vu)->subprotocols; /* e.g. v12.stomp,v11.stomp,v10.stomp */
+    if (!want)
         return 0;
-    if (lws_hdr_copy(wsi, got, sizeof(got), WSI_TOKEN_PROTOCOL) > 0 && strcmp(got, want) == 0)
+    if (lws_hdr_copy(wsi, got, sizeof(got), WSI_TOKEN_PROTOCOL) > 0 && offered(want, got))
         return 0;
     char why[160];
     snprintf(why, sizeof(why), "server did not accept subprotocol \"%s\" (answered %s%.60s%s)",
@@ -374,7 +404,8 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return hostcheck_vu_redirect(vu, wsi, in);
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         vu->wsi = wsi;
-        on_established(vu);
+        if (vu_proto_open(vu)) /* else its handshake ends in vu_proto_event */
+            vu_established(vu);
         break;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         return on_writeable(vu, wsi);

@@ -144,14 +144,24 @@ static void count_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
     }
 }
 
-/* Parses a complete message once for the counts and the awaited step. */
+/* Parses a complete message once, through the scenario's protocol, for
+ * the counts and the awaited step (json: cJSON_ParseWithLength, no copy). */
 static void on_message(vu_t *vu, const char *msg, size_t len)
 {
+    const proto_t *pr = vu_proto(vu);
     bool awaiting = vu->state == VU_AWAITING;
     /* after the end, only replies to requests sent before it are measured */
-    if (!awaiting && (vu_scenario(vu)->ncounts == 0 || vu->w->ending))
+    bool wanted = awaiting || (vu_scenario(vu)->ncounts && !vu->w->ending);
+    if (!wanted && !pr->parse_always)
         return;
-    cJSON *json = cJSON_ParseWithLength(msg, len);
+    proto_rx_t rx = { .event = PROTO_EV_NONE };
+    cJSON *json = pr->parse(vu->pstate, msg, len, &rx);
+    if (rx.event != PROTO_EV_NONE || !wanted) {
+        if (rx.event != PROTO_EV_NONE)
+            vu_proto_event(vu, &rx, msg, len);
+        cJSON_Delete(json);
+        return;
+    }
     count_message(vu, json, msg, len);
     if (awaiting)
         match_message(vu, json, msg, len);

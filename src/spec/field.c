@@ -52,10 +52,35 @@ int field_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out)
     return 0;
 }
 
+/* The bytes of the scalar at ypath when they hold a NUL (libcyaml's copy
+ * ends at the first one), else NULL. */
+static const yloc_node_t *nul_scalar(const spec_ctx_t *c, const char *ypath)
+{
+    const yloc_node_t *n = yloc_find(c->root, ypath);
+    return n && n->kind == YLOC_SCALAR && n->value && n->len > strlen(n->value) ? n : NULL;
+}
+
 int field_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out)
 {
     char why[1024];
+    *out = NULL;
+    if (nul_scalar(c, ypath))
+        return diag_fail_at(c, ypath,
+                            "%s holds a NUL byte (\\u0000), which it cannot carry; only a message "
+                            "(send:, stomp body:) may hold one",
+                            ypath);
     *out = tmpl_compile(src, &c->scope, why, sizeof(why));
+    if (!*out)
+        return diag_fail_at(c, ypath, "bad template in %s: %s", ypath, why);
+    return 0;
+}
+
+int field_tmpl_bytes(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out)
+{
+    char why[1024];
+    const yloc_node_t *n = nul_scalar(c, ypath);
+    *out = n ? tmpl_compile_n(n->value, n->len, &c->scope, why, sizeof(why))
+             : tmpl_compile(src, &c->scope, why, sizeof(why));
     if (!*out)
         return diag_fail_at(c, ypath, "bad template in %s: %s", ypath, why);
     return 0;

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,16 @@
 #define PRED_MAX_DEPTH 64 /* nesting of ! and ( ), so input cannot exhaust the stack */
 #define PRED_MAX_INDEX 1000000
 
-typedef enum pred_kind { PK_OR, PK_AND, PK_NOT, PK_CMP, PK_IN, PK_EXISTS } pred_kind_t;
+typedef enum pred_kind {
+    PK_OR,
+    PK_AND,
+    PK_NOT,
+    PK_CMP,
+    PK_IN,
+    PK_EXISTS,
+    PK_CONTAINS, /* path contains literal: a substring, or an element of an array */
+    PK_MATCH,    /* path ~ "regex": a string the POSIX extended regex matches */
+} pred_kind_t;
 typedef enum pred_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } pred_op_t;
 typedef enum pred_lit_kind {
     LIT_STRING,
@@ -46,8 +56,9 @@ struct pred {
     pred_seg_t *segs; /* PK_CMP, PK_IN, PK_EXISTS */
     size_t nsegs, capsegs;
     pred_op_t op;     /* PK_CMP */
-    pred_lit_t *lits; /* PK_CMP: one; PK_IN: nlits */
+    pred_lit_t *lits; /* PK_CMP, PK_CONTAINS, PK_MATCH: one; PK_IN: nlits */
     size_t nlits, caplits;
+    regex_t *re; /* PK_MATCH: compiled once, here (owned) */
 };
 
 typedef struct pred_parser {
@@ -138,6 +149,10 @@ void pred_free(pred_t *p)
         free(p->segs[i].key);
     free(p->segs);
     lits_free(p->lits, p->nlits);
+    if (p->re) {
+        regfree(p->re);
+        free(p->re);
+    }
     free(p);
 }
 
@@ -462,6 +477,40 @@ static int parse_list(pred_parser_t *p, pred_t *n)
     return 0;
 }
 
+/* 'contains' literal: a string, number, true, false or null. */
+static int parse_contains(pred_parser_t *p, pred_t *n)
+{
+    n->kind = PK_CONTAINS;
+    return push_lit(p, n);
+}
+
+/* '~' "regex": compiled here with regcomp (POSIX extended), never at run time. */
+static int parse_match(pred_parser_t *p, pred_t *n)
+{
+    size_t at = (skip_ws(p), p->pos);
+    n->kind = PK_MATCH;
+    if (push_lit(p, n) < 0)
+        return -1;
+    if (n->lits[0].kind != LIT_STRING) {
+        fail(p, at, "~ takes a regular expression in quotes, e.g. text ~ \"^pong\"");
+        return -1;
+    }
+    if (!(n->re = malloc(sizeof(*n->re)))) {
+        fail(p, at, "out of memory");
+        return -1;
+    }
+    int rc = regcomp(n->re, n->lits[0].str, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char why[160];
+        regerror(rc, n->re, why, sizeof(why));
+        free(n->re);
+        n->re = NULL;
+        fail(p, at, "bad regular expression \"%.60s\": %s", n->lits[0].str, why);
+        return -1;
+    }
+    return 0;
+}
+
 /* True when a bare path is complete: what follows can only come after a cmp. */
 static bool ends_cmp(pred_parser_t *p)
 {
@@ -469,7 +518,8 @@ static bool ends_cmp(pred_parser_t *p)
     return !*s || *s == ')' || strncmp(s, "&&", 2) == 0 || strncmp(s, "||", 2) == 0;
 }
 
-/* cmp := path OP literal | path 'in' list | path */
+/* cmp := path OP literal | path 'in' list | path 'contains' literal
+ *      | path '~' string | path */
 static pred_t *parse_cmp(pred_parser_t *p)
 {
     pred_t *n = new_node(p, PK_EXISTS);
@@ -481,10 +531,14 @@ static pred_t *parse_cmp(pred_parser_t *p)
         rc = parse_compare(p, n, op);
     else if (accept_word(p, "in"))
         rc = parse_list(p, n);
+    else if (accept_word(p, "contains"))
+        rc = parse_contains(p, n);
+    else if (accept(p, "~"))
+        rc = parse_match(p, n);
     else if (ends_cmp(p))
         rc = 0;
     else
-        fail_expected(p, "== != < <= > >= or in");
+        fail_expected(p, "== != < <= > >= in contains or ~");
 done:
     if (rc < 0) {
         pred_free(n);
@@ -629,6 +683,19 @@ static bool compare(const cJSON *v, pred_op_t op, const pred_lit_t *lit)
     }
 }
 
+/* A substring of a string, or an element of an array equal to lit. */
+static bool contains(const cJSON *v, const pred_lit_t *lit)
+{
+    if (cJSON_IsString(v))
+        return lit->kind == LIT_STRING && v->valuestring && strstr(v->valuestring, lit->str);
+    if (!cJSON_IsArray(v))
+        return false;
+    for (const cJSON *e = v->child; e; e = e->next)
+        if (equal(e, lit))
+            return true;
+    return false;
+}
+
 static bool eval_node(const pred_t *n, const cJSON *msg)
 {
     const cJSON *v;
@@ -651,6 +718,12 @@ static bool eval_node(const pred_t *n, const cJSON *msg)
     case PK_CMP:
         v = lookup(n, msg);
         return v ? compare(v, n->op, &n->lits[0]) : n->op == OP_NE;
+    case PK_CONTAINS:
+        return contains(lookup(n, msg), &n->lits[0]);
+    case PK_MATCH:
+        v = lookup(n, msg);
+        return cJSON_IsString(v) && v->valuestring &&
+               regexec(n->re, v->valuestring, 0, NULL, 0) == 0;
     case PK_IN:
         v = lookup(n, msg);
         for (size_t i = 0; v && i < n->nlits; i++)

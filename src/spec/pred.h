@@ -1,10 +1,16 @@
-/* pred: predicates over JSON messages, compiled once when the spec loads.
+/* pred: predicates over messages as JSON objects, compiled once when the
+ * spec loads. A protocol other than json shows its frames as objects too
+ * (text: {text, json}; stomp: {command, headers, body, json}).
  *
  * Grammar:
  *   expr   := and ( '||' and )*
  *   and    := unary ( '&&' unary )*
  *   unary  := '!' unary | '(' expr ')' | cmp
  *   cmp    := path OP literal | path 'in' '[' literal (',' literal)* ']'
+ *           | path 'contains' literal    (a substring of a string field, or
+ *                                         an element of an array field)
+ *           | path '~' string            (a string field the POSIX extended
+ *                                         regex matches; compiled at load)
  *           | path                       (field exists and is not false/null)
  *   OP     := '==' | '!=' | '<' | '<=' | '>' | '>='
  *   path   := ident ( '.' ident | '[' integer ']' )*     e.g. data.items[0].id
@@ -23,7 +29,7 @@
 typedef struct pred pred_t;
 
 /* Returns the compiled predicate, or NULL with a one-line reason in err that
- * names the column, e.g. 'column 6: expected == != < <= > >= or in'.
+ * names the column, e.g. 'column 6: expected == != < <= > >= in contains or ~'.
  * The caller frees the result with pred_free(). */
 pred_t *pred_compile(const char *src, char *err, size_t errlen);
 

@@ -323,6 +323,37 @@ static int compile_counts(spec_ctx_t *c, const char *base, const raw_scenario_t 
 /* ------------------------------------------------------------------ */
 /* A whole scenario.                                                    */
 
+const char *spec_protocol_name(spec_protocol_t p)
+{
+    static const char *const names[SPEC_PROTO_COUNT] = { "json", "text", "stomp" };
+    return (unsigned)p < SPEC_PROTO_COUNT ? names[p] : "json";
+}
+
+/* protocol: json (default), text or stomp; stomp: belongs to stomp only. */
+static int compile_protocol(spec_ctx_t *c, const char *base, const raw_scenario_t *r,
+                            spec_scenario_t *out)
+{
+    char ppath[256];
+    snprintf(ppath, sizeof(ppath), "%.200s.protocol", base);
+    out->protocol = SPEC_PROTO_JSON;
+    for (unsigned p = 0; r->protocol && p < SPEC_PROTO_COUNT; p++)
+        if (strcmp(r->protocol, spec_protocol_name((spec_protocol_t)p)) == 0)
+            out->protocol = (spec_protocol_t)p;
+    if (r->protocol && strcmp(r->protocol, spec_protocol_name(out->protocol)) != 0)
+        return diag_fail_at(c, ppath,
+                            "%s \"%.40s\" is not json, text or stomp; write e.g. "
+                            "protocol: stomp",
+                            ppath, r->protocol);
+    c->protocol = out->protocol;
+    if (out->protocol == SPEC_PROTO_STOMP)
+        return stomp_compile_conn(c, base, r->stomp, out);
+    snprintf(ppath, sizeof(ppath), "%.200s.stomp", base);
+    if (r->stomp)
+        return diag_fail_at(c, ppath, "%s is for protocol: stomp; add protocol: stomp to %s", ppath,
+                            base);
+    return 0;
+}
+
 static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
                                  spec_scenario_t *out)
 {
@@ -334,8 +365,9 @@ static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t
         return -1;
     if (field_weight(c, base, r->weight, &out->weight) < 0 ||
         names_collect_slots(c, base, r, out) < 0 || compile_connect(c, base, r->connect, out) < 0 ||
-        compile_on_start(c, base, r, out) < 0 || compile_on_reconnect(c, base, r, out) < 0 ||
-        compile_tasks(c, base, r, out) < 0 || compile_counts(c, base, r, out) < 0)
+        compile_protocol(c, base, r, out) < 0 || compile_on_start(c, base, r, out) < 0 ||
+        compile_on_reconnect(c, base, r, out) < 0 || compile_tasks(c, base, r, out) < 0 ||
+        compile_counts(c, base, r, out) < 0)
         return -1;
     while (out->npre_connect < out->non_start && out->on_start[out->npre_connect].http)
         out->npre_connect++;

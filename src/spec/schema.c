@@ -51,6 +51,26 @@ static const cyaml_schema_field_t http_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t stomp_step_fields[] = {
+    OPT_STR("subscribe", raw_stomp_step_t, subscribe),
+    OPT_STR("send", raw_stomp_step_t, send),
+    OPT_STR("id", raw_stomp_step_t, id),
+    OPT_STR("ack", raw_stomp_step_t, ack),
+    OPT_STR("body", raw_stomp_step_t, body),
+    SEQ("headers", CYAML_FLAG_OPTIONAL, raw_stomp_step_t, headers, &str_entry, 0),
+    CYAML_FIELD_BOOL("receipt", CYAML_FLAG_OPTIONAL, raw_stomp_step_t, receipt),
+    OPT_STR("timeout", raw_stomp_step_t, timeout),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t stomp_conn_fields[] = {
+    OPT_STR("login", raw_stomp_conn_t, login),
+    OPT_STR("passcode", raw_stomp_conn_t, passcode),
+    OPT_STR("host", raw_stomp_conn_t, host),
+    OPT_STR("heartbeat", raw_stomp_conn_t, heartbeat),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t step_fields[] = {
     OPT_STR("name", raw_step_t, name),
     OPT_STR("send", raw_step_t, send),
@@ -60,6 +80,7 @@ static const cyaml_schema_field_t step_fields[] = {
     OPT_STR("send_binary", raw_step_t, send_binary),
     OPT_MAP("close", raw_step_t, close, close_fields),
     OPT_MAP("http", raw_step_t, http, http_fields),
+    OPT_MAP("stomp", raw_step_t, stomp, stomp_step_fields),
     CYAML_FIELD_END,
 };
 
@@ -116,6 +137,8 @@ static const cyaml_schema_value_t count_entry = {
 static const cyaml_schema_field_t scenario_fields[] = {
     REQ_STR("name", raw_scenario_t, name),
     CYAML_FIELD_UINT("weight", CYAML_FLAG_OPTIONAL, raw_scenario_t, weight),
+    OPT_STR("protocol", raw_scenario_t, protocol),
+    OPT_MAP("stomp", raw_scenario_t, stomp, stomp_conn_fields),
     CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect, connect_fields),
     SEQ("on_start", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_start, &step_entry, 0),
     SEQ("on_reconnect", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_reconnect, &step_entry, 0),

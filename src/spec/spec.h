@@ -27,6 +27,40 @@ typedef struct spec_capture {
     char *src;    /* "json.access_token", for error samples */
 } spec_capture_t;
 
+/* scenario protocol: how frames are read and written (json by default).
+ * The engine has one entry for each in its table (src/engine/proto/). */
+typedef enum spec_protocol {
+    SPEC_PROTO_JSON,  /* a message is a JSON document (today's behaviour) */
+    SPEC_PROTO_TEXT,  /* raw text: predicates see {text, json} */
+    SPEC_PROTO_STOMP, /* STOMP 1.2 over WebSocket: {command, headers, body, json} */
+} spec_protocol_t;
+#define SPEC_PROTO_COUNT 3
+
+/* The name protocol: writes for p ("json", "text", "stomp"). Static. */
+const char *spec_protocol_name(spec_protocol_t p);
+
+/* scenario stomp: the CONNECT frame. Owns all. */
+typedef struct spec_stomp_conn {
+    tmpl_t *login;         /* stomp.login, NULL: not sent */
+    tmpl_t *passcode;      /* stomp.passcode, NULL: not sent */
+    tmpl_t *host;          /* stomp.host (the virtual host), "/" by default */
+    uint64_t heartbeat_us; /* stomp.heartbeat: both directions; 0 = none */
+} spec_stomp_conn_t;
+
+typedef enum spec_stomp_cmd { SPEC_STOMP_SUBSCRIBE, SPEC_STOMP_SEND } spec_stomp_cmd_t;
+
+/* A stomp: step: one SUBSCRIBE or SEND frame. Owns all. */
+typedef struct spec_stomp_frame {
+    spec_stomp_cmd_t command;
+    tmpl_t *destination; /* stomp.subscribe or stomp.send */
+    tmpl_t *body;        /* SEND: stomp.body (any byte; content-length is sent), NULL = empty */
+    char *id;            /* SUBSCRIBE: stomp.id, "sub-0" by default */
+    char *ack;           /* SUBSCRIBE: stomp.ack, "auto" by default */
+    tmpl_t **headers;    /* stomp.headers: extra "name: value" lines */
+    size_t nheaders;
+    bool receipt; /* stomp.receipt: the step is timed to its RECEIPT */
+} spec_stomp_frame_t;
+
 /* An HTTP request step (e.g. the login before connecting). Owns all. */
 typedef struct spec_http {
     char method[8]; /* GET, POST, PUT, DELETE */
@@ -62,6 +96,9 @@ typedef struct spec_step {
     uint64_t sleep_us;        /* sleep step: wait this long, nothing else */
     bool reconnect;           /* reconnect step: close, connect again (latency to the upgrade) */
     spec_http_t *http;        /* an HTTP request step, NULL otherwise */
+    /* a stomp: step (send is then "" and the engine frames it); with
+     * receipt, expect is command == "RECEIPT" and expect_src "RECEIPT" */
+    spec_stomp_frame_t *stomp;
     /* expect.capture (or a count entry's capture): fields of the matched
      * message into per-user slots (json set, cookie NULL). */
     spec_capture_t *captures;
@@ -104,6 +141,8 @@ typedef struct spec_scenario {
     uint64_t connect_timeout_us; /* connect.timeout, default 10s */
     uint64_t ping_interval_us;   /* connect.ping_interval: WebSocket pings; 0 = none */
     char *subprotocol;           /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
+    spec_protocol_t protocol;    /* protocol: json (default), text or stomp */
+    spec_stomp_conn_t *stomp;    /* stomp: (protocol stomp only, always set then) */
     spec_reconnect_t reconnect;  /* connect.reconnect */
     spec_step_t *on_start;
     size_t non_start;

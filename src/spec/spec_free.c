@@ -29,9 +29,45 @@ static void clear_http(spec_http_t *h)
     free(h);
 }
 
+static void tmpl_free_all(tmpl_t **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i])
+            tmpl_free(v[i]);
+    free(v);
+}
+
+static void clear_stomp_frame(spec_stomp_frame_t *f)
+{
+    if (!f)
+        return;
+    if (f->destination)
+        tmpl_free(f->destination);
+    if (f->body)
+        tmpl_free(f->body);
+    free(f->id);
+    free(f->ack);
+    tmpl_free_all(f->headers, f->nheaders);
+    free(f);
+}
+
+static void clear_stomp_conn(spec_stomp_conn_t *sc)
+{
+    if (!sc)
+        return;
+    if (sc->login)
+        tmpl_free(sc->login);
+    if (sc->passcode)
+        tmpl_free(sc->passcode);
+    if (sc->host)
+        tmpl_free(sc->host);
+    free(sc);
+}
+
 static void clear_step(spec_step_t *st)
 {
     clear_http(st->http);
+    clear_stomp_frame(st->stomp);
     free(st->name);
     if (st->send)
         tmpl_free(st->send);
@@ -62,6 +98,7 @@ static void clear_task(spec_task_t *t)
 static void clear_scenario(spec_scenario_t *sc)
 {
     free(sc->name);
+    clear_stomp_conn(sc->stomp);
     if (sc->url)
         tmpl_free(sc->url);
     for (size_t i = 0; i < sc->nheaders; i++)

@@ -44,6 +44,27 @@ typedef struct raw_http {
     char *timeout;
 } raw_http_t;
 
+/* A step's stomp: (one frame). */
+typedef struct raw_stomp_step {
+    char *subscribe;
+    char *send;
+    char *id;
+    char *ack;
+    char *body;
+    char **headers;
+    unsigned headers_count;
+    bool receipt;
+    char *timeout;
+} raw_stomp_step_t;
+
+/* A scenario's stomp: (the CONNECT frame). */
+typedef struct raw_stomp_conn {
+    char *login;
+    char *passcode;
+    char *host;
+    char *heartbeat;
+} raw_stomp_conn_t;
+
 typedef struct raw_step {
     char *name;
     char *send;
@@ -53,6 +74,7 @@ typedef struct raw_step {
     char *send_binary;
     raw_close_t *close;
     raw_http_t *http;
+    raw_stomp_step_t *stomp;
 } raw_step_t;
 
 typedef struct raw_task {
@@ -95,6 +117,8 @@ typedef struct raw_count {
 typedef struct raw_scenario {
     char *name;
     unsigned weight;
+    char *protocol;
+    raw_stomp_conn_t *stomp;
     raw_connect_t *connect;
     raw_step_t *on_start;
     unsigned on_start_count;
@@ -187,6 +211,7 @@ typedef struct spec_ctx {
     size_t nvars;
     tmpl_scope_t scope;
     const spec_guard_t *guard; /* spec_opts_t's; NULL: none */
+    spec_protocol_t protocol;  /* of the scenario being compiled */
 } spec_ctx_t;
 
 /* ---- diag.c: errors for the user ---- */
@@ -255,8 +280,14 @@ int field_timeout(spec_ctx_t *c, const char *ypath, const char *text, uint64_t *
 int field_weight(spec_ctx_t *c, const char *base, unsigned raw, unsigned *out);
 
 /* Compiles the template src at ypath against c->scope into *out (the caller
- * frees it with tmpl_free). Returns 0 or -1 with c->err set. */
+ * frees it with tmpl_free). A value holding a NUL byte (a URL, a header) is
+ * an error: it could not be sent whole. Returns 0 or -1 with c->err set. */
 int field_tmpl(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out);
+
+/* Like field_tmpl for a message body, which carries any byte: the value at
+ * ypath is compiled whole, NUL bytes included (src, libcyaml's copy, ends
+ * at the first). Returns 0 or -1 with c->err set. */
+int field_tmpl_bytes(spec_ctx_t *c, const char *ypath, const char *src, tmpl_t **out);
 
 /* ws://HOST or wss://HOST. */
 bool field_is_ws_url(const char *s);
@@ -357,6 +388,17 @@ int spec_guard_url(spec_ctx_t *c, const char *ypath, const char *origin, const c
 /* Refuses a plan over --max-users, --max-duration or --max-rate (the
  * whole spec, whatever share a shard runs). Returns 0 or -1. */
 int spec_guard_limits(spec_ctx_t *c);
+/* ---- stomp.c: protocol stomp's keys ---- */
+
+/* The scenario's stomp: at base ("scenarios[0]"; r may be NULL) into
+ * out->stomp, and checks connect against it. Returns 0 or -1 with c->err
+ * set. */
+int stomp_compile_conn(spec_ctx_t *c, const char *base, const raw_stomp_conn_t *r,
+                       spec_scenario_t *out);
+
+/* The stomp: step at ypath into *out (a SUBSCRIBE or SEND frame, its metric,
+ * its receipt or expect). Returns 0 or -1 with c->err set. */
+int stomp_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
 
 /* ---- scenario.c: scenarios ---- */
 

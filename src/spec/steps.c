@@ -254,7 +254,7 @@ int step_compile_send_expect(spec_ctx_t *c, const char *ypath, const char *name,
                  names_step_metric(c, name, ypath, &out->metric) < 0))
         return -1;
     snprintf(spath, sizeof(spath), "%.200s.send", ypath);
-    if (send && field_tmpl(c, spath, send, &out->send) < 0)
+    if (send && field_tmpl_bytes(c, spath, send, &out->send) < 0)
         return -1;
     return expect ? compile_expect(c, ypath, expect, out) : 0;
 }
@@ -265,6 +265,8 @@ int step_compile_send_expect(spec_ctx_t *c, const char *ypath, const char *name,
 int step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out)
 {
     out->reconnect = st->reconnect;
+    if (st->stomp)
+        return stomp_compile_step(c, ypath, st, out);
     if (st->http)
         return http_step_compile(c, ypath, st, out);
     if (st->close) {

@@ -82,6 +82,7 @@ typedef struct tmpl_args {
 /* Compiler state for one tmpl_compile call. */
 typedef struct tmpl_comp {
     const char *src;
+    size_t len; /* bytes of src; src[len] is NUL, literal text may hold more */
     size_t pos;
     size_t hole; /* offset of the current "{{" */
     const tmpl_scope_t *scope;
@@ -585,15 +586,23 @@ static int compile_hole(tmpl_comp_t *c)
     return 0;
 }
 
+/* The offset of the next "{{" at or after from, or len when there is none. */
+static size_t next_hole(const tmpl_comp_t *c, size_t from)
+{
+    for (size_t i = from; i + 1 < c->len; i++)
+        if (c->src[i] == '{' && c->src[i + 1] == '{')
+            return i;
+    return c->len;
+}
+
 static int compile_all(tmpl_comp_t *c)
 {
-    while (c->src[c->pos]) {
-        const char *open = strstr(c->src + c->pos, "{{");
-        size_t end = open ? (size_t)(open - c->src) : strlen(c->src);
+    while (c->pos < c->len) {
+        size_t end = next_hole(c, c->pos);
         if (add_literal(c, c->src + c->pos, end - c->pos) < 0)
             return -1;
         c->pos = end;
-        if (!open)
+        if (end == c->len)
             break;
         c->hole = end;
         c->pos += 2;
@@ -605,9 +614,16 @@ static int compile_all(tmpl_comp_t *c)
 
 tmpl_t *tmpl_compile(const char *src, const tmpl_scope_t *scope, char *err, size_t errlen)
 {
+    return tmpl_compile_n(src ? src : "", src ? strlen(src) : 0, scope, err, errlen);
+}
+
+tmpl_t *tmpl_compile_n(const char *src, size_t len, const tmpl_scope_t *scope, char *err,
+                       size_t errlen)
+{
     static const tmpl_scope_t empty = { 0 };
     tmpl_comp_t c = {
         .src = src ? src : "",
+        .len = src ? len : 0,
         .scope = scope ? scope : &empty,
         .lit = SBUF_INIT,
         .err = err,

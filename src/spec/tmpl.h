@@ -62,6 +62,12 @@ typedef struct tmpl_ctx {
  * The caller frees the result with tmpl_free(). */
 tmpl_t *tmpl_compile(const char *src, const tmpl_scope_t *scope, char *err, size_t errlen);
 
+/* Like tmpl_compile, for the len bytes of src (src[len] is NUL): literal
+ * text may hold NUL bytes, which the rendering keeps (out->len counts
+ * them). A NUL inside {{ }} is an error. */
+tmpl_t *tmpl_compile_n(const char *src, size_t len, const tmpl_scope_t *scope, char *err,
+                       size_t errlen);
+
 /* Appends the rendering to out. Returns 0, or -1 on allocation failure. */
 int tmpl_render(const tmpl_t *t, const tmpl_ctx_t *ctx, sbuf_t *out);
 

@@ -176,7 +176,8 @@ static yloc_node_t *copy_node(yloc_builder_t *b, const yloc_node_t *src, const y
     n->col = src->col;
     n->quoted = src->quoted;
     n->key_line = src->key_line;
-    if ((src->value && !(n->value = dup_str(src->value))) ||
+    n->len = src->len;
+    if ((src->value && !(n->value = dup_n(src->value, src->len))) ||
         (src->key && !(n->key = dup_str(src->key))))
         goto fail;
     for (size_t i = 0; i < src->nkids; i++) {
@@ -221,6 +222,7 @@ static int on_scalar(yloc_builder_t *b, const yaml_event_t *ev)
         return -1;
     n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
     n->value = dup_n(text, len);
+    n->len = len;
     if (!n->value) {
         yloc_free(n);
         return build_fail(b, (int)ev->start_mark.line + 1, "out of memory");

@@ -19,7 +19,8 @@ typedef struct yloc_node {
     int col;      /* 1-based column */
     char *key;    /* mapping entry: the key text; else NULL */
     int key_line; /* mapping entry: line of the key; else 0 */
-    char *value;  /* scalar: text as parsed; else NULL */
+    char *value;  /* scalar: text as parsed (NUL-terminated); else NULL */
+    size_t len;   /* scalar: bytes of value, more than strlen when it holds a NUL */
     bool quoted;  /* scalar: quoted or block style (never null) */
     struct yloc_node **kids;
     size_t nkids;

@@ -36,7 +36,8 @@ foreign notifications 8 # its rate assertion needs a few push periods
 foreign market-data 4
 foreign collaboration 5
 foreign mixed 7
-[ "$(ls "$SRC"/specs/*.yaml | wc -l)" -eq 5 ] || fail "a spec in specs/ is not run here: add it"
+# specs/stomp.yaml needs a STOMP broker: it_stomp.sh runs it against RabbitMQ
+[ "$(ls "$SRC"/specs/*.yaml | grep -vc '/stomp\.yaml$')" -eq 5 ] || fail "a spec in specs/ is not run here: add it"
 
 # connect.subprotocol: answered by the peer, or left out (a protocol error)
 run_wsgate "$WORK/sub" run "$DATA/it/subprotocol.yaml" --target "$T"

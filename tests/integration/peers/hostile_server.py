@@ -11,6 +11,9 @@ logged as "accepted" on stderr):
   huge       complete the upgrade, then send a 2 MiB text message in 64 KiB
              fragments (the client must drop it, not buffer it)
   deaf       complete the upgrade, then read and ignore everything (no pongs)
+  echo       complete the upgrade, then answer each text message with
+             "pong " and the message, and log "text N HEX" (its byte count
+             and bytes) on stderr
 Stops by itself after --seconds (default 20).
 """
 import argparse
@@ -63,6 +66,43 @@ def frame(opcode, payload, fin=True):
     return head + payload
 
 
+def read_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            raise OSError("closed")
+        data += chunk
+    return data
+
+
+def read_frame(conn):
+    """One client frame (masked, unfragmented): (opcode, payload)."""
+    b0, b1 = read_exact(conn, 2)
+    n = b1 & 0x7F
+    if n == 126:
+        n = int.from_bytes(read_exact(conn, 2), "big")
+    elif n == 127:
+        n = int.from_bytes(read_exact(conn, 8), "big")
+    mask = read_exact(conn, 4) if b1 & 0x80 else b"\0\0\0\0"
+    data = read_exact(conn, n)
+    return b0 & 0x0F, bytes(c ^ mask[i % 4] for i, c in enumerate(data))
+
+
+def echo(conn):
+    conn.settimeout(10)
+    while True:
+        opcode, data = read_frame(conn)
+        if opcode == 0x8:
+            conn.sendall(frame(0x8, data[:2]))
+            return
+        if opcode == 0x9:
+            conn.sendall(frame(0xA, data))
+        elif opcode == 0x1:
+            print("text %d %s" % (len(data), data.hex()), file=sys.stderr, flush=True)
+            conn.sendall(frame(0x1, b"pong " + data))
+
+
 def handle(conn, mode):
     try:
         if mode == "close":
@@ -83,6 +123,8 @@ def handle(conn, mode):
             conn.settimeout(5)
             while conn.recv(4096):
                 pass
+        elif mode == "echo":
+            echo(conn)
         elif mode == "huge":
             piece = b"x" * 65536
             for i in range(32):
@@ -98,7 +140,7 @@ def handle(conn, mode):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge", "deaf"])
+    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge", "deaf", "echo"])
     ap.add_argument("--seconds", type=float, default=20.0)
     args = ap.parse_args()
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -29,6 +29,7 @@ static const struct {
     { "src/result", "result", "base" },
     { "src/spec", "spec", "base result" },
     { "src/engine", "engine", "base result spec" },
+    { "src/engine/proto", "engine", "base result spec" },
     { "src/live", "live", "base result spec engine" },
     { "src/serve", "serve", "base" },
     { "reporters", "reporters", "base result" },

@@ -251,13 +251,14 @@ static void error_trailing_junk(void **state)
                         "column 13: expected &&, || or the end of the predicate, found \"foo\"");
     assert_string_equal(compile_err("a == 1)"),
                         "column 7: expected &&, || or the end of the predicate, found \")\"");
-    assert_string_equal(compile_err("type \"a\""),
-                        "column 6: expected == != < <= > >= or in, found the string \"a\"");
+    assert_string_equal(
+        compile_err("type \"a\""),
+        "column 6: expected == != < <= > >= in contains or ~, found the string \"a\"");
     assert_string_equal(compile_err("type = \"a\""),
-                        "column 6: expected == != < <= > >= or in, found \"=\"");
+                        "column 6: expected == != < <= > >= in contains or ~, found \"=\"");
     assert_contains(compile_err("(a == 1"), "column 8: expected \")\", && or ||");
     assert_string_equal(compile_err("a & b"),
-                        "column 3: expected == != < <= > >= or in, found \"&\"");
+                        "column 3: expected == != < <= > >= in contains or ~, found \"&\"");
 }
 
 static void error_other_shapes(void **state)
@@ -441,6 +442,44 @@ static void long_lists_and_escapes(void **state)
     free(src);
 }
 
+/* contains: a substring of a string field, or an element of an array. */
+static void contains_strings_and_arrays(void **state)
+{
+    (void)state;
+    const char *m = "{\"text\":\"hello world\",\"tags\":[\"a\",2,true],\"n\":5,"
+                    "\"message\":{\"text\":\"oh hi there\"}}";
+    assert_true(match("text contains \"lo wo\"", m));
+    assert_true(match("text contains \"\"", m));
+    assert_false(match("text contains \"worlds\"", m));
+    assert_true(match("message.text contains \"hi\"", m));
+    assert_true(match("tags contains \"a\"", m));
+    assert_true(match("tags contains 2", m));
+    assert_true(match("tags contains true", m));
+    assert_false(match("tags contains \"b\"", m));
+    assert_false(match("n contains \"5\"", m)); /* not a string or an array */
+    assert_false(match("missing contains \"x\"", m));
+    assert_true(match("!(text contains \"bye\") && text contains \"hello\"", m));
+    assert_false(match("text contains 5", m)); /* a number is no substring */
+    /* "contains" is a keyword only after a path; a field may be called so */
+    assert_true(match("contains == 1", "{\"contains\":1}"));
+    assert_contains(compile_err("text contains"), "expected a quoted string");
+}
+
+/* ~: a POSIX extended regex, compiled once when the predicate compiles. */
+static void regex_match(void **state)
+{
+    (void)state;
+    assert_true(match("text ~ \"^pong\"", "{\"text\":\"pong 12\"}"));
+    assert_false(match("text ~ \"^pong\"", "{\"text\":\"ping pong\"}"));
+    assert_true(match("text~'[0-9]+$'", "{\"text\":\"pong 12\"}"));
+    assert_true(match("a ~ \"^(x|y){2}$\" && b == 1", "{\"a\":\"xy\",\"b\":1}"));
+    assert_false(match("a ~ \"x\"", "{\"a\":1}"));     /* numbers never match */
+    assert_false(match("a ~ \"x\"", "{\"b\":\"x\"}")); /* missing field */
+    assert_contains(compile_err("text ~ \"(\""), "column 8: bad regular expression");
+    assert_contains(compile_err("text ~ 12"), "~ takes a regular expression in quotes");
+    assert_contains(compile_err("text = \"x\""), "== != < <= > >= in contains or ~");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +505,8 @@ int main(void)
         cmocka_unit_test(long_chains_do_not_recurse_per_term),
         cmocka_unit_test(chains_mix_and_fail_cleanly),
         cmocka_unit_test(long_lists_and_escapes),
+        cmocka_unit_test(contains_strings_and_arrays),
+        cmocka_unit_test(regex_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -794,6 +794,122 @@ static void check_scalar(const char *dir, const scalar_case_t *sc)
         fail_msg("value \"%s\": want \"%s%s\", got \"%s\"", sc->value, prefix, sc->words, err);
 }
 
+/* Loads text (a spec) from a fresh file; NULL with err set when it fails. */
+static spec_t *load_text(const char *text, char *err, size_t errlen, char *dir, size_t dirlen)
+{
+    char path[300];
+    make_tmpdir(dir, dirlen, "spec");
+    snprintf(path, sizeof(path), "%s/spec.yaml", dir);
+    write_file(path, text);
+    return spec_load(path, NULL, err, errlen);
+}
+
+/* send: "A\u0000B" is three bytes: libcyaml's copy ends at the NUL, the
+ * compiled step keeps it (also with a hole after it); a NUL where it
+ * cannot be sent (a URL, a header) is a spec error at its line. */
+static void test_send_carries_nul(void **state)
+{
+    (void)state;
+    char dir[256], err[1024] = "";
+    spec_t *s = load_text(HEAD LOAD SCEN "    on_start:\n"
+                                         "      - send: \"A\\u0000B\"\n"
+                                         "      - send: \"{{vu.id}}\\u0000\\u0000{{vu.id}}\"\n",
+                          err, sizeof(err), dir, sizeof(dir));
+    if (!s)
+        fail_msg("did not load: %s", err);
+    sbuf_t out = SBUF_INIT;
+    tmpl_ctx_t ctx = { .vu_id = 7 };
+    assert_int_equal(tmpl_render(s->scenarios[0].on_start[0].send, &ctx, &out), 0);
+    assert_int_equal(out.len, 3);
+    assert_memory_equal(out.data, "A\0B", 3);
+    sbuf_truncate(&out, 0);
+    assert_int_equal(tmpl_render(s->scenarios[0].on_start[1].send, &ctx, &out), 0);
+    assert_int_equal(out.len, 4);
+    assert_memory_equal(out.data,
+                        "7\0\0"
+                        "7",
+                        4);
+    sbuf_free(&out);
+    spec_free(s);
+    rm_tree(dir);
+
+    s = load_text(HEAD LOAD
+                  "scenarios:\n  - name: a\n"
+                  "    connect: {url: \"{{target}}/ws\", headers: [\"X-A: a\\u0000b\"]}\n",
+                  err, sizeof(err), dir, sizeof(dir));
+    assert_null(s);
+    assert_contains(err, ":6: scenarios[0].connect.headers[0] holds a NUL byte");
+    rm_tree(dir);
+}
+
+/* protocol: and stomp: keys: what compiles, and each mistake at its line. */
+static void test_protocol_keys(void **state)
+{
+    (void)state;
+    char dir[256], err[1024] = "";
+#define STOMP_SCEN                                                                                 \
+    "scenarios:\n  - name: a\n    protocol: stomp\n    stomp: {login: u, heartbeat: 2s}\n"         \
+    "    connect: {url: \"{{target}}/ws\"}\n"
+    spec_t *s =
+        load_text(HEAD LOAD STOMP_SCEN "    on_start:\n"
+                                       "      - name: sub\n"
+                                       "        stomp: {subscribe: /topic/x, receipt: true}\n"
+                                       "      - stomp: {send: /topic/x, body: \"a\\u0000b\"}\n",
+                  err, sizeof(err), dir, sizeof(dir));
+    if (!s)
+        fail_msg("did not load: %s", err);
+    const spec_scenario_t *sc = &s->scenarios[0];
+    assert_int_equal(sc->protocol, SPEC_PROTO_STOMP);
+    assert_int_equal(sc->stomp->heartbeat_us, 2 * SEC);
+    assert_non_null(sc->stomp->host); /* "/" by default */
+    assert_string_equal(sc->on_start[0].stomp->id, "sub-0");
+    assert_string_equal(sc->on_start[0].stomp->ack, "auto");
+    assert_string_equal(sc->on_start[0].expect_src, "RECEIPT");
+    assert_int_equal(sc->on_start[0].expect_timeout_us, 10 * SEC);
+    assert_int_equal(sc->on_start[1].stomp->command, SPEC_STOMP_SEND);
+    assert_null(sc->on_start[1].expect);
+    sbuf_t out = SBUF_INIT;
+    assert_int_equal(tmpl_render(sc->on_start[1].stomp->body, NULL, &out), 0);
+    assert_int_equal(out.len, 3);
+    sbuf_free(&out);
+    spec_free(s);
+    rm_tree(dir);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        { HEAD LOAD
+          "scenarios:\n  - name: a\n    protocol: mqtt\n    connect: {url: \"{{target}}/ws\"}\n",
+          ":6: scenarios[0].protocol \"mqtt\" is not json, text or stomp" },
+        { HEAD LOAD
+          "scenarios:\n  - name: a\n    stomp: {login: u}\n    connect: {url: \"{{target}}/ws\"}\n",
+          ":6: scenarios[0].stomp is for protocol: stomp" },
+        { HEAD LOAD "scenarios:\n  - name: a\n    connect: {url: \"{{target}}/ws\"}\n    "
+                    "on_start:\n      - stomp: {subscribe: /x}\n",
+          ":8: scenarios[0].on_start[0].stomp is a STOMP frame; add protocol: stomp" },
+        { HEAD LOAD STOMP_SCEN "    on_start:\n      - stomp: {subscribe: /x, send: /y}\n",
+          ":10: scenarios[0].on_start[0].stomp needs exactly one of subscribe: and send:" },
+        { HEAD LOAD STOMP_SCEN
+          "    on_start:\n      - stomp: {send: /x, receipt: true}\n        expect: {match: 'a'}\n",
+          "receipt: true times the step to its RECEIPT" },
+        { HEAD LOAD "scenarios:\n  - name: a\n    protocol: stomp\n    stomp: {heartbeat: 1s}\n"
+                    "    connect: {url: \"{{target}}/ws\", ping_interval: 5s}\n",
+          ":7: scenarios[0].stomp.heartbeat and connect.ping_interval both keep" },
+        { HEAD LOAD STOMP_SCEN "    on_start:\n      - stomp: {subscribe: /x, ack: maybe}\n",
+          "ack \"maybe\" is not auto, client or client-individual" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        s = load_text(bad[i].text, err, sizeof(err), dir, sizeof(dir));
+        if (s) {
+            spec_free(s);
+            fail_msg("case %zu loaded", i);
+        }
+        assert_contains(err, bad[i].want);
+        rm_tree(dir);
+    }
+#undef STOMP_SCEN
+}
+
 static void test_strict_scalars(void **state)
 {
     (void)state;
@@ -1112,6 +1228,8 @@ int main(void)
         cmocka_unit_test(test_http_login_step),
         cmocka_unit_test(test_http_captures_render),
         cmocka_unit_test(test_http_defaults_and_tasks),
+        cmocka_unit_test(test_send_carries_nul),
+        cmocka_unit_test(test_protocol_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
