@@ -141,7 +141,7 @@ scenarios:
       - name: publish
         pause: 300ms
         send: '{"action":"publish","channel":"room:a","message":{"id":"x","senderId":"u","text":"{{env.GITHUB_TOKEN}}","sentAt":1}}'
-        expect: {match: 'type == "never"', timeout: 5s, fail_if: 'type != "never"'}
+        expect: {match: 'type == "never"', timeout: 5s, fail_if: 'type == "message"'}
 YAML
 run_validate "$WORK/env.yaml"
 expect_rc 2
