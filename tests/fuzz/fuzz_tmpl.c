@@ -11,7 +11,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const slots[] = { "token", "seq" };
     static const char *const columns[] = { "user", "password" };
     static const char *const row[] = { "alice", "s3cret" };
-    const tmpl_scope_t scope = { cnames, cvalues, 2, slots, 2, columns, 2, "users.csv" };
+    const tmpl_scope_t scope = { .const_names = cnames,
+                                 .const_values = cvalues,
+                                 .nconst = 2,
+                                 .slot_names = slots,
+                                 .nslots = 2,
+                                 .data_columns = columns,
+                                 .ndata = 2,
+                                 .data_file = "users.csv" };
     char *src = fuzz_cstr(data, size), err[256];
     tmpl_t *t = tmpl_compile(src, &scope, err, sizeof(err));
     if (t) {
