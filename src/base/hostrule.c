@@ -206,7 +206,7 @@ static int split_port(const char *tok, char *host, int *port, bool *bracketed, c
     }
     colon = strchr(tok, ':');
     if (colon && strchr(colon + 1, ':')) { /* IPv6 without brackets: no port */
-        snprintf(host, HR_TOKEN_MAX, "%s", tok);
+        snprintf(host, HR_TOKEN_MAX, "%.*s", (int)strlen(tok), tok);
         return 0;
     }
     snprintf(host, HR_TOKEN_MAX, "%.*s", (int)(colon ? colon - tok : (long)strlen(tok)), tok);
