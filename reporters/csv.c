@@ -15,28 +15,13 @@
 
 #define CSV_EOL "\r\n"
 
-/* Line breaks and tabs as the text "\n", "\r", "\t": one row, one line. */
-static void csv_char(FILE *out, unsigned char c)
-{
-    if (c == '\n')
-        fputs("\\n", out);
-    else if (c == '\r')
-        fputs("\\r", out);
-    else if (c == '\t')
-        fputs("\\t", out);
-    else
-        fputc(c, out);
-}
-
-static const text_style_t csv_style = { .ascii = csv_char, .show_hidden = true };
-
 /* Writes a text cell: quoted (quotes doubled) when it holds a comma or a
  * quote; a leading = + - @ gets a ' first, so a spreadsheet shows a step
  * name instead of running it as a formula. Returns false when out of
  * memory. */
 static bool write_text(FILE *out, const char *s)
 {
-    char *clean = text_clean(s, 0, &csv_style);
+    char *clean = text_clean(s, 0, &text_one_line);
     if (!clean)
         return false;
     bool quote = strpbrk(clean, ",\"") != NULL;

@@ -66,19 +66,11 @@ static int gitlab_write(const result_t *r, FILE *out, char *err, size_t errlen)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *metrics = root ? cJSON_AddObjectToObject(root, "metrics") : NULL;
-    char *text = NULL;
-    if (metrics && add_requests(metrics, r) && add_checks(metrics, r))
-        text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text) {
-        snprintf(err, errlen, "out of memory while building JSON");
-        return -1;
+    if (!metrics || !add_requests(metrics, r) || !add_checks(metrics, r)) {
+        cJSON_Delete(root);
+        root = NULL;
     }
-    errno = 0;
-    fputs(text, out);
-    fputc('\n', out);
-    cJSON_free(text);
-    return reporter_flush(out, err, errlen);
+    return reporter_write_json(root, out, err, errlen);
 }
 
 const reporter_t reporter_gitlab = {

@@ -444,18 +444,7 @@ static cJSON *build(const result_t *r)
 
 static int json_write(const result_t *r, FILE *out, char *err, size_t errlen)
 {
-    cJSON *root = build(r);
-    char *text = root ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    if (!text) {
-        snprintf(err, errlen, "out of memory while building JSON");
-        return -1;
-    }
-    errno = 0;
-    fputs(text, out);
-    fputc('\n', out);
-    cJSON_free(text);
-    return reporter_flush(out, err, errlen);
+    return reporter_write_json(build(r), out, err, errlen);
 }
 
 const reporter_t reporter_json = {

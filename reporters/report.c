@@ -3,6 +3,7 @@
  * stdout summary. */
 #include "reporters/reporter.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -41,6 +42,21 @@ int reporter_flush(FILE *out, char *err, size_t errlen)
         return 0;
     snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
     return -1;
+}
+
+int reporter_write_json(struct cJSON *root, FILE *out, char *err, size_t errlen)
+{
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text) {
+        snprintf(err, errlen, "out of memory while building JSON");
+        return -1;
+    }
+    errno = 0;
+    fputs(text, out);
+    fputc('\n', out);
+    cJSON_free(text);
+    return reporter_flush(out, err, errlen);
 }
 
 void reporter_shard_name(unsigned index, unsigned total, char *buf, size_t n)
@@ -287,28 +303,13 @@ fail:
 
 /* ---- report_print_summary -------------------------------------------------- */
 
-/* Line breaks and tabs as "\n", "\r", "\t": one name, one line. */
-static void term_char(FILE *out, unsigned char c)
-{
-    if (c == '\n')
-        fputs("\\n", out);
-    else if (c == '\r')
-        fputs("\\r", out);
-    else if (c == '\t')
-        fputs("\\t", out);
-    else
-        fputc(c, out);
-}
-
-/* A CI log shows escape sequences and bidi controls: they are shown as
- * "\uXXXX", so a name cannot forge lines, colours or their order. */
-static const text_style_t term_style = { .ascii = term_char, .show_hidden = true };
-
-/* Copy of s (NULL: none) for the terminal; the caller frees. NULL when
+/* Copy of s (NULL: none) for the terminal, in one line with escape
+ * sequences and bidi controls shown as "\uXXXX", so a name cannot forge
+ * lines, colours or their order; the caller frees. NULL when
  * out of memory: OR_OOM(x) prints "?" instead. */
 static char *term_clean(const char *s, const char *none)
 {
-    return text_clean(s ? s : none, 0, &term_style);
+    return text_clean(s ? s : none, 0, &text_one_line);
 }
 
 #define OR_OOM(x) ((x) ? (x) : "?")

@@ -48,6 +48,13 @@ int report_write_all(const result_t *r, const char *dir, char *err, size_t errle
  * before it starts writing, so a stale errno is not given as the reason. */
 int reporter_flush(FILE *out, char *err, size_t errlen);
 
+struct cJSON;
+
+/* Writes root as indented JSON and a newline to out, then reporter_flush.
+ * Takes root (NULL: out of memory while building it) and frees it. Returns
+ * 0, or -1 with a reason in err. */
+int reporter_write_json(struct cJSON *root, FILE *out, char *err, size_t errlen);
+
 /* A shard as every report names it: "K/N", or "#K" for a merge input that
  * was no --shard run (total 0). */
 void reporter_shard_name(unsigned index, unsigned total, char *buf, size_t n);

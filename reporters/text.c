@@ -101,3 +101,18 @@ char *text_clean(const char *s, size_t max, const text_style_t *st)
     }
     return buf;
 }
+
+/* Line breaks and tabs as the text "\n", "\r", "\t". */
+static void one_line_char(FILE *out, unsigned char c)
+{
+    if (c == '\n')
+        fputs("\\n", out);
+    else if (c == '\r')
+        fputs("\\r", out);
+    else if (c == '\t')
+        fputs("\\t", out);
+    else
+        fputc(c, out);
+}
+
+const text_style_t text_one_line = { .ascii = one_line_char, .show_hidden = true };

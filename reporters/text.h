@@ -39,6 +39,10 @@ size_t text_utf8_len(const unsigned char *s, size_t avail);
  * ends a cut with "…". Errors show in ferror(out). */
 void text_write_n(FILE *out, const char *s, size_t len, size_t max, const text_style_t *st);
 
+/* One line per text (CSV cells, the stdout summary): line breaks and tabs
+ * as the text "\n", "\r", "\t", hidden code points as "\uXXXX". */
+extern const text_style_t text_one_line;
+
 /* text_write_n of the string s; NULL writes nothing. */
 void text_write(FILE *out, const char *s, size_t max, const text_style_t *st);
 
