@@ -15,21 +15,7 @@ chat_spec pass "$LOAD" "p99(ping) < 2s" >"$WORK/pass.yaml"
 chat_spec fail "$LOAD" "connect.success_rate == 100%" | sed 's/?token=t{{vu.id}}//' >"$WORK/fail.yaml"
 chat_spec abort "{users: 4, duration: 10s}" "connections.peak < 1, abort_on_fail" >"$WORK/abort.yaml"
 chat_spec interrupt "{users: 4, duration: 10s}" >"$WORK/interrupt.yaml"
-cat >"$WORK/open.yaml" <<YAML
-version: 1
-name: open
-target: ws://127.0.0.1:$SERVER_PORT
-load:
-  arrival_rate: {rate: 10/s, duration: 2s, max_users: 20, session: {iterations: 2, duration: 5s}}
-scenarios:
-  - name: chatter
-    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}"}
-    tasks:
-      - name: ping
-        pause: 100ms
-        send: '{"action":"ping"}'
-        expect: {match: 'type == "pong"', timeout: 2s}
-YAML
+chat_spec open "{arrival_rate: {rate: 10/s, duration: 2s, max_users: 20, session: {iterations: 2, duration: 5s}}}" >"$WORK/open.yaml"
 
 # run NAME ARGS...: `wsgate run` into $WORK/NAME in the background, its
 # exit status checked by finish NAME STATUS.

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,24 @@ static inline void helper_contains(const char *hay, const char *needle, bool wan
 /* ---- strings and clocks ----------------------------------------------------- */
 
 /* strdup that fails the test when out of memory; the caller frees. */
+/* The wsgate binary a test runs: argv[1], else $WSGATE_BIN, else ../wsgate
+ * next to the test's own directory (the CMake build layout). */
+static inline const char *wsgate_bin(int argc, char **argv)
+{
+    static char path[PATH_MAX];
+    char self[PATH_MAX];
+    if (argc > 1)
+        return argv[1];
+    if (getenv("WSGATE_BIN"))
+        return getenv("WSGATE_BIN");
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return "wsgate";
+    self[n] = '\0';
+    int w = snprintf(path, sizeof path, "%s/../wsgate", dirname(self));
+    return w > 0 && (size_t)w < sizeof path ? path : "wsgate";
+}
+
 static inline char *xstrdup(const char *s)
 {
     char *p = strdup(s);

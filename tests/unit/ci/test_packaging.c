@@ -496,21 +496,9 @@ static void test_k8s_runs_the_released_image(void **state)
     free(version);
 }
 
-static const char *default_bin(void)
-{
-    static char path[PATH_MAX];
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return "wsgate";
-    self[n] = '\0';
-    int w = snprintf(path, sizeof path, "%s/../wsgate", dirname(self));
-    return w > 0 && (size_t)w < sizeof path ? path : "wsgate";
-}
-
 int main(int argc, char **argv)
 {
-    g_bin = argc > 1 ? argv[1] : getenv("WSGATE_BIN") ? getenv("WSGATE_BIN") : default_bin();
+    g_bin = wsgate_bin(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dockerfile_stages),
         cmocka_unit_test(test_dockerfile_runs_as_non_root),
