@@ -154,8 +154,12 @@ static void on_message(vu_t *vu, const char *msg, size_t len)
     bool wanted = awaiting || (vu_scenario(vu)->ncounts && !vu->w->ending);
     if (!wanted && !pr->parse_always)
         return;
-    proto_rx_t rx = { .event = PROTO_EV_NONE };
+    sbuf_t reply = SBUF_INIT;
+    proto_rx_t rx = { .event = PROTO_EV_NONE, .reply = &reply };
     cJSON *json = pr->parse(vu->pstate, msg, len, &rx);
+    if (reply.len)
+        vu_proto_reply(vu, reply.data, reply.len);
+    sbuf_free(&reply);
     if (rx.event != PROTO_EV_NONE || !wanted) {
         if (rx.event != PROTO_EV_NONE)
             vu_proto_event(vu, &rx, msg, len);
