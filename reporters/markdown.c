@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/units.h"
+#include "result/overrides.h"
 #include "reporters/text.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
@@ -365,6 +366,12 @@ static void md_shape(const result_t *r, FILE *out)
     }
     if (r->start_late_s > 1.0)
         fprintf(out, " · started %.1f s late", r->start_late_s);
+    char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
+    if (ovr && *ovr) {
+        fputs(" · overrides: ", out);
+        md_text(out, ovr, 0);
+    }
+    free(ovr);
     fputc('\n', out);
 }
 
