@@ -83,6 +83,13 @@ static void md_verdict(const result_t *r, FILE *out)
               "not a verdict._\n\n",
               out);
     }
+    char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
+    if (ovr && *ovr) { /* a reviewer must see at once that the spec's load did not run */
+        fputs("**Overrides:** ", out);
+        md_text(out, ovr, 0);
+        fputs("\n\n", out);
+    }
+    free(ovr);
     if (r->tls_insecure)
         fputs("> ⚠️ **TLS certificate verification was OFF** (`tls.insecure_skip_verify: "
               "true`): the server's identity was not checked.\n\n",
@@ -366,12 +373,6 @@ static void md_shape(const result_t *r, FILE *out)
     }
     if (r->start_late_s > 1.0)
         fprintf(out, " · started %.1f s late", r->start_late_s);
-    char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
-    if (ovr && *ovr) {
-        fputs(" · overrides: ", out);
-        md_text(out, ovr, 0);
-    }
-    free(ovr);
     fputc('\n', out);
 }
 

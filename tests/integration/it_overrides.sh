@@ -40,7 +40,7 @@ check "$(R flags '.series | length') <= 4"
   '{"users":3,"duration_s":2,"ramp_up_s":0,"vars":{"path":"chat","tag":"ci-42"}}' ] ||
   fail "overrides: $(jq -c .overrides "$WORK/flags/result.json")"
 TEXT="users 3, duration 2s, ramp-up 0s, var path=chat, var tag=ci-42"
-grep -qF "overrides: $TEXT" "$WORK/flags/summary.md" || fail "summary.md lacks the overrides"
+grep -qF "**Overrides:** $TEXT" "$WORK/flags/summary.md" || fail "summary.md lacks the overrides"
 grep -qF "<dt>Overrides</dt><dd>$TEXT</dd>" "$WORK/flags/report.html" || fail "report.html lacks them"
 [ "$(xmllint --xpath 'string(//property[@name="overrides"]/@value)' "$WORK/flags/junit.xml")" = "$TEXT" ] ||
   fail "junit.xml lacks the overrides property"

@@ -589,7 +589,7 @@ static void overrides_survive_the_round_trip(void **state)
                         "users 50, duration 30s, ramp-up 0s, var room=<b>&\"r\"</b>, var n=2");
     free(text);
     const char *want[] = { "md",
-                           "overrides: users 50, duration 30s",
+                           "**Overrides:** users 50, duration 30s",
                            "html",
                            "<dt>Overrides</dt><dd>users 50, duration 30s, ramp-up 0s, var "
                            "room=&lt;b&gt;&amp;",
