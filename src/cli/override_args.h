@@ -34,11 +34,12 @@ res_overrides_t *override_record(const spec_overrides_t *o, int *oom);
 
 /* The lines of --help for the flags above. */
 #define OVERRIDE_HELP                                                                              \
-    "  --users N        the load's users instead of the spec's (also $WSGATE_USERS); over\n"       \
-    "                   load.stages, scales every stage so the peak is N\n"                        \
-    "  --duration D     the load's duration instead of the spec's, ramp-up included (also\n"       \
-    "                   $WSGATE_DURATION); over stages, scales each stage's share\n"               \
-    "  --ramp-up D      load.ramp_up instead of the spec's (users + duration specs only)\n"        \
+    "  --users N        load.users instead of the spec's (also $WSGATE_USERS); over\n"             \
+    "                   stages, scales each stage so the peak is N; not for the\n"                 \
+    "                   open model (arrival_rate)\n"                                               \
+    "  --duration D     the load's duration, ramp-up included (also\n"                             \
+    "                   $WSGATE_DURATION); over stages, scales each one's share\n"                 \
+    "  --ramp-up D      load.ramp_up instead of the spec's (users + duration only)\n"              \
     "  --var NAME=VALUE sets or replaces variables.NAME (repeatable)\n"
 
 #endif
