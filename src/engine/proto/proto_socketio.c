@@ -26,6 +26,20 @@ typedef struct sio_conn {
     char connect_pkt[1024];
 } sio_conn_t;
 
+/* The JSON payload of a packet, all of it (bytes after the value: NULL). */
+static cJSON *parse_whole(const char *data, size_t len)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(data, len, &end, false);
+    while (j && end < data + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (j && end != data + len) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
 static int sio_open(void *st, const spec_scenario_t *sc, const tmpl_ctx_t *ctx, sbuf_t *out)
 {
     sio_conn_t *s = st;
@@ -51,7 +65,7 @@ static int sio_open(void *st, const spec_scenario_t *sc, const tmpl_ctx_t *ctx, 
  * answered with the namespace connect. */
 static void on_open(sio_conn_t *s, const sio_packet_t *p, proto_rx_t *rx)
 {
-    cJSON *j = cJSON_ParseWithLength(p->data, p->data_len);
+    cJSON *j = parse_whole(p->data, p->data_len);
     const cJSON *iv = cJSON_GetObjectItemCaseSensitive(j, "pingInterval");
     const cJSON *to = cJSON_GetObjectItemCaseSensitive(j, "pingTimeout");
     if (s->opened) {
@@ -75,7 +89,7 @@ static void on_open(sio_conn_t *s, const sio_packet_t *p, proto_rx_t *rx)
 /* 44{"message":...}: the namespace refused us. */
 static void on_connect_error(const sio_packet_t *p, proto_rx_t *rx)
 {
-    cJSON *j = cJSON_ParseWithLength(p->data, p->data_len);
+    cJSON *j = parse_whole(p->data, p->data_len);
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
     rx->event = PROTO_EV_ERROR;
     if (cJSON_IsString(m))
@@ -91,7 +105,7 @@ static void on_connect_error(const sio_packet_t *p, proto_rx_t *rx)
  * set to BAD. */
 static cJSON *message_object(const sio_packet_t *p, bool ack, proto_rx_t *rx)
 {
-    cJSON *a = cJSON_ParseWithLength(p->data, p->data_len);
+    cJSON *a = parse_whole(p->data, p->data_len);
     cJSON *o = NULL;
     if (!cJSON_IsArray(a) || (!ack && !cJSON_IsString(cJSON_GetArrayItem(a, 0)))) {
         rx->event = PROTO_EV_BAD;
