@@ -21,7 +21,8 @@ typedef enum err_kind {
     ERR_HTTP_STATUS,
     ERR_UNEXPECTED_MESSAGE,
     ERR_PROTOCOL,
-    ERR_BLOCKED, /* --allow-hosts/--block-hosts refused the destination: nothing was sent */
+    ERR_BLOCKED,   /* --allow-hosts/--block-hosts refused the destination: nothing was sent */
+    ERR_KEEPALIVE, /* the peer's keep-alive (a Socket.IO ping, a STOMP heart-beat) did not come */
     ERR_KIND_COUNT
 } err_kind_t;
 
