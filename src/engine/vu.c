@@ -181,16 +181,18 @@ void vu_close(vu_t *vu, uint64_t now)
 }
 
 /* Drops a connection attempt or a connection without further callbacks
- * reaching this user's state. A pending connect given up in the tick (its
- * timeout, the run's end) is closed at once: outside lws's service that is
- * safe, and an asynchronous kill is a timeout due now in lws's sorted list,
- * whose insert walks past every other kill of the tick (19,500 at the end
- * of a connect storm). Otherwise lws closes it after this callback. */
+ * reaching this user's state. A pending connect or a close handshake given
+ * up in the tick (its timeout, the run's end) is closed at once: outside
+ * lws's service that is safe, and an asynchronous kill is a timeout due now
+ * in lws's sorted list, whose insert walks past every other kill of the
+ * tick (19,500 at the end of a connect storm; 13,000 close handshakes that
+ * a server falling behind did not answer within 2 s took minutes).
+ * Otherwise lws closes it after this callback. */
 void vu_abandon_wsi(vu_t *vu)
 {
     vu_ping_stop(vu);
     if (vu->wsi) {
-        bool now = vu->w->in_tick && vu->state == VU_CONNECTING;
+        bool now = vu->w->in_tick && (vu->state == VU_CONNECTING || vu->state == VU_CLOSING);
         lws_set_opaque_user_data(vu->wsi, NULL);
         lws_set_timeout(vu->wsi, PENDING_TIMEOUT_USER_OK,
                         now ? LWS_TO_KILL_SYNC : LWS_TO_KILL_ASYNC);

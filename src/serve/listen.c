@@ -192,7 +192,7 @@ static int serve_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
  * each worker adopts what it accepts. */
 /* ---- --accept-rate: a server that falls behind ---------------------------- */
 
-#define PACE_BURST_S 0.01 /* the bucket holds 10 ms of the rate (at least one) */
+#define PACE_BURST_S 0.1 /* the bucket holds 100 ms of the rate (at least one) */
 
 static int hold(worker_t *w, int fd)
 {
