@@ -153,7 +153,7 @@ slow_run() {
     --source-addrs "$SOURCES" --quiet --out "$out" >"$out.log" 2>&1 &
   local P=$! c0 c1
   PIDS+=("$P")
-  (sleep $((RAMP + HOLD + 60)); kill "$P" 2>/dev/null) &
+  (sleep $((RAMP + HOLD + 60)); kill "$P" 2>/dev/null; sleep 10; kill -9 "$P" 2>/dev/null) &
   PIDS+=("$!")
   at 0.5; c0=$(ticks "$P")
   at "$RAMP"; c1=$(ticks "$P")
