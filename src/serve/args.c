@@ -26,6 +26,8 @@ static const char serve_usage_text[] =
     "  --tls-cert-out FILE         write that certificate (PEM) to FILE\n"
     "  --tls-client-ca FILE        require client certificates signed by a CA in FILE\n"
     "  --threads N                 service threads sharing the port (default 1)\n"
+    "  --leak-per-message SIZE     test aid: keep SIZE bytes (e.g. 1KB) per received\n"
+    "                              message, so memory grows like a real leak\n"
     "  --reuse-port                let other wsgate serve processes share the port\n"
     "                              (SO_REUSEPORT), e.g. past one process's file limit\n";
 
@@ -95,6 +97,19 @@ static int parse_duration_opt(const char *name, const char *val, uint64_t *out, 
     return 0;
 }
 
+/* --leak-per-message SIZE: at most 1 MiB a message. */
+static int parse_leak(const char *val, serve_opts_t *o, char *err, size_t errlen)
+{
+    char why[160];
+    double v;
+    if (!val || units_parse_bytes(val, &v, why, sizeof(why)) < 0 || v > 1048576.0) {
+        snprintf(err, errlen, "--leak-per-message needs a size from 0 to 1MB, such as 1KB");
+        return -1;
+    }
+    o->leak_per_message = (size_t)v;
+    return 0;
+}
+
 /* Options that take no value; returns 1 when name was one. */
 static int parse_flag(const char *name, serve_opts_t *o)
 {
@@ -161,6 +176,8 @@ static int parse_valued(const char *name, const char *val, serve_opts_t *o, char
         if (parse_ulong(val, 1, 256, &n) < 0)
             return number_error(name, "a whole number from 1 to 256", err, errlen);
         o->threads = (unsigned)n;
+    } else if (strcmp(name, "--leak-per-message") == 0) {
+        return parse_leak(val, o, err, errlen);
     } else if (strcmp(name, "--tls-cert-out") == 0 || strcmp(name, "--tls-client-ca") == 0) {
         if (!val || !*val)
             return number_error(name, "a file name", err, errlen);
