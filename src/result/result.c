@@ -17,6 +17,7 @@ static const char *const kind_names[ERR_KIND_COUNT] = {
     [ERR_UNEXPECTED_MESSAGE] = "unexpected_message",
     [ERR_PROTOCOL] = "protocol",
     [ERR_BLOCKED] = "blocked",
+    [ERR_OBSERVE] = "observe",
 };
 
 const char *err_kind_name(err_kind_t k)
@@ -244,6 +245,7 @@ void result_clear(result_t *r)
     free(r->wsgate_version);
     free(r->main_step);
     gen_free(r->generator);
+    res_server_free(r->server);
     clear_steps(r);
     clear_errors(r);
     clear_assertions(r);
