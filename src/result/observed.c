@@ -169,12 +169,16 @@ static int norm_label(const char **pp, outbuf_t *o, char *err, size_t errlen)
         p++;
     emit(o, start, (size_t)(p - start));
     p = skip_space(p);
-    if (*p != '=' || p[1] != '"') {
+    if (*p == '=')
+        p = skip_space(p + 1);
+    else
+        p = ""; /* "!=", "=~" or nothing: not a match this takes */
+    if (*p != '"') {
         snprintf(err, errlen, "a label is written name=\"value\" (only = matches), at \"%.40s\"",
                  start);
         return -1;
     }
-    start = ++p;
+    start = p;
     for (p++; *p && *p != '"'; p++)
         if (*p == '\\' && p[1])
             p++;
