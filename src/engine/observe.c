@@ -252,10 +252,12 @@ static int fetch(observer_t *o, endpoint_t *e, sbuf_t *in, char **body, size_t *
     if (fd < 0)
         return -1;
     char req[2600];
+    bool v6 = strchr(e->url.host, ':') != NULL; /* an IPv6 literal goes in brackets */
     int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: text/plain;version=0.0.4\r\n"
+                     "GET %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nAccept: text/plain;version=0.0.4\r\n"
                      "User-Agent: wsgate\r\nConnection: close\r\n\r\n",
-                     e->url.path && *e->url.path ? e->url.path : "/", e->url.host, e->url.port);
+                     e->url.path && *e->url.path ? e->url.path : "/", v6 ? "[" : "", e->url.host,
+                     v6 ? "]" : "", e->url.port);
     int rc = -1;
     if (n <= 0 || (size_t)n >= sizeof(req))
         snprintf(why, whylen, "the URL is too long");
