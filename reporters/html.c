@@ -731,7 +731,7 @@ static int chart_server_series(const res_obs_series_t *s, size_t k, size_t nsec,
     char id[40];
     size_t n = nsec;
     for (size_t i = 0; i < s->n; i++)
-        if (s->t[i] >= 0 && s->t[i] + 1 > (double)n && s->t[i] < 1e7)
+        if (s->t[i] >= 0 && s->t[i] + 1 > (double)n && s->t[i] < 1e6) /* 11 days at most */
             n = (size_t)s->t[i] + 1;
     snprintf(id, sizeof(id), "chart-server-%zu", k);
     chart_t c = { .id = id, .title = "Server", .subject = s->name, .n = n, .join = true };
