@@ -452,6 +452,7 @@ typedef struct chart {
     ch_line_t lines[CH_MAX_LINES];
     size_t nlines;
     double top, step; /* y axis: 0..top, a tick every step */
+    bool join;        /* draw across seconds without a value (scrapes every few s) */
 } chart_t;
 
 static int chart_add(chart_t *c, const char *label, const char *color)
@@ -562,10 +563,29 @@ static void chart_run(const chart_t *c, const ch_line_t *l, size_t from, size_t 
     fputs("\"/>\n", out);
 }
 
+/* A joined chart: one polyline through every second that has a value. */
+static void chart_line_joined(const chart_t *c, const ch_line_t *l, FILE *out)
+{
+    bool first = true;
+    fprintf(out,
+            "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
+            l->label, l->color);
+    for (size_t i = 0; i < c->n; i++)
+        if (l->have[i]) {
+            fprintf(out, "%s%.1f,%.1f", first ? "" : " ", ch_x(c, i), ch_y(c, l->v[i]));
+            first = false;
+        }
+    fputs("\"/>\n", out);
+}
+
 /* Seconds without a value break the line instead of being drawn as 0. */
 static void chart_line(const chart_t *c, const ch_line_t *l, FILE *out)
 {
     size_t i = 0;
+    if (c->join) {
+        chart_line_joined(c, l, out);
+        return;
+    }
     while (i < c->n) {
         if (!l->have[i]) {
             i++;
@@ -716,6 +736,48 @@ static int html_charts(const result_t *r, FILE *out, char *err, size_t errlen)
     return 0;
 }
 
+/* One chart per observed server series (observe:): its value at each
+ * second that had a scrape (the last scrape of the second), joined. */
+static int chart_server_series(const res_obs_series_t *s, size_t k, size_t nsec, FILE *out)
+{
+    char id[40];
+    size_t n = nsec;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->t[i] >= 0 && s->t[i] + 1 > (double)n && s->t[i] < 1e6) /* 11 days at most */
+            n = (size_t)s->t[i] + 1;
+    snprintf(id, sizeof(id), "chart-server-%zu", k);
+    chart_t c = { .id = id, .title = "Server", .subject = s->name, .n = n, .join = true };
+    if (chart_add(&c, "value", "#9467bd") < 0)
+        return -1;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!(s->t[i] >= 0) || s->t[i] >= (double)n || !isfinite(s->v[i]))
+            continue;
+        size_t sec = (size_t)floor(s->t[i]);
+        c.lines[0].v[sec] = s->v[i];
+        c.lines[0].have[sec] = true;
+    }
+    chart_write(&c, out);
+    chart_free(&c);
+    return 0;
+}
+
+static int html_server(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    const res_server_t *srv = r->server;
+    if (!srv)
+        return 0;
+    fprintf(out,
+            "<h2>Server</h2>\n<p>Scraped by <code>observe:</code>: %" PRIu64 " scrapes, %" PRIu64
+            " failed; steady window %.1f-%.1f s. x: seconds since the start of the run.</p>\n",
+            srv->scrapes, srv->scrape_errors, srv->window_start_s, srv->window_end_s);
+    for (size_t k = 0; k < srv->nseries; k++)
+        if (chart_server_series(&srv->series[k], k, r->nseconds, out) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    return 0;
+}
+
 /* ---- the reporter ------------------------------------------------------------ */
 
 static int html_write(const result_t *r, FILE *out, char *err, size_t errlen)
@@ -728,7 +790,7 @@ static int html_write(const result_t *r, FILE *out, char *err, size_t errlen)
     html_assertions(r, out);
     html_steps(r, out);
     html_errors(r, out);
-    if (html_charts(r, out, err, errlen) < 0)
+    if (html_charts(r, out, err, errlen) < 0 || html_server(r, out, err, errlen) < 0)
         return -1;
     html_shards(r, out);
     fputs("</body>\n</html>\n", out);

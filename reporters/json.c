@@ -456,6 +456,56 @@ static bool add_generator(cJSON *root, const result_t *r)
     return ok;
 }
 
+/* [t, v]: v null when it is NaN or infinite. */
+static bool add_obs_point(cJSON *arr, double t, double v)
+{
+    cJSON *p = cJSON_CreateArray();
+    if (!p || !cJSON_AddItemToArray(arr, p)) {
+        cJSON_Delete(p);
+        return false;
+    }
+    cJSON *tv = cJSON_CreateNumber(t),
+          *vv = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+    bool ok = tv && vv && cJSON_AddItemToArray(p, tv);
+    if (!ok)
+        cJSON_Delete(tv);
+    ok = ok && cJSON_AddItemToArray(p, vv);
+    if (!ok)
+        cJSON_Delete(vv);
+    return ok;
+}
+
+static bool add_obs_series(cJSON *arr, const res_obs_series_t *s)
+{
+    cJSON *o = cJSON_CreateObject(), *pts = NULL;
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    bool ok = add_str(o, "metric", s->name) && add_str(o, "url", s->url) &&
+              (pts = cJSON_AddArrayToObject(o, "samples"));
+    for (size_t i = 0; ok && i < s->n; i++)
+        ok = add_obs_point(pts, s->t[i], s->v[i]);
+    return ok;
+}
+
+/* The spec's observe: what was scraped of the server; null without it. */
+static bool add_server(cJSON *root, const result_t *r)
+{
+    const res_server_t *srv = r->server;
+    if (!srv)
+        return cJSON_AddNullToObject(root, "server") != NULL;
+    cJSON *o = cJSON_AddObjectToObject(root, "server"), *arr = NULL;
+    bool ok = o && add_num(o, "window_start_s", srv->window_start_s) &&
+              add_num(o, "window_end_s", srv->window_end_s) &&
+              add_u64(o, "scrapes", srv->scrapes) &&
+              add_u64(o, "scrape_errors", srv->scrape_errors) &&
+              (arr = cJSON_AddArrayToObject(o, "series"));
+    for (size_t i = 0; ok && i < srv->nseries; i++)
+        ok = add_obs_series(arr, &srv->series[i]);
+    return ok;
+}
+
 /* The baseline's own figures, so deltas re-render from this file alone. */
 static bool add_baseline(cJSON *root, const result_t *r)
 {
@@ -475,7 +525,8 @@ static cJSON *build(const result_t *r)
     if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
         add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_connect(root, r) &&
         add_errors(root, r) && add_assertions(root, r) && add_series(root, r) &&
-        add_generator(root, r) && add_shards(root, r) && add_baseline(root, r))
+        add_generator(root, r) && add_server(root, r) && add_shards(root, r) &&
+        add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;

@@ -356,6 +356,43 @@ static void md_errors(const result_t *r, FILE *out)
     fputc('\n', out);
 }
 
+/* One number of a server series, or "–". */
+static void md_obs_value(FILE *out, bool have, double v)
+{
+    if (have)
+        fprintf(out, " | %.6g", v);
+    else
+        fputs(" | –", out);
+}
+
+/* The spec's observe: one row per series, briefly. */
+static void md_server(const result_t *r, FILE *out)
+{
+    const res_server_t *srv = r->server;
+    if (!srv)
+        return;
+    fprintf(out,
+            "**Server** (observe: %" PRIu64 " scrapes, %" PRIu64
+            " failed; steady window %.1f-%.1f s):\n\n"
+            "| Metric | Samples | Last | Max | Drift |\n|---|---:|---:|---:|---:|\n",
+            srv->scrapes, srv->scrape_errors, srv->window_start_s, srv->window_end_s);
+    for (size_t i = 0; i < srv->nseries; i++) {
+        const res_obs_series_t *s = &srv->series[i];
+        const char *why;
+        double last = 0, max = 0, drift = 0;
+        fputs("| ", out);
+        md_text(out, s->name, 0);
+        fprintf(out, " | %zu", s->n);
+        md_obs_value(out, obs_last(s, &last, &why) == 0, last);
+        md_obs_value(out, obs_max(s, &max, &why) == 0, max);
+        if (obs_drift(s, srv->window_start_s, srv->window_end_s, &drift, &why) == 0)
+            fprintf(out, " | %+.2f%% |\n", drift * 100);
+        else
+            fputs(" | – |\n", out);
+    }
+    fputc('\n', out);
+}
+
 static void md_shape(const result_t *r, FILE *out)
 {
     char dur[32];
@@ -388,6 +425,7 @@ static int md_write(const result_t *r, FILE *out, char *err, size_t errlen)
     md_steps(r, out);
     md_traffic(r, out);
     md_errors(r, out);
+    md_server(r, out);
     md_shards(r, out);
     md_shape(r, out);
     return reporter_flush(out, err, errlen);

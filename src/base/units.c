@@ -248,3 +248,47 @@ void units_format_us(double us, char *buf, size_t n)
     else
         snprintf(buf, n, "%.2f s", us / 1e6);
 }
+
+/* ---- sizes ------------------------------------------------------------ */
+
+typedef struct size_unit {
+    const char *name;
+    double bytes;
+} size_unit_t;
+
+static const size_unit_t size_units[] = {
+    { "KiB", 1024.0 },          { "MiB", 1048576.0 },      { "GiB", 1073741824.0 },
+    { "TiB", 1099511627776.0 }, { "KB", 1024.0 },          { "MB", 1048576.0 },
+    { "GB", 1073741824.0 },     { "TB", 1099511627776.0 }, { "B", 1.0 },
+};
+
+size_t units_bytes_unit(const char *s, double *mult)
+{
+    for (size_t i = 0; i < sizeof(size_units) / sizeof(size_units[0]); i++) {
+        size_t n = strlen(size_units[i].name);
+        if (strncmp(s, size_units[i].name, n) == 0 && !isalpha((unsigned char)s[n])) {
+            *mult = size_units[i].bytes;
+            return n;
+        }
+    }
+    return 0;
+}
+
+int units_parse_bytes(const char *s, double *out, char *err, size_t errlen)
+{
+    size_t num = s ? number_len(s) : 0;
+    double mult = 1.0;
+    const char *u = num ? s + num : NULL;
+    while (u && *u == ' ')
+        u++;
+    size_t ulen = u && *u ? units_bytes_unit(u, &mult) : 0;
+    if (num == 0 || (u && *u && (ulen == 0 || u[ulen]))) {
+        snprintf(err, errlen,
+                 "\"%s\" is not a size: write a number and an optional unit "
+                 "(B, KB, MB, GB, TB; powers of 1024), e.g. 1KB",
+                 s ? s : "");
+        return -1;
+    }
+    *out = strtod(s, NULL) * mult;
+    return 0;
+}

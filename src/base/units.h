@@ -15,6 +15,15 @@ int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errl
  * Returns 0, or -1 with a one-line reason in err that shows what to write. */
 int units_parse_rate(const char *s, double *per_s, char *err, size_t errlen);
 
+/* "512", "512B", "1KB", "1.5MB", "2GB", "1TB" -> bytes. KB, MB, GB and TB
+ * are powers of 1024 (KiB, MiB, GiB, TiB are accepted as the same).
+ * Returns 0, or -1 with a one-line reason in err that shows what to write. */
+int units_parse_bytes(const char *s, double *out, char *err, size_t errlen);
+
+/* The length of a size unit (B KB MB GB TB, KiB MiB GiB TiB) at s and its
+ * multiplier in *mult, or 0 when s does not start with one. */
+size_t units_bytes_unit(const char *s, double *mult);
+
 typedef enum pause_kind {
     PAUSE_NONE = 0,
     PAUSE_CONSTANT,    /* "3s"                      a_us */

@@ -17,6 +17,7 @@
 #include "base/redact.h"
 #include "engine/livefeed.h"
 #include "engine/metrics.h"
+#include "engine/observe.h"
 #include "engine/selfmon.h"
 #include "engine/vu.h"
 #include "engine/worker.h"
@@ -682,6 +683,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     run_ctx_t run;
     memset(&run, 0, sizeof(run));
     monitor_t mon = { 0 };
+    observer_t *obs = NULL;
     run.spec = spec;
     run.stop_flag = opts->stop_flag;
     run.src = opts->source_addrs;
@@ -732,11 +734,16 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     }
     r->started_at = wall_t0 + (double)(START_DELAY_US / 1000) / 1000.0;
     selfmon_proc_start(&mon.proc, run.t0, clock_mono_us());
-    if (run_workers(opts, ws, n, &mon, err, errlen) < 0)
+    int obs_failed;
+    obs = observer_start(spec, run.t0, spec->duration_us, &obs_failed, err, errlen);
+    if (obs_failed || run_workers(opts, ws, n, &mon, err, errlen) < 0)
         goto out;
     r->ended_at = wall_now();
     selfmon_proc_finish(&mon.proc, clock_mono_us());
-    if (result_fill(r, &run, ws, n, &mon) < 0 || result_generator(r, spec, ws, n, &mon) < 0 ||
+    observer_t *obs_done = obs;
+    obs = NULL;
+    if (result_fill(r, &run, ws, n, &mon) < 0 || observer_finish(obs_done, spec, r) < 0 ||
+        result_generator(r, spec, ws, n, &mon) < 0 ||
         (mon.aborted && !(r->abort_reason = strdup(mon.abort_reason)))) {
         snprintf(err, errlen, "out of memory building the result");
         goto out;
@@ -749,6 +756,11 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     r->aborted_at_s = mon.aborted_at_s;
     rc = 0;
 out:
+    if (obs) { /* a failed run: its scrapes go with it */
+        result_t scratch = { 0 };
+        observer_finish(obs, spec, &scratch);
+        result_clear(&scratch);
+    }
     for (unsigned i = n; ws && i-- > 0;) /* worker 0's context (OpenSSL's init) last */
         release_worker(&ws[i]);
     free(ws);

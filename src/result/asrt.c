@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "result/hist.h"
+#include "result/observed.h"
 #include "base/suggest.h"
 #include "base/units.h"
 
@@ -80,6 +81,11 @@ static const char *const generator_field_names[] = { "saturated", "loop_lag_p99"
 bool asrt_is_generator(const asrt_t *a)
 {
     return a->agg >= AGG_GEN_SATURATED && a->agg <= AGG_GEN_LAG_MAX;
+}
+
+bool asrt_is_server(const asrt_t *a)
+{
+    return a->agg >= AGG_SERVER_MAX && a->agg <= AGG_SERVER_DRIFT;
 }
 
 bool asrt_is_arrivals(const asrt_t *a)
@@ -287,6 +293,36 @@ static int agg_from_name(const char *name, asrt_t *out, char *err, size_t errlen
     return unknown_name(err, errlen, "aggregate", "", "", name, agg_names, COUNT_OF(agg_names));
 }
 
+#define SERVER_PREFIX "server."
+
+static const named_agg_t server_aggs[] = {
+    { "max", AGG_SERVER_MAX },
+    { "last", AGG_SERVER_LAST },
+    { "rate", AGG_SERVER_RATE },
+    { "drift", AGG_SERVER_DRIFT },
+};
+static const char *const server_agg_names[] = { "max", "last", "rate", "drift" };
+
+/* AGG(server.SEL): sel runs to the call's closing ")". */
+static int parse_server(parse_t *p, const char *sel, asrt_t *out, char *err, size_t errlen)
+{
+    const named_agg_t *na = find_named(p->aggname, server_aggs, COUNT_OF(server_aggs));
+    if (!na)
+        return unknown_name(err, errlen, "aggregate", " for a server metric", "", p->aggname,
+                            server_agg_names, COUNT_OF(server_agg_names));
+    out->agg = na->agg;
+    char *raw = dup_trim(sel, strlen(sel) - 1), norm[1024], why[256];
+    if (!raw)
+        return fail(err, errlen, "out of memory");
+    int rc = obs_selector_norm(raw, norm, sizeof(norm), why, sizeof(why));
+    free(raw);
+    if (rc < 0)
+        return fail(err, errlen, "server metric: %s; write e.g. \"%s(server.NAME)\"", why,
+                    p->aggname);
+    out->metric = strdup(norm);
+    return out->metric ? 0 : fail(err, errlen, "out of memory");
+}
+
 /* AGG(STEP): the step is everything between the first "(" and the last ")". */
 static int parse_call(parse_t *p, asrt_t *out, char *err, size_t errlen)
 {
@@ -301,6 +337,15 @@ static int parse_call(parse_t *p, asrt_t *out, char *err, size_t errlen)
         return fail(err, errlen, "out of memory");
     if (!p->aggname[0])
         return fail(err, errlen, "missing aggregate before \"(\": write e.g. \"p99%s\"", open);
+    const char *inner = open + 1;
+    while (isspace((unsigned char)*inner))
+        inner++;
+    if (strncmp(inner, SERVER_PREFIX, strlen(SERVER_PREFIX)) == 0)
+        return parse_server(p, inner + strlen(SERVER_PREFIX), out, err, errlen);
+    if (find_named(p->aggname, server_aggs, COUNT_OF(server_aggs)) &&
+        !find_named(p->aggname, call_aggs, COUNT_OF(call_aggs)))
+        return fail(err, errlen, "%s() takes a server metric: write \"%s(server.NAME)\"",
+                    p->aggname, p->aggname);
     if (agg_from_name(p->aggname, out, err, errlen) < 0)
         return -1;
     out->metric = dup_trim(open + 1, strlen(open + 1) - 1);
@@ -388,6 +433,11 @@ static int parse_lhs(parse_t *p, asrt_t *out, char *err, size_t errlen)
                     op_names[p->op]);
     if (p->lhs[n - 1] == ')')
         return parse_call(p, out, err, errlen);
+    if (strncmp(p->lhs, SERVER_PREFIX, strlen(SERVER_PREFIX)) == 0)
+        return fail(err, errlen,
+                    "a server metric takes an aggregate: write max(%s), last(%s), rate(%s) or "
+                    "drift(%s)",
+                    p->lhs, p->lhs, p->lhs, p->lhs);
     if (strchr(p->lhs, '.'))
         return parse_dotted(p, out, err, errlen);
     return fail(err, errlen,
@@ -460,6 +510,45 @@ static int norm_rate(const parse_t *p, size_t numlen, const char *unit, double v
     }
     out->unit = ASRT_UNIT_PER_S;
     out->threshold = v;
+    return 0;
+}
+
+static double unit_scale(asrt_unit_t u);
+
+/* drift: a percentage (any size: a series may more than double). */
+static int norm_drift(const parse_t *p, size_t numlen, const char *unit, double v, asrt_t *out,
+                      char *err, size_t errlen)
+{
+    if (strcmp(unit, "%") != 0) {
+        fail(err, errlen, "drift is a percentage of the mean, not \"%s\"", unit);
+        suggest(err, errlen, p, numlen, "%");
+        return -1;
+    }
+    out->unit = ASRT_UNIT_PERCENT;
+    out->threshold = v;
+    return 0;
+}
+
+static const asrt_unit_t size_unit_of[] = { ASRT_UNIT_BYTE, ASRT_UNIT_KB, ASRT_UNIT_MB,
+                                            ASRT_UNIT_GB, ASRT_UNIT_TB };
+
+/* max/last of a server metric: a plain number or a size (2GB). */
+static int norm_size(const parse_t *p, size_t numlen, const char *unit, double v, asrt_t *out,
+                     char *err, size_t errlen)
+{
+    double mult = 1;
+    size_t n = unit[0] ? units_bytes_unit(unit, &mult) : 0;
+    if (unit[0] && (n == 0 || unit[n])) {
+        fail(err, errlen, "%s takes a plain number or a size (B, KB, MB, GB, TB), not \"%s\"",
+             p->aggname, unit);
+        suggest(err, errlen, p, numlen, "GB");
+        return -1;
+    }
+    out->unit = ASRT_UNIT_NONE;
+    for (size_t i = 0; n && i < COUNT_OF(size_unit_of); i++)
+        if (mult == unit_scale(size_unit_of[i]))
+            out->unit = size_unit_of[i];
+    out->threshold = v * mult;
     return 0;
 }
 
@@ -566,9 +655,13 @@ static int parse_value(const parse_t *p, const char *text, asrt_t *out, char *er
         unit++;
     if (is_time_agg(out->agg))
         return norm_time(p, numlen, unit, v, out, err, errlen);
+    if (out->agg == AGG_SERVER_DRIFT)
+        return norm_drift(p, numlen, unit, v, out, err, errlen);
+    if (out->agg == AGG_SERVER_MAX || out->agg == AGG_SERVER_LAST)
+        return norm_size(p, numlen, unit, v, out, err, errlen);
     if (out->agg == AGG_SUCCESS_RATE)
         return norm_percent(p, numlen, unit, v, out, err, errlen);
-    if (out->agg == AGG_RATE)
+    if (out->agg == AGG_RATE || out->agg == AGG_SERVER_RATE)
         return norm_rate(p, numlen, unit, v, out, err, errlen);
     return norm_count(p, numlen, unit, v, out, err, errlen);
 }
@@ -610,6 +703,14 @@ static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
                    a->agg == AGG_MSGS_SENT || a->agg == AGG_MSGS_RECEIVED ||
                    a->agg == AGG_CONN_PEAK || asrt_is_arrivals(a) || a->agg == AGG_CONN_ABANDONED ||
                    a->agg == AGG_CONN_RECONNECT_ATTEMPTS;
+    if (a->abort_on_fail && asrt_is_server(a))
+        return fail(err, errlen,
+                    "server.* is judged once the run has ended: drop \"abort_on_fail\"");
+    if (a->relative && asrt_is_server(a))
+        return fail(err, errlen,
+                    "server.* compares with a fixed threshold, not a baseline: write e.g. "
+                    "\"drift(server.%s) < 5%%\"",
+                    a->metric);
     if (a->abort_on_fail && asrt_is_generator(a))
         return fail(err, errlen,
                     "generator.* is known only once the run has ended: drop \"abort_on_fail\"");
@@ -770,9 +871,35 @@ static observed_t observe_generator(const asrt_t *a, const result_t *r)
     return o;
 }
 
+/* A server series' aggregate; drift in percent. */
+static observed_t observe_server(const asrt_t *a, const result_t *r)
+{
+    observed_t o = { 0, NULL };
+    const res_server_t *srv = r->server;
+    const res_obs_series_t *s = obs_find(srv, a->metric);
+    int rc;
+    if (!s) {
+        o.none = srv ? "not observed" : "no server metrics in the result";
+        return o;
+    }
+    if (a->agg == AGG_SERVER_MAX)
+        rc = obs_max(s, &o.value, &o.none);
+    else if (a->agg == AGG_SERVER_LAST)
+        rc = obs_last(s, &o.value, &o.none);
+    else if (a->agg == AGG_SERVER_RATE)
+        rc = obs_rate(s, srv->window_start_s, srv->window_end_s, &o.value, &o.none);
+    else
+        rc = obs_drift(s, srv->window_start_s, srv->window_end_s, &o.value, &o.none);
+    if (rc == 0 && a->agg == AGG_SERVER_DRIFT)
+        o.value *= 100;
+    return o;
+}
+
 static observed_t observe(const asrt_t *a, const result_t *r)
 {
     observed_t o = { 0, NULL };
+    if (asrt_is_server(a))
+        return observe_server(a, r);
     if (is_step_agg(a->agg))
         return observe_step(a, r);
     if (asrt_is_generator(a))
@@ -824,7 +951,22 @@ static bool op_holds(asrt_op_t op, double x, double t)
 
 static double unit_scale(asrt_unit_t u)
 {
-    return u == ASRT_UNIT_MS ? 1e3 : u == ASRT_UNIT_S ? 1e6 : 1;
+    switch (u) {
+    case ASRT_UNIT_MS:
+        return 1e3;
+    case ASRT_UNIT_S:
+        return 1e6;
+    case ASRT_UNIT_KB:
+        return 1024.0;
+    case ASRT_UNIT_MB:
+        return 1048576.0;
+    case ASRT_UNIT_GB:
+        return 1073741824.0;
+    case ASRT_UNIT_TB:
+        return 1099511627776.0;
+    default:
+        return 1;
+    }
 }
 
 static const char *unit_suffix(asrt_unit_t u)
@@ -840,6 +982,16 @@ static const char *unit_suffix(asrt_unit_t u)
         return "%";
     case ASRT_UNIT_PER_S:
         return "/s";
+    case ASRT_UNIT_BYTE:
+        return " B";
+    case ASRT_UNIT_KB:
+        return " KB";
+    case ASRT_UNIT_MB:
+        return " MB";
+    case ASRT_UNIT_GB:
+        return " GB";
+    case ASRT_UNIT_TB:
+        return " TB";
     case ASRT_UNIT_NONE:
         break;
     }
@@ -862,8 +1014,8 @@ static int observed_decimals(double v, asrt_unit_t u)
 {
     if (u == ASRT_UNIT_PERCENT)
         return 2;
-    if (u == ASRT_UNIT_NONE || (u == ASRT_UNIT_US && v == floor(v)))
-        return 0;
+    if ((u == ASRT_UNIT_NONE || u == ASRT_UNIT_US) && v == floor(v))
+        return 0; /* counts; a server gauge may have a fraction */
     int min_dec = (u == ASRT_UNIT_US || u == ASRT_UNIT_PER_S) ? 1 : 0;
     if (v == 0 || (u == ASRT_UNIT_PER_S && fabs(v) >= 1))
         return min_dec;

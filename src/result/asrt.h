@@ -17,6 +17,14 @@
  *   generator.loop_lag_p99 | generator.loop_lag_max OP VALUE(us|ms|s)
  *                               (the load generator's own figures, result/gen.h;
  *                               known only after the run: no abort_on_fail)
+ *   AGG(server.SEL) OP VALUE    the server's metrics the spec observes
+ *                               (observe:, result/observed.h); SEL is NAME
+ *                               or NAME{label="value",...} as observed:
+ *                               max, last (VALUE a number or a size: B KB
+ *                               MB GB TB, powers of 1024), rate (per second,
+ *                               optional "/s"), drift (unit % required);
+ *                               known only after the run: no abort_on_fail,
+ *                               no baseline
  *   OP: < <= > >= == !=
  * STEP is a step name as written in the spec (spaces allowed), or connect.
  *
@@ -57,6 +65,10 @@ typedef enum asrt_agg {
     AGG_GEN_SATURATED,           /* generator.saturated: 1 or 0 */
     AGG_GEN_LAG_P99,             /* generator.loop_lag_p99 */
     AGG_GEN_LAG_MAX,             /* generator.loop_lag_max */
+    AGG_SERVER_MAX,              /* max(server.SEL): metric holds SEL */
+    AGG_SERVER_LAST,             /* last(server.SEL) */
+    AGG_SERVER_RATE,             /* rate(server.SEL), per second over the steady window */
+    AGG_SERVER_DRIFT,            /* drift(server.SEL), percent */
 } asrt_agg_t;
 
 typedef enum asrt_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } asrt_op_t;
@@ -69,6 +81,11 @@ typedef enum asrt_unit {
     ASRT_UNIT_S,
     ASRT_UNIT_PERCENT,
     ASRT_UNIT_PER_S, /* rates, whether or not "/s" was written */
+    ASRT_UNIT_BYTE,  /* sizes: B KB MB GB TB (powers of 1024) */
+    ASRT_UNIT_KB,
+    ASRT_UNIT_MB,
+    ASRT_UNIT_GB,
+    ASRT_UNIT_TB,
 } asrt_unit_t;
 
 /* Owns text and metric. */
@@ -77,7 +94,7 @@ typedef struct asrt {
     int line;   /* spec line, 0 if unknown (set by the caller) */
     asrt_agg_t agg;
     double pct;   /* AGG_PERCENTILE only */
-    char *metric; /* step name, or error kind for AGG_ERRORS; else NULL */
+    char *metric; /* step name, error kind for AGG_ERRORS, selector for server.*; else NULL */
     asrt_op_t op;
     double threshold; /* normalised: microseconds for time, percent, per second, count */
     asrt_unit_t unit; /* as written; res_assertion_t values are expressed in it */
@@ -90,6 +107,9 @@ typedef struct asrt {
 
 /* True for the generator.* figures. */
 bool asrt_is_generator(const asrt_t *a);
+
+/* True for the server.* aggregates (max, last, rate, drift). */
+bool asrt_is_server(const asrt_t *a);
 
 /* True for the arrivals.* counters, which only an open-model run has. */
 bool asrt_is_arrivals(const asrt_t *a);

@@ -20,6 +20,7 @@ static const char *const kind_names[ERR_KIND_COUNT] = {
     [ERR_PROTOCOL] = "protocol",
     [ERR_BLOCKED] = "blocked",
     [ERR_KEEPALIVE] = "keepalive",
+    [ERR_OBSERVE] = "observe",
 };
 
 const char *err_kind_name(err_kind_t k)
@@ -248,6 +249,7 @@ void result_clear(result_t *r)
     free(r->main_step);
     gen_free(r->generator);
     res_overrides_free(r->overrides);
+    res_server_free(r->server);
     clear_steps(r);
     clear_errors(r);
     clear_assertions(r);

@@ -11,6 +11,7 @@
 #include "result/gen.h"
 #include "result/hist.h"
 #include "result/ramp.h"
+#include "result/observed.h"
 
 typedef enum err_kind {
     ERR_TIMEOUT = 0,
@@ -24,6 +25,7 @@ typedef enum err_kind {
     ERR_PROTOCOL,
     ERR_BLOCKED,   /* --allow-hosts/--block-hosts refused the destination: nothing was sent */
     ERR_KEEPALIVE, /* the peer's keep-alive (a Socket.IO ping, a STOMP heart-beat) did not come */
+    ERR_OBSERVE,   /* a scrape of an observe: endpoint failed (refused, timeout, status, parse) */
     ERR_KIND_COUNT
 } err_kind_t;
 
@@ -178,6 +180,10 @@ typedef struct result {
     /* The load generator's own lag, CPU and memory, and whether it was
      * saturated (result/gen.h). NULL: unknown (a file from before it). */
     res_gen_t *generator;
+
+    /* The spec's observe: the server's metrics scraped during the run
+     * (result/observed.h). NULL: the spec observes nothing. */
+    res_server_t *server;
 } result_t;
 
 /* What a finished run or merge amounts to: its exit status and the first

@@ -261,8 +261,7 @@ static void load_errors(loader_t *l, const cJSON *root, result_t *r)
     const cJSON *errors = field(l, root, "errors", "the result");
     for (int k = 0; errors && k < ERR_KIND_COUNT; k++) {
         const char *name = err_kind_name((err_kind_t)k);
-        if ((k == ERR_BLOCKED || k == ERR_KEEPALIVE) &&
-            !cJSON_GetObjectItemCaseSensitive(errors, name))
+        if (k >= ERR_BLOCKED && !cJSON_GetObjectItemCaseSensitive(errors, name))
             continue; /* added later: absent from older results */
         const cJSON *e = field(l, errors, name, "errors");
         if (!e)
@@ -683,6 +682,64 @@ static void load_generator(loader_t *l, const cJSON *root, result_t *r)
     g->saturated |= saturated;
 }
 
+#define OBS_SAMPLES_MAX 10000000 /* a week of scrapes every 100 ms, and more */
+
+static void load_obs_series(loader_t *l, const cJSON *o, res_obs_series_t *s)
+{
+    const cJSON *pts = field(l, o, "samples", "server.series"), *p;
+    s->name = opt_str(l, o, "metric", "server.series");
+    s->url = opt_str(l, o, "url", "server.series");
+    if (!l->failed && (!s->name || !s->url))
+        bad(l, "\"metric\" and \"url\" in server.series must be strings");
+    if (l->failed || !cJSON_IsArray(pts) || cJSON_GetArraySize(pts) > OBS_SAMPLES_MAX) {
+        if (!l->failed)
+            bad(l, "\"samples\" in server.series must be an array of [t, value]");
+        return;
+    }
+    cJSON_ArrayForEach(p, pts)
+    {
+        const cJSON *t = cJSON_GetArrayItem(p, 0), *v = cJSON_GetArrayItem(p, 1);
+        if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !cJSON_IsNumber(t) ||
+            !isfinite(t->valuedouble) || (!cJSON_IsNumber(v) && !cJSON_IsNull(v))) {
+            bad(l, "\"samples\" in server.series must be an array of [t, value]");
+            return;
+        }
+        if (obs_series_push(s, t->valuedouble, cJSON_IsNumber(v) ? v->valuedouble : NAN) < 0) {
+            bad(l, "out of memory");
+            return;
+        }
+    }
+}
+
+/* "server": absent or null (no observe:, or an older file) leaves it NULL. */
+static void load_server(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *o = opt_field(root, "server"), *series, *s;
+    if (!o || l->failed)
+        return;
+    series = cJSON_GetObjectItemCaseSensitive(o, "series");
+    if (!cJSON_IsObject(o) || !cJSON_IsArray(series)) {
+        bad(l, "\"server\" must be an object with a \"series\" array, or null");
+        return;
+    }
+    res_server_t *srv = r->server = calloc(1, sizeof(res_server_t));
+    int n = cJSON_GetArraySize(series);
+    if (!srv || (n > 0 && !(srv->series = calloc((size_t)n, sizeof(res_obs_series_t))))) {
+        bad(l, "out of memory");
+        return;
+    }
+    srv->window_start_s = num(l, o, "window_start_s", "server");
+    srv->window_end_s = num(l, o, "window_end_s", "server");
+    srv->scrapes = count(l, o, "scrapes", "server");
+    srv->scrape_errors = count(l, o, "scrape_errors", "server");
+    cJSON_ArrayForEach(s, series)
+    {
+        if (l->failed)
+            return;
+        load_obs_series(l, s, &srv->series[srv->nseries++]);
+    }
+}
+
 static void load_baseline(loader_t *l, const cJSON *root, result_t *r)
 {
     const cJSON *b = opt_field(root, "baseline");
@@ -881,6 +938,7 @@ static void load_all(loader_t *l, const cJSON *root, result_t *r)
     load_series(l, root, r);
     load_shards(l, root, r);
     load_generator(l, root, r);
+    load_server(l, root, r);
     load_baseline(l, root, r);
     load_verdict(l, root, r);
 }

@@ -28,6 +28,8 @@ static const char serve_usage_text[] =
     "  --accept-rate N             upgrade at most N connections a second; the others\n"
     "                              wait, unanswered, in order (a server falling behind)\n"
     "  --threads N                 service threads sharing the port (default 1)\n"
+    "  --leak-per-message SIZE     test aid: keep SIZE bytes (e.g. 1KB) per received\n"
+    "                              message, so memory grows like a real leak\n"
     "  --reuse-port                let other wsgate serve processes share the port\n"
     "                              (SO_REUSEPORT), e.g. past one process's file limit\n";
 
@@ -94,6 +96,19 @@ static int parse_duration_opt(const char *name, const char *val, uint64_t *out, 
         snprintf(err, errlen, "%s \"%s\": %s", name, val, why);
         return -1;
     }
+    return 0;
+}
+
+/* --leak-per-message SIZE: at most 1 MiB a message. */
+static int parse_leak(const char *val, serve_opts_t *o, char *err, size_t errlen)
+{
+    char why[160];
+    double v;
+    if (!val || units_parse_bytes(val, &v, why, sizeof(why)) < 0 || v > 1048576.0) {
+        snprintf(err, errlen, "--leak-per-message needs a size from 0 to 1MB, such as 1KB");
+        return -1;
+    }
+    o->leak_per_message = (size_t)v;
     return 0;
 }
 
@@ -168,6 +183,8 @@ static int parse_valued(const char *name, const char *val, serve_opts_t *o, char
         if (parse_ulong(val, 1, 256, &n) < 0)
             return number_error(name, "a whole number from 1 to 256", err, errlen);
         o->threads = (unsigned)n;
+    } else if (strcmp(name, "--leak-per-message") == 0) {
+        return parse_leak(val, o, err, errlen);
     } else if (strcmp(name, "--tls-cert-out") == 0 || strcmp(name, "--tls-client-ca") == 0) {
         if (!val || !*val)
             return number_error(name, "a file name", err, errlen);

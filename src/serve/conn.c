@@ -216,7 +216,10 @@ static int conn_write_one(conn_t *c)
     int n = lws_write(c->wsi, m->buf + LWS_PRE, len, LWS_WRITE_TEXT);
     serve_msg_release(m);
     free(e);
-    return n < 0 || (size_t)n < len ? -1 : 0;
+    if (n < 0 || (size_t)n < len)
+        return -1;
+    atomic_fetch_add_explicit(&c->w->srv->msgs_out, 1, memory_order_relaxed);
+    return 0;
 }
 
 /* Writes ready frames now while lws holds nothing back for this socket,
@@ -283,6 +286,7 @@ void serve_conn_tick_again(conn_t *c, uint64_t interval_us, stimer_cb_t cb)
 /* Returns 0, or -1 to close the connection (out of memory). */
 static int handle_message(conn_t *c, const char *data, size_t len)
 {
+    serve_metrics_received(c);
     cJSON *req = cJSON_ParseWithLength(data, len);
     int rc;
     if (!req)
@@ -342,6 +346,7 @@ int serve_conn_open(conn_t *c, struct lws *wsi, const serve_proto_t *p)
     c->id = ++w->next_conn_id;
     c->proto = p;
     c->opened = lws_now_usecs();
+    atomic_fetch_add_explicit(&w->srv->conns_open[p->kind], 1, memory_order_relaxed);
     const serve_opts_t *o = &w->srv->opts;
     if (o->drop_fraction > 0 && rng_unit(&w->rng) < o->drop_fraction)
         conn_timer(c, &c->t_drop, conn_drop_cb, c->opened + (lws_usec_t)o->drop_after_us);
@@ -363,5 +368,7 @@ void serve_conn_cleanup(conn_t *c)
     cJSON_Delete(c->subs);
     c->subs = NULL;
     serve_room_leave_all(c);
+    if (c->proto)
+        atomic_fetch_sub_explicit(&c->w->srv->conns_open[c->proto->kind], 1, memory_order_relaxed);
     c->w = NULL;
 }

@@ -202,6 +202,7 @@ typedef struct worker {
     uint64_t tokens_at; /* monotonic us of the last refill */
     ev_timer pace;
     bool pace_init;
+    void *leaked; /* --leak-per-message chunks, chained; freed at stop */
 } worker_t;
 
 /* A collaboration document; hist[seq % SERVE_HISTORY] holds the operation
@@ -226,6 +227,9 @@ struct server {
     /* notify.c's: the login token key (read-only after start) */
     unsigned char secret[32];
     atomic_uint_fast64_t token_seq;
+    /* metrics.c's: counters for GET /metrics (relaxed atomics) */
+    atomic_int_fast64_t conns_open[SK_COLLAB + 1]; /* by serve_kind_t */
+    atomic_uint_fast64_t msgs_in, msgs_out, leaked_bytes;
     /* collab.c's: the documents */
     pthread_mutex_t docs_lock;
     doc_t *docs;
@@ -363,6 +367,16 @@ void serve_accept_free(worker_t *w);
  * Returns the port, or -1 with a reason in err (the caller frees the
  * workers). */
 int serve_listen_all(server_t *s, const char *cert, const char *key, char *err, size_t errlen);
+
+/* ---- metrics.c: GET /metrics and the counters behind it ----------------- */
+
+/* The plain HTTP route of /metrics (a table entry without a WebSocket path). */
+extern const serve_proto_t serve_metrics_proto;
+/* One whole message received on c: counts it and, with --leak-per-message,
+ * leaks on purpose. */
+void serve_metrics_received(conn_t *c);
+/* Frees what --leak-per-message kept on w. */
+void serve_metrics_free_leaks(worker_t *w);
 
 /* ---- tls.c ---------------------------------------------------------------- */
 

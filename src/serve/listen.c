@@ -98,6 +98,8 @@ static const serve_proto_t *route_for(const char *uri)
         if (r && (strcmp(uri, r->path) == 0 || (r->alt_path && strcmp(uri, r->alt_path) == 0)))
             return *p;
     }
+    if (uri && strcmp(uri, serve_metrics_proto.http->path) == 0)
+        return &serve_metrics_proto;
     return NULL;
 }
 

@@ -124,6 +124,15 @@
  *       chat rooms and documents span all threads. serve_main raises the
  *       open-file limit to its hard limit. Per connection: a 1 KiB lws rx
  *       buffer plus queued messages (at most 4 MiB, then it is closed).
+ *   --leak-per-message SIZE: a test aid that leaks on purpose: every received
+ *       message allocates SIZE bytes, writes them (so resident memory
+ *       grows) and keeps them until the server stops.
+ * GET /metrics: Prometheus text exposition of the server's own figures:
+ *   process_resident_memory_bytes, process_cpu_seconds_total,
+ *   wsgate_serve_connections{protocol=P} (open WebSocket connections, P one
+ *   of chat notifications quotes collaboration),
+ *   wsgate_serve_messages_received_total, wsgate_serve_messages_sent_total,
+ *   wsgate_serve_leaked_bytes_total (--leak-per-message).
  * Other paths get 404. Limits: a message over 1 MiB closes the connection
  * (1009); a connection with over 4 MiB queued (slow consumer) is closed.
  * It binds 127.0.0.1 by default. */
@@ -158,6 +167,7 @@ typedef struct serve_opts {
     uint64_t push_delay_us;   /* --push-delay: stamp a push, send it this much later */
     uint64_t fanout_delay_us; /* --fanout-delay: relay a broadcast this much later */
     unsigned accept_rate;     /* --accept-rate N: take on at most N connections a second; 0 = any */
+    size_t leak_per_message;  /* --leak-per-message SIZE: keep SIZE bytes per message (test aid) */
 } serve_opts_t;
 
 typedef struct server server_t;

@@ -98,6 +98,7 @@ void serve_worker_free(worker_t *w)
     }
     serve_room_drain_inbox(w, false);
     serve_room_free_all(w);
+    serve_metrics_free_leaks(w);
     stimer_heap_free(&w->timers);
     if (w->timer_fd > 0)
         close(w->timer_fd);

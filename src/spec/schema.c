@@ -228,6 +228,17 @@ static const cyaml_schema_field_t tls_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t observe_fields[] = {
+    REQ_STR("prometheus", raw_observe_t, prometheus),
+    OPT_STR("interval", raw_observe_t, interval),
+    SEQ("metrics", CYAML_FLAG_DEFAULT, raw_observe_t, metrics, &str_entry, 1),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t observe_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_observe_t, observe_fields),
+};
+
 static const cyaml_schema_field_t spec_fields[] = {
     CYAML_FIELD_UINT("version", CYAML_FLAG_OPTIONAL, raw_spec_t, version),
     REQ_STR("name", raw_spec_t, name),
@@ -238,6 +249,7 @@ static const cyaml_schema_field_t spec_fields[] = {
     CYAML_FIELD_MAPPING_PTR("load", CYAML_FLAG_POINTER, raw_spec_t, load, load_fields),
     SEQ("scenarios", CYAML_FLAG_DEFAULT, raw_spec_t, scenarios, &scenario_entry, 1),
     SEQ("assertions", CYAML_FLAG_OPTIONAL, raw_spec_t, assertions, &str_entry, 0),
+    SEQ("observe", CYAML_FLAG_OPTIONAL, raw_spec_t, observe, &observe_entry, 0),
     CYAML_FIELD_END,
 };
 

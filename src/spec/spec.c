@@ -126,7 +126,8 @@ static int compile_assertions(spec_ctx_t *c, const raw_spec_t *raw)
         s->nassertions++;
         s->assertions[i].line = yloc_line(c->root, ypath);
         if (asrt_check(&s->assertions[i], (const char *const *)s->metric_names, s->nmetrics, why,
-                       sizeof(why)) < 0)
+                       sizeof(why)) < 0 ||
+            observe_check_assertion(s, &s->assertions[i], why, sizeof(why)) < 0)
             return diag_fail_at(c, ypath, "assertion \"%s\": %s", text, why);
         if (asrt_is_arrivals(&s->assertions[i]) && !s->open_model)
             return diag_fail_at(
@@ -159,7 +160,7 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
         settings_data(c, raw->data) < 0 || settings_tls(c, raw->tls) < 0 ||
         shape_compile(c, raw->load) < 0 || names_push_metric(c, "connect", 0) < 0 ||
         scenario_compile_all(c, raw) < 0 || add_ping_metric(c) < 0 || add_reconnect_metric(c) < 0 ||
-        compile_assertions(c, raw) < 0 || spec_guard_limits(c) < 0)
+        observe_compile(c, raw) < 0 || compile_assertions(c, raw) < 0 || spec_guard_limits(c) < 0)
         goto fail;
     s->hosts = c->guard ? c->guard->hosts : NULL;
     return s;

@@ -218,6 +218,16 @@ typedef struct spec_tls {
 } spec_tls_t;
 
 #define SPEC_MAX_CONNECTING 1000000u /* load.max_connecting at most */
+/* observe: one Prometheus text endpoint of the system under test, scraped
+ * during the run (engine/observe.c). Owns all. */
+typedef struct spec_observe {
+    char *url;            /* observe[].prometheus rendered: http://HOST[:PORT]/PATH */
+    uint64_t interval_us; /* observe[].interval, default 5s */
+    char **metrics;       /* observe[].metrics, each NAME or NAME{label="value",...},
+                             normalised (result/observed.h obs_selector_norm) */
+    size_t nmetrics;
+    int line;
+} spec_observe_t;
 
 /* The compiled plan. Owns everything. */
 typedef struct spec {
@@ -247,6 +257,8 @@ typedef struct spec {
     char *data_file;   /* its path, relative to the working directory */
     bool data_random;  /* data.order: random (else sequential) */
     spec_tls_t tls;
+    spec_observe_t *observe; /* observe: */
+    size_t nobserve;
     /* --allow-hosts/--block-hosts, borrowed from spec_opts_t's guard (NULL:
      * any destination): the engine checks every connection against it. */
     const hostguard_t *hosts;

@@ -163,6 +163,13 @@ void spec_free(spec_t *s)
     free(s->open.stages);
     data_free(s->data);
     free(s->data_file);
+    for (size_t i = 0; i < s->nobserve; i++) {
+        for (size_t k = 0; k < s->observe[i].nmetrics; k++)
+            free(s->observe[i].metrics[k]);
+        free(s->observe[i].metrics);
+        free(s->observe[i].url);
+    }
+    free(s->observe);
     free(s->tls.ca_file);
     free(s->tls.client_cert);
     free(s->tls.client_key);

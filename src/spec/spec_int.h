@@ -198,6 +198,14 @@ typedef struct raw_tls {
     bool insecure_skip_verify;
 } raw_tls_t;
 
+/* observe: one Prometheus endpoint of the system under test. */
+typedef struct raw_observe {
+    char *prometheus;
+    char *interval;
+    char **metrics;
+    unsigned metrics_count;
+} raw_observe_t;
+
 typedef struct raw_spec {
     unsigned version;
     char *name;
@@ -209,6 +217,8 @@ typedef struct raw_spec {
     unsigned scenarios_count;
     char **assertions;
     unsigned assertions_count;
+    raw_observe_t *observe;
+    unsigned observe_count;
 } raw_spec_t;
 
 /* ------------------------------------------------------------------ */
@@ -353,6 +363,16 @@ int settings_data(spec_ctx_t *c, const raw_data_t *r);
 /* tls: resolves and checks the PEM files into c->s->tls; r may be NULL.
  * Returns 0 or -1 with c->err set. */
 int settings_tls(spec_ctx_t *c, const raw_tls_t *r);
+
+/* ---- observe.c: the server's metrics to scrape ---- */
+
+/* Compiles observe: into c->s->observe (needs the template scope).
+ * Returns 0 or -1 with c->err set. */
+int observe_compile(spec_ctx_t *c, const raw_spec_t *raw);
+
+/* Checks a server.* assertion's metric against the observed selectors.
+ * Returns 0 or -1 with a reason in why. */
+int observe_check_assertion(const spec_t *s, const asrt_t *a, char *why, size_t whylen);
 
 /* ---- shape.c: the load shape ---- */
 

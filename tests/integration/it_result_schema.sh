@@ -1,6 +1,7 @@
 # Machine-readable results on real runs of every kind (passing, failing
 # with null latencies, open model, two shards and their merges, with a
-# baseline, aborted, interrupted): each result.json validates against
+# baseline, aborted, interrupted; the passing one observes the server):
+# each result.json validates against
 # docs/result.schema.json (itself valid 2020-12); tools/wsgate_hist.py
 # decodes every histogram to exactly the figures the C code wrote; `report
 # --format csv` and `gitlab-load-performance` agree with the result. A
@@ -11,6 +12,9 @@ python3 -c "from jsonschema import Draft202012Validator" 2>/dev/null ||
 start_server
 LOAD="{users: 4, duration: 2s}"
 chat_spec pass "$LOAD" "p99(ping) < 2s" >"$WORK/pass.yaml"
+# and it observes the server (result.json's server object)
+printf '%s\n' 'observe:' '  - prometheus: "{{target_http}}/metrics"' '    interval: 500ms' \
+  '    metrics: [process_resident_memory_bytes, "wsgate_serve_connections{protocol=\"chat\"}"]' >>"$WORK/pass.yaml"
 # the upgrade without a token is refused (HTTP 401): no sample anywhere
 chat_spec fail "$LOAD" "connect.success_rate == 100%" | sed 's/?token=t{{vu.id}}//' >"$WORK/fail.yaml"
 chat_spec abort "{users: 4, duration: 10s}" "connections.peak < 1, abort_on_fail" >"$WORK/abort.yaml"
@@ -48,6 +52,9 @@ for k in $KINDS; do DIRS+=("$WORK/$k"); done
 # every kind is what it should be, so the schema sees each shape
 R() { jqr "$WORK/$1/result.json" "$2"; }
 [ "$(R fail '.steps[0].latency_us.p50')" = null ] || fail "fail run has connect samples"
+[ "$(R pass '.server.series | length')/$(R pass '.server.series[1].samples | length > 2')" = 2/true ] ||
+  fail "pass: server $(jq -c .server "$WORK/pass/result.json")"
+[ "$(jq -c .server "$WORK/merged/result.json")" = null ] || fail "merged: a server object"
 [ "$(R open '.load.model')/$(R open '.load.session_s')" = open/5 ] || fail "open model: $(jq -c .load "$WORK/open/result.json")"
 [ "$(R abort '.verdict')" = aborted ] && [ "$(R interrupt '.stop_signal')" = SIGINT ] || fail "abort or interrupt"
 [ "$(R merged '.shards | length')/$(R merged '.missing_shards')" = 2/null ] || fail "merged shards"

@@ -238,6 +238,29 @@ static void formats_for_people(void **state)
     assert_string_equal(tiny, "12.");
 }
 
+static void parses_sizes_in_powers_of_1024(void **state)
+{
+    (void)state;
+    char err[160];
+    double v = -1;
+    assert_int_equal(units_parse_bytes("512", &v, err, sizeof(err)), 0);
+    assert_true(v == 512);
+    assert_int_equal(units_parse_bytes("512B", &v, err, sizeof(err)), 0);
+    assert_true(v == 512);
+    assert_int_equal(units_parse_bytes("1KB", &v, err, sizeof(err)), 0);
+    assert_true(v == 1024);
+    assert_int_equal(units_parse_bytes("1.5MiB", &v, err, sizeof(err)), 0);
+    assert_true(v == 1572864);
+    assert_int_equal(units_parse_bytes("2 GB", &v, err, sizeof(err)), 0);
+    assert_true(v == 2147483648.0);
+    const char *bad[] = { "", "KB", "1XB", "1KBs", "-1KB", "1 K" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(units_parse_bytes(bad[i], &v, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "e.g. 1KB"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +273,7 @@ int main(void)
         cmocka_unit_test(constant_and_none_samples),
         cmocka_unit_test(same_seed_same_samples),
         cmocka_unit_test(formats_for_people),
+        cmocka_unit_test(parses_sizes_in_powers_of_1024),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
