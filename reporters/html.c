@@ -9,8 +9,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "result/num.h"
 #include "reporters/text.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
@@ -34,7 +36,7 @@ static const char html_css[] =
     "table{border-collapse:collapse;margin:.5em 0}\n"
     "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}\n"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-    ".pass{color:#176f2c}.fail{color:#b3261e}.note,.interrupted{color:#8a5300}\n"
+    ".pass,.better{color:#176f2c}.fail,.worse{color:#b3261e}.note,.interrupted{color:#8a5300}\n"
     ".sample{font-family:monospace;white-space:pre-wrap;word-break:break-all}\n"
     "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\n"
     "dt{font-weight:600}dd{margin:0}\n"
@@ -142,7 +144,8 @@ static void html_verdict(const result_t *r, FILE *out)
     case RES_VERDICT_FAIL:
         fputs("<p class=\"verdict fail\"><strong>&#10008; FAILED</strong>", out);
         if (nfail > 0)
-            fprintf(out, ": %zu of %zu assertions failed", nfail, r->nassertions);
+            fprintf(out, ": %zu of %zu assertion%s failed", nfail, r->nassertions,
+                    r->nassertions == 1 ? "" : "s");
         break;
     case RES_VERDICT_ABORTED:
         fputs("<p class=\"verdict fail\"><strong>&#10008; ABORTED</strong>", out);
@@ -199,7 +202,9 @@ static void meta_item(FILE *out, const char *name, const char *value)
 
 static void meta_uint(FILE *out, const char *name, uint64_t v)
 {
-    fprintf(out, "<dt>%s</dt><dd>%" PRIu64 "</dd>\n", name, v);
+    char buf[32];
+    num_count(v, buf, sizeof buf);
+    fprintf(out, "<dt>%s</dt><dd>%s</dd>\n", name, buf);
 }
 
 static void meta_times(const result_t *r, FILE *out)
@@ -236,8 +241,11 @@ static void meta_optional(const result_t *r, FILE *out)
         snprintf(buf, sizeof buf, "%.1f s", r->start_late_s);
         meta_item(out, "Started late by", buf);
     }
-    if (r->baseline_path)
-        meta_item(out, "Baseline", r->baseline_path);
+    if (r->baseline) {
+        char name[128];
+        reporter_baseline_name(r, name, sizeof name);
+        meta_item(out, "Baseline", name);
+    }
     if (r->git_commit)
         meta_item(out, "Git commit", r->git_commit);
     if (r->git_ref)
@@ -298,61 +306,33 @@ static void html_assertions(const result_t *r, FILE *out)
     fputs("</table>\n", out);
 }
 
-/* A latency cell in ms, or "–" when there is no sample. */
-static void ms_cell(FILE *out, bool have, uint64_t us)
+/* One cell of statistic st of step i; the rate and p50/p95/p99 carry
+ * their baseline change, marked worse or better by a class. */
+static void step_cell(const result_t *r, size_t i, rep_stat_t st, FILE *out)
 {
-    if (have)
-        fprintf(out, "<td class=\"n\">%.3f</td>", (double)us / 1000.0);
-    else
-        fputs("<td class=\"n\">–</td>", out);
-}
-
-/* Change of one percentile against the baseline: "+12.3%", "new" when the
- * baseline has no such step, "–" when either side has no samples. */
-static void delta_cell(const result_t *r, size_t i, double pct, FILE *out)
-{
-    double delta;
-    if (result_find_step(r->baseline, r->steps[i].name) < 0)
-        fputs("<td class=\"n delta\">new</td>", out);
-    else if (result_delta_pct(r, i, pct, &delta))
-        fprintf(out, "<td class=\"n delta\">%+.1f%%</td>", delta);
-    else
-        fputs("<td class=\"n delta\">–</td>", out);
-}
-
-static void pct_cells(const result_t *r, size_t i, double pct, FILE *out)
-{
-    const hist_t *h = r->steps[i].latency;
-    bool have = h && hist_count(h) > 0;
-    ms_cell(out, have, have ? hist_percentile(h, pct) : 0);
-    if (r->baseline)
-        delta_cell(r, i, pct, out);
+    char buf[160];
+    bool delta = st == REP_RATE || st == REP_P50 || st == REP_P95 || st == REP_P99;
+    reporter_step_cell(r, i, st, delta, buf, sizeof buf);
+    const char *cls = strstr(buf, NUM_WORSE) ? " worse" : strstr(buf, NUM_BETTER) ? " better" : "";
+    fprintf(out, "<td class=\"n%s\">", cls);
+    html_text(out, buf);
+    fputs("</td>", out);
 }
 
 static void step_row(const result_t *r, size_t i, FILE *out)
 {
     const res_step_t *s = &r->steps[i];
-    uint64_t count = s->latency ? hist_count(s->latency) : 0;
+    char count[32], ok[32], failed[32];
+    num_count(s->latency ? hist_count(s->latency) : 0, count, sizeof count);
+    num_count(s->ok, ok, sizeof ok);
+    num_count(s->failed, failed, sizeof failed);
     fputs("<tr><td>", out);
     html_text(out, s->name);
-    fprintf(out,
-            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-            "</td><td class=\"n\">%" PRIu64 "</td>",
-            count, s->ok, s->failed);
-    pct_cells(r, i, 50, out);
-    pct_cells(r, i, 95, out);
-    pct_cells(r, i, 99, out);
-    ms_cell(out, count > 0, count > 0 ? hist_max(s->latency) : 0);
+    fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
+            count, ok, failed);
+    for (rep_stat_t st = REP_RATE; st <= REP_MAX; st++)
+        step_cell(r, i, st, out);
     fputs("</tr>\n", out);
-}
-
-static void steps_header(const result_t *r, FILE *out)
-{
-    const char *d = r->baseline ? "<th>&#916;</th>" : "";
-    fprintf(out,
-            "<table class=\"steps\">\n<tr><th>Step</th><th>Count</th><th>OK</th><th>Failed</th>"
-            "<th>p50 ms</th>%s<th>p95 ms</th>%s<th>p99 ms</th>%s<th>Max ms</th></tr>\n",
-            d, d, d);
 }
 
 static void html_steps(const result_t *r, FILE *out)
@@ -362,15 +342,22 @@ static void html_steps(const result_t *r, FILE *out)
         fputs("<p>No steps.</p>\n", out);
         return;
     }
-    steps_header(r, out);
+    fputs("<table class=\"steps\">\n<tr><th>Step</th><th>Count</th><th>OK</th><th>Failed</th>"
+          "<th>Rate</th><th>Avg</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th>"
+          "<th>Max</th></tr>\n",
+          out);
     for (size_t i = 0; i < r->nsteps; i++)
         step_row(r, i, out);
-    fputs("</table>\n", out);
+    fputs("</table>\n<p>Rate: successful operations per second of the load.", out);
     if (r->baseline) {
-        fputs("<p>&#916;: change against the baseline ", out);
-        html_text(out, r->baseline_path ? r->baseline_path : "result");
-        fputs(".</p>\n", out);
+        char name[128];
+        reporter_baseline_name(r, name, sizeof name);
+        fputs(" Changes in parentheses are against the baseline ", out);
+        html_text(out, name);
+        fprintf(out, ": %s worse or %s better by %g%% or more.", NUM_WORSE, NUM_BETTER,
+                NUM_DELTA_QUIET);
     }
+    fputs("</p>\n", out);
 }
 
 static void html_errors(const result_t *r, FILE *out)
@@ -385,8 +372,10 @@ static void html_errors(const result_t *r, FILE *out)
         const res_errors_t *e = &r->errors[k];
         if (e->count == 0)
             continue;
-        fprintf(out, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"sample\">",
-                err_kind_name((err_kind_t)k), e->count);
+        char count[32];
+        num_count(e->count, count, sizeof count);
+        fprintf(out, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"sample\">",
+                err_kind_name((err_kind_t)k), count);
         html_text_max(out, e->nsamples > 0 ? e->samples[0] : "", HTML_SAMPLE_MAX);
         fputs("</td></tr>\n", out);
     }

@@ -337,23 +337,22 @@ static void test_step_rows(void **state)
     char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//table[@class='steps']//tr"), 1 + 3);
-    assert_int_equal(count(doc, "//table[@class='steps']//tr[1]/th"), 8); /* no deltas */
+    assert_int_equal(count(doc, "//table[@class='steps']//tr[1]/th"), 11);
+    assert_text(doc, "//table[@class='steps']//tr[1]/th[5]", "Rate");
+    assert_text(doc, "//table[@class='steps']//tr[1]/th[8]", "p90");
     const char *pub = "//table[@class='steps']//tr[td[1]='publish chat message']";
     char xp[256];
-    static const char *const want[] = { "98", "98", "2", NULL, NULL, NULL, "2500.000" };
-    for (int c = 0; c < 7; c++) {
+    /* count, ok, failed, rate over 50 s, avg, p50, p90, p95, p99, max */
+    static const char *const want[] = { "98",      "98",      "2",       "1.96/s",  "74.0 ms",
+                                        "49.0 ms", "89.1 ms", "94.0 ms", "2500 ms", "2500 ms" };
+    for (int c = 0; c < 10; c++) {
         if (!want[c])
             continue;
         snprintf(xp, sizeof xp, "%s/td[%d]", pub, c + 2);
         assert_text(doc, xp, want[c]);
     }
-    /* p50 of 1037..97037 us plus one 2.5 s outlier, as hist computes it. */
-    char p50[32];
-    snprintf(p50, sizeof p50, "%.3f", hist_percentile(r->steps[STEP_PUBLISH].latency, 50) / 1000.0);
-    snprintf(xp, sizeof xp, "%s/td[5]", pub);
-    assert_text(doc, xp, p50);
-    assert_text(doc, "//table[@class='steps']//tr[td[1]='connect']/td[5]", "1.100");
-    assert_text(doc, "//table[@class='steps']//tr[td[1]='never run']/td[5]", "–");
+    assert_text(doc, "//table[@class='steps']//tr[td[1]='connect']/td[7]", "1.10 ms");
+    assert_text(doc, "//table[@class='steps']//tr[td[1]='never run']/td[7]", "–");
     xmlFreeDoc(doc);
     free(html);
     free_result(r);
@@ -382,23 +381,31 @@ static void test_baseline_deltas(void **state)
     const char *pub = "//table[@class='steps']//tr[td[1]='publish chat message']";
     const char *never = "//table[@class='steps']//tr[td[1]='never run']";
     char xp[256];
-    for (int c = 6; c <= 10; c += 2) { /* the delta after p50, p95, p99 */
+    static const int delta_cols[] = { 7, 9, 10 }; /* p50, p95, p99 */
+    for (int k = 0; k < 3; k++) {
+        int c = delta_cols[k];
         snprintf(xp, sizeof xp, "%s/td[%d]", conn, c);
-        assert_text(doc, xp, "+10.0%");
-        snprintf(xp, sizeof xp, "%s/td[%d]", pub, c);
-        assert_text(doc, xp, "new");
+        assert_text(doc, xp, "🔴 1.10 ms (was 1.00 ms, +10.0% worse)");
+        snprintf(xp, sizeof xp, "%s/td[%d][@class='n worse']", conn, c);
+        assert_int_equal(count(doc, xp), 1);
         snprintf(xp, sizeof xp, "%s/td[%d]", never, c);
         assert_text(doc, xp, "–");
     }
-    snprintf(xp, sizeof xp, "%s/td[5]", conn);
-    assert_text(doc, xp, "1.100");
-    assert_contains(html, "main/result.json");
+    snprintf(xp, sizeof xp, "%s/td[7]", pub);
+    assert_text(doc, xp, "49.0 ms (new)");
+    snprintf(xp, sizeof xp, "%s/td[5]", never);
+    assert_text(doc, xp, "0/s (was –)");       /* this baseline has no duration */
+    snprintf(xp, sizeof xp, "%s/td[8]", conn); /* p90: no delta */
+    assert_text(doc, xp, "1.10 ms");
+    /* no commit, ref or start time in this baseline: its file name */
+    assert_contains(html, "against the baseline result.json:");
+    assert_not_contains(html, "main/result.json");
 
     /* A slower baseline gives a negative change. */
     hist_reset(b->steps[0].latency);
     hist_record_n(b->steps[0].latency, 2200, 10);
     char *html2 = render_report(&reporter_html, r, NULL);
-    assert_int_equal(occurrences(html2, ">-50.0%<"), 3);
+    assert_int_equal(occurrences(html2, "🟢 1.10 ms (was 2.20 ms, -50.0% better)<"), 3);
     free(html2);
     xmlFreeDoc(doc);
     free(html);
