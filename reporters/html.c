@@ -28,6 +28,9 @@
 #define CH_PW (CH_W - CH_LEFT - CH_RIGHT)
 #define CH_PH (CH_H - CH_TOP - CH_BOTTOM)
 #define CH_MAX_LINES 3
+#define CH_MAX_HOVER 600      /* hover columns per chart: longer runs share them */
+#define CH_MAX_STEP_CHARTS 20 /* latency charts: the main step, named steps, failed ones */
+#define CH_DIST_BINS 24       /* bars of a latency distribution */
 
 static const char html_css[] =
     "body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:62em;padding:0 1em;"
@@ -40,7 +43,8 @@ static const char html_css[] =
     ".sample{font-family:monospace;white-space:pre-wrap;word-break:break-all}\n"
     "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\n"
     "dt{font-weight:600}dd{margin:0}\n"
-    "svg{max-width:100%;height:auto;font-size:11px}\n";
+    "svg{width:100%;height:auto;font-size:11px}\n"
+    "svg rect.hover:hover{fill-opacity:.08}\n";
 
 /* ---- escaping ------------------------------------------------------------- */
 
@@ -429,6 +433,10 @@ typedef struct chart {
     ch_line_t lines[CH_MAX_LINES];
     size_t nlines;
     double top, step; /* y axis: 0..top, a tick every step */
+    bool latency;     /* values are ms: hover text in the reports' latency units */
+    bool has_ref;     /* a dashed line at ref: the baseline */
+    double ref;
+    const char *ref_label;
 } chart_t;
 
 static int chart_add(chart_t *c, const char *label, const char *color)
@@ -467,7 +475,7 @@ static double nice_step(double raw)
 /* Picks a y axis from 0 to a round number at or above every value. */
 static void chart_scale(chart_t *c)
 {
-    double max = 0;
+    double max = c->has_ref && isfinite(c->ref) ? c->ref : 0;
     for (size_t k = 0; k < c->nlines; k++)
         for (size_t i = 0; i < c->n; i++)
             if (c->lines[k].have[i] && c->lines[k].v[i] > max)
@@ -556,6 +564,54 @@ static void chart_line(const chart_t *c, const ch_line_t *l, FILE *out)
     }
 }
 
+/* One value as the tables print it (result/num.h). */
+static void chart_value(const chart_t *c, double v, char *buf, size_t n)
+{
+    if (c->latency)
+        num_latency(v * 1000.0, buf, n);
+    else
+        num_value(NUM_COUNT, v, buf, n);
+}
+
+/* The baseline: a dashed line across the plot, its value on hover. */
+static void chart_ref(const chart_t *c, FILE *out)
+{
+    if (!c->has_ref)
+        return;
+    char v[48];
+    chart_value(c, c->ref, v, sizeof v);
+    double y = ch_y(c, c->ref);
+    fprintf(out,
+            "<line class=\"baseline\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"#555\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"><title>%s: %s</title>"
+            "</line>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\" fill=\"#555\">%s</text>\n",
+            CH_LEFT, y, CH_W - CH_RIGHT, y, c->ref_label, v, CH_LEFT + 4, y - 4, c->ref_label);
+}
+
+/* Values on hover: a transparent column per second (per group of seconds
+ * in long runs) whose <title> lists every line's value there. */
+static void chart_hover(const chart_t *c, FILE *out)
+{
+    size_t stride = (c->n + CH_MAX_HOVER - 1) / CH_MAX_HOVER;
+    double w = CH_PW / (double)(c->n - 1) * (double)stride;
+    for (size_t i = 0; i < c->n; i += stride) {
+        double x = ch_x(c, i) - w / 2;
+        x = x < CH_LEFT ? CH_LEFT : x;
+        double right = ch_x(c, i) + w / 2 > CH_W - CH_RIGHT ? CH_W - CH_RIGHT : ch_x(c, i) + w / 2;
+        fprintf(out,
+                "<rect class=\"hover\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                "fill-opacity=\"0\"><title>%zu s",
+                x, CH_TOP, right - x, CH_PH, i);
+        for (size_t k = 0; k < c->nlines; k++) {
+            char v[48] = "–";
+            if (c->lines[k].have[i])
+                chart_value(c, c->lines[k].v[i], v, sizeof v);
+            fprintf(out, "%s %s %s", k ? "," : ":", c->lines[k].label, v);
+        }
+        fputs("</title></rect>\n", out);
+    }
+}
+
 /* True when no line has a value to draw. */
 static bool chart_empty(const chart_t *c)
 {
@@ -580,14 +636,16 @@ static void chart_write(chart_t *c, FILE *out)
     }
     chart_scale(c);
     fprintf(out,
-            "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
             "viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<title>%s</title>\n",
-            c->id, CH_W, CH_H, CH_W, CH_H, c->title);
+            c->id, CH_W, CH_H, c->title);
     chart_yaxis(c, out);
     chart_xaxis(c, out);
     chart_legend(c, out);
+    chart_ref(c, out);
     for (size_t k = 0; k < c->nlines; k++)
         chart_line(c, &c->lines[k], out);
+    chart_hover(c, out);
     fputs("</svg>\n", out);
 }
 
@@ -610,18 +668,32 @@ static int fill_latency(const result_t *r, size_t step, chart_t *c)
     return 0;
 }
 
-static int chart_latency(const result_t *r, FILE *out, char *err, size_t errlen)
+/* The baseline's p95 of the step named name, in ms; false when it has none. */
+static bool baseline_p95_ms(const result_t *r, const char *name, double *ms)
 {
-    size_t step = result_main_step(r);
-    chart_t c = { .id = "chart-latency", .title = "Latency (ms)", .n = r->nseconds };
+    int b = r->baseline ? result_find_step(r->baseline, name) : -1;
+    const hist_t *h = b >= 0 ? r->baseline->steps[b].latency : NULL;
+    if (!h || hist_count(h) == 0)
+        return false;
+    *ms = (double)hist_percentile(h, 95) / 1000.0;
+    return true;
+}
+
+/* p50/p95/p99 of step over time, the baseline's p95 dashed. */
+static int chart_latency(const result_t *r, size_t step, const char *id, FILE *out, char *err,
+                         size_t errlen)
+{
+    chart_t c = { .id = id, .title = "Latency (ms)", .n = r->nseconds, .latency = true };
     int rc = -1;
-    c.subject = r->nsteps ? r->steps[step].name : NULL;
+    c.subject = r->steps[step].name;
+    c.has_ref = baseline_p95_ms(r, r->steps[step].name, &c.ref);
+    c.ref_label = "baseline p95";
     if (chart_add(&c, "p50", "#1f77b4") < 0 || chart_add(&c, "p95", "#ff7f0e") < 0 ||
         chart_add(&c, "p99", "#d62728") < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (r->nsteps && fill_latency(r, step, &c) < 0) {
+    if (fill_latency(r, step, &c) < 0) {
         snprintf(err, errlen, "second of step \"%s\": malformed latency histogram",
                  r->steps[step].name);
         goto fail;
@@ -631,6 +703,76 @@ static int chart_latency(const result_t *r, FILE *out, char *err, size_t errlen)
 fail:
     chart_free(&c);
     return rc;
+}
+
+/* Bin edges of a distribution: nb ascending bounds in microseconds,
+ * spaced evenly on a log scale from just above lo to hi. */
+static size_t dist_edges(uint64_t lo, uint64_t hi, uint64_t *le)
+{
+    size_t nb = hi - lo + 1 < CH_DIST_BINS ? (size_t)(hi - lo + 1) : CH_DIST_BINS;
+    double from = lo > 0 ? (double)lo : 1.0, ratio = (double)(hi > 0 ? hi : 1) / from;
+    for (size_t k = 0; k < nb; k++) {
+        double e = from * pow(ratio, (double)(k + 1) / (double)nb);
+        le[k] = k + 1 == nb ? hi : (uint64_t)e;
+        if (k > 0 && le[k] <= le[k - 1])
+            le[k] = le[k - 1] + 1;
+    }
+    return nb;
+}
+
+/* One bar of a distribution, its range, count and share on hover. */
+static void dist_bar(FILE *out, double x, double w, double y, uint64_t lo, uint64_t hi,
+                     uint64_t count, uint64_t total)
+{
+    char a[48], b[48], n[32];
+    num_latency((double)lo, a, sizeof a);
+    num_latency((double)hi, b, sizeof b);
+    num_count(count, n, sizeof n);
+    fprintf(out,
+            "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+            "fill=\"#1f77b4\"><title>%s to %s: %s (%.1f%%)</title></rect>\n",
+            x, y, w, CH_TOP + CH_PH - y, a, b, n, 100.0 * (double)count / (double)total);
+}
+
+/* How the successful samples of step spread over latency: bars on a log
+ * scale of time from the step's min to its max. */
+static void chart_distribution(const result_t *r, size_t step, const char *id, FILE *out)
+{
+    const hist_t *h = r->steps[step].latency;
+    uint64_t total = h ? hist_count(h) : 0;
+    if (total == 0)
+        return;
+    uint64_t le[CH_DIST_BINS], cum[CH_DIST_BINS], lo = hist_min(h);
+    size_t nb = dist_edges(lo, hist_max(h), le);
+    hist_counts_le(h, le, nb, cum);
+    uint64_t max = 0;
+    for (size_t k = 0; k < nb; k++) {
+        uint64_t c = cum[k] - (k ? cum[k - 1] : 0);
+        max = c > max ? c : max;
+    }
+    chart_t c = { .top = 1, .step = 1 }; /* y axis of counts */
+    c.step = nice_step((double)(max ? max : 1) / 4.0);
+    c.top = c.step * ceil((double)(max ? max : 1) / c.step);
+    fputs("<h3>Latency distribution: ", out);
+    html_text(out, r->steps[step].name);
+    fprintf(out,
+            "</h3>\n<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
+            "viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<title>Latency distribution</title>\n",
+            id, CH_W, CH_H);
+    chart_yaxis(&c, out);
+    double w = CH_PW / (double)nb;
+    for (size_t k = 0; k < nb; k++) {
+        uint64_t n = cum[k] - (k ? cum[k - 1] : 0);
+        double x = CH_LEFT + w * (double)k;
+        dist_bar(out, x + 0.5, w - 1.0, ch_y(&c, (double)n), k ? le[k - 1] : lo, le[k], n, total);
+        if (k % 4 == 0 || k + 1 == nb) {
+            char v[48];
+            num_latency((double)le[k], v, sizeof v);
+            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + w,
+                    CH_H - 8, v);
+        }
+    }
+    fputs("</svg>\n", out);
 }
 
 /* Which per-second counter a count chart line shows. */
@@ -671,6 +813,55 @@ fail:
     return rc;
 }
 
+/* True when an assertion about step i did not hold. */
+static bool step_failed_assertion(const result_t *r, size_t i)
+{
+    for (size_t k = 0; k < r->nassertions; k++)
+        if (!r->assertions[k].passed && reporter_assertion_step(r, &r->assertions[k]) == (int)i)
+            return true;
+    return false;
+}
+
+/* True when step i has a successful sample in some second. */
+static bool step_in_series(const result_t *r, size_t i)
+{
+    for (size_t sec = 0; sec < r->nseconds; sec++)
+        if (r->series[sec].step_hist && r->series[sec].step_hist[i])
+            return true;
+    return false;
+}
+
+/* Latency over time and its distribution for the main step ("chart-latency",
+ * "chart-distribution"), then for every other step a spec named that ran
+ * and every step an assertion failed on ("chart-latency-I",
+ * "chart-distribution-I"), at most CH_MAX_STEP_CHARTS. */
+static int html_step_charts(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    if (r->nsteps == 0) { /* says there is nothing to chart */
+        chart_t none = { .id = "chart-latency", .title = "Latency (ms)", .n = r->nseconds };
+        chart_write(&none, out);
+        return 0;
+    }
+    size_t main = result_main_step(r), shown = 1;
+    if (chart_latency(r, main, "chart-latency", out, err, errlen) < 0)
+        return -1;
+    chart_distribution(r, main, "chart-distribution", out);
+    for (size_t i = 0; i < r->nsteps && shown < CH_MAX_STEP_CHARTS; i++) {
+        bool failed = step_failed_assertion(r, i);
+        bool named = i > 0 && step_in_series(r, i); /* steps[0] is connect */
+        if (i == main || (!failed && !named))
+            continue;
+        shown++;
+        char id[48], dist[48];
+        snprintf(id, sizeof id, "chart-latency-%zu", i);
+        snprintf(dist, sizeof dist, "chart-distribution-%zu", i);
+        if (chart_latency(r, i, id, out, err, errlen) < 0)
+            return -1;
+        chart_distribution(r, i, dist, out);
+    }
+    return 0;
+}
+
 static int html_charts(const result_t *r, FILE *out, char *err, size_t errlen)
 {
     static const ch_field_t f_active[] = { F_ACTIVE }, f_msgs[] = { F_SENT, F_RECEIVED },
@@ -681,8 +872,13 @@ static int html_charts(const result_t *r, FILE *out, char *err, size_t errlen)
     chart_t msgs = { .id = "chart-messages", .title = "Messages per second", .n = r->nseconds };
     chart_t errs = { .id = "chart-errors", .title = "Errors per second", .n = r->nseconds };
 
-    fputs("<h2>Over time</h2>\n<p>x: seconds since the start of the run.</p>\n", out);
-    if (chart_latency(r, out, err, errlen) < 0)
+    fputs("<h2>Over time</h2>\n<p>x: seconds since the start of the run; hover a chart for its "
+          "values.",
+          out);
+    if (r->baseline)
+        fputs(" Dashed: the baseline's p95.", out);
+    fputs("</p>\n", out);
+    if (html_step_charts(r, out, err, errlen) < 0)
         return -1;
     if (chart_counts(r, &active, f_active, l_active, 1, out) < 0 ||
         chart_counts(r, &msgs, f_msgs, l_msgs, 2, out) < 0 ||

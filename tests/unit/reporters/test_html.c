@@ -114,7 +114,8 @@ typedef struct parse_log {
  * out as "Tag svg invalid"; those are the one error kind tolerated. */
 static bool svg_tag_error(const xmlError *e)
 {
-    static const char *const svg_tags[] = { "svg", "polyline", "line", "text", "circle", "title" };
+    static const char *const svg_tags[] = { "svg",    "polyline", "line", "text",
+                                            "circle", "title",    "rect" };
     if (e->code != XML_HTML_UNKNOWN_TAG || !e->str1)
         return false;
     for (size_t i = 0; i < sizeof svg_tags / sizeof svg_tags[0]; i++)
@@ -471,8 +472,8 @@ static void test_no_network(void **state)
     result_t *r = chat_result();
     char *html = render_report(&reporter_html, r, NULL);
     assert_not_contains(html, "https://");
-    assert_int_equal(occurrences(html, "http://"), 4); /* one xmlns per chart */
-    assert_int_equal(occurrences(html, "xmlns=\"http://www.w3.org/2000/svg\""), 4);
+    assert_int_equal(occurrences(html, "http://"), 5); /* one xmlns per chart */
+    assert_int_equal(occurrences(html, "xmlns=\"http://www.w3.org/2000/svg\""), 5);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//@*[contains(., '://') and not(name()='xmlns')]"), 0);
     assert_int_equal(count(doc, "//@src | //@href | //link | //script | //iframe"), 0);
@@ -501,8 +502,19 @@ static void test_series_charts(void **state)
     result_t *r = chat_result();
     char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
-    assert_int_equal(count(doc, "//svg"), 4);
+    assert_int_equal(count(doc, "//svg"), 5); /* + the main step's distribution */
     assert_int_equal(count(doc, "//*[@class='nodata']"), 0);
+    /* the page's width: no fixed size, only a viewBox */
+    assert_int_equal(count(doc, "//svg[@width='100%' and @viewbox='0 0 720 240']"), 5);
+    assert_int_equal(count(doc, "//svg[@height]"), 0);
+    /* values on hover, as the tables print them */
+    assert_int_equal(count(doc, "//svg[@id='chart-latency']/rect[@class='hover']"), NSECONDS);
+    assert_text(doc, "//svg[@id='chart-latency']/rect[@class='hover'][1]/title",
+                "0 s: p50 –, p95 –, p99 –");
+    assert_text(doc, "//svg[@id='chart-latency']/rect[@class='hover'][4]/title",
+                "3 s: p50 80.0 ms, p95 80.0 ms, p99 80.0 ms");
+    assert_text(doc, "//svg[@id='chart-messages']/rect[@class='hover'][5]/title",
+                "4 s: sent 40, received 20");
 
     /* Active: 0, 50, 100, 100, 100 on an axis up to 100. */
     char *pts = points(doc, "chart-active", "active");
@@ -570,7 +582,11 @@ static void test_latency_gaps(void **state)
     assert_contains(html, "<h3>Latency (ms): never run</h3>");
     /* ...which has no per-second histograms: nothing to draw. */
     assert_contains(html, "<p class=\"nodata\" id=\"chart-latency\">not enough data</p>");
-    assert_int_equal(occurrences(html, "<svg"), 3);
+    /* its distribution; publish, which ran, charted after it; the counts */
+    assert_int_equal(occurrences(html, "<svg"), 6);
+    assert_contains(html, "<svg id=\"chart-distribution\"");
+    assert_contains(html, "<svg id=\"chart-latency-1\"");
+    assert_contains(html, "<svg id=\"chart-distribution-1\"");
     free(html);
     hist_record_n(r->steps[STEP_PUBLISH].latency, 5000, 1); /* tie: the first */
     html = render_report(&reporter_html, r, NULL);
@@ -600,7 +616,7 @@ static void test_main_step(void **state)
     assert_int_equal(result_main_step(r), STEP_PUBLISH);
     char *html = render_report(&reporter_html, r, NULL);
     assert_contains(html, "<h3>Latency (ms): publish chat message</h3>");
-    assert_int_equal(occurrences(html, "<svg"), 4);
+    assert_int_equal(occurrences(html, "<svg"), 5);
     free(html);
 
     free(r->main_step);
@@ -618,6 +634,47 @@ static void test_main_step(void **state)
     free_result(r);
 }
 
+/* A chart for every step an assertion failed on, even one that never ran
+ * or connect; the baseline's p95 as a dashed line; the distribution of
+ * the step's samples as bars with their range and share on hover. */
+static void test_step_charts_baseline_distribution(void **state)
+{
+    (void)state;
+    result_t *r = chat_result();
+    free(r->assertions[0].text);
+    r->assertions[0].text = xstrdup("p95(connect) < 1ms"); /* fails, connect */
+    r->assertions[0].passed = false;
+    free(r->assertions[2].text);
+    r->assertions[2].text = xstrdup("never run.success_rate > 0%"); /* fails, no samples */
+    r->assertions[2].passed = false;
+    r->baseline = make_result("chat-support-room", "ws://127.0.0.1:8080", 1);
+    add_step(r->baseline, 0, "publish chat message", 10, 0);
+    hist_record_n(r->baseline->steps[0].latency, 30000, 10);
+    char *html = render_report(&reporter_html, r, NULL);
+    htmlDocPtr doc = parse(html);
+    assert_int_equal(count(doc, "//svg[@id='chart-latency-0']"), 1); /* connect */
+    assert_text(doc, "//p[@id='chart-latency-2']", "not enough data");
+    assert_contains(html, "<h3>Latency (ms): never run</h3>");
+    assert_int_equal(count(doc, "//svg[@id='chart-latency-1']"), 0); /* publish is the main */
+    /* the baseline: dashed, only where the baseline has the step */
+    assert_text(doc, "//svg[@id='chart-latency']/line[@class='baseline']/@stroke-dasharray", "6 4");
+    assert_text(doc, "//svg[@id='chart-latency']/line[@class='baseline']/title",
+                "baseline p95: 30.0 ms");
+    assert_int_equal(count(doc, "//line[@class='baseline']"), 1);
+    assert_contains(html, "Dashed: the baseline's p95.");
+    /* 200 connects all at 1.10 ms: one bar holds them all */
+    assert_int_equal(count(doc, "//svg[@id='chart-distribution-0']/rect[@class='bar']"), 1);
+    assert_text(doc, "//svg[@id='chart-distribution-0']/rect[@class='bar']/title",
+                "1.10 ms to 1.10 ms: 200 (100.0%)");
+    /* publish: 98 samples from 1.04 ms to 2.5 s over 24 bars */
+    assert_int_equal(count(doc, "//svg[@id='chart-distribution']/rect[@class='bar']"), 24);
+    assert_text(doc, "//svg[@id='chart-distribution']/rect[@class='bar'][24]/title",
+                "1807 ms to 2500 ms: 1 (1.0%)");
+    xmlFreeDoc(doc);
+    free(html);
+    free_result(r);
+}
+
 static void test_not_enough_data(void **state)
 {
     for (size_t n = 0; n <= 1; n++) {
@@ -631,10 +688,11 @@ static void test_not_enough_data(void **state)
         set_series(r, n);
         char *html = render_report(&reporter_html, r, NULL);
         htmlDocPtr doc = parse(html);
-        assert_int_equal(count(doc, "//svg"), 0);
+        /* only the distribution, from the whole run's histogram */
+        assert_int_equal(count(doc, "//svg"), 1);
+        assert_int_equal(count(doc, "//svg[@id='chart-distribution']"), 1);
         assert_int_equal(count(doc, "//p[@class='nodata']"), 4);
         assert_text(doc, "//p[@id='chart-active']", "not enough data");
-        assert_not_contains(html, "http://");
         xmlFreeDoc(doc);
         free(html);
         free_result(r);
@@ -705,15 +763,25 @@ static void test_write_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_entry),      cmocka_unit_test(test_header),
-        cmocka_unit_test(test_flags_and_shards), cmocka_unit_test(test_stopped_runs),
-        cmocka_unit_test(test_assertion_rows),   cmocka_unit_test(test_step_rows),
-        cmocka_unit_test(test_baseline_deltas),  cmocka_unit_test(test_hostile_sample),
-        cmocka_unit_test(test_long_sample),      cmocka_unit_test(test_no_network),
-        cmocka_unit_test(test_series_charts),    cmocka_unit_test(test_latency_gaps),
-        cmocka_unit_test(test_main_step),        cmocka_unit_test(test_not_enough_data),
-        cmocka_unit_test(test_bad_series_hist),  cmocka_unit_test(test_empty_result),
-        cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_table_entry),
+        cmocka_unit_test(test_header),
+        cmocka_unit_test(test_flags_and_shards),
+        cmocka_unit_test(test_stopped_runs),
+        cmocka_unit_test(test_assertion_rows),
+        cmocka_unit_test(test_step_rows),
+        cmocka_unit_test(test_baseline_deltas),
+        cmocka_unit_test(test_hostile_sample),
+        cmocka_unit_test(test_long_sample),
+        cmocka_unit_test(test_no_network),
+        cmocka_unit_test(test_series_charts),
+        cmocka_unit_test(test_latency_gaps),
+        cmocka_unit_test(test_main_step),
+        cmocka_unit_test(test_step_charts_baseline_distribution),
+        cmocka_unit_test(test_not_enough_data),
+        cmocka_unit_test(test_bad_series_hist),
+        cmocka_unit_test(test_empty_result),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_write_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
