@@ -424,7 +424,7 @@ static bool add_baseline(cJSON *root, const result_t *r)
         return cJSON_AddNullToObject(root, "baseline") != NULL;
     const result_t *b = r->baseline;
     cJSON *o = cJSON_AddObjectToObject(root, "baseline");
-    return o && add_str(o, "path", r->baseline_path) && add_spec(o, b) &&
+    return o && add_str(o, "path", r->baseline_path) && add_spec(o, b) && add_ci(o, b) &&
            add_time(o, "started_at", b->started_at) && add_time(o, "ended_at", b->ended_at) &&
            add_num(o, "duration_s", b->duration_s) && add_steps(o, b) && add_traffic(o, b) &&
            add_errors(o, b);

@@ -625,6 +625,11 @@ static void load_baseline(loader_t *l, const cJSON *root, result_t *r)
         r->baseline->spec_path = opt_str(l, spec, "path", "baseline.spec");
         r->baseline->spec_hash = opt_key_str(l, spec, "sha256", "baseline.spec");
     }
+    const cJSON *ci = opt_field(b, "ci"); /* absent in files of older versions */
+    if (ci) {
+        r->baseline->git_commit = opt_key_str(l, ci, "commit", "baseline.ci");
+        r->baseline->git_ref = opt_key_str(l, ci, "ref", "baseline.ci");
+    }
     r->baseline->started_at = iso_time(l, b, "started_at");
     r->baseline->ended_at = iso_time(l, b, "ended_at");
     r->baseline->duration_s = num(l, b, "duration_s", "baseline");
