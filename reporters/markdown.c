@@ -320,7 +320,7 @@ static void md_model(const result_t *r, FILE *out)
         fputs(" or ", out);
     if (r->session_s > 0) {
         char sd[32];
-        num_latency(r->session_s * 1e6, sd, sizeof sd);
+        snprintf(sd, sizeof sd, "%g s", r->session_s);
         fputs(sd, out);
     }
     char most[32];
@@ -352,8 +352,8 @@ static void md_errors(const result_t *r, FILE *out)
 
 static void md_shape(const result_t *r, FILE *out)
 {
-    char dur[32];
-    num_latency(r->duration_s * 1e6, dur, sizeof dur);
+    char dur[32]; /* a run's length, not a latency: seconds, as the HTML report gives it */
+    snprintf(dur, sizeof dur, "%.1f s", r->duration_s);
     fputs("**Run:** target ", out);
     md_text(out, r->target ? r->target : "unknown", 0);
     md_model(r, out);

@@ -551,7 +551,7 @@ static void test_markdown(void **state)
     assert_not_contains(md, "| refused |");
 
     char dur[32], shape[128];
-    num_latency(50e6, dur, sizeof dur);
+    snprintf(dur, sizeof dur, "50.0 s");
     snprintf(shape, sizeof shape,
              "\n**Run:** target ws://127.0.0.1:8080 · closed model, 200 users · %s · 2 threads\n",
              dur);
