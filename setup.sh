@@ -69,13 +69,13 @@ cmd_test() {
   ctest --test-dir build --output-on-failure -j 2
   echo "setup: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
   build build-asan -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-  # Five integration tests only repeat client paths the others cover (the
+  # Six integration tests only repeat client paths the others cover (the
   # specs against another server; the progress line's timing) or spend their
-  # time in a third-party server (RabbitMQ's start, Prometheus) or in Python
+  # time in a third-party server (RabbitMQ's start, Prometheus twice) or in Python
   # schema checks of the same files: the sanitizer pass leaves them out to
   # keep CI short (the STOMP parser runs under ASan in unit.stomp and fuzz).
   ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2 \
-    -E 'integration\.it_(foreign_server|progress|stomp|prometheus|result_schema)$'
+    -E 'integration\.it_(foreign_server|progress|stomp|prometheus|grafana|result_schema)$'
   echo "setup: every fuzz target for 20 s on its corpus (clang libFuzzer, ASan+UBSan)"
   CC=clang build build-fuzz -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
   ctest --test-dir build-fuzz -L fuzz -j 2 --output-on-failure

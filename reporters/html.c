@@ -14,6 +14,7 @@
 
 #include "result/num.h"
 #include "reporters/text.h"
+#include "result/overrides.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
 #define HTML_SAMPLE_MAX 300
@@ -245,6 +246,10 @@ static void meta_optional(const result_t *r, FILE *out)
         snprintf(buf, sizeof buf, "%.1f s", r->start_late_s);
         meta_item(out, "Started late by", buf);
     }
+    char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
+    if (ovr && *ovr)
+        meta_item(out, "Overrides", ovr);
+    free(ovr);
     if (r->baseline) {
         char name[128];
         reporter_baseline_name(r, name, sizeof name);

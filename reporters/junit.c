@@ -22,6 +22,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "reporters/text.h"
+#include "result/overrides.h"
 
 #define X(s) BAD_CAST(s)
 
@@ -110,6 +111,10 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
         reporter_baseline_name(r, buf, sizeof buf);
         rc |= property(w, "baseline", buf);
     }
+    char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
+    if (r->overrides)
+        rc |= ovr ? property(w, "overrides", ovr) : -1;
+    free(ovr);
     if (r->tls_insecure)
         rc |= property(w, "tls_verify",
                        "false (tls.insecure_skip_verify: server certificates "

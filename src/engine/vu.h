@@ -70,10 +70,14 @@ typedef struct vu {
      * its own frames (handshake, heart-beat, goodbye) waiting for the socket */
     void *pstate;
     size_t pstate_size;
-    sbuf_t pout;        /* LWS_PRE bytes, then the protocol's pending frame */
+    /* LWS_PRE bytes, the protocol's next frame, then (from offset pqueued,
+     * when not 0) the frames queued behind it, each a uint32_t length and
+     * its bytes */
+    sbuf_t pout;
     bool proto_pending; /* pout waits for the socket */
     bool proto_up;      /* the protocol's handshake is done on this connection */
     uint8_t proto_bye;  /* 0: no goodbye yet, 1: sent, awaiting its answer, 2: answered */
+    uint32_t pqueued;   /* pout's offset of the queued frames, 0 = none */
 } vu_t;
 
 /* Places user k in worker w at slot and schedules its first start. */

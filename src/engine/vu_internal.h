@@ -130,6 +130,10 @@ int vu_store_capture(vu_t *vu, const spec_capture_t *cap, char *v, const char *l
  * VU_CONNECTING until vu_proto_event sees it done) or when it could not
  * start (out of memory: the connect is counted failed). */
 bool vu_proto_open(vu_t *vu);
+/* The protocol answers a received message with frame (len bytes): sent
+ * after the protocol's frames already waiting; dropped when the connection
+ * is gone or out of memory. */
+void vu_proto_reply(vu_t *vu, const char *frame, size_t len);
 /* What a received frame meant to the protocol (rx->event != NONE): the
  * handshake done or refused, an error answering the awaited step, a
  * malformed frame, the goodbye answered. msg is the frame, for samples. */

@@ -1,5 +1,6 @@
 /* vu_proto: a user's side of its scenario's protocol (src/engine/proto/): state, own frames,
  * events. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,16 @@
 static int pout_reset(vu_t *vu)
 {
     static const char pre[LWS_PRE];
+    vu->pqueued = 0;
     sbuf_truncate(&vu->pout, 0);
     return sbuf_append(&vu->pout, pre, LWS_PRE);
+}
+
+/* pout holds a frame: it goes when the socket is writable. */
+static void pout_send_soon(vu_t *vu)
+{
+    vu->proto_pending = true;
+    lws_callback_on_writable(vu->wsi);
 }
 
 /* The protocol's state for this connection (kept across connections). */
@@ -32,6 +41,7 @@ bool vu_proto_open(vu_t *vu)
 {
     const proto_t *pr = vu_proto(vu);
     vu->proto_pending = vu->proto_up = false;
+    vu->pqueued = 0;
     vu->proto_bye = 0;
     if (!pr->open) {
         vu->proto_up = true;
@@ -51,8 +61,8 @@ bool vu_proto_open(vu_t *vu)
         vu_connect_failed(vu, clock_mono_us(), ERR_PROTOCOL, "out of memory");
         return false;
     }
-    vu->proto_pending = true;
-    lws_callback_on_writable(vu->wsi);
+    if (vu->pout.len > LWS_PRE) /* else the server speaks first */
+        pout_send_soon(vu);
     return false;
 }
 
@@ -82,6 +92,26 @@ static void peer_error(vu_t *vu, const proto_rx_t *rx, const char *msg, size_t l
     }
     metrics_error_data(vu->w->m, ERR_PROTOCOL, msg, len,
                        "connection (%s): %s: ", vu_scenario(vu)->name, rx->why);
+}
+
+void vu_proto_reply(vu_t *vu, const char *frame, size_t len)
+{
+    if (!vu->wsi || vu->peer_closed || len > UINT32_MAX)
+        return;
+    if (!vu->proto_pending) {
+        if (pout_reset(vu) < 0 || sbuf_append(&vu->pout, frame, len) < 0)
+            return;
+        pout_send_soon(vu);
+        return;
+    }
+    size_t at = vu->pout.len;
+    uint32_t n = (uint32_t)len;
+    if (sbuf_append(&vu->pout, &n, sizeof(n)) < 0 || sbuf_append(&vu->pout, frame, len) < 0) {
+        sbuf_truncate(&vu->pout, at); /* dropped whole, never half a frame */
+        return;
+    }
+    if (!vu->pqueued)
+        vu->pqueued = (uint32_t)at;
 }
 
 void vu_proto_event(vu_t *vu, const proto_rx_t *rx, const char *msg, size_t len)
@@ -121,14 +151,29 @@ int vu_proto_frame(vu_t *vu, const spec_step_t *st, sbuf_t *out)
     return pr->frame(vu->pstate, st, &ctx, out);
 }
 
+/* The first queued frame becomes pout's frame, the rest stay queued behind it. */
+static void pout_next(vu_t *vu)
+{
+    char *q = vu->pout.data + vu->pqueued;
+    uint32_t n;
+    memcpy(&n, q, sizeof(n));
+    size_t rest = vu->pout.len - vu->pqueued - sizeof(n);
+    memmove(vu->pout.data + LWS_PRE, q + sizeof(n), rest);
+    sbuf_truncate(&vu->pout, LWS_PRE + rest);
+    vu->pqueued = rest > n ? (uint32_t)(LWS_PRE + n) : 0;
+    vu->proto_pending = true;
+}
+
 int vu_proto_write(vu_t *vu, struct lws *wsi)
 {
-    size_t len = vu->pout.len - LWS_PRE;
+    size_t len = (vu->pqueued ? vu->pqueued : vu->pout.len) - LWS_PRE;
     vu->proto_pending = false;
     if (lws_write(wsi, (unsigned char *)vu->pout.data + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
         return -1;
     vu->w->m->bytes_sent += len;
-    if (vu->state == VU_SENDING || vu->state == VU_CLOSING || vu->ping_pending)
+    if (vu->pqueued)
+        pout_next(vu);
+    if (vu->proto_pending || vu->state == VU_SENDING || vu->state == VU_CLOSING || vu->ping_pending)
         lws_callback_on_writable(wsi); /* what waited behind it goes next */
     return 0;
 }
@@ -161,10 +206,8 @@ void vu_proto_keepalive(vu_t *vu, uint64_t now)
     uint64_t next = pr->keepalive(vu->pstate, now, &vu->pout, missed, sizeof(missed));
     if (missed[0])
         metrics_error(vu->w->m, ERR_TIMEOUT, "connection (%s): %s", vu_scenario(vu)->name, missed);
-    if (vu->pout.len > LWS_PRE) {
-        vu->proto_pending = true;
-        lws_callback_on_writable(vu->wsi);
-    }
+    if (vu->pout.len > LWS_PRE)
+        pout_send_soon(vu);
     if (next)
         timerq_set(vu->w->ping_tq, vu->slot, now + next);
     return;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "result/overrides.h"
+
 /* Indexed by err_kind_t; these are the names users write in errors.KIND. */
 static const char *const kind_names[ERR_KIND_COUNT] = {
     [ERR_TIMEOUT] = "timeout",
@@ -244,6 +246,7 @@ void result_clear(result_t *r)
     free(r->wsgate_version);
     free(r->main_step);
     gen_free(r->generator);
+    res_overrides_free(r->overrides);
     clear_steps(r);
     clear_errors(r);
     clear_assertions(r);

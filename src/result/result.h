@@ -166,6 +166,10 @@ typedef struct result {
     struct result *baseline;
     char *baseline_path;
 
+    /* --users, --duration, --ramp-up, --var and their variables
+     * (result/overrides.h); NULL: the run took everything from its spec. */
+    struct res_overrides *overrides;
+
     /* The load generator's own lag, CPU and memory, and whether it was
      * saturated (result/gen.h). NULL: unknown (a file from before it). */
     res_gen_t *generator;

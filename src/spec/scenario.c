@@ -293,7 +293,7 @@ static int compile_count(spec_ctx_t *c, const char *base, const raw_count_t *r, 
         return -1;
     if (!(out->expect_src = diag_strdup(c, r->match)))
         return -1;
-    out->expect = pred_compile(r->match, why, sizeof(why));
+    out->expect = pred_compile_scoped(r->match, &c->scope, why, sizeof(why));
     if (!out->expect)
         return diag_fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
     snprintf(mpath, sizeof(mpath), "%.200s.capture", base);

@@ -251,6 +251,8 @@ typedef struct spec_guard {
 typedef struct spec_opts {
     const char *target_override; /* --target, else $WSGATE_TARGET, else spec */
     const spec_guard_t *guard;   /* NULL: no limits, the default env patterns */
+    /* --users, --duration, --ramp-up, --var (spec/override.h); NULL: none */
+    const struct spec_overrides *overrides;
 } spec_opts_t;
 
 /* Loads and compiles path. Returns a plan the caller frees with spec_free(),

@@ -10,6 +10,7 @@
 
 #include <cyaml/cyaml.h>
 
+#include "spec/override.h"
 #include "spec/spec.h"
 #include "spec/yloc.h"
 
@@ -210,8 +211,9 @@ typedef struct spec_ctx {
     char **var_values;
     size_t nvars;
     tmpl_scope_t scope;
-    const spec_guard_t *guard; /* spec_opts_t's; NULL: none */
-    spec_protocol_t protocol;  /* of the scenario being compiled */
+    const spec_guard_t *guard;   /* spec_opts_t's; NULL: none */
+    const spec_overrides_t *ovr; /* spec_opts_t's overrides; NULL: none */
+    spec_protocol_t protocol;    /* of the scenario being compiled */
 } spec_ctx_t;
 
 /* ---- diag.c: errors for the user ---- */
@@ -261,6 +263,14 @@ void schema_free_raw(raw_spec_t *raw);
  * sign, separators or leading zeros; booleans are true or false. Returns 0
  * or -1 with c->err set, saying what to write. */
 int scalar_check_all(spec_ctx_t *c);
+
+/* Reads text as a whole number from 0 to UINT_MAX written the one way
+ * (decimal digits, no sign, separators or leading zeros) into *out.
+ * Returns 0, or -1 with msg saying what is wrong and what to write:
+ * "\"+5\" has a sign; write WRITE5", write being how the value is given
+ * ("users: ", "--users ") and ex an example value. */
+int scalar_whole(const char *text, const char *write, const char *ex, unsigned *out, char *msg,
+                 size_t n);
 
 /* ---- field.c: readers of single values ---- */
 

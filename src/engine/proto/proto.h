@@ -28,6 +28,11 @@ typedef enum proto_event {
 typedef struct proto_rx {
     proto_event_t event;
     char why[200]; /* PROTO_EV_ERROR, PROTO_EV_BAD: for the error sample */
+    /* Set by the caller, empty: one frame the protocol answers this message
+     * with (a pong, a namespace connect after an open packet), appended
+     * without LWS_PRE; the engine queues it behind the protocol's frames
+     * already waiting. NULL: no answer can be sent (fuzzers, tests). */
+    sbuf_t *reply;
 } proto_rx_t;
 
 typedef struct proto {
@@ -37,9 +42,9 @@ typedef struct proto {
     size_t state_size; /* bytes of per-connection state; 0: none (st is NULL) */
     bool parse_always; /* frames carry protocol events: parse them even when no step waits */
     /* The WebSocket connection is open: resets st and puts the first frame
-     * of a handshake into out (after the LWS_PRE bytes there). Returns 1
-     * when a handshake is under way (it ends with PROTO_EV_OPENED or
-     * PROTO_EV_ERROR), 0 when the connection is usable now, -1 when out of
+     * of a handshake into out (after the LWS_PRE bytes there; nothing when
+     * the server speaks first). Returns 1 when a handshake is under way (it ends with
+     * PROTO_EV_OPENED or PROTO_EV_ERROR), 0 when the connection is usable now, -1 when out of
      * memory. NULL: usable at once. */
     int (*open)(void *st, const spec_scenario_t *sc, const tmpl_ctx_t *ctx, sbuf_t *out);
     /* A received message of len bytes (not NUL-terminated): the object

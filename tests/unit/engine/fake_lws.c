@@ -47,7 +47,9 @@ int lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_pr
         f->wsi = wsi;
         f->kind = protocol;
         f->len = len;
-        snprintf(f->data, sizeof(f->data), "%.*s", (int)len, (const char *)buf);
+        size_t n = len < sizeof(f->data) - 1 ? len : sizeof(f->data) - 1;
+        memcpy(f->data, buf, n); /* NULs and all */
+        f->data[n] = '\0';
     }
     return (int)len;
 }

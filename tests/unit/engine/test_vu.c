@@ -15,6 +15,8 @@
 #include "fake_lws.h"
 #include "fake_worker.h"
 
+#include "engine/vu_internal.h"
+
 /* A ramp of 4 users over 4 s (user k starts at k s), then 10 minutes. */
 static const char *chat_yaml =
     "name: vu\n"
@@ -356,6 +358,33 @@ static void test_send_waits_for_a_busy_socket(void **state)
     assert_int_equal(vu->state, VU_AWAITING);
 }
 
+/* A protocol's answers to received messages (a pong, a namespace connect)
+ * queue behind its frame already waiting and go one WebSocket message
+ * each, in order, before the user's own next frame. */
+static void test_protocol_replies_queue_in_order(void **state)
+{
+    start(chat_yaml, 30 * SEC);
+    vu_t *vu = &fw.w.vus[0];
+    struct lws *wsi = connect_user(vu);
+    assert_int_equal(fake_lws.nsent, 1); /* the join went out at once */
+    vu_proto_reply(vu, "3", 1);
+    vu_proto_reply(vu, "40{\"a\":1}", 9);
+    vu_proto_reply(vu, "A\0B", 3);
+    assert_true(vu->proto_pending);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL), 0);
+    assert_int_equal(fake_lws.nsent, 4);
+    assert_string_equal(fake_lws.sent[1].data, "3");
+    assert_string_equal(fake_lws.sent[2].data, "40{\"a\":1}");
+    assert_int_equal(fake_lws.sent[3].len, 3);
+    assert_memory_equal(fake_lws.sent[3].data, "A\0B", 3);
+    assert_false(vu->proto_pending);
+    assert_int_equal(vu->pqueued, 0);
+    assert_int_equal(lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL), 0);
+    assert_int_equal(fake_lws.nsent, 4); /* nothing more was queued */
+    assert_int_equal(vu->state, VU_AWAITING);
+}
+
 /* ---- the end of the run ---- */
 
 /* At the end a connected user closes with a close frame (1000), and once
@@ -636,6 +665,7 @@ int main(void)
         T(test_expect_times_out_after_its_timeout),
         T(test_steps_run_in_order_and_replies_time_their_step),
         T(test_send_waits_for_a_busy_socket),
+        T(test_protocol_replies_queue_in_order),
         T(test_run_end_closes_the_user),
         T(test_run_end_waits_for_a_pending_reply),
         T(test_run_end_abandons_a_pending_connect),
