@@ -28,10 +28,10 @@
 #define CH_BOTTOM 28.0
 #define CH_PW (CH_W - CH_LEFT - CH_RIGHT)
 #define CH_PH (CH_H - CH_TOP - CH_BOTTOM)
-#define CH_MAX_LINES 3
-#define CH_MAX_HOVER 600      /* hover columns per chart: longer runs share them */
-#define CH_MAX_STEP_CHARTS 20 /* latency charts: the main step, named steps, failed ones */
-#define CH_DIST_BINS 24       /* bars of a latency distribution */
+#define CH_MAX_LINES ERR_KIND_COUNT /* errors: a line per kind */
+#define CH_MAX_HOVER 600            /* hover columns per chart: longer runs share them */
+#define CH_MAX_STEP_CHARTS 20       /* latency charts: the main step, named steps, failed ones */
+#define CH_DIST_BINS 24             /* bars of a latency distribution */
 
 static const char html_css[] =
     "body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:62em;padding:0 1em;"
@@ -657,14 +657,14 @@ static void chart_write(chart_t *c, FILE *out)
 /* Fills p50/p95/p99 in ms of step in each second from its histogram. */
 static int fill_latency(const result_t *r, size_t step, chart_t *c)
 {
-    static const double pcts[CH_MAX_LINES] = { 50, 95, 99 };
+    static const double pcts[] = { 50, 95, 99 };
     for (size_t i = 0; i < c->n; i++) {
         if (!r->series[i].step_hist || !r->series[i].step_hist[step])
             continue;
         hist_t *h = result_second_hist(r, i, step);
         if (!h)
             return -1;
-        for (size_t k = 0; k < CH_MAX_LINES && hist_count(h) > 0; k++) {
+        for (size_t k = 0; k < 3 && hist_count(h) > 0; k++) {
             c->lines[k].v[i] = (double)hist_percentile(h, pcts[k]) / 1000.0;
             c->lines[k].have[i] = true;
         }
@@ -867,15 +867,54 @@ static int html_step_charts(const result_t *r, FILE *out, char *err, size_t errl
     return 0;
 }
 
+/* True when the series splits its errors by kind (files from before the
+ * split have only the totals). */
+static bool series_has_kinds(const result_t *r)
+{
+    for (size_t i = 0; i < r->nseconds; i++)
+        for (int k = 0; k < ERR_KIND_COUNT; k++)
+            if (r->series[i].errors_by_kind[k])
+                return true;
+    return false;
+}
+
+/* Errors per second, a line per kind that occurred (the total alone for
+ * a series without kinds). */
+static int chart_errors(const result_t *r, FILE *out)
+{
+    static const char *const colors[] = { "#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+                                          "#7f7f7f", "#bcbd22", "#17becf", "#1f77b4", "#2ca02c" };
+    static const ch_field_t f_err[] = { F_ERRORS };
+    static const char *const l_err[] = { "errors" };
+    chart_t c = { .id = "chart-errors", .title = "Errors per second", .n = r->nseconds };
+    if (!series_has_kinds(r))
+        return chart_counts(r, &c, f_err, l_err, 1, out);
+    c.title = "Errors per second by kind";
+    int rc = -1;
+    for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        if (r->errors[k].count == 0)
+            continue;
+        if (chart_add(&c, err_kind_name((err_kind_t)k), colors[k % 10]) < 0)
+            goto fail;
+        ch_line_t *l = &c.lines[c.nlines - 1];
+        for (size_t i = 0; i < c.n; i++) {
+            l->v[i] = (double)r->series[i].errors_by_kind[k];
+            l->have[i] = true;
+        }
+    }
+    chart_write(&c, out);
+    rc = 0;
+fail:
+    chart_free(&c);
+    return rc;
+}
+
 static int html_charts(const result_t *r, FILE *out, char *err, size_t errlen)
 {
-    static const ch_field_t f_active[] = { F_ACTIVE }, f_msgs[] = { F_SENT, F_RECEIVED },
-                            f_err[] = { F_ERRORS };
-    static const char *const l_active[] = { "active" }, *const l_msgs[] = { "sent", "received" },
-                             *const l_err[] = { "errors" };
+    static const ch_field_t f_active[] = { F_ACTIVE }, f_msgs[] = { F_SENT, F_RECEIVED };
+    static const char *const l_active[] = { "active" }, *const l_msgs[] = { "sent", "received" };
     chart_t active = { .id = "chart-active", .title = "Active connections", .n = r->nseconds };
     chart_t msgs = { .id = "chart-messages", .title = "Messages per second", .n = r->nseconds };
-    chart_t errs = { .id = "chart-errors", .title = "Errors per second", .n = r->nseconds };
 
     fputs("<h2>Over time</h2>\n<p>x: seconds since the start of the run; hover a chart for its "
           "values.",
@@ -886,8 +925,7 @@ static int html_charts(const result_t *r, FILE *out, char *err, size_t errlen)
     if (html_step_charts(r, out, err, errlen) < 0)
         return -1;
     if (chart_counts(r, &active, f_active, l_active, 1, out) < 0 ||
-        chart_counts(r, &msgs, f_msgs, l_msgs, 2, out) < 0 ||
-        chart_counts(r, &errs, f_err, l_err, 1, out) < 0) {
+        chart_counts(r, &msgs, f_msgs, l_msgs, 2, out) < 0 || chart_errors(r, out) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }

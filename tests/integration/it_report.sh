@@ -46,6 +46,12 @@ for id in chart-latency chart-distribution chart-latency-1 chart-distribution-1;
 done
 grep -q '<rect class="hover"[^>]*><title>1 s: p50 [0-9.]* [mu]s, p95' "$H" || fail "report.html: no values on hover"
 grep -q '<script\|https://' "$H" && fail "report.html fetches or runs something"
+# errors by kind over time: the refused upgrades of the failing run, every second
+F="$WORK/fail/result.json"
+[ "$(jq '[.series[] | .errors_by_kind.http_status // 0] | add' "$F")" = "$(jqr "$F" '.errors.http_status.count')" ] ||
+  fail "series errors_by_kind.http_status does not add up to errors.http_status.count"
+grep -q '<h3>Errors per second by kind</h3>' "$WORK/fail/report.html" || fail "report.html: no errors by kind"
+grep -q '<polyline class="http_status"' "$WORK/fail/report.html" || fail "report.html: no http_status line"
 # plural forms: one thread here
 grep -qE ' · 1 thread$' "$P/summary.md" || fail "summary.md: $(tail -1 "$P/summary.md")"
 "$WSGATE" validate "$DATA/it/chat-short.yaml" | grep -q '(1 scenario, 4 assertions, 20 users)' || fail "validate plural"

@@ -20,6 +20,7 @@
 #include "result/hist.h"
 #include "reporters/reporter.h"
 #include "result/result.h"
+#include "result/result_load.h"
 #include "helpers.h"
 
 #define STEP_PUBLISH 1
@@ -675,6 +676,56 @@ static void test_step_charts_baseline_distribution(void **state)
     free_result(r);
 }
 
+/* Errors over time by kind: a line per kind that occurred, read back
+ * from result.json; a series without kinds (older files) keeps the total. */
+static void test_errors_by_kind(void **state)
+{
+    (void)state;
+    result_t *r = chat_result(); /* 3 timeouts, 1 http_status; 1 error in second 2 */
+    r->series[2].errors_by_kind[ERR_TIMEOUT] = 1;
+    r->series[3].errors = 3;
+    r->series[3].errors_by_kind[ERR_TIMEOUT] = 2;
+    r->series[3].errors_by_kind[ERR_HTTP_STATUS] = 1;
+    char *json = render_report(&reporter_json, r, NULL);
+    assert_contains(
+        json, "\"errors_by_kind\":\t{\n\t\t\t\t\"timeout\":\t2,\n\t\t\t\t\"http_status\":\t1\n");
+    result_t back;
+    char err[256] = "";
+    if (result_from_json(json, &back, err, sizeof err) != 0)
+        fail_msg("round trip: %s", err);
+    assert_int_equal(back.series[3].errors_by_kind[ERR_HTTP_STATUS], 1);
+    assert_int_equal(back.series[2].errors_by_kind[ERR_TIMEOUT], 1);
+    assert_int_equal(back.series[0].errors_by_kind[ERR_TIMEOUT], 0);
+    char *html = render_report(&reporter_html, &back, NULL);
+    htmlDocPtr doc = parse(html);
+    assert_contains(html, "<h3>Errors per second by kind</h3>");
+    /* up to 2 a second: 0, 0, 1, 2, 0 and 0, 0, 0, 1, 0 */
+    char *pts = points(doc, "chart-errors", "timeout");
+    assert_string_equal(pts, "56.0,212.0 219.0,212.0 382.0,118.0 545.0,24.0 708.0,212.0");
+    free(pts);
+    pts = points(doc, "chart-errors", "http_status");
+    assert_string_equal(pts, "56.0,212.0 219.0,212.0 382.0,212.0 545.0,118.0 708.0,212.0");
+    free(pts);
+    assert_int_equal(count(doc, "//svg[@id='chart-errors']/polyline"), 2);
+    assert_text(doc, "//svg[@id='chart-errors']/rect[@class='hover'][4]/title",
+                "3 s: timeout 2, http_status 1");
+    xmlFreeDoc(doc);
+    free(html);
+    result_clear(&back);
+
+    /* a kind wsgate does not know, or more than the second's errors: refused */
+    char *bad = strstr(json, "\"http_status\":\t1\n");
+    assert_non_null(bad);
+    memcpy(bad, "\"http_stat0s\"", 13);
+    assert_int_equal(result_from_json(json, &back, err, sizeof err), -1);
+    assert_contains(err, "series[3].errors_by_kind: unknown error kind \"http_stat0s\"");
+    memcpy(bad, "\"http_status\":\t9", 16);
+    assert_int_equal(result_from_json(json, &back, err, sizeof err), -1);
+    assert_contains(err, "series[3]: errors_by_kind adds up to more than its errors");
+    free(json);
+    free_result(r);
+}
+
 static void test_not_enough_data(void **state)
 {
     for (size_t n = 0; n <= 1; n++) {
@@ -776,6 +827,7 @@ int main(void)
         cmocka_unit_test(test_series_charts),
         cmocka_unit_test(test_latency_gaps),
         cmocka_unit_test(test_main_step),
+        cmocka_unit_test(test_errors_by_kind),
         cmocka_unit_test(test_step_charts_baseline_distribution),
         cmocka_unit_test(test_not_enough_data),
         cmocka_unit_test(test_bad_series_hist),
