@@ -397,13 +397,15 @@ static void shard_row(const res_shard_t *s, FILE *out)
     reporter_shard_name(s->index, s->total, name, sizeof name);
     fprintf(out, "<tr><td>%s</td><td>", name);
     html_text(out, s->region ? s->region : "–");
-    fprintf(out,
-            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-            "</td><td class=\"n\">%.1f s</td></tr>\n",
-            s->peak_active, s->msgs_sent, s->msgs_received, s->ok, s->failed, s->errors,
-            s->start_late_s);
+    fputs("</td>", out);
+    const uint64_t v[] = { s->peak_active, s->msgs_sent, s->msgs_received,
+                           s->ok,          s->failed,    s->errors };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char buf[32];
+        num_count(v[i], buf, sizeof buf);
+        fprintf(out, "<td class=\"n\">%s</td>", buf);
+    }
+    fprintf(out, "<td class=\"n\">%.1f s</td></tr>\n", s->start_late_s);
 }
 
 static void html_shards(const result_t *r, FILE *out)

@@ -178,6 +178,18 @@ static void md_steps(const result_t *r, FILE *out)
     }
 }
 
+/* The counts of a shard or region row: " | 1,200" each. */
+static void md_counts(FILE *out, const res_shard_t *s)
+{
+    const uint64_t v[] = { s->peak_active, s->msgs_sent, s->msgs_received,
+                           s->ok,          s->failed,    s->errors };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char buf[32];
+        num_count(v[i], buf, sizeof buf);
+        fprintf(out, " | %s", buf);
+    }
+}
+
 static bool same_region(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -226,11 +238,9 @@ static void md_regions(const result_t *r, FILE *out)
             region_sum(r, first[k], &sum, &n);
             fputs("| ", out);
             md_text(out, r->shards[first[k]].region ? r->shards[first[k]].region : "–", 0);
-            fprintf(out,
-                    " | %u | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
-                    " | %" PRIu64 " |\n",
-                    n, sum.peak_active, sum.msgs_sent, sum.msgs_received, sum.ok, sum.failed,
-                    sum.errors);
+            fprintf(out, " | %u", n);
+            md_counts(out, &sum);
+            fputs(" |\n", out);
         }
         fputc('\n', out);
     }
@@ -251,11 +261,8 @@ static void md_shards(const result_t *r, FILE *out)
         reporter_shard_name(s->index, s->total, name, sizeof name);
         fprintf(out, "| %s | ", name);
         md_text(out, s->region ? s->region : "–", 0);
-        fprintf(out,
-                " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
-                " | %.1f s |\n",
-                s->peak_active, s->msgs_sent, s->msgs_received, s->ok, s->failed, s->errors,
-                s->start_late_s);
+        md_counts(out, s);
+        fprintf(out, " | %.1f s |\n", s->start_late_s);
     }
     fputc('\n', out);
     md_regions(r, out);
