@@ -491,10 +491,12 @@ static void print_step(const res_step_t *s, FILE *out)
     fmt_pct(s->latency, 50, p50, sizeof p50);
     fmt_pct(s->latency, 95, p95, sizeof p95);
     fmt_pct(s->latency, 99, p99, sizeof p99);
-    uint64_t count = s->latency ? hist_count(s->latency) : 0;
+    char count[32], failed[32];
+    num_count(s->latency ? hist_count(s->latency) : 0, count, sizeof count);
+    num_count(s->failed, failed, sizeof failed);
     char *name = term_clean(s->name, "?");
-    fprintf(out, "  %-24s count %-8" PRIu64 " p50 %-10s p95 %-10s p99 %-10s failed %" PRIu64 "\n",
-            OR_OOM(name), count, p50, p95, p99, s->failed);
+    fprintf(out, "  %-24s count %-8s p50 %-10s p95 %-10s p99 %-10s failed %s\n", OR_OOM(name),
+            count, p50, p95, p99, failed);
     free(name);
 }
 
@@ -516,8 +518,9 @@ static void print_errors(const result_t *r, FILE *out)
     for (int k = 0; k < ERR_KIND_COUNT; k++) {
         if (r->errors[k].count == 0)
             continue;
-        fprintf(out, "%s %s %" PRIu64, any ? "," : "errors:", err_kind_name((err_kind_t)k),
-                r->errors[k].count);
+        char count[32];
+        num_count(r->errors[k].count, count, sizeof count);
+        fprintf(out, "%s %s %s", any ? "," : "errors:", err_kind_name((err_kind_t)k), count);
         any = true;
     }
     if (any)
