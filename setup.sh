@@ -19,7 +19,8 @@ PACKAGES=(build-essential cmake pkg-config
 # libFuzzer runtime for tests/fuzz, the Prometheus server that scrapes
 # run --metrics-listen in it_prometheus.sh (queried with curl),
 # python3-jsonschema for it_result_schema.sh (docs/result.schema.json), and
-# RabbitMQ (Web-STOMP) for it_stomp.sh
+# RabbitMQ (Web-STOMP) for it_stomp.sh; npm installs the Socket.IO server
+# of it_socketio.sh (tests/servers/socketio)
 TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl python3-jsonschema
                rabbitmq-server)
 # only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps
@@ -63,8 +64,22 @@ cmd_demo() {
   echo "setup: reports in out/demo/ (result.json, junit.xml, summary.md)"
 }
 
+# npm_ci DIR: the npm packages of a test server (exact versions in
+# DIR/package-lock.json), installed when node_modules is missing or was
+# installed from another lock.
+npm_ci() {
+  local dir=$1
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.wsgate-lock" 2>/dev/null; then
+    echo "setup: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$dir/node_modules/.wsgate-lock"
+  fi
+}
+
 cmd_test() {
   install_missing "${TEST_PACKAGES[@]}"
+  command -v npm >/dev/null || install_missing npm # Debian's nodejs comes without it
+  npm_ci tests/servers/socketio
   build build
   ctest --test-dir build --output-on-failure -j 2
   echo "setup: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"

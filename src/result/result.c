@@ -19,6 +19,7 @@ static const char *const kind_names[ERR_KIND_COUNT] = {
     [ERR_UNEXPECTED_MESSAGE] = "unexpected_message",
     [ERR_PROTOCOL] = "protocol",
     [ERR_BLOCKED] = "blocked",
+    [ERR_KEEPALIVE] = "keepalive",
 };
 
 const char *err_kind_name(err_kind_t k)

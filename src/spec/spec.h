@@ -30,11 +30,12 @@ typedef struct spec_capture {
 /* scenario protocol: how frames are read and written (json by default).
  * The engine has one entry for each in its table (src/engine/proto/). */
 typedef enum spec_protocol {
-    SPEC_PROTO_JSON,  /* a message is a JSON document (today's behaviour) */
-    SPEC_PROTO_TEXT,  /* raw text: predicates see {text, json} */
-    SPEC_PROTO_STOMP, /* STOMP 1.2 over WebSocket: {command, headers, body, json} */
+    SPEC_PROTO_JSON,     /* a message is a JSON document (today's behaviour) */
+    SPEC_PROTO_TEXT,     /* raw text: predicates see {text, json} */
+    SPEC_PROTO_STOMP,    /* STOMP 1.2 over WebSocket: {command, headers, body, json} */
+    SPEC_PROTO_SOCKETIO, /* Socket.IO v5 over Engine.IO v4: {event, args} or {ack, args} */
 } spec_protocol_t;
-#define SPEC_PROTO_COUNT 3
+#define SPEC_PROTO_COUNT 4
 
 /* The name protocol: writes for p ("json", "text", "stomp"). Static. */
 const char *spec_protocol_name(spec_protocol_t p);
@@ -60,6 +61,20 @@ typedef struct spec_stomp_frame {
     size_t nheaders;
     bool receipt; /* stomp.receipt: the step is timed to its RECEIPT */
 } spec_stomp_frame_t;
+
+/* scenario socketio: the Engine.IO path and the namespace connect. Owns all. */
+typedef struct spec_sio_conn {
+    char *path;   /* socketio.path, "/socket.io/" by default: used when the URL has no path */
+    char *nsp;    /* socketio.namespace, "/" by default */
+    tmpl_t *auth; /* socketio.auth: the CONNECT packet's JSON object, NULL: none */
+} spec_sio_conn_t;
+
+/* An emit: step: one EVENT packet. Owns all. */
+typedef struct spec_sio_emit {
+    char *event;  /* emit.event as a JSON string, quotes included */
+    tmpl_t *args; /* emit.args: a JSON array ('[...]'), NULL: no arguments */
+    bool ack;     /* emit.ack: an ack id is sent and the step is timed to its ACK */
+} spec_sio_emit_t;
 
 /* An HTTP request step (e.g. the login before connecting). Owns all. */
 typedef struct spec_http {
@@ -99,6 +114,9 @@ typedef struct spec_step {
     /* a stomp: step (send is then "" and the engine frames it); with
      * receipt, expect is command == "RECEIPT" and expect_src "RECEIPT" */
     spec_stomp_frame_t *stomp;
+    /* an emit: step (send is then "" and the engine frames it); with ack,
+     * expect is the path ack and expect_src "ACK" */
+    spec_sio_emit_t *emit;
     /* expect.capture (or a count entry's capture): fields of the matched
      * message into per-user slots (json set, cookie NULL). */
     spec_capture_t *captures;
@@ -143,6 +161,7 @@ typedef struct spec_scenario {
     char *subprotocol;           /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
     spec_protocol_t protocol;    /* protocol: json (default), text or stomp */
     spec_stomp_conn_t *stomp;    /* stomp: (protocol stomp only, always set then) */
+    spec_sio_conn_t *socketio;   /* socketio: (protocol socketio only, always set then) */
     spec_reconnect_t reconnect;  /* connect.reconnect */
     spec_step_t *on_start;
     size_t non_start;
@@ -198,6 +217,8 @@ typedef struct spec_tls {
     bool insecure; /* tls.insecure_skip_verify: accept any server certificate */
 } spec_tls_t;
 
+#define SPEC_MAX_CONNECTING 1000000u /* load.max_connecting at most */
+
 /* The compiled plan. Owns everything. */
 typedef struct spec {
     char *path; /* file it came from */
@@ -205,9 +226,11 @@ typedef struct spec {
     char *target; /* after --target / WSGATE_TARGET override */
     spec_stage_t *stages;
     size_t nstages;
-    uint64_t duration_us; /* sum of stage durations (open model: of arrival stages) */
-    unsigned peak_users;  /* max users over all stages (open model: max_users) */
-    bool open_model;      /* load.arrival_rate: stages is empty, open holds the shape */
+    uint64_t duration_us;    /* sum of stage durations (open model: of arrival stages) */
+    unsigned peak_users;     /* max users over all stages (open model: max_users) */
+    unsigned max_connecting; /* load.max_connecting: connects in flight at most, all workers; 0 =
+                                unset */
+    bool open_model;         /* load.arrival_rate: stages is empty, open holds the shape */
     spec_open_t open;
     spec_scenario_t *scenarios;
     size_t nscenarios;

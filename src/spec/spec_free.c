@@ -64,8 +64,30 @@ static void clear_stomp_conn(spec_stomp_conn_t *sc)
     free(sc);
 }
 
+static void clear_sio_emit(spec_sio_emit_t *e)
+{
+    if (!e)
+        return;
+    free(e->event);
+    if (e->args)
+        tmpl_free(e->args);
+    free(e);
+}
+
+static void clear_sio_conn(spec_sio_conn_t *sc)
+{
+    if (!sc)
+        return;
+    free(sc->path);
+    free(sc->nsp);
+    if (sc->auth)
+        tmpl_free(sc->auth);
+    free(sc);
+}
+
 static void clear_step(spec_step_t *st)
 {
+    clear_sio_emit(st->emit);
     clear_http(st->http);
     clear_stomp_frame(st->stomp);
     free(st->name);
@@ -99,6 +121,7 @@ static void clear_scenario(spec_scenario_t *sc)
 {
     free(sc->name);
     clear_stomp_conn(sc->stomp);
+    clear_sio_conn(sc->socketio);
     if (sc->url)
         tmpl_free(sc->url);
     for (size_t i = 0; i < sc->nheaders; i++)

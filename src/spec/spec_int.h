@@ -66,6 +66,21 @@ typedef struct raw_stomp_conn {
     char *heartbeat;
 } raw_stomp_conn_t;
 
+/* A step's emit: (one Socket.IO event). */
+typedef struct raw_emit {
+    char *event;
+    char *args;
+    bool ack;
+    char *timeout;
+} raw_emit_t;
+
+/* A scenario's socketio: (the Engine.IO path, the namespace connect). */
+typedef struct raw_sio_conn {
+    char *path;
+    char *nsp;
+    char *auth;
+} raw_sio_conn_t;
+
 typedef struct raw_step {
     char *name;
     char *send;
@@ -76,6 +91,7 @@ typedef struct raw_step {
     raw_close_t *close;
     raw_http_t *http;
     raw_stomp_step_t *stomp;
+    raw_emit_t *emit;
 } raw_step_t;
 
 typedef struct raw_task {
@@ -120,6 +136,7 @@ typedef struct raw_scenario {
     unsigned weight;
     char *protocol;
     raw_stomp_conn_t *stomp;
+    raw_sio_conn_t *socketio;
     raw_connect_t *connect;
     raw_step_t *on_start;
     unsigned on_start_count;
@@ -164,6 +181,7 @@ typedef struct raw_load {
     raw_stage_t *stages;
     unsigned stages_count;
     raw_arrival_t *arrival_rate;
+    unsigned max_connecting;
 } raw_load_t;
 
 /* data: the CSV rows for {{data.COLUMN}}. */
@@ -415,5 +433,16 @@ int stomp_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st, s
 /* Every scenario of raw into c->s->scenarios. Returns 0 or -1 with c->err
  * set. */
 int scenario_compile_all(spec_ctx_t *c, const raw_spec_t *raw);
+
+/* ---- socketio.c: protocol socketio's keys ---- */
+
+/* The scenario's socketio: at base (r may be NULL) into out->socketio.
+ * Returns 0 or -1 with c->err set. */
+int sio_compile_conn(spec_ctx_t *c, const char *base, const raw_sio_conn_t *r,
+                     spec_scenario_t *out);
+
+/* The emit: step at ypath into *out (an EVENT packet, its metric, ack: its
+ * wait). Returns 0 or -1 with c->err set. */
+int sio_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
 
 #endif

@@ -20,8 +20,8 @@
 
 /* The names users write in errors.KIND, in err_kind_t order. */
 static const char *const kind_names[ERR_KIND_COUNT] = {
-    "timeout",  "refused", "reset", "closed", "tls", "dns", "http_status", "unexpected_message",
-    "protocol", "blocked",
+    "timeout",  "refused", "reset",     "closed", "tls", "dns", "http_status", "unexpected_message",
+    "protocol", "blocked", "keepalive",
 };
 
 static void test_err_kind_names(void **state)

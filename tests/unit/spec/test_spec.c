@@ -880,7 +880,7 @@ static void test_protocol_keys(void **state)
     } bad[] = {
         { HEAD LOAD
           "scenarios:\n  - name: a\n    protocol: mqtt\n    connect: {url: \"{{target}}/ws\"}\n",
-          ":6: scenarios[0].protocol \"mqtt\" is not json, text or stomp" },
+          ":6: scenarios[0].protocol \"mqtt\" is not json, text, stomp or socketio" },
         { HEAD LOAD
           "scenarios:\n  - name: a\n    stomp: {login: u}\n    connect: {url: \"{{target}}/ws\"}\n",
           ":6: scenarios[0].stomp is for protocol: stomp" },
