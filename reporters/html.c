@@ -9,8 +9,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "result/num.h"
 #include "reporters/text.h"
 #include "result/overrides.h"
 
@@ -26,7 +28,10 @@
 #define CH_BOTTOM 28.0
 #define CH_PW (CH_W - CH_LEFT - CH_RIGHT)
 #define CH_PH (CH_H - CH_TOP - CH_BOTTOM)
-#define CH_MAX_LINES 3
+#define CH_MAX_LINES ERR_KIND_COUNT /* errors: a line per kind */
+#define CH_MAX_HOVER 600            /* hover columns per chart: longer runs share them */
+#define CH_MAX_STEP_CHARTS 20       /* latency charts: the main step, named steps, failed ones */
+#define CH_DIST_BINS 24             /* bars of a latency distribution */
 
 static const char html_css[] =
     "body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:62em;padding:0 1em;"
@@ -35,11 +40,12 @@ static const char html_css[] =
     "table{border-collapse:collapse;margin:.5em 0}\n"
     "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}\n"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-    ".pass{color:#176f2c}.fail{color:#b3261e}.note,.interrupted{color:#8a5300}\n"
+    ".pass,.better{color:#176f2c}.fail,.worse{color:#b3261e}.note,.interrupted{color:#8a5300}\n"
     ".sample{font-family:monospace;white-space:pre-wrap;word-break:break-all}\n"
     "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\n"
     "dt{font-weight:600}dd{margin:0}\n"
-    "svg{max-width:100%;height:auto;font-size:11px}\n";
+    "svg{width:100%;height:auto;font-size:11px}\n"
+    "svg rect.hover:hover{fill-opacity:.08}\n";
 
 /* ---- escaping ------------------------------------------------------------- */
 
@@ -143,7 +149,8 @@ static void html_verdict(const result_t *r, FILE *out)
     case RES_VERDICT_FAIL:
         fputs("<p class=\"verdict fail\"><strong>&#10008; FAILED</strong>", out);
         if (nfail > 0)
-            fprintf(out, ": %zu of %zu assertions failed", nfail, r->nassertions);
+            fprintf(out, ": %zu of %zu assertion%s failed", nfail, r->nassertions,
+                    r->nassertions == 1 ? "" : "s");
         break;
     case RES_VERDICT_ABORTED:
         fputs("<p class=\"verdict fail\"><strong>&#10008; ABORTED</strong>", out);
@@ -207,7 +214,9 @@ static void meta_item(FILE *out, const char *name, const char *value)
 
 static void meta_uint(FILE *out, const char *name, uint64_t v)
 {
-    fprintf(out, "<dt>%s</dt><dd>%" PRIu64 "</dd>\n", name, v);
+    char buf[32];
+    num_count(v, buf, sizeof buf);
+    fprintf(out, "<dt>%s</dt><dd>%s</dd>\n", name, buf);
 }
 
 static void meta_times(const result_t *r, FILE *out)
@@ -248,8 +257,11 @@ static void meta_optional(const result_t *r, FILE *out)
     if (ovr && *ovr)
         meta_item(out, "Overrides", ovr);
     free(ovr);
-    if (r->baseline_path)
-        meta_item(out, "Baseline", r->baseline_path);
+    if (r->baseline) {
+        char name[128];
+        reporter_baseline_name(r, name, sizeof name);
+        meta_item(out, "Baseline", name);
+    }
     if (r->git_commit)
         meta_item(out, "Git commit", r->git_commit);
     if (r->git_ref)
@@ -310,61 +322,33 @@ static void html_assertions(const result_t *r, FILE *out)
     fputs("</table>\n", out);
 }
 
-/* A latency cell in ms, or "–" when there is no sample. */
-static void ms_cell(FILE *out, bool have, uint64_t us)
+/* One cell of statistic st of step i; the rate and p50/p95/p99 carry
+ * their baseline change, marked worse or better by a class. */
+static void step_cell(const result_t *r, size_t i, rep_stat_t st, FILE *out)
 {
-    if (have)
-        fprintf(out, "<td class=\"n\">%.3f</td>", (double)us / 1000.0);
-    else
-        fputs("<td class=\"n\">–</td>", out);
-}
-
-/* Change of one percentile against the baseline: "+12.3%", "new" when the
- * baseline has no such step, "–" when either side has no samples. */
-static void delta_cell(const result_t *r, size_t i, double pct, FILE *out)
-{
-    double delta;
-    if (result_find_step(r->baseline, r->steps[i].name) < 0)
-        fputs("<td class=\"n delta\">new</td>", out);
-    else if (result_delta_pct(r, i, pct, &delta))
-        fprintf(out, "<td class=\"n delta\">%+.1f%%</td>", delta);
-    else
-        fputs("<td class=\"n delta\">–</td>", out);
-}
-
-static void pct_cells(const result_t *r, size_t i, double pct, FILE *out)
-{
-    const hist_t *h = r->steps[i].latency;
-    bool have = h && hist_count(h) > 0;
-    ms_cell(out, have, have ? hist_percentile(h, pct) : 0);
-    if (r->baseline)
-        delta_cell(r, i, pct, out);
+    char buf[160];
+    bool delta = st == REP_RATE || st == REP_P50 || st == REP_P95 || st == REP_P99;
+    reporter_step_cell(r, i, st, delta, buf, sizeof buf);
+    const char *cls = strstr(buf, NUM_WORSE) ? " worse" : strstr(buf, NUM_BETTER) ? " better" : "";
+    fprintf(out, "<td class=\"n%s\">", cls);
+    html_text(out, buf);
+    fputs("</td>", out);
 }
 
 static void step_row(const result_t *r, size_t i, FILE *out)
 {
     const res_step_t *s = &r->steps[i];
-    uint64_t count = s->latency ? hist_count(s->latency) : 0;
+    char count[32], ok[32], failed[32];
+    num_count(s->latency ? hist_count(s->latency) : 0, count, sizeof count);
+    num_count(s->ok, ok, sizeof ok);
+    num_count(s->failed, failed, sizeof failed);
     fputs("<tr><td>", out);
     html_text(out, s->name);
-    fprintf(out,
-            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-            "</td><td class=\"n\">%" PRIu64 "</td>",
-            count, s->ok, s->failed);
-    pct_cells(r, i, 50, out);
-    pct_cells(r, i, 95, out);
-    pct_cells(r, i, 99, out);
-    ms_cell(out, count > 0, count > 0 ? hist_max(s->latency) : 0);
+    fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>",
+            count, ok, failed);
+    for (rep_stat_t st = REP_RATE; st <= REP_MAX; st++)
+        step_cell(r, i, st, out);
     fputs("</tr>\n", out);
-}
-
-static void steps_header(const result_t *r, FILE *out)
-{
-    const char *d = r->baseline ? "<th>&#916;</th>" : "";
-    fprintf(out,
-            "<table class=\"steps\">\n<tr><th>Step</th><th>Count</th><th>OK</th><th>Failed</th>"
-            "<th>p50 ms</th>%s<th>p95 ms</th>%s<th>p99 ms</th>%s<th>Max ms</th></tr>\n",
-            d, d, d);
 }
 
 static void html_steps(const result_t *r, FILE *out)
@@ -374,15 +358,22 @@ static void html_steps(const result_t *r, FILE *out)
         fputs("<p>No steps.</p>\n", out);
         return;
     }
-    steps_header(r, out);
+    fputs("<table class=\"steps\">\n<tr><th>Step</th><th>Count</th><th>OK</th><th>Failed</th>"
+          "<th>Rate</th><th>Avg</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th>"
+          "<th>Max</th></tr>\n",
+          out);
     for (size_t i = 0; i < r->nsteps; i++)
         step_row(r, i, out);
-    fputs("</table>\n", out);
+    fputs("</table>\n<p>Rate: successful operations per second of the load.", out);
     if (r->baseline) {
-        fputs("<p>&#916;: change against the baseline ", out);
-        html_text(out, r->baseline_path ? r->baseline_path : "result");
-        fputs(".</p>\n", out);
+        char name[128];
+        reporter_baseline_name(r, name, sizeof name);
+        fputs(" Changes in parentheses are against the baseline ", out);
+        html_text(out, name);
+        fprintf(out, ": %s worse or %s better by %g%% or more.", NUM_WORSE, NUM_BETTER,
+                NUM_DELTA_QUIET);
     }
+    fputs("</p>\n", out);
 }
 
 static void html_errors(const result_t *r, FILE *out)
@@ -397,8 +388,10 @@ static void html_errors(const result_t *r, FILE *out)
         const res_errors_t *e = &r->errors[k];
         if (e->count == 0)
             continue;
-        fprintf(out, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"sample\">",
-                err_kind_name((err_kind_t)k), e->count);
+        char count[32];
+        num_count(e->count, count, sizeof count);
+        fprintf(out, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"sample\">",
+                err_kind_name((err_kind_t)k), count);
         html_text_max(out, e->nsamples > 0 ? e->samples[0] : "", HTML_SAMPLE_MAX);
         fputs("</td></tr>\n", out);
     }
@@ -411,13 +404,15 @@ static void shard_row(const res_shard_t *s, FILE *out)
     reporter_shard_name(s->index, s->total, name, sizeof name);
     fprintf(out, "<tr><td>%s</td><td>", name);
     html_text(out, s->region ? s->region : "–");
-    fprintf(out,
-            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-            "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-            "</td><td class=\"n\">%.1f s</td></tr>\n",
-            s->peak_active, s->msgs_sent, s->msgs_received, s->ok, s->failed, s->errors,
-            s->start_late_s);
+    fputs("</td>", out);
+    const uint64_t v[] = { s->peak_active, s->msgs_sent, s->msgs_received,
+                           s->ok,          s->failed,    s->errors };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char buf[32];
+        num_count(v[i], buf, sizeof buf);
+        fprintf(out, "<td class=\"n\">%s</td>", buf);
+    }
+    fprintf(out, "<td class=\"n\">%.1f s</td></tr>\n", s->start_late_s);
 }
 
 static void html_shards(const result_t *r, FILE *out)
@@ -453,6 +448,10 @@ typedef struct chart {
     size_t nlines;
     double top, step; /* y axis: 0..top, a tick every step */
     bool join;        /* draw across seconds without a value (scrapes every few s) */
+    bool latency;     /* values are ms: hover text in the reports' latency units */
+    bool has_ref;     /* a dashed line at ref: the baseline */
+    double ref;
+    const char *ref_label;
 } chart_t;
 
 static int chart_add(chart_t *c, const char *label, const char *color)
@@ -491,7 +490,7 @@ static double nice_step(double raw)
 /* Picks a y axis from 0 to a round number at or above every value. */
 static void chart_scale(chart_t *c)
 {
-    double max = 0;
+    double max = c->has_ref && isfinite(c->ref) ? c->ref : 0;
     for (size_t k = 0; k < c->nlines; k++)
         for (size_t i = 0; i < c->n; i++)
             if (c->lines[k].have[i] && c->lines[k].v[i] > max)
@@ -599,6 +598,54 @@ static void chart_line(const chart_t *c, const ch_line_t *l, FILE *out)
     }
 }
 
+/* One value as the tables print it (result/num.h). */
+static void chart_value(const chart_t *c, double v, char *buf, size_t n)
+{
+    if (c->latency)
+        num_latency(v * 1000.0, buf, n);
+    else
+        num_value(NUM_COUNT, v, buf, n);
+}
+
+/* The baseline: a dashed line across the plot, its value on hover. */
+static void chart_ref(const chart_t *c, FILE *out)
+{
+    if (!c->has_ref)
+        return;
+    char v[48];
+    chart_value(c, c->ref, v, sizeof v);
+    double y = ch_y(c, c->ref);
+    fprintf(out,
+            "<line class=\"baseline\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"#555\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"><title>%s: %s</title>"
+            "</line>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\" fill=\"#555\">%s</text>\n",
+            CH_LEFT, y, CH_W - CH_RIGHT, y, c->ref_label, v, CH_LEFT + 4, y - 4, c->ref_label);
+}
+
+/* Values on hover: a transparent column per second (per group of seconds
+ * in long runs) whose <title> lists every line's value there. */
+static void chart_hover(const chart_t *c, FILE *out)
+{
+    size_t stride = (c->n + CH_MAX_HOVER - 1) / CH_MAX_HOVER;
+    double w = CH_PW / (double)(c->n - 1) * (double)stride;
+    for (size_t i = 0; i < c->n; i += stride) {
+        double x = ch_x(c, i) - w / 2;
+        x = x < CH_LEFT ? CH_LEFT : x;
+        double right = ch_x(c, i) + w / 2 > CH_W - CH_RIGHT ? CH_W - CH_RIGHT : ch_x(c, i) + w / 2;
+        fprintf(out,
+                "<rect class=\"hover\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                "fill-opacity=\"0\"><title>%zu s",
+                x, CH_TOP, right - x, CH_PH, i);
+        for (size_t k = 0; k < c->nlines; k++) {
+            char v[48] = "–";
+            if (c->lines[k].have[i])
+                chart_value(c, c->lines[k].v[i], v, sizeof v);
+            fprintf(out, "%s %s %s", k ? "," : ":", c->lines[k].label, v);
+        }
+        fputs("</title></rect>\n", out);
+    }
+}
+
 /* True when no line has a value to draw. */
 static bool chart_empty(const chart_t *c)
 {
@@ -623,28 +670,30 @@ static void chart_write(chart_t *c, FILE *out)
     }
     chart_scale(c);
     fprintf(out,
-            "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
             "viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<title>%s</title>\n",
-            c->id, CH_W, CH_H, CH_W, CH_H, c->title);
+            c->id, CH_W, CH_H, c->title);
     chart_yaxis(c, out);
     chart_xaxis(c, out);
     chart_legend(c, out);
+    chart_ref(c, out);
     for (size_t k = 0; k < c->nlines; k++)
         chart_line(c, &c->lines[k], out);
+    chart_hover(c, out);
     fputs("</svg>\n", out);
 }
 
 /* Fills p50/p95/p99 in ms of step in each second from its histogram. */
 static int fill_latency(const result_t *r, size_t step, chart_t *c)
 {
-    static const double pcts[CH_MAX_LINES] = { 50, 95, 99 };
+    static const double pcts[] = { 50, 95, 99 };
     for (size_t i = 0; i < c->n; i++) {
         if (!r->series[i].step_hist || !r->series[i].step_hist[step])
             continue;
         hist_t *h = result_second_hist(r, i, step);
         if (!h)
             return -1;
-        for (size_t k = 0; k < CH_MAX_LINES && hist_count(h) > 0; k++) {
+        for (size_t k = 0; k < 3 && hist_count(h) > 0; k++) {
             c->lines[k].v[i] = (double)hist_percentile(h, pcts[k]) / 1000.0;
             c->lines[k].have[i] = true;
         }
@@ -653,18 +702,32 @@ static int fill_latency(const result_t *r, size_t step, chart_t *c)
     return 0;
 }
 
-static int chart_latency(const result_t *r, FILE *out, char *err, size_t errlen)
+/* The baseline's p95 of the step named name, in ms; false when it has none. */
+static bool baseline_p95_ms(const result_t *r, const char *name, double *ms)
 {
-    size_t step = result_main_step(r);
-    chart_t c = { .id = "chart-latency", .title = "Latency (ms)", .n = r->nseconds };
+    int b = r->baseline ? result_find_step(r->baseline, name) : -1;
+    const hist_t *h = b >= 0 ? r->baseline->steps[b].latency : NULL;
+    if (!h || hist_count(h) == 0)
+        return false;
+    *ms = (double)hist_percentile(h, 95) / 1000.0;
+    return true;
+}
+
+/* p50/p95/p99 of step over time, the baseline's p95 dashed. */
+static int chart_latency(const result_t *r, size_t step, const char *id, FILE *out, char *err,
+                         size_t errlen)
+{
+    chart_t c = { .id = id, .title = "Latency (ms)", .n = r->nseconds, .latency = true };
     int rc = -1;
-    c.subject = r->nsteps ? r->steps[step].name : NULL;
+    c.subject = r->steps[step].name;
+    c.has_ref = baseline_p95_ms(r, r->steps[step].name, &c.ref);
+    c.ref_label = "baseline p95";
     if (chart_add(&c, "p50", "#1f77b4") < 0 || chart_add(&c, "p95", "#ff7f0e") < 0 ||
         chart_add(&c, "p99", "#d62728") < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (r->nsteps && fill_latency(r, step, &c) < 0) {
+    if (fill_latency(r, step, &c) < 0) {
         snprintf(err, errlen, "second of step \"%s\": malformed latency histogram",
                  r->steps[step].name);
         goto fail;
@@ -674,6 +737,76 @@ static int chart_latency(const result_t *r, FILE *out, char *err, size_t errlen)
 fail:
     chart_free(&c);
     return rc;
+}
+
+/* Bin edges of a distribution: nb ascending bounds in microseconds,
+ * spaced evenly on a log scale from just above lo to hi. */
+static size_t dist_edges(uint64_t lo, uint64_t hi, uint64_t *le)
+{
+    size_t nb = hi - lo + 1 < CH_DIST_BINS ? (size_t)(hi - lo + 1) : CH_DIST_BINS;
+    double from = lo > 0 ? (double)lo : 1.0, ratio = (double)(hi > 0 ? hi : 1) / from;
+    for (size_t k = 0; k < nb; k++) {
+        double e = from * pow(ratio, (double)(k + 1) / (double)nb);
+        le[k] = k + 1 == nb ? hi : (uint64_t)e;
+        if (k > 0 && le[k] <= le[k - 1])
+            le[k] = le[k - 1] + 1;
+    }
+    return nb;
+}
+
+/* One bar of a distribution, its range, count and share on hover. */
+static void dist_bar(FILE *out, double x, double w, double y, uint64_t lo, uint64_t hi,
+                     uint64_t count, uint64_t total)
+{
+    char a[48], b[48], n[32];
+    num_latency((double)lo, a, sizeof a);
+    num_latency((double)hi, b, sizeof b);
+    num_count(count, n, sizeof n);
+    fprintf(out,
+            "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+            "fill=\"#1f77b4\"><title>%s to %s: %s (%.1f%%)</title></rect>\n",
+            x, y, w, CH_TOP + CH_PH - y, a, b, n, 100.0 * (double)count / (double)total);
+}
+
+/* How the successful samples of step spread over latency: bars on a log
+ * scale of time from the step's min to its max. */
+static void chart_distribution(const result_t *r, size_t step, const char *id, FILE *out)
+{
+    const hist_t *h = r->steps[step].latency;
+    uint64_t total = h ? hist_count(h) : 0;
+    if (total == 0)
+        return;
+    uint64_t le[CH_DIST_BINS], cum[CH_DIST_BINS], lo = hist_min(h);
+    size_t nb = dist_edges(lo, hist_max(h), le);
+    hist_counts_le(h, le, nb, cum);
+    uint64_t max = 0;
+    for (size_t k = 0; k < nb; k++) {
+        uint64_t c = cum[k] - (k ? cum[k - 1] : 0);
+        max = c > max ? c : max;
+    }
+    chart_t c = { .top = 1, .step = 1 }; /* y axis of counts */
+    c.step = nice_step((double)(max ? max : 1) / 4.0);
+    c.top = c.step * ceil((double)(max ? max : 1) / c.step);
+    fputs("<h3>Latency distribution: ", out);
+    html_text(out, r->steps[step].name);
+    fprintf(out,
+            "</h3>\n<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
+            "viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<title>Latency distribution</title>\n",
+            id, CH_W, CH_H);
+    chart_yaxis(&c, out);
+    double w = CH_PW / (double)nb;
+    for (size_t k = 0; k < nb; k++) {
+        uint64_t n = cum[k] - (k ? cum[k - 1] : 0);
+        double x = CH_LEFT + w * (double)k;
+        dist_bar(out, x + 0.5, w - 1.0, ch_y(&c, (double)n), k ? le[k - 1] : lo, le[k], n, total);
+        if (k % 4 == 0 || k + 1 == nb) {
+            char v[48];
+            num_latency((double)le[k], v, sizeof v);
+            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + w,
+                    CH_H - 8, v);
+        }
+    }
+    fputs("</svg>\n", out);
 }
 
 /* Which per-second counter a count chart line shows. */
@@ -714,22 +847,114 @@ fail:
     return rc;
 }
 
+/* True when an assertion about step i did not hold. */
+static bool step_failed_assertion(const result_t *r, size_t i)
+{
+    for (size_t k = 0; k < r->nassertions; k++)
+        if (!r->assertions[k].passed && reporter_assertion_step(r, &r->assertions[k]) == (int)i)
+            return true;
+    return false;
+}
+
+/* True when step i has a successful sample in some second. */
+static bool step_in_series(const result_t *r, size_t i)
+{
+    for (size_t sec = 0; sec < r->nseconds; sec++)
+        if (r->series[sec].step_hist && r->series[sec].step_hist[i])
+            return true;
+    return false;
+}
+
+/* Latency over time and its distribution for the main step ("chart-latency",
+ * "chart-distribution"), then for every other step a spec named that ran
+ * and every step an assertion failed on ("chart-latency-I",
+ * "chart-distribution-I"), at most CH_MAX_STEP_CHARTS. */
+static int html_step_charts(const result_t *r, FILE *out, char *err, size_t errlen)
+{
+    if (r->nsteps == 0) { /* says there is nothing to chart */
+        chart_t none = { .id = "chart-latency", .title = "Latency (ms)", .n = r->nseconds };
+        chart_write(&none, out);
+        return 0;
+    }
+    size_t main = result_main_step(r), shown = 1;
+    if (chart_latency(r, main, "chart-latency", out, err, errlen) < 0)
+        return -1;
+    chart_distribution(r, main, "chart-distribution", out);
+    for (size_t i = 0; i < r->nsteps && shown < CH_MAX_STEP_CHARTS; i++) {
+        bool failed = step_failed_assertion(r, i);
+        bool named = i > 0 && step_in_series(r, i); /* steps[0] is connect */
+        if (i == main || (!failed && !named))
+            continue;
+        shown++;
+        char id[48], dist[48];
+        snprintf(id, sizeof id, "chart-latency-%zu", i);
+        snprintf(dist, sizeof dist, "chart-distribution-%zu", i);
+        if (chart_latency(r, i, id, out, err, errlen) < 0)
+            return -1;
+        chart_distribution(r, i, dist, out);
+    }
+    return 0;
+}
+
+/* True when the series splits its errors by kind (files from before the
+ * split have only the totals). */
+static bool series_has_kinds(const result_t *r)
+{
+    for (size_t i = 0; i < r->nseconds; i++)
+        for (int k = 0; k < ERR_KIND_COUNT; k++)
+            if (r->series[i].errors_by_kind[k])
+                return true;
+    return false;
+}
+
+/* Errors per second, a line per kind that occurred (the total alone for
+ * a series without kinds). */
+static int chart_errors(const result_t *r, FILE *out)
+{
+    static const char *const colors[] = { "#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+                                          "#7f7f7f", "#bcbd22", "#17becf", "#1f77b4", "#2ca02c" };
+    static const ch_field_t f_err[] = { F_ERRORS };
+    static const char *const l_err[] = { "errors" };
+    chart_t c = { .id = "chart-errors", .title = "Errors per second", .n = r->nseconds };
+    if (!series_has_kinds(r))
+        return chart_counts(r, &c, f_err, l_err, 1, out);
+    c.title = "Errors per second by kind";
+    int rc = -1;
+    for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        if (r->errors[k].count == 0)
+            continue;
+        if (chart_add(&c, err_kind_name((err_kind_t)k), colors[k % 10]) < 0)
+            goto fail;
+        ch_line_t *l = &c.lines[c.nlines - 1];
+        for (size_t i = 0; i < c.n; i++) {
+            l->v[i] = (double)r->series[i].errors_by_kind[k];
+            l->have[i] = true;
+        }
+    }
+    chart_write(&c, out);
+    rc = 0;
+fail:
+    chart_free(&c);
+    return rc;
+}
+
 static int html_charts(const result_t *r, FILE *out, char *err, size_t errlen)
 {
-    static const ch_field_t f_active[] = { F_ACTIVE }, f_msgs[] = { F_SENT, F_RECEIVED },
-                            f_err[] = { F_ERRORS };
-    static const char *const l_active[] = { "active" }, *const l_msgs[] = { "sent", "received" },
-                             *const l_err[] = { "errors" };
+    static const ch_field_t f_active[] = { F_ACTIVE }, f_msgs[] = { F_SENT, F_RECEIVED };
+    static const char *const l_active[] = { "active" }, *const l_msgs[] = { "sent", "received" };
     chart_t active = { .id = "chart-active", .title = "Active connections", .n = r->nseconds };
     chart_t msgs = { .id = "chart-messages", .title = "Messages per second", .n = r->nseconds };
-    chart_t errs = { .id = "chart-errors", .title = "Errors per second", .n = r->nseconds };
 
-    fputs("<h2>Over time</h2>\n<p>x: seconds since the start of the run.</p>\n", out);
-    if (chart_latency(r, out, err, errlen) < 0)
+    fputs("<h2>Over time</h2>\n<p>x: seconds since the start of the run; hover a chart for its "
+          "values.",
+          out);
+    if (r->baseline)
+        fputs(" Dashed: the baseline's p95.", out);
+    fputs("</p>\n", out);
+    if (html_step_charts(r, out, err, errlen) < 0)
         return -1;
     if (chart_counts(r, &active, f_active, l_active, 1, out) < 0 ||
-        chart_counts(r, &msgs, f_msgs, l_msgs, 2, out) < 0 ||
-        chart_counts(r, &errs, f_err, l_err, 1, out) < 0) {
+        chart_counts(r, &msgs, f_msgs, l_msgs, 2, out) < 0 || chart_errors(r, out) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }

@@ -324,6 +324,17 @@ static bool add_second_step(cJSON *steps, const result_t *r, size_t sec, size_t 
     return ok;
 }
 
+/* {"timeout": 2, ...}: the kinds with errors in the second only. */
+static bool add_errors_by_kind(cJSON *o, const res_second_t *s)
+{
+    cJSON *kinds = cJSON_AddObjectToObject(o, "errors_by_kind");
+    for (int k = 0; kinds && k < ERR_KIND_COUNT; k++)
+        if (s->errors_by_kind[k] &&
+            !add_u64(kinds, err_kind_name((err_kind_t)k), s->errors_by_kind[k]))
+            return false;
+    return kinds != NULL;
+}
+
 static bool add_second(cJSON *arr, const result_t *r, size_t sec)
 {
     const res_second_t *s = &r->series[sec];
@@ -335,7 +346,7 @@ static bool add_second(cJSON *arr, const result_t *r, size_t sec)
     cJSON *steps = NULL;
     bool ok = add_u64(o, "t", sec) && add_u64(o, "active", s->active) &&
               add_u64(o, "sent", s->sent) && add_u64(o, "received", s->received) &&
-              add_u64(o, "errors", s->errors) &&
+              add_u64(o, "errors", s->errors) && add_errors_by_kind(o, s) &&
               (steps = cJSON_AddObjectToObject(o, "steps")) != NULL;
     for (size_t i = 0; ok && i < r->nsteps; i++)
         ok = add_second_step(steps, r, sec, i);
@@ -513,7 +524,7 @@ static bool add_baseline(cJSON *root, const result_t *r)
         return cJSON_AddNullToObject(root, "baseline") != NULL;
     const result_t *b = r->baseline;
     cJSON *o = cJSON_AddObjectToObject(root, "baseline");
-    return o && add_str(o, "path", r->baseline_path) && add_spec(o, b) &&
+    return o && add_str(o, "path", r->baseline_path) && add_spec(o, b) && add_ci(o, b) &&
            add_time(o, "started_at", b->started_at) && add_time(o, "ended_at", b->ended_at) &&
            add_num(o, "duration_s", b->duration_s) && add_steps(o, b) && add_traffic(o, b) &&
            add_errors(o, b);

@@ -1,5 +1,9 @@
 /* junit: one <testsuite> per spec, one <testcase> per assertion, written
- * with libxml2's xmlTextWriter so every string is escaped for us. A run
+ * with libxml2's xmlTextWriter so every string is escaped for us. Each
+ * assertion's testcase has the observed value and the threshold in
+ * <system-out>, and as its time the seconds its step ran (the first to the
+ * last second with a successful sample of the step named in the
+ * assertion; the run's time for an assertion about no step). A run
  * that did not finish adds the testcase "run completed" first: an <error>
  * when interrupted, a <failure> when aborted, so no dashboard shows it
  * green. */
@@ -103,8 +107,10 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
         rc |= property(w, "region", r->region);
     if (r->aborted)
         rc |= property(w, "aborted", r->abort_reason ? r->abort_reason : "yes");
-    if (r->baseline_path)
-        rc |= property(w, "baseline", r->baseline_path);
+    if (r->baseline) {
+        reporter_baseline_name(r, buf, sizeof buf);
+        rc |= property(w, "baseline", buf);
+    }
     char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
     if (r->overrides)
         rc |= ovr ? property(w, "overrides", ovr) : -1;
@@ -161,12 +167,36 @@ static int failure(xmlTextWriterPtr w, const res_assertion_t *a)
     return rc;
 }
 
-static int testcase(xmlTextWriterPtr w, const char *classname, const res_assertion_t *a)
+/* "observed: 312 ms\nthreshold: < 200 ms\nstep: NAME, 48 s with samples\n". */
+static int system_out(xmlTextWriterPtr w, const result_t *r, const res_assertion_t *a, int step)
 {
+    char msg[1024];
+    int len = snprintf(msg, sizeof msg, "observed: %s\nthreshold: %s\n",
+                       a->observed_text ? a->observed_text : "no samples",
+                       a->expected_text ? a->expected_text : "?");
+    if (step >= 0 && len > 0 && (size_t)len < sizeof msg)
+        snprintf(msg + len, sizeof msg - (size_t)len, "step: %s, %.0f s with samples\n",
+                 r->steps[step].name, reporter_step_seconds(r, (size_t)step));
+    char *clean = xml_clean(msg);
+    int rc = -1;
+    if (clean && xmlTextWriterStartElement(w, X("system-out")) >= 0 &&
+        xmlTextWriterWriteString(w, X(clean)) >= 0)
+        rc = xmlTextWriterEndElement(w);
+    free(clean);
+    return rc;
+}
+
+static int testcase(xmlTextWriterPtr w, const char *classname, const result_t *r,
+                    const res_assertion_t *a)
+{
+    int step = reporter_assertion_step(r, a);
+    double secs = step >= 0 ? reporter_step_seconds(r, (size_t)step) : run_seconds(r);
     if (xmlTextWriterStartElement(w, X("testcase")) < 0 || attr(w, "classname", classname) < 0 ||
-        attr(w, "name", a->text) < 0 || attr(w, "time", "0") < 0)
+        attr(w, "name", a->text) < 0 || attr_secs(w, "time", secs) < 0)
         return -1;
     if (!a->passed && failure(w, a) < 0)
+        return -1;
+    if (system_out(w, r, a, step) < 0)
         return -1;
     return xmlTextWriterEndElement(w);
 }
@@ -256,7 +286,7 @@ static int testsuite(xmlTextWriterPtr w, const result_t *r)
     snprintf(classname, n, "wsgate.%s", name);
     int rc = run_testcase(w, classname, r);
     for (size_t i = 0; rc >= 0 && i < r->nassertions; i++)
-        rc = testcase(w, classname, &r->assertions[i]);
+        rc = testcase(w, classname, r, &r->assertions[i]);
     free(classname);
     return rc < 0 ? -1 : xmlTextWriterEndElement(w);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/units.h"
+#include "result/num.h"
 #include "result/overrides.h"
 #include "reporters/text.h"
 
@@ -61,7 +61,8 @@ static void md_title(const result_t *r, FILE *out)
     if (v == RES_VERDICT_PASS) {
         fputs(" passed", out);
     } else if (v == RES_VERDICT_FAIL && nfail > 0) {
-        fprintf(out, " failed: %zu of %zu assertions", nfail, r->nassertions);
+        fprintf(out, " failed: %zu of %zu assertion%s", nfail, r->nassertions,
+                r->nassertions == 1 ? "" : "s");
     } else if (v == RES_VERDICT_FAIL) {
         fputs(" failed", out);
     } else {
@@ -134,59 +135,62 @@ static void md_assertions(const result_t *r, FILE *out)
     fputc('\n', out);
 }
 
-/* One latency cell: a time, or "–" when the step had no successful sample. */
-static void md_time(FILE *out, bool have, uint64_t us)
+/* One cell of statistic st of step i, with its baseline change (deltas
+ * only for the rate and p50/p95/p99: the figures a reviewer compares). */
+static void md_cell(const result_t *r, size_t i, rep_stat_t st, FILE *out)
 {
-    char buf[32] = "–";
-    if (have)
-        units_format_us((double)us, buf, sizeof buf);
-    fprintf(out, " %s", buf);
-}
-
-/* A percentile cell, with its change against the baseline when there is one. */
-static void md_pct(const result_t *r, size_t i, double pct, FILE *out)
-{
-    const hist_t *h = r->steps[i].latency;
-    bool have = h && hist_count(h) > 0;
-    double delta;
-    md_time(out, have, have ? hist_percentile(h, pct) : 0);
-    if (r->baseline && have && result_delta_pct(r, i, pct, &delta))
-        fprintf(out, " (%+.1f%%)", delta);
-    else if (r->baseline && have) /* no such step, or one without samples */
-        fputs(result_find_step(r->baseline, r->steps[i].name) < 0 ? " (new)" : " (–)", out);
-    fputs(" |", out);
+    char buf[160];
+    bool delta = st == REP_RATE || st == REP_P50 || st == REP_P95 || st == REP_P99;
+    reporter_step_cell(r, i, st, delta, buf, sizeof buf);
+    fprintf(out, " %s |", buf);
 }
 
 static void md_step(const result_t *r, size_t i, FILE *out)
 {
     const res_step_t *s = &r->steps[i];
-    const hist_t *h = s->latency;
-    uint64_t count = h ? hist_count(h) : 0;
-    bool have = count > 0;
+    char count[32], failed[32];
+    num_count(s->latency ? hist_count(s->latency) : 0, count, sizeof count);
+    num_count(s->failed, failed, sizeof failed);
     fputs("| ", out);
     md_text(out, s->name, 0);
-    fprintf(out, " | %" PRIu64 " | %" PRIu64 " |", count, s->failed);
-    md_pct(r, i, 50, out);
-    md_pct(r, i, 95, out);
-    md_pct(r, i, 99, out);
-    md_time(out, have, have ? hist_max(h) : 0);
-    fputs(" |\n", out);
+    fprintf(out, " | %s | %s |", count, failed);
+    for (rep_stat_t st = REP_RATE; st <= REP_MAX; st++)
+        md_cell(r, i, st, out);
+    fputc('\n', out);
 }
 
 static void md_steps(const result_t *r, FILE *out)
 {
     if (r->nsteps == 0)
         return;
-    fputs("| Step | Count | Failed | p50 | p95 | p99 | Max |\n"
-          "|---|---:|---:|---:|---:|---:|---:|\n",
+    fputs("| Step | Count | Failed | Rate | Avg | p50 | p90 | p95 | p99 | Max |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
           out);
     for (size_t i = 0; i < r->nsteps; i++)
         md_step(r, i, out);
     fputc('\n', out);
+    fputs("_Rate: successful operations per second of the load. Count: successful "
+          "samples._\n\n",
+          out);
     if (r->baseline) {
+        char name[128];
+        reporter_baseline_name(r, name, sizeof name);
         fputs("_Changes in parentheses are against the baseline ", out);
-        md_text(out, r->baseline_path ? r->baseline_path : "result", 0);
-        fputs("._\n\n", out);
+        md_text(out, name, 0);
+        fprintf(out, ": %s worse or %s better by %g%% or more._\n\n", NUM_WORSE, NUM_BETTER,
+                NUM_DELTA_QUIET);
+    }
+}
+
+/* The counts of a shard or region row: " | 1,200" each. */
+static void md_counts(FILE *out, const res_shard_t *s)
+{
+    const uint64_t v[] = { s->peak_active, s->msgs_sent, s->msgs_received,
+                           s->ok,          s->failed,    s->errors };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char buf[32];
+        num_count(v[i], buf, sizeof buf);
+        fprintf(out, " | %s", buf);
     }
 }
 
@@ -238,11 +242,9 @@ static void md_regions(const result_t *r, FILE *out)
             region_sum(r, first[k], &sum, &n);
             fputs("| ", out);
             md_text(out, r->shards[first[k]].region ? r->shards[first[k]].region : "–", 0);
-            fprintf(out,
-                    " | %u | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
-                    " | %" PRIu64 " |\n",
-                    n, sum.peak_active, sum.msgs_sent, sum.msgs_received, sum.ok, sum.failed,
-                    sum.errors);
+            fprintf(out, " | %u", n);
+            md_counts(out, &sum);
+            fputs(" |\n", out);
         }
         fputc('\n', out);
     }
@@ -263,11 +265,8 @@ static void md_shards(const result_t *r, FILE *out)
         reporter_shard_name(s->index, s->total, name, sizeof name);
         fprintf(out, "| %s | ", name);
         md_text(out, s->region ? s->region : "–", 0);
-        fprintf(out,
-                " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
-                " | %.1f s |\n",
-                s->peak_active, s->msgs_sent, s->msgs_received, s->ok, s->failed, s->errors,
-                s->start_late_s);
+        md_counts(out, s);
+        fprintf(out, " | %.1f s |\n", s->start_late_s);
     }
     fputc('\n', out);
     md_regions(r, out);
@@ -292,31 +291,41 @@ static void fmt_bytes(uint64_t b, char *buf, size_t n)
 
 static void md_traffic(const result_t *r, FILE *out)
 {
-    char sent[32], recv[32];
+    char sent[32], recv[32], ns[32], nr[32], peak[32], c[3][32];
     fmt_bytes(r->bytes_sent, sent, sizeof sent);
     fmt_bytes(r->bytes_received, recv, sizeof recv);
+    num_count(r->msgs_sent, ns, sizeof ns);
+    num_count(r->msgs_received, nr, sizeof nr);
+    num_count(r->peak_active, peak, sizeof peak);
     fprintf(out,
-            "**Messages:** %" PRIu64 " sent, %" PRIu64 " received (%s sent, %s received)"
-            " · **Peak connections:** %" PRIu64,
-            r->msgs_sent, r->msgs_received, sent, recv, r->peak_active);
-    if (r->connect_abandoned)
-        fprintf(out, " · **Connects abandoned:** %" PRIu64 " (still pending at the end)",
-                r->connect_abandoned);
-    if (r->reconnect_attempts)
-        fprintf(out, " · **Automatic reconnect attempts:** %" PRIu64, r->reconnect_attempts);
+            "**Messages:** %s sent, %s received (%s sent, %s received)"
+            " · **Peak connections:** %s",
+            ns, nr, sent, recv, peak);
+    if (r->connect_abandoned) {
+        num_count(r->connect_abandoned, c[0], sizeof c[0]);
+        fprintf(out, " · **Connects abandoned:** %s (still pending at the end)", c[0]);
+    }
+    if (r->reconnect_attempts) {
+        num_count(r->reconnect_attempts, c[0], sizeof c[0]);
+        fprintf(out, " · **Automatic reconnect attempts:** %s", c[0]);
+    }
     fputs("\n\n", out);
-    if (r->open_model)
-        fprintf(out,
-                "**Arrivals:** %" PRIu64 " planned, %" PRIu64 " started, %" PRIu64
-                " dropped (max users reached)\n\n",
-                r->arrivals_planned, r->arrivals_started, r->arrivals_dropped);
+    if (r->open_model) {
+        num_count(r->arrivals_planned, c[0], sizeof c[0]);
+        num_count(r->arrivals_started, c[1], sizeof c[1]);
+        num_count(r->arrivals_dropped, c[2], sizeof c[2]);
+        fprintf(out, "**Arrivals:** %s planned, %s started, %s dropped (max users reached)\n\n",
+                c[0], c[1], c[2]);
+    }
 }
 
 /* " · closed model, 200 users" or " · open model, 20/s arrivals, ..." */
 static void md_model(const result_t *r, FILE *out)
 {
     if (!r->open_model) {
-        fprintf(out, " · closed model, %u users", r->users_planned);
+        char users[48];
+        reporter_plural(r->users_planned, "user", "users", users, sizeof users);
+        fprintf(out, " · closed model, %s", users);
         return;
     }
     if (r->rate_min == r->rate_max)
@@ -330,10 +339,12 @@ static void md_model(const result_t *r, FILE *out)
         fputs(" or ", out);
     if (r->session_s > 0) {
         char sd[32];
-        units_format_us(r->session_s * 1e6, sd, sizeof sd);
+        snprintf(sd, sizeof sd, "%g s", r->session_s);
         fputs(sd, out);
     }
-    fprintf(out, ", at most %u at once", r->users_planned);
+    char most[32];
+    num_count(r->users_planned, most, sizeof most);
+    fprintf(out, ", at most %s at once", most);
 }
 
 static void md_errors(const result_t *r, FILE *out)
@@ -349,7 +360,9 @@ static void md_errors(const result_t *r, FILE *out)
             continue;
         fputs("| ", out);
         md_text(out, err_kind_name((err_kind_t)k), 0);
-        fprintf(out, " | %" PRIu64 " | ", e->count);
+        char count[32];
+        num_count(e->count, count, sizeof count);
+        fprintf(out, " | %s | ", count);
         md_text(out, e->nsamples > 0 ? e->samples[0] : "", MD_SAMPLE_MAX);
         fputs(" |\n", out);
     }
@@ -395,19 +408,24 @@ static void md_server(const result_t *r, FILE *out)
 
 static void md_shape(const result_t *r, FILE *out)
 {
-    char dur[32];
-    units_format_us(r->duration_s * 1e6, dur, sizeof dur);
+    char dur[32]; /* a run's length, not a latency: seconds, as the HTML report gives it */
+    snprintf(dur, sizeof dur, "%.1f s", r->duration_s);
     fputs("**Run:** target ", out);
     md_text(out, r->target ? r->target : "unknown", 0);
     md_model(r, out);
-    fprintf(out, " · %s · %u threads", dur, r->threads);
+    char threads[48];
+    reporter_plural(r->threads, "thread", "threads", threads, sizeof threads);
+    fprintf(out, " · %s · %s", dur, threads);
     if (r->shard_total) {
         char name[32];
         reporter_shard_name(r->shard_index, r->shard_total, name, sizeof name);
         fprintf(out, " · shard %s", name);
     }
-    if (r->nshards)
-        fprintf(out, " · merged from %zu results", r->nshards);
+    if (r->nshards) {
+        char merged[48];
+        reporter_plural(r->nshards, "result", "results", merged, sizeof merged);
+        fprintf(out, " · merged from %s", merged);
+    }
     if (r->region) {
         fputs(" · region ", out);
         md_text(out, r->region, 0);

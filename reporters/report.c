@@ -13,9 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "base/units.h"
+#include "result/num.h"
 #include "reporters/text.h"
 
 const reporter_t *const reporters_all[] = {
@@ -149,6 +150,129 @@ void reporter_stop_detail(const result_t *r, bool with_signal, char *buf, size_t
     default:
         return;
     }
+}
+
+/* ---- step cells -------------------------------------------------------------- */
+
+double reporter_step_rate(const result_t *r, size_t i)
+{
+    if (i >= r->nsteps || !(r->duration_s > 0) || !isfinite(r->duration_s))
+        return -1;
+    return (double)r->steps[i].ok / r->duration_s;
+}
+
+void reporter_baseline_name(const result_t *r, char *buf, size_t n)
+{
+    const result_t *b = r->baseline;
+    if (n == 0)
+        return;
+    buf[0] = '\0';
+    if (!b)
+        return;
+    if (b->git_commit && b->git_ref)
+        snprintf(buf, n, "%.12s (%s)", b->git_commit, b->git_ref);
+    else if (b->git_commit || b->git_ref)
+        snprintf(buf, n, "%.12s", b->git_commit ? b->git_commit : b->git_ref);
+    else if (b->started_at > 0 && b->started_at < 1e12) {
+        time_t secs = (time_t)b->started_at;
+        struct tm tm;
+        char when[32];
+        if (gmtime_r(&secs, &tm) && strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm))
+            snprintf(buf, n, "run of %s", when);
+    }
+    if (!buf[0]) {
+        const char *path = r->baseline_path ? r->baseline_path : "result.json";
+        const char *slash = strrchr(path, '/');
+        snprintf(buf, n, "%s", slash && slash[1] ? slash + 1 : path);
+    }
+}
+
+/* The value of statistic st of step s (duration for the rate); false when
+ * there is none. */
+static bool stat_value(const res_step_t *s, double duration_s, rep_stat_t st, double *v)
+{
+    static const double pcts[] = { [REP_P50] = 50, [REP_P90] = 90, [REP_P95] = 95, [REP_P99] = 99 };
+    const hist_t *h = s->latency;
+    if (st == REP_RATE) {
+        *v = (double)s->ok / duration_s;
+        return duration_s > 0 && isfinite(duration_s);
+    }
+    if (!h || hist_count(h) == 0)
+        return false;
+    if (st == REP_AVG)
+        *v = hist_mean(h);
+    else if (st == REP_MAX)
+        *v = (double)hist_max(h);
+    else
+        *v = (double)hist_percentile(h, pcts[st]);
+    return true;
+}
+
+void reporter_step_cell(const result_t *r, size_t i, rep_stat_t st, bool with_delta, char *buf,
+                        size_t n)
+{
+    num_kind_t kind = st == REP_RATE ? NUM_RATE : NUM_LATENCY;
+    double now, was;
+    if (!stat_value(&r->steps[i], r->duration_s, st, &now)) {
+        snprintf(buf, n, "–");
+        return;
+    }
+    num_value(kind, now, buf, n);
+    if (!with_delta || !r->baseline)
+        return;
+    int b = result_find_step(r->baseline, r->steps[i].name);
+    char cell[64];
+    snprintf(cell, sizeof cell, "%s", buf);
+    if (b < 0)
+        snprintf(buf, n, "%s (new)", cell);
+    else if (!stat_value(&r->baseline->steps[b], r->baseline->duration_s, st, &was))
+        snprintf(buf, n, "%s (was –)", cell);
+    else /* latency: higher is worse; rate: higher is better */
+        num_delta(kind, st != REP_RATE, now, was, buf, n);
+}
+
+int reporter_assertion_step(const result_t *r, const res_assertion_t *a)
+{
+    const char *text = a->text ? a->text : "";
+    int best = -1;
+    size_t best_len = 0;
+    for (size_t i = 0; i < r->nsteps; i++) {
+        const char *name = r->steps[i].name;
+        size_t len = name ? strlen(name) : 0;
+        if (len == 0 || len <= best_len)
+            continue;
+        const char *p = strstr(text, name);
+        bool call = p && p > text && p[-1] == '(' && p[len] == ')';
+        bool field = strncmp(text, name, len) == 0 && text[len] == '.';
+        if (call || field) {
+            best = (int)i;
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+double reporter_step_seconds(const result_t *r, size_t i)
+{
+    size_t first = 0, last = 0;
+    bool any = false;
+    for (size_t sec = 0; sec < r->nseconds; sec++) {
+        const res_second_t *s = &r->series[sec];
+        if (!s->step_hist || !s->step_hist[i])
+            continue;
+        if (!any)
+            first = sec;
+        last = sec;
+        any = true;
+    }
+    return any ? (double)(last - first + 1) : 0;
+}
+
+void reporter_plural(uint64_t n, const char *one, const char *many, char *buf, size_t len)
+{
+    char num[32];
+    num_count(n, num, sizeof num);
+    snprintf(buf, len, "%s %s", num, n == 1 ? one : many);
 }
 
 /* ---- report_write_all ---------------------------------------------------- */
@@ -327,8 +451,8 @@ static void print_verdict(const result_t *r, FILE *out)
         break;
     case RES_VERDICT_FAIL:
         if (nfail > 0)
-            fprintf(out, "wsgate: %s FAILED: %zu of %zu assertions failed\n", OR_OOM(name), nfail,
-                    r->nassertions);
+            fprintf(out, "wsgate: %s FAILED: %zu of %zu assertion%s failed\n", OR_OOM(name), nfail,
+                    r->nassertions, r->nassertions == 1 ? "" : "s");
         else
             fprintf(out, "wsgate: %s FAILED\n", OR_OOM(name));
         break;
@@ -358,7 +482,7 @@ static void fmt_pct(const hist_t *h, double p, char *buf, size_t n)
     if (!h || hist_count(h) == 0)
         snprintf(buf, n, "-");
     else
-        units_format_us((double)hist_percentile(h, p), buf, n);
+        num_latency((double)hist_percentile(h, p), buf, n);
 }
 
 static void print_step(const res_step_t *s, FILE *out)
@@ -367,10 +491,12 @@ static void print_step(const res_step_t *s, FILE *out)
     fmt_pct(s->latency, 50, p50, sizeof p50);
     fmt_pct(s->latency, 95, p95, sizeof p95);
     fmt_pct(s->latency, 99, p99, sizeof p99);
-    uint64_t count = s->latency ? hist_count(s->latency) : 0;
+    char count[32], failed[32];
+    num_count(s->latency ? hist_count(s->latency) : 0, count, sizeof count);
+    num_count(s->failed, failed, sizeof failed);
     char *name = term_clean(s->name, "?");
-    fprintf(out, "  %-24s count %-8" PRIu64 " p50 %-10s p95 %-10s p99 %-10s failed %" PRIu64 "\n",
-            OR_OOM(name), count, p50, p95, p99, s->failed);
+    fprintf(out, "  %-24s count %-8s p50 %-10s p95 %-10s p99 %-10s failed %s\n", OR_OOM(name),
+            count, p50, p95, p99, failed);
     free(name);
 }
 
@@ -392,8 +518,9 @@ static void print_errors(const result_t *r, FILE *out)
     for (int k = 0; k < ERR_KIND_COUNT; k++) {
         if (r->errors[k].count == 0)
             continue;
-        fprintf(out, "%s %s %" PRIu64, any ? "," : "errors:", err_kind_name((err_kind_t)k),
-                r->errors[k].count);
+        char count[32];
+        num_count(r->errors[k].count, count, sizeof count);
+        fprintf(out, "%s %s %s", any ? "," : "errors:", err_kind_name((err_kind_t)k), count);
         any = true;
     }
     if (any)

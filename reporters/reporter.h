@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "result/result.h"
@@ -66,6 +67,49 @@ void reporter_shard_name(unsigned index, unsigned total, char *buf, size_t n);
  * after 12.3 s of 60 s, shard 3/4 ...". Empty for a run that finished
  * (verdict pass or fail). Always NUL-terminated, cut to n bytes. */
 void reporter_stop_detail(const result_t *r, bool with_signal, char *buf, size_t n);
+
+/* Successful operations of step i per second of the run's load
+ * (ok / duration_s, as the assertion rate(STEP) reads it); -1 when the
+ * duration is unknown. */
+double reporter_step_rate(const result_t *r, size_t i);
+
+/* What every report calls the baseline: its commit (first 12 characters)
+ * and ref from its result.json run metadata, "abc123def456 (main)";
+ * "run of 2024-05-01 12:00 UTC" when it has neither; its file name as the
+ * last resort. Empty without a baseline. */
+void reporter_baseline_name(const result_t *r, char *buf, size_t n);
+
+/* A statistic of a step, as the step tables show it. */
+typedef enum rep_stat {
+    REP_RATE, /* reporter_step_rate */
+    REP_AVG,
+    REP_P50,
+    REP_P90,
+    REP_P95,
+    REP_P99,
+    REP_MAX,
+} rep_stat_t;
+
+/* Statistic st of step i formatted by result/num.h ("4.10 ms", "12.3/s"),
+ * "–" when the step has no successful sample (or, for the rate, no known
+ * duration). With with_delta and a baseline: the change against the
+ * baseline's step of the same name (num_delta: "🔴 4.10 ms (was 3.60 ms,
+ * +13.9% worse)"), "4.10 ms (new)" when the baseline has no such step,
+ * "4.10 ms (was –)" when its step has no value. */
+void reporter_step_cell(const result_t *r, size_t i, rep_stat_t st, bool with_delta, char *buf,
+                        size_t n);
+
+/* Index of the step assertion a is about, read from its text ("p99(NAME)
+ * ...", "NAME.success_rate ..."; the longest step name that fits), or -1
+ * for one about no step (errors, messages, connections, generator). */
+int reporter_assertion_step(const result_t *r, const res_assertion_t *a);
+
+/* Seconds step i ran: from the first to the end of the last second of
+ * r->series in which it had a successful sample; 0 when it had none. */
+double reporter_step_seconds(const result_t *r, size_t i);
+
+/* "1 thread", "2 threads": n and the word, plural unless n is 1. */
+void reporter_plural(uint64_t n, const char *one, const char *many, char *buf, size_t len);
 
 /* Writes the short stdout summary (verdict, steps, assertions). */
 void report_print_summary(const result_t *r, FILE *out);

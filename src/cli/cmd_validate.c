@@ -8,17 +8,23 @@
 #include "spec/load.h"
 #include "spec/spec.h"
 
+/* "" for one thing, "s" for any other number. */
+static const char *plural_s(unsigned long long n)
+{
+    return n == 1 ? "" : "s";
+}
+
 /* Prints one line about a valid spec. */
 static void print_ok(const char *path, const spec_t *spec)
 {
+    unsigned long long arrivals = spec->open_model ? load_arrivals_total(spec) : 0;
+    printf("%s: ok (%zu scenario%s, %zu assertion%s, ", path, spec->nscenarios,
+           plural_s(spec->nscenarios), spec->nassertions, plural_s(spec->nassertions));
     if (spec->open_model)
-        printf("%s: ok (%zu scenarios, %zu assertions, open model: %llu arrivals, at most "
-               "%u users at once)\n",
-               path, spec->nscenarios, spec->nassertions,
-               (unsigned long long)load_arrivals_total(spec), spec->peak_users);
+        printf("open model: %llu arrival%s, at most %u user%s at once)\n", arrivals,
+               plural_s(arrivals), spec->peak_users, plural_s(spec->peak_users));
     else
-        printf("%s: ok (%zu scenarios, %zu assertions, %u users)\n", path, spec->nscenarios,
-               spec->nassertions, spec->peak_users);
+        printf("%u user%s)\n", spec->peak_users, plural_s(spec->peak_users));
 }
 
 /* A spec with nothing to judge would pass against a dead target but for

@@ -273,6 +273,10 @@ static int close_second(metrics_t *m)
     m->snap_sent = m->sent;
     m->snap_received = m->received;
     m->snap_errors = errors;
+    for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        sec->errors_by_kind[k] = m->errors[k].count - m->snap_errors_by_kind[k];
+        m->snap_errors_by_kind[k] = m->errors[k].count;
+    }
     m->cur_sec++;
     return encode_open_second(m, &sec->lat);
 }
@@ -355,6 +359,8 @@ static int merge_second(res_second_t *dst, metrics_t *const *ms, size_t n, size_
         dst->sent += ms[w]->secs[s].sent;
         dst->received += ms[w]->secs[s].received;
         dst->errors += ms[w]->secs[s].errors;
+        for (int k = 0; k < ERR_KIND_COUNT; k++)
+            dst->errors_by_kind[k] += ms[w]->secs[s].errors_by_kind[k];
     }
     if (!(dst->step_hist = calloc(nsteps ? nsteps : 1, sizeof(char *))))
         return -1;

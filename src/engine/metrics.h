@@ -13,6 +13,7 @@
 /* One closed second of one worker's time series. Owns lat and its strings. */
 typedef struct metrics_second {
     uint64_t sent, received, errors;
+    uint64_t errors_by_kind[ERR_KIND_COUNT];
     char **lat; /* [nsteps] hist_encode text, NULL when no sample */
 } metrics_second_t;
 
@@ -37,6 +38,7 @@ typedef struct metrics {
     hist_t **cur;                                   /* [nsteps] the open second's samples */
     bool *cur_used;                                 /* [nsteps] cur[i] has samples */
     uint64_t snap_sent, snap_received, snap_errors; /* when cur_sec opened */
+    uint64_t snap_errors_by_kind[ERR_KIND_COUNT];
 } metrics_t;
 
 /* Returns zeroed metrics for nsteps steps, or NULL. */

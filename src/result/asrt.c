@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "result/hist.h"
+#include "result/num.h"
 #include "result/observed.h"
 #include "base/suggest.h"
 #include "base/units.h"
@@ -969,19 +970,10 @@ static double unit_scale(asrt_unit_t u)
     }
 }
 
-static const char *unit_suffix(asrt_unit_t u)
+/* A size unit's suffix (B KB MB GB TB), NULL for any other unit. */
+static const char *size_suffix(asrt_unit_t u)
 {
     switch (u) {
-    case ASRT_UNIT_US:
-        return " us";
-    case ASRT_UNIT_MS:
-        return " ms";
-    case ASRT_UNIT_S:
-        return " s";
-    case ASRT_UNIT_PERCENT:
-        return "%";
-    case ASRT_UNIT_PER_S:
-        return "/s";
     case ASRT_UNIT_BYTE:
         return " B";
     case ASRT_UNIT_KB:
@@ -992,10 +984,9 @@ static const char *unit_suffix(asrt_unit_t u)
         return " GB";
     case ASRT_UNIT_TB:
         return " TB";
-    case ASRT_UNIT_NONE:
-        break;
+    default:
+        return NULL;
     }
-    return "";
 }
 
 /* The fewest decimals (at least min_dec) that read back as exactly v. */
@@ -1009,30 +1000,114 @@ static void fmt_exact(double v, int min_dec, char *buf, size_t n)
     snprintf(buf, n, "%.17g", v);
 }
 
-/* Decimals to show an observed value with: about four significant digits. */
-static int observed_decimals(double v, asrt_unit_t u)
+/* The value of a text fmt_value wrote, in normalised units. */
+static double read_back(const char *s, asrt_unit_t u)
 {
-    if (u == ASRT_UNIT_PERCENT)
-        return 2;
-    if ((u == ASRT_UNIT_NONE || u == ASRT_UNIT_US) && v == floor(v))
-        return 0; /* counts; a server gauge may have a fraction */
-    int min_dec = (u == ASRT_UNIT_US || u == ASRT_UNIT_PER_S) ? 1 : 0;
-    if (v == 0 || (u == ASRT_UNIT_PER_S && fabs(v) >= 1))
-        return min_dec;
-    int d = 3 - (int)floor(log10(fabs(v)));
-    return d < min_dec ? min_dec : d > 6 ? 6 : d;
+    if (u == ASRT_UNIT_US || u == ASRT_UNIT_MS || u == ASRT_UNIT_S)
+        return num_latency_parse(s);
+    char digits[64];
+    size_t o = 0;
+    for (; *s && o + 1 < sizeof digits; s++)
+        if (*s != ',')
+            digits[o++] = *s;
+    digits[o] = '\0';
+    return strtod(digits, NULL) * (size_suffix(u) ? unit_scale(u) : 1);
 }
 
-/* Formats v, adding decimals while the rounded text would compare with t
- * differently from v itself (so "200.0 ms" never appears to fail "< 200"). */
+/* v (normalised: us, %, /s, count) as every report prints it (result/num.h),
+ * with extra more digits than the reports' usual. */
+static void fmt_value(double v, asrt_unit_t u, int extra, char *buf, size_t n)
+{
+    const char *size = size_suffix(u);
+    if (size) { /* in the unit the assertion was written in */
+        double x = v / unit_scale(u);
+        snprintf(buf, n, "%.*f%s", x == floor(x) && !extra ? 0 : 2 + extra, x, size);
+        return;
+    }
+    switch (u) {
+    case ASRT_UNIT_US:
+    case ASRT_UNIT_MS:
+    case ASRT_UNIT_S:
+        num_latency_sig(v, 3 + extra, buf, n);
+        return;
+    case ASRT_UNIT_PERCENT:
+        snprintf(buf, n, "%.*f%%", 2 + extra, v);
+        return;
+    case ASRT_UNIT_PER_S:
+        if (extra == 0)
+            num_rate(v, buf, n);
+        else
+            snprintf(buf, n, "%.*f/s", 2 + extra, v);
+        return;
+    default:
+        break;
+    }
+    if (v == floor(v) && v >= 0 && v < 1e19)
+        num_count((uint64_t)v, buf, n);
+    else
+        snprintf(buf, n, "%.*f", extra, v);
+}
+
+/* Formats v, adding digits while the rounded text would compare with t
+ * differently from v itself (so "200 ms" never appears to fail "< 200 ms"). */
 static void fmt_observed(double v, asrt_unit_t u, asrt_op_t op, double t, char *buf, size_t n)
 {
     bool truth = op_holds(op, v, t);
-    for (int d = observed_decimals(v, u); d <= 6; d++) {
-        snprintf(buf, n, "%.*f%s", d, v, unit_suffix(u));
-        if (op_holds(op, strtod(buf, NULL), t) == truth)
+    for (int extra = 0; extra <= 6; extra++) {
+        fmt_value(v, u, extra, buf, n);
+        if (op_holds(op, read_back(buf, u), t) == truth)
             return;
     }
+}
+
+/* The threshold t (normalised) in the reports' units: exact when written
+ * in the spec, rounded as the reports round when it comes from a baseline. */
+static void fmt_threshold(double t, asrt_unit_t u, bool relative, char *buf, size_t n)
+{
+    char num[48], unit_buf[8];
+    const char *size = size_suffix(u);
+    if (size) {
+        fmt_exact(t / unit_scale(u), 0, num, sizeof num);
+        snprintf(buf, n, "%s%s", num, size);
+        return;
+    }
+    switch (u) {
+    case ASRT_UNIT_US:
+    case ASRT_UNIT_MS:
+    case ASRT_UNIT_S:
+        num_latency(t, buf, n);
+        if (!relative) { /* the unit the reports pick, the digits written */
+            const char *unit = strchr(buf, ' ');
+            unit = unit ? unit : " us";
+            double unit_us = strcmp(unit, " s") == 0 ? 1e6 : strcmp(unit, " ms") == 0 ? 1e3 : 1;
+            fmt_exact(t / unit_us, 0, num, sizeof num);
+            snprintf(unit_buf, sizeof unit_buf, "%s", unit);
+            snprintf(buf, n, "%s%s", num, unit_buf);
+        }
+        return;
+    case ASRT_UNIT_PERCENT:
+        if (relative)
+            snprintf(num, sizeof num, "%.2f", t);
+        else
+            fmt_exact(t, 2, num, sizeof num);
+        snprintf(buf, n, "%s%%", num);
+        return;
+    case ASRT_UNIT_PER_S:
+        if (relative)
+            snprintf(num, sizeof num, "%.2f", t);
+        else
+            fmt_exact(t, 0, num, sizeof num);
+        snprintf(buf, n, "%s/s", num);
+        return;
+    default:
+        break;
+    }
+    if (relative)
+        t = round(t);
+    if (t == floor(t) && t >= 0 && t < 1e19)
+        num_count((uint64_t)t, buf, n);
+    else
+        fmt_exact(t, 0, buf, n);
 }
 
 int asrt_check_baseline(const asrt_t *a, const result_t *baseline, char *err, size_t errlen)
@@ -1071,7 +1146,7 @@ static double threshold_of(const asrt_t *a, const result_t *r, const char **why)
 
 int asrt_eval(const asrt_t *a, const result_t *r, res_assertion_t *out)
 {
-    char obuf[64], tbuf[48], ebuf[96];
+    char obuf[64], tbuf[64], ebuf[112];
     observed_t o = observe(a, r);
     double scale = unit_scale(a->unit);
     const char *no_base;
@@ -1083,17 +1158,15 @@ int asrt_eval(const asrt_t *a, const result_t *r, res_assertion_t *out)
     out->observed = out->has_observed ? o.value / scale : 0;
     out->threshold = threshold / scale;
 
-    if (a->relative) /* rounded for display; the verdict used the exact value */
-        snprintf(tbuf, sizeof(tbuf), "%.*f", a->unit == ASRT_UNIT_NONE ? 0 : 2, out->threshold);
-    else
-        fmt_exact(out->threshold, a->unit == ASRT_UNIT_PERCENT ? 2 : 0, tbuf, sizeof(tbuf));
+    /* a relative threshold is rounded for display; the verdict used the exact value */
+    fmt_threshold(threshold, a->unit, a->relative, tbuf, sizeof(tbuf));
     if (no_base)
         snprintf(ebuf, sizeof(ebuf), "%s baseline (%s)", op_names[a->op], no_base);
     else
-        snprintf(ebuf, sizeof(ebuf), "%s %s%s%s", op_names[a->op], tbuf, unit_suffix(a->unit),
+        snprintf(ebuf, sizeof(ebuf), "%s %s%s", op_names[a->op], tbuf,
                  a->relative ? " (baseline)" : "");
     if (out->has_observed)
-        fmt_observed(out->observed, a->unit, a->op, out->threshold, obuf, sizeof(obuf));
+        fmt_observed(o.value, a->unit, a->op, threshold, obuf, sizeof(obuf));
     else
         snprintf(obuf, sizeof(obuf), "%s", o.none);
     if (a->agg == AGG_GEN_SATURATED) { /* a flag reads true or false */

@@ -294,6 +294,8 @@ static int merge_series_of(result_t *out, const result_t *r, hist_t *acc)
     for (size_t t = 0; t < r->nseconds; t++) {
         res_second_t *d = &out->series[off + t];
         const res_second_t *s = &r->series[t];
+        for (int k = 0; k < ERR_KIND_COUNT; k++)
+            d->errors_by_kind[k] += s->errors_by_kind[k];
         d->active += s->active;
         d->sent += s->sent;
         d->received += s->received;

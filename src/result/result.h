@@ -68,8 +68,10 @@ typedef struct res_second {
     uint64_t active; /* open connections at the end of the second */
     uint64_t sent, received;
     uint64_t errors;
-    char **step_hist; /* [result.nsteps]: hist_encode text of the second's
-                         successful samples (values kept to 1/256), NULL: none */
+    uint64_t errors_by_kind[ERR_KIND_COUNT]; /* errors split by kind (all 0 in
+                                                files from before the split) */
+    char **step_hist;                        /* [result.nsteps]: hist_encode text of the second's
+                                                successful samples (values kept to 1/256), NULL: none */
 } res_second_t;
 
 /* One shard's share of a merged result. Owns region. */

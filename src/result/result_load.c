@@ -470,6 +470,32 @@ static void load_second_steps(loader_t *l, const cJSON *o, const result_t *r, re
     }
 }
 
+/* A second's "errors_by_kind" (absent in older files): known kinds only,
+ * and together no more than the second's errors. */
+static void load_second_kinds(loader_t *l, const cJSON *o, res_second_t *sec, size_t t)
+{
+    const cJSON *kinds = opt_field(o, "errors_by_kind"), *e;
+    if (!kinds)
+        return;
+    if (!cJSON_IsObject(kinds)) {
+        bad(l, "series[%zu]: \"errors_by_kind\" must be an object", t);
+        return;
+    }
+    uint64_t sum = 0;
+    cJSON_ArrayForEach(e, kinds)
+    {
+        int k = err_kind_from_name(e->string);
+        if (k < 0) {
+            bad(l, "series[%zu].errors_by_kind: unknown error kind \"%s\"", t, e->string);
+            return;
+        }
+        sec->errors_by_kind[k] = count(l, kinds, e->string, "series.errors_by_kind");
+        sum += sec->errors_by_kind[k];
+    }
+    if (sum > sec->errors)
+        bad(l, "series[%zu]: errors_by_kind adds up to more than its errors", t);
+}
+
 static void load_series(loader_t *l, const cJSON *root, result_t *r)
 {
     const cJSON *arr = opt_field(root, "series"), *o;
@@ -495,6 +521,7 @@ static void load_series(loader_t *l, const cJSON *root, result_t *r)
         sec->sent = count(l, o, "sent", "series");
         sec->received = count(l, o, "received", "series");
         sec->errors = count(l, o, "errors", "series");
+        load_second_kinds(l, o, sec, t);
         load_second_steps(l, o, r, sec, t++);
     }
 }
@@ -755,6 +782,11 @@ static void load_baseline(loader_t *l, const cJSON *root, result_t *r)
         r->baseline->spec_name = opt_str(l, spec, "name", "baseline.spec");
         r->baseline->spec_path = opt_str(l, spec, "path", "baseline.spec");
         r->baseline->spec_hash = opt_key_str(l, spec, "sha256", "baseline.spec");
+    }
+    const cJSON *ci = opt_field(b, "ci"); /* absent in files of older versions */
+    if (ci) {
+        r->baseline->git_commit = opt_key_str(l, ci, "commit", "baseline.ci");
+        r->baseline->git_ref = opt_key_str(l, ci, "ref", "baseline.ci");
     }
     r->baseline->started_at = iso_time(l, b, "started_at");
     r->baseline->ended_at = iso_time(l, b, "ended_at");

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 LOAD="{users: 5, duration: 3s}"
 serve_chat "$WORK/base.yaml" baseline "$LOAD" "p50(ping) < 1s" -- --ack-delay 20ms
-run_wsgate "$WORK/base" run "$WORK/base.yaml" --quiet
+WSGATE_GIT_COMMIT=0123456789abcdef0123 WSGATE_GIT_REF=main run_wsgate "$WORK/base" run "$WORK/base.yaml" --quiet
 expect_rc 0
 stop_server
 serve_chat "$WORK/slower.yaml" baseline "$LOAD" "p50(ping) < baseline * 1.5" -- --ack-delay 60ms
@@ -16,8 +16,19 @@ n50=$(jqr "$R" '.steps[] | select(.name=="ping") | .latency_us.p50')
 thr=$(jqr "$R" '.assertions[0].threshold')
 check "$thr > $b50 * 1.5 / 1000 - 0.01 && $thr < $b50 * 1.5 / 1000 + 0.01"
 [ "$(jqr "$R" '.baseline.steps[] | select(.name=="ping") | .latency_us.p50')" = "$b50" ] || fail "baseline figures not in the result"
+# the p50 cell: "🔴 NOW (was THEN, +X% worse)", times as the reports print
+# them (3 significant digits in ms), the baseline named by its commit and ref
 delta=$(awk "BEGIN { printf \"%+.1f%%\", ($n50 - $b50) / $b50 * 100 }")
-grep -F "($delta)" "$WORK/slow/summary.md" | grep -q '^| ping' || fail "summary lacks the delta $delta: $(grep '^| ping' "$WORK/slow/summary.md")"
+ms() { awk -v us="$1" 'BEGIN { v = us / 1000; printf(v < 10 ? "%.2f ms" : v < 100 ? "%.1f ms" : "%.0f ms", v) }'; }
+cell="🔴 $(ms "$n50") (was $(ms "$b50"), $delta worse)"
+row=$(grep '^| ping' "$WORK/slow/summary.md")
+case "$row" in *" | $cell | "*) ;; *) fail "summary lacks the p50 cell \"$cell\": $row" ;; esac
+grep -qF 'against the baseline 0123456789ab (main):' "$WORK/slow/summary.md" || fail "baseline not named by commit: $(grep baseline "$WORK/slow/summary.md")"
+grep -qF "$WORK/base/result.json" "$WORK/slow/summary.md" && fail "summary names the baseline by its path"
+grep -qF "<td class=\"n worse\">$cell</td>" "$WORK/slow/report.html" || fail "report.html lacks the p50 cell"
+xmllint --noout "$WORK/slow/junit.xml"
+[ "$(xmllint --xpath 'string(//property[@name="baseline"]/@value)' "$WORK/slow/junit.xml")" = "0123456789ab (main)" ] || fail "junit baseline property"
+grep -q 'class="baseline"' "$WORK/slow/report.html" || fail "report.html lacks the baseline line"
 "$WSGATE" report "$R" --format md | cmp -s - "$WORK/slow/summary.md" || fail "deltas do not re-render"
 chat_spec baseline "$LOAD" "p50(ping) < baseline * 4" >"$WORK/loose.yaml"
 run_wsgate "$WORK/loose" run "$WORK/loose.yaml" --baseline "$WORK/base/result.json" --quiet

@@ -62,7 +62,8 @@ pings=$(jq -s '[.[].steps[] | select(.name=="ping") | .ok] | add' "$WORK"/s*/res
 grep -q '| 2/3 | r1 |' "$WORK/m/summary.md" || fail "summary lacks the shard table"
 # by region: r0 holds shards 1 and 3
 r0=$(jq -s '[.[] | select(.region=="r0") | .messages.sent] | add' "$WORK"/s*/result.json)
-grep -E "^\| r0 \| 2 \| [0-9]+ \| $r0 \|" "$WORK/m/summary.md" >/dev/null || fail "summary lacks the region table (r0 sent $r0): $(grep '^| r' "$WORK/m/summary.md")"
+r0=$(echo "$r0" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta') # counts print as 12,000
+grep -E "^\| r0 \| 2 \| [0-9,]+ \| $r0 \|" "$WORK/m/summary.md" >/dev/null || fail "summary lacks the region table (r0 sent $r0): $(grep '^| r' "$WORK/m/summary.md")"
 "$WSGATE" report "$M" --format json | cmp -s - "$M" || fail "merged result does not re-render"
 # missing shard
 set +e; "$WSGATE" merge "$WORK/s1/result.json" "$WORK/s3/result.json" --out "$WORK/p" 2>"$WORK/err"; RC=$?; set -e

@@ -66,6 +66,9 @@ def check_hist(r, out):
     for step in r["steps"] + (r["baseline"]["steps"] if r["baseline"] else []):
         check_step("step " + step["name"], step, out)
     for sec in r["series"]:
+        kinds = sec.get("errors_by_kind")
+        if kinds is not None:  # the kinds add up to the second's errors
+            out.expect("second %d errors by kind" % sec["t"], sum(kinds.values()), sec["errors"])
         for name, s in sec["steps"].items():
             h = wsgate_hist.Hist(s["histogram"])
             where = "second %d step %s" % (sec["t"], name)

@@ -231,14 +231,22 @@ static void test_tick_closes_seconds(void **state)
     assert_int_equal(metrics_tick(m, T0 + 3 * SEC), 0);
     assert_int_equal(m->nsecs, 3);
     m->received += 7;
+    metrics_error(m, ERR_CLOSED, "gone");
+    metrics_error(m, ERR_TIMEOUT, "late again");
+    metrics_error(m, ERR_CLOSED, "gone again");
     assert_int_equal(metrics_finish(m), 0);
     assert_int_equal(m->nsecs, 4);
 
-    const uint64_t sent[] = { 3, 5, 0, 0 }, received[] = { 2, 0, 0, 7 }, errors[] = { 0, 1, 0, 0 };
+    const uint64_t sent[] = { 3, 5, 0, 0 }, received[] = { 2, 0, 0, 7 }, errors[] = { 0, 1, 0, 3 };
+    /* by kind, in the second they came in */
+    const uint64_t timeouts[] = { 0, 1, 0, 1 }, closed[] = { 0, 0, 0, 2 };
     for (size_t s = 0; s < 4; s++) {
         assert_int_equal(m->secs[s].sent, sent[s]);
         assert_int_equal(m->secs[s].received, received[s]);
         assert_int_equal(m->secs[s].errors, errors[s]);
+        assert_int_equal(m->secs[s].errors_by_kind[ERR_TIMEOUT], timeouts[s]);
+        assert_int_equal(m->secs[s].errors_by_kind[ERR_CLOSED], closed[s]);
+        assert_int_equal(m->secs[s].errors_by_kind[ERR_REFUSED], 0);
     }
 
     hist_t *h = second_hist(m, 0, S_PUBLISH);

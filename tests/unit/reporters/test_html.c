@@ -20,6 +20,7 @@
 #include "result/hist.h"
 #include "reporters/reporter.h"
 #include "result/result.h"
+#include "result/result_load.h"
 #include "helpers.h"
 
 #define STEP_PUBLISH 1
@@ -114,7 +115,8 @@ typedef struct parse_log {
  * out as "Tag svg invalid"; those are the one error kind tolerated. */
 static bool svg_tag_error(const xmlError *e)
 {
-    static const char *const svg_tags[] = { "svg", "polyline", "line", "text", "circle", "title" };
+    static const char *const svg_tags[] = { "svg",    "polyline", "line", "text",
+                                            "circle", "title",    "rect" };
     if (e->code != XML_HTML_UNKNOWN_TAG || !e->str1)
         return false;
     for (size_t i = 0; i < sizeof svg_tags / sizeof svg_tags[0]; i++)
@@ -337,23 +339,22 @@ static void test_step_rows(void **state)
     char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//table[@class='steps']//tr"), 1 + 3);
-    assert_int_equal(count(doc, "//table[@class='steps']//tr[1]/th"), 8); /* no deltas */
+    assert_int_equal(count(doc, "//table[@class='steps']//tr[1]/th"), 11);
+    assert_text(doc, "//table[@class='steps']//tr[1]/th[5]", "Rate");
+    assert_text(doc, "//table[@class='steps']//tr[1]/th[8]", "p90");
     const char *pub = "//table[@class='steps']//tr[td[1]='publish chat message']";
     char xp[256];
-    static const char *const want[] = { "98", "98", "2", NULL, NULL, NULL, "2500.000" };
-    for (int c = 0; c < 7; c++) {
+    /* count, ok, failed, rate over 50 s, avg, p50, p90, p95, p99, max */
+    static const char *const want[] = { "98",      "98",      "2",       "1.96/s",  "74.0 ms",
+                                        "49.0 ms", "89.1 ms", "94.0 ms", "2500 ms", "2500 ms" };
+    for (int c = 0; c < 10; c++) {
         if (!want[c])
             continue;
         snprintf(xp, sizeof xp, "%s/td[%d]", pub, c + 2);
         assert_text(doc, xp, want[c]);
     }
-    /* p50 of 1037..97037 us plus one 2.5 s outlier, as hist computes it. */
-    char p50[32];
-    snprintf(p50, sizeof p50, "%.3f", hist_percentile(r->steps[STEP_PUBLISH].latency, 50) / 1000.0);
-    snprintf(xp, sizeof xp, "%s/td[5]", pub);
-    assert_text(doc, xp, p50);
-    assert_text(doc, "//table[@class='steps']//tr[td[1]='connect']/td[5]", "1.100");
-    assert_text(doc, "//table[@class='steps']//tr[td[1]='never run']/td[5]", "–");
+    assert_text(doc, "//table[@class='steps']//tr[td[1]='connect']/td[7]", "1.10 ms");
+    assert_text(doc, "//table[@class='steps']//tr[td[1]='never run']/td[7]", "–");
     xmlFreeDoc(doc);
     free(html);
     free_result(r);
@@ -382,23 +383,31 @@ static void test_baseline_deltas(void **state)
     const char *pub = "//table[@class='steps']//tr[td[1]='publish chat message']";
     const char *never = "//table[@class='steps']//tr[td[1]='never run']";
     char xp[256];
-    for (int c = 6; c <= 10; c += 2) { /* the delta after p50, p95, p99 */
+    static const int delta_cols[] = { 7, 9, 10 }; /* p50, p95, p99 */
+    for (int k = 0; k < 3; k++) {
+        int c = delta_cols[k];
         snprintf(xp, sizeof xp, "%s/td[%d]", conn, c);
-        assert_text(doc, xp, "+10.0%");
-        snprintf(xp, sizeof xp, "%s/td[%d]", pub, c);
-        assert_text(doc, xp, "new");
+        assert_text(doc, xp, "🔴 1.10 ms (was 1.00 ms, +10.0% worse)");
+        snprintf(xp, sizeof xp, "%s/td[%d][@class='n worse']", conn, c);
+        assert_int_equal(count(doc, xp), 1);
         snprintf(xp, sizeof xp, "%s/td[%d]", never, c);
         assert_text(doc, xp, "–");
     }
-    snprintf(xp, sizeof xp, "%s/td[5]", conn);
-    assert_text(doc, xp, "1.100");
-    assert_contains(html, "main/result.json");
+    snprintf(xp, sizeof xp, "%s/td[7]", pub);
+    assert_text(doc, xp, "49.0 ms (new)");
+    snprintf(xp, sizeof xp, "%s/td[5]", never);
+    assert_text(doc, xp, "0/s (was –)");       /* this baseline has no duration */
+    snprintf(xp, sizeof xp, "%s/td[8]", conn); /* p90: no delta */
+    assert_text(doc, xp, "1.10 ms");
+    /* no commit, ref or start time in this baseline: its file name */
+    assert_contains(html, "against the baseline result.json:");
+    assert_not_contains(html, "main/result.json");
 
     /* A slower baseline gives a negative change. */
     hist_reset(b->steps[0].latency);
     hist_record_n(b->steps[0].latency, 2200, 10);
     char *html2 = render_report(&reporter_html, r, NULL);
-    assert_int_equal(occurrences(html2, ">-50.0%<"), 3);
+    assert_int_equal(occurrences(html2, "🟢 1.10 ms (was 2.20 ms, -50.0% better)<"), 3);
     free(html2);
     xmlFreeDoc(doc);
     free(html);
@@ -464,8 +473,8 @@ static void test_no_network(void **state)
     result_t *r = chat_result();
     char *html = render_report(&reporter_html, r, NULL);
     assert_not_contains(html, "https://");
-    assert_int_equal(occurrences(html, "http://"), 4); /* one xmlns per chart */
-    assert_int_equal(occurrences(html, "xmlns=\"http://www.w3.org/2000/svg\""), 4);
+    assert_int_equal(occurrences(html, "http://"), 5); /* one xmlns per chart */
+    assert_int_equal(occurrences(html, "xmlns=\"http://www.w3.org/2000/svg\""), 5);
     htmlDocPtr doc = parse(html);
     assert_int_equal(count(doc, "//@*[contains(., '://') and not(name()='xmlns')]"), 0);
     assert_int_equal(count(doc, "//@src | //@href | //link | //script | //iframe"), 0);
@@ -494,8 +503,19 @@ static void test_series_charts(void **state)
     result_t *r = chat_result();
     char *html = render_report(&reporter_html, r, NULL);
     htmlDocPtr doc = parse(html);
-    assert_int_equal(count(doc, "//svg"), 4);
+    assert_int_equal(count(doc, "//svg"), 5); /* + the main step's distribution */
     assert_int_equal(count(doc, "//*[@class='nodata']"), 0);
+    /* the page's width: no fixed size, only a viewBox */
+    assert_int_equal(count(doc, "//svg[@width='100%' and @viewbox='0 0 720 240']"), 5);
+    assert_int_equal(count(doc, "//svg[@height]"), 0);
+    /* values on hover, as the tables print them */
+    assert_int_equal(count(doc, "//svg[@id='chart-latency']/rect[@class='hover']"), NSECONDS);
+    assert_text(doc, "//svg[@id='chart-latency']/rect[@class='hover'][1]/title",
+                "0 s: p50 –, p95 –, p99 –");
+    assert_text(doc, "//svg[@id='chart-latency']/rect[@class='hover'][4]/title",
+                "3 s: p50 80.0 ms, p95 80.0 ms, p99 80.0 ms");
+    assert_text(doc, "//svg[@id='chart-messages']/rect[@class='hover'][5]/title",
+                "4 s: sent 40, received 20");
 
     /* Active: 0, 50, 100, 100, 100 on an axis up to 100. */
     char *pts = points(doc, "chart-active", "active");
@@ -563,7 +583,11 @@ static void test_latency_gaps(void **state)
     assert_contains(html, "<h3>Latency (ms): never run</h3>");
     /* ...which has no per-second histograms: nothing to draw. */
     assert_contains(html, "<p class=\"nodata\" id=\"chart-latency\">not enough data</p>");
-    assert_int_equal(occurrences(html, "<svg"), 3);
+    /* its distribution; publish, which ran, charted after it; the counts */
+    assert_int_equal(occurrences(html, "<svg"), 6);
+    assert_contains(html, "<svg id=\"chart-distribution\"");
+    assert_contains(html, "<svg id=\"chart-latency-1\"");
+    assert_contains(html, "<svg id=\"chart-distribution-1\"");
     free(html);
     hist_record_n(r->steps[STEP_PUBLISH].latency, 5000, 1); /* tie: the first */
     html = render_report(&reporter_html, r, NULL);
@@ -593,7 +617,7 @@ static void test_main_step(void **state)
     assert_int_equal(result_main_step(r), STEP_PUBLISH);
     char *html = render_report(&reporter_html, r, NULL);
     assert_contains(html, "<h3>Latency (ms): publish chat message</h3>");
-    assert_int_equal(occurrences(html, "<svg"), 4);
+    assert_int_equal(occurrences(html, "<svg"), 5);
     free(html);
 
     free(r->main_step);
@@ -611,6 +635,97 @@ static void test_main_step(void **state)
     free_result(r);
 }
 
+/* A chart for every step an assertion failed on, even one that never ran
+ * or connect; the baseline's p95 as a dashed line; the distribution of
+ * the step's samples as bars with their range and share on hover. */
+static void test_step_charts_baseline_distribution(void **state)
+{
+    (void)state;
+    result_t *r = chat_result();
+    free(r->assertions[0].text);
+    r->assertions[0].text = xstrdup("p95(connect) < 1ms"); /* fails, connect */
+    r->assertions[0].passed = false;
+    free(r->assertions[2].text);
+    r->assertions[2].text = xstrdup("never run.success_rate > 0%"); /* fails, no samples */
+    r->assertions[2].passed = false;
+    r->baseline = make_result("chat-support-room", "ws://127.0.0.1:8080", 1);
+    add_step(r->baseline, 0, "publish chat message", 10, 0);
+    hist_record_n(r->baseline->steps[0].latency, 30000, 10);
+    char *html = render_report(&reporter_html, r, NULL);
+    htmlDocPtr doc = parse(html);
+    assert_int_equal(count(doc, "//svg[@id='chart-latency-0']"), 1); /* connect */
+    assert_text(doc, "//p[@id='chart-latency-2']", "not enough data");
+    assert_contains(html, "<h3>Latency (ms): never run</h3>");
+    assert_int_equal(count(doc, "//svg[@id='chart-latency-1']"), 0); /* publish is the main */
+    /* the baseline: dashed, only where the baseline has the step */
+    assert_text(doc, "//svg[@id='chart-latency']/line[@class='baseline']/@stroke-dasharray", "6 4");
+    assert_text(doc, "//svg[@id='chart-latency']/line[@class='baseline']/title",
+                "baseline p95: 30.0 ms");
+    assert_int_equal(count(doc, "//line[@class='baseline']"), 1);
+    assert_contains(html, "Dashed: the baseline's p95.");
+    /* 200 connects all at 1.10 ms: one bar holds them all */
+    assert_int_equal(count(doc, "//svg[@id='chart-distribution-0']/rect[@class='bar']"), 1);
+    assert_text(doc, "//svg[@id='chart-distribution-0']/rect[@class='bar']/title",
+                "1.10 ms to 1.10 ms: 200 (100.0%)");
+    /* publish: 98 samples from 1.04 ms to 2.5 s over 24 bars */
+    assert_int_equal(count(doc, "//svg[@id='chart-distribution']/rect[@class='bar']"), 24);
+    assert_text(doc, "//svg[@id='chart-distribution']/rect[@class='bar'][24]/title",
+                "1807 ms to 2500 ms: 1 (1.0%)");
+    xmlFreeDoc(doc);
+    free(html);
+    free_result(r);
+}
+
+/* Errors over time by kind: a line per kind that occurred, read back
+ * from result.json; a series without kinds (older files) keeps the total. */
+static void test_errors_by_kind(void **state)
+{
+    (void)state;
+    result_t *r = chat_result(); /* 3 timeouts, 1 http_status; 1 error in second 2 */
+    r->series[2].errors_by_kind[ERR_TIMEOUT] = 1;
+    r->series[3].errors = 3;
+    r->series[3].errors_by_kind[ERR_TIMEOUT] = 2;
+    r->series[3].errors_by_kind[ERR_HTTP_STATUS] = 1;
+    char *json = render_report(&reporter_json, r, NULL);
+    assert_contains(
+        json, "\"errors_by_kind\":\t{\n\t\t\t\t\"timeout\":\t2,\n\t\t\t\t\"http_status\":\t1\n");
+    result_t back;
+    char err[256] = "";
+    if (result_from_json(json, &back, err, sizeof err) != 0)
+        fail_msg("round trip: %s", err);
+    assert_int_equal(back.series[3].errors_by_kind[ERR_HTTP_STATUS], 1);
+    assert_int_equal(back.series[2].errors_by_kind[ERR_TIMEOUT], 1);
+    assert_int_equal(back.series[0].errors_by_kind[ERR_TIMEOUT], 0);
+    char *html = render_report(&reporter_html, &back, NULL);
+    htmlDocPtr doc = parse(html);
+    assert_contains(html, "<h3>Errors per second by kind</h3>");
+    /* up to 2 a second: 0, 0, 1, 2, 0 and 0, 0, 0, 1, 0 */
+    char *pts = points(doc, "chart-errors", "timeout");
+    assert_string_equal(pts, "56.0,212.0 219.0,212.0 382.0,118.0 545.0,24.0 708.0,212.0");
+    free(pts);
+    pts = points(doc, "chart-errors", "http_status");
+    assert_string_equal(pts, "56.0,212.0 219.0,212.0 382.0,212.0 545.0,118.0 708.0,212.0");
+    free(pts);
+    assert_int_equal(count(doc, "//svg[@id='chart-errors']/polyline"), 2);
+    assert_text(doc, "//svg[@id='chart-errors']/rect[@class='hover'][4]/title",
+                "3 s: timeout 2, http_status 1");
+    xmlFreeDoc(doc);
+    free(html);
+    result_clear(&back);
+
+    /* a kind wsgate does not know, or more than the second's errors: refused */
+    char *bad = strstr(json, "\"http_status\":\t1\n");
+    assert_non_null(bad);
+    memcpy(bad, "\"http_stat0s\"", 13);
+    assert_int_equal(result_from_json(json, &back, err, sizeof err), -1);
+    assert_contains(err, "series[3].errors_by_kind: unknown error kind \"http_stat0s\"");
+    memcpy(bad, "\"http_status\":\t9", 16);
+    assert_int_equal(result_from_json(json, &back, err, sizeof err), -1);
+    assert_contains(err, "series[3]: errors_by_kind adds up to more than its errors");
+    free(json);
+    free_result(r);
+}
+
 static void test_not_enough_data(void **state)
 {
     for (size_t n = 0; n <= 1; n++) {
@@ -624,10 +739,11 @@ static void test_not_enough_data(void **state)
         set_series(r, n);
         char *html = render_report(&reporter_html, r, NULL);
         htmlDocPtr doc = parse(html);
-        assert_int_equal(count(doc, "//svg"), 0);
+        /* only the distribution, from the whole run's histogram */
+        assert_int_equal(count(doc, "//svg"), 1);
+        assert_int_equal(count(doc, "//svg[@id='chart-distribution']"), 1);
         assert_int_equal(count(doc, "//p[@class='nodata']"), 4);
         assert_text(doc, "//p[@id='chart-active']", "not enough data");
-        assert_not_contains(html, "http://");
         xmlFreeDoc(doc);
         free(html);
         free_result(r);
@@ -698,15 +814,26 @@ static void test_write_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_entry),      cmocka_unit_test(test_header),
-        cmocka_unit_test(test_flags_and_shards), cmocka_unit_test(test_stopped_runs),
-        cmocka_unit_test(test_assertion_rows),   cmocka_unit_test(test_step_rows),
-        cmocka_unit_test(test_baseline_deltas),  cmocka_unit_test(test_hostile_sample),
-        cmocka_unit_test(test_long_sample),      cmocka_unit_test(test_no_network),
-        cmocka_unit_test(test_series_charts),    cmocka_unit_test(test_latency_gaps),
-        cmocka_unit_test(test_main_step),        cmocka_unit_test(test_not_enough_data),
-        cmocka_unit_test(test_bad_series_hist),  cmocka_unit_test(test_empty_result),
-        cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_table_entry),
+        cmocka_unit_test(test_header),
+        cmocka_unit_test(test_flags_and_shards),
+        cmocka_unit_test(test_stopped_runs),
+        cmocka_unit_test(test_assertion_rows),
+        cmocka_unit_test(test_step_rows),
+        cmocka_unit_test(test_baseline_deltas),
+        cmocka_unit_test(test_hostile_sample),
+        cmocka_unit_test(test_long_sample),
+        cmocka_unit_test(test_no_network),
+        cmocka_unit_test(test_series_charts),
+        cmocka_unit_test(test_latency_gaps),
+        cmocka_unit_test(test_main_step),
+        cmocka_unit_test(test_errors_by_kind),
+        cmocka_unit_test(test_step_charts_baseline_distribution),
+        cmocka_unit_test(test_not_enough_data),
+        cmocka_unit_test(test_bad_series_hist),
+        cmocka_unit_test(test_empty_result),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_write_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,7 +23,7 @@
 #include "result/hist.h"
 #include "reporters/reporter.h"
 #include "result/result.h"
-#include "base/units.h"
+#include "result/num.h"
 #include "helpers.h"
 
 #define STEP_PUBLISH 1
@@ -100,7 +100,7 @@ __attribute__((noinline)) static char *render_summary(const result_t *r)
 
 static void fmt_us(uint64_t us, char *buf, size_t n)
 {
-    units_format_us((double)us, buf, n);
+    num_latency((double)us, buf, n);
 }
 
 /* ---- temporary directories -------------------------------------------- */
@@ -439,9 +439,15 @@ static void check_testcases(xmlNode *suite, const result_t *r)
         assert_string_equal((const char *)tc->name, "testcase");
         assert_attr(tc, "classname", "wsgate.chat-support-room");
         assert_attr(tc, "name", r->assertions[i].text);
-        assert_attr(tc, "time", "0");
-        if (r->assertions[i].passed)
-            assert_null(first_elem(tc->children));
+        /* no series in this fixture: a step's assertion ran 0 s, the others the run's time */
+        bool about_step = i != 2 && i != 4;
+        assert_attr(tc, "time", about_step ? "0.000" : "50.500");
+        xmlNode *c = first_elem(tc->children);
+        if (!r->assertions[i].passed)
+            c = next_elem(c); /* after <failure> */
+        assert_non_null(c);
+        assert_string_equal((const char *)c->name, "system-out");
+        assert_null(next_elem(c));
     }
     xmlNode *tc1 = next_elem(next_elem(first_elem(suite->children)));
     check_failure(tc1, "observed 312.4 ms, expected < 200 ms");
@@ -516,18 +522,6 @@ static void test_junit_no_assertions(void **state)
 
 /* ---- Markdown ------------------------------------------------------------ */
 
-static void step_row(const res_step_t *s, char *buf, size_t n)
-{
-    char p50[32], p95[32], p99[32], max[32];
-    fmt_us(hist_percentile(s->latency, 50), p50, sizeof p50);
-    fmt_us(hist_percentile(s->latency, 95), p95, sizeof p95);
-    fmt_us(hist_percentile(s->latency, 99), p99, sizeof p99);
-    fmt_us(hist_max(s->latency), max, sizeof max);
-    snprintf(buf, n, "\n| %s | %llu | %llu | %s | %s | %s | %s |\n", s->name,
-             (unsigned long long)hist_count(s->latency), (unsigned long long)s->failed, p50, p95,
-             p99, max);
-}
-
 static void test_markdown(void **state)
 {
     result_t *r = chat_result();
@@ -540,15 +534,15 @@ static void test_markdown(void **state)
     assert_contains(md, "\n| ❌ | p99(publish chat message) \\< 200ms | 312.4 ms | \\< 200 ms |\n");
     assert_contains(md, "\n| ❌ | p50(never run) \\< 100ms | no samples | \\< 100 ms |\n");
 
-    assert_contains(md, "\n| Step | Count | Failed | p50 | p95 | p99 | Max |\n");
-    char row[256];
-    step_row(&r->steps[0], row, sizeof row);
-    assert_contains(md, row);
-    step_row(&r->steps[STEP_PUBLISH], row, sizeof row);
-    assert_contains(md, row);
-    assert_contains(md, "\n| never run | 0 | 0 | – | – | – | – |\n");
+    /* one formatter: the rate over the 50 s load, avg and p90 too */
+    assert_contains(md, "\n| Step | Count | Failed | Rate | Avg | p50 | p90 | p95 | p99 | Max |\n");
+    assert_contains(md, "\n| connect | 200 | 0 | 4.00/s | 1.20 ms | 1.20 ms | 1.44 ms | 1.47 ms | "
+                        "1.49 ms | 1.50 ms |\n");
+    assert_contains(md, "\n| publish chat message | 98 | 2 | 1.96/s | 74.0 ms | 49.0 ms | 89.1 ms "
+                        "| 94.0 ms | 2500 ms | 2500 ms |\n");
+    assert_contains(md, "\n| never run | 0 | 0 | 0/s | – | – | – | – | – | – |\n");
 
-    assert_contains(md, "\n**Messages:** 12000 sent, 11950 received (5.0 GB sent, 9.0 PB "
+    assert_contains(md, "\n**Messages:** 12,000 sent, 11,950 received (5.0 GB sent, 9.0 PB "
                         "received) · **Peak connections:** 200\n");
     assert_contains(md,
                     "\n| timeout | 3 | expect timed out after 5s: type == \"message\\_ack\" |\n");
@@ -557,7 +551,7 @@ static void test_markdown(void **state)
     assert_not_contains(md, "| refused |");
 
     char dur[32], shape[128];
-    units_format_us(50e6, dur, sizeof dur);
+    snprintf(dur, sizeof dur, "50.0 s");
     snprintf(shape, sizeof shape,
              "\n**Run:** target ws://127.0.0.1:8080 · closed model, 200 users · %s · 2 threads\n",
              dur);
@@ -847,6 +841,125 @@ static void test_summary(void **state)
     free_result(r);
 }
 
+/* ---- reading at a glance: deltas, plurals, JUnit detail ------------------ */
+
+/* A baseline from commit 0123456789ab on main: connect twice as fast and
+ * at twice the rate; no step "publish chat message". */
+static result_t *chat_baseline(void)
+{
+    result_t *b = make_result("chat-support-room", "ws://127.0.0.1:8080", 2);
+    add_step(b, 0, "connect", 400, 0);
+    record_linear(b->steps[0].latency, 450, 1, 400);
+    add_step(b, 1, "never run", 0, 0);
+    b->git_commit = xstrdup("0123456789abcdef0123456789abcdef01234567");
+    b->git_ref = xstrdup("main");
+    return b;
+}
+
+static void test_markdown_baseline_deltas(void **state)
+{
+    (void)state;
+    result_t *r = chat_result();
+    r->baseline = chat_baseline();
+    r->baseline_path = xstrdup("/tmp/ci/previous/result.json");
+    char *md = render_report(&reporter_markdown, r, NULL);
+    assert_contains(md, "\n| connect | 200 | 0 | 🔴 4.00/s (was 8.00/s, -50.0% worse) | 1.20 ms | "
+                        "🔴 1.20 ms (was 649 us, +84.4% worse) | 1.44 ms | "
+                        "🔴 1.47 ms (was 829 us, +77.0% worse) | "
+                        "🔴 1.49 ms (was 845 us, +76.4% worse) | 1.50 ms |\n");
+    assert_contains(md, "\n| publish chat message | 98 | 2 | 1.96/s (new) | 74.0 ms | "
+                        "49.0 ms (new) | 89.1 ms | 94.0 ms (new) | 2500 ms (new) | 2500 ms |\n");
+    assert_contains(md, "| never run | 0 | 0 | 0/s (was 0/s, no change) |");
+    assert_contains(md, "\n_Changes in parentheses are against the baseline 0123456789ab (main): "
+                        "🔴 worse or 🟢 better by 5% or more._\n");
+    assert_not_contains(md, "/tmp/ci");
+    free(md);
+
+    /* the other way round: now faster than the baseline */
+    result_t *b = r->baseline;
+    hist_reset(b->steps[0].latency);
+    record_linear(b->steps[0].latency, 1800, 6, 200);
+    free(b->git_ref);
+    b->git_ref = NULL;
+    md = render_report(&reporter_markdown, r, NULL);
+    assert_contains(md, "🟢 1.20 ms (was 2.39 ms, -50.0% better)");
+    assert_contains(md, "against the baseline 0123456789ab:");
+    char *html = render_report(&reporter_html, r, NULL);
+    assert_contains(html, "<td class=\"n better\">🟢 1.20 ms (was 2.39 ms, -50.0% better)</td>");
+    assert_contains(html, "<td class=\"n worse\">🔴 4.00/s (was 8.00/s, -50.0% worse)</td>");
+    assert_contains(html, "<dt>Baseline</dt><dd>0123456789ab</dd>");
+    free(html);
+    free(md);
+    free_result(r);
+}
+
+/* "1 thread", "1 user", "1 of 1 assertion": no "1 threads". */
+static void test_plurals(void **state)
+{
+    (void)state;
+    result_t *r = chat_result();
+    r->threads = 1;
+    r->users_planned = 1;
+    r->nassertions = 2; /* the first two: one holds, one fails */
+    char *md = render_report(&reporter_markdown, r, NULL);
+    assert_contains(md, " · closed model, 1 user · 50.0 s · 1 thread\n");
+    assert_contains(md, "failed: 1 of 2 assertions\n");
+    free(md);
+    r->assertions[0].passed = false;
+    r->nassertions = 1;
+    md = render_report(&reporter_markdown, r, NULL);
+    assert_contains(md, "failed: 1 of 1 assertion\n");
+    free(md);
+    char *html = render_report(&reporter_html, r, NULL);
+    assert_contains(html, ": 1 of 1 assertion failed</p>");
+    assert_contains(html, "<dt>Threads</dt><dd>1</dd>");
+    free(html);
+    char *sum = render_summary(r);
+    assert_contains(sum, "FAILED: 1 of 1 assertion failed\n");
+    free(sum);
+    r->nassertions = 5;
+    free_result(r);
+}
+
+/* Every assertion testcase: the observed value and threshold in
+ * system-out; as time the seconds its step had samples (publish: seconds
+ * 1 to 3 of 5), the run's time for one about no step. */
+static void test_junit_time_and_system_out(void **state)
+{
+    (void)state;
+    result_t *r = chat_result();
+    r->nseconds = 5;
+    r->series = calloc(r->nseconds, sizeof *r->series);
+    assert_non_null(r->series);
+    for (size_t i = 0; i < r->nseconds; i++) {
+        r->series[i].step_hist = calloc(r->nsteps, sizeof(char *));
+        assert_non_null(r->series[i].step_hist);
+        if (i >= 1 && i <= 3)
+            r->series[i].step_hist[STEP_PUBLISH] = hist_encode(r->steps[STEP_PUBLISH].latency);
+    }
+    size_t len;
+    char *text = render_report(&reporter_junit, r, &len);
+    xmlDoc *doc = parse_xml(text, len);
+    xmlNode *suite = first_elem(xmlDocGetRootElement(doc)->children);
+    xmlNode *tc = next_elem(next_elem(first_elem(suite->children))); /* p99(publish ...) */
+    assert_attr(tc, "name", "p99(publish chat message) < 200ms");
+    assert_attr(tc, "time", "3.000");
+    xmlNode *out = next_elem(first_elem(tc->children));
+    assert_string_equal((const char *)out->name, "system-out");
+    xmlChar *content = xmlNodeGetContent(out);
+    assert_string_equal((const char *)content, "observed: 312.4 ms\nthreshold: < 200 ms\n"
+                                               "step: publish chat message, 3 s with samples\n");
+    xmlFree(content);
+    tc = next_elem(tc); /* errors.timeout <= 5: no step */
+    assert_attr(tc, "time", "50.500");
+    content = xmlNodeGetContent(first_elem(tc->children));
+    assert_string_equal((const char *)content, "observed: 3\nthreshold: <= 5\n");
+    xmlFree(content);
+    xmlFreeDoc(doc);
+    free(text);
+    free_result(r);
+}
+
 /* ---- the verdict in every report ------------------------------------------ */
 
 /* chat_result in one verdict state: its assertions all hold, so only the
@@ -1061,6 +1174,9 @@ int main(void)
         cmocka_unit_test(test_interrupted_is_not_passed),
         cmocka_unit_test(test_merged_interrupt_names_shards),
         cmocka_unit_test(test_generator_warning),
+        cmocka_unit_test(test_markdown_baseline_deltas),
+        cmocka_unit_test(test_plurals),
+        cmocka_unit_test(test_junit_time_and_system_out),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();

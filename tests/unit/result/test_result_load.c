@@ -236,7 +236,7 @@ static void open_model_survives_the_round_trip(void **state)
     char *md = render_report(&reporter_markdown, &back, NULL);
     assert_contains(md, "open model, 10 to 50/s arrivals, sessions of 2 tasks, at most 500 "
                         "at once");
-    assert_contains(md, "**Arrivals:** 1200 planned, 1150 started, 50 dropped");
+    assert_contains(md, "**Arrivals:** 1,200 planned, 1,150 started, 50 dropped");
     free(md);
     /* an older file without "load" reads as the closed model */
     char *old = strstr(json, "\"load\":");
