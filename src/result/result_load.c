@@ -259,7 +259,7 @@ static void load_errors(loader_t *l, const cJSON *root, result_t *r)
     const cJSON *errors = field(l, root, "errors", "the result");
     for (int k = 0; errors && k < ERR_KIND_COUNT; k++) {
         const char *name = err_kind_name((err_kind_t)k);
-        if (k == ERR_BLOCKED && !cJSON_GetObjectItemCaseSensitive(errors, name))
+        if (k >= ERR_BLOCKED && !cJSON_GetObjectItemCaseSensitive(errors, name))
             continue; /* added later: absent from older results */
         const cJSON *e = field(l, errors, name, "errors");
         if (!e)
