@@ -1,6 +1,6 @@
 // The GraphQL server of tests/integration/it_graphql.sh: graphql-ws 6
 // (graphql-transport-ws) on ws at ws://127.0.0.1:PORT/graphql.
-//   node server.js PORT
+//   node server.js PORT    (0: a free port, printed as "listening on 127.0.0.1:N")
 // Query { hello }, Mutation { post(text) } (published to messages),
 // Subscription { ticks(n) (0..n-1, 100 ms apart), messages }.
 'use strict';
@@ -63,4 +63,13 @@ const roots = {
 const port = Number(process.argv[2] || process.env.PORT || 4000);
 const wss = new WebSocketServer({ host: '127.0.0.1', port, path: '/graphql' });
 useServer({ schema, roots }, wss);
-wss.on('listening', () => console.log(`graphql-ws listening on 127.0.0.1:${port}/graphql`));
+// The test counts the completes clients send (a run's end completes every running subscription).
+wss.on('connection', (sock) => {
+  sock.on('message', (data) => {
+    let m = null;
+    try { m = JSON.parse(String(data)); } catch (e) { return; }
+    if (m && m.type === 'complete') console.log(`client complete ${m.id}`);
+  });
+});
+wss.on('listening', () =>
+  console.log(`graphql-ws listening on 127.0.0.1:${wss.address().port}/graphql`));
