@@ -63,8 +63,24 @@ cmd_demo() {
   echo "setup: reports in out/demo/ (result.json, junit.xml, summary.md)"
 }
 
+# npm_servers: the Node test servers under tests/servers/ (pinned in each
+# package-lock.json), installed with npm ci when node_modules is missing or
+# older than the lock; Debian's npm when Node came without it.
+npm_servers() {
+  command -v npm >/dev/null || install_missing npm
+  local d
+  for d in tests/servers/*/; do
+    [ -f "$d/package-lock.json" ] || continue
+    if [ ! -d "$d/node_modules" ] || [ "$d/package-lock.json" -nt "$d/node_modules" ]; then
+      echo "setup: npm ci in $d"
+      (cd "$d" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+    fi
+  done
+}
+
 cmd_test() {
   install_missing "${TEST_PACKAGES[@]}"
+  npm_servers
   build build
   ctest --test-dir build --output-on-failure -j 2
   echo "setup: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
