@@ -137,10 +137,24 @@ static cJSON *on_result(gql_conn_t *s, cJSON *m, const char *type, const char *i
     return m;
 }
 
+/* One JSON document and nothing after it but white space; else NULL. */
+static cJSON *parse_whole(const char *msg, size_t len)
+{
+    const char *end = NULL;
+    cJSON *m = cJSON_ParseWithLengthOpts(msg, len, &end, false);
+    while (m && end < msg + len && strchr(" \t\r\n", *end) && *end)
+        end++;
+    if (m && end != msg + len) {
+        cJSON_Delete(m);
+        return NULL;
+    }
+    return m;
+}
+
 static cJSON *gql_parse(void *st, const char *msg, size_t len, proto_rx_t *rx)
 {
     gql_conn_t *s = st;
-    cJSON *m = cJSON_ParseWithLength(msg, len);
+    cJSON *m = parse_whole(msg, len);
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(m, "type");
     const cJSON *i = cJSON_GetObjectItemCaseSensitive(m, "id");
     const char *type = cJSON_IsString(t) ? t->valuestring : NULL;
