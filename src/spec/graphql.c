@@ -1,4 +1,4 @@
-/* graphql: the keys of protocol graphql (connection_init, graphql: steps); see spec_int.h. */
+/* graphql: the keys of protocols graphql and graphql-apollo (connection_init, graphql: steps). */
 #include "spec/spec_int.h"
 
 #include <stdio.h>
@@ -36,6 +36,11 @@ int graphql_compile_conn(spec_ctx_t *c, const char *base, const raw_graphql_conn
     if (r->ping_interval &&
         field_duration(c, kpath, r->ping_interval, &out->graphql->ping_interval_us) < 0)
         return -1;
+    if (out->graphql->ping_interval_us && out->protocol == SPEC_PROTO_GRAPHQL_APOLLO)
+        return diag_fail_at(c, kpath,
+                            "%s: graphql-apollo has no client pings (the server sends ka); "
+                            "remove ping_interval",
+                            kpath);
     if (out->graphql->ping_interval_us && out->graphql->ping_interval_us < 10000)
         return diag_fail_at(c, kpath, "%s must be at least 10ms (or 0 for none); write e.g. 10s",
                             kpath);
@@ -118,7 +123,7 @@ int graphql_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st,
     snprintf(spath, sizeof(spath), "%.200s.graphql", ypath);
     out->metric = -1;
     out->line = yloc_line(c->root, ypath);
-    if (c->protocol != SPEC_PROTO_GRAPHQL)
+    if (c->protocol != SPEC_PROTO_GRAPHQL && c->protocol != SPEC_PROTO_GRAPHQL_APOLLO)
         return diag_fail_at(
             c, spath, "%s is a GraphQL operation; add protocol: graphql to the scenario", spath);
     if (st->send || st->send_binary || st->sleep || st->close || st->http || st->reconnect ||

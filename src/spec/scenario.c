@@ -325,7 +325,8 @@ static int compile_counts(spec_ctx_t *c, const char *base, const raw_scenario_t 
 
 const char *spec_protocol_name(spec_protocol_t p)
 {
-    static const char *const names[SPEC_PROTO_COUNT] = { "json", "text", "stomp", "graphql" };
+    static const char *const names[SPEC_PROTO_COUNT] = { "json", "text", "stomp", "graphql",
+                                                         "graphql-apollo" };
     return (unsigned)p < SPEC_PROTO_COUNT ? names[p] : "json";
 }
 
@@ -340,16 +341,18 @@ static int compile_protocol(spec_ctx_t *c, const char *base, const raw_scenario_
         if (strcmp(r->protocol, spec_protocol_name((spec_protocol_t)p)) == 0)
             out->protocol = (spec_protocol_t)p;
     if (r->protocol && strcmp(r->protocol, spec_protocol_name(out->protocol)) != 0)
-        return diag_fail_at(c, ppath,
-                            "%s \"%.40s\" is not json, text, stomp or graphql; write e.g. "
-                            "protocol: stomp",
-                            ppath, r->protocol);
+        return diag_fail_at(
+            c, ppath,
+            "%s \"%.40s\" is not json, text, stomp, graphql or graphql-apollo; write e.g. "
+            "protocol: stomp",
+            ppath, r->protocol);
     c->protocol = out->protocol;
     snprintf(ppath, sizeof(ppath), "%.200s.graphql", base);
-    if (r->graphql && out->protocol != SPEC_PROTO_GRAPHQL)
+    bool gql = out->protocol == SPEC_PROTO_GRAPHQL || out->protocol == SPEC_PROTO_GRAPHQL_APOLLO;
+    if (r->graphql && !gql)
         return diag_fail_at(c, ppath, "%s is for protocol: graphql; add protocol: graphql to %s",
                             ppath, base);
-    if (out->protocol == SPEC_PROTO_GRAPHQL && graphql_compile_conn(c, base, r->graphql, out) < 0)
+    if (gql && graphql_compile_conn(c, base, r->graphql, out) < 0)
         return -1;
     if (out->protocol == SPEC_PROTO_STOMP)
         return stomp_compile_conn(c, base, r->stomp, out);

@@ -30,14 +30,15 @@ typedef struct spec_capture {
 /* scenario protocol: how frames are read and written (json by default).
  * The engine has one entry for each in its table (src/engine/proto/). */
 typedef enum spec_protocol {
-    SPEC_PROTO_JSON,    /* a message is a JSON document (today's behaviour) */
-    SPEC_PROTO_TEXT,    /* raw text: predicates see {text, json} */
-    SPEC_PROTO_STOMP,   /* STOMP 1.2 over WebSocket: {command, headers, body, json} */
-    SPEC_PROTO_GRAPHQL, /* graphql-transport-ws: {type, id, op, payload, awaited} */
+    SPEC_PROTO_JSON,           /* a message is a JSON document (today's behaviour) */
+    SPEC_PROTO_TEXT,           /* raw text: predicates see {text, json} */
+    SPEC_PROTO_STOMP,          /* STOMP 1.2 over WebSocket: {command, headers, body, json} */
+    SPEC_PROTO_GRAPHQL,        /* graphql-transport-ws: {type, id, op, payload, awaited} */
+    SPEC_PROTO_GRAPHQL_APOLLO, /* Apollo's graphql-ws (subscriptions-transport-ws): likewise */
 } spec_protocol_t;
-#define SPEC_PROTO_COUNT 4
+#define SPEC_PROTO_COUNT 5
 
-/* The name protocol: writes for p ("json", "text", "stomp", "graphql"). Static. */
+/* The name protocol: writes for p ("json", "text", "stomp", "graphql", ...). Static. */
 const char *spec_protocol_name(spec_protocol_t p);
 
 /* scenario stomp: the CONNECT frame. Owns all. */
@@ -165,7 +166,7 @@ typedef struct spec_scenario {
     char *subprotocol;            /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
     spec_protocol_t protocol;     /* protocol: json (default), text or stomp */
     spec_stomp_conn_t *stomp;     /* stomp: (protocol stomp only, always set then) */
-    spec_graphql_conn_t *graphql; /* graphql: (protocol graphql only, always set then) */
+    spec_graphql_conn_t *graphql; /* graphql: (protocols graphql*, always set then) */
     spec_reconnect_t reconnect;   /* connect.reconnect */
     spec_step_t *on_start;
     size_t non_start;

@@ -10,6 +10,9 @@
 #  3. a query with a bad field: its step fails with the server's message in
 #     the protocol sample; the good query beside it passes.
 #  4. the server killed mid-run: exit 1 with every report written.
+#  5. protocol: graphql-apollo, the same spec against subscriptions-transport-ws
+#     (start/data/stop, ka): 0 errors, a stop for every running subscription,
+#     and a bad field fails its step with the server's message.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/spec_checks.sh"
 GQL="$SRC/tests/servers/graphql"
@@ -56,11 +59,11 @@ jqr "$R" '.errors.protocol.samples[0]' | grep -q 'GraphQL error: Cannot query fi
   fail "sample: $(jqr "$R" '.errors.protocol.samples[0]')"
 pass "error message: $(step "$R" bad failed) failed, '$(jqr "$R" '.errors.protocol.samples[0]' | head -c 120)'"
 
-sed -e 's/duration: 8s/duration: 4s/' "$SRC/specs/graphql.yaml" >"$WORK/kill.yaml"
+sed -e 's/duration: 8s/duration: 3s/' "$SRC/specs/graphql.yaml" >"$WORK/kill.yaml"
 set +e
 "$WSGATE" run "$WORK/kill.yaml" --target "$T" --out "$WORK/kill" >"$WORK/stdout" 2>"$WORK/stderr" &
 RUN_PID=$!
-sleep 2
+sleep 1.5
 stop_server
 wait "$RUN_PID"
 RC=$?
@@ -71,3 +74,28 @@ for f in result.json junit.xml summary.md; do [ -s "$WORK/kill/$f" ] || fail "no
 check "$(step "$R" connect ok) >= 6"
 check "$(jqr "$R" '.errors.reset.count + .errors.closed.count + .errors.refused.count') >= 1"
 pass "server killed: exit 1, reports written, errors $(jq -c '[.errors | to_entries[] | select(.value.count > 0) | {(.key): .value.count}] | add' "$R")"
+
+start_listener graphql2 node "$GQL/server.js" 0
+T="ws://127.0.0.1:$LISTEN_PORT"
+sed -e 's/duration: 8s/duration: 3s/' -e 's/protocol: graphql$/protocol: graphql-apollo/' \
+  -e 's/, ping_interval: 2s//' -e 's#/graphql"#/apollo"#' -e 's/type == "next"/type == "data"/' \
+  "$SRC/specs/graphql.yaml" >"$WORK/apollo.yaml"
+grep -q 'protocol: graphql-apollo' "$WORK/apollo.yaml" || fail "apollo.yaml: no protocol line"
+run_wsgate "$WORK/apollo" run "$WORK/apollo.yaml" --target "$T"
+expect_rc 0
+R="$WORK/apollo/result.json"
+[ "$(jqr "$R" '[.errors[] | .count] | add')" -eq 0 ] || fail "apollo errors: $(jq -c '.errors' "$R")"
+[ "$(step "$R" msgs ok)" -eq 3 ] || fail "apollo: subscriptions timed to their first data"
+check "$(step "$R" post.complete ok) >= 5"
+check "$(step "$R" fan-out ok) >= $(step "$R" post ok)"
+check "$(grep -c '^client stop ' "$WORK/graphql2.out") >= 3"
+sed -e 's/protocol: graphql$/protocol: graphql-apollo/' -e 's#/graphql"#/apollo"#' \
+  "$DATA/it/graphql_error.yaml" >"$WORK/apollo_err.yaml"
+run_wsgate "$WORK/aerr" run "$WORK/apollo_err.yaml" --target "$T"
+expect_rc 1
+R="$WORK/aerr/result.json"
+[ "$(step "$R" bad ok)" -eq 0 ] || fail "apollo: a bad query passed"
+check "$(step "$R" good ok) >= 1"
+jqr "$R" '.errors.protocol.samples[0]' | grep -q 'GraphQL error: Cannot query field' ||
+  fail "apollo sample: $(jqr "$R" '.errors.protocol.samples[0]')"
+pass "graphql-apollo: $(step "$WORK/apollo/result.json" post ok) mutations, $(grep -c '^client stop ' "$WORK/graphql2.out") stops at the end, bad field failed"

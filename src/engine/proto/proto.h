@@ -80,5 +80,6 @@ extern const proto_t proto_json;
 extern const proto_t proto_text;
 extern const proto_t proto_stomp;
 extern const proto_t proto_graphql;
+extern const proto_t proto_graphql_apollo;
 
 #endif

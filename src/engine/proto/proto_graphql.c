@@ -1,4 +1,5 @@
-/* proto_graphql: protocol graphql, GraphQL over WebSocket (graphql-transport-ws); see proto.h. */
+/* proto_graphql: protocols graphql (graphql-transport-ws) and graphql-apollo (the older
+ * graphql-ws of subscriptions-transport-ws), GraphQL over WebSocket; see proto.h. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,14 +19,27 @@ typedef struct gql_op {
     bool running;
 } gql_op_t;
 
-/* One connection's graphql-transport-ws session. */
+/* The message types that differ between the two subprotocols. */
+typedef struct gql_words {
+    const char *start;  /* we start an operation: subscribe | start */
+    const char *result; /* the server's result: next | data */
+    const char *stop;   /* we end an operation: complete | stop */
+} gql_words_t;
+
+static const gql_words_t transport_ws = { "subscribe", "next", "complete" };
+static const gql_words_t apollo_ws = { "start", "data", "stop" };
+
+/* One connection's session. */
 typedef struct gql_conn {
     const spec_graphql_conn_t *spec; /* the scenario's graphql: (borrowed) */
-    bool acked;                      /* connection_ack came */
-    bool pong_due;                   /* our last ping is unanswered */
-    uint32_t ids;                    /* operation ids given out: "1", "2", ... */
-    char awaited[GQL_ID_MAX];        /* the operation a step waits for, "" for none */
-    uint64_t next_ping;              /* when our next ping is due (monotonic us), 0: unset */
+    const gql_words_t *words;
+    bool apollo;              /* graphql-apollo */
+    bool terminated;          /* graphql-apollo: connection_terminate sent */
+    bool acked;               /* connection_ack came */
+    bool pong_due;            /* our last ping is unanswered */
+    uint32_t ids;             /* operation ids given out: "1", "2", ... */
+    char awaited[GQL_ID_MAX]; /* the operation a step waits for, "" for none */
+    uint64_t next_ping;       /* when our next ping is due (monotonic us), 0: unset */
     gql_op_t ops[GQL_MAX_OPS];
 } gql_conn_t;
 
@@ -56,6 +70,8 @@ static int gql_open(void *st, const spec_scenario_t *sc, const tmpl_ctx_t *ctx, 
     gql_conn_t *s = st;
     memset(s, 0, sizeof(*s));
     s->spec = sc->graphql;
+    s->apollo = sc->protocol == SPEC_PROTO_GRAPHQL_APOLLO;
+    s->words = s->apollo ? &apollo_ws : &transport_ws;
     int rc = sbuf_puts(out, "{\"type\":\"connection_init\"");
     if (rc == 0 && s->spec && s->spec->init) {
         rc = sbuf_puts(out, ",\"payload\":");
@@ -79,6 +95,9 @@ static gql_op_t *find_op(gql_conn_t *s, const char *id)
 static const char *error_message(const cJSON *m)
 {
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "payload");
+    const cJSON *errs = cJSON_GetObjectItemCaseSensitive(p, "errors"); /* graphql-apollo's data */
+    if (cJSON_IsArray(errs))
+        p = errs;
     const cJSON *e = cJSON_IsArray(p) ? cJSON_GetArrayItem(p, 0) : p;
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
     return cJSON_IsString(msg) ? msg->valuestring : "(no message)";
@@ -137,6 +156,14 @@ static cJSON *on_result(gql_conn_t *s, cJSON *m, const char *type, const char *i
     return m;
 }
 
+/* A graphql-apollo data message with errors and no data: the operation failed. */
+static bool apollo_failed(const cJSON *m)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "payload");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "data");
+    return cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "errors")) && (!d || cJSON_IsNull(d));
+}
+
 /* One JSON document and nothing after it but white space; else NULL. */
 static cJSON *parse_whole(const char *msg, size_t len)
 {
@@ -159,8 +186,10 @@ static cJSON *gql_parse(void *st, const char *msg, size_t len, proto_rx_t *rx)
     const cJSON *i = cJSON_GetObjectItemCaseSensitive(m, "id");
     const char *type = cJSON_IsString(t) ? t->valuestring : NULL;
     const char *id = cJSON_IsString(i) ? i->valuestring : NULL;
-    bool has_id =
-        type && (!strcmp(type, "next") || !strcmp(type, "error") || !strcmp(type, "complete"));
+    if (!s->words) /* not opened */
+        s->words = &transport_ws;
+    bool has_id = type && (!strcmp(type, s->words->result) || !strcmp(type, "error") ||
+                           !strcmp(type, "complete"));
     if (!type || (has_id && !id)) {
         rx->event = PROTO_EV_BAD;
         snprintf(rx->why, sizeof(rx->why), "not a graphql-transport-ws message (%s)",
@@ -170,6 +199,11 @@ static cJSON *gql_parse(void *st, const char *msg, size_t len, proto_rx_t *rx)
     } else if (strcmp(type, "connection_ack") == 0) {
         rx->event = s->acked ? PROTO_EV_NONE : PROTO_EV_OPENED;
         s->acked = true;
+    } else if (s->apollo && strcmp(type, "connection_error") == 0) {
+        rx->event = PROTO_EV_ERROR;
+        snprintf(rx->why, sizeof(rx->why), "GraphQL connection_error: %.160s", error_message(m));
+    } else if (s->apollo && strcmp(type, "ka") == 0) {
+        /* the server's keep-alive: nothing to answer */
     } else if (strcmp(type, "ping") == 0) {
         if (rx->reply)
             sbuf_puts(rx->reply, "{\"type\":\"pong\"}");
@@ -177,6 +211,8 @@ static cJSON *gql_parse(void *st, const char *msg, size_t len, proto_rx_t *rx)
         s->pong_due = false;
     } else if (strcmp(type, "error") == 0) {
         on_error(s, m, id, rx);
+    } else if (s->apollo && !strcmp(type, "data") && apollo_failed(m)) {
+        on_error(s, m, id, rx); /* how subscriptions-transport-ws reports a bad document */
     } else if (has_id) {
         return on_result(s, m, type, id, rx);
     } else {
@@ -217,16 +253,17 @@ static void track(gql_conn_t *s, const spec_graphql_op_t *g, const char *id)
     }
 }
 
-/* {"id":..,"type":"subscribe","payload":{"query":..,"variables":..,"operationName":..}} */
-static int put_subscribe(const spec_graphql_op_t *g, const char *id, const tmpl_ctx_t *ctx,
-                         sbuf_t *out)
+/* {"id":..,"type":"subscribe","payload":{"query":..,"variables":..,"operationName":..}}
+ * (type start for graphql-apollo) */
+static int put_subscribe(const gql_conn_t *s, const spec_graphql_op_t *g, const char *id,
+                         const tmpl_ctx_t *ctx, sbuf_t *out)
 {
     sbuf_t q = SBUF_INIT;
     int rc = sbuf_puts(out, "{\"id\":");
     if (rc == 0)
         rc = put_json_str(out, id, strlen(id));
     if (rc == 0)
-        rc = sbuf_puts(out, ",\"type\":\"subscribe\",\"payload\":{\"query\":");
+        rc = sbuf_printf(out, ",\"type\":\"%s\",\"payload\":{\"query\":", s->words->start);
     if (rc == 0)
         rc = tmpl_render(g->query, ctx, &q);
     if (rc == 0)
@@ -253,7 +290,7 @@ static int gql_frame(void *st, const spec_step_t *step, const tmpl_ctx_t *ctx, s
     if (!g)
         return tmpl_render(step->send, ctx, out);
     op_id(s, g, ctx, id);
-    if (put_subscribe(g, id, ctx, out) < 0)
+    if (put_subscribe(s, g, id, ctx, out) < 0)
         return -1;
     track(s, g, id);
     return 0;
@@ -283,7 +320,8 @@ static uint64_t gql_keepalive(void *st, uint64_t now, sbuf_t *out, char *missed,
     return every;
 }
 
-/* complete for each operation still running, one per call. */
+/* complete (graphql-apollo: stop) for each operation still running, one
+ * per call; graphql-apollo then says connection_terminate. */
 static int gql_close(void *st, sbuf_t *out)
 {
     gql_conn_t *s = st;
@@ -293,16 +331,31 @@ static int gql_close(void *st, sbuf_t *out)
             continue;
         op->running = false;
         if (sbuf_puts(out, "{\"id\":") < 0 || put_json_str(out, op->id, strlen(op->id)) < 0 ||
-            sbuf_puts(out, ",\"type\":\"complete\"}") < 0)
+            sbuf_printf(out, ",\"type\":\"%s\"}", s->words->stop) < 0)
             return -1;
         return 2;
     }
-    return 0;
+    if (!s->apollo || s->terminated || !s->acked)
+        return 0;
+    s->terminated = true;
+    return sbuf_puts(out, "{\"type\":\"connection_terminate\"}") < 0 ? -1 : 2;
 }
 
 const proto_t proto_graphql = {
     .name = "graphql",
     .subprotocols = "graphql-transport-ws",
+    .state_size = sizeof(gql_conn_t),
+    .parse_always = true,
+    .open = gql_open,
+    .parse = gql_parse,
+    .frame = gql_frame,
+    .keepalive = gql_keepalive,
+    .close = gql_close,
+};
+
+const proto_t proto_graphql_apollo = {
+    .name = "graphql-apollo",
+    .subprotocols = "graphql-ws",
     .state_size = sizeof(gql_conn_t),
     .parse_always = true,
     .open = gql_open,

@@ -1,12 +1,15 @@
 // The GraphQL server of tests/integration/it_graphql.sh: graphql-ws 6
-// (graphql-transport-ws) on ws at ws://127.0.0.1:PORT/graphql.
+// (graphql-transport-ws) at ws://127.0.0.1:PORT/graphql and
+// subscriptions-transport-ws 0.11 (Apollo's graphql-ws) at /apollo.
 //   node server.js PORT    (0: a free port, printed as "listening on 127.0.0.1:N")
 // Query { hello }, Mutation { post(text) } (published to messages),
 // Subscription { ticks(n) (0..n-1, 100 ms apart), messages }.
 'use strict';
 const { WebSocketServer } = require('ws');
 const { useServer } = require('graphql-ws/use/ws');
-const { buildSchema } = require('graphql');
+const { createServer } = require('http');
+const { buildSchema, execute, subscribe } = require('graphql');
+const { SubscriptionServer } = require('subscriptions-transport-ws');
 
 const schema = buildSchema(`
   type Message { text: String!  ts: Float! }
@@ -61,15 +64,33 @@ const roots = {
 };
 
 const port = Number(process.argv[2] || process.env.PORT || 4000);
-const wss = new WebSocketServer({ host: '127.0.0.1', port, path: '/graphql' });
+// One HTTP server, the upgrade routed by path: /graphql to graphql-ws
+// (graphql-transport-ws), /apollo to subscriptions-transport-ws (Apollo's
+// older graphql-ws subprotocol, keep-alive ka every second).
+const http = createServer((req, res) => res.writeHead(404).end());
+const wss = new WebSocketServer({ noServer: true });
 useServer({ schema, roots }, wss);
-// The test counts the completes clients send (a run's end completes every running subscription).
-wss.on('connection', (sock) => {
-  sock.on('message', (data) => {
-    let m = null;
-    try { m = JSON.parse(String(data)); } catch (e) { return; }
-    if (m && m.type === 'complete') console.log(`client complete ${m.id}`);
-  });
+const apollo = new WebSocketServer({ noServer: true });
+SubscriptionServer.create(
+  { schema, execute, subscribe, keepAlive: 1000,
+    rootValue: { ...roots.query, ...roots.mutation, ...roots.subscription } },
+  apollo);
+http.on('upgrade', (req, socket, head) => {
+  const path = new URL(req.url, 'http://x').pathname;
+  const to = path === '/graphql' ? wss : path === '/apollo' ? apollo : null;
+  if (!to) return socket.destroy();
+  to.handleUpgrade(req, socket, head, (ws) => to.emit('connection', ws, req));
 });
-wss.on('listening', () =>
-  console.log(`graphql-ws listening on 127.0.0.1:${wss.address().port}/graphql`));
+// The test counts the completes (and Apollo stops) clients send: a run's end
+// ends every running subscription.
+for (const server of [wss, apollo]) {
+  server.on('connection', (sock) => {
+    sock.on('message', (data) => {
+      let m = null;
+      try { m = JSON.parse(String(data)); } catch (e) { return; }
+      if (m && (m.type === 'complete' || m.type === 'stop')) console.log(`client ${m.type} ${m.id}`);
+    });
+  });
+}
+http.listen(port, '127.0.0.1', () =>
+  console.log(`graphql-ws listening on 127.0.0.1:${http.address().port}/graphql and /apollo`));

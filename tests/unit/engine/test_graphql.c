@@ -228,6 +228,48 @@ static void completes_at_close(void **state)
     tmpl_free(op.query);
 }
 
+/* graphql-apollo: start, data, ka, connection_error, then stop and
+ * connection_terminate at the end. */
+static void apollo(void **state)
+{
+    (void)state;
+    p = proto_get(SPEC_PROTO_GRAPHQL_APOLLO);
+    assert_string_equal(p->name, "graphql-apollo");
+    assert_string_equal(p->subprotocols, "graphql-ws");
+    spec_graphql_conn_t conn = { 0 };
+    spec_scenario_t sc = { .protocol = SPEC_PROTO_GRAPHQL_APOLLO, .graphql = &conn };
+    tmpl_ctx_t ctx = { .vu_id = 1 };
+    sbuf_t out = SBUF_INIT;
+    assert_int_equal(p->open(st, &sc, &ctx, &out), 1);
+    out_is(&out, "{\"type\":\"connection_init\"}");
+    assert_null(rx_msg("{\"type\":\"connection_error\",\"payload\":{\"message\":\"no\"}}"));
+    assert_int_equal(rx.event, PROTO_EV_ERROR);
+    assert_string_equal(rx.why, "GraphQL connection_error: no");
+    assert_null(rx_msg("{\"type\":\"connection_ack\"}"));
+    assert_int_equal(rx.event, PROTO_EV_OPENED);
+    assert_null(rx_msg("{\"type\":\"ka\"}"));
+    assert_int_equal(rx.event, PROTO_EV_NONE);
+    spec_graphql_op_t op = { .query = tmpl("{ hello }"), .as = "h", .complete_metric = 1 };
+    spec_step_t step = { .graphql = &op };
+    sbuf_truncate(&out, 0);
+    p->frame(st, &step, &ctx, &out);
+    out_is(&out, "{\"id\":\"1\",\"type\":\"start\",\"payload\":{\"query\":\"{ hello }\"}}");
+    cJSON *m = rx_msg("{\"id\":\"1\",\"type\":\"data\",\"payload\":{\"data\":{\"hello\":\"w\"}}}");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "awaited")));
+    assert_string_equal(str(m, "op"), "h");
+    cJSON_Delete(m);
+    sbuf_truncate(&out, 0);
+    assert_int_equal(p->close(st, &out), 2);
+    out_is(&out, "{\"id\":\"1\",\"type\":\"stop\"}");
+    sbuf_truncate(&out, 0);
+    assert_int_equal(p->close(st, &out), 2);
+    out_is(&out, "{\"type\":\"connection_terminate\"}");
+    sbuf_truncate(&out, 0);
+    assert_int_equal(p->close(st, &out), 0);
+    sbuf_free(&out);
+    tmpl_free(op.query);
+}
+
 /* Hostile messages: counted protocol errors (PROTO_EV_BAD), never a crash. */
 static void hostile(void **state)
 {
@@ -270,6 +312,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(operations, setup, teardown),
         cmocka_unit_test_setup_teardown(pings, setup, teardown),
         cmocka_unit_test_setup_teardown(completes_at_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(apollo, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
