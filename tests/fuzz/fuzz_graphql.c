@@ -1,5 +1,5 @@
-/* fuzz_graphql: feeds any bytes to protocol graphql as the messages a
- * graphql-transport-ws server sends (split at each 0x1e byte, with a
+/* fuzz_graphql: feeds any bytes to protocol graphql (or graphql-apollo
+ * for an odd size) as the messages a server sends (split at each 0x1e byte, with a
  * subscribe framed before each so ids 1, 2, ... are running and awaited),
  * then the whole input and its prefixes (a message split across WebSocket
  * messages), then pings and the end's completes. Garbage after a message,
@@ -26,12 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char e[200], missed[200];
     if (!query && !(query = tmpl_compile("subscription { m }", NULL, e, sizeof(e))))
         abort();
-    const proto_t *p = proto_get(SPEC_PROTO_GRAPHQL);
+    /* an odd size: graphql-apollo (start, data, stop, ka) */
+    spec_protocol_t proto = (size & 1) ? SPEC_PROTO_GRAPHQL_APOLLO : SPEC_PROTO_GRAPHQL;
+    const proto_t *p = proto_get(proto);
     void *st = calloc(1, p->state_size);
     if (!st)
         abort();
     spec_graphql_conn_t conn = { .ping_interval_us = 1000 };
-    spec_scenario_t sc = { .protocol = SPEC_PROTO_GRAPHQL, .graphql = &conn };
+    spec_scenario_t sc = { .protocol = proto, .graphql = &conn };
     spec_graphql_op_t op = { .query = query, .as = "f", .complete_metric = 1 };
     spec_step_t step = { .graphql = &op };
     tmpl_ctx_t ctx = { .vu_id = 1 };

@@ -984,6 +984,10 @@ static void test_graphql_keys(void **state)
                     "    graphql: {ping_interval: 1s}\n"
                     "    connect: {url: \"{{target}}/ws\", ping_interval: 5s}\n",
           ":7: scenarios[0].graphql.ping_interval and connect.ping_interval both keep" },
+        { HEAD LOAD "scenarios:\n  - name: a\n    protocol: graphql-apollo\n"
+                    "    graphql: {ping_interval: 1s}\n"
+                    "    connect: {url: \"{{target}}/ws\"}\n",
+          ":7: scenarios[0].graphql.ping_interval: graphql-apollo has no client pings" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         s = load_text(bad[i].text, err, sizeof(err), dir, sizeof(dir));
