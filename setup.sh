@@ -19,7 +19,8 @@ PACKAGES=(build-essential cmake pkg-config
 # libFuzzer runtime for tests/fuzz, the Prometheus server that scrapes
 # run --metrics-listen in it_prometheus.sh (queried with curl),
 # python3-jsonschema for it_result_schema.sh (docs/result.schema.json), and
-# RabbitMQ (Web-STOMP) for it_stomp.sh
+# RabbitMQ (Web-STOMP) for it_stomp.sh; npm installs the Socket.IO and GraphQL
+# servers of it_socketio.sh and it_graphql.sh (tests/servers/socketio, graphql)
 TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl python3-jsonschema
                rabbitmq-server)
 # only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps
@@ -63,35 +64,34 @@ cmd_demo() {
   echo "setup: reports in out/demo/ (result.json, junit.xml, summary.md)"
 }
 
-# npm_servers: the Node test servers under tests/servers/ (pinned in each
-# package-lock.json), installed with npm ci when node_modules is missing or
-# older than the lock; Debian's npm when Node came without it.
-npm_servers() {
-  command -v npm >/dev/null || install_missing npm
-  local d
-  for d in tests/servers/*/; do
-    [ -f "$d/package-lock.json" ] || continue
-    if [ ! -d "$d/node_modules" ] || [ "$d/package-lock.json" -nt "$d/node_modules" ]; then
-      echo "setup: npm ci in $d"
-      (cd "$d" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
-    fi
-  done
+# npm_ci DIR: the npm packages of a test server (exact versions in
+# DIR/package-lock.json), installed when node_modules is missing or was
+# installed from another lock.
+npm_ci() {
+  local dir=$1
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.wsgate-lock" 2>/dev/null; then
+    echo "setup: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$dir/node_modules/.wsgate-lock"
+  fi
 }
 
 cmd_test() {
   install_missing "${TEST_PACKAGES[@]}"
-  npm_servers
+  command -v npm >/dev/null || install_missing npm # Debian's nodejs comes without it
+  npm_ci tests/servers/socketio
+  npm_ci tests/servers/graphql
   build build
   ctest --test-dir build --output-on-failure -j 2
   echo "setup: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
   build build-asan -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-  # Five integration tests only repeat client paths the others cover (the
+  # Six integration tests only repeat client paths the others cover (the
   # specs against another server; the progress line's timing) or spend their
-  # time in a third-party server (RabbitMQ's start, Prometheus) or in Python
+  # time in a third-party server (RabbitMQ's start, Prometheus twice) or in Python
   # schema checks of the same files: the sanitizer pass leaves them out to
   # keep CI short (the STOMP parser runs under ASan in unit.stomp and fuzz).
   ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2 \
-    -E 'integration\.it_(foreign_server|progress|stomp|prometheus|result_schema)$'
+    -E 'integration\.it_(foreign_server|progress|stomp|prometheus|grafana|result_schema)$'
   echo "setup: every fuzz target for 20 s on its corpus (clang libFuzzer, ASan+UBSan)"
   CC=clang build build-fuzz -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
   ctest --test-dir build-fuzz -L fuzz -j 2 --output-on-failure

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "reporters/text.h"
+#include "result/overrides.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
 #define HTML_SAMPLE_MAX 300
@@ -236,6 +237,10 @@ static void meta_optional(const result_t *r, FILE *out)
         snprintf(buf, sizeof buf, "%.1f s", r->start_late_s);
         meta_item(out, "Started late by", buf);
     }
+    char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
+    if (ovr && *ovr)
+        meta_item(out, "Overrides", ovr);
+    free(ovr);
     if (r->baseline_path)
         meta_item(out, "Baseline", r->baseline_path);
     if (r->git_commit)

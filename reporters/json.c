@@ -15,6 +15,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "result/overrides.h"
+
 #define JSON_SCHEMA_VERSION 1
 
 /* JSON keeps the text as it is, but valid UTF-8 whatever a server sent
@@ -104,11 +106,29 @@ static bool add_aborted(cJSON *root, const result_t *r)
     return o && add_num(o, "at_s", r->aborted_at_s) && add_str(o, "reason", r->abort_reason);
 }
 
+/* What the run took from flags and environment instead of the spec, or
+ * null: {users, duration_s, ramp_up_s, vars}, null for a value not set. */
+static bool add_overrides(cJSON *root, const result_t *r)
+{
+    const res_overrides_t *o = r->overrides;
+    if (!o)
+        return cJSON_AddNullToObject(root, "overrides") != NULL;
+    cJSON *j = cJSON_AddObjectToObject(root, "overrides"), *vars = NULL;
+    bool ok = j && add_num_or_null(j, "users", o->users > 0, o->users) &&
+              add_num_or_null(j, "duration_s", o->duration_s > 0, o->duration_s) &&
+              add_num_or_null(j, "ramp_up_s", o->has_ramp_up, o->ramp_up_s) &&
+              (vars = cJSON_AddObjectToObject(j, "vars")) != NULL;
+    for (size_t i = 0; ok && i < o->nvars; i++)
+        ok = add_str(vars, o->var_names[i], o->var_values[i]);
+    return ok;
+}
+
 static bool add_provenance(cJSON *root, const result_t *r)
 {
     return add_ci(root, r) && add_shard(root, r) && add_str(root, "region", r->region) &&
            add_time(root, "start_at", r->start_at) &&
-           add_num(root, "start_late_s", r->start_late_s) && add_aborted(root, r);
+           add_num(root, "start_late_s", r->start_late_s) && add_aborted(root, r) &&
+           add_overrides(root, r);
 }
 
 static bool add_run(cJSON *root, const result_t *r)

@@ -18,6 +18,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "reporters/text.h"
+#include "result/overrides.h"
 
 #define X(s) BAD_CAST(s)
 
@@ -104,6 +105,10 @@ static int optional_properties(xmlTextWriterPtr w, const result_t *r)
         rc |= property(w, "aborted", r->abort_reason ? r->abort_reason : "yes");
     if (r->baseline_path)
         rc |= property(w, "baseline", r->baseline_path);
+    char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
+    if (r->overrides)
+        rc |= ovr ? property(w, "overrides", ovr) : -1;
+    free(ovr);
     if (r->tls_insecure)
         rc |= property(w, "tls_verify",
                        "false (tls.insecure_skip_verify: server certificates "

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/units.h"
+#include "result/overrides.h"
 #include "reporters/text.h"
 
 /* Longest error sample shown, in bytes; the JSON keeps the whole text. */
@@ -82,6 +83,13 @@ static void md_verdict(const result_t *r, FILE *out)
               "not a verdict._\n\n",
               out);
     }
+    char *ovr = r->overrides ? res_overrides_text(r->overrides) : NULL;
+    if (ovr && *ovr) { /* a reviewer must see at once that the spec's load did not run */
+        fputs("**Overrides:** ", out);
+        md_text(out, ovr, 0);
+        fputs("\n\n", out);
+    }
+    free(ovr);
     if (r->tls_insecure)
         fputs("> ⚠️ **TLS certificate verification was OFF** (`tls.insecure_skip_verify: "
               "true`): the server's identity was not checked.\n\n",

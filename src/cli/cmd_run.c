@@ -15,6 +15,7 @@
 #include "cli/cli_int.h"
 #include "cli/finish.h"
 #include "cli/guard.h"
+#include "cli/override_args.h"
 #include "cli/run_args.h"
 #include "engine/engine.h"
 #include "engine/srcaddr.h"
@@ -61,6 +62,9 @@ typedef struct run_plan {
     bool metrics;       /* --metrics-listen or $WSGATE_METRICS_LISTEN */
     char metrics_host[256];
     int metrics_port;
+    spec_overrides_t ovr;      /* owned: --users, --duration, --ramp-up, --var, or variables */
+    const char *out_dir;       /* --out or $WSGATE_OUT; NULL: no files */
+    const char *baseline_path; /* --baseline or $WSGATE_BASELINE; NULL: none */
 } run_plan_t;
 
 #define MAX_START_WAIT_S 3600.0
@@ -70,6 +74,26 @@ static const char *flag_or_env(const char *flag, const char *var)
 {
     const char *v = flag ? flag : getenv(var);
     return v && *v ? v : NULL;
+}
+
+/* A flag's value, else the variable's; an empty variable is an error (1),
+ * as an empty flag is. */
+static int flag_or_set_env(const char *flag, const char *var, const char *what, const char **out)
+{
+    *out = flag ? flag : getenv(var);
+    if (flag || !*out || **out)
+        return 0;
+    cli_usage_error("%s is set but empty; set it to %s or unset it", var, what);
+    return 1;
+}
+
+/* --out, --baseline and the overrides, or their variables. */
+static int resolve_inputs(const run_args_t *a, run_plan_t *p)
+{
+    if (flag_or_set_env(a->out_dir, "WSGATE_OUT", "a folder", &p->out_dir) ||
+        flag_or_set_env(a->baseline, "WSGATE_BASELINE", "a result.json", &p->baseline_path))
+        return EXIT_USAGE;
+    return override_resolve(&a->ovr, &p->ovr);
 }
 
 /* The live watchers: --live and --metrics-listen, or their variables. */
@@ -88,7 +112,8 @@ static int resolve_watch(const run_args_t *a, run_plan_t *p)
 }
 
 /* Fills p from the flags and the environment. Returns 0, or an exit status
- * after printing the problem; the caller frees p->src either way. */
+ * after printing the problem; the caller frees p->src and p->ovr either
+ * way. */
 static int resolve_plan(const run_args_t *a, run_plan_t *p)
 {
     char err[CLI_ERRLEN];
@@ -117,7 +142,8 @@ static int resolve_plan(const run_args_t *a, run_plan_t *p)
     p->region = a->region ? a->region : getenv("WSGATE_REGION");
     if (p->region && !*p->region)
         p->region = NULL;
-    return resolve_watch(a, p);
+    int rc = resolve_inputs(a, p);
+    return rc ? rc : resolve_watch(a, p);
 }
 
 /* Creates --out and proves it writable once the inputs are valid (a
@@ -261,7 +287,7 @@ static int finish_run(const run_args_t *a, const run_plan_t *p, const spec_t *sp
                 spec->path, CONNECT_FLOOR);
     /* with --live -, stdout is the NDJSON stream: the summary goes to stderr */
     bool live_stdout = p->live && strcmp(p->live, "-") == 0;
-    finish_opts_t fo = { .out_dir = a->out_dir, .quiet = a->quiet || live_stdout };
+    finish_opts_t fo = { .out_dir = p->out_dir, .quiet = a->quiet || live_stdout };
     int rc = finish_result(as, n, &fo, r);
     if (live_stdout && !a->quiet && rc != EXIT_CANNOT_RUN)
         report_print_summary(r, stderr);
@@ -283,9 +309,11 @@ static int annotate(const run_args_t *a, run_plan_t *p, double late_s, result_t 
     r->start_at = p->start_at;
     r->start_late_s = late_s;
     r->baseline = p->baseline;
-    r->baseline_path = a->baseline ? strdup(a->baseline) : NULL;
+    r->baseline_path = p->baseline_path ? strdup(p->baseline_path) : NULL;
     p->baseline = NULL;
-    return 0;
+    int oom;
+    r->overrides = override_record(&p->ovr, &oom);
+    return oom ? EXIT_CANNOT_RUN : 0;
 }
 
 /* Starts the embedded server and returns the URL to target in buf. */
@@ -301,10 +329,11 @@ static server_t *start_embedded(char *buf, size_t n, char *err, size_t errlen)
 
 /* Loads the spec; with --serve or `target: embedded`, starts the embedded
  * server first and points the spec at it. */
-static int load_for_run(const run_args_t *a, const cli_guard_t *g, spec_t **spec, server_t **srv)
+static int load_for_run(const run_args_t *a, const run_plan_t *p, const cli_guard_t *g,
+                        spec_t **spec, server_t **srv)
 {
     char err[CLI_ERRLEN], url[64];
-    spec_opts_t so = { .target_override = a->target, .guard = &g->spec };
+    spec_opts_t so = { .target_override = a->target, .guard = &g->spec, .overrides = &p->ovr };
     if (!a->serve) {
         *spec = spec_load(a->spec, &so, err, sizeof(err));
         if (!*spec) {
@@ -457,6 +486,7 @@ static int run_command(int argc, char **argv)
     int rc = run_args_parse(argc, argv, &a);
     if (rc || (rc = resolve_plan(&a, &plan)) || (rc = cli_guard_init(&guard, &a.guard))) {
         srcaddr_free(&plan.src);
+        override_free(&plan.ovr);
         cli_guard_free(&guard);
         return rc;
     }
@@ -467,10 +497,10 @@ static int run_command(int argc, char **argv)
     bool judged = false;
     result_t r;
     memset(&r, 0, sizeof(r));
-    if ((rc = load_for_run(&a, &guard, &spec, &srv)) ||
-        (rc = load_baseline(a.baseline, spec, &plan.baseline)))
+    if ((rc = load_for_run(&a, &plan, &guard, &spec, &srv)) ||
+        (rc = load_baseline(plan.baseline_path, spec, &plan.baseline)))
         goto out;
-    if ((rc = prepare_out(a.out_dir)))
+    if ((rc = prepare_out(plan.out_dir)))
         goto out;
     install_signals();
     if ((rc = open_watch(&a, &plan, spec, &watch)))
@@ -497,6 +527,7 @@ out:
     close_watch(watch, judged ? &r : NULL, rc, load_end);
     result_clear(&r);
     srcaddr_free(&plan.src);
+    override_free(&plan.ovr);
     if (plan.baseline) {
         result_clear(plan.baseline);
         free(plan.baseline);
@@ -513,7 +544,9 @@ const cli_cmd_t cmd_run = {
     .exec = run_command,
     .synopsis = "wsgate run SPEC [--target URL] [--out DIR] [--baseline FILE] [--shard K/N]\n"
                 "                       [--region NAME] [--start-at TIME] [--source-addrs LIST]\n"
-                "                       [--threads N] [--serve] [--live FILE]\n"
+                "                       [--users N] [--duration D] [--ramp-up D]\n"
+                "                       [--var NAME=VALUE]... [--threads N] [--serve]\n"
+                "                       [--live FILE]\n"
                 "                       [--metrics-listen ADDR:PORT]\n"
                 "                       [--allow-hosts LIST] [--block-hosts LIST]\n"
                 "                       [--allow-env LIST] [--max-users N]\n"
@@ -525,9 +558,10 @@ const cli_cmd_t cmd_run = {
         "          usage, 3 could not run, 130/143 interrupted by SIGINT/SIGTERM\n"
         "  --target URL     overrides the spec's target (also $WSGATE_TARGET)\n"
         "  --out DIR        writes result.json, junit.xml, summary.md, report.html,\n"
-        "                   results.csv\n"
+        "                   results.csv (also $WSGATE_OUT)\n"
         "  --baseline FILE  a previous result.json: deltas in the reports, and\n"
-        "                   assertions such as p95(x) < baseline * 1.10\n"
+        "                   assertions such as p95(x) < baseline * 1.10 (also\n"
+        "                   $WSGATE_BASELINE)\n"
         "  --shard K/N      runs the K-th of N slices of the load (also $WSGATE_SHARD,\n"
         "                   $CI_NODE_INDEX/$CI_NODE_TOTAL, $JOB_COMPLETION_INDEX with\n"
         "                   $WSGATE_SHARD_TOTAL)\n"
@@ -536,7 +570,7 @@ const cli_cmd_t cmd_run = {
         "                   hour away) so shards start together (also $WSGATE_START_AT)\n"
         "  --source-addrs A connects user k from the k-th local address of a list or\n"
         "                   range such as 127.0.0.1-127.0.0.8 (also $WSGATE_SOURCE_ADDRS),\n"
-        "                   past the ~28,000 connections one address reaches\n"
+        "                   past the ~28,000 connections one address reaches\n" OVERRIDE_HELP
         "  --threads N      worker threads (default: one per core)\n"
         "  --serve          starts the embedded server and targets it\n"
         "  --live FILE      writes one JSON line per second of the load to FILE (- for\n"

@@ -4,6 +4,7 @@
 
 #include "cli/cli_int.h"
 #include "cli/guard.h"
+#include "cli/override_args.h"
 #include "spec/load.h"
 #include "spec/spec.h"
 
@@ -32,15 +33,21 @@ static void warn_no_assertions(const char *path, const spec_t *spec)
 }
 
 /* Splits the arguments into spec paths (kept in argv's order, at the front)
- * and --target URL, and the guard rail flags into gf. Returns the number
+ * and --target URL, the guard rail flags into gf and the overrides into of. Returns the number
  * of specs, or -1 after printing a usage error. */
-static int parse_validate_args(int argc, char **argv, const char **target, guard_flags_t *gf)
+static int parse_validate_args(int argc, char **argv, const char **target, guard_flags_t *gf,
+                               override_flags_t *of)
 {
     int nspecs = 0;
     *target = NULL;
     for (int i = 0; i < argc; i++) {
         const char **slot = guard_flag(gf, argv[i]);
-        if (slot) {
+        int took = override_flag(of, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+        if (took == EXIT_USAGE)
+            return -1;
+        if (took) {
+            i++;
+        } else if (slot) {
             if (i + 1 >= argc || !*argv[i + 1])
                 return cli_usage_error("%s needs a value", argv[i]);
             *slot = argv[++i];
@@ -63,20 +70,28 @@ static int validate_command(int argc, char **argv)
 {
     const char *target;
     guard_flags_t gf = { 0 };
+    override_flags_t of = { 0 };
+    spec_overrides_t ovr;
     cli_guard_t guard;
-    int nspecs = parse_validate_args(argc, argv, &target, &gf);
+    int nspecs = parse_validate_args(argc, argv, &target, &gf, &of);
     if (nspecs < 0)
         return EXIT_USAGE;
-    int rc = cli_guard_init(&guard, &gf);
+    int rc = override_resolve(&of, &ovr);
     if (rc) {
+        override_free(&ovr);
+        return rc;
+    }
+    if ((rc = cli_guard_init(&guard, &gf))) {
         cli_guard_free(&guard);
+        override_free(&ovr);
         return rc;
     }
     for (int i = 0; i < nspecs; i++) {
         char err[CLI_ERRLEN];
-        spec_t *spec =
-            spec_load(argv[i], &(spec_opts_t){ .target_override = target, .guard = &guard.spec },
-                      err, sizeof(err));
+        spec_t *spec = spec_load(
+            argv[i],
+            &(spec_opts_t){ .target_override = target, .guard = &guard.spec, .overrides = &ovr },
+            err, sizeof(err));
         if (!spec) {
             cli_guard_scrub(&guard, err);
             fprintf(stderr, "%s\n", err);
@@ -88,6 +103,7 @@ static int validate_command(int argc, char **argv)
         spec_free(spec);
     }
     cli_guard_free(&guard);
+    override_free(&ovr);
     return rc;
 }
 
@@ -96,7 +112,9 @@ const cli_cmd_t cmd_validate = {
     .exec = validate_command,
     .synopsis = "wsgate validate SPEC... [--target URL] [--allow-hosts LIST] [--block-hosts LIST]\n"
                 "                       [--allow-env LIST] [--max-users N] [--max-duration D]\n"
-                "                       [--max-rate R/s]\n",
-    .help = "validate  checks specs and runs nothing (--target URL and the guard rail\n"
-            "          flags of run, and their variables: as run would see them)\n",
+                "                       [--max-rate R/s] [--users N] [--duration D]\n"
+                "                       [--ramp-up D] [--var NAME=VALUE]...\n",
+    .help = "validate  checks specs and runs nothing (--target URL, the guard rail flags\n"
+            "          and the overrides --users, --duration, --ramp-up, --var of run, and\n"
+            "          their variables: as run would see them)\n",
 };

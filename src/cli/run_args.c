@@ -56,7 +56,12 @@ int run_args_parse(int argc, char **argv, run_args_t *a)
         const char *arg = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long n;
-        if (strcmp(arg, "--serve") == 0) {
+        int took = override_flag(&a->ovr, arg, val);
+        if (took == EXIT_USAGE)
+            return EXIT_USAGE;
+        if (took) {
+            i++;
+        } else if (strcmp(arg, "--serve") == 0) {
             a->serve = true;
         } else if (strcmp(arg, "--quiet") == 0) {
             a->quiet = true;

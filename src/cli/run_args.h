@@ -6,14 +6,15 @@
 #include <stdbool.h>
 
 #include "cli/guard.h"
+#include "cli/override_args.h"
 
 /* Options of `wsgate run`, each named after its flag; the strings are
  * borrowed from argv. */
 typedef struct run_args {
     const char *spec;           /* SPEC */
     const char *target;         /* --target */
-    const char *out_dir;        /* --out */
-    const char *baseline;       /* --baseline */
+    const char *out_dir;        /* --out, else $WSGATE_OUT */
+    const char *baseline;       /* --baseline, else $WSGATE_BASELINE */
     const char *shard;          /* --shard */
     const char *region;         /* --region, else $WSGATE_REGION */
     const char *start_at;       /* --start-at, else $WSGATE_START_AT */
@@ -25,6 +26,7 @@ typedef struct run_args {
     bool serve;                 /* --serve */
     bool quiet;                 /* --quiet */
     guard_flags_t guard;        /* --allow-hosts, --block-hosts, --allow-env, --max-* */
+    override_flags_t ovr;       /* --users, --duration, --ramp-up, --var */
 } run_args_t;
 
 /* Fills a from the arguments after "run". Returns 0, or EXIT_USAGE after

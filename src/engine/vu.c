@@ -296,6 +296,14 @@ void vu_connect(vu_t *vu, uint64_t now)
         ci.address = gaddr; /* the address hostcheck_dest checked */
     ci.port = url.port;
     ci.path = url.path;
+    char upath[2048];
+    if (vu_proto(vu)->url_path) {
+        if (vu_proto(vu)->url_path(sc, url.path, upath, sizeof(upath)) < 0) {
+            vu_connect_failed(vu, now, ERR_PROTOCOL, "URL path too long");
+            return;
+        }
+        ci.path = upath;
+    }
     ci.host = url.host;
     ci.origin = url.host;
     ci.ssl_connection = url.tls ? LCCSCF_USE_SSL | vu_tls_flags(w->run->spec) : 0;

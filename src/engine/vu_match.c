@@ -95,11 +95,20 @@ static int msg_capture(vu_t *vu, const spec_step_t *st, const cJSON *json)
     return rc;
 }
 
+/* p on json, its templates ('id == "{{op_id}}"') rendered for this user
+ * as it is now (captures included). */
+static bool user_pred(vu_t *vu, const pred_t *p, const cJSON *json)
+{
+    tmpl_ctx_t ctx;
+    vu_tmpl_ctx(vu, &ctx);
+    return pred_eval_for(p, json, &ctx);
+}
+
 static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t len)
 {
     const spec_step_t *st = vu_current_step(vu);
-    bool hit = pred_eval(st->expect, json);
-    bool bad = !hit && st->fail_if && pred_eval(st->fail_if, json);
+    bool hit = user_pred(vu, st->expect, json);
+    bool bad = !hit && st->fail_if && user_pred(vu, st->fail_if, json);
     uint64_t now = clock_mono_us();
     uint64_t latency = now - vu->t0;
     int lat_rc = hit && st->latency_from ? push_latency(vu, st, json, msg, len, &latency) : 0;
@@ -133,7 +142,7 @@ static void count_message(vu_t *vu, const cJSON *json, const char *msg, size_t l
     for (size_t i = 0; i < sc->ncounts; i++) {
         const spec_step_t *cnt = &sc->counts[i];
         uint64_t latency;
-        if (!pred_eval(cnt->expect, json))
+        if (!user_pred(vu, cnt->expect, json))
             continue;
         if (cnt->ncaptures)
             msg_capture(vu, cnt, json); /* a miss is a protocol error; counted all the same */

@@ -210,7 +210,8 @@ void vu_proto_keepalive(vu_t *vu, uint64_t now)
         return;
     uint64_t next = pr->keepalive(vu->pstate, now, &vu->pout, missed, sizeof(missed));
     if (missed[0])
-        metrics_error(vu->w->m, ERR_TIMEOUT, "connection (%s): %s", vu_scenario(vu)->name, missed);
+        metrics_error(vu->w->m, ERR_KEEPALIVE, "connection (%s): %s", vu_scenario(vu)->name,
+                      missed);
     if (vu->pout.len > LWS_PRE)
         pout_send_soon(vu);
     if (next)

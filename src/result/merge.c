@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "result/overrides.h"
+
 /* How an input is named in errors: its file name, or its position. */
 static const char *input_name(const char *const *names, size_t i, char buf[32])
 {
@@ -37,6 +39,27 @@ static int check_same_spec(const result_t *const *in, const char *const *names, 
                  in[0]->spec_hash ? in[0]->spec_hash : "",
                  in[i]->spec_name ? in[i]->spec_name : "?", in[i]->spec_hash ? " sha256 " : "",
                  in[i]->spec_hash ? in[i]->spec_hash : "");
+        return -1;
+    }
+    return 0;
+}
+
+/* The same overrides in every input: shards of one load run one size. */
+static int check_same_overrides(const result_t *const *in, const char *const *names, size_t n,
+                                char *err, size_t errlen)
+{
+    char b0[32], bi[32];
+    for (size_t i = 1; i < n; i++) {
+        if (res_overrides_equal(in[0]->overrides, in[i]->overrides))
+            continue;
+        char *t0 = res_overrides_text(in[0]->overrides), *ti = res_overrides_text(in[i]->overrides);
+        snprintf(err, errlen,
+                 "%s and %s ran with different overrides (%s vs %s): run every shard with the "
+                 "same --users, --duration, --ramp-up and --var",
+                 input_name(names, (size_t)0, b0), input_name(names, i, bi),
+                 t0 && *t0 ? t0 : "none", ti && *ti ? ti : "none");
+        free(t0);
+        free(ti);
         return -1;
     }
     return 0;
@@ -137,7 +160,10 @@ static int merge_meta(const result_t *const *in, size_t n, result_t *out)
     out->spec_path = dup_or_null(f->spec_path);
     out->target = dup_or_null(f->target);
     out->wsgate_version = dup_or_null(f->wsgate_version);
-    out->main_step = dup_or_null(f->main_step); /* one spec: one main step */
+    out->main_step = dup_or_null(f->main_step);       /* one spec: one main step */
+    out->overrides = res_overrides_dup(f->overrides); /* checked: the same in every input */
+    if (f->overrides && !out->overrides)
+        return -1;
     out->spec_hash = dup_or_null(f->spec_hash);
     out->git_commit = dup_or_null(f->git_commit);
     out->git_ref = dup_or_null(f->git_ref);
@@ -417,6 +443,7 @@ int merge_results(const result_t *const *in, const char *const *names, size_t n,
         return -1;
     }
     if (check_same_spec(in, names, n, err, errlen) < 0 ||
+        check_same_overrides(in, names, n, err, errlen) < 0 ||
         check_runs(in, names, n, err, errlen) < 0 ||
         check_shards(in, names, n, allow_partial, out, err, errlen) < 0)
         goto fail;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "result/overrides.h"
+
 /* Indexed by err_kind_t; these are the names users write in errors.KIND. */
 static const char *const kind_names[ERR_KIND_COUNT] = {
     [ERR_TIMEOUT] = "timeout",
@@ -17,6 +19,7 @@ static const char *const kind_names[ERR_KIND_COUNT] = {
     [ERR_UNEXPECTED_MESSAGE] = "unexpected_message",
     [ERR_PROTOCOL] = "protocol",
     [ERR_BLOCKED] = "blocked",
+    [ERR_KEEPALIVE] = "keepalive",
     [ERR_CLOSE_4400] = "close_4400",
     [ERR_CLOSE_4401] = "close_4401",
     [ERR_CLOSE_4403] = "close_4403",
@@ -261,6 +264,7 @@ void result_clear(result_t *r)
     free(r->wsgate_version);
     free(r->main_step);
     gen_free(r->generator);
+    res_overrides_free(r->overrides);
     clear_steps(r);
     clear_errors(r);
     clear_assertions(r);

@@ -21,7 +21,8 @@ typedef enum err_kind {
     ERR_HTTP_STATUS,
     ERR_UNEXPECTED_MESSAGE,
     ERR_PROTOCOL,
-    ERR_BLOCKED, /* --allow-hosts/--block-hosts refused the destination: nothing was sent */
+    ERR_BLOCKED,   /* --allow-hosts/--block-hosts refused the destination: nothing was sent */
+    ERR_KEEPALIVE, /* the peer's keep-alive (a Socket.IO ping, a STOMP heart-beat) did not come */
     /* the server closed with one of graphql-transport-ws's codes: each its own kind */
     ERR_CLOSE_4400,
     ERR_CLOSE_4401,
@@ -177,6 +178,10 @@ typedef struct result {
      * compare with (steps, errors and counters only). */
     struct result *baseline;
     char *baseline_path;
+
+    /* --users, --duration, --ramp-up, --var and their variables
+     * (result/overrides.h); NULL: the run took everything from its spec. */
+    struct res_overrides *overrides;
 
     /* The load generator's own lag, CPU and memory, and whether it was
      * saturated (result/gen.h). NULL: unknown (a file from before it). */

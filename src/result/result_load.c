@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "result/overrides.h"
+
 #define SUPPORTED_SCHEMA 1
 #define SHARDS_MAX 100000.0 /* as shard.c accepts */
 
@@ -358,6 +360,53 @@ static void load_provenance(loader_t *l, const cJSON *root, result_t *r)
         r->aborted_at_s = num(l, ab, "at_s", "aborted");
         r->abort_reason = opt_key_str(l, ab, "reason", "aborted");
     }
+}
+
+#define OVERRIDE_MAX_S 1e9 /* far above any duration units.c reads */
+
+/* The variables of "overrides": an object of strings. */
+static void load_override_vars(loader_t *l, const cJSON *vars, res_overrides_t *o)
+{
+    if (!vars || !cJSON_IsObject(vars)) {
+        bad(l, "\"vars\" in overrides must be an object of strings");
+        return;
+    }
+    const cJSON *v;
+    cJSON_ArrayForEach(v, vars)
+    {
+        if (!cJSON_IsString(v)) {
+            bad(l, "\"%s\" in overrides.vars must be a string", v->string);
+            return;
+        }
+        if (too_long(l, v->string, "vars", "overrides") ||
+            too_long(l, v->valuestring, v->string, "overrides.vars"))
+            return;
+        if (res_overrides_add_var(o, v->string, v->valuestring) < 0) {
+            bad(l, "out of memory");
+            return;
+        }
+    }
+}
+
+/* "overrides": null or absent (older files) when the run took none. */
+static void load_overrides(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *o = opt_field(root, "overrides");
+    if (!o)
+        return;
+    if (!cJSON_IsObject(o) || !(r->overrides = res_overrides_new())) {
+        bad(l, r->overrides || !cJSON_IsObject(o) ? "\"overrides\" must be an object or null"
+                                                  : "out of memory");
+        return;
+    }
+    res_overrides_t *ov = r->overrides;
+    if (opt_field(o, "users"))
+        ov->users = count_u32(l, o, "users", "overrides");
+    if (opt_field(o, "duration_s"))
+        ov->duration_s = num_max(l, o, "duration_s", "overrides", OVERRIDE_MAX_S);
+    if ((ov->has_ramp_up = opt_field(o, "ramp_up_s") != NULL))
+        ov->ramp_up_s = num_max(l, o, "ramp_up_s", "overrides", OVERRIDE_MAX_S);
+    load_override_vars(l, field(l, o, "vars", "overrides"), ov);
 }
 
 #define RATE_MAX_PER_S 1e7 /* the highest rate a spec may give (units.c) */
@@ -801,6 +850,7 @@ static void load_all(loader_t *l, const cJSON *root, result_t *r)
     load_errors(l, root, r);
     load_assertions(l, root, r);
     load_provenance(l, root, r);
+    load_overrides(l, root, r);
     load_load(l, root, r);
     load_series(l, root, r);
     load_shards(l, root, r);

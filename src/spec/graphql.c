@@ -127,10 +127,10 @@ int graphql_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st,
         return diag_fail_at(
             c, spath, "%s is a GraphQL operation; add protocol: graphql to the scenario", spath);
     if (st->send || st->send_binary || st->sleep || st->close || st->http || st->reconnect ||
-        st->stomp)
+        st->stomp || st->emit)
         return diag_fail_at(c, ypath,
                             "%s has graphql beside send, send_binary, sleep, close, http, "
-                            "reconnect or stomp; make the operation a step of its own",
+                            "reconnect, stomp or emit; make the operation a step of its own",
                             ypath);
     if (op_name(c, spath, st, &name) < 0)
         return -1;

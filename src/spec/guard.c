@@ -26,6 +26,12 @@ static int check_users(spec_ctx_t *c, const spec_guard_t *g)
 {
     if (!g->max_users || c->s->peak_users <= g->max_users)
         return 0;
+    if (c->ovr && c->ovr->users_from)
+        return diag_fail_at(c, users_path(c),
+                            "%s: the load reaches %u users at once, over the limit of %u set by "
+                            "%s; lower %s or raise %s",
+                            c->ovr->users_from, c->s->peak_users, g->max_users, g->max_users_from,
+                            c->ovr->users_from, g->max_users_from);
     return diag_fail_at(c, users_path(c),
                         "the load reaches %u users at once, over the limit of %u set by %s; "
                         "lower the users or raise %s",
@@ -41,11 +47,13 @@ static int check_duration(spec_ctx_t *c, const spec_guard_t *g)
     char got[32], lim[32];
     units_format_us((double)total, got, sizeof(got));
     units_format_us((double)g->max_duration_us, lim, sizeof(lim));
+    const char *from = c->ovr ? c->ovr->duration_from : NULL;
     return diag_fail_at(c, "load",
-                        "the load lasts %s%s, over the limit of %s set by %s; shorten it or "
+                        "%s%sthe load lasts %s%s, over the limit of %s set by %s; shorten it or "
                         "raise %s",
-                        got, s->open_model ? " with its graceful_stop" : "", lim,
-                        g->max_duration_from, g->max_duration_from);
+                        from ? from : "", from ? ": " : "", got,
+                        s->open_model ? " with its graceful_stop" : "", lim, g->max_duration_from,
+                        g->max_duration_from);
 }
 
 /* Fixed-rate tasks: each user of a scenario starts its fastest task at

@@ -33,8 +33,9 @@ typedef enum pred_lit_kind {
 
 typedef struct pred_lit {
     pred_lit_kind_t kind;
-    char *str;  /* LIT_STRING: owned */
+    char *str;  /* LIT_STRING: owned (a template's source when t is set) */
     double num; /* LIT_NUMBER */
+    tmpl_t *t;  /* LIT_STRING holding {{...}} the user renders: owned, else NULL */
 } pred_lit_t;
 
 /* One path step: an object key, or an array index when key is NULL. */
@@ -63,6 +64,7 @@ struct pred {
 
 typedef struct pred_parser {
     const char *src;
+    const tmpl_scope_t *scope; /* names strings' {{...}} may use; NULL: no templates */
     size_t pos;
     int depth;
     char *err;
@@ -133,8 +135,10 @@ static void fail_expected(pred_parser_t *p, const char *what)
 
 static void lits_free(pred_lit_t *lits, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(lits[i].str);
+        tmpl_free(lits[i].t);
+    }
     free(lits);
 }
 
@@ -240,6 +244,43 @@ static bool accept_word(pred_parser_t *p, const char *word)
     return true;
 }
 
+/* A string literal holding {{...}}: a template of the user's own values
+ * (vu.id, captures, data.*), rendered when the predicate is evaluated for
+ * that user; one that renders the same for everyone is folded here. */
+static int string_template(pred_parser_t *p, size_t at, pred_lit_t *lit)
+{
+    char why[512];
+    tmpl_t *t = tmpl_compile(lit->str, p->scope, why, sizeof(why));
+    if (!t) {
+        fail(p, at, "bad template in string: %s", why);
+        return -1;
+    }
+    if (!tmpl_is_stable(t)) {
+        tmpl_free(t);
+        fail(p, at,
+             "now.*, random.* and uuid change on every message; a predicate's "
+             "template may use vu.id, vu.iteration, captured values, data.* and variables");
+        return -1;
+    }
+    if (!tmpl_is_constant(t)) {
+        lit->t = t;
+        return 0;
+    }
+    sbuf_t b = SBUF_INIT;
+    tmpl_ctx_t none = { 0 };
+    int rc = tmpl_render(t, &none, &b);
+    tmpl_free(t);
+    char *v = rc < 0 ? NULL : b.data ? b.data : strdup("");
+    if (!v) {
+        sbuf_free(&b);
+        fail(p, at, "out of memory");
+        return -1;
+    }
+    free(lit->str);
+    lit->str = v; /* owned now */
+    return 0;
+}
+
 static int read_string(pred_parser_t *p, pred_lit_t *lit)
 {
     size_t start = p->pos;
@@ -270,7 +311,7 @@ static int read_string(pred_parser_t *p, pred_lit_t *lit)
     s[n] = '\0';
     lit->kind = LIT_STRING;
     lit->str = s;
-    return 0;
+    return p->scope && strstr(s, "{{") ? string_template(p, start, lit) : 0;
 }
 
 /* JSON-style number: -?digits[.digits][(e|E)[+-]digits]. */
@@ -495,6 +536,10 @@ static int parse_match(pred_parser_t *p, pred_t *n)
         fail(p, at, "~ takes a regular expression in quotes, e.g. text ~ \"^pong\"");
         return -1;
     }
+    if (n->lits[0].t) {
+        fail(p, at, "a regular expression is compiled once, for everyone: it cannot hold {{...}}");
+        return -1;
+    }
     if (!(n->re = malloc(sizeof(*n->re)))) {
         fail(p, at, "out of memory");
         return -1;
@@ -603,12 +648,13 @@ static pred_t *parse_expr(pred_parser_t *p)
     return parse_chain(p, "||", PK_OR, parse_and);
 }
 
-pred_t *pred_compile(const char *src, char *err, size_t errlen)
+/* Compiles src; with scope, its strings may hold {{...}}. */
+static pred_t *compile(const char *src, const tmpl_scope_t *scope, char *err, size_t errlen)
 {
-    pred_parser_t p = { .src = src ? src : "", .err = err, .errlen = errlen };
+    pred_parser_t p = { .src = src ? src : "", .scope = scope, .err = err, .errlen = errlen };
     if (errlen)
         err[0] = '\0';
-    const char *hole = strstr(p.src, "{{");
+    const char *hole = scope ? NULL : strstr(p.src, "{{");
     if (hole) { /* it would compile as a literal and silently never match */
         if (errlen)
             snprintf(err, errlen,
@@ -628,6 +674,16 @@ pred_t *pred_compile(const char *src, char *err, size_t errlen)
     return n;
 }
 
+pred_t *pred_compile(const char *src, char *err, size_t errlen)
+{
+    return compile(src, NULL, err, errlen);
+}
+
+pred_t *pred_compile_scoped(const char *src, const tmpl_scope_t *scope, char *err, size_t errlen)
+{
+    return compile(src, scope, err, errlen);
+}
+
 /* ------------------------------------------------------------------ */
 /* Evaluation.                                                          */
 
@@ -644,12 +700,34 @@ static const cJSON *lookup(const pred_t *n, const cJSON *msg)
     return v;
 }
 
-/* Equality of a JSON value and a literal; different types are never equal. */
-static bool equal(const cJSON *v, const pred_lit_t *lit)
+/* One evaluation: the user whose templates the literals render for. */
+typedef struct pred_env {
+    const tmpl_ctx_t *ctx; /* NULL: templates render with no user values */
+    sbuf_t tmp;            /* a rendered literal */
+} pred_env_t;
+
+/* The literal's text: its own, or its template rendered for the user. */
+static const char *lit_str(const pred_lit_t *lit, pred_env_t *env)
 {
+    if (!lit->t)
+        return lit->str;
+    static const tmpl_ctx_t none = { 0 };
+    sbuf_truncate(&env->tmp, 0);
+    if (tmpl_render(lit->t, env->ctx ? env->ctx : &none, &env->tmp) < 0)
+        return NULL; /* out of memory: matches nothing */
+    return env->tmp.data ? env->tmp.data : "";
+}
+
+/* Equality of a JSON value and a literal; different types are never equal. */
+static bool equal(const cJSON *v, const pred_lit_t *lit, pred_env_t *env)
+{
+    const char *str;
     switch (lit->kind) {
     case LIT_STRING:
-        return cJSON_IsString(v) && v->valuestring && strcmp(v->valuestring, lit->str) == 0;
+        if (!cJSON_IsString(v) || !v->valuestring)
+            return false;
+        str = lit_str(lit, env);
+        return str && strcmp(v->valuestring, str) == 0;
     case LIT_NUMBER:
         return cJSON_IsNumber(v) && v->valuedouble == lit->num;
     case LIT_TRUE:
@@ -662,12 +740,12 @@ static bool equal(const cJSON *v, const pred_lit_t *lit)
     return false;
 }
 
-static bool compare(const cJSON *v, pred_op_t op, const pred_lit_t *lit)
+static bool compare(const cJSON *v, pred_op_t op, const pred_lit_t *lit, pred_env_t *env)
 {
     if (op == OP_EQ)
-        return equal(v, lit);
+        return equal(v, lit, env);
     if (op == OP_NE)
-        return !equal(v, lit);
+        return !equal(v, lit, env);
     if (!cJSON_IsNumber(v))
         return false;
     double a = v->valuedouble, b = lit->num;
@@ -684,42 +762,44 @@ static bool compare(const cJSON *v, pred_op_t op, const pred_lit_t *lit)
 }
 
 /* A substring of a string, or an element of an array equal to lit. */
-static bool contains(const cJSON *v, const pred_lit_t *lit)
+static bool contains(const cJSON *v, const pred_lit_t *lit, pred_env_t *env)
 {
-    if (cJSON_IsString(v))
-        return lit->kind == LIT_STRING && v->valuestring && strstr(v->valuestring, lit->str);
+    if (cJSON_IsString(v)) {
+        const char *str = lit->kind == LIT_STRING ? lit_str(lit, env) : NULL;
+        return str && v->valuestring && strstr(v->valuestring, str);
+    }
     if (!cJSON_IsArray(v))
         return false;
     for (const cJSON *e = v->child; e; e = e->next)
-        if (equal(e, lit))
+        if (equal(e, lit, env))
             return true;
     return false;
 }
 
-static bool eval_node(const pred_t *n, const cJSON *msg)
+static bool eval_node(const pred_t *n, const cJSON *msg, pred_env_t *env)
 {
     const cJSON *v;
     switch (n->kind) {
     case PK_OR:
         for (size_t i = 0; i < n->nkids; i++)
-            if (eval_node(n->kids[i], msg))
+            if (eval_node(n->kids[i], msg, env))
                 return true;
         return false;
     case PK_AND:
         for (size_t i = 0; i < n->nkids; i++)
-            if (!eval_node(n->kids[i], msg))
+            if (!eval_node(n->kids[i], msg, env))
                 return false;
         return true;
     case PK_NOT:
-        return !eval_node(n->kids[0], msg);
+        return !eval_node(n->kids[0], msg, env);
     case PK_EXISTS:
         v = lookup(n, msg);
         return v && !cJSON_IsFalse(v) && !cJSON_IsNull(v);
     case PK_CMP:
         v = lookup(n, msg);
-        return v ? compare(v, n->op, &n->lits[0]) : n->op == OP_NE;
+        return v ? compare(v, n->op, &n->lits[0], env) : n->op == OP_NE;
     case PK_CONTAINS:
-        return contains(lookup(n, msg), &n->lits[0]);
+        return contains(lookup(n, msg), &n->lits[0], env);
     case PK_MATCH:
         v = lookup(n, msg);
         return cJSON_IsString(v) && v->valuestring &&
@@ -727,18 +807,26 @@ static bool eval_node(const pred_t *n, const cJSON *msg)
     case PK_IN:
         v = lookup(n, msg);
         for (size_t i = 0; v && i < n->nlits; i++)
-            if (equal(v, &n->lits[i]))
+            if (equal(v, &n->lits[i], env))
                 return true;
         return false;
     }
     return false;
 }
 
-bool pred_eval(const pred_t *p, const cJSON *msg)
+bool pred_eval_for(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx)
 {
     if (!p || !cJSON_IsObject(msg))
         return false;
-    return eval_node(p, msg);
+    pred_env_t env = { .ctx = ctx, .tmp = SBUF_INIT };
+    bool hit = eval_node(p, msg, &env);
+    sbuf_free(&env.tmp);
+    return hit;
+}
+
+bool pred_eval(const pred_t *p, const cJSON *msg)
+{
+    return pred_eval_for(p, msg, NULL);
 }
 
 pred_t *pred_path_compile(const char *src, char *err, size_t errlen)

@@ -26,6 +26,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "spec/tmpl.h"
+
 typedef struct pred pred_t;
 
 /* Returns the compiled predicate, or NULL with a one-line reason in err that
@@ -33,7 +35,19 @@ typedef struct pred pred_t;
  * The caller frees the result with pred_free(). */
 pred_t *pred_compile(const char *src, char *err, size_t errlen);
 
-/* Evaluates against a parsed message (NULL means "not JSON": false). */
+/* Like pred_compile, and a quoted string may be a template over scope
+ * ('id == "{{op_id}}"', 'to == "user-{{vu.id}}"'): one that renders the
+ * same for everyone is folded at once; one of a user's own values (vu.id,
+ * vu.iteration, captured slots, data.*) is rendered for that user when the
+ * predicate is evaluated (pred_eval_for); now.*, random.* and uuid, which
+ * would change on every message, and templates in a ~ regex are errors. */
+pred_t *pred_compile_scoped(const char *src, const tmpl_scope_t *scope, char *err, size_t errlen);
+
+/* Evaluates against a parsed message (NULL means "not JSON": false); the
+ * templates in strings render for the user of ctx (NULL: as if no user
+ * value were set). */
+bool pred_eval_for(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx);
+/* pred_eval_for with no user. */
 bool pred_eval(const pred_t *p, const cJSON *msg);
 
 /* A bare path (e.g. ts or message.sentAt), for reading a value rather than

@@ -120,32 +120,44 @@ static bool read_other_way(const char *text, double *d, char *why, size_t wn)
     return read_decimal(text, d);
 }
 
+int scalar_whole(const char *text, const char *write, const char *ex, unsigned *out, char *msg,
+                 size_t n)
+{
+    char why[128];
+    unsigned long long v;
+    double d;
+    if (is_canonical(text, &v)) {
+        *out = (unsigned)v;
+        return 0;
+    }
+    if (text[0] == '-' && isdigit((unsigned char)text[1]))
+        snprintf(msg, n, "\"%.40s\" is negative; write a whole number, e.g. %s%s", text, write, ex);
+    else if (!read_other_way(text, &d, why, sizeof(why)))
+        snprintf(msg, n, "\"%.40s\" is not a whole number; write digits only, e.g. %s%s", text,
+                 write, ex);
+    else if (d > UINT_MAX)
+        snprintf(msg, n, "\"%.40s\" is too large; write a whole number up to %u", text, UINT_MAX);
+    else if (d != floor(d))
+        snprintf(msg, n, "\"%.40s\" %s; write %s%.0f or %s%.0f", text, why, write, floor(d), write,
+                 ceil(d));
+    else
+        snprintf(msg, n, "\"%.40s\" %s; write %s%.0f", text, why, write, d);
+    return -1;
+}
+
 /* The scalar n at path is a whole number from 0 to UINT_MAX, written in
  * decimal digits only. Returns 0 or -1 with c->err set. */
 static int check_number(spec_ctx_t *c, const char *path, const char *key, const yloc_node_t *n)
 {
-    const char *text = n->value, *ex = example_for(key);
-    char why[128];
-    unsigned long long v;
-    double d;
+    const char *ex = example_for(key);
+    char write[80], msg[320];
+    unsigned v;
     if (yloc_is_null(n))
         return diag_fail_at(c, path, "%s has no value; write %s: %s", path, key, ex);
-    if (is_canonical(text, &v))
+    snprintf(write, sizeof(write), "%.60s: ", key);
+    if (scalar_whole(n->value, write, ex, &v, msg, sizeof(msg)) == 0)
         return 0;
-    if (text[0] == '-' && isdigit((unsigned char)text[1]))
-        return diag_fail_at(c, path, "%s \"%.40s\" is negative; write a whole number, e.g. %s: %s",
-                            path, text, key, ex);
-    if (!read_other_way(text, &d, why, sizeof(why)))
-        return diag_fail_at(c, path,
-                            "%s \"%.40s\" is not a whole number; write digits only, e.g. %s: %s",
-                            path, text, key, ex);
-    if (d > UINT_MAX)
-        return diag_fail_at(c, path, "%s \"%.40s\" is too large; write a whole number up to %u",
-                            path, text, UINT_MAX);
-    if (d != floor(d))
-        return diag_fail_at(c, path, "%s \"%.40s\" %s; write %s: %.0f or %s: %.0f", path, text, why,
-                            key, floor(d), key, ceil(d));
-    return diag_fail_at(c, path, "%s \"%.40s\" %s; write %s: %.0f", path, text, why, key, d);
+    return diag_fail_at(c, path, "%s %s", path, msg);
 }
 
 /* ------------------------------------------------------------------ */

@@ -293,7 +293,7 @@ static int compile_count(spec_ctx_t *c, const char *base, const raw_count_t *r, 
         return -1;
     if (!(out->expect_src = diag_strdup(c, r->match)))
         return -1;
-    out->expect = pred_compile(r->match, why, sizeof(why));
+    out->expect = pred_compile_scoped(r->match, &c->scope, why, sizeof(why));
     if (!out->expect)
         return diag_fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
     snprintf(mpath, sizeof(mpath), "%.200s.capture", base);
@@ -325,8 +325,8 @@ static int compile_counts(spec_ctx_t *c, const char *base, const raw_scenario_t 
 
 const char *spec_protocol_name(spec_protocol_t p)
 {
-    static const char *const names[SPEC_PROTO_COUNT] = { "json", "text", "stomp", "graphql",
-                                                         "graphql-apollo" };
+    static const char *const names[SPEC_PROTO_COUNT] = { "json",     "text",    "stomp",
+                                                         "socketio", "graphql", "graphql-apollo" };
     return (unsigned)p < SPEC_PROTO_COUNT ? names[p] : "json";
 }
 
@@ -341,12 +341,17 @@ static int compile_protocol(spec_ctx_t *c, const char *base, const raw_scenario_
         if (strcmp(r->protocol, spec_protocol_name((spec_protocol_t)p)) == 0)
             out->protocol = (spec_protocol_t)p;
     if (r->protocol && strcmp(r->protocol, spec_protocol_name(out->protocol)) != 0)
-        return diag_fail_at(
-            c, ppath,
-            "%s \"%.40s\" is not json, text, stomp, graphql or graphql-apollo; write e.g. "
-            "protocol: stomp",
-            ppath, r->protocol);
+        return diag_fail_at(c, ppath,
+                            "%s \"%.40s\" is not json, text, stomp, socketio, graphql or "
+                            "graphql-apollo; write e.g. protocol: stomp",
+                            ppath, r->protocol);
     c->protocol = out->protocol;
+    if (out->protocol == SPEC_PROTO_SOCKETIO && sio_compile_conn(c, base, r->socketio, out) < 0)
+        return -1;
+    snprintf(ppath, sizeof(ppath), "%.200s.socketio", base);
+    if (r->socketio && out->protocol != SPEC_PROTO_SOCKETIO)
+        return diag_fail_at(c, ppath, "%s is for protocol: socketio; add protocol: socketio to %s",
+                            ppath, base);
     snprintf(ppath, sizeof(ppath), "%.200s.graphql", base);
     bool gql = out->protocol == SPEC_PROTO_GRAPHQL || out->protocol == SPEC_PROTO_GRAPHQL_APOLLO;
     if (r->graphql && !gql)

@@ -71,6 +71,21 @@ static const cyaml_schema_field_t stomp_conn_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t emit_fields[] = {
+    REQ_STR("event", raw_emit_t, event),
+    OPT_STR("args", raw_emit_t, args),
+    CYAML_FIELD_BOOL("ack", CYAML_FLAG_OPTIONAL, raw_emit_t, ack),
+    OPT_STR("timeout", raw_emit_t, timeout),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t sio_conn_fields[] = {
+    OPT_STR("path", raw_sio_conn_t, path),
+    OPT_STR("namespace", raw_sio_conn_t, nsp),
+    OPT_STR("auth", raw_sio_conn_t, auth),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t graphql_step_fields[] = {
     OPT_STR("subscribe", raw_graphql_step_t, subscribe),
     OPT_STR("variables", raw_graphql_step_t, variables),
@@ -97,6 +112,7 @@ static const cyaml_schema_field_t step_fields[] = {
     OPT_MAP("close", raw_step_t, close, close_fields),
     OPT_MAP("http", raw_step_t, http, http_fields),
     OPT_MAP("stomp", raw_step_t, stomp, stomp_step_fields),
+    OPT_MAP("emit", raw_step_t, emit, emit_fields),
     OPT_MAP("graphql", raw_step_t, graphql, graphql_step_fields),
     CYAML_FIELD_END,
 };
@@ -156,6 +172,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_UINT("weight", CYAML_FLAG_OPTIONAL, raw_scenario_t, weight),
     OPT_STR("protocol", raw_scenario_t, protocol),
     OPT_MAP("stomp", raw_scenario_t, stomp, stomp_conn_fields),
+    OPT_MAP("socketio", raw_scenario_t, socketio, sio_conn_fields),
     OPT_MAP("graphql", raw_scenario_t, graphql, graphql_conn_fields),
     CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect, connect_fields),
     SEQ("on_start", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_start, &step_entry, 0),

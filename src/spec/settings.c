@@ -126,6 +126,28 @@ static int add_target_http(spec_ctx_t *c)
     return add_var(c, "target_http", buf);
 }
 
+/* --var NAME=VALUE: replaces the spec's variable NAME, or adds it. */
+static int override_variables(spec_ctx_t *c)
+{
+    for (size_t i = 0; c->ovr && i < c->ovr->nvars; i++) {
+        const override_var_t *v = &c->ovr->vars[i];
+        size_t k = 0;
+        while (k < c->nvars && strcmp(c->var_names[k], v->name) != 0)
+            k++;
+        if (k == c->nvars) {
+            if (add_var(c, v->name, v->value) < 0)
+                return -1;
+            continue;
+        }
+        char *value = diag_strdup(c, v->value);
+        if (!value)
+            return -1;
+        free(c->var_values[k]);
+        c->var_values[k] = value;
+    }
+    return 0;
+}
+
 /* Reads `variables:` from the tree and builds the template scope: every
  * variable plus "target" and "target_http". */
 int settings_variables(spec_ctx_t *c)
@@ -139,8 +161,9 @@ int settings_variables(spec_ctx_t *c)
                                 "e.g. variables: {room: support-room-42}");
         n = vars->nkids;
     }
-    c->var_names = calloc(n + 2, sizeof(char *));
-    c->var_values = calloc(n + 2, sizeof(char *));
+    size_t nover = c->ovr ? c->ovr->nvars : 0;
+    c->var_names = calloc(n + nover + 2, sizeof(char *));
+    c->var_values = calloc(n + nover + 2, sizeof(char *));
     if (!c->var_names || !c->var_values)
         return diag_oom(c);
     for (size_t i = 0; i < n; i++) {
@@ -148,6 +171,8 @@ int settings_variables(spec_ctx_t *c)
             add_var(c, vars->kids[i]->key, vars->kids[i]->value) < 0)
             return -1;
     }
+    if (override_variables(c) < 0)
+        return -1;
     if (add_var(c, "target", c->s->target) < 0 || add_target_http(c) < 0)
         return -1;
     c->scope.const_names = (const char *const *)c->var_names;

@@ -9,10 +9,61 @@
 /* ------------------------------------------------------------------ */
 /* The closed model: a number of users over time.                       */
 
-/* stages: [...]: each moves to its users over its duration. */
+/* Durations scaled so they add up to total_us (--duration over stages):
+ * each keeps its share, the last takes the rounding, a 0s jump stays one.
+ * d is the first of n durations stride bytes apart (one per stage). */
+static void scale_durations(uint64_t *d, size_t n, size_t stride, uint64_t total_us)
+{
+    uint64_t sum = 0, used = 0;
+    size_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *di = (uint64_t *)((char *)d + i * stride);
+        sum += *di;
+        if (*di)
+            last = i;
+    }
+    if (sum == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *di = (uint64_t *)((char *)d + i * stride);
+        if (i == last)
+            *di = total_us - used;
+        else
+            used += *di = (uint64_t)((double)*di * (double)total_us / (double)sum + 0.5);
+    }
+}
+
+/* --users over stages: every stage's users scaled so the peak is users
+ * (rounded; a stage with users keeps at least 1). */
+static void scale_stage_users(spec_t *s, unsigned users)
+{
+    unsigned peak = 0;
+    for (size_t i = 0; i < s->nstages; i++)
+        if (s->stages[i].users > peak)
+            peak = s->stages[i].users;
+    for (size_t i = 0; peak && i < s->nstages; i++) {
+        unsigned u = s->stages[i].users;
+        double scaled = (double)u * users / peak + 0.5;
+        s->stages[i].users = u == 0 ? 0 : scaled < 1 ? 1 : (unsigned)scaled;
+    }
+}
+
+/* An override with no meaning for the spec's load model (from names it). */
+static int override_misfit(spec_ctx_t *c, const char *ypath, const char *from, const char *why)
+{
+    return diag_fail_at(c, ypath, "%s cannot apply: %s", from, why);
+}
+
+/* stages: [...]: each moves to its users over its duration; --users and
+ * --duration scale them, keeping the shape. */
 static int closed_stages(spec_ctx_t *c, const raw_load_t *l)
 {
     spec_t *s = c->s;
+    const spec_overrides_t *o = c->ovr;
+    if (o && o->ramp_up_from)
+        return override_misfit(c, "load.stages", o->ramp_up_from,
+                               "load.stages sets each stage's own ramp; leave it out (--users "
+                               "and --duration scale the stages)");
     s->stages = calloc(l->stages_count, sizeof(*s->stages));
     if (!s->stages)
         return diag_oom(c);
@@ -24,12 +75,26 @@ static int closed_stages(spec_ctx_t *c, const raw_load_t *l)
             return -1;
         s->stages[i].users = l->stages[i].users;
     }
+    if (o && o->users_from)
+        scale_stage_users(s, o->users);
+    if (o && o->duration_from)
+        scale_durations(&s->stages[0].duration_us, s->nstages, sizeof(spec_stage_t),
+                        o->duration_us);
     return 0;
 }
 
-/* users + duration (+ ramp_up) -> a ramp stage and a hold stage. */
+/* Where a value of users + duration + ramp_up came from, for messages. */
+static const char *origin(const char *from, const char *ypath)
+{
+    return from ? from : ypath;
+}
+
+/* users + duration (+ ramp_up) -> a ramp stage and a hold stage; each
+ * may come from an override instead. */
 static int closed_simple(spec_ctx_t *c, const raw_load_t *l)
 {
+    static const spec_overrides_t none = { 0 };
+    const spec_overrides_t *o = c->ovr ? c->ovr : &none;
     uint64_t dur, ramp = 0;
     if (l->users == 0)
         return diag_fail_at(c, "load.users", "load.users must be at least 1; write e.g. users: 10");
@@ -37,6 +102,20 @@ static int closed_simple(spec_ctx_t *c, const raw_load_t *l)
         return -1;
     if (l->ramp_up && field_duration(c, "load.ramp_up", l->ramp_up, &ramp) < 0)
         return -1;
+    unsigned users = o->users_from ? o->users : l->users;
+    dur = o->duration_from ? o->duration_us : dur;
+    ramp = o->ramp_up_from ? o->ramp_up_us : ramp;
+    if (ramp >= dur && (o->duration_from || o->ramp_up_from)) {
+        char r[32], d[32];
+        units_format_us((double)ramp, r, sizeof(r));
+        units_format_us((double)dur, d, sizeof(d));
+        return diag_fail_at(c, "load",
+                            "the ramp-up (%s, from %s) must be shorter than the duration (%s, "
+                            "from %s), which includes the ramp; raise the duration or lower "
+                            "the ramp-up",
+                            r, origin(o->ramp_up_from, "load.ramp_up"), d,
+                            origin(o->duration_from, "load.duration"));
+    }
     if (ramp >= dur)
         return diag_fail_at(c, l->ramp_up ? "load.ramp_up" : "load.duration",
                             "load.ramp_up (%s) must be shorter than load.duration (%s), which "
@@ -46,8 +125,8 @@ static int closed_simple(spec_ctx_t *c, const raw_load_t *l)
     if (!c->s->stages)
         return diag_oom(c);
     c->s->nstages = 2;
-    c->s->stages[0] = (spec_stage_t){ ramp, l->users };
-    c->s->stages[1] = (spec_stage_t){ dur - ramp, l->users };
+    c->s->stages[0] = (spec_stage_t){ ramp, users };
+    c->s->stages[1] = (spec_stage_t){ dur - ramp, users };
     return 0;
 }
 
@@ -140,10 +219,20 @@ static int open_session(spec_ctx_t *c, const raw_session_t *ss, spec_open_t *o)
 static int compile_open(spec_ctx_t *c, const raw_arrival_t *a)
 {
     spec_open_t *o = &c->s->open;
+    const spec_overrides_t *ov = c->ovr;
     c->s->open_model = true;
+    if (ov && (ov->users_from || ov->ramp_up_from))
+        return override_misfit(c, "load.arrival_rate",
+                               ov->users_from ? ov->users_from : ov->ramp_up_from,
+                               "the load is load.arrival_rate (the open model), where sessions "
+                               "arrive at a rate up to max_users at once; change the rate or "
+                               "max_users in the spec (--duration applies)");
     if ((a->stages_count ? open_stages(c, a, o) : open_constant(c, a, o)) < 0 ||
         open_session(c, a->session, o) < 0)
         return -1;
+    if (ov && ov->duration_from)
+        scale_durations(&o->stages[0].duration_us, o->nstages, sizeof(spec_arrival_stage_t),
+                        ov->duration_us);
     if (!field_present(c, "load.arrival_rate.max_users") || a->max_users == 0)
         return diag_fail_at(
             c, "load.arrival_rate",

@@ -188,6 +188,7 @@ spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t e
     char dummy[1];
     spec_ctx_t c = { .file = path, .err = err, .errlen = errlen };
     c.guard = opts ? opts->guard : NULL;
+    c.ovr = opts ? opts->overrides : NULL;
     if (c.guard) {
         c.scope.env_allow = c.guard->env_allow;
         c.scope.env_allow_from = c.guard->env_allow_from;

@@ -33,10 +33,11 @@ typedef enum spec_protocol {
     SPEC_PROTO_JSON,           /* a message is a JSON document (today's behaviour) */
     SPEC_PROTO_TEXT,           /* raw text: predicates see {text, json} */
     SPEC_PROTO_STOMP,          /* STOMP 1.2 over WebSocket: {command, headers, body, json} */
+    SPEC_PROTO_SOCKETIO,       /* Socket.IO v5 over Engine.IO v4: {event, args} or {ack, args} */
     SPEC_PROTO_GRAPHQL,        /* graphql-transport-ws: {type, id, op, payload, awaited} */
     SPEC_PROTO_GRAPHQL_APOLLO, /* Apollo's graphql-ws (subscriptions-transport-ws): likewise */
 } spec_protocol_t;
-#define SPEC_PROTO_COUNT 5
+#define SPEC_PROTO_COUNT 6
 
 /* The name protocol: writes for p ("json", "text", "stomp", "graphql", ...). Static. */
 const char *spec_protocol_name(spec_protocol_t p);
@@ -63,6 +64,19 @@ typedef struct spec_stomp_frame {
     bool receipt; /* stomp.receipt: the step is timed to its RECEIPT */
 } spec_stomp_frame_t;
 
+/* scenario socketio: the Engine.IO path and the namespace connect. Owns all. */
+typedef struct spec_sio_conn {
+    char *path;   /* socketio.path, "/socket.io/" by default: used when the URL has no path */
+    char *nsp;    /* socketio.namespace, "/" by default */
+    tmpl_t *auth; /* socketio.auth: the CONNECT packet's JSON object, NULL: none */
+} spec_sio_conn_t;
+
+/* An emit: step: one EVENT packet. Owns all. */
+typedef struct spec_sio_emit {
+    char *event;  /* emit.event as a JSON string, quotes included */
+    tmpl_t *args; /* emit.args: a JSON array ('[...]'), NULL: no arguments */
+    bool ack;     /* emit.ack: an ack id is sent and the step is timed to its ACK */
+} spec_sio_emit_t;
 /* scenario graphql: connection_init and our pings. Owns all. */
 typedef struct spec_graphql_conn {
     tmpl_t *init; /* graphql.init: connection_init's payload (JSON), NULL: none */
@@ -119,6 +133,9 @@ typedef struct spec_step {
     /* a stomp: step (send is then "" and the engine frames it); with
      * receipt, expect is command == "RECEIPT" and expect_src "RECEIPT" */
     spec_stomp_frame_t *stomp;
+    /* an emit: step (send is then "" and the engine frames it); with ack,
+     * expect is the path ack and expect_src "ACK" */
+    spec_sio_emit_t *emit;
     /* a graphql: step (send is then "" and the engine frames it); expect
      * is "awaited" (the operation's first next) */
     spec_graphql_op_t *graphql;
@@ -166,6 +183,7 @@ typedef struct spec_scenario {
     char *subprotocol;            /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
     spec_protocol_t protocol;     /* protocol: json (default), text or stomp */
     spec_stomp_conn_t *stomp;     /* stomp: (protocol stomp only, always set then) */
+    spec_sio_conn_t *socketio;    /* socketio: (protocol socketio only, always set then) */
     spec_graphql_conn_t *graphql; /* graphql: (protocols graphql*, always set then) */
     spec_reconnect_t reconnect;   /* connect.reconnect */
     spec_step_t *on_start;
@@ -275,6 +293,8 @@ typedef struct spec_guard {
 typedef struct spec_opts {
     const char *target_override; /* --target, else $WSGATE_TARGET, else spec */
     const spec_guard_t *guard;   /* NULL: no limits, the default env patterns */
+    /* --users, --duration, --ramp-up, --var (spec/override.h); NULL: none */
+    const struct spec_overrides *overrides;
 } spec_opts_t;
 
 /* Loads and compiles path. Returns a plan the caller frees with spec_free(),

@@ -64,6 +64,27 @@ static void clear_stomp_conn(spec_stomp_conn_t *sc)
     free(sc);
 }
 
+static void clear_sio_emit(spec_sio_emit_t *e)
+{
+    if (!e)
+        return;
+    free(e->event);
+    if (e->args)
+        tmpl_free(e->args);
+    free(e);
+}
+
+static void clear_sio_conn(spec_sio_conn_t *sc)
+{
+    if (!sc)
+        return;
+    free(sc->path);
+    free(sc->nsp);
+    if (sc->auth)
+        tmpl_free(sc->auth);
+    free(sc);
+}
+
 static void clear_graphql_op(spec_graphql_op_t *g)
 {
     if (!g)
@@ -90,6 +111,7 @@ static void clear_graphql_conn(spec_graphql_conn_t *gc)
 
 static void clear_step(spec_step_t *st)
 {
+    clear_sio_emit(st->emit);
     clear_http(st->http);
     clear_stomp_frame(st->stomp);
     clear_graphql_op(st->graphql);
@@ -124,6 +146,7 @@ static void clear_scenario(spec_scenario_t *sc)
 {
     free(sc->name);
     clear_stomp_conn(sc->stomp);
+    clear_sio_conn(sc->socketio);
     clear_graphql_conn(sc->graphql);
     if (sc->url)
         tmpl_free(sc->url);

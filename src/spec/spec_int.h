@@ -10,6 +10,7 @@
 
 #include <cyaml/cyaml.h>
 
+#include "spec/override.h"
 #include "spec/spec.h"
 #include "spec/yloc.h"
 
@@ -65,6 +66,20 @@ typedef struct raw_stomp_conn {
     char *heartbeat;
 } raw_stomp_conn_t;
 
+/* A step's emit: (one Socket.IO event). */
+typedef struct raw_emit {
+    char *event;
+    char *args;
+    bool ack;
+    char *timeout;
+} raw_emit_t;
+
+/* A scenario's socketio: (the Engine.IO path, the namespace connect). */
+typedef struct raw_sio_conn {
+    char *path;
+    char *nsp;
+    char *auth;
+} raw_sio_conn_t;
 /* A step's graphql: (one subscribe message). */
 typedef struct raw_graphql_step {
     char *subscribe;
@@ -91,6 +106,7 @@ typedef struct raw_step {
     raw_close_t *close;
     raw_http_t *http;
     raw_stomp_step_t *stomp;
+    raw_emit_t *emit;
     raw_graphql_step_t *graphql;
 } raw_step_t;
 
@@ -136,6 +152,7 @@ typedef struct raw_scenario {
     unsigned weight;
     char *protocol;
     raw_stomp_conn_t *stomp;
+    raw_sio_conn_t *socketio;
     raw_graphql_conn_t *graphql;
     raw_connect_t *connect;
     raw_step_t *on_start;
@@ -228,8 +245,9 @@ typedef struct spec_ctx {
     char **var_values;
     size_t nvars;
     tmpl_scope_t scope;
-    const spec_guard_t *guard; /* spec_opts_t's; NULL: none */
-    spec_protocol_t protocol;  /* of the scenario being compiled */
+    const spec_guard_t *guard;   /* spec_opts_t's; NULL: none */
+    const spec_overrides_t *ovr; /* spec_opts_t's overrides; NULL: none */
+    spec_protocol_t protocol;    /* of the scenario being compiled */
 } spec_ctx_t;
 
 /* ---- diag.c: errors for the user ---- */
@@ -279,6 +297,14 @@ void schema_free_raw(raw_spec_t *raw);
  * sign, separators or leading zeros; booleans are true or false. Returns 0
  * or -1 with c->err set, saying what to write. */
 int scalar_check_all(spec_ctx_t *c);
+
+/* Reads text as a whole number from 0 to UINT_MAX written the one way
+ * (decimal digits, no sign, separators or leading zeros) into *out.
+ * Returns 0, or -1 with msg saying what is wrong and what to write:
+ * "\"+5\" has a sign; write WRITE5", write being how the value is given
+ * ("users: ", "--users ") and ex an example value. */
+int scalar_whole(const char *text, const char *write, const char *ex, unsigned *out, char *msg,
+                 size_t n);
 
 /* ---- field.c: readers of single values ---- */
 
@@ -434,5 +460,16 @@ int graphql_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st,
 /* Every scenario of raw into c->s->scenarios. Returns 0 or -1 with c->err
  * set. */
 int scenario_compile_all(spec_ctx_t *c, const raw_spec_t *raw);
+
+/* ---- socketio.c: protocol socketio's keys ---- */
+
+/* The scenario's socketio: at base (r may be NULL) into out->socketio.
+ * Returns 0 or -1 with c->err set. */
+int sio_compile_conn(spec_ctx_t *c, const char *base, const raw_sio_conn_t *r,
+                     spec_scenario_t *out);
+
+/* The emit: step at ypath into *out (an EVENT packet, its metric, ack: its
+ * wait). Returns 0 or -1 with c->err set. */
+int sio_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
 
 #endif

@@ -18,7 +18,7 @@ static int compile_fail_if(spec_ctx_t *c, const char *base, const char *src, spe
     snprintf(fpath, sizeof(fpath), "%.200s.expect.fail_if", base);
     if (!(out->fail_if_src = diag_strdup(c, src)))
         return -1;
-    out->fail_if = pred_compile(src, why, sizeof(why));
+    out->fail_if = pred_compile_scoped(src, &c->scope, why, sizeof(why));
     if (!out->fail_if)
         return diag_fail_at(c, fpath, "bad predicate in %s: %s", fpath, why);
     return 0;
@@ -86,7 +86,7 @@ static int compile_expect(spec_ctx_t *c, const char *base, const raw_expect_t *e
         return diag_fail_at(c, mpath, "%s is empty; write e.g. match: 'type == \"ack\"'", mpath);
     if (!(out->expect_src = diag_strdup(c, ex->match)))
         return -1;
-    out->expect = pred_compile(ex->match, why, sizeof(why));
+    out->expect = pred_compile_scoped(ex->match, &c->scope, why, sizeof(why));
     if (!out->expect)
         return diag_fail_at(c, mpath, "bad predicate in %s: %s", mpath, why);
     if (ex->fail_if && compile_fail_if(c, base, ex->fail_if, out) < 0)
@@ -267,6 +267,8 @@ int step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_st
     out->reconnect = st->reconnect;
     if (st->stomp)
         return stomp_compile_step(c, ypath, st, out);
+    if (st->emit)
+        return sio_compile_step(c, ypath, st, out);
     if (st->graphql)
         return graphql_compile_step(c, ypath, st, out);
     if (st->http)

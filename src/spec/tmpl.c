@@ -747,6 +747,16 @@ bool tmpl_is_constant(const tmpl_t *t)
     return !t || t->nparts == 0 || (t->nparts == 1 && t->parts[0].kind == TK_LIT);
 }
 
+bool tmpl_is_stable(const tmpl_t *t)
+{
+    for (size_t i = 0; t && i < t->nparts; i++) {
+        tmpl_kind_t k = t->parts[i].kind;
+        if (k != TK_LIT && k != TK_VU_ID && k != TK_ITERATION && k != TK_SLOT && k != TK_DATA)
+            return false;
+    }
+    return true;
+}
+
 void tmpl_free(tmpl_t *t)
 {
     if (!t)

@@ -73,6 +73,9 @@ int tmpl_render(const tmpl_t *t, const tmpl_ctx_t *ctx, sbuf_t *out);
 
 /* True when the template has no run-time parts (renders the same always). */
 bool tmpl_is_constant(const tmpl_t *t);
+/* True when the template renders the same for one user until its
+ * captured values change: no now.*, random.* or uuid parts. */
+bool tmpl_is_stable(const tmpl_t *t);
 
 void tmpl_free(tmpl_t *t);
 

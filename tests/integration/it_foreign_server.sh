@@ -36,8 +36,9 @@ foreign notifications 8 # its rate assertion needs a few push periods
 foreign market-data 4
 foreign collaboration 5
 foreign mixed 7
-# specs/stomp.yaml needs a STOMP broker: it_stomp.sh runs it against RabbitMQ
-[ "$(ls "$SRC"/specs/*.yaml | grep -vc '/stomp\.yaml$')" -eq 5 ] || fail "a spec in specs/ is not run here: add it"
+# specs/stomp.yaml needs a STOMP broker: it_stomp.sh runs it against RabbitMQ;
+# specs/socketio.yaml a Socket.IO server: it_socketio.sh runs it against socket.io
+[ "$(ls "$SRC"/specs/*.yaml | grep -vEc '/(stomp|socketio)\.yaml$')" -eq 5 ] || fail "a spec in specs/ is not run here: add it"
 
 # connect.subprotocol: answered by the peer, or left out (a protocol error)
 run_wsgate "$WORK/sub" run "$DATA/it/subprotocol.yaml" --target "$T"

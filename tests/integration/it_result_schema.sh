@@ -29,8 +29,8 @@ run pass "$WORK/pass.yaml"
 run fail "$WORK/fail.yaml"
 run open "$WORK/open.yaml"
 run abort "$WORK/abort.yaml"
-run s1 "$WORK/pass.yaml" --shard 1/2 --region eu
-run s2 "$WORK/pass.yaml" --shard 2/2 --region us
+run s1 "$WORK/pass.yaml" --shard 1/2 --region eu --users 4 --var tag=ci
+run s2 "$WORK/pass.yaml" --shard 2/2 --region us --users 4 --var tag=ci
 run interrupt "$WORK/interrupt.yaml"
 sleep 1.5
 kill -INT "${PIDS[interrupt]}"
@@ -52,6 +52,7 @@ R() { jqr "$WORK/$1/result.json" "$2"; }
 [ "$(R abort '.verdict')" = aborted ] && [ "$(R interrupt '.stop_signal')" = SIGINT ] || fail "abort or interrupt"
 [ "$(R merged '.shards | length')/$(R merged '.missing_shards')" = 2/null ] || fail "merged shards"
 [ "$(R partial '.missing_shards')" = "2 of 2" ] || fail "partial merge"
+[ "$(R merged '.overrides.vars.tag')/$(R pass '.overrides')" = ci/null ] || fail "overrides"
 [ "$(R baseline '.baseline.path')" = "$WORK/pass/result.json" ] || fail "baseline"
 
 for k in $KINDS; do

@@ -9,6 +9,9 @@
 #     ERROR (kind protocol, "STOMP ERROR: Bad CONNECT" in the sample), exit 1.
 #  3. tests/data/it/stomp_frames.yaml: an escaped header and a body holding
 #     a NUL byte come back whole.
+#  4. tests/data/it/stomp_ack.yaml: an ack: client-individual consumer with
+#     prefetch-count 1 gets every message the producer sent, because each
+#     MESSAGE is ACKed (without the ACKs the broker stops after one).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/spec_checks.sh"
 . "$(dirname "$0")/peers/rabbitmq.sh"
@@ -45,3 +48,10 @@ expect_rc 0
 R="$WORK/frames/result.json"
 check "$(step "$R" delivered ok) >= 3"
 pass "escaped header and NUL body: $(step "$R" delivered ok) round trips"
+
+run_wsgate "$WORK/ack" run "$DATA/it/stomp_ack.yaml" --target "$T"
+expect_rc 0
+R="$WORK/ack/result.json"
+check "$(step "$R" send ok) >= 10"
+check "$(step "$R" delivered ok) >= $(step "$R" send ok) - 2"
+pass "ack: client-individual with prefetch 1: $(step "$R" delivered ok) of $(step "$R" send ok) delivered"

@@ -71,6 +71,10 @@ typedef struct proto {
      * when it has more frames to send (called again when writable), 0 when
      * nothing was added, -1 when out of memory. NULL: none. */
     int (*close)(void *st, sbuf_t *out);
+    /* The request path to ask for, in out (n bytes), given the path and
+     * query of the rendered URL (upath, "/" when it has none). Returns 0,
+     * or -1 when it does not fit. NULL: upath as is. */
+    int (*url_path)(const spec_scenario_t *sc, const char *upath, char *out, size_t n);
 } proto_t;
 
 /* The protocol of p; never NULL (json for an unknown value). */
@@ -79,6 +83,7 @@ const proto_t *proto_get(spec_protocol_t p);
 extern const proto_t proto_json;
 extern const proto_t proto_text;
 extern const proto_t proto_stomp;
+extern const proto_t proto_socketio;
 extern const proto_t proto_graphql;
 extern const proto_t proto_graphql_apollo;
 

@@ -9,6 +9,9 @@
 #include "engine/proto/stomp.h"
 
 #define BYE_RECEIPT "wsgate-bye"
+/* STOMP 1.0/1.1 subscriptions with ack: client(-individual) per connection
+ * (a 1.2 MESSAGE says itself that it needs an ACK: its ack header) */
+#define MAX_ACK_SUBS 16
 
 /* One connection's STOMP session. */
 typedef struct stomp_conn {
@@ -21,6 +24,10 @@ typedef struct stomp_conn {
     uint64_t recv_every_us; /* and the server's */
     uint64_t next_tx;       /* when our next heart-beat is due (monotonic us) */
     uint64_t last_rx;       /* when the server last sent anything */
+    /* ids of this connection's subscriptions whose messages we ACK
+     * (borrowed from the spec's SUBSCRIBE frames) */
+    const char *ack_subs[MAX_ACK_SUBS];
+    unsigned nack_subs;
 } stomp_conn_t;
 
 /* Appends a header whose value is the rendering of t. */
@@ -99,6 +106,51 @@ static cJSON *on_receipt(stomp_conn_t *s, cJSON *f, proto_rx_t *rx)
     return NULL;
 }
 
+static const char *header(const cJSON *f, const char *name)
+{
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(f, "headers");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool acks_subscription(const stomp_conn_t *s, const char *id)
+{
+    for (unsigned i = 0; id && i < s->nack_subs; i++)
+        if (strcmp(s->ack_subs[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* A MESSAGE of a subscription with ack: client or client-individual is
+ * acknowledged at once (1.2: by its ack header, present exactly then; 1.1:
+ * subscription and message-id; 1.0: message-id), else the broker stops
+ * delivering once its prefetch is used up. Returns 0, or -1 when out of
+ * memory. */
+static int ack_message(const stomp_conn_t *s, const cJSON *f, sbuf_t *out)
+{
+    const char *sub = header(f, "subscription"), *ack = header(f, "ack");
+    const char *mid = header(f, "message-id");
+    if (!out || (s->version >= 12 ? !ack : !acks_subscription(s, sub)))
+        return 0;
+    int rc;
+    if (s->version >= 12)
+        rc = sbuf_puts(out, "ACK\n") < 0 ? -1 : stomp_put_header(out, "id", ack, strlen(ack), true);
+    else if (s->version == 11 && mid)
+        rc = sbuf_puts(out, "ACK\n") < 0 ||
+                     stomp_put_header(out, "subscription", sub, strlen(sub), true) < 0
+                 ? -1
+                 : stomp_put_header(out, "message-id", mid, strlen(mid), true);
+    else if (mid)
+        rc = sbuf_puts(out, "ACK\n") < 0
+                 ? -1
+                 : stomp_put_header(out, "message-id", mid, strlen(mid), false);
+    else
+        return 0;
+    if (rc == 0)
+        rc = sbuf_append(out, "\n", 2); /* the blank line and the frame's NUL */
+    return rc;
+}
+
 static cJSON *stomp_rx(void *st, const char *msg, size_t len, proto_rx_t *rx)
 {
     stomp_conn_t *s = st;
@@ -123,7 +175,9 @@ static cJSON *stomp_rx(void *st, const char *msg, size_t len, proto_rx_t *rx)
     } else if (strcmp(cmd, "RECEIPT") == 0) {
         return on_receipt(s, f, rx);
     } else {
-        return f; /* MESSAGE, and whatever else the server sends */
+        if (strcmp(cmd, "MESSAGE") == 0 && ack_message(s, f, rx->reply) < 0)
+            sbuf_truncate(rx->reply, 0); /* out of memory: no half frame */
+        return f;                        /* MESSAGE, and whatever else the server sends */
     }
     cJSON_Delete(f);
     return NULL;
@@ -163,6 +217,9 @@ static int frame_headers(stomp_conn_t *s, const spec_stomp_frame_t *f, const tmp
     if (sub && (stomp_put_header(out, "id", f->id, strlen(f->id), esc) < 0 ||
                 stomp_put_header(out, "ack", f->ack, strlen(f->ack), esc) < 0))
         return -1;
+    if (sub && strcmp(f->ack, "auto") != 0 && !acks_subscription(s, f->id) &&
+        s->nack_subs < MAX_ACK_SUBS)
+        s->ack_subs[s->nack_subs++] = f->id;
     if (f->receipt) {
         snprintf(s->awaited, sizeof(s->awaited), "r-%" PRIu32, ++s->receipts);
         if (stomp_put_header(out, "receipt", s->awaited, strlen(s->awaited), esc) < 0)

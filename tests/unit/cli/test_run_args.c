@@ -7,17 +7,23 @@
 #include <cmocka.h>
 
 #include "cli/cli.h"
+#include "cli/override_args.h"
 #include "cli/run_args.h"
+
+#include <stdlib.h>
 
 #define ARGC(v) ((int)(sizeof(v) / sizeof(v[0])))
 
 static void test_every_flag(void **state)
 {
-    char *argv[] = { "--target",       "ws://h:1",  "--out",     "o",  "--baseline",       "b.json",
-                     "--shard",        "2/3",       "--region",  "eu", "--start-at",       "5",
-                     "--source-addrs", "127.0.0.1", "--threads", "4",  "--seed",           "42",
-                     "--serve",        "--quiet",   "--live",    "-",  "--metrics-listen", ":0",
-                     "spec.yaml" };
+    char *argv[] = {
+        "--target",       "ws://h:1",  "--out",      "o",   "--baseline",       "b.json",
+        "--shard",        "2/3",       "--region",   "eu",  "--start-at",       "5",
+        "--source-addrs", "127.0.0.1", "--threads",  "4",   "--seed",           "42",
+        "--serve",        "--quiet",   "--live",     "-",   "--metrics-listen", ":0",
+        "--users",        "7",         "--duration", "3s",  "--ramp-up",        "1s",
+        "--var",          "a=1",       "--var",      "b=2", "spec.yaml"
+    };
     run_args_t a;
     assert_int_equal(run_args_parse(ARGC(argv), argv, &a), 0);
     assert_string_equal(a.spec, "spec.yaml");
@@ -34,6 +40,55 @@ static void test_every_flag(void **state)
     assert_int_equal(a.seed, 42);
     assert_true(a.serve);
     assert_true(a.quiet);
+    assert_string_equal(a.ovr.users, "7");
+    assert_string_equal(a.ovr.duration, "3s");
+    assert_string_equal(a.ovr.ramp_up, "1s");
+    assert_int_equal(a.ovr.nvars, 2);
+    assert_string_equal(a.ovr.vars[1], "b=2");
+}
+
+/* The flag wins over its variable, the variable over the spec; values are
+ * read strictly; an empty variable is an error; the record is what ran. */
+static void test_overrides_resolve(void **state)
+{
+    spec_overrides_t o;
+    override_flags_t f = { .users = "7" };
+    setenv("WSGATE_USERS", "9", 1);
+    setenv("WSGATE_DURATION", "4s", 1);
+    assert_int_equal(override_resolve(&f, &o), 0);
+    assert_int_equal(o.users, 7);
+    assert_string_equal(o.users_from, "--users");
+    assert_int_equal(o.duration_us, 4000000);
+    assert_string_equal(o.duration_from, "WSGATE_DURATION");
+    assert_null(o.ramp_up_from);
+    int oom;
+    res_overrides_t *r = override_record(&o, &oom);
+    assert_false(oom);
+    assert_int_equal(r->users, 7);
+    assert_true(r->duration_s == 4 && !r->has_ramp_up && r->nvars == 0);
+    res_overrides_free(r);
+    override_free(&o);
+
+    f.users = NULL;
+    assert_int_equal(override_resolve(&f, &o), 0);
+    assert_int_equal(o.users, 9);
+    assert_string_equal(o.users_from, "WSGATE_USERS");
+    override_free(&o);
+    setenv("WSGATE_USERS", "", 1);
+    assert_int_equal(override_resolve(&f, &o), EXIT_USAGE);
+    override_free(&o);
+    setenv("WSGATE_USERS", "9.5", 1);
+    assert_int_equal(override_resolve(&f, &o), EXIT_USAGE);
+    override_free(&o);
+    unsetenv("WSGATE_USERS");
+    unsetenv("WSGATE_DURATION");
+    f = (override_flags_t){ .vars = { "a=1", "a=2" }, .nvars = 2 };
+    assert_int_equal(override_resolve(&f, &o), EXIT_USAGE);
+    override_free(&o);
+    f = (override_flags_t){ 0 };
+    assert_int_equal(override_resolve(&f, &o), 0);
+    assert_null(override_record(&o, &oom)); /* nothing set: nothing recorded */
+    assert_false(oom);
 }
 
 static void test_defaults(void **state)
@@ -62,6 +117,8 @@ static void test_usage_errors(void **state)
         { 3, { "a.yaml", "--threads", "4x" } },  /* not a number */
         { 3, { "a.yaml", "--seed", "-1" } },     /* negative */
         { 2, { "a.yaml", "--seed" } },           /* missing value */
+        { 2, { "a.yaml", "--users" } },          /* missing value */
+        { 3, { "a.yaml", "--var", "" } },        /* empty */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         run_args_t a;
@@ -76,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_every_flag),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_overrides_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

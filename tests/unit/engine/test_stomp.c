@@ -128,6 +128,68 @@ static void escapes_headers(void **state)
     sbuf_free(&out);
 }
 
+/* MESSAGEs of an ack: client subscription are acknowledged in the
+ * server's version's words (1.2: a MESSAGE with an ack header); an ack:
+ * auto subscription's are not. */
+static void acks_client_subscriptions(void **state)
+{
+    (void)state;
+    char e[200];
+    spec_stomp_conn_t conn = { 0 };
+    spec_scenario_t sc = { .protocol = SPEC_PROTO_STOMP, .stomp = &conn };
+    const proto_t *p = proto_get(SPEC_PROTO_STOMP);
+    static const char *versions[] = { "1.2", "1.1", "1.0" };
+    static const char *acks[] = { "ACK\nid:a\\c1\n\n", "ACK\nsubscription:s1\nmessage-id:m1\n\n",
+                                  "ACK\nmessage-id:m1\n\n" };
+    spec_stomp_frame_t sub = { .command = SPEC_STOMP_SUBSCRIBE, .id = "s1", .ack = "client" };
+    sub.destination = tmpl_compile("/queue/q", NULL, e, sizeof(e));
+    spec_step_t step = { .stomp = &sub };
+    for (int v = 0; v < 3; v++) {
+        void *st = calloc(1, p->state_size);
+        sbuf_t out = SBUF_INIT, reply = SBUF_INIT;
+        tmpl_ctx_t ctx = { .vu_id = 1 };
+        p->open(st, &sc, &ctx, &out);
+        char connected[64];
+        int n = snprintf(connected, sizeof(connected), "CONNECTED\nversion:%s\n\n", versions[v]);
+        proto_rx_t rx = { .reply = &reply };
+        assert_null(p->parse(st, connected, (size_t)n + 1, &rx));
+        static const char msg[] =
+            "MESSAGE\nsubscription:s1\nmessage-id:m1\nack:a\\c1\ndestination:/queue/q\n\nhi";
+        rx = (proto_rx_t){ .reply = &reply };
+        cJSON_Delete(p->parse(st, msg, sizeof(msg), &rx));
+        /* before the SUBSCRIBE: 1.2 goes by the MESSAGE's ack header, 1.1 and
+         * 1.0 by the subscription's ack mode (none yet) */
+        assert_int_equal(reply.len, v == 0 ? strlen(acks[v]) + 1 : 0);
+        sbuf_truncate(&reply, 0);
+        sbuf_truncate(&out, 0);
+        assert_int_equal(p->frame(st, &step, &ctx, &out), 0);
+        assert_contains(out.data, "ack:client\n");
+        cJSON_Delete(p->parse(st, msg, sizeof(msg), &rx));
+        assert_int_equal(reply.len, strlen(acks[v]) + 1);
+        assert_memory_equal(reply.data, acks[v], strlen(acks[v]) + 1); /* with its NUL */
+        rx.reply = NULL; /* no reply possible (fuzzers): no crash */
+        cJSON_Delete(p->parse(st, msg, sizeof(msg), &rx));
+        sbuf_free(&out);
+        sbuf_free(&reply);
+        free(st);
+    }
+    /* ack: auto: no ack header, no ACK */
+    sub.ack = "auto";
+    void *st = calloc(1, p->state_size);
+    sbuf_t out = SBUF_INIT, reply = SBUF_INIT;
+    tmpl_ctx_t ctx = { .vu_id = 1 };
+    p->open(st, &sc, &ctx, &out);
+    proto_rx_t rx = { .reply = &reply };
+    p->parse(st, "CONNECTED\nversion:1.2\n\n", 24, &rx);
+    p->frame(st, &step, &ctx, &out);
+    cJSON_Delete(p->parse(st, "MESSAGE\nsubscription:s1\nmessage-id:m1\n\nx", 41, &rx));
+    assert_int_equal(reply.len, 0);
+    sbuf_free(&out);
+    sbuf_free(&reply);
+    free(st);
+    tmpl_free(sub.destination);
+}
+
 /* The frames proto_stomp writes, and what it makes of the broker's. */
 static void writes_frames(void **state)
 {
@@ -207,7 +269,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parses_messages),   cmocka_unit_test(refuses_malformed),
         cmocka_unit_test(one_mebibyte_body), cmocka_unit_test(escapes_headers),
-        cmocka_unit_test(writes_frames),
+        cmocka_unit_test(writes_frames),     cmocka_unit_test(acks_client_subscriptions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "result/hist.h"
 #include "result/merge.h"
+#include "result/overrides.h"
 #include "helpers.h"
 
 #define NSHARDS 3
@@ -210,6 +211,38 @@ static void test_refusals(void **state)
     assert_int_equal(merge_results(NULL, NULL, 0, false, &m, err, sizeof(err)), -1);
 }
 
+/* Shards of one load run one size: different overrides are refused, the
+ * same ones carried into the merge. */
+static void test_overrides_must_agree(void **state)
+{
+    result_t m;
+    char err[512];
+    const char *names[] = { "a.json", "b.json" };
+    result_t *in[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(in[i]->overrides = res_overrides_new());
+        in[i]->overrides->users = 50;
+        assert_int_equal(res_overrides_add_var(in[i]->overrides, "room", "r1"), 0);
+    }
+    assert_int_equal(
+        merge_results((const result_t *const *)in, names, 2, false, &m, err, sizeof(err)), 0);
+    assert_non_null(m.overrides);
+    assert_int_equal(m.overrides->users, 50);
+    assert_string_equal(m.overrides->var_values[0], "r1");
+    result_clear(&m);
+    in[1]->overrides->users = 40;
+    assert_int_equal(
+        merge_results((const result_t *const *)in, names, 2, false, &m, err, sizeof(err)), -1);
+    assert_contains(err, "a.json and b.json ran with different overrides (users 50, var room=r1 "
+                         "vs users 40, var room=r1)");
+    res_overrides_free(in[1]->overrides);
+    in[1]->overrides = NULL;
+    assert_int_equal(
+        merge_results((const result_t *const *)in, names, 2, false, &m, err, sizeof(err)), -1);
+    assert_contains(err, "vs none");
+    free_results(in, 2);
+}
+
 static void test_regions(void **state)
 {
     result_t *in[2] = { make_shard(1, 2, 1000, 0), make_shard(2, 2, 1000, 0) };
@@ -344,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_tls_insecure_spreads),
         cmocka_unit_test(test_interrupted_shard_interrupts_the_merge),
         cmocka_unit_test(test_generator_merge),
+        cmocka_unit_test(test_overrides_must_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

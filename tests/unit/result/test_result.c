@@ -22,9 +22,9 @@
 static const char *const kind_names[ERR_KIND_COUNT] = {
     "timeout",    "refused",    "reset",       "closed",
     "tls",        "dns",        "http_status", "unexpected_message",
-    "protocol",   "blocked",    "close_4400",  "close_4401",
-    "close_4403", "close_4406", "close_4408",  "close_4409",
-    "close_4429", "close_4500",
+    "protocol",   "blocked",    "keepalive",   "close_4400",
+    "close_4401", "close_4403", "close_4406",  "close_4408",
+    "close_4409", "close_4429", "close_4500",
 };
 
 /* graphql-transport-ws's close codes each have their own kind; others are closed. */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "reporters/reporter.h"
+#include "result/overrides.h"
 #include "result/result_load.h"
 #include "helpers.h"
 
@@ -560,6 +561,77 @@ static void generator_survives_the_round_trip(void **state)
     result_clear(&r);
 }
 
+/* The overrides a run took: back from the file as they went in, written
+ * by every report (json, markdown, html, junit), and refused when mangled;
+ * a file without the key (older) or with null has none. */
+static void overrides_survive_the_round_trip(void **state)
+{
+    (void)state;
+    result_t r, back;
+    char err[300];
+    make(&r);
+    assert_non_null(r.overrides = res_overrides_new());
+    r.overrides->users = 50;
+    r.overrides->duration_s = 30;
+    r.overrides->has_ramp_up = true; /* ramp_up 0 s: set, not absent */
+    assert_int_equal(res_overrides_add_var(r.overrides, "room", "<b>&\"r\"</b>"), 0);
+    assert_int_equal(res_overrides_add_var(r.overrides, "n", "2"), 0);
+    char *json = render_report(&reporter_json, &r, NULL);
+    assert_contains(json, "\"overrides\":\t{\n\t\t\"users\":\t50,\n\t\t\"duration_s\":\t30,\n\t\t"
+                          "\"ramp_up_s\":\t0,");
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_non_null(back.overrides);
+    assert_true(res_overrides_equal(r.overrides, back.overrides));
+    assert_true(back.overrides->has_ramp_up);
+    assert_string_equal(back.overrides->var_names[1], "n");
+    char *text = res_overrides_text(back.overrides);
+    assert_string_equal(text,
+                        "users 50, duration 30s, ramp-up 0s, var room=<b>&\"r\"</b>, var n=2");
+    free(text);
+    const char *want[] = { "md",
+                           "**Overrides:** users 50, duration 30s",
+                           "html",
+                           "<dt>Overrides</dt><dd>users 50, duration 30s, ramp-up 0s, var "
+                           "room=&lt;b&gt;&amp;",
+                           "junit",
+                           "<property name=\"overrides\" value=\"users 50," };
+    size_t seen = 0;
+    for (const reporter_t *const *rep = reporters_all; *rep; rep++) {
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i += 2) {
+            if (strcmp((*rep)->name, want[i]) != 0)
+                continue;
+            char *out = render_report(*rep, &back, NULL);
+            assert_contains(out, want[i + 1]);
+            free(out);
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 3);
+    result_clear(&back);
+
+    char *bad = xstrdup(json);
+    edit(&bad, "\"n\":\t\"2\"", "\"n\":\t2");
+    assert_int_equal(result_from_json(bad, &back, err, sizeof(err)), -1);
+    assert_contains(err, "\"n\" in overrides.vars must be a string");
+    free(bad);
+    bad = xstrdup(json);
+    edit(&bad, "\"users\":\t50", "\"users\":\t-1");
+    assert_int_equal(result_from_json(bad, &back, err, sizeof(err)), -1);
+    assert_contains(err, "\"users\" in overrides");
+    free(bad);
+    edit(&json, "\"overrides\":\t{", "\"no_overrides\":\t{");
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    assert_null(back.overrides);
+    result_clear(&back);
+    free(json);
+    res_overrides_free(r.overrides);
+    r.overrides = NULL;
+    json = render_report(&reporter_json, &r, NULL);
+    assert_contains(json, "\"overrides\":\tnull,");
+    free(json);
+    result_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +647,7 @@ int main(void)
         cmocka_unit_test(load_file_stops_at_the_size_limit),
         cmocka_unit_test(refuses_overlong_strings),
         cmocka_unit_test(generator_survives_the_round_trip),
+        cmocka_unit_test(overrides_survive_the_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -480,10 +480,72 @@ static void regex_match(void **state)
     assert_contains(compile_err("text = \"x\""), "== != < <= > >= in contains or ~");
 }
 
+/* Strings of a scoped predicate are templates: folded when they render
+ * the same for everyone, else rendered for the user evaluating them. */
+static const char *const tnames[] = { "room" }, *const tvalues[] = { "r1" };
+static const char *const tslots[] = { "op_id" };
+static const tmpl_scope_t tscope = {
+    .const_names = tnames, .const_values = tvalues, .nconst = 1, .slot_names = tslots, .nslots = 1
+};
+
+static bool user_match(const char *src, const char *msg, const tmpl_ctx_t *ctx)
+{
+    char err[256] = "";
+    pred_t *p = pred_compile_scoped(src, &tscope, err, sizeof(err));
+    if (!p)
+        fail_msg("'%s' did not compile: %s", src, err);
+    cJSON *j = cJSON_Parse(msg);
+    bool hit = pred_eval_for(p, j, ctx);
+    cJSON_Delete(j);
+    pred_free(p);
+    return hit;
+}
+
+static void templates_render_per_user(void **state)
+{
+    (void)state;
+    const char *op[] = { "op-7" };
+    tmpl_ctx_t u3 = { .vu_id = 3, .slots = op };
+    assert_true(user_match("id == \"{{op_id}}\"", "{\"id\":\"op-7\"}", &u3));
+    assert_false(user_match("id == \"{{op_id}}\"", "{\"id\":\"op-8\"}", &u3));
+    assert_false(user_match("id == \"{{op_id}}\"", "{\"id\":\"op-7\"}", NULL));
+    assert_true(user_match("id != \"{{ op_id }}\"", "{\"id\":\"op-8\"}", &u3));
+    assert_true(user_match("to == 'u{{vu.id}}' && room == \"{{room}}\"",
+                           "{\"to\":\"u3\",\"room\":\"r1\"}", &u3));
+    assert_false(user_match("to == 'u{{vu.id}}'", "{\"to\":\"u4\"}", &u3));
+    assert_true(user_match("to in ['x', 'u{{vu.id}}']", "{\"to\":\"u3\"}", &u3));
+    assert_true(user_match("text contains '<{{vu.id}}>'", "{\"text\":\"hi <3> there\"}", &u3));
+    assert_true(user_match("tags contains '{{op_id}}'", "{\"tags\":[\"a\",\"op-7\"]}", &u3));
+    /* a constant template is folded: no user needed */
+    assert_true(user_match("room == \"{{room}}\"", "{\"room\":\"r1\"}", NULL));
+}
+
+static void template_errors(void **state)
+{
+    (void)state;
+    char err[256];
+    struct {
+        const char *src, *want;
+    } bad[] = {
+        { "t == \"{{now.ms}}\"", "column 6: now.*, random.* and uuid change on every message" },
+        { "t == \"{{uuid}}\"", "change on every message" },
+        { "t ~ \"^{{vu.id}}\"", "column 5: a regular expression is compiled once" },
+        { "t == \"{{nope}}\"", "bad template in string: unknown variable \"nope\"" },
+        { "t == \"{{vu.id\"", "bad template in string" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_null(pred_compile_scoped(bad[i].src, &tscope, err, sizeof(err)));
+        assert_contains(err, bad[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(guide_predicates),
+        cmocka_unit_test(templates_render_per_user),
+        cmocka_unit_test(template_errors),
         cmocka_unit_test(equality_on_strings),
         cmocka_unit_test(numbers_and_order),
         cmocka_unit_test(bools_and_null),

@@ -880,7 +880,7 @@ static void test_protocol_keys(void **state)
     } bad[] = {
         { HEAD LOAD
           "scenarios:\n  - name: a\n    protocol: mqtt\n    connect: {url: \"{{target}}/ws\"}\n",
-          ":6: scenarios[0].protocol \"mqtt\" is not json, text, stomp, graphql or "
+          ":6: scenarios[0].protocol \"mqtt\" is not json, text, stomp, socketio, graphql or "
           "graphql-apollo" },
         { HEAD LOAD
           "scenarios:\n  - name: a\n    stomp: {login: u}\n    connect: {url: \"{{target}}/ws\"}\n",
