@@ -21,6 +21,20 @@
 #   USERS=19500 RAMP=20 HOLD=5 REPS=2 THREADS=1 MODE=accept bench/connect_storm.sh A B
 #   PERF=1 ...: one more run of B under perf record; prints its top symbols
 #
+# MODE=slow (issue 14 item 2): the server falls behind instead of going
+# silent: NEW's `wsgate serve --accept-rate ACCEPT_RATE` (default 1000/s)
+# upgrades at most that many a second, and each user runs the chat workload
+# (subscribe its own room, then publish every 2-5 s and wait for the ack).
+# The users that exceed wsgate's connect slots (load.max_connecting;
+# MAX_CONNECTING sets it, default: the engine's 2000 per worker) wait for a
+# slot. Per run it prints wsgate's average CPU % of one core during the ramp
+# (/proc/PID/stat from 0.5 s to RAMP s), and from result.json: connect ok,
+# failed and abandoned and whether they add up to the attempts the server
+# saw, connect p50 and max, the planned and achieved ramp rates, the most
+# users that waited for a slot and the longest wait (NEW only: OLD has no
+# `connect` object), and protocol errors. Then the medians of the CPU.
+#   USERS=19500 RAMP=10 HOLD=15 REPS=3 MODE=slow bench/connect_storm.sh OLD NEW
+#
 # Bounded: each run is killed RAMP + HOLD + 60 s after it started; the peer
 # stops by itself; everything started here is killed on exit.
 set -euo pipefail
@@ -103,6 +117,78 @@ one_run() {
     h = (p > 0 && hold > 0) ? (h1 - h0) / hz * 1e6 / p / hold : 0
     printf "%-6s %8d %10.1f %10.1f %10.2f %10.3f %10s\n", l, p, e, l8, (e > 0 ? l8 / e : 0), h, ab }'
 }
+
+slow_spec() { # port
+  cat <<YAML
+version: 1
+name: connect-storm-slow
+target: ws://127.0.0.1:$1
+load: {users: $USERS, ramp_up: ${RAMP}s, duration: $((RAMP + HOLD))s${MAX_CONNECTING:+, max_connecting: $MAX_CONNECTING}}
+scenarios:
+  - name: chatter
+    connect: {url: "{{target}}/ws/chat?token=t{{vu.id}}", timeout: $((RAMP + HOLD))s}
+    on_start:
+      - name: subscribe
+        send: '{"action":"subscribe","channel":"room:r{{vu.id}}","userId":"u{{vu.id}}"}'
+        expect: {match: 'type == "subscription_confirmed"', timeout: 10s}
+    tasks:
+      - name: publish
+        pause: between(2s, 5s)
+        send: '{"action":"publish","channel":"room:r{{vu.id}}","message":{"text":"hi"}}'
+        expect: {match: 'type in ["message_ack", "message_delivered"]', timeout: 10s}
+YAML
+}
+
+# slow_run BIN LABEL: prints one row of MODE=slow and appends the CPU % to $WORK/cpu.
+slow_run() {
+  local bin=$1 label=$2 out="$WORK/$2"
+  "$B" serve --port 0 --accept-rate "${ACCEPT_RATE:-1000}" --threads "${SERVE_THREADS:-1}" \
+    >"$WORK/serve.out" 2>"$WORK/serve.err" &
+  local S=$!; PIDS+=("$S")
+  for _ in $(seq 1 50); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
+  port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$WORK/serve.out" | head -n1 | cut -d: -f2)
+  slow_spec "$port" >"$WORK/spec.yaml"
+  t0=$(date +%s.%N)
+  "$bin" run "$WORK/spec.yaml" --threads "$THREADS" \
+    --source-addrs "$SOURCES" --quiet --out "$out" >"$out.log" 2>&1 &
+  local P=$! c0 c1
+  PIDS+=("$P")
+  (sleep $((RAMP + HOLD + 60)); kill "$P" 2>/dev/null; sleep 10; kill -9 "$P" 2>/dev/null) &
+  PIDS+=("$!")
+  at 0.5; c0=$(ticks "$P")
+  at "$RAMP"; c1=$(ticks "$P")
+  wait "$P" || true
+  kill "$S" 2>/dev/null || true; wait "$S" 2>/dev/null || true
+  local cpu
+  cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v r="$RAMP" 'BEGIN { printf "%.1f", (b - a) / hz / (r - 0.5) * 100 }')
+  echo "$cpu" >>"$WORK/cpu"
+  jq -r --arg l "$label" --arg cpu "$cpu" '
+    (.steps[0].ok) as $ok | (.steps[0].failed) as $f | (.connections.abandoned) as $ab |
+    [$l, $cpu, $ok, $f, $ab, ($ok + $f + $ab),
+     (.steps[0].latency_us.p50 // 0 | ./1000 | floor), (.steps[0].latency_us.max // 0 | ./1000 | floor),
+     (.connect.planned_per_s // "-"), (.connect.achieved_per_s // "-"),
+     (.connect.max_waiting // "-"), (.connect.max_wait_s // "-"), .errors.protocol.count]
+    | @tsv' "$out/result.json" | awk -F'\t' '{ printf "%-6s %6s %7s %7s %7s %7s %8s %8s %9s %9s %8s %7s %5s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }'
+}
+
+if [ "$MODE" = slow ]; then
+  echo "mode=slow users=$USERS ramp=${RAMP}s hold=${HOLD}s accept-rate=${ACCEPT_RATE:-1000}/s threads=$THREADS (A=$A B=$B)"
+  printf '%-6s %6s %7s %7s %7s %7s %8s %8s %9s %9s %8s %7s %5s\n' run 'cpu%' ok failed abandon sum p50_ms max_ms plan/s achv/s waiting wait_s proto
+  for rep in $(seq 1 "$REPS"); do
+    if [ $((rep % 2)) -eq 1 ]; then order="A B"; else order="B A"; fi
+    for v in $order; do
+      bin=$A; [ "$v" = B ] && bin=$B
+      slow_run "$bin" "$v$rep"
+      sed -i "\$s/^/$v /" "$WORK/cpu"
+    done
+  done
+  for v in A B; do
+    printf 'median cpu%% during the ramp, %s: ' "$v"
+    grep "^$v " "$WORK/cpu" | awk '{ print $2 }' | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'
+  done
+  echo "raw: $WORK"
+  exit 0
+fi
 
 echo "mode=$MODE users=$USERS ramp=${RAMP}s hold=${HOLD}s threads=$THREADS (A=$A B=$B)"
 printf '%-6s %8s %10s %10s %10s %10s %10s\n' run pending 'us/c@20%' 'us/c@80%' late/early hold abandoned

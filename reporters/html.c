@@ -172,6 +172,13 @@ static void html_flags(const result_t *r, FILE *out)
         html_text(out, gen);
         fputs(".</p>\n", out);
     }
+    char ramp[256];
+    ramp_line(&r->ramp, ramp, sizeof ramp);
+    if (ramp[0]) {
+        fputs("<p class=\"note\" id=\"ramp-behind\">&#9888;&#65039; ", out);
+        html_text(out, ramp);
+        fputs(".</p>\n", out);
+    }
     if (r->interrupted)
         fputs("<p class=\"note\" id=\"interrupted\">Interrupted by a signal before the planned "
               "end: partial results.</p>\n",

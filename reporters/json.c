@@ -56,6 +56,11 @@ static bool add_num(cJSON *o, const char *key, double val)
     return cJSON_AddNumberToObject(o, key, val) != NULL;
 }
 
+static bool add_milli(cJSON *o, const char *key, double v)
+{
+    return add_num(o, key, round(v * 1000.0) / 1000.0);
+}
+
 static bool add_num_or_null(cJSON *o, const char *key, bool present, double val)
 {
     return present ? add_num(o, key, val) : cJSON_AddNullToObject(o, key) != NULL;
@@ -214,6 +219,25 @@ static bool add_traffic(cJSON *root, const result_t *r)
            add_u64(c, "reconnect_attempts", r->reconnect_attempts);
 }
 
+/* "connect": the ramp's plan vs what happened and the connect queue
+ * (result/ramp.h); null when unknown (a file from before it). */
+static bool add_connect(cJSON *root, const result_t *r)
+{
+    const res_ramp_t *p = &r->ramp;
+    if (!p->known)
+        return cJSON_AddNullToObject(root, "connect") != NULL;
+    cJSON *o = cJSON_AddObjectToObject(root, "connect");
+    return o && add_u64(o, "max_connecting", p->max_connecting) &&
+           add_u64(o, "planned", p->planned) && add_milli(o, "ramp_start_s", p->start_s) &&
+           add_milli(o, "ramp_end_s", p->end_s) &&
+           add_milli(o, "planned_per_s", ramp_planned_per_s(p)) &&
+           add_u64(o, "connected", p->connected) &&
+           add_milli(o, "last_connected_s", p->last_connected_s) &&
+           add_milli(o, "achieved_per_s", ramp_achieved_per_s(p)) &&
+           cJSON_AddBoolToObject(o, "behind", ramp_behind(p)) && add_u64(o, "waited", p->waited) &&
+           add_u64(o, "max_waiting", p->max_waiting) && add_milli(o, "max_wait_s", p->max_wait_s);
+}
+
 /* "load": which model ran; "arrivals": the open model's counts (null in
  * the closed model). */
 static bool add_load(cJSON *root, const result_t *r)
@@ -358,11 +382,6 @@ static bool add_shards(cJSON *root, const result_t *r)
 }
 
 /* Milliseconds and MiB to 0.001: the series stays readable and small. */
-static bool add_milli(cJSON *o, const char *key, double v)
-{
-    return add_num(o, key, round(v * 1000.0) / 1000.0);
-}
-
 static bool add_gen_second(cJSON *arr, const res_gen_sec_t *s, size_t t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -454,9 +473,9 @@ static cJSON *build(const result_t *r)
 {
     cJSON *root = cJSON_CreateObject();
     if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
-        add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_errors(root, r) &&
-        add_assertions(root, r) && add_series(root, r) && add_generator(root, r) &&
-        add_shards(root, r) && add_baseline(root, r))
+        add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_connect(root, r) &&
+        add_errors(root, r) && add_assertions(root, r) && add_series(root, r) &&
+        add_generator(root, r) && add_shards(root, r) && add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;

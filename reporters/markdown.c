@@ -98,6 +98,10 @@ static void md_verdict(const result_t *r, FILE *out)
     gen_warning(r->generator, gen, sizeof gen);
     if (gen[0])
         fprintf(out, "> ⚠️ %s.\n\n", gen);
+    char ramp[256];
+    ramp_line(&r->ramp, ramp, sizeof ramp);
+    if (ramp[0])
+        fprintf(out, "> ⚠️ %s.\n\n", ramp);
     if (r->aborted) {
         fprintf(out, "_Aborted %.1f s into the run by an assertion: ", r->aborted_at_s);
         md_text(out, r->abort_reason, 0);

@@ -341,8 +341,25 @@ static void fill_open_slots(worker_t *w, unsigned index, unsigned nworkers, cons
         vu_init_slot(&w->vus[i], w, i);
     w->arr = load_slice(load_arrivals_total(spec), (uint64_t)index * sl->n + sl->k,
                         (uint64_t)nworkers * sl->n);
-    if (w->arr.count)
-        w->arr_due = w->run->t0 + load_arrival_time(spec, w->arr.first);
+    if (!w->arr.count)
+        return;
+    w->arr_due = w->run->t0 + load_arrival_time(spec, w->arr.first);
+    uint64_t last = w->arr.first + (w->arr.count - 1) * w->arr.step;
+    ramp_plan_n(&w->m->ramp, w->arr.count, (double)load_arrival_time(spec, w->arr.first) / 1e6,
+                (double)load_arrival_time(spec, last) / 1e6);
+}
+
+/* Connects in flight at most in worker index: its share of the spec's
+ * load.max_connecting (split over shards and workers as users are, at
+ * least 1), else the engine's per-worker limit. */
+static uint32_t conn_limit(const run_ctx_t *run, unsigned index, unsigned nworkers,
+                           const slice_t *sl)
+{
+    unsigned total = run->spec->max_connecting;
+    if (!total)
+        return run->conn_limit ? run->conn_limit : CONNQ_DEFAULT_LIMIT;
+    uint64_t mine = load_share(load_share(total, sl->k, sl->n), index, nworkers);
+    return mine ? (uint32_t)mine : 1;
 }
 
 /* Worker index of nworkers with its users (closed model: every nworkers-th
@@ -357,6 +374,7 @@ static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nw
         nvus = open_slots(run->spec, index, nworkers, sl);
     if (worker_init(w, run, index, nvus, snapshots, on_tick, vu_lws_settle) < 0)
         return -1;
+    w->connq.limit = conn_limit(run, index, nworkers, sl);
     w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
     w->ctx =
         client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop, lws_timeout_s(run));
@@ -473,6 +491,21 @@ static void result_fill_load(result_t *r, const spec_t *spec, const worker_t *ws
     r->duration_s = (double)((last - ws[0].run->t0) / 1000) / 1000.0;
 }
 
+/* r->ramp's connect queue figures: the workers' slots, waits, and the most
+ * connects waiting at once in the process. */
+static void result_connq(result_t *r, const run_ctx_t *run, const worker_t *ws, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        r->ramp.max_connecting += ws[i].connq.limit;
+        r->ramp.waited += ws[i].connq.waited;
+        double w = (double)ws[i].connq.max_wait_us / 1e6;
+        if (w > r->ramp.max_wait_s)
+            r->ramp.max_wait_s = w;
+    }
+    r->ramp.max_waiting = atomic_load(&((run_ctx_t *)run)->waiting_peak);
+    ramp_round(&r->ramp);
+}
+
 static int result_fill(result_t *r, const run_ctx_t *run, worker_t *ws, unsigned n,
                        const monitor_t *mon)
 {
@@ -494,6 +527,7 @@ static int result_fill(result_t *r, const run_ctx_t *run, worker_t *ws, unsigned
     for (unsigned i = 0; i < n; i++)
         if (metrics_merge_into(r, ws[i].m) < 0)
             return -1;
+    result_connq(r, run, ws, n);
     return result_series(r, ws, n, mon);
 }
 
@@ -651,6 +685,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     run.spec = spec;
     run.stop_flag = opts->stop_flag;
     run.src = opts->source_addrs;
+    run.conn_limit = opts->max_connecting;
     slice_t sl = slice_of(spec, opts);
     run.id_stride = sl.n;
     unsigned n = pick_threads(opts, sl.users);

@@ -54,7 +54,11 @@ typedef struct engine_live {
 typedef void (*engine_live_fn)(const engine_live_t *lv, void *ctx);
 
 typedef struct engine_opts {
-    unsigned threads;            /* --threads; 0 = one per core */
+    unsigned threads; /* --threads; 0 = one per core */
+    /* Connects in flight per worker at most (users beyond it wait for a
+     * slot, timed from their planned start); 0 = CONNQ_DEFAULT_LIMIT (2000).
+     * The spec's load.max_connecting, a total, overrides it. */
+    unsigned max_connecting;
     uint64_t seed;               /* --seed; 0 = from the clock */
     const atomic_int *stop_flag; /* non-zero: end the run now */
     engine_progress_fn progress; /* called about once a second; NULL: none */

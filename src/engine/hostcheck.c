@@ -59,12 +59,12 @@ int hostcheck_redirect(const hostguard_t *g, const char *location, char *why, si
     if (!hostguard_active(g) || !location || location[0] == '/' || !strchr(location, ':'))
         return 0; /* no rules, or a path on the same connection */
     if (url_parse(location, &u, reason, sizeof(reason)) < 0) {
-        snprintf(why, whylen, "redirect to \"%.100s\" refused: %s", location, reason);
+        snprintf(why, whylen, "redirect to \"%.100s\" refused: %.280s", location, reason);
         return -1;
     }
     if (hostcheck_dest(g, u.host, u.port, NULL, NULL, addr, sizeof(addr), &kind, reason,
                        sizeof(reason)) < 0) {
-        snprintf(why, whylen, "redirect refused: %s", reason);
+        snprintf(why, whylen, "redirect refused: %.380s", reason);
         return -1;
     }
     return 0;

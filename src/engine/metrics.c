@@ -24,6 +24,7 @@ metrics_t *metrics_new(size_t nsteps)
     if (!m)
         return NULL;
     m->nsteps = nsteps;
+    ramp_init(&m->ramp);
     m->lat = calloc(nsteps, sizeof(*m->lat));
     m->ok = calloc(nsteps, sizeof(*m->ok));
     m->failed = calloc(nsteps, sizeof(*m->failed));
@@ -211,6 +212,7 @@ int metrics_merge_into(result_t *r, const metrics_t *src)
     r->bytes_received += src->bytes_received;
     r->connect_abandoned += src->connect_abandoned;
     r->reconnect_attempts += src->reconnect_attempts;
+    ramp_merge(&r->ramp, &src->ramp);
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         if (res_errors_add(&r->errors[k], &src->errors[k]) < 0)
             return -1;

@@ -37,6 +37,7 @@ static void finish_user(vu_t *vu)
     bool was_done = vu->state == VU_DONE;
     vu->state = VU_DONE;
     timerq_cancel(w->tq, vu->slot);
+    vu_connect_over(vu, clock_mono_us());
     if (!w->run->spec->open_model) {
         w->done++;
         return;
@@ -62,7 +63,8 @@ void vu_schedule_next_interval(vu_t *vu, uint64_t now)
     vu->reconnect_attempt = 0; /* an automatic reconnect does not outlive its interval */
     vu->state = VU_WAITING;
     vu->stop_at = run->t0 + stop;
-    timerq_set(vu->w->tq, vu->slot, run->t0 + start);
+    vu->sched = run->t0 + start; /* the planned start: the connect is timed from it */
+    timerq_set(vu->w->tq, vu->slot, vu->sched);
 }
 
 void vu_init(vu_t *vu, worker_t *w, uint32_t k, uint32_t slot, uint64_t seed)
@@ -78,6 +80,10 @@ void vu_init(vu_t *vu, worker_t *w, uint32_t k, uint32_t slot, uint64_t seed)
         vu->data_row = (uint32_t)data_pick(data_nrows(spec->data), spec->data_random, seed, k);
     vu->stop_at = VU_FOREVER;
     vu_schedule_next_interval(vu, w->run->t0);
+    if (vu->state == VU_WAITING) { /* a planned first connect of the ramp */
+        vu->ramp_pending = true;
+        ramp_plan(&w->m->ramp, (double)(vu->sched - w->run->t0) / 1e6);
+    }
 }
 
 void vu_init_slot(vu_t *vu, worker_t *w, uint32_t slot)
@@ -100,12 +106,13 @@ static void forget_captures(vu_t *vu)
     vu->slots = NULL;
 }
 
-/* A fresh start: the leading http steps of on_start (the login), then the
- * connect. */
-static void start_fresh(vu_t *vu, uint64_t now)
+/* A fresh start planned at planned (<= now): the leading http steps of
+ * on_start (the login), then the connect; without them the connect is
+ * timed from planned. */
+static void start_fresh(vu_t *vu, uint64_t planned, uint64_t now)
 {
     if (vu_scenario(vu)->npre_connect == 0) {
-        vu_connect(vu, now);
+        vu_connect_from(vu, planned, now);
         return;
     }
     vu->phase = PHASE_ON_START;
@@ -132,9 +139,8 @@ void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now)
     vu->sched = due;
     sbuf_truncate(&vu->rx, 0);
     vu->state = VU_WAITING; /* taken (worker_admit): finish_user gives it back once */
-    start_fresh(vu, now);
-    if (vu->state == VU_CONNECTING)
-        vu->t0 = due; /* a late arrival's wait shows in the connect latency */
+    vu->ramp_pending = true;
+    start_fresh(vu, due, now); /* a late arrival's wait shows in the connect latency */
 }
 
 void vu_release(vu_t *vu)
@@ -175,16 +181,18 @@ void vu_close(vu_t *vu, uint64_t now)
 }
 
 /* Drops a connection attempt or a connection without further callbacks
- * reaching this user's state. A pending connect given up in the tick (its
- * timeout, the run's end) is closed at once: outside lws's service that is
- * safe, and an asynchronous kill is a timeout due now in lws's sorted list,
- * whose insert walks past every other kill of the tick (19,500 at the end
- * of a connect storm). Otherwise lws closes it after this callback. */
+ * reaching this user's state. A pending connect or a close handshake given
+ * up in the tick (its timeout, the run's end) is closed at once: outside
+ * lws's service that is safe, and an asynchronous kill is a timeout due now
+ * in lws's sorted list, whose insert walks past every other kill of the
+ * tick (19,500 at the end of a connect storm; 13,000 close handshakes that
+ * a server falling behind did not answer within 2 s took minutes).
+ * Otherwise lws closes it after this callback. */
 void vu_abandon_wsi(vu_t *vu)
 {
     vu_ping_stop(vu);
     if (vu->wsi) {
-        bool now = vu->w->in_tick && vu->state == VU_CONNECTING;
+        bool now = vu->w->in_tick && (vu->state == VU_CONNECTING || vu->state == VU_CLOSING);
         lws_set_opaque_user_data(vu->wsi, NULL);
         lws_set_timeout(vu->wsi, PENDING_TIMEOUT_USER_OK,
                         now ? LWS_TO_KILL_SYNC : LWS_TO_KILL_ASYNC);
@@ -231,6 +239,7 @@ int vu_render(vu_t *vu, const tmpl_t *t, sbuf_t *out)
 void vu_connect_failed(vu_t *vu, uint64_t now, err_kind_t kind, const char *why)
 {
     metrics_t *m = vu->w->m;
+    vu_connect_over(vu, now);
     metrics_fail(m, 0);
     metrics_error(m, kind, "connect (%s): %s", vu_scenario(vu)->name, why);
     if (vu->reconnecting) {
@@ -267,7 +276,62 @@ int vu_tls_flags(const spec_t *spec)
                               : 0;
 }
 
+/* ---- the connect pipeline (connq.h) ---- */
+
+void vu_connect_over(vu_t *vu, uint64_t now)
+{
+    if (connq_leave(&vu->w->connq, vu->slot, now))
+        atomic_fetch_sub_explicit(&vu->w->run->waiting, 1, memory_order_relaxed);
+}
+
+/* One more connect waits for a slot in the whole process (and the most at once). */
+static void waiting_one_more(run_ctx_t *run)
+{
+    uint_fast64_t n = atomic_fetch_add_explicit(&run->waiting, 1, memory_order_relaxed) + 1;
+    uint_fast64_t peak = atomic_load_explicit(&run->waiting_peak, memory_order_relaxed);
+    while (n > peak && !atomic_compare_exchange_weak(&run->waiting_peak, &peak, n))
+        ;
+}
+
+static void start_connect(vu_t *vu, uint64_t now);
+
 void vu_connect(vu_t *vu, uint64_t now)
+{
+    vu_connect_from(vu, now, now);
+}
+
+void vu_connect_from(vu_t *vu, uint64_t planned, uint64_t now)
+{
+    vu->state = VU_CONNECTING;
+    vu->close_code = 0;
+    vu->peer_closed = false;
+    vu->peer_code = 0;
+    vu->t0 = planned;
+    vu->wsi = NULL;
+    vu_timer(vu, planned + vu_scenario(vu)->connect_timeout_us);
+    if (!connq_enter(&vu->w->connq, vu->slot, now)) {
+        waiting_one_more(vu->w->run); /* vu_connect_drain starts it */
+        return;
+    }
+    start_connect(vu, now);
+}
+
+void vu_connect_drain(worker_t *w)
+{
+    connq_t *q = &w->connq;
+    if (!q->len || q->flight >= q->limit || w->ending)
+        return;
+    uint64_t now = clock_mono_us();
+    uint32_t id;
+    while (connq_next(q, &id, now)) {
+        atomic_fetch_sub_explicit(&w->run->waiting, 1, memory_order_relaxed);
+        start_connect(&w->vus[id], now);
+    }
+}
+
+/* Holding a connect slot: starts the WebSocket connect (vu->t0 and the
+ * deadline are set). */
+static void start_connect(vu_t *vu, uint64_t now)
 {
     worker_t *w = vu->w;
     const spec_scenario_t *sc = vu_scenario(vu);
@@ -314,13 +378,6 @@ void vu_connect(vu_t *vu, uint64_t now)
     ci.iface = vu_iface(vu); /* spread users over the source addresses */
     ci.retry_and_idle_policy = &no_idle_policy;
 
-    vu->state = VU_CONNECTING;
-    vu->close_code = 0;
-    vu->peer_closed = false;
-    vu->peer_code = 0;
-    vu->t0 = now;
-    vu->wsi = NULL;
-    vu_timer(vu, now + sc->connect_timeout_us);
     errno = 0;
     struct lws *wsi = lws_client_connect_via_info(&ci);
     int errnum = errno; /* a connect() that failed at once: lws returns NULL */
@@ -622,19 +679,27 @@ void vu_wake(vu_t *vu, uint64_t now)
             vu_schedule_next_interval(vu, now);
         else if (vu->reconnect_attempt)
             reconnect_now(vu, now);
-        else
-            start_fresh(vu, now);
+        else /* a planned start is late by the loop's lag at most: timed from the plan */
+            start_fresh(vu, vu->state == VU_WAITING && vu->sched <= now ? vu->sched : now, now);
         break;
     case VU_HTTP:
         vu_http_timed_out(vu, now);
         break;
     case VU_CONNECTING: {
         char why[64];
+        bool waited = connq_waiting(&vu->w->connq, vu->slot);
         units_format_us((double)vu_scenario(vu)->connect_timeout_us, why, sizeof(why));
+        vu_connect_over(vu, now);
         vu_abandon_wsi(vu);
         metrics_fail(vu->w->m, 0);
-        metrics_error(vu->w->m, ERR_TIMEOUT, "connect (%s): no upgrade within %s",
-                      vu_scenario(vu)->name, why);
+        if (waited) /* the server took every slot's connect that long */
+            metrics_error(vu->w->m, ERR_TIMEOUT,
+                          "connect (%s): no connect slot within %s (%u connects in flight, "
+                          "load.max_connecting)",
+                          vu_scenario(vu)->name, why, vu->w->connq.limit);
+        else
+            metrics_error(vu->w->m, ERR_TIMEOUT, "connect (%s): no upgrade within %s",
+                          vu_scenario(vu)->name, why);
         reconnect_retry(vu, now);
         break;
     }
@@ -715,6 +780,7 @@ void vu_end(vu_t *vu, uint64_t now)
         break; /* a pending reply is still measured; closes after it */
     case VU_CONNECTING:
         vu->w->m->connect_abandoned++; /* neither ok nor failed: counted apart */
+        vu_connect_over(vu, now);
         vu_abandon_wsi(vu);
         finish_user(vu);
         break;

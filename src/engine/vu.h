@@ -52,7 +52,8 @@ typedef struct vu {
     uint16_t reconnect_attempt; /* automatic reconnect attempt under way (1-based), 0 = none */
     uint16_t task;
     uint16_t step;
-    bool lws_armed; /* queued in w->armed: lws may hold a timeout for wsi */
+    bool lws_armed;    /* queued in w->armed: lws may hold a timeout for wsi */
+    bool ramp_pending; /* its planned first connect has not opened yet (result/ramp.h) */
     uint64_t iteration;
     uint64_t stop_at;      /* monotonic us, end of the active interval */
     uint64_t t0;           /* start of the current measurement */
@@ -112,6 +113,11 @@ bool vu_idle_connected(const vu_t *vu);
 /* The libwebsockets protocol callback for client connections. */
 int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
+
+/* Hands the worker's free connect slots to the users waiting for one, in
+ * order, and starts their connects. Called before the loop waits (from
+ * vu_lws_settle), outside libwebsockets' callbacks. */
+void vu_connect_drain(worker_t *w);
 
 /* The worker's settle watcher (worker_settle_fn), run before its loop
  * waits: clears the timeouts libwebsockets armed for pending connects

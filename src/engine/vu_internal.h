@@ -73,8 +73,16 @@ void vu_connect_start_failed(vu_t *vu, uint64_t now, int errnum);
 const char *vu_iface(const vu_t *vu);
 /* The LCCSCF_ flags of tls.insecure_skip_verify (0 without it). */
 int vu_tls_flags(const spec_t *spec);
-/* Starts the WebSocket connect (timed by connect.timeout). */
+/* Starts the WebSocket connect (timed by connect.timeout) when a connect
+ * slot is free (load.max_connecting), else waits in line for one. */
 void vu_connect(vu_t *vu, uint64_t now);
+/* vu_connect for a connect planned at planned (<= now): its latency and
+ * its connect.timeout run from planned, so any wait (for a slot, or the
+ * loop's lag) shows as a slower connect. */
+void vu_connect_from(vu_t *vu, uint64_t planned, uint64_t now);
+/* The user's connect is over (open, failed, timed out, given up): its
+ * slot is free, or it leaves the line. Harmless when it holds neither. */
+void vu_connect_over(vu_t *vu, uint64_t now);
 /* Runs the current step, or ends the block, the interval or the run. */
 void vu_run(vu_t *vu, uint64_t now);
 /* The current step succeeded: the next one runs. */

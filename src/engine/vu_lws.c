@@ -89,6 +89,7 @@ void vu_lws_settle(struct ev_loop *loop, ev_prepare *settle, int revents)
             lws_set_timeout(vu->wsi, NO_PENDING_TIMEOUT, 0);
     }
     w->narmed = 0;
+    vu_connect_drain(w);
     /* lws runs due timeouts (LWS_TO_KILL_ASYNC) after its own socket events,
      * or on its timer, armed for the earliest deadline when it was set: with
      * no socket event coming, a wake of lws's loop does it now */
@@ -160,7 +161,12 @@ static void on_pong(vu_t *vu)
 void vu_established(vu_t *vu)
 {
     uint64_t now = clock_mono_us();
+    vu_connect_over(vu, now);
     metrics_ok(vu->w->m, 0, now - vu->t0);
+    if (vu->ramp_pending) {
+        vu->ramp_pending = false;
+        ramp_connected(&vu->w->m->ramp, (double)(now - vu->w->run->t0) / 1e6);
+    }
     vu_conn_opened(vu);
     if (vu_scenario(vu)->ping_interval_us)
         timerq_set(vu->w->ping_tq, vu->slot, now + vu_scenario(vu)->ping_interval_us);

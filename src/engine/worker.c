@@ -25,7 +25,8 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
     ev_timer_init(&w->tick, tick, 0., 0.);
     w->armed = malloc((nvus ? nvus : 1) * sizeof(*w->armed));
     w->awaiting = malloc((nvus ? nvus : 1) * sizeof(*w->awaiting));
-    if (!w->tq || !w->ping_tq || !w->m || !w->loop || !w->armed || !w->awaiting)
+    if (!w->tq || !w->ping_tq || !w->m || !w->loop || !w->armed || !w->awaiting ||
+        connq_init(&w->connq, nvus, 0) < 0)
         return -1;
     ev_prepare_init(&w->settle, settle);
     ev_prepare_start(w->loop, &w->settle);
@@ -51,6 +52,7 @@ void worker_release(worker_t *w)
     }
     free(w->armed);
     free(w->awaiting);
+    connq_release(&w->connq);
     timerq_free(w->tq);
     timerq_free(w->ping_tq);
     metrics_free(w->m);

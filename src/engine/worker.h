@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/sbuf.h"
+#include "engine/connq.h"
 #include "engine/metrics.h"
 #include "engine/selfmon.h"
 #include "engine/srcaddr.h"
@@ -61,6 +62,11 @@ typedef struct run_ctx {
     /* engine_opts_t.live is set: each worker hands its closed seconds to
      * the monitor through its snapshot (worker_t.snap). */
     bool live;
+    /* Connects waiting for a slot of load.max_connecting in all workers,
+     * and the most at once (result.json's connect.max_waiting). */
+    atomic_uint_fast64_t waiting;
+    atomic_uint_fast64_t waiting_peak;
+    unsigned conn_limit; /* engine_opts_t.max_connecting: per worker, 0 = the default */
 } run_ctx_t;
 
 struct vu;
@@ -128,6 +134,10 @@ typedef struct engine_worker {
     uint32_t narmed;
     bool kill_queued;
     ev_prepare settle; /* on loop: the worker's before_wait callback */
+    /* Connects in flight (at most connq.limit, load.max_connecting's share)
+     * and the users waiting for a slot, handed one when a connect ends, by
+     * vu_lws_settle before the loop waits. */
+    connq_t connq;
     selfmon_lag_t lag; /* its loop's lag, second by second (selfmon.h) */
 } worker_t;
 

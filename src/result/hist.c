@@ -262,7 +262,7 @@ static int read_buckets(decoder_t *d, hist_t *h, size_t *first, size_t *last)
     uint64_t total = 0;
     bool any = false;
     while (*d->p) {
-        uint64_t i, n;
+        uint64_t i = 0, n = 0; /* set by read_u64; -O3 cannot tell */
         if (read_u64(d, ':', false, "bucket index", &i) < 0 ||
             read_u64(d, ',', true, "bucket count", &n) < 0)
             return -1;

@@ -10,6 +10,7 @@
 
 #include "result/gen.h"
 #include "result/hist.h"
+#include "result/ramp.h"
 
 typedef enum err_kind {
     ERR_TIMEOUT = 0,
@@ -126,6 +127,9 @@ typedef struct result {
      * failed + abandoned = every connect attempt. */
     uint64_t connect_abandoned;
     uint64_t reconnect_attempts; /* connects made by connect.reconnect policies */
+    /* The connect ramp's plan vs what happened, and the connect queue
+     * (load.max_connecting): result.json's "connect" (result/ramp.h). */
+    res_ramp_t ramp;
     res_errors_t errors[ERR_KIND_COUNT];
     res_assertion_t *assertions;
     size_t nassertions;

@@ -633,6 +633,30 @@ static void load_gen_shards(loader_t *l, const cJSON *o, res_gen_t *g)
     }
 }
 
+/* "connect": absent or null (older files) leaves it unknown. The rates are
+ * derived again from the counts and times (result/ramp.h). */
+static void load_connect(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *o = opt_field(root, "connect");
+    if (!o || cJSON_IsNull(o) || l->failed)
+        return;
+    if (!cJSON_IsObject(o)) {
+        bad(l, "\"connect\" must be an object or null");
+        return;
+    }
+    res_ramp_t *p = &r->ramp;
+    ramp_init(p);
+    p->max_connecting = count(l, o, "max_connecting", "connect");
+    p->planned = count(l, o, "planned", "connect");
+    p->start_s = num_max(l, o, "ramp_start_s", "connect", 1e9);
+    p->end_s = num_max(l, o, "ramp_end_s", "connect", 1e9);
+    p->connected = count(l, o, "connected", "connect");
+    p->last_connected_s = num_max(l, o, "last_connected_s", "connect", 1e9);
+    p->waited = count(l, o, "waited", "connect");
+    p->max_waiting = count(l, o, "max_waiting", "connect");
+    p->max_wait_s = num_max(l, o, "max_wait_s", "connect", 1e9);
+}
+
 /* "generator": absent or null (older files) leaves it unknown (NULL). The
  * marks and maxima are derived again from the series by the one rule. */
 static void load_generator(loader_t *l, const cJSON *root, result_t *r)
@@ -847,6 +871,7 @@ static void load_all(loader_t *l, const cJSON *root, result_t *r)
     load_steps(l, root, r);
     load_main_step(l, root, r);
     load_traffic(l, root, r);
+    load_connect(l, root, r);
     load_errors(l, root, r);
     load_assertions(l, root, r);
     load_provenance(l, root, r);

@@ -25,6 +25,8 @@ static const char serve_usage_text[] =
     "  --tls                       wss/https with a new self-signed certificate\n"
     "  --tls-cert-out FILE         write that certificate (PEM) to FILE\n"
     "  --tls-client-ca FILE        require client certificates signed by a CA in FILE\n"
+    "  --accept-rate N             upgrade at most N connections a second; the others\n"
+    "                              wait, unanswered, in order (a server falling behind)\n"
     "  --threads N                 service threads sharing the port (default 1)\n"
     "  --reuse-port                let other wsgate serve processes share the port\n"
     "                              (SO_REUSEPORT), e.g. past one process's file limit\n";
@@ -157,6 +159,11 @@ static int parse_valued(const char *name, const char *val, serve_opts_t *o, char
         if (parse_ulong(val, 0, 1000, &n) < 0)
             return number_error(name, "a whole number from 0 to 1000", err, errlen);
         o->broadcasts_before_ack = (unsigned)n;
+    } else if (strcmp(name, "--accept-rate") == 0) {
+        if (parse_ulong(val, 1, 1000000, &n) < 0)
+            return number_error(name, "a whole number of connections per second, 1 to 1000000", err,
+                                errlen);
+        o->accept_rate = (unsigned)n;
     } else if (strcmp(name, "--threads") == 0) {
         if (parse_ulong(val, 1, 256, &n) < 0)
             return number_error(name, "a whole number from 1 to 256", err, errlen);

@@ -193,6 +193,15 @@ typedef struct worker {
     ev_io timer_io;          /* watches timer_fd */
     int timer_fd;            /* timerfd set to the earliest of `timers` (0: none yet) */
     lws_usec_t timers_armed; /* when timer_fd is set to fire; 0 = not set */
+    /* --accept-rate: accepted sockets not yet handed to lws (a ring, in
+     * order), the token bucket that paces them, and its timer. */
+    struct lws_vhost *vhost;
+    int *held;
+    size_t held_head, held_len, held_cap;
+    double tokens;
+    uint64_t tokens_at; /* monotonic us of the last refill */
+    ev_timer pace;
+    bool pace_init;
 } worker_t;
 
 /* A collaboration document; hist[seq % SERVE_HISTORY] holds the operation
@@ -343,6 +352,9 @@ void *serve_worker_run(void *w);
 /* Frees w's context (closing its connections), loop, timer, inbox and
  * rooms; w's thread must have ended. */
 void serve_worker_free(worker_t *w);
+/* --accept-rate: stops the pacing timer and closes the sockets still held
+ * (listen.c). Call before the loop is destroyed. */
+void serve_accept_free(worker_t *w);
 
 /* ---- listen.c: listening -------------------------------------------------- */
 

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE /* accept4 */
 #include "serve/internal.h"
 
+#include "base/clock.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -188,19 +190,93 @@ static int serve_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
  * Windows), so with several workers each opens its own SO_REUSEPORT socket
  * and watches it as a raw fd; the kernel spreads connections over them and
  * each worker adopts what it accepts. */
+/* ---- --accept-rate: a server that falls behind ---------------------------- */
+
+#define PACE_BURST_S 0.1 /* the bucket holds 100 ms of the rate (at least one) */
+
+static int hold(worker_t *w, int fd)
+{
+    if (w->held_len == w->held_cap) {
+        size_t cap = w->held_cap ? w->held_cap * 2 : 256;
+        int *n = malloc(cap * sizeof(int));
+        if (!n)
+            return -1;
+        for (size_t i = 0; i < w->held_len; i++)
+            n[i] = w->held[(w->held_head + i) % w->held_cap];
+        free(w->held);
+        w->held = n;
+        w->held_cap = cap;
+        w->held_head = 0;
+    }
+    w->held[(w->held_head + w->held_len++) % w->held_cap] = fd;
+    return 0;
+}
+
+/* This worker's share of --accept-rate, per second. */
+static double pace_rate(const worker_t *w)
+{
+    return (double)w->srv->opts.accept_rate / (double)w->srv->nworkers;
+}
+
+/* Hands held sockets to lws while the bucket has tokens; the timer comes
+ * back when the next one is due. */
+static void pace_adopt(worker_t *w)
+{
+    double rate = pace_rate(w), burst = rate * PACE_BURST_S;
+    uint64_t now = clock_mono_us();
+    w->tokens += (double)(now - w->tokens_at) / 1e6 * rate;
+    w->tokens_at = now;
+    if (w->tokens > (burst > 1.0 ? burst : 1.0))
+        w->tokens = burst > 1.0 ? burst : 1.0;
+    while (w->held_len && w->tokens >= 1.0) {
+        int fd = w->held[w->held_head];
+        w->held_head = (w->held_head + 1) % w->held_cap;
+        w->held_len--;
+        w->tokens -= 1.0;
+        if (!lws_adopt_socket_vhost(w->vhost, fd))
+            close(fd);
+    }
+    if (!w->held_len || ev_is_active(&w->pace))
+        return;
+    ev_timer_set(&w->pace, (1.0 - w->tokens) / rate, 0.);
+    ev_timer_start(w->loop, &w->pace);
+}
+
+static void pace_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    pace_adopt(lws_container_of(t, worker_t, pace));
+}
+
+void serve_accept_free(worker_t *w)
+{
+    if (w->pace_init)
+        ev_timer_stop(w->loop, &w->pace);
+    for (; w->held_len; w->held_len--, w->held_head = (w->held_head + 1) % w->held_cap)
+        close(w->held[w->held_head]);
+    free(w->held);
+    w->held = NULL;
+    w->held_cap = 0;
+}
+
 static int listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                            size_t len)
 {
     if (reason != LWS_CALLBACK_RAW_RX_FILE)
         return 0;
     int lfd = lws_get_socket_fd(wsi);
+    worker_t *w = lws_context_user(lws_get_context(wsi));
+    bool paced = w->srv->opts.accept_rate > 0;
     for (int i = 0; i < 64; i++) { /* bounded: let other work run between bursts */
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             break;
-        if (!lws_adopt_socket_vhost(lws_get_vhost(wsi), fd))
+        if (paced ? hold(w, fd) < 0 : !lws_adopt_socket_vhost(lws_get_vhost(wsi), fd))
             close(fd);
     }
+    if (paced)
+        pace_adopt(w);
     return 0;
 }
 
@@ -319,6 +395,13 @@ static int worker_share(worker_t *w, struct lws_vhost *vh, const listen_cfg_t *l
                  w->srv->host, port);
         return -1;
     }
+    w->vhost = vh;
+    if (w->srv->opts.accept_rate) {
+        ev_timer_init(&w->pace, pace_cb, 0., 0.);
+        w->pace_init = true;
+        w->tokens_at = clock_mono_us();
+        w->tokens = 1.0;
+    }
     lws_sock_file_fd_type desc;
     desc.filefd = fd;
     if (!lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, desc, "wsgate-listen", NULL)) {
@@ -402,7 +485,7 @@ int serve_listen_all(server_t *s, const char *cert, const char *key, char *err, 
     lc.key = key;
     lc.client_ca = s->tls_client_ca;
     resolve_host(s->host, lc.addr, sizeof(lc.addr), &lc.v6);
-    lc.share = s->nworkers > 1 || s->opts.reuse_port;
+    lc.share = s->nworkers > 1 || s->opts.reuse_port || s->opts.accept_rate;
     int port = s->opts.port;
     for (unsigned i = 0; i < s->nworkers; i++) {
         int got = worker_listen(&s->workers[i], &lc, port, err, errlen);

@@ -115,6 +115,10 @@
  *       --tls-cert-out FILE writes that certificate (PEM) for clients to trust.
  *       --tls-client-ca FILE: every client must present a certificate that
  *       the CAs in FILE (PEM) sign, else the TLS handshake fails.
+ *   --accept-rate N: a server that accepts slowly: connections are
+ *       accepted at once but read (so upgraded) at most N a second in all
+ *       (shared by the threads), in order; the others wait with their
+ *       upgrade request unanswered.
  *   --threads N: N service threads, each its own lws context and its own
  *       SO_REUSEPORT socket on the one port (the kernel spreads connections);
  *       chat rooms and documents span all threads. serve_main raises the
@@ -153,6 +157,7 @@ typedef struct serve_opts {
     uint64_t stall_for_us;    /* --stall-for D: and lasts D; 0 = no stall */
     uint64_t push_delay_us;   /* --push-delay: stamp a push, send it this much later */
     uint64_t fanout_delay_us; /* --fanout-delay: relay a broadcast this much later */
+    unsigned accept_rate;     /* --accept-rate N: take on at most N connections a second; 0 = any */
 } serve_opts_t;
 
 typedef struct server server_t;

@@ -92,6 +92,7 @@ void serve_worker_free(worker_t *w)
     if (w->ctx)
         lws_context_destroy(w->ctx); /* closes connections: CLOSED runs here */
     if (w->loop) {
+        serve_accept_free(w);
         ev_io_stop(w->loop, &w->timer_io);
         ev_loop_destroy(w->loop);
     }

@@ -18,7 +18,7 @@ static const struct {
 } examples[] = {
     { "version", "1" }, { "users", "10" },          { "max_users", "500" },
     { "weight", "1" },  { "iterations", "1" },      { "max_attempts", "5" },
-    { "code", "1000" }, { "expect_status", "200" },
+    { "code", "1000" }, { "expect_status", "200" }, { "max_connecting", "2000" },
 };
 
 static const char *example_for(const char *key)

@@ -228,6 +228,7 @@ static const cyaml_schema_field_t load_fields[] = {
     OPT_STR("ramp_up", raw_load_t, ramp_up),
     SEQ("stages", CYAML_FLAG_OPTIONAL, raw_load_t, stages, &stage_entry, 1),
     OPT_MAP("arrival_rate", raw_load_t, arrival_rate, arrival_fields),
+    CYAML_FIELD_UINT("max_connecting", CYAML_FLAG_OPTIONAL, raw_load_t, max_connecting),
     CYAML_FIELD_END,
 };
 

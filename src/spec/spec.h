@@ -240,6 +240,8 @@ typedef struct spec_tls {
     bool insecure; /* tls.insecure_skip_verify: accept any server certificate */
 } spec_tls_t;
 
+#define SPEC_MAX_CONNECTING 1000000u /* load.max_connecting at most */
+
 /* The compiled plan. Owns everything. */
 typedef struct spec {
     char *path; /* file it came from */
@@ -247,9 +249,11 @@ typedef struct spec {
     char *target; /* after --target / WSGATE_TARGET override */
     spec_stage_t *stages;
     size_t nstages;
-    uint64_t duration_us; /* sum of stage durations (open model: of arrival stages) */
-    unsigned peak_users;  /* max users over all stages (open model: max_users) */
-    bool open_model;      /* load.arrival_rate: stages is empty, open holds the shape */
+    uint64_t duration_us;    /* sum of stage durations (open model: of arrival stages) */
+    unsigned peak_users;     /* max users over all stages (open model: max_users) */
+    unsigned max_connecting; /* load.max_connecting: connects in flight at most, all workers; 0 =
+                                unset */
+    bool open_model;         /* load.arrival_rate: stages is empty, open holds the shape */
     spec_open_t open;
     spec_scenario_t *scenarios;
     size_t nscenarios;

@@ -198,6 +198,7 @@ typedef struct raw_load {
     raw_stage_t *stages;
     unsigned stages_count;
     raw_arrival_t *arrival_rate;
+    unsigned max_connecting;
 } raw_load_t;
 
 /* data: the CSV rows for {{data.COLUMN}}. */

@@ -19,7 +19,8 @@
 struct lws {
     void *opaque;         /* lws_set/get_opaque_user_data */
     unsigned writable;    /* lws_callback_on_writable calls */
-    bool killed;          /* lws_set_timeout(..., LWS_TO_KILL_ASYNC) */
+    bool killed;          /* lws_set_timeout(..., LWS_TO_KILL_ASYNC or _SYNC) */
+    bool killed_sync;     /* lws_set_timeout(..., LWS_TO_KILL_SYNC): closed at once */
     int close_status;     /* lws_close_reason, 0 = not called */
     bool partial;         /* lws_partial_buffered answers this */
     bool nonfinal;        /* lws_is_final_fragment answers !nonfinal */

@@ -231,6 +231,61 @@ static void test_connect_timeout(void **state)
     assert_int_equal(vu->state, VU_BACKOFF);
 }
 
+/* load.max_connecting: beyond the slots, users wait in order, timed from
+ * their planned start; a slot freed by an open connect goes to the first
+ * waiting before the loop waits; a wait past connect.timeout is a connect
+ * timeout, one at the end is abandoned; the ramp counts plan and opens. */
+static void test_connect_waits_for_a_slot(void **state)
+{
+    start(chat_yaml, 30 * SEC); /* users 0..3 planned at 0..3 s, all due */
+    worker_t *w = &fw.w;
+    w->connq.limit = 1;
+    vu_t *u0 = &w->vus[0], *u1 = &w->vus[1], *u2 = &w->vus[2], *u3 = &w->vus[3];
+    uint64_t t0 = fw.run.t0;
+    vu_wake(u0, due_of(u0));
+    struct lws *wsi0 = fake_lws_last_wsi();
+    vu_wake(u1, mono_us());
+    assert_int_equal(fake_lws.connects, 1); /* u1 waits for the slot */
+    assert_int_equal(u1->state, VU_CONNECTING);
+    assert_null(u1->wsi);
+    assert_true(connq_waiting(&w->connq, u1->slot));
+    assert_int_equal(u1->t0, t0 + 1 * SEC); /* timed from its planned start */
+    assert_int_equal(due_of(u1), t0 + 1 * SEC + 3 * SEC);
+    vu_connect_drain(w); /* no slot free yet */
+    assert_int_equal(fake_lws.connects, 1);
+    assert_int_equal(atomic_load(&fw.run.waiting), 1);
+
+    lws_event(wsi0, LWS_CALLBACK_CLIENT_ESTABLISHED, NULL);
+    assert_int_equal(w->m->ok[0], 1);
+    assert_int_equal(w->m->ramp.connected, 1);
+    vu_connect_drain(w); /* before the loop waits: u1 takes the slot */
+    assert_int_equal(fake_lws.connects, 2);
+    assert_ptr_equal(u1->wsi, fake_lws_last_wsi());
+    assert_false(connq_waiting(&w->connq, u1->slot));
+    assert_int_equal(u1->t0, t0 + 1 * SEC);
+
+    vu_wake(u2, mono_us()); /* waits behind u1 until its timeout */
+    assert_true(connq_waiting(&w->connq, u2->slot));
+    vu_wake(u2, due_of(u2));
+    assert_int_equal(w->m->failed[0], 1);
+    assert_contains(w->m->errors[ERR_TIMEOUT].samples[0], "connect (chat): no connect slot within");
+    assert_int_equal(u2->state, VU_BACKOFF);
+    assert_int_equal(w->connq.len, 0);
+
+    vu_wake(u3, mono_us());
+    assert_true(connq_waiting(&w->connq, u3->slot));
+    assert_int_equal(fw.run.waiting_peak, 1);
+    w->ending = true;
+    vu_end(u3, mono_us());
+    assert_int_equal(w->m->connect_abandoned, 1);
+    assert_int_equal(w->connq.len, 0);
+    assert_int_equal(atomic_load(&fw.run.waiting), 0);
+    assert_int_equal(w->connq.waited, 3);
+    assert_int_equal(w->m->ramp.planned, 4);
+    assert_true(w->m->ramp.start_s == 0.0 && w->m->ramp.end_s == 3.0);
+    assert_int_equal(fake_lws.connects, 2); /* nobody connects after the end */
+}
+
 /* libwebsockets could not even start the connection. */
 static void test_connect_that_cannot_start(void **state)
 {
@@ -457,7 +512,8 @@ static void test_run_end_abandons_a_pending_connect(void **state)
 }
 
 /* The server never finishes the close handshake: the user lets go of the
- * socket after CLOSE_GRACE_US and is done. */
+ * socket after CLOSE_GRACE_US and is done; in the tick the socket closes at
+ * once (thousands of asynchronous kills would each walk lws's sorted list). */
 static void test_close_handshake_timeout(void **state)
 {
     start(chat_yaml, 30 * SEC);
@@ -466,8 +522,10 @@ static void test_close_handshake_timeout(void **state)
     fw.w.ending = true;
     vu_abort(vu, mono_us()); /* awaiting: given up, not failed */
     assert_int_equal(vu->state, VU_CLOSING);
+    fw.w.in_tick = true;
     vu_wake(vu, due_of(vu));
-    assert_true(wsi->killed);
+    fw.w.in_tick = false;
+    assert_true(wsi->killed && wsi->killed_sync);
     assert_int_equal(vu->state, VU_DONE);
     assert_int_equal(atomic_load(&fw.run.active), 0);
     assert_int_equal(fw.w.m->failed[metric("join")], 0);
@@ -661,6 +719,7 @@ int main(void)
         T(test_established_records_connect_and_runs_on_start),
         T(test_failed_connect_counts_its_error_kind),
         T(test_connect_timeout),
+        T(test_connect_waits_for_a_slot),
         T(test_connect_that_cannot_start),
         T(test_expect_times_out_after_its_timeout),
         T(test_steps_run_in_order_and_replies_time_their_step),
