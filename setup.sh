@@ -19,8 +19,8 @@ PACKAGES=(build-essential cmake pkg-config
 # libFuzzer runtime for tests/fuzz, the Prometheus server that scrapes
 # run --metrics-listen in it_prometheus.sh (queried with curl),
 # python3-jsonschema for it_result_schema.sh (docs/result.schema.json), and
-# RabbitMQ (Web-STOMP) for it_stomp.sh; npm installs the Socket.IO server
-# of it_socketio.sh (tests/servers/socketio)
+# RabbitMQ (Web-STOMP) for it_stomp.sh; npm installs the Socket.IO and GraphQL
+# servers of it_socketio.sh and it_graphql.sh (tests/servers/socketio, graphql)
 TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl python3-jsonschema
                rabbitmq-server)
 # only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps
@@ -80,6 +80,7 @@ cmd_test() {
   install_missing "${TEST_PACKAGES[@]}"
   command -v npm >/dev/null || install_missing npm # Debian's nodejs comes without it
   npm_ci tests/servers/socketio
+  npm_ci tests/servers/graphql
   build build
   ctest --test-dir build --output-on-failure -j 2
   echo "setup: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"

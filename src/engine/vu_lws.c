@@ -226,9 +226,11 @@ static void on_closed(vu_t *vu)
     vu_ping_stop(vu);
     if (vu->state == VU_CONNECTING) { /* during the protocol's handshake (not yet counted open) */
         char why[96];
-        snprintf(why, sizeof(why), "closed during the %s handshake", vu_proto(vu)->name);
+        snprintf(why, sizeof(why), "closed during the %s handshake (code %u)", vu_proto(vu)->name,
+                 vu->peer_closed ? vu->peer_code : 1006);
         vu->wsi = NULL;
-        vu_connect_failed(vu, now, vu->peer_closed ? ERR_CLOSED : ERR_RESET, why);
+        vu_connect_failed(vu, now, vu->peer_closed ? err_kind_of_close(vu->peer_code) : ERR_RESET,
+                          why);
         return;
     }
     http_call_cancel(vu->http); /* an http step in flight on this connection */
@@ -253,8 +255,9 @@ static void on_closed(vu_t *vu)
         return;
     }
     if (vu->peer_closed)
-        metrics_error(vu->w->m, ERR_CLOSED, "connection (%s) closed by the server (code %u)",
-                      vu_scenario(vu)->name, vu->peer_code);
+        metrics_error(vu->w->m, err_kind_of_close(vu->peer_code),
+                      "connection (%s) closed by the server (code %u)", vu_scenario(vu)->name,
+                      vu->peer_code);
     else
         metrics_error(vu->w->m, ERR_RESET, "connection (%s) dropped without a close frame",
                       vu_scenario(vu)->name);

@@ -164,8 +164,10 @@ static void on_message(vu_t *vu, const char *msg, size_t len)
     if (!wanted && !pr->parse_always)
         return;
     sbuf_t reply = SBUF_INIT;
-    proto_rx_t rx = { .event = PROTO_EV_NONE, .reply = &reply };
+    proto_rx_t rx = { .event = PROTO_EV_NONE, .reply = &reply, .metric = -1 };
     cJSON *json = pr->parse(vu->pstate, msg, len, &rx);
+    if (rx.metric >= 0)
+        metrics_ok(vu->w->m, rx.metric, rx.latency_us);
     if (reply.len)
         vu_proto_reply(vu, reply.data, reply.len);
     sbuf_free(&reply);

@@ -185,12 +185,17 @@ bool vu_proto_goodbye(vu_t *vu, struct lws *wsi)
         return false;
     if (vu->proto_bye == 1)
         return true; /* waiting for its answer, within the close's grace time */
-    if (pout_reset(vu) < 0 || pr->close(vu->pstate, &vu->pout) <= 0)
+    int rc = pout_reset(vu) < 0 ? -1 : pr->close(vu->pstate, &vu->pout);
+    if (rc <= 0)
         return false;
     size_t len = vu->pout.len - LWS_PRE;
     if (lws_write(wsi, (unsigned char *)vu->pout.data + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
         return false;
     vu->w->m->bytes_sent += len;
+    if (rc == 2) { /* more goodbye frames: one per writable */
+        lws_callback_on_writable(wsi);
+        return true;
+    }
     vu->proto_bye = 1;
     return true;
 }

@@ -21,6 +21,14 @@ static const char *const kind_names[ERR_KIND_COUNT] = {
     [ERR_BLOCKED] = "blocked",
     [ERR_KEEPALIVE] = "keepalive",
     [ERR_OBSERVE] = "observe",
+    [ERR_CLOSE_4400] = "close_4400",
+    [ERR_CLOSE_4401] = "close_4401",
+    [ERR_CLOSE_4403] = "close_4403",
+    [ERR_CLOSE_4406] = "close_4406",
+    [ERR_CLOSE_4408] = "close_4408",
+    [ERR_CLOSE_4409] = "close_4409",
+    [ERR_CLOSE_4429] = "close_4429",
+    [ERR_CLOSE_4500] = "close_4500",
 };
 
 const char *err_kind_name(err_kind_t k)
@@ -38,6 +46,15 @@ int err_kind_from_name(const char *name)
         if (strcmp(kind_names[k], name) == 0)
             return k;
     return -1;
+}
+
+err_kind_t err_kind_of_close(unsigned code)
+{
+    static const unsigned codes[] = { 4400, 4401, 4403, 4406, 4408, 4409, 4429, 4500 };
+    for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (codes[i] == code)
+            return (err_kind_t)(ERR_CLOSE_4400 + i);
+    return ERR_CLOSED;
 }
 
 static const char *const verdict_names[RES_VERDICT_COUNT] = {

@@ -26,6 +26,15 @@ typedef enum err_kind {
     ERR_BLOCKED,   /* --allow-hosts/--block-hosts refused the destination: nothing was sent */
     ERR_KEEPALIVE, /* the peer's keep-alive (a Socket.IO ping, a STOMP heart-beat) did not come */
     ERR_OBSERVE,   /* a scrape of an observe: endpoint failed (refused, timeout, status, parse) */
+    /* the server closed with one of graphql-transport-ws's codes: each its own kind */
+    ERR_CLOSE_4400,
+    ERR_CLOSE_4401,
+    ERR_CLOSE_4403,
+    ERR_CLOSE_4406,
+    ERR_CLOSE_4408,
+    ERR_CLOSE_4409,
+    ERR_CLOSE_4429,
+    ERR_CLOSE_4500,
     ERR_KIND_COUNT
 } err_kind_t;
 
@@ -33,6 +42,9 @@ typedef enum err_kind {
 const char *err_kind_name(err_kind_t k);
 /* Returns the kind for a name, or -1. */
 int err_kind_from_name(const char *name);
+/* The kind of a close frame with code the server sent: ERR_CLOSE_<code> for
+ * a code that has its own kind, else ERR_CLOSED. */
+err_kind_t err_kind_of_close(unsigned code);
 
 #define RES_MAX_SAMPLES 3
 

@@ -325,7 +325,8 @@ static int compile_counts(spec_ctx_t *c, const char *base, const raw_scenario_t 
 
 const char *spec_protocol_name(spec_protocol_t p)
 {
-    static const char *const names[SPEC_PROTO_COUNT] = { "json", "text", "stomp", "socketio" };
+    static const char *const names[SPEC_PROTO_COUNT] = { "json",     "text",    "stomp",
+                                                         "socketio", "graphql", "graphql-apollo" };
     return (unsigned)p < SPEC_PROTO_COUNT ? names[p] : "json";
 }
 
@@ -341,8 +342,8 @@ static int compile_protocol(spec_ctx_t *c, const char *base, const raw_scenario_
             out->protocol = (spec_protocol_t)p;
     if (r->protocol && strcmp(r->protocol, spec_protocol_name(out->protocol)) != 0)
         return diag_fail_at(c, ppath,
-                            "%s \"%.40s\" is not json, text, stomp or socketio; write e.g. "
-                            "protocol: stomp",
+                            "%s \"%.40s\" is not json, text, stomp, socketio, graphql or "
+                            "graphql-apollo; write e.g. protocol: stomp",
                             ppath, r->protocol);
     c->protocol = out->protocol;
     if (out->protocol == SPEC_PROTO_SOCKETIO && sio_compile_conn(c, base, r->socketio, out) < 0)
@@ -351,6 +352,13 @@ static int compile_protocol(spec_ctx_t *c, const char *base, const raw_scenario_
     if (r->socketio && out->protocol != SPEC_PROTO_SOCKETIO)
         return diag_fail_at(c, ppath, "%s is for protocol: socketio; add protocol: socketio to %s",
                             ppath, base);
+    snprintf(ppath, sizeof(ppath), "%.200s.graphql", base);
+    bool gql = out->protocol == SPEC_PROTO_GRAPHQL || out->protocol == SPEC_PROTO_GRAPHQL_APOLLO;
+    if (r->graphql && !gql)
+        return diag_fail_at(c, ppath, "%s is for protocol: graphql; add protocol: graphql to %s",
+                            ppath, base);
+    if (gql && graphql_compile_conn(c, base, r->graphql, out) < 0)
+        return -1;
     if (out->protocol == SPEC_PROTO_STOMP)
         return stomp_compile_conn(c, base, r->stomp, out);
     snprintf(ppath, sizeof(ppath), "%.200s.stomp", base);

@@ -86,6 +86,22 @@ static const cyaml_schema_field_t sio_conn_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t graphql_step_fields[] = {
+    OPT_STR("subscribe", raw_graphql_step_t, subscribe),
+    OPT_STR("variables", raw_graphql_step_t, variables),
+    OPT_STR("operation_name", raw_graphql_step_t, operation_name),
+    OPT_STR("id", raw_graphql_step_t, id),
+    OPT_STR("as", raw_graphql_step_t, as),
+    OPT_STR("timeout", raw_graphql_step_t, timeout),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t graphql_conn_fields[] = {
+    OPT_STR("init", raw_graphql_conn_t, init),
+    OPT_STR("ping_interval", raw_graphql_conn_t, ping_interval),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t step_fields[] = {
     OPT_STR("name", raw_step_t, name),
     OPT_STR("send", raw_step_t, send),
@@ -97,6 +113,7 @@ static const cyaml_schema_field_t step_fields[] = {
     OPT_MAP("http", raw_step_t, http, http_fields),
     OPT_MAP("stomp", raw_step_t, stomp, stomp_step_fields),
     OPT_MAP("emit", raw_step_t, emit, emit_fields),
+    OPT_MAP("graphql", raw_step_t, graphql, graphql_step_fields),
     CYAML_FIELD_END,
 };
 
@@ -156,6 +173,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     OPT_STR("protocol", raw_scenario_t, protocol),
     OPT_MAP("stomp", raw_scenario_t, stomp, stomp_conn_fields),
     OPT_MAP("socketio", raw_scenario_t, socketio, sio_conn_fields),
+    OPT_MAP("graphql", raw_scenario_t, graphql, graphql_conn_fields),
     CYAML_FIELD_MAPPING_PTR("connect", CYAML_FLAG_POINTER, raw_scenario_t, connect, connect_fields),
     SEQ("on_start", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_start, &step_entry, 0),
     SEQ("on_reconnect", CYAML_FLAG_OPTIONAL, raw_scenario_t, on_reconnect, &step_entry, 0),

@@ -30,14 +30,16 @@ typedef struct spec_capture {
 /* scenario protocol: how frames are read and written (json by default).
  * The engine has one entry for each in its table (src/engine/proto/). */
 typedef enum spec_protocol {
-    SPEC_PROTO_JSON,     /* a message is a JSON document (today's behaviour) */
-    SPEC_PROTO_TEXT,     /* raw text: predicates see {text, json} */
-    SPEC_PROTO_STOMP,    /* STOMP 1.2 over WebSocket: {command, headers, body, json} */
-    SPEC_PROTO_SOCKETIO, /* Socket.IO v5 over Engine.IO v4: {event, args} or {ack, args} */
+    SPEC_PROTO_JSON,           /* a message is a JSON document (today's behaviour) */
+    SPEC_PROTO_TEXT,           /* raw text: predicates see {text, json} */
+    SPEC_PROTO_STOMP,          /* STOMP 1.2 over WebSocket: {command, headers, body, json} */
+    SPEC_PROTO_SOCKETIO,       /* Socket.IO v5 over Engine.IO v4: {event, args} or {ack, args} */
+    SPEC_PROTO_GRAPHQL,        /* graphql-transport-ws: {type, id, op, payload, awaited} */
+    SPEC_PROTO_GRAPHQL_APOLLO, /* Apollo's graphql-ws (subscriptions-transport-ws): likewise */
 } spec_protocol_t;
-#define SPEC_PROTO_COUNT 4
+#define SPEC_PROTO_COUNT 6
 
-/* The name protocol: writes for p ("json", "text", "stomp"). Static. */
+/* The name protocol: writes for p ("json", "text", "stomp", "graphql", ...). Static. */
 const char *spec_protocol_name(spec_protocol_t p);
 
 /* scenario stomp: the CONNECT frame. Owns all. */
@@ -75,6 +77,23 @@ typedef struct spec_sio_emit {
     tmpl_t *args; /* emit.args: a JSON array ('[...]'), NULL: no arguments */
     bool ack;     /* emit.ack: an ack id is sent and the step is timed to its ACK */
 } spec_sio_emit_t;
+/* scenario graphql: connection_init and our pings. Owns all. */
+typedef struct spec_graphql_conn {
+    tmpl_t *init; /* graphql.init: connection_init's payload (JSON), NULL: none */
+    uint64_t
+        ping_interval_us; /* graphql.ping_interval: our pings (a pong due by the next); 0 = none */
+} spec_graphql_conn_t;
+
+/* A graphql: step: one subscribe message (a subscription, query or
+ * mutation), timed to the operation's first next. Owns all. */
+typedef struct spec_graphql_op {
+    tmpl_t *query;        /* graphql.subscribe: the document */
+    tmpl_t *variables;    /* graphql.variables (a JSON object), NULL: none */
+    char *operation_name; /* graphql.operation_name, NULL: none */
+    tmpl_t *id;           /* graphql.id: a fixed operation id; NULL: "1", "2", ... per connection */
+    char *as;             /* graphql.as, else the step's name: the op field; NULL: none */
+    int complete_metric;  /* "<as>.complete": subscribe -> complete; -1 when unnamed */
+} spec_graphql_op_t;
 
 /* An HTTP request step (e.g. the login before connecting). Owns all. */
 typedef struct spec_http {
@@ -117,6 +136,9 @@ typedef struct spec_step {
     /* an emit: step (send is then "" and the engine frames it); with ack,
      * expect is the path ack and expect_src "ACK" */
     spec_sio_emit_t *emit;
+    /* a graphql: step (send is then "" and the engine frames it); expect
+     * is "awaited" (the operation's first next) */
+    spec_graphql_op_t *graphql;
     /* expect.capture (or a count entry's capture): fields of the matched
      * message into per-user slots (json set, cookie NULL). */
     spec_capture_t *captures;
@@ -156,13 +178,14 @@ typedef struct spec_scenario {
     tmpl_t *url;      /* connect.url */
     tmpl_t **headers; /* connect.headers, each "Name: value" */
     size_t nheaders;
-    uint64_t connect_timeout_us; /* connect.timeout, default 10s */
-    uint64_t ping_interval_us;   /* connect.ping_interval: WebSocket pings; 0 = none */
-    char *subprotocol;           /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
-    spec_protocol_t protocol;    /* protocol: json (default), text or stomp */
-    spec_stomp_conn_t *stomp;    /* stomp: (protocol stomp only, always set then) */
-    spec_sio_conn_t *socketio;   /* socketio: (protocol socketio only, always set then) */
-    spec_reconnect_t reconnect;  /* connect.reconnect */
+    uint64_t connect_timeout_us;  /* connect.timeout, default 10s */
+    uint64_t ping_interval_us;    /* connect.ping_interval: WebSocket pings; 0 = none */
+    char *subprotocol;            /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
+    spec_protocol_t protocol;     /* protocol: json (default), text or stomp */
+    spec_stomp_conn_t *stomp;     /* stomp: (protocol stomp only, always set then) */
+    spec_sio_conn_t *socketio;    /* socketio: (protocol socketio only, always set then) */
+    spec_graphql_conn_t *graphql; /* graphql: (protocols graphql*, always set then) */
+    spec_reconnect_t reconnect;   /* connect.reconnect */
     spec_step_t *on_start;
     size_t non_start;
     spec_step_t *on_reconnect; /* run after an automatic reconnect, then the tasks */

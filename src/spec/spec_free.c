@@ -85,11 +85,36 @@ static void clear_sio_conn(spec_sio_conn_t *sc)
     free(sc);
 }
 
+static void clear_graphql_op(spec_graphql_op_t *g)
+{
+    if (!g)
+        return;
+    if (g->query)
+        tmpl_free(g->query);
+    if (g->variables)
+        tmpl_free(g->variables);
+    if (g->id)
+        tmpl_free(g->id);
+    free(g->operation_name);
+    free(g->as);
+    free(g);
+}
+
+static void clear_graphql_conn(spec_graphql_conn_t *gc)
+{
+    if (!gc)
+        return;
+    if (gc->init)
+        tmpl_free(gc->init);
+    free(gc);
+}
+
 static void clear_step(spec_step_t *st)
 {
     clear_sio_emit(st->emit);
     clear_http(st->http);
     clear_stomp_frame(st->stomp);
+    clear_graphql_op(st->graphql);
     free(st->name);
     if (st->send)
         tmpl_free(st->send);
@@ -122,6 +147,7 @@ static void clear_scenario(spec_scenario_t *sc)
     free(sc->name);
     clear_stomp_conn(sc->stomp);
     clear_sio_conn(sc->socketio);
+    clear_graphql_conn(sc->graphql);
     if (sc->url)
         tmpl_free(sc->url);
     for (size_t i = 0; i < sc->nheaders; i++)

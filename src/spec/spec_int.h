@@ -80,6 +80,21 @@ typedef struct raw_sio_conn {
     char *nsp;
     char *auth;
 } raw_sio_conn_t;
+/* A step's graphql: (one subscribe message). */
+typedef struct raw_graphql_step {
+    char *subscribe;
+    char *variables;
+    char *operation_name;
+    char *id;
+    char *as;
+    char *timeout;
+} raw_graphql_step_t;
+
+/* A scenario's graphql: (connection_init, pings). */
+typedef struct raw_graphql_conn {
+    char *init;
+    char *ping_interval;
+} raw_graphql_conn_t;
 
 typedef struct raw_step {
     char *name;
@@ -92,6 +107,7 @@ typedef struct raw_step {
     raw_http_t *http;
     raw_stomp_step_t *stomp;
     raw_emit_t *emit;
+    raw_graphql_step_t *graphql;
 } raw_step_t;
 
 typedef struct raw_task {
@@ -137,6 +153,7 @@ typedef struct raw_scenario {
     char *protocol;
     raw_stomp_conn_t *stomp;
     raw_sio_conn_t *socketio;
+    raw_graphql_conn_t *graphql;
     raw_connect_t *connect;
     raw_step_t *on_start;
     unsigned on_start_count;
@@ -447,6 +464,17 @@ int stomp_compile_conn(spec_ctx_t *c, const char *base, const raw_stomp_conn_t *
 /* The stomp: step at ypath into *out (a SUBSCRIBE or SEND frame, its metric,
  * its receipt or expect). Returns 0 or -1 with c->err set. */
 int stomp_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
+
+/* ---- graphql.c: protocol graphql's keys ---- */
+
+/* The scenario's graphql: at base (r may be NULL) into out->graphql.
+ * Returns 0 or -1 with c->err set. */
+int graphql_compile_conn(spec_ctx_t *c, const char *base, const raw_graphql_conn_t *r,
+                         spec_scenario_t *out);
+
+/* The graphql: step at ypath into *out (its subscribe message, its metrics
+ * and its wait for the first next). Returns 0 or -1 with c->err set. */
+int graphql_compile_step(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out);
 
 /* ---- scenario.c: scenarios ---- */
 

@@ -269,6 +269,8 @@ int step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_st
         return stomp_compile_step(c, ypath, st, out);
     if (st->emit)
         return sio_compile_step(c, ypath, st, out);
+    if (st->graphql)
+        return graphql_compile_step(c, ypath, st, out);
     if (st->http)
         return http_step_compile(c, ypath, st, out);
     if (st->close) {

@@ -1,6 +1,6 @@
 /* proto: the client protocols a scenario speaks over WebSocket (its
  * protocol: key). Each is one proto_t of callbacks in its own file
- * (proto_json.c, proto_text.c, proto_stomp.c) and one entry in proto.c's
+ * (proto_json.c, proto_text.c, proto_stomp.c, proto_graphql.c) and one entry in proto.c's
  * table; the engine reaches a protocol only through these callbacks.
  * Callbacks run on the user's worker thread; st is the connection's state
  * (state_size bytes, allocated by the engine, reset by open). */
@@ -33,6 +33,10 @@ typedef struct proto_rx {
      * without LWS_PRE; the engine queues it behind the protocol's frames
      * already waiting. NULL: no answer can be sent (fuzzers, tests). */
     sbuf_t *reply;
+    /* Set by the caller to -1: a latency the protocol measured (a GraphQL
+     * operation's subscribe -> complete) for this metric of the spec. */
+    int metric;
+    uint64_t latency_us;
 } proto_rx_t;
 
 typedef struct proto {
@@ -63,8 +67,9 @@ typedef struct proto {
      * none. */
     uint64_t (*keepalive)(void *st, uint64_t now, sbuf_t *out, char *missed, size_t n);
     /* The user closes a usable connection: puts a goodbye frame into out.
-     * Returns 1 when its answer (PROTO_EV_CLOSED) is worth waiting for, 0
-     * when nothing was added, -1 when out of memory. NULL: none. */
+     * Returns 1 when its answer (PROTO_EV_CLOSED) is worth waiting for, 2
+     * when it has more frames to send (called again when writable), 0 when
+     * nothing was added, -1 when out of memory. NULL: none. */
     int (*close)(void *st, sbuf_t *out);
     /* The request path to ask for, in out (n bytes), given the path and
      * query of the rendered URL (upath, "/" when it has none). Returns 0,
@@ -79,5 +84,7 @@ extern const proto_t proto_json;
 extern const proto_t proto_text;
 extern const proto_t proto_stomp;
 extern const proto_t proto_socketio;
+extern const proto_t proto_graphql;
+extern const proto_t proto_graphql_apollo;
 
 #endif

@@ -20,10 +20,26 @@
 
 /* The names users write in errors.KIND, in err_kind_t order. */
 static const char *const kind_names[ERR_KIND_COUNT] = {
-    "timeout",  "refused", "reset",       "closed",
-    "tls",      "dns",     "http_status", "unexpected_message",
-    "protocol", "blocked", "keepalive",   "observe",
+    "timeout",    "refused",    "reset",       "closed",
+    "tls",        "dns",        "http_status", "unexpected_message",
+    "protocol",   "blocked",    "keepalive",   "observe",
+    "close_4400", "close_4401", "close_4403",  "close_4406",
+    "close_4408", "close_4409", "close_4429",  "close_4500",
 };
+
+/* graphql-transport-ws's close codes each have their own kind; others are closed. */
+static void test_err_kind_of_close(void **state)
+{
+    (void)state;
+    assert_int_equal(err_kind_of_close(4409), ERR_CLOSE_4409);
+    assert_string_equal(err_kind_name(err_kind_of_close(4400)), "close_4400");
+    assert_string_equal(err_kind_name(err_kind_of_close(4500)), "close_4500");
+    assert_string_equal(err_kind_name(err_kind_of_close(4429)), "close_4429");
+    assert_int_equal(err_kind_of_close(1000), ERR_CLOSED);
+    assert_int_equal(err_kind_of_close(1011), ERR_CLOSED);
+    assert_int_equal(err_kind_of_close(4410), ERR_CLOSED);
+    assert_int_equal(err_kind_of_close(0), ERR_CLOSED);
+}
 
 static void test_err_kind_names(void **state)
 {
@@ -332,15 +348,11 @@ static void test_signal_names_and_elapsed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err_kind_names),
-        cmocka_unit_test(test_find_step),
-        cmocka_unit_test(test_error_total),
-        cmocka_unit_test(test_errors_add),
-        cmocka_unit_test(test_second_hist),
-        cmocka_unit_test(test_delta_pct),
-        cmocka_unit_test(test_clear),
-        cmocka_unit_test(test_verdict),
-        cmocka_unit_test(test_signal_names_and_elapsed),
+        cmocka_unit_test(test_err_kind_names), cmocka_unit_test(test_err_kind_of_close),
+        cmocka_unit_test(test_find_step),      cmocka_unit_test(test_error_total),
+        cmocka_unit_test(test_errors_add),     cmocka_unit_test(test_second_hist),
+        cmocka_unit_test(test_delta_pct),      cmocka_unit_test(test_clear),
+        cmocka_unit_test(test_verdict),        cmocka_unit_test(test_signal_names_and_elapsed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

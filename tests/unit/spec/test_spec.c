@@ -880,7 +880,8 @@ static void test_protocol_keys(void **state)
     } bad[] = {
         { HEAD LOAD
           "scenarios:\n  - name: a\n    protocol: mqtt\n    connect: {url: \"{{target}}/ws\"}\n",
-          ":6: scenarios[0].protocol \"mqtt\" is not json, text, stomp or socketio" },
+          ":6: scenarios[0].protocol \"mqtt\" is not json, text, stomp, socketio, graphql or "
+          "graphql-apollo" },
         { HEAD LOAD
           "scenarios:\n  - name: a\n    stomp: {login: u}\n    connect: {url: \"{{target}}/ws\"}\n",
           ":6: scenarios[0].stomp is for protocol: stomp" },
@@ -908,6 +909,97 @@ static void test_protocol_keys(void **state)
         rm_tree(dir);
     }
 #undef STOMP_SCEN
+}
+
+/* protocol: graphql: connection_init's payload, pings, graphql: steps with
+ * their metrics (as:, as.complete) and the wait for the first next. */
+static void test_graphql_keys(void **state)
+{
+    (void)state;
+    char dir[256], err[1024] = "";
+#define GQL_SCEN                                                                                   \
+    "scenarios:\n  - name: a\n    protocol: graphql\n"                                             \
+    "    graphql: {init: '{\"token\": \"{{vu.id}}\"}', ping_interval: 2s}\n"                       \
+    "    connect: {url: \"{{target}}/graphql\"}\n"
+    spec_t *s = load_text(HEAD LOAD GQL_SCEN "    on_start:\n"
+                                             "      - graphql: {subscribe: 'subscription { m }',"
+                                             " as: msgs, timeout: 3s}\n"
+                                             "      - name: q\n"
+                                             "        graphql: {subscribe: '{ hello }', id: x1,"
+                                             " variables: '{\"a\": 1}', operation_name: Q}\n",
+                          err, sizeof(err), dir, sizeof(dir));
+    if (!s)
+        fail_msg("did not load: %s", err);
+    const spec_scenario_t *sc = &s->scenarios[0];
+    assert_int_equal(sc->protocol, SPEC_PROTO_GRAPHQL);
+    assert_int_equal(sc->graphql->ping_interval_us, 2 * SEC);
+    assert_non_null(sc->graphql->init);
+    const spec_step_t *a = &sc->on_start[0], *b = &sc->on_start[1];
+    assert_string_equal(a->name, "msgs");
+    assert_string_equal(a->graphql->as, "msgs");
+    assert_string_equal(s->metric_names[a->metric], "msgs");
+    assert_string_equal(s->metric_names[a->graphql->complete_metric], "msgs.complete");
+    assert_int_equal(a->expect_timeout_us, 3 * SEC);
+    assert_non_null(a->expect);
+    assert_null(a->graphql->id);
+    assert_string_equal(b->graphql->as, "q");
+    assert_string_equal(s->metric_names[b->graphql->complete_metric], "q.complete");
+    assert_string_equal(b->graphql->operation_name, "Q");
+    assert_non_null(b->graphql->variables);
+    assert_non_null(b->graphql->id);
+    assert_int_equal(b->expect_timeout_us, 10 * SEC);
+    spec_free(s);
+    rm_tree(dir);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        { HEAD LOAD "scenarios:\n  - name: a\n    graphql: {init: '{}'}\n"
+                    "    connect: {url: \"{{target}}/ws\"}\n",
+          ":6: scenarios[0].graphql is for protocol: graphql" },
+        { HEAD LOAD "scenarios:\n  - name: a\n    connect: {url: \"{{target}}/ws\"}\n"
+                    "    on_start:\n      - graphql: {subscribe: '{ a }'}\n",
+          ":8: scenarios[0].on_start[0].graphql is a GraphQL operation; add protocol: graphql" },
+        { HEAD LOAD GQL_SCEN "    on_start:\n      - graphql: {as: x}\n",
+          ":10: scenarios[0].on_start[0].graphql needs subscribe:" },
+        { HEAD LOAD GQL_SCEN
+          "    on_start:\n      - graphql: {subscribe: '{ a }', variables: '[1'}\n",
+          "scenarios[0].on_start[0].graphql.variables is not a JSON object" },
+        { HEAD LOAD "scenarios:\n  - name: a\n    protocol: graphql\n    graphql: {init: 'x'}\n"
+                    "    connect: {url: \"{{target}}/ws\"}\n",
+          ":7: scenarios[0].graphql.init is not a JSON object" },
+        { HEAD LOAD GQL_SCEN "    on_start:\n      - name: a\n"
+                             "        graphql: {subscribe: '{ a }', as: b}\n",
+          "graphql.as \"b\" and the step's name \"a\" differ" },
+        { HEAD LOAD GQL_SCEN "    on_start:\n      - graphql: {subscribe: '{ a }'}\n"
+                             "        expect: {match: 'type == \"next\"'}\n",
+          "is timed to the operation's first next; put the expect in a step of its own" },
+        { HEAD LOAD GQL_SCEN "    on_start:\n      - graphql: {subscribe: '{ a }'}\n"
+                             "        send: x\n",
+          "has graphql beside send" },
+        { HEAD LOAD GQL_SCEN "    on_start:\n      - graphql: {subscribe: '{ a }', as: x}\n"
+                             "      - graphql: {subscribe: '{ a }', as: x}\n",
+          "duplicate step name \"x\"" },
+        { HEAD LOAD "scenarios:\n  - name: a\n    protocol: graphql\n"
+                    "    graphql: {ping_interval: 1s}\n"
+                    "    connect: {url: \"{{target}}/ws\", ping_interval: 5s}\n",
+          ":7: scenarios[0].graphql.ping_interval and connect.ping_interval both keep" },
+        { HEAD LOAD "scenarios:\n  - name: a\n    protocol: graphql-apollo\n"
+                    "    graphql: {ping_interval: 1s}\n"
+                    "    connect: {url: \"{{target}}/ws\"}\n",
+          ":7: scenarios[0].graphql.ping_interval: graphql-apollo has no client pings" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        s = load_text(bad[i].text, err, sizeof(err), dir, sizeof(dir));
+        if (s) {
+            spec_free(s);
+            fail_msg("case %zu loaded", i);
+        }
+        if (!strstr(err, bad[i].want))
+            fail_msg("case %zu: expected \"%s\" in: %s", i, bad[i].want, err);
+        rm_tree(dir);
+    }
+#undef GQL_SCEN
 }
 
 static void test_strict_scalars(void **state)
@@ -1230,6 +1322,7 @@ int main(void)
         cmocka_unit_test(test_http_defaults_and_tasks),
         cmocka_unit_test(test_send_carries_nul),
         cmocka_unit_test(test_protocol_keys),
+        cmocka_unit_test(test_graphql_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
