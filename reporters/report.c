@@ -492,7 +492,7 @@ static void print_step(const res_step_t *s, FILE *out)
     fmt_pct(s->latency, 95, p95, sizeof p95);
     fmt_pct(s->latency, 99, p99, sizeof p99);
     char count[32], failed[32];
-    num_count(s->latency ? hist_count(s->latency) : 0, count, sizeof count);
+    num_count(s->ok, count, sizeof count); /* as count(STEP) reads it: timed or not */
     num_count(s->failed, failed, sizeof failed);
     char *name = term_clean(s->name, "?");
     fprintf(out, "  %-24s count %-8s p50 %-10s p95 %-10s p99 %-10s failed %s\n", OR_OOM(name),

@@ -37,8 +37,9 @@ foreign market-data 4
 foreign collaboration 5
 foreign mixed 7
 # specs/stomp.yaml needs a STOMP broker: it_stomp.sh runs it against RabbitMQ;
-# specs/socketio.yaml a Socket.IO server: it_socketio.sh runs it against socket.io
-[ "$(ls "$SRC"/specs/*.yaml | grep -vEc '/(stomp|socketio)\.yaml$')" -eq 5 ] || fail "a spec in specs/ is not run here: add it"
+# specs/socketio.yaml a Socket.IO server: it_socketio.sh runs it against socket.io;
+# specs/graphql.yaml a graphql-ws server: it_graphql.sh runs it against graphql-ws
+[ "$(ls "$SRC"/specs/*.yaml | grep -vEc '/(stomp|socketio|graphql)\.yaml$')" -eq 5 ] || fail "a spec in specs/ is not run here: add it"
 
 # connect.subprotocol: answered by the peer, or left out (a protocol error)
 run_wsgate "$WORK/sub" run "$DATA/it/subprotocol.yaml" --target "$T"

@@ -841,6 +841,22 @@ static void test_summary(void **state)
     free_result(r);
 }
 
+/* A count: entry without latency_from has successes but no latency
+ * samples: its count is what count(STEP) reads, not 0. */
+static void test_untimed_count(void **state)
+{
+    (void)state;
+    result_t *r = make_result("socketio", "ws://127.0.0.1:3000", 1);
+    add_step(r, 0, "pings", 150, 0);
+    char *s = render_summary(r);
+    assert_contains(s, "\n  pings                    count 150 ");
+    free(s);
+    s = render_report(&reporter_markdown, r, NULL);
+    assert_contains(s, "| pings | 150 | 0 |");
+    free(s);
+    free_result(r);
+}
+
 /* ---- reading at a glance: deltas, plurals, JUnit detail ------------------ */
 
 /* A baseline from commit 0123456789ab on main: connect twice as fast and
@@ -1170,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_write_all_tmp_fails),
         cmocka_unit_test(test_write_all_rename_fails),
         cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_untimed_count),
         cmocka_unit_test(test_verdict_states),
         cmocka_unit_test(test_interrupted_is_not_passed),
         cmocka_unit_test(test_merged_interrupt_names_shards),
