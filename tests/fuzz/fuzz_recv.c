@@ -9,10 +9,11 @@
  * Input: the first byte picks the protocol ('j' json, 't' text, 's' stomp,
  * any other byte modulo 3). The rest are records separated by 0x1e; each
  * record is one WebSocket message, its fragments separated by 0x1f (every
- * fragment but the last non-final). Two records act instead: 0x1d alone
- * lets time pass to the user's deadline (timeouts, pauses, backoffs); 0x1c
- * then a byte k then bytes: those bytes repeated to k * 8 KiB (up to 2 MiB,
- * over the 1 MiB message limit) as one message in 64 KiB fragments. */
+ * fragment but the last non-final). Three records act instead: 0x1d alone
+ * lets time pass to the user's next deadline or ping (timeouts, pauses,
+ * backoffs, WebSocket pings, STOMP heart-beats); 0x1b alone is a pong;
+ * 0x1c then a byte k then bytes: those bytes repeated to k * 8 KiB (up to
+ * 2 MiB, over the 1 MiB message limit) as one message in 64 KiB fragments. */
 #include "fuzz.h"
 
 #include <stdio.h>
@@ -39,7 +40,8 @@ static const char *const specs[] = {
     "load: {users: 1, duration: 10m}\n"
     "scenarios:\n"
     "  - name: json\n"
-    "    connect: {url: \"{{target}}/ws/collaboration?session=s{{vu.id}}\", timeout: 3s}\n"
+    "    connect: {url: \"{{target}}/ws/collaboration?session=s{{vu.id}}\", timeout: 3s, "
+    "ping_interval: 1s}\n"
     "    on_start:\n"
     "      - name: join\n"
     "        send: '{\"action\":\"join_document\",\"documentId\":\"doc-1\"}'\n"
@@ -223,17 +225,20 @@ static void pump(drive_t *d)
     }
 }
 
-/* Time passes to the user's deadline, or its ping timer's. */
+/* Time passes to the user's deadline or its ping timer's, whichever is
+ * first. */
 static void time_passes(drive_t *d)
 {
-    uint32_t id;
-    uint64_t due;
-    if (timerq_peek(d->w.tq, &id, &due)) {
+    uint32_t id, ping_id;
+    uint64_t due, ping_due;
+    bool wake = timerq_peek(d->w.tq, &id, &due);
+    bool ping = timerq_peek(d->w.ping_tq, &ping_id, &ping_due);
+    if (ping && (!wake || ping_due < due)) {
+        timerq_cancel(d->w.ping_tq, ping_id);
+        vu_ping_due(&d->vu, ping_due);
+    } else if (wake) {
         timerq_cancel(d->w.tq, id);
         vu_wake(&d->vu, due);
-    } else if (timerq_peek(d->w.ping_tq, &id, &due)) {
-        timerq_cancel(d->w.ping_tq, id);
-        vu_ping_due(&d->vu, due);
     }
 }
 
@@ -275,6 +280,8 @@ static void record(drive_t *d, const uint8_t *rec, size_t len)
 {
     if (len == 1 && rec[0] == 0x1d)
         time_passes(d);
+    else if (len == 1 && rec[0] == 0x1b && d->vu.wsi)
+        callback(d->vu.wsi, LWS_CALLBACK_CLIENT_RECEIVE_PONG, NULL, 0);
     else if (len >= 1 && rec[0] == 0x1c)
         deliver_huge(d, rec, len);
     else
