@@ -1,4 +1,5 @@
 /* vu_match: a user's received messages: reassembly, counts, expect matching, captures. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@ char *vu_json_text(const cJSON *v)
         return strdup(v->valuestring);
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d == (double)(long long)d)
+        /* the range check first: converting 1e308 to long long is undefined */
+        if (d >= (double)LLONG_MIN && d < (double)LLONG_MAX && d == (double)(long long)d)
             snprintf(buf, sizeof(buf), "%lld", (long long)d);
         else
             snprintf(buf, sizeof(buf), "%.17g", d);
