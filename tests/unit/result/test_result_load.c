@@ -591,8 +591,8 @@ static void overrides_survive_the_round_trip(void **state)
     const char *want[] = { "md",
                            "**Overrides:** users 50, duration 30s",
                            "html",
-                           "<dt>Overrides</dt><dd>users 50, duration 30s, ramp-up 0s, var "
-                           "room=&lt;b&gt;&amp;",
+                           ("<dt>Overrides</dt><dd>users 50, duration 30s, ramp-up 0s, var "
+                            "room=&lt;b&gt;&amp;"),
                            "junit",
                            "<property name=\"overrides\" value=\"users 50," };
     size_t seen = 0;
