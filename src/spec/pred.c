@@ -311,7 +311,11 @@ static int read_string(pred_parser_t *p, pred_lit_t *lit)
     s[n] = '\0';
     lit->kind = LIT_STRING;
     lit->str = s;
-    return p->scope && strstr(s, "{{") ? string_template(p, start, lit) : 0;
+    if (!p->scope || !strstr(s, "{{") || string_template(p, start, lit) == 0)
+        return 0;
+    free(lit->str); /* a literal that failed is not counted, so not freed with its node */
+    lit->str = NULL;
+    return -1;
 }
 
 /* JSON-style number: -?digits[.digits][(e|E)[+-]digits]. */
