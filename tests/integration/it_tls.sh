@@ -18,7 +18,10 @@ T="wss://127.0.0.1:$SERVER_PORT"
 run_wsgate "$WORK/plain" run "$DATA/it/tls-chat.yaml" --target "$T"
 expect_rc 1
 R="$WORK/plain/result.json"
-check "$(jqr "$R" .errors.tls.count) >= 2"
+# each of the 2 users fails as tls, or (a slow handshake under load) is still
+# connecting when the 1 s run ends and counts as abandoned
+check "$(jqr "$R" .errors.tls.count) >= 1"
+check "$(jqr "$R" .errors.tls.count) + $(jqr "$R" .connections.abandoned) >= 2"
 [ "$(ok_of "$R" connect)" -eq 0 ] || fail "connected to an untrusted server"
 jqr "$R" '.errors.tls.samples[0]' | grep -qF "connect (chatter): certificate verify failed: self-signed certificate" \
   || fail "tls sample: $(jq -c .errors.tls "$R")"
@@ -73,7 +76,8 @@ T="wss://127.0.0.1:$SERVER_PORT"
 run_wsgate "$WORK/nocert" run "$WORK/ca.yaml" --target "$T"
 expect_rc 1
 [ "$(ok_of "$WORK/nocert/result.json" connect)" -eq 0 ] || fail "connected without a client certificate"
-check "$(jqr "$WORK/nocert/result.json" '.steps[0].failed') >= 2"
+check "$(jqr "$WORK/nocert/result.json" '.steps[0].failed') >= 1"
+check "$(jqr "$WORK/nocert/result.json" '.steps[0].failed') + $(jqr "$WORK/nocert/result.json" .connections.abandoned) >= 2"
 with_tls other '{ca_file: server.pem, client_cert: other.pem, client_key: other.key}'
 run_wsgate "$WORK/other" run "$WORK/other.yaml" --target "$T"
 expect_rc 1
