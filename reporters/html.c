@@ -233,11 +233,15 @@ static void meta_times(const result_t *r, FILE *out)
     const char *what = r->open_model ? "load" : "planned";
     /* an interrupted or aborted run's duration_s is the time it ran */
     double shown = !r->open_model && r->planned_s > 0 ? r->planned_s : r->duration_s;
-    if (r->started_at > 0 && r->ended_at >= r->started_at)
-        snprintf(buf, sizeof buf, "%.1f s (%s %.1f s)", r->ended_at - r->started_at, what, shown);
-    else
-        snprintf(buf, sizeof buf, "%s %.1f s", what, shown);
-    meta_item(out, "Duration", buf);
+    char ran[32], plan[32], dur[96];
+    num_duration(shown, plan, sizeof plan);
+    if (r->started_at > 0 && r->ended_at >= r->started_at) {
+        num_duration(r->ended_at - r->started_at, ran, sizeof ran);
+        snprintf(dur, sizeof dur, "%s (%s %s)", ran, what, plan);
+    } else {
+        snprintf(dur, sizeof dur, "%s %s", what, plan);
+    }
+    meta_item(out, "Duration", dur);
 }
 
 /* Shard, region, merge and provenance: shown only when set. */
