@@ -9,7 +9,8 @@
 # the tarball's lib/ and nothing but glibc from the root.
 #
 # Needs root and mmdebstrap (apt-get install mmdebstrap) and fetches about
-# 15 MB from the Debian mirror; about a minute. Not part of CI or ctest.
+# 15 MB from the Debian mirror; 3 to 7 minutes here, mostly mmdebstrap.
+# Not part of CI or ctest.
 #
 #   ./setup.sh package && tests/package/bundle_check.sh [dist/wsgate-VERSION-linux-x86_64.tar.gz]
 set -euo pipefail
