@@ -24,8 +24,9 @@ PACKAGES=(build-essential cmake pkg-config
 # servers of it_socketio.sh and it_graphql.sh (tests/servers/socketio, graphql)
 TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl python3-jsonschema
                rabbitmq-server)
-# only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps
-PACKAGE_PACKAGES=(file dpkg-dev)
+# only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps;
+# packaging/bundle-libs.sh sets the tarball's RUNPATHs with patchelf
+PACKAGE_PACKAGES=(file dpkg-dev patchelf)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

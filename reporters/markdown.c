@@ -408,8 +408,8 @@ static void md_server(const result_t *r, FILE *out)
 
 static void md_shape(const result_t *r, FILE *out)
 {
-    char dur[32]; /* a run's length, not a latency: seconds, as the HTML report gives it */
-    snprintf(dur, sizeof dur, "%.1f s", r->duration_s);
+    char dur[32]; /* a run's length, not a latency: as the HTML report gives it */
+    num_duration(r->duration_s, dur, sizeof dur);
     fputs("**Run:** target ", out);
     md_text(out, r->target ? r->target : "unknown", 0);
     md_model(r, out);
