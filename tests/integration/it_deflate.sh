@@ -6,10 +6,11 @@
 #  2. the same spec without compression offers nothing: on the wire at
 #     least the payload (frame headers), nothing offered or accepted.
 #  3. every parameter set (both no-context-takeover flags, windows of 9
-#     and 10 bits) with sends both ways: each echo and quote inflates, 0
-#     errors (lws 4.1's server applies the two flags as a client would,
-#     which serve's deflate.c turns round; without it the second message
-#     each way fails to inflate).
+#     and 10 bits), then server_no_context_takeover alone, with sends both
+#     ways: each echo and quote inflates, 0 errors (lws 4.1's server applies
+#     the two flags as a client would, which serve's deflate.c turns round;
+#     without it, with server_no_context_takeover alone, the server's second
+#     quote fails to inflate and every connection drops).
 #  4. a server without --deflate declines the offer: the run still works,
 #     uncompressed, deflate_accepted 0.
 #  5. a server that answers permessage-deflate to a connect that did not
@@ -102,6 +103,14 @@ P="$WORK/params/result.json"
 check "$(step_ok "$P" quote) >= 150"
 check "$(step_ok "$P" resubscribe) >= 100"
 check "$(wire "$P" bytes_received) < $(wire "$P" payload_received)"
+quotes_spec deflate-server-nct "      compression: deflate
+      deflate: {server_no_context_takeover: true}" >"$WORK/snct.yaml"
+run_wsgate "$WORK/snct" run "$WORK/snct.yaml"
+expect_rc 0
+P="$WORK/snct/result.json"
+[ "$(jqr "$P" '.errors.reset.count')" -eq 0 ] || fail "server_no_context_takeover: $(jq -c '.errors.reset' "$P")"
+check "$(step_ok "$P" quote) >= 150"
+check "$(step_ok "$P" resubscribe) >= 100"
 
 # 4. a server without --deflate declines: uncompressed, still fine
 stop_server
