@@ -12,7 +12,9 @@
 #     also beside a scenario that compresses (whose offer is its own, once).
 #  4. a frame marked compressed whose payload does not inflate: an error
 #     counted for that user, no crash, every report written.
-#  5. the server with perMessageDeflate off declines: uncompressed, 0 errors.
+#  5. 20 kB incompressible binary messages (sent compressed in many
+#     fragments) each followed by a small text: every echo comes back.
+#  6. the server with perMessageDeflate off declines: uncompressed, 0 errors.
 . "$(dirname "$0")/lib.sh"
 DIR="$SRC/tests/servers/graphql"
 command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
@@ -152,7 +154,37 @@ check "$(jqr "$C" '.errors.reset.count') >= 2"
 [ "$(step "$C" corrupt ok)" -eq 0 ] || fail "a corrupt frame matched: $(jq -c '.steps' "$C")"
 for f in summary.md report.html junit.xml; do [ -s "$WORK/corrupt/$f" ] || fail "no $f"; done
 
-# 5. perMessageDeflate off: the offer is declined
+# 5. large messages
+cat >"$WORK/big.yaml" <<'YAML'
+version: 1
+name: big
+target: ws://127.0.0.1:1
+load: {users: 2, duration: 2s}
+scenarios:
+  - name: big
+    connect: {url: "{{target}}/", compression: deflate}
+    on_start:
+      - {name: hello, expect: {match: 'type == "hello"', timeout: 2s}}
+    tasks:
+      - name: big
+        pause: 10ms
+        steps:
+          - name: big
+            send_binary: random(20000)
+            expect: {match: 'type == "echo"', timeout: 2s}
+          - name: small
+            send: '{"op":"x"}'
+            expect: {match: 'type == "echo" && data == "{\"op\":\"x\"}"', timeout: 2s}
+YAML
+run_wsgate "$WORK/big" run "$WORK/big.yaml" --target "$T"
+expect_rc 0
+B="$WORK/big/result.json"
+no_errors "$B"
+check "$(step "$B" big ok) >= 10"
+check "$(step "$B" small ok) >= 10"
+check "$(wire "$B" payload_sent) > 20000 * $(step "$B" big ok)"
+
+# 6. perMessageDeflate off: the offer is declined
 stop_server
 start_listener deflate2 node "$DIR/deflate.js" 0 --no-deflate
 run_wsgate "$WORK/declined" run "$WORK/on.yaml" --target "ws://127.0.0.1:$LISTEN_PORT"
