@@ -56,6 +56,7 @@ typedef struct vu {
     bool ramp_pending; /* its planned first connect has not opened yet (result/ramp.h) */
     bool deflate;      /* permessage-deflate is on for this connection (vu_wire.c) */
     bool wire_open;    /* upgraded: its TCP counts are read when it goes (vu_wire.c) */
+    bool inflate_bad;  /* a compressed message did not inflate: the drop is a protocol error */
     uint64_t iteration;
     uint64_t stop_at;      /* monotonic us, end of the active interval */
     uint64_t t0;           /* start of the current measurement */

@@ -263,6 +263,11 @@ static void on_closed(vu_t *vu)
         metrics_error(vu->w->m, err_kind_of_close(vu->peer_code),
                       "connection (%s) closed by the server (code %u)", vu_scenario(vu)->name,
                       vu->peer_code);
+    else if (vu->inflate_bad)
+        metrics_error(vu->w->m, ERR_PROTOCOL,
+                      "connection (%s): a compressed message from the server did not inflate "
+                      "(permessage-deflate)",
+                      vu_scenario(vu)->name);
     else
         metrics_error(vu->w->m, ERR_RESET, "connection (%s) dropped without a close frame",
                       vu_scenario(vu)->name);

@@ -13,9 +13,23 @@
  * so vu_wire_ext_callback declines lws's own offer and vu_wire_offer writes
  * the header itself. lws still matches the server's answer against this
  * table by name and runs the extension with the answered parameters. */
+/* lws's permessage-deflate, noting on the user a message that does not
+ * inflate: lws then drops the connection without a close frame, which
+ * on_closed counts as a protocol error instead of a reset. */
+static int pm_deflate(struct lws_context *ctx, const struct lws_extension *ext, struct lws *wsi,
+                      enum lws_extension_callback_reasons reason, void *user, void *in, size_t len)
+{
+    int rc = lws_extension_callback_pm_deflate(ctx, ext, wsi, reason, user, in, len);
+    if (reason == LWS_EXT_CB_PAYLOAD_RX && rc < 0) {
+        vu_t *vu = lws_get_opaque_user_data(wsi);
+        if (vu && vu->wsi == wsi)
+            vu->inflate_bad = true;
+    }
+    return rc;
+}
+
 static const struct lws_extension wire_exts[] = {
-    { "permessage-deflate", lws_extension_callback_pm_deflate,
-      "permessage-deflate; client_max_window_bits" },
+    { "permessage-deflate", pm_deflate, "permessage-deflate; client_max_window_bits" },
     { NULL, NULL, NULL },
 };
 
@@ -45,6 +59,7 @@ int vu_wire_upgraded(vu_t *vu, struct lws *wsi)
     vu->conn_tx = vu->conn_rx = 0;
     vu->wire_open = true;
     vu->deflate = on;
+    vu->inflate_bad = false;
     if (!on)
         return 0;
     if (vu_scenario(vu)->deflate.on) {

@@ -10,8 +10,8 @@
 #  3. no compression: the upgrade offers no extension at all (the server
 #     saw an empty Sec-WebSocket-Extensions), nothing offered in the result;
 #     also beside a scenario that compresses (whose offer is its own, once).
-#  4. a frame marked compressed whose payload does not inflate: an error
-#     counted for that user, no crash, every report written.
+#  4. a frame marked compressed whose payload does not inflate: the drop
+#     is a protocol error (not a reset), no crash, every report written.
 #  5. 20 kB incompressible binary messages (sent compressed in many
 #     fragments) each followed by a small text: every echo comes back.
 #  6. the server with perMessageDeflate off declines: uncompressed, 0 errors.
@@ -150,7 +150,10 @@ YAML
 run_wsgate "$WORK/corrupt" run "$WORK/corrupt.yaml" --target "$T"
 expect_rc 1
 C="$WORK/corrupt/result.json"
-check "$(jqr "$C" '.errors.reset.count') >= 2"
+check "$(jqr "$C" '.errors.protocol.count') >= 2"
+[ "$(jqr "$C" '.errors.reset.count')" -eq 0 ] || fail "counted as reset: $(jq -c '.errors.reset' "$C")"
+jqr "$C" '.errors.protocol.samples[0]' | grep -q 'a compressed message from the server did not inflate' ||
+  fail "sample: $(jqr "$C" '.errors.protocol.samples[0]')"
 [ "$(step "$C" corrupt ok)" -eq 0 ] || fail "a corrupt frame matched: $(jq -c '.steps' "$C")"
 for f in summary.md report.html junit.xml; do [ -s "$WORK/corrupt/$f" ] || fail "no $f"; done
 
