@@ -297,6 +297,9 @@ static void html_meta(const result_t *r, FILE *out)
         meta_uint(out, "Connects abandoned", r->connect_abandoned);
     if (r->reconnect_attempts)
         meta_uint(out, "Automatic reconnect attempts", r->reconnect_attempts);
+    char z[400];
+    if (reporter_compression(r, z, sizeof z))
+        meta_item(out, "permessage-deflate", z);
     meta_optional(r, out);
     meta_item(out, "wsgate", r->wsgate_version ? r->wsgate_version : "unknown");
     fputs("</dl>\n", out);

@@ -310,6 +310,9 @@ static void md_traffic(const result_t *r, FILE *out)
         fprintf(out, " · **Automatic reconnect attempts:** %s", c[0]);
     }
     fputs("\n\n", out);
+    char z[400];
+    if (reporter_compression(r, z, sizeof z))
+        fprintf(out, "**permessage-deflate:** %s\n\n", z);
     if (r->open_model) {
         num_count(r->arrivals_planned, c[0], sizeof c[0]);
         num_count(r->arrivals_started, c[1], sizeof c[1]);

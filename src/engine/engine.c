@@ -260,8 +260,10 @@ static int resolve_targets(run_ctx_t *run, char *err, size_t errlen)
  * destroyed last (lws 4.1 doing it per context leaks a client SSL_CTX with
  * the system CA store at exit); every vhost still needs the flag to get
  * its client SSL_CTX. timeout_s is the period of lws's own connect and
- * handshake timeouts (lws_timeout_s). */
-static struct lws_context *client_context(bool tls, bool first, const spec_tls_t *t,
+ * handshake timeouts (lws_timeout_s). The permessage-deflate extension is
+ * there only for a spec that asks for it (connect.compression), so other
+ * runs keep lws's plain path. */
+static struct lws_context *client_context(bool tls, bool first, const spec_t *spec,
                                           struct ev_loop *loop, unsigned timeout_s)
 {
     struct lws_context_creation_info info;
@@ -281,7 +283,10 @@ static struct lws_context *client_context(bool tls, bool first, const spec_tls_t
     if (!ctx)
         return NULL;
     info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    const spec_tls_t *t = &spec->tls;
     info.protocols = client_protocols;
+    if (spec_uses_deflate(spec))
+        info.extensions = vu_wire_extensions();
     info.vhost_name = "wsgate-client";
     info.client_ssl_ca_filepath = t->ca_file;
     info.client_ssl_cert_filepath = t->client_cert;
@@ -377,8 +382,7 @@ static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nw
         return -1;
     w->connq.limit = conn_limit(run, index, nworkers, sl);
     w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
-    w->ctx =
-        client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop, lws_timeout_s(run));
+    w->ctx = client_context(run->uses_tls, index == 0, run->spec, w->loop, lws_timeout_s(run));
     if (!w->vus || !w->ctx)
         return -1;
     if (run->spec->open_model) {

@@ -15,6 +15,11 @@ static err_kind_t classify_connect_error(const vu_t *vu, struct lws *wsi, const 
 {
     *status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
     *text = NULL;
+    if (why && strstr(why, "HS: EXT")) { /* lws refused the server's Sec-WebSocket-Extensions */
+        *text = "server answered with an extension that was not offered (add compression: "
+                "deflate to connect if it is permessage-deflate)";
+        return ERR_PROTOCOL;
+    }
     if (*status > 0 && *status != 101)
         return ERR_HTTP_STATUS;
     err_kind_t kind = http_classify_error(why); /* refused, dns, tls, timeout, reset, closed */
@@ -258,6 +263,11 @@ static void on_closed(vu_t *vu)
         metrics_error(vu->w->m, err_kind_of_close(vu->peer_code),
                       "connection (%s) closed by the server (code %u)", vu_scenario(vu)->name,
                       vu->peer_code);
+    else if (vu->inflate_bad)
+        metrics_error(vu->w->m, ERR_PROTOCOL,
+                      "connection (%s): a compressed message from the server did not inflate "
+                      "(permessage-deflate)",
+                      vu_scenario(vu)->name);
     else
         metrics_error(vu->w->m, ERR_RESET, "connection (%s) dropped without a close frame",
                       vu_scenario(vu)->name);
@@ -376,6 +386,12 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             tls_fail.wsi = NULL;
         }
         break;
+    case LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED:
+    case LWS_CALLBACK_WS_EXT_DEFAULTS: { /* user is lws's, not an http call */
+        int rc = 0;
+        vu_wire_ext_callback(wsi, (int)reason, in, len, &rc);
+        return rc;
+    }
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
@@ -406,9 +422,13 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         vu->wsi = wsi;
         arm_later(vu); /* next, lws arms the wait for the reply */
-        return append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len);
+        if (append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len) < 0)
+            return -1;
+        return vu_wire_offer(vu, (unsigned char **)in, *(unsigned char **)in + len);
     case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
-        return check_subprotocol(vu, wsi);
+        if (check_subprotocol(vu, wsi) < 0)
+            return -1;
+        return vu_wire_upgraded(vu, wsi);
     case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
         return hostcheck_vu_redirect(vu, wsi, in);
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -432,6 +452,7 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                 : 0;
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
+        vu_wire_closed(vu, wsi);
         lws_set_opaque_user_data(wsi, NULL);
         on_closed(vu);
         forget_wsi(vu, wsi);

@@ -31,7 +31,9 @@ static const char serve_usage_text[] =
     "  --leak-per-message SIZE     test aid: keep SIZE bytes (e.g. 1KB) per received\n"
     "                              message, so memory grows like a real leak\n"
     "  --reuse-port                let other wsgate serve processes share the port\n"
-    "                              (SO_REUSEPORT), e.g. past one process's file limit\n";
+    "                              (SO_REUSEPORT), e.g. past one process's file limit\n"
+    "  --deflate                   accept permessage-deflate (compressed messages) when\n"
+    "                              a client offers it\n";
 
 const char *serve_usage(void)
 {
@@ -123,6 +125,8 @@ static int parse_flag(const char *name, serve_opts_t *o)
         o->drop_abrupt = true;
     else if (strcmp(name, "--reuse-port") == 0)
         o->reuse_port = true;
+    else if (strcmp(name, "--deflate") == 0)
+        o->deflate = true;
     else
         return 0;
     return 1;

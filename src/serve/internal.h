@@ -419,6 +419,12 @@ void serve_metrics_received(conn_t *c);
 /* Frees what --leak-per-message kept on w. */
 void serve_metrics_free_leaks(worker_t *w);
 
+/* ---- deflate.c: --deflate ------------------------------------------------- */
+
+/* The listening vhosts' extensions with --deflate (permessage-deflate);
+ * the table is static. */
+const struct lws_extension *serve_deflate_extensions(void);
+
 /* ---- tls.c ---------------------------------------------------------------- */
 
 /* Writes a new self-signed certificate (CA:TRUE, SAN localhost, 127.0.0.1,

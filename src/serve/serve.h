@@ -168,6 +168,7 @@ typedef struct serve_opts {
     uint64_t fanout_delay_us; /* --fanout-delay: relay a broadcast this much later */
     unsigned accept_rate;     /* --accept-rate N: take on at most N connections a second; 0 = any */
     size_t leak_per_message;  /* --leak-per-message SIZE: keep SIZE bytes per message (test aid) */
+    bool deflate;             /* --deflate: accept permessage-deflate (RFC 7692) */
 } serve_opts_t;
 
 typedef struct server server_t;

@@ -204,6 +204,8 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
     }
     if (r->reconnect && compile_reconnect(c, base, r->reconnect, &out->reconnect) < 0)
         return -1;
+    if (deflate_compile(c, base, r, out) < 0)
+        return -1;
     return field_timeout(c, tpath, r->timeout, &out->connect_timeout_us);
 }
 

@@ -14,6 +14,9 @@ logged as "accepted" on stderr):
   echo       complete the upgrade, then answer each text message with
              "pong " and the message, and log "text N HEX" (its byte count
              and bytes) on stderr
+  deflate    complete the upgrade answering permessage-deflate whatever the
+             client offered (RFC 6455 9.1: a client that did not offer it
+             must fail the connection)
 Stops by itself after --seconds (default 20).
 """
 import argparse
@@ -45,12 +48,13 @@ def accept_key(request):
     return b""
 
 
-def upgrade(conn):
+def upgrade(conn, extra=b""):
     req = read_request(conn)
     if req is None:
         return False
     conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(req) + b"\r\n\r\n")
+                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(req) + b"\r\n" +
+                 extra + b"\r\n")
     return True
 
 
@@ -115,7 +119,8 @@ def handle(conn, mode):
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
             time.sleep(0.5)
             return
-        if not upgrade(conn):
+        extra = b"Sec-WebSocket-Extensions: permessage-deflate\r\n" if mode == "deflate" else b""
+        if not upgrade(conn, extra):
             return
         if mode == "badframe":
             conn.sendall(bytes([0x83, 0x02]) + b"??")  # opcode 3 is reserved
@@ -140,7 +145,8 @@ def handle(conn, mode):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge", "deaf", "echo"])
+    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge", "deaf", "echo",
+                                     "deflate"])
     ap.add_argument("--seconds", type=float, default=20.0)
     args = ap.parse_args()
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
