@@ -304,7 +304,7 @@ void vu_connect_from(vu_t *vu, uint64_t planned, uint64_t now)
 {
     vu->state = VU_CONNECTING;
     vu->close_code = 0;
-    vu->peer_closed = false;
+    vu->peer_closed = vu->close_sent = false;
     vu->peer_code = 0;
     vu->t0 = planned;
     vu->wsi = NULL;
