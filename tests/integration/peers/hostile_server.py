@@ -10,10 +10,12 @@ logged as "accepted" on stderr):
   badframe   complete the upgrade, then send a frame with a reserved opcode
   huge       complete the upgrade, then send a 2 MiB text message in 64 KiB
              fragments (the client must drop it, not buffer it)
-  deaf       complete the upgrade, then read and ignore everything (no pongs)
+  deaf       complete the upgrade, then read and ignore everything (no pongs,
+             no answer to a close frame: "close CODE" is logged on stderr)
   echo       complete the upgrade, then answer each text message with
              "pong " and the message, and log "text N HEX" (its byte count
-             and bytes) on stderr
+             and bytes) on stderr; a close frame is answered and logged
+             as "close CODE"
 Stops by itself after --seconds (default 20).
 """
 import argparse
@@ -89,11 +91,25 @@ def read_frame(conn):
     return b0 & 0x0F, bytes(c ^ mask[i % 4] for i, c in enumerate(data))
 
 
+def log_close(data):
+    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 0
+    print("close %d" % code, file=sys.stderr, flush=True)
+
+
+def deaf(conn):
+    conn.settimeout(5)
+    while True:
+        opcode, data = read_frame(conn)
+        if opcode == 0x8:
+            log_close(data)
+
+
 def echo(conn):
     conn.settimeout(10)
     while True:
         opcode, data = read_frame(conn)
         if opcode == 0x8:
+            log_close(data)
             conn.sendall(frame(0x8, data[:2]))
             return
         if opcode == 0x9:
@@ -120,9 +136,7 @@ def handle(conn, mode):
         if mode == "badframe":
             conn.sendall(bytes([0x83, 0x02]) + b"??")  # opcode 3 is reserved
         elif mode == "deaf":
-            conn.settimeout(5)
-            while conn.recv(4096):
-                pass
+            deaf(conn)
         elif mode == "echo":
             echo(conn)
         elif mode == "huge":
