@@ -167,8 +167,9 @@ void vu_conn_closed(vu_t *vu)
     atomic_fetch_sub(&vu->w->run->active, 1);
 }
 
-/* Asks libwebsockets to close the connection from the writeable callback
- * (with a close frame). */
+/* Closes the connection: the writeable callback sends the close frame
+ * (vu_lws.c write_close) and the server's close ends it; this user's own
+ * deadline, CLOSE_GRACE_US away, drops it if the server never answers. */
 void vu_close(vu_t *vu, uint64_t now)
 {
     if (!vu->wsi) {
