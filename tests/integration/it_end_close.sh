@@ -47,7 +47,8 @@ closes() {
 # a server that answers the close: the run ends without waiting the grace
 start_hostile echo --seconds 30
 run_timed answered "$PEER_PORT"
-check "$(closes) == 20"
+n=$(closes)
+[ "$n" -eq 20 ] || fail "answered: $n close frames logged: $(sort "$WORK/peer.err" | uniq -c)"
 check "$RUN < 2 + 1"
 check "$WALL < 2 + 6"
 answered=$RUN
@@ -57,7 +58,8 @@ stop_server
 # waits the close grace (2 s) at most
 start_hostile deaf --seconds 30
 run_timed deaf "$PEER_PORT"
-check "$(closes) == 20"
+n=$(closes)
+[ "$n" -eq 20 ] || fail "deaf: $n close frames logged: $(sort "$WORK/peer.err" | uniq -c)"
 check "$RUN >= 2 + 1.8 && $RUN < 2 + 2 + 1"
 check "$WALL < 2 + 2 + 6"
 stop_server

@@ -91,9 +91,15 @@ def read_frame(conn):
     return b0 & 0x0F, bytes(c ^ mask[i % 4] for i, c in enumerate(data))
 
 
+LOG = threading.Lock()
+
+
 def log_close(data):
+    """One whole line per close frame, whatever the other threads print."""
     code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 0
-    print("close %d" % code, file=sys.stderr, flush=True)
+    with LOG:
+        sys.stderr.write("close %d\n" % code)
+        sys.stderr.flush()
 
 
 def deaf(conn):
