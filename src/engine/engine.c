@@ -27,6 +27,10 @@
 #define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
 #define MONITOR_US 100000u        /* how often the main thread looks */
 #define FD_RESERVE 64u            /* files wsgate needs besides connections */
+/* the soft open-file limit a run sets: a WebSocket and an http step's
+ * connection per user, twice (`run --serve`: the embedded server's ends are
+ * in this process too), and room for everything else */
+#define FD_ROOM(users) (4ull * (users) + 1024u)
 
 /* rx_buffer_size is allocated per connection: 512 instead of 4096 saves
  * ~3.4 KiB per idle user (issue 5, bench/connections.sh); longer
@@ -190,15 +194,23 @@ static unsigned pick_threads(const engine_opts_t *opts, uint32_t users)
     return n;
 }
 
-/* Raises the open-file limit to its hard maximum and checks that the
- * planned users fit, so a run never fails midway for lack of sockets. */
+/* Sets the open-file limit to what the run can use, FD_ROOM(users) within
+ * the hard maximum, and checks that the planned users fit, so a run never
+ * fails midway for lack of sockets. A soft limit far above that is lowered
+ * to it: libwebsockets sizes each context's fd table by the soft limit, and
+ * its 4.1 builds with debug checks (Debian's) scan that whole table on
+ * every close, so under a limit of 1,048,576 each closed connection read
+ * 8 MB. */
 static int ensure_fd_limit(uint32_t users, char *err, size_t errlen)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return 0;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
+    rlim_t want = (rlim_t)FD_ROOM(users);
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    if (rl.rlim_cur != want) {
+        rl.rlim_cur = want;
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }

@@ -168,8 +168,9 @@ void vu_conn_closed(vu_t *vu)
     atomic_fetch_sub(&vu->w->run->active, 1);
 }
 
-/* Asks libwebsockets to close the connection from the writeable callback
- * (with a close frame). */
+/* Closes the connection: the writeable callback sends the close frame
+ * (vu_lws.c write_close) and the server's close ends it; this user's own
+ * deadline, CLOSE_GRACE_US away, drops it if the server never answers. */
 void vu_close(vu_t *vu, uint64_t now)
 {
     if (!vu->wsi) {
@@ -306,7 +307,7 @@ void vu_connect_from(vu_t *vu, uint64_t planned, uint64_t now)
 {
     vu->state = VU_CONNECTING;
     vu->close_code = 0;
-    vu->peer_closed = false;
+    vu->peer_closed = vu->close_sent = false;
     vu->peer_code = 0;
     vu->t0 = planned;
     vu->wsi = NULL;

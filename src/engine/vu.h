@@ -47,6 +47,7 @@ typedef struct vu {
     bool writing;               /* inside a direct write (the next message waits for writeable) */
     uint16_t close_code;        /* a close step's code for the close frame; 0 = 1000 */
     bool peer_closed;           /* the server sent a close frame on this connection */
+    bool close_sent;            /* our close frame went out: the server's close ends it */
     bool reconnect_resume;      /* the drop came after on_start: on_reconnect, then tasks */
     uint16_t peer_code;         /* the code of that close frame, 0 = none given */
     uint16_t reconnect_attempt; /* automatic reconnect attempt under way (1-based), 0 = none */

@@ -10,6 +10,12 @@
 #include "engine/vu.h"
 #include "spec/tmpl.h"
 
+/* lws_write's kind for a close frame: libwebsockets 4.1 keeps it out of its
+ * public enum (its own close goes through lws_close_reason) but its ws
+ * writer frames and masks it like a ping (roles/ws/private-lib-roles-ws.h:
+ * LWS_WRITE_CLOSE 4). vu_lws.c writes its close frame itself. */
+#define VU_LWS_WRITE_CLOSE ((enum lws_write_protocol)4)
+
 static inline const spec_scenario_t *vu_scenario(const vu_t *vu)
 {
     return &vu->w->run->spec->scenarios[vu->scenario];

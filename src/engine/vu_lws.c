@@ -200,15 +200,50 @@ void vu_established(vu_t *vu)
     vu_run(vu, now);
 }
 
+/* ---- closing ---- */
+
+/* Our close frame, written by us rather than by libwebsockets' close
+ * (lws_close_reason, then -1): lws 4.1 arms two timeouts per connection on
+ * that path (sending the close, then awaiting its answer), each an insert
+ * into its deadline-sorted list that walks past every other close under
+ * way: closing n users at the end of a run cost O(n^2) (about 9 s at
+ * 19,500). Here the wait for the server's close is the user's own deadline
+ * in the worker's heap (vu_close, CLOSE_GRACE_US): the server's close frame
+ * ends the connection (on_peer_close), and a server that never answers is
+ * dropped when that deadline passes (vu_wake). Returns 0, or -1 when the
+ * write failed (lws then drops the connection). */
+static int write_close(vu_t *vu, struct lws *wsi)
+{
+    unsigned char frame[LWS_PRE + 2];
+    unsigned code = vu->close_code ? vu->close_code : LWS_CLOSE_STATUS_NORMAL;
+    frame[LWS_PRE] = (unsigned char)(code >> 8);
+    frame[LWS_PRE + 1] = (unsigned char)(code & 0xff);
+    if (lws_write(wsi, frame + LWS_PRE, 2, VU_LWS_WRITE_CLOSE) < 2)
+        return -1;
+    vu->close_sent = true;
+    return 0;
+}
+
+/* The server's close frame. After ours it is the answer: -1 lets lws drop
+ * the connection at once (no close echoed back, no timeout armed). Before
+ * ours, lws answers it and closes (the server's own close). */
+static int on_peer_close(vu_t *vu, const unsigned char *in, size_t len)
+{
+    vu->peer_closed = true;
+    vu->peer_code = len >= 2 ? (uint16_t)(in[0] << 8 | in[1]) : 0;
+    return vu->close_sent ? -1 : 0;
+}
+
 static int on_writeable(vu_t *vu, struct lws *wsi)
 {
+    if (vu->close_sent)
+        return 0;          /* nothing after the close frame */
     if (vu->proto_pending) /* the protocol's handshake, heart-beat or goodbye */
         return vu_proto_write(vu, wsi);
     if (vu->state == VU_CLOSING) {
         if (vu_proto_goodbye(vu, wsi))
             return 0; /* the close frame follows the goodbye's answer */
-        lws_close_reason(wsi, vu->close_code ? vu->close_code : LWS_CLOSE_STATUS_NORMAL, NULL, 0);
-        return -1;
+        return write_close(vu, wsi);
     }
     if (vu->ping_pending)
         return write_ping(vu, wsi);
@@ -445,12 +480,7 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         on_pong(vu);
         break;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: /* a close frame: "closed", not "reset" */
-        vu->peer_closed = true;
-        vu->peer_code =
-            len >= 2
-                ? (uint16_t)(((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1])
-                : 0;
-        break;
+        return on_peer_close(vu, in, len);
     case LWS_CALLBACK_CLIENT_CLOSED:
         vu_wire_closed(vu, wsi);
         lws_set_opaque_user_data(wsi, NULL);

@@ -96,7 +96,7 @@ static void peer_error(vu_t *vu, const proto_rx_t *rx, const char *msg, size_t l
 
 void vu_proto_reply(vu_t *vu, const char *frame, size_t len)
 {
-    if (!vu->wsi || vu->peer_closed || len > UINT32_MAX)
+    if (!vu->wsi || vu->peer_closed || vu->close_sent || len > UINT32_MAX)
         return;
     if (!vu->proto_pending) {
         if (pout_reset(vu) < 0 || sbuf_append(&vu->pout, frame, len) < 0)

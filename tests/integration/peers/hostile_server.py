@@ -10,10 +10,12 @@ logged as "accepted" on stderr):
   badframe   complete the upgrade, then send a frame with a reserved opcode
   huge       complete the upgrade, then send a 2 MiB text message in 64 KiB
              fragments (the client must drop it, not buffer it)
-  deaf       complete the upgrade, then read and ignore everything (no pongs)
+  deaf       complete the upgrade, then read and ignore everything (no pongs,
+             no answer to a close frame: "close CODE" is logged on stderr)
   echo       complete the upgrade, then answer each text message with
              "pong " and the message, and log "text N HEX" (its byte count
-             and bytes) on stderr
+             and bytes) on stderr; a close frame is answered and logged
+             as "close CODE"
   deflate    complete the upgrade answering permessage-deflate whatever the
              client offered (RFC 6455 9.1: a client that did not offer it
              must fail the connection)
@@ -93,11 +95,31 @@ def read_frame(conn):
     return b0 & 0x0F, bytes(c ^ mask[i % 4] for i, c in enumerate(data))
 
 
+LOG = threading.Lock()
+
+
+def log_close(data):
+    """One whole line per close frame, whatever the other threads print."""
+    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 0
+    with LOG:
+        sys.stderr.write("close %d\n" % code)
+        sys.stderr.flush()
+
+
+def deaf(conn):
+    conn.settimeout(5)
+    while True:
+        opcode, data = read_frame(conn)
+        if opcode == 0x8:
+            log_close(data)
+
+
 def echo(conn):
     conn.settimeout(10)
     while True:
         opcode, data = read_frame(conn)
         if opcode == 0x8:
+            log_close(data)
             conn.sendall(frame(0x8, data[:2]))
             return
         if opcode == 0x9:
@@ -125,9 +147,7 @@ def handle(conn, mode):
         if mode == "badframe":
             conn.sendall(bytes([0x83, 0x02]) + b"??")  # opcode 3 is reserved
         elif mode == "deaf":
-            conn.settimeout(5)
-            while conn.recv(4096):
-                pass
+            deaf(conn)
         elif mode == "echo":
             echo(conn)
         elif mode == "huge":
