@@ -166,7 +166,12 @@ static void on_message(vu_t *vu, const char *msg, size_t len)
     if (!wanted && !pr->parse_always)
         return;
     sbuf_t reply = SBUF_INIT;
-    proto_rx_t rx = { .event = PROTO_EV_NONE, .reply = &reply, .metric = -1 };
+    const spec_scenario_t *sc = vu_scenario(vu);
+    proto_rx_t rx = { .event = PROTO_EV_NONE,
+                      .reply = &reply,
+                      .metric = -1,
+                      .keys = sc->msg_keys,
+                      .nkeys = sc->nmsg_keys };
     cJSON *json = pr->parse(vu->pstate, msg, len, &rx);
     if (rx.metric >= 0)
         metrics_ok(vu->w->m, rx.metric, rx.latency_us);

@@ -833,6 +833,16 @@ bool pred_eval(const pred_t *p, const cJSON *msg)
     return pred_eval_for(p, msg, NULL);
 }
 
+void pred_root_keys(const pred_t *p, void (*fn)(const char *key, void *arg), void *arg)
+{
+    if (!p)
+        return;
+    if (p->nsegs && p->segs[0].key)
+        fn(p->segs[0].key, arg);
+    for (size_t i = 0; i < p->nkids; i++)
+        pred_root_keys(p->kids[i], fn, arg);
+}
+
 pred_t *pred_path_compile(const char *src, char *err, size_t errlen)
 {
     pred_t *n = pred_compile(src, err, errlen);

@@ -63,6 +63,11 @@ bool pred_path_number(const pred_t *p, const cJSON *msg, double *out);
  * msg is not an object or the field is missing. Borrowed from msg. */
 const cJSON *pred_path_value(const pred_t *p, const cJSON *msg);
 
+/* Calls fn(key, arg) with the first field of every path in p, repeats
+ * included ('type == "quote" && data.id > 1': "type", then "data"): the
+ * top-level fields of a message that evaluating p can read. NULL: none. */
+void pred_root_keys(const pred_t *p, void (*fn)(const char *key, void *arg), void *arg);
+
 void pred_free(pred_t *p);
 
 #endif

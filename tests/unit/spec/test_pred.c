@@ -542,10 +542,34 @@ static void template_errors(void **state)
     }
 }
 
+static void add_key(const char *key, void *arg)
+{
+    char *out = arg;
+    strcat(out, key);
+    strcat(out, ",");
+}
+
+/* pred_root_keys: the first field of every path, in order, repeats included. */
+static void root_keys(void **state)
+{
+    char err[256] = "", keys[256] = "";
+    pred_t *p = pred_compile("type == \"a\" && !(data.items[0].id > 1) || kind in [1, 2] || "
+                             "text contains \"x\" || type ~ \"^b\" || flag",
+                             err, sizeof(err));
+    assert_non_null(p);
+    pred_root_keys(p, add_key, keys);
+    assert_string_equal(keys, "type,data,kind,text,type,flag,");
+    pred_free(p);
+    keys[0] = '\0';
+    pred_root_keys(NULL, add_key, keys);
+    assert_string_equal(keys, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(guide_predicates),
+        cmocka_unit_test(root_keys),
         cmocka_unit_test(templates_render_per_user),
         cmocka_unit_test(template_errors),
         cmocka_unit_test(equality_on_strings),
