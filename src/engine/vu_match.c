@@ -98,12 +98,13 @@ static int msg_capture(vu_t *vu, const spec_step_t *st, const cJSON *json)
 }
 
 /* p on json, its templates ('id == "{{op_id}}"') rendered for this user
- * as it is now (captures included). */
+ * as it is now (captures included), into the worker's scratch buffer
+ * rather than a buffer allocated and freed per message. */
 static bool user_pred(vu_t *vu, const pred_t *p, const cJSON *json)
 {
     tmpl_ctx_t ctx;
     vu_tmpl_ctx(vu, &ctx);
-    return pred_eval_for(p, json, &ctx);
+    return pred_eval_in(p, json, &ctx, &vu->w->scratch);
 }
 
 static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t len)

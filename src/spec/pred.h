@@ -47,6 +47,10 @@ pred_t *pred_compile_scoped(const char *src, const tmpl_scope_t *scope, char *er
  * templates in strings render for the user of ctx (NULL: as if no user
  * value were set). */
 bool pred_eval_for(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx);
+/* pred_eval_for rendering the templates into scratch (truncated first,
+ * kept by the caller for the next evaluation): no allocation per
+ * evaluation once scratch has grown. */
+bool pred_eval_in(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx, sbuf_t *scratch);
 /* pred_eval_for with no user. */
 bool pred_eval(const pred_t *p, const cJSON *msg);
 
