@@ -49,7 +49,7 @@ run() {
   local pid=$! t0=$SECONDS
   if [ "${3:-}" = perf ]; then
     sleep $((RAMP + SETTLE))
-    timeout $((HOLD + 10)) perf record -g -o "$WORK/perf.data" -p "$pid" -- sleep "$b_len" >/dev/null 2>&1 || true
+    timeout $((HOLD + 10)) perf record -g -o "$WORK/perf.data" -p "$pid" -- sleep $((b_len - 2)) >/dev/null 2>&1 || true
   fi
   while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - t0)) -lt $((DURATION + 60)) ]; do sleep 0.5; done
   kill "$pid" 2>/dev/null || true
