@@ -73,11 +73,11 @@ run() {
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   [ "${2:-}" = perf ] && return 0
-  jq -r --arg label "${2:-new}" --arg rep "$1" --argjson a "$a" --argjson b "$b" '
+  jq -r --arg bin "${2:-new}" --arg rep "$1" --argjson a "$a" --argjson b "$b" '
     ([.generator.series[] | select(.t >= $a and .t < $b) | .cpu_pct] | add / 100) as $cpu |
     ([.series[] | select(.t >= $a and .t < $b) | .steps["quote push"].count // 0] | add) as $n |
     ([.steps[] | select(.name == "quote push")][0]) as $s |
-    "\($rep) \($n) \($cpu) \(if $n > 0 then $cpu * 1e6 / $n else 0 end) \($s.latency_us.p50 / 1000) \(.errors | map(.count) | add // 0) \($label)"' \
+    "\($rep) \($n) \($cpu) \(if $n > 0 then $cpu * 1e6 / $n else 0 end) \($s.latency_us.p50 / 1000) \(.errors | map(.count) | add // 0) \($bin)"' \
     "$out/result.json" >>"$WORK/rows"
   tail -1 "$WORK/rows" | awk -v d=$((b - a)) '{printf "%3s %-4s %9.0f %8.2f %10.2f %10.3f %7s\n", $1, $7, $2 / d, $3, $4, $5, $6}'
 }

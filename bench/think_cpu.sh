@@ -11,9 +11,10 @@
 #
 #   bench/think_cpu.sh                 19,500 users, ramp 10 s, hold 30 s, 3 reps
 #   USERS=5000 RAMP=3 HOLD=10 REPS=1 bench/think_cpu.sh      (quick)
-#   ZERO_USERS=1000 ...   users of the zero-think run (default USERS): with
-#                         no think time every user is always busy, and 19,500
-#                         of them only measure a saturated server
+#   ZERO_USERS=N ...      users of the zero-think run (default 1,000, as
+#                         cpu_per_roundtrip.sh): with no think time every user
+#                         is always busy, and 19,500 of them measure a
+#                         saturated server (connects failing, acks trickling)
 #   PERF=1 ...   then one think-time run with `perf record -g` attached for
 #                the hold (not in the table) and its top symbols
 #   WSGATE=../build/wsgate SERVER_THREADS=2 WSGATE_THREADS=1 SOURCES=127.0.0.1-127.0.0.8
@@ -22,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . ./lib.sh
-USERS=${USERS:-19500}; ZERO_USERS=${ZERO_USERS:-$USERS}; RAMP=${RAMP:-10}; HOLD=${HOLD:-30}
+USERS=${USERS:-19500}; ZERO_USERS=${ZERO_USERS:-1000}; RAMP=${RAMP:-10}; HOLD=${HOLD:-30}
 SETTLE=${SETTLE:-3}; REPS=${REPS:-3}
 SERVER_THREADS=${SERVER_THREADS:-2}; WSGATE_THREADS=${WSGATE_THREADS:-1}
 SOURCES=${SOURCES:-127.0.0.1-127.0.0.8}
