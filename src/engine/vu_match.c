@@ -98,12 +98,13 @@ static int msg_capture(vu_t *vu, const spec_step_t *st, const cJSON *json)
 }
 
 /* p on json, its templates ('id == "{{op_id}}"') rendered for this user
- * as it is now (captures included). */
+ * as it is now (captures included), into the worker's scratch buffer
+ * rather than a buffer allocated and freed per message. */
 static bool user_pred(vu_t *vu, const pred_t *p, const cJSON *json)
 {
     tmpl_ctx_t ctx;
     vu_tmpl_ctx(vu, &ctx);
-    return pred_eval_for(p, json, &ctx);
+    return pred_eval_in(p, json, &ctx, &vu->w->scratch);
 }
 
 static void match_message(vu_t *vu, const cJSON *json, const char *msg, size_t len)
@@ -166,7 +167,12 @@ static void on_message(vu_t *vu, const char *msg, size_t len)
     if (!wanted && !pr->parse_always)
         return;
     sbuf_t reply = SBUF_INIT;
-    proto_rx_t rx = { .event = PROTO_EV_NONE, .reply = &reply, .metric = -1 };
+    const spec_scenario_t *sc = vu_scenario(vu);
+    proto_rx_t rx = { .event = PROTO_EV_NONE,
+                      .reply = &reply,
+                      .metric = -1,
+                      .keys = sc->msg_keys,
+                      .nkeys = sc->nmsg_keys };
     cJSON *json = pr->parse(vu->pstate, msg, len, &rx);
     if (rx.metric >= 0)
         metrics_ok(vu->w->m, rx.metric, rx.latency_us);

@@ -707,7 +707,7 @@ static const cJSON *lookup(const pred_t *n, const cJSON *msg)
 /* One evaluation: the user whose templates the literals render for. */
 typedef struct pred_env {
     const tmpl_ctx_t *ctx; /* NULL: templates render with no user values */
-    sbuf_t tmp;            /* a rendered literal */
+    sbuf_t *tmp;           /* a rendered literal */
 } pred_env_t;
 
 /* The literal's text: its own, or its template rendered for the user. */
@@ -716,10 +716,10 @@ static const char *lit_str(const pred_lit_t *lit, pred_env_t *env)
     if (!lit->t)
         return lit->str;
     static const tmpl_ctx_t none = { 0 };
-    sbuf_truncate(&env->tmp, 0);
-    if (tmpl_render(lit->t, env->ctx ? env->ctx : &none, &env->tmp) < 0)
+    sbuf_truncate(env->tmp, 0);
+    if (tmpl_render(lit->t, env->ctx ? env->ctx : &none, env->tmp) < 0)
         return NULL; /* out of memory: matches nothing */
-    return env->tmp.data ? env->tmp.data : "";
+    return env->tmp->data ? env->tmp->data : "";
 }
 
 /* Equality of a JSON value and a literal; different types are never equal. */
@@ -818,19 +818,35 @@ static bool eval_node(const pred_t *n, const cJSON *msg, pred_env_t *env)
     return false;
 }
 
-bool pred_eval_for(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx)
+bool pred_eval_in(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx, sbuf_t *scratch)
 {
     if (!p || !cJSON_IsObject(msg))
         return false;
-    pred_env_t env = { .ctx = ctx, .tmp = SBUF_INIT };
-    bool hit = eval_node(p, msg, &env);
-    sbuf_free(&env.tmp);
+    pred_env_t env = { .ctx = ctx, .tmp = scratch };
+    return eval_node(p, msg, &env);
+}
+
+bool pred_eval_for(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx)
+{
+    sbuf_t tmp = SBUF_INIT;
+    bool hit = pred_eval_in(p, msg, ctx, &tmp);
+    sbuf_free(&tmp);
     return hit;
 }
 
 bool pred_eval(const pred_t *p, const cJSON *msg)
 {
     return pred_eval_for(p, msg, NULL);
+}
+
+void pred_root_keys(const pred_t *p, void (*fn)(const char *key, void *arg), void *arg)
+{
+    if (!p)
+        return;
+    if (p->nsegs && p->segs[0].key)
+        fn(p->segs[0].key, arg);
+    for (size_t i = 0; i < p->nkids; i++)
+        pred_root_keys(p->kids[i], fn, arg);
 }
 
 pred_t *pred_path_compile(const char *src, char *err, size_t errlen)

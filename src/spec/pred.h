@@ -47,6 +47,10 @@ pred_t *pred_compile_scoped(const char *src, const tmpl_scope_t *scope, char *er
  * templates in strings render for the user of ctx (NULL: as if no user
  * value were set). */
 bool pred_eval_for(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx);
+/* pred_eval_for rendering the templates into scratch (truncated first,
+ * kept by the caller for the next evaluation): no allocation per
+ * evaluation once scratch has grown. */
+bool pred_eval_in(const pred_t *p, const cJSON *msg, const tmpl_ctx_t *ctx, sbuf_t *scratch);
 /* pred_eval_for with no user. */
 bool pred_eval(const pred_t *p, const cJSON *msg);
 
@@ -62,6 +66,11 @@ bool pred_path_number(const pred_t *p, const cJSON *msg, double *out);
 /* The JSON value at path p (from pred_path_compile) in msg, or NULL when
  * msg is not an object or the field is missing. Borrowed from msg. */
 const cJSON *pred_path_value(const pred_t *p, const cJSON *msg);
+
+/* Calls fn(key, arg) with the first field of every path in p, repeats
+ * included ('type == "quote" && data.id > 1': "type", then "data"): the
+ * top-level fields of a message that evaluating p can read. NULL: none. */
+void pred_root_keys(const pred_t *p, void (*fn)(const char *key, void *arg), void *arg);
 
 void pred_free(pred_t *p);
 

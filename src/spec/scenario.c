@@ -370,6 +370,57 @@ static int compile_protocol(spec_ctx_t *c, const char *base, const raw_scenario_
     return 0;
 }
 
+/* The fields msg_keys collects into, and whether memory ran out. */
+typedef struct key_set {
+    spec_scenario_t *sc;
+    bool oom;
+} key_set_t;
+
+static void add_msg_key(const char *key, void *arg)
+{
+    key_set_t *ks = arg;
+    spec_scenario_t *sc = ks->sc;
+    for (size_t i = 0; i < sc->nmsg_keys; i++)
+        if (strcmp(sc->msg_keys[i], key) == 0)
+            return;
+    char **grown = realloc(sc->msg_keys, (sc->nmsg_keys + 1) * sizeof(*grown));
+    char *copy = strdup(key);
+    if (!grown || !copy) {
+        free(copy);
+        if (grown)
+            sc->msg_keys = grown;
+        ks->oom = true;
+        return;
+    }
+    sc->msg_keys = grown;
+    sc->msg_keys[sc->nmsg_keys++] = copy;
+}
+
+static void step_msg_keys(const spec_step_t *st, key_set_t *ks)
+{
+    pred_root_keys(st->expect, add_msg_key, ks);
+    pred_root_keys(st->fail_if, add_msg_key, ks);
+    pred_root_keys(st->latency_from, add_msg_key, ks);
+    for (size_t i = 0; i < st->ncaptures; i++)
+        pred_root_keys(st->captures[i].json, add_msg_key, ks);
+}
+
+/* msg_keys: every field a step, task or count of the scenario reads. */
+static int collect_msg_keys(spec_ctx_t *c, spec_scenario_t *sc)
+{
+    key_set_t ks = { .sc = sc };
+    for (size_t i = 0; i < sc->non_start; i++)
+        step_msg_keys(&sc->on_start[i], &ks);
+    for (size_t i = 0; i < sc->non_reconnect; i++)
+        step_msg_keys(&sc->on_reconnect[i], &ks);
+    for (size_t t = 0; t < sc->ntasks; t++)
+        for (size_t i = 0; i < sc->tasks[t].nsteps; i++)
+            step_msg_keys(&sc->tasks[t].steps[i], &ks);
+    for (size_t i = 0; i < sc->ncounts; i++)
+        step_msg_keys(&sc->counts[i], &ks);
+    return ks.oom ? diag_oom(c) : 0;
+}
+
 static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t *r,
                                  spec_scenario_t *out)
 {
@@ -383,7 +434,7 @@ static int compile_scenario_body(spec_ctx_t *c, unsigned i, const raw_scenario_t
         names_collect_slots(c, base, r, out) < 0 || compile_connect(c, base, r->connect, out) < 0 ||
         compile_protocol(c, base, r, out) < 0 || compile_on_start(c, base, r, out) < 0 ||
         compile_on_reconnect(c, base, r, out) < 0 || compile_tasks(c, base, r, out) < 0 ||
-        compile_counts(c, base, r, out) < 0)
+        compile_counts(c, base, r, out) < 0 || collect_msg_keys(c, out) < 0)
         return -1;
     while (out->npre_connect < out->non_start && out->on_start[out->npre_connect].http)
         out->npre_connect++;

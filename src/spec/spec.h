@@ -213,6 +213,11 @@ typedef struct spec_scenario {
     char **slot_names;
     size_t nslots;
     size_t npre_connect; /* leading on_start steps that are http: run before connecting */
+    /* The top-level message fields that the scenario's predicates,
+     * latency_from paths and captures read, each once (owned): a received
+     * JSON message is parsed only that far. */
+    char **msg_keys;
+    size_t nmsg_keys;
 } spec_scenario_t;
 
 /* Closed-model stage: move linearly from the previous stage's users (0 at

@@ -170,6 +170,9 @@ static void clear_scenario(spec_scenario_t *sc)
     for (size_t i = 0; i < sc->nslots; i++)
         free(sc->slot_names[i]);
     free(sc->slot_names);
+    for (size_t i = 0; i < sc->nmsg_keys; i++)
+        free(sc->msg_keys[i]);
+    free(sc->msg_keys);
 }
 
 void spec_free(spec_t *s)

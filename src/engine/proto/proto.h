@@ -37,6 +37,11 @@ typedef struct proto_rx {
      * operation's subscribe -> complete) for this metric of the spec. */
     int metric;
     uint64_t latency_us;
+    /* Set by the caller: the only top-level fields of a JSON message the
+     * scenario reads (spec_scenario_t.msg_keys); protocol json parses just
+     * those. keys NULL: every field. */
+    char *const *keys;
+    size_t nkeys;
 } proto_rx_t;
 
 typedef struct proto {

@@ -393,6 +393,34 @@ static void test_steps_run_in_order_and_replies_time_their_step(void **state)
     assert_int_equal(vu->state, VU_AWAITING);
 }
 
+/* A think time of 1 s or more ends on the next whole millisecond (users
+ * due within the same one share a wake of the worker), never early and at
+ * most 1 ms late; a shorter one (chat_yaml's 500 ms) ends exactly. */
+static void test_long_pause_ends_on_a_whole_millisecond(void **state)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof(yaml), "%s", chat_yaml);
+    char *p = strstr(yaml, "pause: 500ms");
+    assert_non_null(p);
+    memcpy(p, "pause: 2s   ", 12);
+    start(yaml, 30 * SEC);
+    vu_t *vu = &fw.w.vus[0];
+    struct lws *wsi = connect_user(vu);
+    lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"joined\"}");
+    lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL); /* the task's send */
+    for (int i = 0; i < 5; i++) {
+        uint64_t before = mono_us();
+        lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"ack\"}");
+        uint64_t after = mono_us();
+        assert_int_equal(vu->state, VU_THINKING);
+        uint64_t due = due_of(vu);
+        assert_int_equal(due % MS, 0);
+        assert_true(due >= before + 2 * SEC && due < after + 2 * SEC + MS);
+        vu_wake(vu, due);
+        assert_int_equal(vu->state, VU_AWAITING);
+    }
+}
+
 /* A message waits for the writeable callback when the socket still holds
  * a partial frame, and is sent from there. */
 static void test_send_waits_for_a_busy_socket(void **state)
@@ -802,6 +830,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_user_connects_at_its_planned_start),
+        T(test_long_pause_ends_on_a_whole_millisecond),
         T(test_established_records_connect_and_runs_on_start),
         T(test_failed_connect_counts_its_error_kind),
         T(test_connect_timeout),

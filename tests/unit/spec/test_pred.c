@@ -520,6 +520,30 @@ static void templates_render_per_user(void **state)
     assert_true(user_match("room == \"{{room}}\"", "{\"room\":\"r1\"}", NULL));
 }
 
+/* pred_eval_in renders into the caller's buffer and keeps it: one buffer
+ * serves evaluation after evaluation, for users with different values. */
+static void templates_render_into_scratch(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    pred_t *p = pred_compile_scoped("to == 'u{{vu.id}}'", &tscope, err, sizeof(err));
+    assert_non_null(p);
+    cJSON *j = cJSON_Parse("{\"to\":\"u3\"}");
+    sbuf_t scratch = SBUF_INIT;
+    tmpl_ctx_t u3 = { .vu_id = 3 }, u12 = { .vu_id = 12 };
+    assert_true(pred_eval_in(p, j, &u3, &scratch));
+    assert_non_null(scratch.data);
+    assert_string_equal(scratch.data, "u3");
+    char *kept = scratch.data;
+    assert_false(pred_eval_in(p, j, &u12, &scratch));
+    assert_string_equal(scratch.data, "u12");
+    assert_ptr_equal(scratch.data, kept); /* no new buffer for a short value */
+    assert_true(pred_eval_in(p, j, &u3, &scratch));
+    sbuf_free(&scratch);
+    cJSON_Delete(j);
+    pred_free(p);
+}
+
 static void template_errors(void **state)
 {
     (void)state;
@@ -542,11 +566,36 @@ static void template_errors(void **state)
     }
 }
 
+static void add_key(const char *key, void *arg)
+{
+    char *out = arg;
+    strcat(out, key);
+    strcat(out, ",");
+}
+
+/* pred_root_keys: the first field of every path, in order, repeats included. */
+static void root_keys(void **state)
+{
+    char err[256] = "", keys[256] = "";
+    pred_t *p = pred_compile("type == \"a\" && !(data.items[0].id > 1) || kind in [1, 2] || "
+                             "text contains \"x\" || type ~ \"^b\" || flag",
+                             err, sizeof(err));
+    assert_non_null(p);
+    pred_root_keys(p, add_key, keys);
+    assert_string_equal(keys, "type,data,kind,text,type,flag,");
+    pred_free(p);
+    keys[0] = '\0';
+    pred_root_keys(NULL, add_key, keys);
+    assert_string_equal(keys, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(guide_predicates),
+        cmocka_unit_test(root_keys),
         cmocka_unit_test(templates_render_per_user),
+        cmocka_unit_test(templates_render_into_scratch),
         cmocka_unit_test(template_errors),
         cmocka_unit_test(equality_on_strings),
         cmocka_unit_test(numbers_and_order),

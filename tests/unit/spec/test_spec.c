@@ -842,6 +842,38 @@ static void test_send_carries_nul(void **state)
     rm_tree(dir);
 }
 
+/* msg_keys: each top-level field a predicate (expect, fail_if, a count's
+ * match), a latency_from path or a capture reads, once, whatever its
+ * block; nothing else. */
+static void test_scenario_msg_keys(void **state)
+{
+    (void)state;
+    char dir[256], err[1024] = "";
+    spec_t *s = load_text(HEAD LOAD SCEN
+                          "    on_start:\n"
+                          "      - send: x\n"
+                          "        expect: {match: 'type == \"a\" && !(data.id > 1)', "
+                          "fail_if: 'error', capture: {sid: session.id}}\n"
+                          "    tasks:\n"
+                          "      - send: y\n"
+                          "        expect: {match: 'type in [\"b\", \"c\"] || kind', latency_from: "
+                          "sent.us}\n"
+                          "    count:\n"
+                          "      - name: pushes\n"
+                          "        match: 'type == \"push\"'\n"
+                          "        latency_from: ts_us\n",
+                          err, sizeof(err), dir, sizeof(dir));
+    if (!s)
+        fail_msg("did not load: %s", err);
+    const spec_scenario_t *sc = &s->scenarios[0];
+    const char *want[] = { "type", "data", "error", "session", "kind", "sent", "ts_us" };
+    assert_int_equal(sc->nmsg_keys, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < sc->nmsg_keys; i++)
+        assert_string_equal(sc->msg_keys[i], want[i]);
+    spec_free(s);
+    rm_tree(dir);
+}
+
 /* protocol: and stomp: keys: what compiles, and each mistake at its line. */
 static void test_protocol_keys(void **state)
 {
@@ -1296,6 +1328,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_rows),
+        cmocka_unit_test(test_scenario_msg_keys),
         cmocka_unit_test(test_good_plan_shape),
         cmocka_unit_test(test_good_open_model),
         cmocka_unit_test(test_good_connect_and_steps),
