@@ -56,7 +56,8 @@ echo "$last" | jq -e --arg s "$STEP" '.steps[$s].ok_total > 0 and (.total.errors
 jq -s -e 'map(select(.event == "second")) | all(.generator | (.rss_mb > 1) and (.cpu_pct >= 0)
   and (.loop_lag_p99_ms >= 0) and (.loop_lag_max_ms >= .loop_lag_p99_ms) and (.saturated | type == "boolean"))' \
   "$WORK/lines" >/dev/null || fail "second lines lack generator figures: $last"
-live_rss=$(jq -s -c '[.[] | select(.event == "second") | .generator.rss_mb]' "$WORK/lines")
+# (the last second closes with the run: live shows the one before it)
+live_rss=$(jq -s -c '[.[] | select(.event == "second") | .generator.rss_mb][:-1]' "$WORK/lines")
 series_rss=$(jq -c '[.generator.series[].rss_mb][0:'"$(echo "$live_rss" | jq length)"']' "$WORK/out/result.json")
 [ "$live_rss" = "$series_rss" ] || fail "live rss_mb $live_rss != generator.series $series_rss"
 end=$(tail -n1 "$WORK/lines")
