@@ -224,13 +224,14 @@ static void answer(promsrv_t *s, conn_t *c, const char *req, size_t head_len)
 static void next_request(promsrv_t *s, conn_t *c, uint64_t now)
 {
     c->req[c->rlen] = '\0';
-    char *end = strstr(c->req, "\r\n\r\n");
-    if (!end) {
+    char *crlf = strstr(c->req, "\r\n\r\n"), *lf = strstr(c->req, "\n\n"); /* bare LF too */
+    if (!crlf && !lf) {
         if (c->rlen + 1 >= sizeof c->req)
             conn_close(c);
         return;
     }
-    size_t head_len = (size_t)(end + 4 - c->req);
+    size_t head_len =
+        lf && (!crlf || lf < crlf) ? (size_t)(lf + 2 - c->req) : (size_t)(crlf + 4 - c->req);
     answer(s, c, c->req, head_len);
     memmove(c->req, c->req + head_len, c->rlen - head_len);
     c->rlen -= head_len;

@@ -139,6 +139,10 @@ static void test_serves_latest_text(void **state)
     assert_contains(a, "\r\n\r\nwsgate_up 1\n");
     free(a);
 
+    a = ask(port, "GET /metrics HTTP/1.1\n\n"); /* bare LF: answered, then closed */
+    assert_contains(a, "\r\n\r\nwsgate_up 1\n");
+    assert_contains(a, "Connection: close\r\n");
+    free(a);
     a = ask(port, "HEAD /metrics HTTP/1.1\r\n\r\n");
     assert_contains(a, "Content-Length: 12\r\n");
     assert_not_contains(a, "wsgate_up");
