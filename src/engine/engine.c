@@ -647,7 +647,7 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
             exited += atomic_load(&ws[i].exited);
         if (exited == n) {
             if (mon->feed)
-                livefeed_poll(mon->feed, opts, ws, mon->active, mon->nactive, true);
+                livefeed_poll(mon->feed, opts, ws, &mon->proc, mon->active, mon->nactive, true);
             return;
         }
         usleep(MONITOR_US);
@@ -659,7 +659,7 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
             next_check = now + WORKER_SNAPSHOT_US;
         }
         if (mon->feed)
-            livefeed_poll(mon->feed, opts, ws, mon->active, mon->nactive, false);
+            livefeed_poll(mon->feed, opts, ws, &mon->proc, mon->active, mon->nactive, false);
         if (opts->progress && now >= next) {
             progress_emit(opts, ws, n);
             next += WORKER_PUBLISH_US;
@@ -752,6 +752,8 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     selfmon_proc_start(&mon.proc, run.t0, clock_mono_us());
     int obs_failed;
     obs = observer_start(spec, run.t0, spec->duration_us, &obs_failed, err, errlen);
+    if (mon.feed)
+        livefeed_observe(mon.feed, obs);
     if (obs_failed || run_workers(opts, ws, n, &mon, err, errlen) < 0)
         goto out;
     r->ended_at = wall_now();

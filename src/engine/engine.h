@@ -49,6 +49,14 @@ typedef struct engine_live {
     uint64_t active;  /* open connections now */
     double elapsed_s; /* since the load started */
     bool final;       /* the workers have stopped: sofar is the run's total */
+    /* The generator in second t, as result.json's generator.secs[t] holds
+     * it: loop lag over the probes the workers had recorded when they
+     * closed it, cpu_pct and rss_mb of the process's latest closed second,
+     * saturated by result/gen.h's rule. With sec NULL: the last second's. */
+    res_gen_sec_t gen;
+    double lag_limit_ms;     /* the saturation limit (gen_lag_limit_ms) */
+    uint64_t saturated_secs; /* seconds so far with gen.saturated */
+    double cpu_s;            /* the process's CPU so far, user + sys */
 } engine_live_t;
 
 typedef void (*engine_live_fn)(const engine_live_t *lv, void *ctx);

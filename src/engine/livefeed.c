@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "engine/selfmon.h"
+#include "result/gen.h"
 
 /* The seconds one worker closed, taken from its snapshot. Owns secs and
  * their texts (those of seconds already handed out are freed). */
@@ -22,6 +24,10 @@ struct livefeed {
     size_t next;       /* the next second to hand out */
     result_t sofar;    /* steps with histograms, refilled at each poll */
     hist_t **lat;      /* [nsteps] the second being handed out */
+    double lag_limit_ms;
+    res_gen_sec_t gen; /* the generator in the last second handed out */
+    uint64_t saturated_secs;
+    observer_t *obs; /* borrowed; NULL: none */
 };
 
 static int sofar_init(result_t *r, const spec_t *spec)
@@ -45,6 +51,7 @@ livefeed_t *livefeed_new(const spec_t *spec, unsigned n)
         return NULL;
     lf->n = n;
     lf->nsteps = spec->nmetrics;
+    lf->lag_limit_ms = gen_lag_limit_ms(selfmon_min_expect_timeout(spec));
     lf->fw = calloc(n ? n : 1, sizeof(*lf->fw));
     lf->lat = calloc(lf->nsteps ? lf->nsteps : 1, sizeof(*lf->lat));
     if (!lf->fw || !lf->lat || sofar_init(&lf->sofar, spec) < 0)
@@ -73,6 +80,11 @@ void livefeed_free(livefeed_t *lf)
     free(lf->lat);
     result_clear(&lf->sofar);
     free(lf);
+}
+
+void livefeed_observe(livefeed_t *lf, observer_t *obs)
+{
+    lf->obs = obs;
 }
 
 /* Moves the seconds in w's snapshot to fw (the texts change owner). Left
@@ -134,6 +146,7 @@ static void fill_sofar(livefeed_t *lf, worker_t *ws)
         pthread_mutex_unlock(&ws[w].snap_lock);
     }
     r->peak_active = atomic_load(&ws[0].run->peak);
+    r->errors[ERR_OBSERVE].count = observer_errors(lf->obs); /* kept by its thread */
 }
 
 /* Sums second s over the workers into sec and lf->lat, and frees the
@@ -159,8 +172,32 @@ static void merge_second(livefeed_t *lf, size_t s, res_second_t *sec)
     }
 }
 
+/* lf->gen for second t: the workers' lag in it as they copied it, the
+ * process's CPU and memory of its latest closed second. */
+static void gen_second(livefeed_t *lf, worker_t *ws, const selfmon_proc_t *proc, size_t t)
+{
+    lag_hist_t lag;
+    memset(&lag, 0, sizeof(lag));
+    for (unsigned w = 0; w < lf->n; w++) {
+        pthread_mutex_lock(&ws[w].snap_lock);
+        if (t < ws[w].snap_nlag)
+            selfmon_lag_merge(&lag, &ws[w].snap_lag[t]);
+        pthread_mutex_unlock(&ws[w].snap_lock);
+    }
+    res_gen_sec_t *g = &lf->gen;
+    g->loop_lag_p99_ms = (double)selfmon_lag_percentile(&lag, 99) / 1000.0;
+    g->loop_lag_max_ms = (double)lag.max_us / 1000.0;
+    if (proc && proc->n) {
+        size_t i = t < proc->n ? t : proc->n - 1;
+        g->cpu_pct = proc->cpu_pct[i];
+        g->rss_mb = proc->rss_mb[i];
+    }
+    g->saturated = gen_sec_saturated(g->loop_lag_p99_ms, lf->lag_limit_ms);
+    lf->saturated_secs += g->saturated;
+}
+
 static void hand_out(livefeed_t *lf, const engine_opts_t *opts, worker_t *ws,
-                     const res_second_t *sec, size_t t, bool final)
+                     const selfmon_proc_t *proc, const res_second_t *sec, size_t t, bool final)
 {
     const run_ctx_t *run = ws[0].run;
     uint64_t now = clock_mono_us();
@@ -172,12 +209,16 @@ static void hand_out(livefeed_t *lf, const engine_opts_t *opts, worker_t *ws,
         .active = atomic_load(&((run_ctx_t *)run)->active),
         .elapsed_s = now > run->t0 ? (double)(now - run->t0) / 1e6 : 0,
         .final = final,
+        .gen = lf->gen,
+        .lag_limit_ms = lf->lag_limit_ms,
+        .saturated_secs = lf->saturated_secs,
+        .cpu_s = proc ? (double)proc->last_cpu_us / 1e6 : 0,
     };
     opts->live(&lv, opts->live_ctx);
 }
 
-void livefeed_poll(livefeed_t *lf, const engine_opts_t *opts, worker_t *ws, const uint64_t *active,
-                   size_t nactive, bool final)
+void livefeed_poll(livefeed_t *lf, const engine_opts_t *opts, worker_t *ws,
+                   const selfmon_proc_t *proc, const uint64_t *active, size_t nactive, bool final)
 {
     for (unsigned w = 0; w < lf->n; w++)
         take_seconds(&lf->fw[w], &ws[w]);
@@ -189,11 +230,12 @@ void livefeed_poll(livefeed_t *lf, const engine_opts_t *opts, worker_t *ws, cons
         size_t s = lf->next++;
         res_second_t sec = { .active = s < nactive ? active[s] : 0 };
         merge_second(lf, s, &sec);
-        hand_out(lf, opts, ws, &sec, s, false);
+        gen_second(lf, ws, proc, s);
+        hand_out(lf, opts, ws, proc, &sec, s, false);
     }
     if (!final)
         return;
     if (!filled)
         fill_sofar(lf, ws);
-    hand_out(lf, opts, ws, NULL, lf->next, true);
+    hand_out(lf, opts, ws, proc, NULL, lf->next, true);
 }

@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ struct observer {
     size_t neps;
     res_server_t *srv;
     res_errors_t errors;
+    atomic_uint_fast64_t live_errors; /* errors.count, for the live feed */
     bool oom;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -64,6 +66,7 @@ __attribute__((format(printf, 3, 4))) static void scrape_failed(observer_t *o, c
     va_end(ap);
     snprintf(text, sizeof(text), "observe %s: %s", e->spec->url, why);
     o->errors.count++;
+    atomic_store_explicit(&o->live_errors, o->errors.count, memory_order_relaxed);
     o->srv->scrape_errors++;
     for (unsigned i = 0; i < o->errors.nsamples; i++)
         if (strcmp(o->errors.samples[i], text) == 0)
@@ -479,6 +482,11 @@ void observer_window(const spec_t *spec, double *start_s, double *end_s)
         *start_s = 0;
         *end_s = (double)spec->duration_us / 1e6;
     }
+}
+
+uint64_t observer_errors(observer_t *o)
+{
+    return o ? atomic_load_explicit(&o->live_errors, memory_order_relaxed) : 0;
 }
 
 int observer_finish(observer_t *o, const spec_t *spec, result_t *r)

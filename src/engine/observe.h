@@ -22,6 +22,10 @@ typedef struct observer observer_t;
 observer_t *observer_start(const spec_t *spec, uint64_t t0_us, uint64_t end_us, int *failed,
                            char *err, size_t errlen);
 
+/* The scrapes that failed so far, readable from any thread while the
+ * observer runs (the live feed's errors.observe); 0 for NULL. */
+uint64_t observer_errors(observer_t *o);
+
 /* Stops the thread and frees o, handing its series and errors to r:
  * r->server (with the steady window of spec's load shape) and
  * r->errors[ERR_OBSERVE]. Returns 0, or -1 when out of memory. o may be

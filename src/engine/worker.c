@@ -59,6 +59,7 @@ void worker_release(worker_t *w)
     load_pool_release(&w->pool);
     if (w->snap) {
         metrics_free(w->snap);
+        free(w->snap_lag);
         pthread_mutex_destroy(&w->snap_lock);
     }
     sbuf_free(&w->scratch);
@@ -147,14 +148,40 @@ static void trim_after_ramp(worker_t *w)
     w->trims_left--;
 }
 
+/* Copies the loop lag of the seconds closed by now (all: every second) to
+ * snap_lag; best effort, a copy that cannot grow waits for the next. */
+static void snapshot_lag(worker_t *w, uint64_t now, bool all)
+{
+    const selfmon_lag_t *l = &w->lag;
+    size_t closed = now > l->t0_us ? (size_t)((now - l->t0_us) / 1000000u) : 0;
+    if (all || closed > l->nsecs)
+        closed = l->nsecs;
+    if (closed > w->snap_lag_cap) {
+        size_t cap = w->snap_lag_cap ? w->snap_lag_cap * 2 : 64;
+        while (cap < closed)
+            cap *= 2;
+        lag_hist_t *grown = realloc(w->snap_lag, cap * sizeof(*grown));
+        if (!grown)
+            return;
+        w->snap_lag = grown;
+        w->snap_lag_cap = cap;
+    }
+    size_t from = w->snap_nlag > 2 ? w->snap_nlag - 2 : 0;
+    if (closed > from)
+        memcpy(&w->snap_lag[from], &l->secs[from], (closed - from) * sizeof(*l->secs));
+    if (closed > w->snap_nlag)
+        w->snap_nlag = closed;
+}
+
 /* For the live abort check and the live feed, which read the snapshot
  * from another thread. A second that cannot be copied is left for the next
  * snapshot. */
-static void snapshot(worker_t *w, uint64_t now)
+static void snapshot(worker_t *w, uint64_t now, bool all)
 {
     pthread_mutex_lock(&w->snap_lock);
     metrics_snapshot(w->snap, w->m);
     if (w->run->live) {
+        snapshot_lag(w, now, all);
         size_t had = w->snap->nsecs;
         if (metrics_copy_seconds(w->snap, w->m, w->live_given) == 0)
             w->live_given = w->m->nsecs;
@@ -175,7 +202,7 @@ void worker_housekeeping(worker_t *w, uint64_t now)
     }
     bool new_second = w->run->live && w->m->nsecs > w->live_given;
     if (w->snap && (now >= w->next_snap || new_second))
-        snapshot(w, now);
+        snapshot(w, now, false);
 }
 
 void worker_finish(worker_t *w, uint64_t now)
@@ -203,7 +230,7 @@ void *worker_thread(void *arg)
     metrics_finish(w->m);
     publish(w, clock_mono_us());
     if (w->snap) /* the final totals and seconds, before the monitor sees exited */
-        snapshot(w, clock_mono_us());
+        snapshot(w, clock_mono_us(), true);
     atomic_store(&w->exited, true);
     return NULL;
 }

@@ -111,7 +111,12 @@ typedef struct engine_worker {
      * the seconds closed since the monitor last took them (it empties it). */
     metrics_t *snap;
     size_t live_given; /* m's seconds already copied into snap */
-    pthread_mutex_t snap_lock;
+    /* With run->live: lag.secs' closed seconds [0, snap_nlag), copied at
+     * each snapshot for the live feed (the last two again, since a stall's
+     * late probes land in the seconds they were due). */
+    lag_hist_t *snap_lag;
+    size_t snap_nlag, snap_lag_cap;
+    pthread_mutex_t snap_lock; /* guards snap, snap_lag and snap_nlag */
     uint64_t next_snap;
     uint64_t next_wake; /* when the worker's tick fires next (monotonic us) */
     /* Open model: this worker's arrivals (global numbers arr.first +

@@ -100,6 +100,19 @@ static bool add_totals(cJSON *line, const engine_live_t *lv)
     return ok;
 }
 
+/* "generator": the second's as result.json's generator.secs holds it. */
+static bool add_gen(cJSON *line, const engine_live_t *lv)
+{
+    const res_gen_sec_t *g = &lv->gen;
+    cJSON *o = cJSON_AddObjectToObject(line, "generator");
+    return o && cJSON_AddNumberToObject(o, "cpu_pct", round(g->cpu_pct * 1000) / 1000) &&
+           cJSON_AddNumberToObject(o, "rss_mb", round(g->rss_mb * 1000) / 1000) &&
+           cJSON_AddNumberToObject(o, "loop_lag_p99_ms", g->loop_lag_p99_ms) &&
+           cJSON_AddNumberToObject(o, "loop_lag_max_ms", g->loop_lag_max_ms) &&
+           cJSON_AddBoolToObject(o, "saturated", g->saturated) &&
+           add_u64(o, "saturated_seconds", lv->saturated_secs);
+}
+
 int ndjson_second(sbuf_t *out, const engine_live_t *lv, double ts_s)
 {
     const res_second_t *s = lv->sec;
@@ -112,7 +125,7 @@ int ndjson_second(sbuf_t *out, const engine_live_t *lv, double ts_s)
               (steps = cJSON_AddObjectToObject(o, "steps")) != NULL;
     for (size_t i = 0; ok && i < lv->sofar->nsteps; i++)
         ok = add_step(steps, lv, i);
-    ok = ok && add_totals(o, lv);
+    ok = ok && add_gen(o, lv) && add_totals(o, lv);
     return line_put(out, o, ok);
 }
 

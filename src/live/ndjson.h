@@ -17,9 +17,11 @@ int ndjson_start(sbuf_t *out, const live_run_t *run, double ts_s);
 
 /* Appends the line of lv's second (lv->sec must be set): t, active, sent,
  * received, errors and per step its count and p50/p95/p99 in ms (null
- * without samples) with the step's ok_total and failed_total so far, and
- * "total": connections open, connects ok/failed, messages and bytes,
- * errors by kind. Returns 0, or -1 when out of memory. */
+ * without samples) with the step's ok_total and failed_total so far,
+ * "generator": the second's cpu_pct, rss_mb, loop_lag_p99_ms,
+ * loop_lag_max_ms and saturated as result.json's generator.secs holds
+ * them, with saturated_seconds so far, and "total": connections open, connects ok/failed, messages
+ * and bytes, errors by kind. Returns 0, or -1 when out of memory. */
 int ndjson_second(sbuf_t *out, const engine_live_t *lv, double ts_s);
 
 /* Appends the end line: "verdict" (pass, fail, aborted, interrupted, or

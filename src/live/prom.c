@@ -69,6 +69,40 @@ static int gauges(sbuf_t *out, const engine_live_t *lv)
     return ok ? 0 : -1;
 }
 
+/* The generator's own health in the last second (result/gen.h). */
+static int generator(sbuf_t *out, const engine_live_t *lv)
+{
+    const res_gen_sec_t *g = &lv->gen;
+    bool ok =
+        family(out, "wsgate_generator_loop_lag_p99_seconds", "gauge",
+               "Event loop lag p99 over the workers in the last second.") == 0 &&
+        sbuf_printf(out, "wsgate_generator_loop_lag_p99_seconds %.6f\n",
+                    g->loop_lag_p99_ms / 1000) == 0 &&
+        family(out, "wsgate_generator_loop_lag_max_seconds", "gauge",
+               "Largest event loop lag in the last second.") == 0 &&
+        sbuf_printf(out, "wsgate_generator_loop_lag_max_seconds %.6f\n",
+                    g->loop_lag_max_ms / 1000) == 0 &&
+        family(out, "wsgate_generator_loop_lag_limit_seconds", "gauge",
+               "Loop lag p99 above which a second counts as saturated.") == 0 &&
+        sbuf_printf(out, "wsgate_generator_loop_lag_limit_seconds %.6f\n",
+                    lv->lag_limit_ms / 1000) == 0 &&
+        family(out, "wsgate_generator_saturated", "gauge",
+               "1 when the last second was saturated (its latencies include runner delay).") == 0 &&
+        sample(out, "wsgate_generator_saturated", NULL, NULL, g->saturated) == 0 &&
+        family(out, "wsgate_generator_saturated_seconds_total", "counter",
+               "Seconds so far in which the generator was saturated.") == 0 &&
+        sample(out, "wsgate_generator_saturated_seconds_total", NULL, NULL, lv->saturated_secs) ==
+            0 &&
+        family(out, "wsgate_generator_cpu_seconds_total", "counter",
+               "CPU time of the wsgate process, user and system.") == 0 &&
+        sbuf_printf(out, "wsgate_generator_cpu_seconds_total %.3f\n", lv->cpu_s) == 0 &&
+        family(out, "wsgate_generator_resident_memory_bytes", "gauge",
+               "Resident memory of the wsgate process.") == 0 &&
+        sbuf_printf(out, "wsgate_generator_resident_memory_bytes %.0f\n", g->rss_mb * 1048576.0) ==
+            0;
+    return ok ? 0 : -1;
+}
+
 static int counters(sbuf_t *out, const result_t *r)
 {
     bool ok =
@@ -158,7 +192,7 @@ static int errors(sbuf_t *out, const result_t *r)
 
 int prom_render(sbuf_t *out, const live_run_t *run, const engine_live_t *lv)
 {
-    if (run_info(out, run) < 0 || gauges(out, lv) < 0)
+    if (run_info(out, run) < 0 || gauges(out, lv) < 0 || (lv && generator(out, lv) < 0))
         return -1;
     const result_t *r = lv ? lv->sofar : NULL;
     if (!r || r->nsteps == 0)

@@ -8,6 +8,12 @@
  *   wsgate_step_total{step,result="ok|failed"}       counter
  *   wsgate_step_latency_seconds{step}                histogram (PROM_NLE bounds + +Inf)
  *   wsgate_errors_total{kind}                        counter (every kind, 0 too)
+ *   wsgate_generator_loop_lag_{p99,max}_seconds      gauges (the last second)
+ *   wsgate_generator_loop_lag_limit_seconds          gauge (the saturation limit)
+ *   wsgate_generator_saturated                       gauge (0/1, the last second)
+ *   wsgate_generator_saturated_seconds_total         counter
+ *   wsgate_generator_cpu_seconds_total               counter (the process)
+ *   wsgate_generator_resident_memory_bytes           gauge (the process)
  * Label values are escaped (backslash, double quote, newline). */
 #ifndef WSGATE_PROM_H
 #define WSGATE_PROM_H

@@ -1,4 +1,4 @@
-/* promsrv: a one-thread HTTP listener that serves the latest metrics text. */
+/* promsrv: a one-thread HTTP/1.1 listener that serves the latest metrics text. */
 #define _GNU_SOURCE /* accept4, pipe2 */
 #include "live/promsrv.h"
 
@@ -14,14 +14,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/sbuf.h"
 
 #define REQUEST_MAX 4096 /* request line and headers; the rest is not read */
 
-/* Owns lfd, wake, pending and text. */
+/* One client connection; fd -1: a free slot. Owns fd and out. */
+typedef struct conn {
+    int fd;
+    char req[REQUEST_MAX]; /* received, not yet answered */
+    size_t rlen;
+    sbuf_t out; /* the answer being sent */
+    size_t sent;
+    bool keep;         /* keep the connection after this answer */
+    uint64_t deadline; /* monotonic us: closed when reached */
+} conn_t;
+
+/* Owns lfd, wake, pending, text and conns. */
 struct promsrv {
     int lfd;
     int wake[2]; /* a byte on wake[1] stops the thread */
@@ -31,6 +44,7 @@ struct promsrv {
     size_t pending_len;
     char *text; /* what the thread serves: its own */
     size_t len;
+    conn_t conns[PROMSRV_CONNS];
 };
 
 static int parse_port(const char *s, int *port)
@@ -121,49 +135,6 @@ static int listen_on(const char *host, int *port, char *err, size_t errlen)
     return fd;
 }
 
-/* Waits for fd to be ready for events until deadline. */
-static bool ready(int fd, short events, uint64_t deadline)
-{
-    uint64_t now = clock_mono_us();
-    if (now >= deadline)
-        return false;
-    struct pollfd p = { .fd = fd, .events = events };
-    int rc = poll(&p, 1, (int)((deadline - now + 999) / 1000));
-    return rc > 0 && !(p.revents & POLLNVAL);
-}
-
-/* Reads the request head into buf (NUL-terminated). Returns its length,
- * or -1 when the client closed or took too long. */
-static ssize_t read_request(int c, char *buf, size_t cap, uint64_t deadline)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    while (len + 1 < cap && !strstr(buf, "\r\n\r\n") && !strstr(buf, "\n\n")) {
-        if (!ready(c, POLLIN, deadline))
-            return -1;
-        ssize_t n = recv(c, buf + len, cap - 1 - len, 0);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0)
-            return -1;
-        len += (size_t)n;
-        buf[len] = '\0';
-    }
-    return (ssize_t)len;
-}
-
-static void send_all(int c, const char *data, size_t len, uint64_t deadline)
-{
-    size_t done = 0;
-    while (done < len && ready(c, POLLOUT, deadline)) {
-        ssize_t n = send(c, data + done, len - done, MSG_NOSIGNAL);
-        if (n > 0)
-            done += (size_t)n;
-        else if (n < 0 && errno != EINTR && errno != EAGAIN)
-            return;
-    }
-}
-
 /* Takes the latest published text, if any. */
 static void take_latest(promsrv_t *s)
 {
@@ -179,65 +150,211 @@ static void take_latest(promsrv_t *s)
     s->len = len;
 }
 
-static void respond(int c, const char *status, const char *type, const char *body, size_t len,
-                    bool head, uint64_t deadline)
+static void conn_close(conn_t *c)
 {
-    char hdr[256];
-    int n = snprintf(hdr, sizeof hdr,
-                     "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n",
-                     status, type, len);
-    send_all(c, hdr, (size_t)n, deadline);
-    if (!head)
-        send_all(c, body, len, deadline);
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    sbuf_free(&c->out);
 }
 
-/* Answers one request: GET or HEAD /metrics (a query string is ignored). */
-static void serve_conn(promsrv_t *s, int c)
+/* Queues one answer on c; body NULL for HEAD. */
+static void respond(conn_t *c, const char *status, const char *type, const char *body, size_t len,
+                    bool head)
 {
-    char req[REQUEST_MAX];
-    uint64_t deadline = clock_mono_us() + PROMSRV_IO_MS * 1000ull;
-    if (read_request(c, req, sizeof req, deadline) < 0)
-        return;
+    sbuf_truncate(&c->out, 0);
+    c->sent = 0;
+    int rc = sbuf_printf(&c->out,
+                         "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                         "Connection: %s\r\n\r\n",
+                         status, type, len, c->keep ? "keep-alive" : "close");
+    if (rc == 0 && !head)
+        rc = sbuf_append(&c->out, body, len);
+    if (rc < 0) { /* out of memory: the client sees the connection close */
+        c->keep = false;
+        sbuf_truncate(&c->out, 0);
+    }
+}
+
+/* True when the head in req (NUL-terminated) asks to keep the connection:
+ * HTTP/1.1 without "Connection: close". */
+static bool wants_keep_alive(const char *req, size_t head_len)
+{
+    const char *eol = strstr(req, "\r\n");
+    if (!eol || eol - req < 8 || strncmp(eol - 8, "HTTP/1.1", 8) != 0)
+        return false;
+    for (const char *p = eol + 2; p < req + head_len; p = strstr(p, "\r\n") + 2) {
+        if (strncasecmp(p, "connection:", 11) == 0) {
+            const char *v = p + 11;
+            v += strspn(v, " \t");
+            if (strncasecmp(v, "close", 5) == 0)
+                return false;
+        }
+        if (!strstr(p, "\r\n"))
+            break;
+    }
+    return true;
+}
+
+/* Answers the request whose head is req[0, head_len): GET or HEAD /metrics
+ * (a query string is ignored) with the text of this second. */
+static void answer(promsrv_t *s, conn_t *c, const char *req, size_t head_len)
+{
     bool get = strncmp(req, "GET ", 4) == 0, head = strncmp(req, "HEAD ", 5) == 0;
     const char *path = req + (get ? 4 : 5);
     size_t plen = strcspn(path, " ?\r\n");
     static const char text_type[] = "text/plain; charset=utf-8";
+    c->keep = (get || head) && wants_keep_alive(req, head_len);
     if (!get && !head) {
         static const char msg[] = "only GET /metrics\n";
-        respond(c, "405 Method Not Allowed", text_type, msg, sizeof msg - 1, false, deadline);
+        respond(c, "405 Method Not Allowed", text_type, msg, sizeof msg - 1, false);
     } else if (plen != 8 || strncmp(path, "/metrics", 8) != 0) {
         static const char msg[] = "wsgate serves its metrics at /metrics\n";
-        respond(c, "404 Not Found", text_type, msg, sizeof msg - 1, head, deadline);
+        respond(c, "404 Not Found", text_type, msg, sizeof msg - 1, head);
     } else {
         take_latest(s);
         respond(c, "200 OK", "text/plain; version=0.0.4; charset=utf-8", s->text ? s->text : "",
-                s->text ? s->len : 0, head, deadline);
+                s->text ? s->len : 0, head);
     }
-    shutdown(c, SHUT_WR);
+}
+
+/* Answers the next complete request head in c's buffer, if there is one
+ * (a pipelined one stays for after this answer). A head that does not fit
+ * closes the connection. */
+static void next_request(promsrv_t *s, conn_t *c, uint64_t now)
+{
+    c->req[c->rlen] = '\0';
+    char *crlf = strstr(c->req, "\r\n\r\n"), *lf = strstr(c->req, "\n\n"); /* bare LF too */
+    if (!crlf && !lf) {
+        if (c->rlen + 1 >= sizeof c->req)
+            conn_close(c);
+        return;
+    }
+    size_t head_len =
+        lf && (!crlf || lf < crlf) ? (size_t)(lf + 2 - c->req) : (size_t)(crlf + 4 - c->req);
+    answer(s, c, c->req, head_len);
+    memmove(c->req, c->req + head_len, c->rlen - head_len);
+    c->rlen -= head_len;
+    c->deadline = now + PROMSRV_IO_MS * 1000ull;
+    if (c->out.len == 0)
+        conn_close(c);
+}
+
+static void on_readable(promsrv_t *s, conn_t *c, uint64_t now)
+{
+    ssize_t n = recv(c->fd, c->req + c->rlen, sizeof c->req - 1 - c->rlen, 0);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        conn_close(c);
+        return;
+    }
+    if (c->rlen == 0) /* a request has begun: it has PROMSRV_IO_MS to arrive */
+        c->deadline = now + PROMSRV_IO_MS * 1000ull;
+    c->rlen += (size_t)n;
+    next_request(s, c, now);
+}
+
+static void on_writable(promsrv_t *s, conn_t *c, uint64_t now)
+{
+    ssize_t n = send(c->fd, c->out.data + c->sent, c->out.len - c->sent, MSG_NOSIGNAL);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        conn_close(c);
+        return;
+    }
+    c->sent += (size_t)n;
+    if (c->sent < c->out.len)
+        return;
+    sbuf_truncate(&c->out, 0);
+    if (!c->keep) {
+        shutdown(c->fd, SHUT_WR);
+        conn_close(c);
+        return;
+    }
+    c->deadline = now + PROMSRV_IDLE_MS * 1000ull;
+    if (c->rlen)
+        next_request(s, c, now);
+}
+
+/* A free slot for a new connection: when all are taken, the one closest
+ * to its deadline gives way. */
+static conn_t *free_slot(promsrv_t *s)
+{
+    conn_t *victim = &s->conns[0];
+    for (size_t i = 0; i < PROMSRV_CONNS; i++) {
+        if (s->conns[i].fd < 0)
+            return &s->conns[i];
+        if (s->conns[i].deadline < victim->deadline)
+            victim = &s->conns[i];
+    }
+    conn_close(victim);
+    return victim;
+}
+
+static void on_accept(promsrv_t *s, uint64_t now)
+{
+    int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return;
+    conn_t *c = free_slot(s);
+    *c = (conn_t){ .fd = fd, .deadline = now + PROMSRV_IDLE_MS * 1000ull };
+}
+
+/* The poll timeout in ms until the nearest deadline; -1: none. */
+static int poll_timeout(const promsrv_t *s, uint64_t now)
+{
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < PROMSRV_CONNS; i++)
+        if (s->conns[i].fd >= 0 && s->conns[i].deadline < next)
+            next = s->conns[i].deadline;
+    if (next == UINT64_MAX)
+        return -1;
+    return next <= now ? 0 : (int)((next - now + 999) / 1000);
+}
+
+/* One round: waits for the listener, the wake pipe or a connection, and
+ * serves what is ready. Returns false when woken to stop. */
+static bool serve_round(promsrv_t *s)
+{
+    struct pollfd p[2 + PROMSRV_CONNS];
+    p[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+    p[1] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
+    for (size_t i = 0; i < PROMSRV_CONNS; i++) {
+        conn_t *c = &s->conns[i];
+        p[2 + i] = (struct pollfd){ .fd = c->fd, .events = c->out.len ? POLLOUT : POLLIN };
+    }
+    int rc = poll(p, 2 + PROMSRV_CONNS, poll_timeout(s, clock_mono_us()));
+    if (rc < 0)
+        return errno == EINTR;
+    if (p[1].revents)
+        return false;
+    uint64_t now = clock_mono_us();
+    for (size_t i = 0; i < PROMSRV_CONNS; i++) {
+        conn_t *c = &s->conns[i];
+        short ev = p[2 + i].revents;
+        if (c->fd < 0 || c->fd != p[2 + i].fd)
+            continue;
+        if (ev & POLLOUT)
+            on_writable(s, c, now);
+        else if (ev & (POLLIN | POLLHUP | POLLERR))
+            on_readable(s, c, now);
+        if (c->fd >= 0 && now >= c->deadline) /* idle too long, or too slow */
+            conn_close(c);
+    }
+    if (p[0].revents & POLLIN)
+        on_accept(s, now);
+    return true;
 }
 
 static void *serve_thread(void *arg)
 {
     promsrv_t *s = arg;
-    for (;;) {
-        struct pollfd p[2] = { { .fd = s->lfd, .events = POLLIN },
-                               { .fd = s->wake[0], .events = POLLIN } };
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (p[1].revents)
-            break;
-        if (!(p[0].revents & POLLIN))
-            continue;
-        int c = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (c < 0)
-            continue;
-        serve_conn(s, c);
-        close(c);
-    }
+    while (serve_round(s))
+        ;
+    for (size_t i = 0; i < PROMSRV_CONNS; i++)
+        conn_close(&s->conns[i]);
     return NULL;
 }
 
@@ -261,6 +378,8 @@ promsrv_t *promsrv_start(const char *host, int *port, char *err, size_t errlen)
         return NULL;
     }
     s->wake[0] = s->wake[1] = -1;
+    for (size_t i = 0; i < PROMSRV_CONNS; i++)
+        s->conns[i].fd = -1;
     if ((s->lfd = listen_on(host, port, err, errlen)) < 0)
         goto fail;
     if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) < 0) {

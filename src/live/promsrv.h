@@ -1,8 +1,13 @@
-/* promsrv: the small HTTP listener of --metrics-listen. One thread serves
- * GET /metrics from the latest text handed to it (promsrv_publish), one
- * connection at a time, each closed after its answer and given at most
- * PROMSRV_IO_MS to send its request and take the answer. The run's threads
- * never wait for it: publishing swaps a pointer under a mutex. */
+/* promsrv: the small HTTP/1.1 listener of --metrics-listen. One thread
+ * serves GET /metrics from the latest text handed to it (promsrv_publish,
+ * once per closed second): every scrape in that second gets the same bytes,
+ * nothing is rendered per request. Up to PROMSRV_CONNS connections at once,
+ * kept alive between scrapes (HTTP/1.1 unless "Connection: close"; 1.0
+ * closes) for up to PROMSRV_IDLE_MS idle; a request has PROMSRV_IO_MS to
+ * arrive and its answer as long to be taken. When every slot is busy, the
+ * connection nearest its deadline gives way to a new one. The run's threads
+ * never wait for it: publishing swaps a pointer under a mutex that only
+ * the monitoring thread and this one take. */
 #ifndef WSGATE_PROMSRV_H
 #define WSGATE_PROMSRV_H
 
@@ -10,6 +15,8 @@
 #include <stddef.h>
 
 #define PROMSRV_IO_MS 2000
+#define PROMSRV_IDLE_MS 300000 /* Prometheus keeps its connection for 5 minutes */
+#define PROMSRV_CONNS 16
 
 typedef struct promsrv promsrv_t;
 

@@ -48,7 +48,7 @@ int gen_summarize(res_gen_t *g)
     for (size_t t = 0; t <= g->nsecs; t++) {
         res_gen_sec_t *s = t < g->nsecs ? &g->secs[t] : NULL;
         if (s) {
-            s->saturated |= s->loop_lag_p99_ms > g->lag_limit_ms;
+            s->saturated |= gen_sec_saturated(s->loop_lag_p99_ms, g->lag_limit_ms);
             max_into(&g->cpu_pct_max, s->cpu_pct);
             max_into(&g->loop_lag_max_ms, s->loop_lag_max_ms);
             max_into(&g->rss_max_mb, s->rss_mb);
@@ -63,6 +63,11 @@ int gen_summarize(res_gen_t *g)
     }
     g->saturated = g->nranges > 0;
     return 0;
+}
+
+bool gen_sec_saturated(double loop_lag_p99_ms, double lag_limit_ms)
+{
+    return loop_lag_p99_ms > lag_limit_ms;
 }
 
 double gen_cpu_all_cores_pct(const res_gen_t *g)

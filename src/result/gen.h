@@ -78,6 +78,9 @@ typedef struct res_gen {
  * [GEN_LAG_LIMIT_MIN_MS, GEN_LAG_LIMIT_MAX_MS]. */
 double gen_lag_limit_ms(uint64_t min_timeout_us);
 
+/* The rule for one second: its loop lag p99 is above the limit. */
+bool gen_sec_saturated(double loop_lag_p99_ms, double lag_limit_ms);
+
 /* Applies the rule to g->secs: marks each second, sets saturated, ranges
  * and the maxima (cpu_pct_max, loop_lag_max_ms, rss_max_mb; the maxima
  * only when there are seconds, so a summary loaded without them stays).

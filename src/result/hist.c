@@ -34,11 +34,6 @@ void hist_free(hist_t *h)
     free(h);
 }
 
-void hist_reset(hist_t *h)
-{
-    memset(h, 0, sizeof(*h));
-}
-
 /* Saturating arithmetic keeps merges exact: sat(sat(a+b)+c) == sat(a+b+c). */
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -61,6 +56,19 @@ static size_t bucket_of(uint64_t v)
     unsigned top = 63u - (unsigned)__builtin_clzll(v); /* >= 11 */
     unsigned shift = top - 10u;
     return LINEAR_LIMIT + (size_t)(top - 11u) * SUB_BUCKETS + (size_t)((v >> shift) - SUB_BUCKETS);
+}
+
+/* Only buckets bucket_of(min)..bucket_of(max) can be non-zero (every
+ * writer keeps it so: record, merge, decode's check), so reset and merge
+ * touch those alone instead of all NBUCKETS: a live snapshot copies the
+ * histograms several times a second. */
+void hist_reset(hist_t *h)
+{
+    if (h->count) {
+        size_t lo = bucket_of(h->min), hi = bucket_of(h->max);
+        memset(&h->buckets[lo], 0, (hi - lo + 1) * sizeof(h->buckets[0]));
+    }
+    h->count = h->min = h->max = h->sum = 0;
 }
 
 /* Smallest and largest value that land in bucket i. */
@@ -105,7 +113,7 @@ void hist_merge(hist_t *dst, const hist_t *src)
         dst->max = src->max;
     dst->count += src->count;
     dst->sum = sat_add(dst->sum, src->sum);
-    for (size_t i = 0; i < NBUCKETS; i++)
+    for (size_t i = bucket_of(src->min), hi = bucket_of(src->max); i <= hi; i++)
         dst->buckets[i] += src->buckets[i];
 }
 
@@ -149,7 +157,7 @@ uint64_t hist_percentile(const hist_t *h, double p)
     if (p >= 100.0)
         return h->max; /* the top is known exactly */
     uint64_t rank = rank_of(p, h->count), seen = 0;
-    for (size_t i = 0; i < NBUCKETS; i++) {
+    for (size_t i = bucket_of(h->min); i < NBUCKETS; i++) {
         seen += h->buckets[i];
         if (seen < rank)
             continue;

@@ -438,6 +438,27 @@ static int merge_generator(const result_t *const *in, size_t n, result_t *out)
     return 0;
 }
 
+/* The server as the lowest-numbered shard with one saw it, its times moved
+ * from that shard's start to the merged one: shards observe the same
+ * server, and a sum or mean of their scrapes would be no series the server
+ * had. errors.observe still adds up every shard's failed scrapes. */
+static int merge_server(const result_t *const *in, size_t n, result_t *out)
+{
+    const result_t *pick = NULL;
+    unsigned pick_k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = in[i]->shard_total ? in[i]->shard_index : (unsigned)i + 1;
+        if (in[i]->server && (!pick || k < pick_k)) {
+            pick = in[i];
+            pick_k = k;
+        }
+    }
+    if (!pick)
+        return 0;
+    double dt = pick->started_at > out->started_at ? pick->started_at - out->started_at : 0;
+    return (out->server = res_server_copy(pick->server, dt)) ? 0 : -1;
+}
+
 int merge_results(const result_t *const *in, const char *const *names, size_t n, bool allow_partial,
                   result_t *out, char *err, size_t errlen)
 {
@@ -453,7 +474,7 @@ int merge_results(const result_t *const *in, const char *const *names, size_t n,
         goto fail;
     if (merge_meta(in, n, out) < 0 || merge_counts(in, n, out) < 0 ||
         merge_series(in, n, out) < 0 || merge_shard_rows(in, n, out) < 0 ||
-        merge_generator(in, n, out) < 0) {
+        merge_generator(in, n, out) < 0 || merge_server(in, n, out) < 0) {
         snprintf(err, errlen, "out of memory (or a malformed histogram) while merging");
         goto fail;
     }

@@ -238,6 +238,38 @@ int obs_selector_norm(const char *sel, char *out, size_t outlen, char *err, size
     return 0;
 }
 
+/* A copy of s's samples with dt added to every time. */
+static int series_copy(res_obs_series_t *d, const res_obs_series_t *s, double dt)
+{
+    if (!(d->name = strdup(s->name)) || (s->url && !(d->url = strdup(s->url))))
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        if (obs_series_push(d, s->t[i] + dt, s->v[i]) < 0)
+            return -1;
+    return 0;
+}
+
+res_server_t *res_server_copy(const res_server_t *srv, double dt)
+{
+    if (!srv)
+        return NULL;
+    res_server_t *c = calloc(1, sizeof(*c));
+    if (!c || (srv->nseries && !(c->series = calloc(srv->nseries, sizeof(*c->series)))))
+        goto fail;
+    c->nseries = srv->nseries;
+    for (size_t i = 0; i < srv->nseries; i++)
+        if (series_copy(&c->series[i], &srv->series[i], dt) < 0)
+            goto fail;
+    c->window_start_s = srv->window_start_s + dt;
+    c->window_end_s = srv->window_end_s + dt;
+    c->scrapes = srv->scrapes;
+    c->scrape_errors = srv->scrape_errors;
+    return c;
+fail:
+    res_server_free(c);
+    return NULL;
+}
+
 void res_server_free(res_server_t *srv)
 {
     if (!srv)

@@ -55,6 +55,11 @@ int obs_drift(const res_obs_series_t *s, double w0, double w1, double *out, cons
  * with a reason in err (not a metric name, a bad label list). */
 int obs_selector_norm(const char *sel, char *out, size_t outlen, char *err, size_t errlen);
 
+/* A deep copy of srv with dt seconds added to every sample time and to
+ * the window (a merge moves a shard's times to the merged start). Returns
+ * NULL when srv is NULL or out of memory. */
+res_server_t *res_server_copy(const res_server_t *srv, double dt);
+
 /* Frees srv and what it owns (NULL is fine). */
 void res_server_free(res_server_t *srv);
 

@@ -111,18 +111,23 @@ static int add_var(spec_ctx_t *c, const char *name, const char *value)
     return 0;
 }
 
-/* "target_http": the target with http:// for ws:// and https:// for wss://,
- * the base of HTTP steps against the same server. */
+/* "target_http": the target's origin, with http:// for ws:// and https://
+ * for wss://: scheme, host and port as written, no path, query or
+ * fragment, the base of HTTP steps and observe: URLs against the same
+ * server. A target of another form is kept as it is. */
 static int add_target_http(spec_ctx_t *c)
 {
     const char *t = c->s->target;
+    const char *scheme = strncmp(t, "wss://", 6) == 0  ? "https://"
+                         : strncmp(t, "ws://", 5) == 0 ? "http://"
+                                                       : NULL;
     char buf[2048];
-    if (strncmp(t, "wss://", 6) == 0)
-        snprintf(buf, sizeof(buf), "https://%.2000s", t + 6);
-    else if (strncmp(t, "ws://", 5) == 0)
-        snprintf(buf, sizeof(buf), "http://%.2000s", t + 5);
-    else
+    if (scheme) {
+        const char *host = t + (t[2] == 's' ? 6 : 5);
+        snprintf(buf, sizeof(buf), "%s%.*s", scheme, (int)strcspn(host, "/?#"), host);
+    } else {
         snprintf(buf, sizeof(buf), "%.2000s", t);
+    }
     return add_var(c, "target_http", buf);
 }
 

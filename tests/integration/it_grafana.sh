@@ -21,7 +21,7 @@ prometheus_start "127.0.0.1:$M1" "127.0.0.1:$M2"
 API=$PROM_API
 
 start_server
-chat_spec grafana "{users: 4, duration: 12s}" >"$WORK/spec.yaml"
+chat_spec grafana "{users: 4, duration: 20s}" >"$WORK/spec.yaml"
 "$WSGATE" run "$WORK/spec.yaml" --shard 1/2 --region eu --metrics-listen "127.0.0.1:$M1" --quiet \
   --out "$WORK/s1" >/dev/null 2>"$WORK/s1.err" &
 W1=$!
@@ -47,14 +47,6 @@ done
   fail "Prometheus never saw both shards ping: $(tail -3 "$WORK/prom.log")"
 
 D="$SRC/docs/grafana/wsgate.json"
-n=0
-while IFS= read -r expr; do
-  case $expr in *"> 0") continue ;; esac # errors by kind: empty while nothing fails
-  all=$(series "$(fill "$expr" '.*')")
-  [ -n "$all" ] && [ "$all" -ge 1 ] || fail "no series for: $(fill "$expr" '.*')"
-  n=$((n + 1))
-done < <(jq -r '.panels[].targets[]?.expr' "$D")
-check "$n >= 14"
 # the shard selection: by-shard panels show one series per shard, one when picked
 E=$(jq -r '.panels[] | select(.title == "Connections open by shard") | .targets[0].expr' "$D")
 [ "$(series "$(fill "$E" '.*')")" = 2 ] || fail "connections by shard: not 2 series"
@@ -62,6 +54,18 @@ E=$(jq -r '.panels[] | select(.title == "Connections open by shard") | .targets[
 labels=$(curl -sf -G "$API/api/v1/query" --data-urlencode "query=$(fill "$E" '2/2')" | jq -c '.data.result[0].metric')
 echo "$labels" | jq -e '.shard == "2/2" and .region == "us" and .spec == "grafana"' >/dev/null ||
   fail "shard 2/2 series labels: $labels"
+# the generator's own health, per shard (the Generator row)
+[ "$(series 'wsgate_generator_resident_memory_bytes > 1000000')" = 2 ] || fail "generator RSS: not 2 shards"
+[ "$(series 'rate(wsgate_generator_cpu_seconds_total[5s]) > 0')" = 2 ] || fail "generator CPU: not 2 shards"
+[ "$(series 'wsgate_generator_loop_lag_limit_seconds > 0')" = 2 ] || fail "generator lag limit: not 2 shards"
+n=0
+while IFS= read -r expr; do
+  case $expr in *"> 0") continue ;; esac # errors by kind: empty while nothing fails
+  all=$(series "$(fill "$expr" '.*')")
+  [ -n "$all" ] && [ "$all" -ge 1 ] || fail "no series for: $(fill "$expr" '.*')"
+  n=$((n + 1))
+done < <(jq -r '.panels[].targets[]?.expr' "$D")
+check "$n >= 21"
 # the template queries: label_values(wsgate_run_info, shard) lists both
 shards=$(curl -sf "$API/api/v1/label/shard/values?match[]=wsgate_run_info" | jq -r '.data | join(",")')
 [ "$shards" = "1/2,2/2" ] || fail "shard values: $shards"

@@ -1,7 +1,8 @@
 # run --live: NDJSON lines arrive while the run goes on (read here from a
 # FIFO as they come, each stamped with its arrival time), one per second of
 # the load, each parsing as JSON; per-second publish counts add up to
-# result.json's total and the per-second message counts to its series; the
+# result.json's total and the per-second message counts to its series, the
+# generator's per-second memory to its generator.series; the
 # last line carries the verdict and exit status. A live file that fails
 # (/dev/full) neither stalls nor fails the run and is reported once on
 # stderr; --live - puts the lines on stdout and the summary on stderr.
@@ -51,6 +52,14 @@ last=$(grep '"event":"second"' "$WORK/lines" | tail -n1)
 [ "$(echo "$last" | jq .total.connects_ok)" -eq 10 ] || fail "connects_ok != 10"
 echo "$last" | jq -e --arg s "$STEP" '.steps[$s].ok_total > 0 and (.total.errors | has("timeout"))' \
   >/dev/null || fail "last line lacks step or error totals: $last"
+# the generator's own health, each second as result.json's generator.series
+jq -s -e 'map(select(.event == "second")) | all(.generator | (.rss_mb > 1) and (.cpu_pct >= 0)
+  and (.loop_lag_p99_ms >= 0) and (.loop_lag_max_ms >= .loop_lag_p99_ms) and (.saturated | type == "boolean"))' \
+  "$WORK/lines" >/dev/null || fail "second lines lack generator figures: $last"
+# (the last second closes with the run: live shows the one before it)
+live_rss=$(jq -s -c '[.[] | select(.event == "second") | .generator.rss_mb][:-1]' "$WORK/lines")
+series_rss=$(jq -c '[.generator.series[].rss_mb][0:'"$(echo "$live_rss" | jq length)"']' "$WORK/out/result.json")
+[ "$live_rss" = "$series_rss" ] || fail "live rss_mb $live_rss != generator.series $series_rss"
 end=$(tail -n1 "$WORK/lines")
 echo "$end" | jq -e '.event == "end" and .verdict == "pass" and .exit_status == 0' >/dev/null \
   || fail "end line: $end"

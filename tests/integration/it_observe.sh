@@ -4,7 +4,8 @@
 # messages counter matching the messages wsgate sent), the server.*
 # assertions print like the others, and the steady window is the hold
 # after the 1 s ramp. Scrapes that fail (refused, HTTP 404, a 200 that is
-# not the format) are errors.observe with their reasons, never gaps; a bad
+# not the format) are errors.observe with their reasons, never gaps, and
+# count while the run goes on in --live's totals and /metrics; a bad
 # observe: entry or an unknown server metric is a validate error with the
 # spec's file:line (exit 2).
 . "$(dirname "$0")/lib.sh"
@@ -76,8 +77,23 @@ observe_spec bad "  - prometheus: \"http://127.0.0.1:$CLOSED/metrics\"
   - prometheus: \"{{target_http}}/metrics\"
     interval: 1s
     metrics: [not_a_metric_of_serve]" 'errors.observe == 0'
-run_wsgate "$WORK/bad" run "$WORK/bad.yaml"
+# while it runs: failed scrapes count in --live's totals and /metrics like
+# any error kind (a scrape of /metrics 2.5 s in, before the end)
+MPORT=$(free_port)
+set +e
+"$WSGATE" run "$WORK/bad.yaml" --live "$WORK/bad.ndjson" --metrics-listen "127.0.0.1:$MPORT" \
+  --out "$WORK/bad" >"$WORK/stdout" 2>"$WORK/stderr" &
+WPID=$!
+sleep 2.5
+curl -sf "http://127.0.0.1:$MPORT/metrics" >"$WORK/mid.prom"
+wait "$WPID"
+RC=$?
+set -e
 expect_rc 1
+mid=$(awk '$1 == "wsgate_errors_total{kind=\"observe\"}" { print $2 }' "$WORK/mid.prom")
+[ -n "$mid" ] && check "$mid >= 4" || fail "/metrics mid-run: errors observe '$mid'"
+jq -s -e '[.[] | select(.event == "second" and .t <= 2) | .total.errors.observe] | (length == 3) and (.[2] >= 4)' \
+  "$WORK/bad.ndjson" >/dev/null || fail "--live: errors.observe not counted while running: $(head -c 600 "$WORK/bad.ndjson")"
 B="$WORK/bad/result.json"
 errs=$(jqr "$B" .errors.observe.count)
 [ "$errs" = "$(jqr "$B" .server.scrape_errors)" ] && [ "$errs" = "$(jqr "$B" .server.scrapes)" ] \

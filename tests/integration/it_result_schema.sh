@@ -55,7 +55,11 @@ R() { jqr "$WORK/$1/result.json" "$2"; }
 [ "$(R fail '.steps[0].latency_us.p50')" = null ] || fail "fail run has connect samples"
 [ "$(R pass '.server.series | length')/$(R pass '.server.series[1].samples | length > 2')" = 2/true ] ||
   fail "pass: server $(jq -c .server "$WORK/pass/result.json")"
-[ "$(jq -c .server "$WORK/merged/result.json")" = null ] || fail "merged: a server object"
+# the merge keeps shard 1's server series (values as scraped, times moved to the merged start)
+[ "$(jq -c '[.server.series[] | [.metric, [.samples[][1]]]]' "$WORK/merged/result.json")" = \
+  "$(jq -c '[.server.series[] | [.metric, [.samples[][1]]]]' "$WORK/s1/result.json")" ] &&
+  [ "$(R merged '.server.series[0].samples | length > 2')" = true ] ||
+  fail "merged: not shard 1's server: $(jq -c .server "$WORK/merged/result.json")"
 [ "$(R open '.load.model')/$(R open '.load.session_s')" = open/5 ] || fail "open model: $(jq -c .load "$WORK/open/result.json")"
 [ "$(R abort '.verdict')" = aborted ] && [ "$(R interrupt '.stop_signal')" = SIGINT ] || fail "abort or interrupt"
 [ "$(R merged '.shards | length')/$(R merged '.missing_shards')" = 2/null ] || fail "merged shards"

@@ -17,9 +17,10 @@ typedef struct fixture {
     engine_live_t lv;
 } fixture_t;
 
-/* connect: 3 ok (100 us each), 1 failed. ODD_STEP: 3 x 100 us, 2 x 300 us,
- * 1 x 2 ms and 1 x 90 s (above the top bound), 2 failed; this second holds
- * 4 of them. 3 timeouts, 1 refused. */
+/* The generator: saturated this second (lag p99 60 ms over a 50 ms
+ * limit), 2 saturated seconds so far. connect: 3 ok (100 us each), 1 failed. ODD_STEP: 3 x 100 us,
+ * 2 x 300 us, 1 x 2 ms and 1 x 90 s (above the top bound), 2 failed; this second holds 4 of them. 3
+ * timeouts, 1 refused. */
 static inline void fixture_init(fixture_t *f)
 {
     memset(f, 0, sizeof(*f));
@@ -56,7 +57,15 @@ static inline void fixture_init(fixture_t *f)
                              .lat = (const hist_t *const *)f->lat,
                              .sofar = r,
                              .active = 3,
-                             .elapsed_s = 5.25 };
+                             .elapsed_s = 5.25,
+                             .gen = { .cpu_pct = 87.5,
+                                      .loop_lag_p99_ms = 60,
+                                      .loop_lag_max_ms = 250,
+                                      .rss_mb = 12.5,
+                                      .saturated = true },
+                             .lag_limit_ms = 50,
+                             .saturated_secs = 2,
+                             .cpu_s = 4.25 };
 }
 
 static inline void fixture_free(fixture_t *f)

@@ -68,6 +68,12 @@ static void test_second_line(void **state)
     const cJSON *conn = cJSON_GetObjectItem(steps, "connect");
     assert_true(num(conn, "count") == 0);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(conn, "p95_ms"))); /* no sample this second */
+    assert_true(num(o, "generator.cpu_pct") == 87.5 && num(o, "generator.rss_mb") == 12.5);
+    assert_true(num(o, "generator.loop_lag_p99_ms") == 60);
+    assert_true(num(o, "generator.loop_lag_max_ms") == 250);
+    assert_true(
+        cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "generator"), "saturated")));
+    assert_true(num(o, "generator.saturated_seconds") == 2);
     assert_true(num(o, "total.connections_open") == 3);
     assert_true(num(o, "total.connects_ok") == 3 && num(o, "total.connects_failed") == 1);
     assert_true(num(o, "total.sent") == 40 && num(o, "total.bytes_received") == 4100);

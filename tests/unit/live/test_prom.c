@@ -42,6 +42,13 @@ static void test_families_and_counters(void **state)
         { "wsgate_step_total", "counter" },
         { "wsgate_step_latency_seconds", "histogram" },
         { "wsgate_errors_total", "counter" },
+        { "wsgate_generator_loop_lag_p99_seconds", "gauge" },
+        { "wsgate_generator_loop_lag_max_seconds", "gauge" },
+        { "wsgate_generator_loop_lag_limit_seconds", "gauge" },
+        { "wsgate_generator_saturated", "gauge" },
+        { "wsgate_generator_saturated_seconds_total", "counter" },
+        { "wsgate_generator_cpu_seconds_total", "counter" },
+        { "wsgate_generator_resident_memory_bytes", "gauge" },
     };
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
         char help[128], type[128];
@@ -53,6 +60,13 @@ static void test_families_and_counters(void **state)
     }
     assert_contains(text, "\nwsgate_run_info{spec=\"chat\",shard=\"2/3\",region=\"eu\\\\1\"} 1\n");
     assert_contains(text, "\nwsgate_elapsed_seconds 5.250\n");
+    assert_contains(text, "\nwsgate_generator_loop_lag_p99_seconds 0.060000\n");
+    assert_contains(text, "\nwsgate_generator_loop_lag_max_seconds 0.250000\n");
+    assert_contains(text, "\nwsgate_generator_loop_lag_limit_seconds 0.050000\n");
+    assert_contains(text, "\nwsgate_generator_saturated 1\n");
+    assert_contains(text, "\nwsgate_generator_saturated_seconds_total 2\n");
+    assert_contains(text, "\nwsgate_generator_cpu_seconds_total 4.250\n");
+    assert_contains(text, "\nwsgate_generator_resident_memory_bytes 13107200\n");
     assert_contains(text, "\nwsgate_connections_open 3\n");
     assert_contains(text, "\nwsgate_connects_total{result=\"ok\"} 3\n");
     assert_contains(text, "\nwsgate_connects_total{result=\"failed\"} 1\n");

@@ -245,6 +245,32 @@ static void merge_equals_one_histogram_of_all_samples(void **state)
     hist_free(c);
 }
 
+/* A reset histogram is an empty one, however it was filled (reset clears
+ * only the buckets between min and max), and is reused like a new one. */
+static void reset_equals_new(void **state)
+{
+    hist_t *h = hist_new(), *fresh = hist_new(), *src = hist_new();
+    hist_record(src, 1);
+    hist_record(src, 90000000);
+    hist_merge(h, src); /* buckets at both ends */
+    hist_record(h, 5000);
+    hist_reset(h);
+    char *empty = hist_encode(h);
+    assert_string_equal(empty, "v1;0;0;0;0;");
+    free(empty);
+    hist_record(h, 3000);
+    hist_record(fresh, 3000);
+    assert_same(h, fresh);
+    uint64_t le[] = { 0, 2, 100000000 }, got[3];
+    hist_counts_le(h, le, 3, got); /* no stale count below or above */
+    assert_int_equal(got[0], 0);
+    assert_int_equal(got[1], 0);
+    assert_int_equal(got[2], 1);
+    hist_free(h);
+    hist_free(fresh);
+    hist_free(src);
+}
+
 static void encode_has_the_documented_form(void **state)
 {
     hist_t *h = hist_new();
@@ -369,6 +395,7 @@ int main(void)
         cmocka_unit_test(huge_values_clamp_but_max_is_true),
         cmocka_unit_test(record_n_equals_n_records),
         cmocka_unit_test(merge_equals_one_histogram_of_all_samples),
+        cmocka_unit_test(reset_equals_new),
         cmocka_unit_test(encode_has_the_documented_form),
         cmocka_unit_test(encode_decode_round_trip),
         cmocka_unit_test(decode_rejects_garbage_with_a_reason),

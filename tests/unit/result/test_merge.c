@@ -14,6 +14,7 @@
 
 #include "result/hist.h"
 #include "result/merge.h"
+#include "result/observed.h"
 #include "result/overrides.h"
 #include "helpers.h"
 
@@ -409,6 +410,69 @@ static void test_generator_merge(void **state)
     free_results(in, 3);
 }
 
+/* A server object as a shard's observe: left it: one series, v[i] = base + i
+ * at t = i. */
+static res_server_t *make_server(double base, uint64_t errors)
+{
+    res_server_t *srv = calloc(1, sizeof(*srv));
+    assert_non_null(srv);
+    srv->series = calloc(1, sizeof(*srv->series));
+    assert_non_null(srv->series);
+    srv->nseries = 1;
+    srv->series[0].name = xstrdup("process_resident_memory_bytes");
+    srv->series[0].url = xstrdup("http://127.0.0.1:1/metrics");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(obs_series_push(&srv->series[0], i, base + i), 0);
+    srv->window_start_s = 1;
+    srv->window_end_s = 9;
+    srv->scrapes = 3 + errors;
+    srv->scrape_errors = errors;
+    return srv;
+}
+
+/* Shards observe the same server: the merge keeps shard 1's series (the
+ * lowest --shard K with one, wherever it is in the inputs), its times moved
+ * to the merged start, and its scrape counts; errors.observe adds up every
+ * shard's. No shard with a server: none. */
+static void test_server_from_lowest_shard(void **state)
+{
+    (void)state;
+    result_t *in[3] = { make_shard(2, 3, 1000.0, 0), make_shard(1, 3, 1002.0, 0),
+                        make_shard(3, 3, 1000.0, 0) };
+    in[0]->server = make_server(100, 0);
+    in[1]->server = make_server(500, 1);
+    in[0]->errors[ERR_OBSERVE].count = 2;
+    in[1]->errors[ERR_OBSERVE].count = 1;
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 3, false, &m, err, sizeof(err)), 0);
+    const res_server_t *srv = m.server;
+    assert_non_null(srv);
+    assert_int_equal(srv->nseries, 1);
+    const res_obs_series_t *rss = obs_find(srv, "process_resident_memory_bytes");
+    assert_non_null(rss);
+    assert_string_equal(rss->url, "http://127.0.0.1:1/metrics");
+    assert_int_equal(rss->n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(rss->v[i] == 500 + (double)i); /* shard 1's */
+        assert_true(rss->t[i] == 2 + (double)i);   /* it started 2 s after the merged start */
+    }
+    assert_true(srv->window_start_s == 3 && srv->window_end_s == 11);
+    assert_true(srv->scrapes == 4 && srv->scrape_errors == 1);
+    assert_int_equal(m.errors[ERR_OBSERVE].count, 3);
+    result_clear(&m);
+
+    res_server_free(in[0]->server);
+    res_server_free(in[1]->server);
+    in[0]->server = in[1]->server = NULL;
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 3, false, &m, err, sizeof(err)), 0);
+    assert_null(m.server);
+    result_clear(&m);
+    free_results(in, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_tls_insecure_spreads),
         cmocka_unit_test(test_interrupted_shard_interrupts_the_merge),
         cmocka_unit_test(test_generator_merge),
+        cmocka_unit_test(test_server_from_lowest_shard),
         cmocka_unit_test(test_overrides_must_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -804,6 +804,35 @@ static spec_t *load_text(const char *text, char *err, size_t errlen, char *dir, 
     return spec_load(path, NULL, err, errlen);
 }
 
+/* {{target_http}} is the target's origin: http(s), host and port as
+ * written, no path, query or fragment, in observe: URLs and HTTP steps. */
+static void test_target_http_is_the_origin(void **state)
+{
+    (void)state;
+    char dir[256], err[1024] = "";
+    spec_t *s = load_text("name: t\ntarget: ws://127.0.0.1:9/ws/chat?room=1#x\n" LOAD SCEN
+                          "observe:\n  - prometheus: \"{{target_http}}/metrics\"\n"
+                          "    metrics: [a]\n",
+                          err, sizeof(err), dir, sizeof(dir));
+    if (!s)
+        fail_msg("did not load: %s", err);
+    assert_string_equal(s->observe[0].url, "http://127.0.0.1:9/metrics");
+    spec_free(s);
+    rm_tree(dir);
+    s = load_text("name: t\ntarget: wss://[::1]:8443/ws\n" LOAD SCEN
+                  "    on_start:\n      - http: {url: \"{{target_http}}/login\"}\n",
+                  err, sizeof(err), dir, sizeof(dir));
+    if (!s)
+        fail_msg("did not load: %s", err);
+    sbuf_t out = SBUF_INIT;
+    tmpl_ctx_t ctx = { .vu_id = 1 };
+    assert_int_equal(tmpl_render(s->scenarios[0].on_start[0].http->url, &ctx, &out), 0);
+    assert_string_equal(out.data, "https://[::1]:8443/login");
+    sbuf_free(&out);
+    spec_free(s);
+    rm_tree(dir);
+}
+
 /* send: "A\u0000B" is three bytes: libcyaml's copy ends at the NUL, the
  * compiled step keeps it (also with a hole after it); a NUL where it
  * cannot be sent (a URL, a header) is a spec error at its line. */
@@ -1353,6 +1382,7 @@ int main(void)
         cmocka_unit_test(test_http_login_step),
         cmocka_unit_test(test_http_captures_render),
         cmocka_unit_test(test_http_defaults_and_tasks),
+        cmocka_unit_test(test_target_http_is_the_origin),
         cmocka_unit_test(test_send_carries_nul),
         cmocka_unit_test(test_protocol_keys),
         cmocka_unit_test(test_graphql_keys),
