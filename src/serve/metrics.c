@@ -105,9 +105,14 @@ static char *metrics_text(server_t *s)
                       "# HELP wsgate_serve_leaked_bytes_total Bytes kept on purpose "
                       "(--leak-per-message).\n"
                       "# TYPE wsgate_serve_leaked_bytes_total counter\n"
-                      "wsgate_serve_leaked_bytes_total %llu\n",
+                      "wsgate_serve_leaked_bytes_total %llu\n"
+                      "# HELP wsgate_serve_slow_consumer_cuts_total Connections closed because "
+                      "more than --max-queued (4 MiB) waited to be sent to them.\n"
+                      "# TYPE wsgate_serve_slow_consumer_cuts_total counter\n"
+                      "wsgate_serve_slow_consumer_cuts_total %llu\n",
                       (unsigned long long)load(&s->msgs_in), (unsigned long long)load(&s->msgs_out),
-                      (unsigned long long)load(&s->leaked_bytes));
+                      (unsigned long long)load(&s->leaked_bytes),
+                      (unsigned long long)load(&s->slow_cuts));
     if (n <= 0 || n >= METRICS_MAX) {
         free(buf);
         return NULL;

@@ -107,6 +107,7 @@ static const cyaml_schema_field_t step_fields[] = {
     OPT_STR("send", raw_step_t, send),
     OPT_MAP("expect", raw_step_t, expect, expect_fields),
     OPT_STR("sleep", raw_step_t, sleep),
+    OPT_STR("pause_reading", raw_step_t, pause_reading),
     CYAML_FIELD_BOOL("reconnect", CYAML_FLAG_OPTIONAL, raw_step_t, reconnect),
     OPT_STR("send_binary", raw_step_t, send_binary),
     OPT_MAP("close", raw_step_t, close, close_fields),
@@ -151,6 +152,7 @@ static const cyaml_schema_field_t connect_fields[] = {
     OPT_STR("ping_interval", raw_connect_t, ping_interval),
     OPT_STR("subprotocol", raw_connect_t, subprotocol),
     OPT_MAP("reconnect", raw_connect_t, reconnect, reconnect_fields),
+    OPT_STR("read_rate", raw_connect_t, read_rate),
     CYAML_FIELD_END,
 };
 

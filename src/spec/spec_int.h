@@ -101,6 +101,7 @@ typedef struct raw_step {
     char *send;
     raw_expect_t *expect;
     char *sleep;
+    char *pause_reading;
     bool reconnect;
     char *send_binary;
     raw_close_t *close;
@@ -129,6 +130,7 @@ typedef struct raw_connect {
     char *ping_interval;
     char *subprotocol;
     struct raw_reconnect *reconnect;
+    char *read_rate;
 } raw_connect_t;
 
 /* connect.reconnect: the automatic reconnect policy. */

@@ -58,6 +58,9 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
     r->arrivals_dropped = 10;
     r->connect_abandoned = k;
     r->reconnect_attempts = 2 * k;
+    r->slow = (res_slow_t){
+        .known = k != 2, .samples = k, .unread_total = 100 * k, .unread_max = k == 2 ? 0 : 50 * k
+    };
     r->errors[ERR_TIMEOUT].count = k;
     add_sample(&r->errors[ERR_TIMEOUT], k == 1 ? "same" : "other");
     if (nsecs) {
@@ -122,6 +125,10 @@ static void test_exact_percentiles(void **state)
     assert_int_equal(m.arrivals_dropped, 30);
     assert_int_equal(m.connect_abandoned, 1 + 2 + 3);
     assert_int_equal(m.reconnect_attempts, 2 + 4 + 6);
+    assert_true(m.slow.known);
+    assert_int_equal(m.slow.samples, 1 + 2 + 3);
+    assert_int_equal(m.slow.unread_total, 600);
+    assert_int_equal(m.slow.unread_max, 150);
     assert_int_equal(m.shard_total, 0);
     assert_int_equal(m.nshards, NSHARDS);
     assert_int_equal(m.shards[2].index, 3);
