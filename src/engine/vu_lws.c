@@ -226,6 +226,10 @@ static void on_closed(vu_t *vu)
     uint64_t now = clock_mono_us();
     vu_ping_stop(vu);
     vu_flow_stop(vu);
+    /* a message the connection left half-received is not the start of the
+     * next connection's first one */
+    sbuf_truncate(&vu->rx, 0);
+    vu->rx_oversize = false;
     if (vu->state == VU_CONNECTING) { /* during the protocol's handshake (not yet counted open) */
         char why[96];
         snprintf(why, sizeof(why), "closed during the %s handshake (code %u)", vu_proto(vu)->name,

@@ -648,14 +648,17 @@ static void test_reconnect_resumes_with_on_reconnect(void **state)
     assert_int_equal(vu->state, VU_IDLE);
 }
 
-/* Dropped before on_start finished: the awaited step fails and, once
- * reconnected, on_start runs again from its start. */
+/* Dropped before on_start finished (in the middle of a message): the
+ * awaited step fails and, once reconnected, on_start runs again from its
+ * start. */
 static void test_reconnect_during_on_start_starts_over(void **state)
 {
     start_reconnecting("1", "max_attempts: 3, backoff: 100ms");
     vu_t *vu = &fw.w.vus[0];
     metrics_t *m = fw.w.m;
     struct lws *wsi = connect_user(vu);
+    wsi->nonfinal = true; /* dropped in the middle of a message */
+    lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"jo");
     uint8_t close_frame[2] = { 1001 >> 8, 1001 & 0xff };
     vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, close_frame, 2);
     lws_event(wsi, LWS_CALLBACK_CLIENT_CLOSED, NULL);
@@ -669,6 +672,10 @@ static void test_reconnect_during_on_start_starts_over(void **state)
     assert_int_equal(vu->phase, PHASE_ON_START);
     assert_int_equal(vu->state, VU_AWAITING);
     assert_int_equal(m->ok[metric("resume")], 0);
+    /* the new connection's first message is whole, not glued to the
+     * half-received one */
+    lws_event(fake_lws_last_wsi(), LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"joined\"}");
+    assert_int_equal(m->ok[metric("join")], 1);
 }
 
 /* Jitter scales each delay by a factor within 1 +/- jitter, drawn per
