@@ -56,6 +56,7 @@ static const cyaml_schema_field_t stomp_step_fields[] = {
     OPT_STR("send", raw_stomp_step_t, send),
     OPT_STR("id", raw_stomp_step_t, id),
     OPT_STR("ack", raw_stomp_step_t, ack),
+    OPT_STR("nack_if", raw_stomp_step_t, nack_if),
     OPT_STR("body", raw_stomp_step_t, body),
     SEQ("headers", CYAML_FLAG_OPTIONAL, raw_stomp_step_t, headers, &str_entry, 0),
     CYAML_FIELD_BOOL("receipt", CYAML_FLAG_OPTIONAL, raw_stomp_step_t, receipt),

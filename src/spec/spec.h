@@ -59,6 +59,7 @@ typedef struct spec_stomp_frame {
     tmpl_t *body;        /* SEND: stomp.body (any byte; content-length is sent), NULL = empty */
     char *id;            /* SUBSCRIBE: stomp.id, "sub-0" by default */
     char *ack;           /* SUBSCRIBE: stomp.ack, "auto" by default */
+    pred_t *nack_if;     /* SUBSCRIBE: stomp.nack_if: a MESSAGE matching it gets NACK, not ACK */
     tmpl_t **headers;    /* stomp.headers: extra "name: value" lines */
     size_t nheaders;
     bool receipt; /* stomp.receipt: the step is timed to its RECEIPT */

@@ -51,6 +51,7 @@ typedef struct raw_stomp_step {
     char *send;
     char *id;
     char *ack;
+    char *nack_if;
     char *body;
     char **headers;
     unsigned headers_count;

@@ -889,7 +889,9 @@ static void test_protocol_keys(void **state)
         load_text(HEAD LOAD STOMP_SCEN "    on_start:\n"
                                        "      - name: sub\n"
                                        "        stomp: {subscribe: /topic/x, receipt: true}\n"
-                                       "      - stomp: {send: /topic/x, body: \"a\\u0000b\"}\n",
+                                       "      - stomp: {send: /topic/x, body: \"a\\u0000b\"}\n"
+                                       "      - stomp: {subscribe: /queue/q, ack: client, "
+                                       "nack_if: 'headers.redelivered != \"true\"'}\n",
                   err, sizeof(err), dir, sizeof(dir));
     if (!s)
         fail_msg("did not load: %s", err);
@@ -903,6 +905,8 @@ static void test_protocol_keys(void **state)
     assert_int_equal(sc->on_start[0].expect_timeout_us, 10 * SEC);
     assert_int_equal(sc->on_start[1].stomp->command, SPEC_STOMP_SEND);
     assert_null(sc->on_start[1].expect);
+    assert_null(sc->on_start[0].stomp->nack_if);
+    assert_non_null(sc->on_start[2].stomp->nack_if);
     sbuf_t out = SBUF_INIT;
     assert_int_equal(tmpl_render(sc->on_start[1].stomp->body, NULL, &out), 0);
     assert_int_equal(out.len, 3);
@@ -933,6 +937,16 @@ static void test_protocol_keys(void **state)
           ":7: scenarios[0].stomp.heartbeat and connect.ping_interval both keep" },
         { HEAD LOAD STOMP_SCEN "    on_start:\n      - stomp: {subscribe: /x, ack: maybe}\n",
           "ack \"maybe\" is not auto, client or client-individual" },
+        { HEAD LOAD STOMP_SCEN
+          "    on_start:\n      - stomp: {subscribe: /x, nack_if: 'body == 1'}\n",
+          ":10: scenarios[0].on_start[0].stomp.nack_if needs messages that are acknowledged; add "
+          "ack: client-individual" },
+        { HEAD LOAD STOMP_SCEN
+          "    on_start:\n      - stomp: {subscribe: /x, ack: client, nack_if: "
+          "'body =='}\n",
+          ":10: bad predicate in scenarios[0].on_start[0].stomp.nack_if" },
+        { HEAD LOAD STOMP_SCEN "    on_start:\n      - stomp: {send: /x, nack_if: 'body == 1'}\n",
+          "id, ack and nack_if belong to subscribe:" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         s = load_text(bad[i].text, err, sizeof(err), dir, sizeof(dir));
