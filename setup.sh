@@ -24,8 +24,9 @@ PACKAGES=(build-essential cmake pkg-config
 # servers of it_socketio.sh and it_graphql.sh (tests/servers/socketio, graphql)
 TEST_PACKAGES=(nodejs node-ws strace clang libclang-rt-14-dev prometheus curl python3-jsonschema
                rabbitmq-server)
-# only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps
-PACKAGE_PACKAGES=(file dpkg-dev)
+# only for `package`: CPack's DEB generator runs file and dpkg-shlibdeps;
+# packaging/bundle-libs.sh sets the tarball's RUNPATHs with patchelf
+PACKAGE_PACKAGES=(file dpkg-dev patchelf)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -100,11 +101,13 @@ cmd_test() {
   # time in a third-party server (RabbitMQ's start, Prometheus twice) or in Python
   # schema checks of the same files: the sanitizer pass leaves them out to
   # keep CI short (the STOMP parser runs under ASan in unit.stomp and fuzz).
+  # it_knobs turns the server's fault knobs on one by one (43 s): the client
+  # paths it drives run under ASan in it_specs and the it_push_* tests.
   # it_soak judges the server's resident memory, which ASan's shadow memory
   # and allocator caches reshape (a clean server drifted 3.4% under ASan,
   # 0.05% without); its leak path runs under ASan in it_serve_metrics.
   ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2 \
-    -E 'integration\.it_(foreign_server|progress|stomp|prometheus|grafana|result_schema|soak)$'
+    -E 'integration\.it_(foreign_server|progress|stomp|prometheus|grafana|result_schema|soak|knobs)$'
   echo "setup: every fuzz target for 20 s on its corpus (clang libFuzzer, ASan+UBSan)"
   CC=clang build build-fuzz -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
   ctest --test-dir build-fuzz -L fuzz -j 2 --output-on-failure

@@ -1,6 +1,7 @@
 # install() rules and CPack: `./setup.sh package` builds
 #   dist/wsgate_<version>_amd64.deb              (installs under /usr)
-#   dist/wsgate-<version>-linux-x86_64.tar.gz    (bin/, share/; relocatable)
+#   dist/wsgate-<version>-linux-x86_64.tar.gz    (bin/, lib/, share/; relocatable,
+#                                                 its libraries in lib/)
 # Both hold bin/wsgate, the man page and the example specs.
 include(GNUInstallDirs)
 
@@ -44,7 +45,9 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS libwebsockets-evlib-ev)
 # wss:// targets verify against the system's certificate authorities.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS ca-certificates)
 
-# The tarball and its top folder (the .deb is named above).
+# The tarball and its top folder (the .deb is named above); its lib/ is
+# filled by packaging/bundle-libs.sh (cmake/cpack-generators.cmake).
 set(CPACK_PACKAGE_FILE_NAME wsgate-${PROJECT_VERSION}-linux-x86_64)
+set(CPACK_WSGATE_SOURCE_DIR ${PROJECT_SOURCE_DIR})
 set(CPACK_PROJECT_CONFIG_FILE ${PROJECT_SOURCE_DIR}/cmake/cpack-generators.cmake)
 include(CPack)

@@ -32,6 +32,9 @@
 #define CH_MAX_HOVER 600            /* hover columns per chart: longer runs share them */
 #define CH_MAX_STEP_CHARTS 20       /* latency charts: the main step, named steps, failed ones */
 #define CH_DIST_BINS 24             /* bars of a latency distribution */
+#define CH_LEGEND_ROW 14.0          /* a legend row's height; rows wrap at the chart's width */
+#define CH_CHAR_W 6.6               /* an 11 px character's width, generously */
+#define CH_SWATCH_W 26.0            /* the swatch before a label and the gap after it */
 
 static const char html_css[] =
     "body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:62em;padding:0 1em;"
@@ -230,11 +233,15 @@ static void meta_times(const result_t *r, FILE *out)
     const char *what = r->open_model ? "load" : "planned";
     /* an interrupted or aborted run's duration_s is the time it ran */
     double shown = !r->open_model && r->planned_s > 0 ? r->planned_s : r->duration_s;
-    if (r->started_at > 0 && r->ended_at >= r->started_at)
-        snprintf(buf, sizeof buf, "%.1f s (%s %.1f s)", r->ended_at - r->started_at, what, shown);
-    else
-        snprintf(buf, sizeof buf, "%s %.1f s", what, shown);
-    meta_item(out, "Duration", buf);
+    char ran[32], plan[32], dur[96];
+    num_duration(shown, plan, sizeof plan);
+    if (r->started_at > 0 && r->ended_at >= r->started_at) {
+        num_duration(r->ended_at - r->started_at, ran, sizeof ran);
+        snprintf(dur, sizeof dur, "%s (%s %s)", ran, what, plan);
+    } else {
+        snprintf(dur, sizeof dur, "%s %s", what, plan);
+    }
+    meta_item(out, "Duration", dur);
 }
 
 /* Shard, region, merge and provenance: shown only when set. */
@@ -290,6 +297,9 @@ static void html_meta(const result_t *r, FILE *out)
         meta_uint(out, "Connects abandoned", r->connect_abandoned);
     if (r->reconnect_attempts)
         meta_uint(out, "Automatic reconnect attempts", r->reconnect_attempts);
+    char z[400];
+    if (reporter_compression(r, z, sizeof z))
+        meta_item(out, "permessage-deflate", z);
     meta_optional(r, out);
     meta_item(out, "wsgate", r->wsgate_version ? r->wsgate_version : "unknown");
     fputs("</dl>\n", out);
@@ -452,6 +462,7 @@ typedef struct chart {
     bool has_ref;     /* a dashed line at ref: the baseline */
     double ref;
     const char *ref_label;
+    double ptop, h; /* the plot's top and the svg's height: below the legend's rows */
 } chart_t;
 
 static int chart_add(chart_t *c, const char *label, const char *color)
@@ -506,7 +517,7 @@ static double ch_x(const chart_t *c, size_t i)
 
 static double ch_y(const chart_t *c, double v)
 {
-    return CH_TOP + CH_PH - CH_PH * v / c->top;
+    return c->ptop + CH_PH - CH_PH * v / c->top;
 }
 
 static void chart_yaxis(const chart_t *c, FILE *out)
@@ -531,18 +542,38 @@ static void chart_xaxis(const chart_t *c, FILE *out)
     fprintf(out,
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>"
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>\n",
-            CH_LEFT, CH_TOP, CH_LEFT, CH_TOP + CH_PH, CH_LEFT, CH_TOP + CH_PH, CH_W - CH_RIGHT,
-            CH_TOP + CH_PH);
+            CH_LEFT, c->ptop, CH_LEFT, c->ptop + CH_PH, CH_LEFT, c->ptop + CH_PH, CH_W - CH_RIGHT,
+            c->ptop + CH_PH);
     for (size_t s = 0; s <= last; s += step)
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%zus</text>\n", ch_x(c, s),
-                CH_H - 8, s);
+                c->h - 8, s);
 }
 
-static void chart_legend(const chart_t *c, FILE *out)
+/* The width a legend entry takes: swatch, label and the gap to the next. */
+static double legend_entry_w(const ch_line_t *l)
 {
-    for (size_t k = 0; k < c->nlines; k++)
-        fprintf(out, "<text x=\"%.1f\" y=\"14\" fill=\"%s\">&#9644; %s</text>\n",
-                CH_LEFT + 110.0 * (double)k, c->lines[k].color, c->lines[k].label);
+    return CH_SWATCH_W + CH_CHAR_W * (double)strlen(l->label);
+}
+
+/* Lays the legend out in rows that fit the chart's width, from the plot's
+ * left edge, and moves the plot down by the rows beyond the first. With
+ * out NULL it only measures. */
+static void chart_legend(chart_t *c, FILE *out)
+{
+    double x = CH_LEFT, y = CH_LEGEND_ROW;
+    for (size_t k = 0; k < c->nlines; k++) {
+        double w = legend_entry_w(&c->lines[k]);
+        if (x > CH_LEFT && x + w - CH_CHAR_W > CH_W - CH_RIGHT) {
+            x = CH_LEFT;
+            y += CH_LEGEND_ROW;
+        }
+        if (out)
+            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">&#9644; %s</text>\n", x, y,
+                    c->lines[k].color, c->lines[k].label);
+        x += w;
+    }
+    c->ptop = CH_TOP + (y - CH_LEGEND_ROW);
+    c->h = CH_H + (y - CH_LEGEND_ROW);
 }
 
 /* Draws the seconds [from, to) of line l, which all have values: a polyline,
@@ -635,7 +666,7 @@ static void chart_hover(const chart_t *c, FILE *out)
         fprintf(out,
                 "<rect class=\"hover\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                 "fill-opacity=\"0\"><title>%zu s",
-                x, CH_TOP, right - x, CH_PH, i);
+                x, c->ptop, right - x, CH_PH, i);
         for (size_t k = 0; k < c->nlines; k++) {
             char v[48] = "–";
             if (c->lines[k].have[i])
@@ -669,10 +700,11 @@ static void chart_write(chart_t *c, FILE *out)
         return;
     }
     chart_scale(c);
+    chart_legend(c, NULL);
     fprintf(out,
             "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
             "viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<title>%s</title>\n",
-            c->id, CH_W, CH_H, c->title);
+            c->id, CH_W, c->h, c->title);
     chart_yaxis(c, out);
     chart_xaxis(c, out);
     chart_legend(c, out);
@@ -784,7 +816,7 @@ static void chart_distribution(const result_t *r, size_t step, const char *id, F
         uint64_t c = cum[k] - (k ? cum[k - 1] : 0);
         max = c > max ? c : max;
     }
-    chart_t c = { .top = 1, .step = 1 }; /* y axis of counts */
+    chart_t c = { .top = 1, .step = 1, .ptop = CH_TOP, .h = CH_H }; /* y axis of counts */
     c.step = nice_step((double)(max ? max : 1) / 4.0);
     c.top = c.step * ceil((double)(max ? max : 1) / c.step);
     fputs("<h3>Latency distribution: ", out);

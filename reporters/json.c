@@ -219,6 +219,21 @@ static bool add_traffic(cJSON *root, const result_t *r)
            add_u64(c, "reconnect_attempts", r->reconnect_attempts);
 }
 
+/* "wire": TCP counts of the connections closed during the run and the
+ * permessage-deflate offers (result/result.h res_wire_t). */
+static bool add_wire(cJSON *root, const result_t *r)
+{
+    const res_wire_t *w = &r->wire;
+    cJSON *o = cJSON_AddObjectToObject(root, "wire");
+    return o && add_u64(o, "connections", w->connections) &&
+           add_u64(o, "bytes_sent", w->bytes_sent) &&
+           add_u64(o, "bytes_received", w->bytes_received) &&
+           add_u64(o, "payload_sent", w->payload_sent) &&
+           add_u64(o, "payload_received", w->payload_received) &&
+           add_u64(o, "deflate_offered", w->deflate_offered) &&
+           add_u64(o, "deflate_accepted", w->deflate_accepted);
+}
+
 /* "connect": the ramp's plan vs what happened and the connect queue
  * (result/ramp.h); null when unknown (a file from before it). */
 static bool add_connect(cJSON *root, const result_t *r)
@@ -547,10 +562,10 @@ static cJSON *build(const result_t *r)
 {
     cJSON *root = cJSON_CreateObject();
     if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
-        add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_connect(root, r) &&
-        add_slow(root, r) && add_errors(root, r) && add_assertions(root, r) &&
-        add_series(root, r) && add_generator(root, r) && add_server(root, r) &&
-        add_shards(root, r) && add_baseline(root, r))
+        add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_wire(root, r) &&
+        add_connect(root, r) && add_slow(root, r) && add_errors(root, r) &&
+        add_assertions(root, r) && add_series(root, r) && add_generator(root, r) &&
+        add_server(root, r) && add_shards(root, r) && add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;

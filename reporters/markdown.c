@@ -310,6 +310,9 @@ static void md_traffic(const result_t *r, FILE *out)
         fprintf(out, " · **Automatic reconnect attempts:** %s", c[0]);
     }
     fputs("\n\n", out);
+    char z[400];
+    if (reporter_compression(r, z, sizeof z))
+        fprintf(out, "**permessage-deflate:** %s\n\n", z);
     if (r->open_model) {
         num_count(r->arrivals_planned, c[0], sizeof c[0]);
         num_count(r->arrivals_started, c[1], sizeof c[1]);
@@ -408,8 +411,8 @@ static void md_server(const result_t *r, FILE *out)
 
 static void md_shape(const result_t *r, FILE *out)
 {
-    char dur[32]; /* a run's length, not a latency: seconds, as the HTML report gives it */
-    snprintf(dur, sizeof dur, "%.1f s", r->duration_s);
+    char dur[32]; /* a run's length, not a latency: as the HTML report gives it */
+    num_duration(r->duration_s, dur, sizeof dur);
     fputs("**Run:** target ", out);
     md_text(out, r->target ? r->target : "unknown", 0);
     md_model(r, out);

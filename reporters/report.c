@@ -536,3 +536,30 @@ void report_print_summary(const result_t *r, FILE *out)
         print_assertion(&r->assertions[i], out);
     print_errors(r, out);
 }
+
+/* "27,186 B on the wire for 93,777 B of messages (3.4x)" */
+static int wire_ratio(char *buf, size_t n, uint64_t wire, uint64_t payload)
+{
+    char w[32], p[32];
+    num_count(wire, w, sizeof w);
+    num_count(payload, p, sizeof p);
+    if (wire == 0)
+        return snprintf(buf, n, "%s B on the wire for %s B of messages", w, p);
+    return snprintf(buf, n, "%s B on the wire for %s B of messages (%.1fx)", w, p,
+                    (double)payload / (double)wire);
+}
+
+bool reporter_compression(const result_t *r, char *buf, size_t n)
+{
+    const res_wire_t *wi = &r->wire;
+    char a[32], o[32], rx[128], tx[128];
+    buf[0] = '\0';
+    if (wi->deflate_offered == 0)
+        return false;
+    num_count(wi->deflate_accepted, a, sizeof a);
+    num_count(wi->deflate_offered, o, sizeof o);
+    wire_ratio(rx, sizeof rx, wi->bytes_received, wi->payload_received);
+    wire_ratio(tx, sizeof tx, wi->bytes_sent, wi->payload_sent);
+    snprintf(buf, n, "accepted on %s of %s connects; received %s; sent %s", a, o, rx, tx);
+    return true;
+}

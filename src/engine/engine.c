@@ -27,6 +27,10 @@
 #define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
 #define MONITOR_US 100000u        /* how often the main thread looks */
 #define FD_RESERVE 64u            /* files wsgate needs besides connections */
+/* the soft open-file limit a run sets: a WebSocket and an http step's
+ * connection per user, twice (`run --serve`: the embedded server's ends are
+ * in this process too), and room for everything else */
+#define FD_ROOM(users) (4ull * (users) + 1024u)
 
 /* rx_buffer_size is allocated per connection: 512 instead of 4096 saves
  * ~3.4 KiB per idle user (issue 5, bench/connections.sh); longer
@@ -192,15 +196,23 @@ static unsigned pick_threads(const engine_opts_t *opts, uint32_t users)
     return n;
 }
 
-/* Raises the open-file limit to its hard maximum and checks that the
- * planned users fit, so a run never fails midway for lack of sockets. */
+/* Sets the open-file limit to what the run can use, FD_ROOM(users) within
+ * the hard maximum, and checks that the planned users fit, so a run never
+ * fails midway for lack of sockets. A soft limit far above that is lowered
+ * to it: libwebsockets sizes each context's fd table by the soft limit, and
+ * its 4.1 builds with debug checks (Debian's) scan that whole table on
+ * every close, so under a limit of 1,048,576 each closed connection read
+ * 8 MB. */
 static int ensure_fd_limit(uint32_t users, char *err, size_t errlen)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return 0;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
+    rlim_t want = (rlim_t)FD_ROOM(users);
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    if (rl.rlim_cur != want) {
+        rl.rlim_cur = want;
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
@@ -262,8 +274,10 @@ static int resolve_targets(run_ctx_t *run, char *err, size_t errlen)
  * destroyed last (lws 4.1 doing it per context leaks a client SSL_CTX with
  * the system CA store at exit); every vhost still needs the flag to get
  * its client SSL_CTX. timeout_s is the period of lws's own connect and
- * handshake timeouts (lws_timeout_s). */
-static struct lws_context *client_context(bool tls, bool first, const spec_tls_t *t,
+ * handshake timeouts (lws_timeout_s). The permessage-deflate extension is
+ * there only for a spec that asks for it (connect.compression), so other
+ * runs keep lws's plain path. */
+static struct lws_context *client_context(bool tls, bool first, const spec_t *spec,
                                           struct ev_loop *loop, unsigned timeout_s)
 {
     struct lws_context_creation_info info;
@@ -283,7 +297,10 @@ static struct lws_context *client_context(bool tls, bool first, const spec_tls_t
     if (!ctx)
         return NULL;
     info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    const spec_tls_t *t = &spec->tls;
     info.protocols = client_protocols;
+    if (spec_uses_deflate(spec))
+        info.extensions = vu_wire_extensions();
     info.vhost_name = "wsgate-client";
     info.client_ssl_ca_filepath = t->ca_file;
     info.client_ssl_cert_filepath = t->client_cert;
@@ -379,8 +396,7 @@ static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nw
         return -1;
     w->connq.limit = conn_limit(run, index, nworkers, sl);
     w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
-    w->ctx =
-        client_context(run->uses_tls, index == 0, &run->spec->tls, w->loop, lws_timeout_s(run));
+    w->ctx = client_context(run->uses_tls, index == 0, run->spec, w->loop, lws_timeout_s(run));
     if (!w->vus || !w->ctx)
         return -1;
     if (run->spec->open_model) {

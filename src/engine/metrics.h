@@ -27,6 +27,7 @@ typedef struct metrics {
     uint64_t bytes_sent, bytes_received;
     uint64_t connect_abandoned;  /* connects still pending when the run ended */
     uint64_t reconnect_attempts; /* connects made by the automatic reconnect policy */
+    res_wire_t wire;             /* TCP counts of closed connections, deflate offers */
     res_ramp_t ramp;             /* this worker's ramp plan, connects and queue figures */
     res_slow_t slow;             /* unread bytes of slow consumers (vu_flow.c) */
     res_errors_t errors[ERR_KIND_COUNT];

@@ -130,6 +130,7 @@ void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now)
     vu->rng = rng_seed(vu->w->run->seed, k);
     vu->wsi = NULL;
     vu->rx_oversize = vu->ping_pending = vu->reconnecting = vu->writing = false;
+    vu->deflate = vu->wire_open = false;
     vu->close_code = 0;
     vu->phase = PHASE_ON_START;
     vu->task = vu->step = 0;
@@ -167,8 +168,9 @@ void vu_conn_closed(vu_t *vu)
     atomic_fetch_sub(&vu->w->run->active, 1);
 }
 
-/* Asks libwebsockets to close the connection from the writeable callback
- * (with a close frame). */
+/* Closes the connection: the writeable callback sends the close frame
+ * (vu_lws.c write_close) and the server's close ends it; this user's own
+ * deadline, CLOSE_GRACE_US away, drops it if the server never answers. */
 void vu_close(vu_t *vu, uint64_t now)
 {
     if (!vu->wsi) {
@@ -195,6 +197,7 @@ void vu_abandon_wsi(vu_t *vu)
     vu_ping_stop(vu);
     vu_flow_stop(vu);
     if (vu->wsi) {
+        vu_wire_closed(vu, vu->wsi);
         bool now = vu->w->in_tick && (vu->state == VU_CONNECTING || vu->state == VU_CLOSING);
         lws_set_opaque_user_data(vu->wsi, NULL);
         lws_set_timeout(vu->wsi, PENDING_TIMEOUT_USER_OK,
@@ -307,7 +310,7 @@ void vu_connect_from(vu_t *vu, uint64_t planned, uint64_t now)
 {
     vu->state = VU_CONNECTING;
     vu->close_code = 0;
-    vu->peer_closed = false;
+    vu->peer_closed = vu->close_sent = false;
     vu->peer_code = 0;
     vu->t0 = planned;
     vu->wsi = NULL;
@@ -510,7 +513,9 @@ static void write_failed(vu_t *vu, uint64_t now)
  * the server, lws's close handshake owns the socket: no data frame goes out. */
 static void send_or_queue(vu_t *vu)
 {
-    if (vu->writing || vu->ping_pending || vu->proto_pending || vu->peer_closed ||
+    /* deflate: lws may still be sending the last message's compressed
+     * fragments (its tx drain), which only the writeable path waits for */
+    if (vu->writing || vu->ping_pending || vu->proto_pending || vu->peer_closed || vu->deflate ||
         lws_partial_buffered(vu->wsi)) {
         lws_callback_on_writable(vu->wsi);
         return;
@@ -819,6 +824,7 @@ int vu_write_message(vu_t *vu, struct lws *wsi)
     metrics_t *m = vu->w->m;
     m->sent++;
     m->bytes_sent += len;
+    vu->conn_tx += len;
     if (st->expect) {
         start_expect(vu, st, now);
         return 0;

@@ -47,6 +47,7 @@ typedef struct vu {
     bool writing;               /* inside a direct write (the next message waits for writeable) */
     uint16_t close_code;        /* a close step's code for the close frame; 0 = 1000 */
     bool peer_closed;           /* the server sent a close frame on this connection */
+    bool close_sent;            /* our close frame went out: the server's close ends it */
     bool reconnect_resume;      /* the drop came after on_start: on_reconnect, then tasks */
     uint16_t peer_code;         /* the code of that close frame, 0 = none given */
     uint16_t reconnect_attempt; /* automatic reconnect attempt under way (1-based), 0 = none */
@@ -56,6 +57,9 @@ typedef struct vu {
     bool ramp_pending; /* its planned first connect has not opened yet (result/ramp.h) */
     bool rx_paused;    /* a pause_reading step: libwebsockets reads nothing for it */
     bool rx_throttled; /* connect.read_rate: reading waits for flow_tq */
+    bool deflate;      /* permessage-deflate is on for this connection (vu_wire.c) */
+    bool wire_open;    /* upgraded: its TCP counts are read when it goes (vu_wire.c) */
+    bool inflate_bad;  /* a compressed message did not inflate: the drop is a protocol error */
     uint64_t iteration;
     uint64_t stop_at;      /* monotonic us, end of the active interval */
     uint64_t t0;           /* start of the current measurement */
@@ -65,11 +69,12 @@ typedef struct vu {
     uint64_t drop_at;      /* when the connection dropped (automatic reconnects) */
     uint64_t rx_free_at;   /* connect.read_rate: when the bytes read so far are paid for */
     uint64_t rng;
-    uint32_t data_row;      /* the spec's CSV row for {{data.*}}, fixed for life */
-    sbuf_t out;             /* LWS_PRE bytes, then the pending frame */
-    sbuf_t rx;              /* fragments of a message being received */
-    struct http_call *http; /* the http steps' request, created on first use */
-    char **slots;           /* http.capture values by slot (scenario's slot_names) */
+    uint64_t conn_tx, conn_rx; /* message payload bytes on this connection (vu_wire.c) */
+    uint32_t data_row;         /* the spec's CSV row for {{data.*}}, fixed for life */
+    sbuf_t out;                /* LWS_PRE bytes, then the pending frame */
+    sbuf_t rx;                 /* fragments of a message being received */
+    struct http_call *http;    /* the http steps' request, created on first use */
+    char **slots;              /* http.capture values by slot (scenario's slot_names) */
     /* the scenario's protocol (vu_proto.c): its per-connection state, and
      * its own frames (handshake, heart-beat, goodbye) waiting for the socket */
     void *pstate;
@@ -129,5 +134,9 @@ void vu_connect_drain(worker_t *w);
  * waits: clears the timeouts libwebsockets armed for pending connects
  * (w->armed) and has it kill the connections given up (w->kill_queued). */
 void vu_lws_settle(struct ev_loop *loop, ev_prepare *settle, int revents);
+
+/* The client contexts' extensions (permessage-deflate), for a run with
+ * connect.compression in some scenario; the table is static. */
+const struct lws_extension *vu_wire_extensions(void);
 
 #endif

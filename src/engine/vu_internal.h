@@ -10,6 +10,12 @@
 #include "engine/vu.h"
 #include "spec/tmpl.h"
 
+/* lws_write's kind for a close frame: libwebsockets 4.1 keeps it out of its
+ * public enum (its own close goes through lws_close_reason) but its ws
+ * writer frames and masks it like a ping (roles/ws/private-lib-roles-ws.h:
+ * LWS_WRITE_CLOSE 4). vu_lws.c writes its close frame itself. */
+#define VU_LWS_WRITE_CLOSE ((enum lws_write_protocol)4)
+
 static inline const spec_scenario_t *vu_scenario(const vu_t *vu)
 {
     return &vu->w->run->spec->scenarios[vu->scenario];
@@ -181,5 +187,21 @@ void vu_ping_stop(vu_t *vu);
 /* The connection is usable (upgrade and protocol handshake done): the
  * connect is measured and on_start (or on_reconnect) runs. */
 void vu_established(vu_t *vu);
+
+/* ---- vu_wire.c: permessage-deflate and the bytes on the wire ---- */
+
+/* Adds the scenario's Sec-WebSocket-Extensions offer to the upgrade, if
+ * any. Returns 0, or -1 when the headers do not fit. */
+int vu_wire_offer(vu_t *vu, unsigned char **p, unsigned char *end);
+/* Reads the server's answer (before the connection counts as open):
+ * deflate on or off. Returns 0, or -1 after failing the connect when the
+ * server turned on an extension that was not offered. */
+int vu_wire_upgraded(vu_t *vu, struct lws *wsi);
+/* Adds the closing connection's TCP counts and payload bytes to the
+ * worker's metrics (once per connection). */
+void vu_wire_closed(vu_t *vu, struct lws *wsi);
+/* libwebsockets' extension callbacks, whose user argument is not ours:
+ * returns 1 when handled with *rc the answer. */
+bool vu_wire_ext_callback(struct lws *wsi, int reason, void *in, size_t len, int *rc);
 
 #endif

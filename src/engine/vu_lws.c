@@ -15,6 +15,11 @@ static err_kind_t classify_connect_error(const vu_t *vu, struct lws *wsi, const 
 {
     *status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
     *text = NULL;
+    if (why && strstr(why, "HS: EXT")) { /* lws refused the server's Sec-WebSocket-Extensions */
+        *text = "server answered with an extension that was not offered (add compression: "
+                "deflate to connect if it is permessage-deflate)";
+        return ERR_PROTOCOL;
+    }
     if (*status > 0 && *status != 101)
         return ERR_HTTP_STATUS;
     err_kind_t kind = http_classify_error(why); /* refused, dns, tls, timeout, reset, closed */
@@ -196,15 +201,50 @@ void vu_established(vu_t *vu)
     vu_run(vu, now);
 }
 
+/* ---- closing ---- */
+
+/* Our close frame, written by us rather than by libwebsockets' close
+ * (lws_close_reason, then -1): lws 4.1 arms two timeouts per connection on
+ * that path (sending the close, then awaiting its answer), each an insert
+ * into its deadline-sorted list that walks past every other close under
+ * way: closing n users at the end of a run cost O(n^2) (about 9 s at
+ * 19,500). Here the wait for the server's close is the user's own deadline
+ * in the worker's heap (vu_close, CLOSE_GRACE_US): the server's close frame
+ * ends the connection (on_peer_close), and a server that never answers is
+ * dropped when that deadline passes (vu_wake). Returns 0, or -1 when the
+ * write failed (lws then drops the connection). */
+static int write_close(vu_t *vu, struct lws *wsi)
+{
+    unsigned char frame[LWS_PRE + 2];
+    unsigned code = vu->close_code ? vu->close_code : LWS_CLOSE_STATUS_NORMAL;
+    frame[LWS_PRE] = (unsigned char)(code >> 8);
+    frame[LWS_PRE + 1] = (unsigned char)(code & 0xff);
+    if (lws_write(wsi, frame + LWS_PRE, 2, VU_LWS_WRITE_CLOSE) < 2)
+        return -1;
+    vu->close_sent = true;
+    return 0;
+}
+
+/* The server's close frame. After ours it is the answer: -1 lets lws drop
+ * the connection at once (no close echoed back, no timeout armed). Before
+ * ours, lws answers it and closes (the server's own close). */
+static int on_peer_close(vu_t *vu, const unsigned char *in, size_t len)
+{
+    vu->peer_closed = true;
+    vu->peer_code = len >= 2 ? (uint16_t)(in[0] << 8 | in[1]) : 0;
+    return vu->close_sent ? -1 : 0;
+}
+
 static int on_writeable(vu_t *vu, struct lws *wsi)
 {
+    if (vu->close_sent)
+        return 0;          /* nothing after the close frame */
     if (vu->proto_pending) /* the protocol's handshake, heart-beat or goodbye */
         return vu_proto_write(vu, wsi);
     if (vu->state == VU_CLOSING) {
         if (vu_proto_goodbye(vu, wsi))
             return 0; /* the close frame follows the goodbye's answer */
-        lws_close_reason(wsi, vu->close_code ? vu->close_code : LWS_CLOSE_STATUS_NORMAL, NULL, 0);
-        return -1;
+        return write_close(vu, wsi);
     }
     if (vu->ping_pending)
         return write_ping(vu, wsi);
@@ -264,6 +304,11 @@ static void on_closed(vu_t *vu)
         metrics_error(vu->w->m, err_kind_of_close(vu->peer_code),
                       "connection (%s) closed by the server (code %u)", vu_scenario(vu)->name,
                       vu->peer_code);
+    else if (vu->inflate_bad)
+        metrics_error(vu->w->m, ERR_PROTOCOL,
+                      "connection (%s): a compressed message from the server did not inflate "
+                      "(permessage-deflate)",
+                      vu_scenario(vu)->name);
     else
         metrics_error(vu->w->m, ERR_RESET, "connection (%s) dropped without a close frame",
                       vu_scenario(vu)->name);
@@ -382,6 +427,12 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             tls_fail.wsi = NULL;
         }
         break;
+    case LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED:
+    case LWS_CALLBACK_WS_EXT_DEFAULTS: { /* user is lws's, not an http call */
+        int rc = 0;
+        vu_wire_ext_callback(wsi, (int)reason, in, len, &rc);
+        return rc;
+    }
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
@@ -412,9 +463,13 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         vu->wsi = wsi;
         arm_later(vu); /* next, lws arms the wait for the reply */
-        return append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len);
+        if (append_headers(vu, (unsigned char **)in, *(unsigned char **)in + len) < 0)
+            return -1;
+        return vu_wire_offer(vu, (unsigned char **)in, *(unsigned char **)in + len);
     case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
-        return check_subprotocol(vu, wsi);
+        if (check_subprotocol(vu, wsi) < 0)
+            return -1;
+        return vu_wire_upgraded(vu, wsi);
     case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
         return hostcheck_vu_redirect(vu, wsi, in);
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -432,13 +487,9 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         on_pong(vu);
         break;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: /* a close frame: "closed", not "reset" */
-        vu->peer_closed = true;
-        vu->peer_code =
-            len >= 2
-                ? (uint16_t)(((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1])
-                : 0;
-        break;
+        return on_peer_close(vu, in, len);
     case LWS_CALLBACK_CLIENT_CLOSED:
+        vu_wire_closed(vu, wsi);
         lws_set_opaque_user_data(wsi, NULL);
         on_closed(vu);
         forget_wsi(vu, wsi);

@@ -189,6 +189,7 @@ void vu_receive(vu_t *vu, struct lws *wsi, const char *in, size_t len)
 {
     metrics_t *m = vu->w->m;
     m->bytes_received += len;
+    vu->conn_rx += len;
     bool final = lws_is_final_fragment(wsi);
     if (vu->rx_oversize || vu->rx.len + len > MAX_MESSAGE_BYTES) {
         if (!vu->rx_oversize)

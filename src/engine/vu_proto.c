@@ -96,7 +96,7 @@ static void peer_error(vu_t *vu, const proto_rx_t *rx, const char *msg, size_t l
 
 void vu_proto_reply(vu_t *vu, const char *frame, size_t len)
 {
-    if (!vu->wsi || vu->peer_closed || len > UINT32_MAX)
+    if (!vu->wsi || vu->peer_closed || vu->close_sent || len > UINT32_MAX)
         return;
     if (!vu->proto_pending) {
         if (pout_reset(vu) < 0 || sbuf_append(&vu->pout, frame, len) < 0)
@@ -171,6 +171,7 @@ int vu_proto_write(vu_t *vu, struct lws *wsi)
     if (lws_write(wsi, (unsigned char *)vu->pout.data + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
         return -1;
     vu->w->m->bytes_sent += len;
+    vu->conn_tx += len;
     if (vu->pqueued)
         pout_next(vu);
     if (vu->proto_pending || vu->state == VU_SENDING || vu->state == VU_CLOSING || vu->ping_pending)
@@ -192,6 +193,7 @@ bool vu_proto_goodbye(vu_t *vu, struct lws *wsi)
     if (lws_write(wsi, (unsigned char *)vu->pout.data + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
         return false;
     vu->w->m->bytes_sent += len;
+    vu->conn_tx += len;
     if (rc == 2) { /* more goodbye frames: one per writable */
         lws_callback_on_writable(wsi);
         return true;

@@ -114,6 +114,32 @@ void num_pct(double pct, char *buf, size_t n)
         snprintf(buf, n, "%.2f%%", pct);
 }
 
+void num_duration(double s, char *buf, size_t n)
+{
+    if (!isfinite(s) || s < 0 || s >= 1e12) {
+        snprintf(buf, n, "%s", DASH);
+        return;
+    }
+    if (s < 59.95) {
+        snprintf(buf, n, "%.1f s", s);
+        return;
+    }
+    long long whole = llround(s);
+    if (whole < 3600) {
+        long long m = whole / 60, sec = whole % 60;
+        if (sec)
+            snprintf(buf, n, "%lld min %lld s", m, sec);
+        else
+            snprintf(buf, n, "%lld min", m);
+        return;
+    }
+    long long mins = (whole + 30) / 60, h = mins / 60, m = mins % 60;
+    if (m)
+        snprintf(buf, n, "%lld h %lld min", h, m);
+    else
+        snprintf(buf, n, "%lld h", h);
+}
+
 void num_value(num_kind_t k, double v, char *buf, size_t n)
 {
     switch (k) {

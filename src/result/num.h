@@ -37,6 +37,12 @@ void num_count(uint64_t v, char *buf, size_t n);
  * "12.3/s", "123/s"), whole with thousands separators above ("1,235/s"). */
 void num_rate(double per_s, char *buf, size_t n);
 
+/* A run's length in seconds, for people: tenths below a minute ("4.0 s",
+ * "59.9 s"), then minutes and whole seconds ("2 min 30 s", "15 min"),
+ * then hours and minutes ("1 h 5 min", "2 h"). Negative or not finite:
+ * "–". */
+void num_duration(double s, char *buf, size_t n);
+
 /* A percentage with 2 decimals: "99.50%". */
 void num_pct(double pct, char *buf, size_t n);
 

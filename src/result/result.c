@@ -125,6 +125,17 @@ int res_errors_add(res_errors_t *dst, const res_errors_t *src)
     return 0;
 }
 
+void res_wire_add(res_wire_t *a, const res_wire_t *b)
+{
+    a->connections += b->connections;
+    a->bytes_sent += b->bytes_sent;
+    a->bytes_received += b->bytes_received;
+    a->payload_sent += b->payload_sent;
+    a->payload_received += b->payload_received;
+    a->deflate_offered += b->deflate_offered;
+    a->deflate_accepted += b->deflate_accepted;
+}
+
 int result_find_step(const result_t *r, const char *name)
 {
     if (!r || !name)

@@ -122,6 +122,23 @@ typedef struct res_shard {
     int stop_signal;  /* SIGINT or SIGTERM when interrupted; 0 when unknown */
 } res_shard_t;
 
+/* result.json's "wire": the WebSocket connections' own TCP byte counts,
+ * read from the kernel (TCP_INFO) as each closed during the run, beside
+ * the message payloads of those same connections (after inflation), and
+ * how many connects offered permessage-deflate and had it accepted. */
+typedef struct res_wire {
+    uint64_t connections;      /* connections measured as they closed */
+    uint64_t bytes_sent;       /* tcpi_bytes_acked: every byte the server acknowledged */
+    uint64_t bytes_received;   /* tcpi_bytes_received: every byte that came in */
+    uint64_t payload_sent;     /* message payloads sent on them, before compression */
+    uint64_t payload_received; /* message payloads received on them, after inflation */
+    uint64_t deflate_offered;  /* upgrades that offered permessage-deflate */
+    uint64_t deflate_accepted; /* upgrades whose server accepted it */
+} res_wire_t;
+
+/* Adds b's counts to a. */
+void res_wire_add(res_wire_t *a, const res_wire_t *b);
+
 /* Owns every pointer field. */
 typedef struct result {
     char *spec_name;
@@ -152,6 +169,7 @@ typedef struct result {
      * failed + abandoned = every connect attempt. */
     uint64_t connect_abandoned;
     uint64_t reconnect_attempts; /* connects made by connect.reconnect policies */
+    res_wire_t wire;             /* result.json's "wire" */
     /* The connect ramp's plan vs what happened, and the connect queue
      * (load.max_connecting): result.json's "connect" (result/ramp.h). */
     res_ramp_t ramp;

@@ -256,6 +256,25 @@ static void load_traffic(loader_t *l, const cJSON *root, result_t *r)
         r->reconnect_attempts = count(l, c, "reconnect_attempts", "connections");
 }
 
+/* "wire" (added later: absent from older results, read as zeros). */
+static void load_wire(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "wire");
+    if (!w)
+        return;
+    if (!cJSON_IsObject(w)) {
+        bad(l, "\"wire\" must be an object");
+        return;
+    }
+    r->wire.connections = count(l, w, "connections", "wire");
+    r->wire.bytes_sent = count(l, w, "bytes_sent", "wire");
+    r->wire.bytes_received = count(l, w, "bytes_received", "wire");
+    r->wire.payload_sent = count(l, w, "payload_sent", "wire");
+    r->wire.payload_received = count(l, w, "payload_received", "wire");
+    r->wire.deflate_offered = count(l, w, "deflate_offered", "wire");
+    r->wire.deflate_accepted = count(l, w, "deflate_accepted", "wire");
+}
+
 static void load_errors(loader_t *l, const cJSON *root, result_t *r)
 {
     const cJSON *errors = field(l, root, "errors", "the result");
@@ -978,6 +997,7 @@ static void load_all(loader_t *l, const cJSON *root, result_t *r)
     load_steps(l, root, r);
     load_main_step(l, root, r);
     load_traffic(l, root, r);
+    load_wire(l, root, r);
     load_connect(l, root, r);
     load_slow(l, root, r);
     load_errors(l, root, r);

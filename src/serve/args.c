@@ -33,7 +33,9 @@ static const char serve_usage_text[] =
     "  --max-queued SIZE           close a connection (a slow consumer) with more than\n"
     "                              SIZE waiting to be sent to it (default 4MB)\n"
     "  --reuse-port                let other wsgate serve processes share the port\n"
-    "                              (SO_REUSEPORT), e.g. past one process's file limit\n";
+    "                              (SO_REUSEPORT), e.g. past one process's file limit\n"
+    "  --deflate                   accept permessage-deflate (compressed messages) when\n"
+    "                              a client offers it\n";
 
 const char *serve_usage(void)
 {
@@ -139,6 +141,8 @@ static int parse_flag(const char *name, serve_opts_t *o)
         o->drop_abrupt = true;
     else if (strcmp(name, "--reuse-port") == 0)
         o->reuse_port = true;
+    else if (strcmp(name, "--deflate") == 0)
+        o->deflate = true;
     else
         return 0;
     return 1;

@@ -239,7 +239,10 @@ static void conn_flush(conn_t *c)
 {
     if (c->doomed || c->closing)
         return; /* RFC 6455 5.5.1: no data after a close frame */
-    while (c->ready.head && !c->going_away && !lws_partial_buffered(c->wsi))
+    /* --deflate: lws may still be sending a compressed message in fragments
+     * (its tx drain), which only the writeable path waits for */
+    bool direct = !c->w->srv->opts.deflate;
+    while (direct && c->ready.head && !c->going_away && !lws_partial_buffered(c->wsi))
         if (conn_write_one(c) < 0) {
             conn_doom(c);
             return;

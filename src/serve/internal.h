@@ -203,6 +203,12 @@ typedef struct worker {
     ev_timer pace;
     bool pace_init;
     void *leaked; /* --leak-per-message chunks, chained; freed at stop */
+    /* health.c's loop-lag probe: written by this worker's thread only */
+    ev_timer probe;
+    bool probe_on;
+    uint64_t probe_due;                 /* monotonic us the probe should fire */
+    atomic_uint_fast64_t lag_max_us;    /* largest lag since the start */
+    atomic_uint_fast64_t lag_window_us; /* since the main thread last took it */
 } worker_t;
 
 /* A collaboration document; hist[seq % SERVE_HISTORY] holds the operation
@@ -231,6 +237,8 @@ struct server {
     atomic_int_fast64_t conns_open[SK_COLLAB + 1]; /* by serve_kind_t */
     atomic_uint_fast64_t msgs_in, msgs_out, leaked_bytes;
     atomic_uint_fast64_t slow_cuts; /* connections closed for SERVE_MAX_QUEUED (conn.c) */
+    bool have_overflows;            /* health.c's: ListenOverflows readable at the start */
+    uint64_t overflows_at;          /* its value then (read-only after start) */
     /* collab.c's: the documents */
     pthread_mutex_t docs_lock;
     doc_t *docs;
@@ -369,6 +377,39 @@ void serve_accept_free(worker_t *w);
  * workers). */
 int serve_listen_all(server_t *s, const char *cert, const char *key, char *err, size_t errlen);
 
+/* ---- health.c: is the server keeping up? ----------------------------------- */
+
+/* A second is overloaded when a worker's loop ran this late (or the host's
+ * accept queues overflowed in it): replies are then late by the server's
+ * own delay, which is what the load test should be measuring elsewhere. */
+#define SERVE_OVERLOAD_LAG_US 50000u
+
+/* The main thread's running account, one tick per second. */
+typedef struct serve_health {
+    bool have_overflows;   /* /proc/net/netstat readable */
+    uint64_t overflows_at; /* ListenOverflows at the last tick */
+    uint64_t seconds, overloaded_seconds, dropped, lag_max_us;
+} serve_health_t;
+
+/* Arms / stops w's loop-lag probe (on w's loop, from its own thread or
+ * before it runs). */
+void serve_health_start(worker_t *w);
+void serve_health_stop(worker_t *w);
+/* The largest loop lag any worker of s saw since the start, us. */
+uint64_t serve_health_lag_max_us(server_t *s);
+/* ListenOverflows of the TcpExt lines of a /proc/net/netstat text into
+ * *out; returns 0, or -1 when absent or malformed. */
+int serve_netstat_overflows(const char *text, uint64_t *out);
+/* The same read from /proc/net/netstat. */
+int serve_health_overflows(uint64_t *out);
+/* Starts h; the accept-queue counter is read as its zero. */
+void serve_health_begin(serve_health_t *h);
+/* One second's check: true, with a one-line warning in line, when the
+ * second was overloaded. */
+bool serve_health_tick(server_t *s, serve_health_t *h, char *line, size_t n);
+/* True, with a line summing up the overloaded seconds, when there were any. */
+bool serve_health_summary(const serve_health_t *h, char *line, size_t n);
+
 /* ---- metrics.c: GET /metrics and the counters behind it ----------------- */
 
 /* The plain HTTP route of /metrics (a table entry without a WebSocket path). */
@@ -378,6 +419,12 @@ extern const serve_proto_t serve_metrics_proto;
 void serve_metrics_received(conn_t *c);
 /* Frees what --leak-per-message kept on w. */
 void serve_metrics_free_leaks(worker_t *w);
+
+/* ---- deflate.c: --deflate ------------------------------------------------- */
+
+/* The listening vhosts' extensions with --deflate (permessage-deflate);
+ * the table is static. */
+const struct lws_extension *serve_deflate_extensions(void);
 
 /* ---- tls.c ---------------------------------------------------------------- */
 

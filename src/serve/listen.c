@@ -348,6 +348,7 @@ typedef struct listen_cfg {
     const char *cert; /* TLS: the certificate and key files */
     const char *key;
     const char *client_ca; /* --tls-client-ca: require client certificates; NULL = none */
+    bool deflate;          /* --deflate */
 } listen_cfg_t;
 
 /* A listening SO_REUSEPORT socket on addr:port; returns it or -1. */
@@ -465,6 +466,8 @@ static int worker_listen(worker_t *w, const listen_cfg_t *lc, int port, char *er
     info.port = lc->share ? CONTEXT_PORT_NO_LISTEN_SERVER : port;
     info.iface = lc->addr;
     info.protocols = serve_lws_protocols;
+    if (lc->deflate)
+        info.extensions = serve_deflate_extensions();
     info.vhost_name = "wsgate-serve";
     struct lws_vhost *vh = lws_create_vhost(w->ctx, &info);
     if (vh && lc->share)
@@ -486,6 +489,7 @@ int serve_listen_all(server_t *s, const char *cert, const char *key, char *err, 
     lc.cert = cert;
     lc.key = key;
     lc.client_ca = s->tls_client_ca;
+    lc.deflate = s->opts.deflate;
     resolve_host(s->host, lc.addr, sizeof(lc.addr), &lc.v6);
     lc.share = s->nworkers > 1 || s->opts.reuse_port || s->opts.accept_rate;
     int port = s->opts.port;

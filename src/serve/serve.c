@@ -196,6 +196,7 @@ server_t *serve_start(const serve_opts_t *opts, int *port_out, char *err, size_t
     }
     if (opts->tls && tls_prepare(s, &tf, err, errlen) < 0)
         goto fail;
+    s->have_overflows = serve_health_overflows(&s->overflows_at) == 0;
     port = serve_listen_all(s, opts->tls ? tf.cert : NULL, opts->tls ? tf.key : NULL, err, errlen);
     tls_cleanup(&tf); /* loaded (or failed): the files are not needed */
     if (port <= 0 || start_threads(s, err, errlen) < 0)
@@ -228,6 +229,22 @@ static void raise_fd_limit(void)
     }
 }
 
+/* Waits for one of the signals in set, checking the server's health once
+ * a second meanwhile: an overloaded second is a line on stderr, and the
+ * stop sums them up. */
+static void wait_for_signal(server_t *s, const sigset_t *set)
+{
+    serve_health_t h;
+    serve_health_begin(&h);
+    char line[320];
+    const struct timespec second = { .tv_sec = 1, .tv_nsec = 0 };
+    while (sigtimedwait(set, NULL, &second) < 0)
+        if (serve_health_tick(s, &h, line, sizeof(line)))
+            fprintf(stderr, "%s\n", line);
+    if (serve_health_summary(&h, line, sizeof(line)))
+        fprintf(stderr, "%s\n", line);
+}
+
 int serve_main(const serve_opts_t *opts)
 {
     raise_fd_limit();
@@ -254,8 +271,7 @@ int serve_main(const serve_opts_t *opts)
     if (s->tls_cert_out)
         printf("wsgate serve: certificate written to %s\n", s->tls_cert_out);
     fflush(stdout);
-    int sig = 0;
-    sigwait(&set, &sig); /* fails only for an invalid set */
+    wait_for_signal(s, &set);
     serve_stop(s);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;

@@ -173,6 +173,7 @@ typedef struct serve_opts {
     unsigned accept_rate;     /* --accept-rate N: take on at most N connections a second; 0 = any */
     size_t leak_per_message;  /* --leak-per-message SIZE: keep SIZE bytes per message (test aid) */
     size_t max_queued;        /* --max-queued SIZE: cut a connection with more queued; 0 = 4 MiB */
+    bool deflate;             /* --deflate: accept permessage-deflate (RFC 7692) */
 } serve_opts_t;
 
 typedef struct server server_t;

@@ -76,6 +76,7 @@ int serve_worker_loop_new(worker_t *w, char *err, size_t errlen)
     }
     ev_io_init(&w->timer_io, worker_timers_cb, w->timer_fd, EV_READ);
     ev_io_start(w->loop, &w->timer_io);
+    serve_health_start(w);
     return 0;
 }
 
@@ -93,6 +94,7 @@ void serve_worker_free(worker_t *w)
         lws_context_destroy(w->ctx); /* closes connections: CLOSED runs here */
     if (w->loop) {
         serve_accept_free(w);
+        serve_health_stop(w);
         ev_io_stop(w->loop, &w->timer_io);
         ev_loop_destroy(w->loop);
     }

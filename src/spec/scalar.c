@@ -16,9 +16,17 @@ static const struct {
     const char *key;
     const char *example;
 } examples[] = {
-    { "version", "1" }, { "users", "10" },          { "max_users", "500" },
-    { "weight", "1" },  { "iterations", "1" },      { "max_attempts", "5" },
-    { "code", "1000" }, { "expect_status", "200" }, { "max_connecting", "2000" },
+    { "version", "1" },
+    { "users", "10" },
+    { "max_users", "500" },
+    { "weight", "1" },
+    { "iterations", "1" },
+    { "max_attempts", "5" },
+    { "code", "1000" },
+    { "expect_status", "200" },
+    { "max_connecting", "2000" },
+    { "client_max_window_bits", "12" },
+    { "server_max_window_bits", "12" },
 };
 
 static const char *example_for(const char *key)

@@ -228,6 +228,8 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
         return -1;
     if (r->read_rate && compile_read_rate(c, base, r->read_rate, out) < 0)
         return -1;
+    if (deflate_compile(c, base, r, out) < 0)
+        return -1;
     return field_timeout(c, tpath, r->timeout, &out->connect_timeout_us);
 }
 

@@ -146,6 +146,18 @@ static const cyaml_schema_field_t reconnect_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t deflate_fields[] = {
+    CYAML_FIELD_UINT("client_max_window_bits", CYAML_FLAG_OPTIONAL, raw_deflate_t,
+                     client_max_window_bits),
+    CYAML_FIELD_UINT("server_max_window_bits", CYAML_FLAG_OPTIONAL, raw_deflate_t,
+                     server_max_window_bits),
+    CYAML_FIELD_BOOL("client_no_context_takeover", CYAML_FLAG_OPTIONAL, raw_deflate_t,
+                     client_no_context_takeover),
+    CYAML_FIELD_BOOL("server_no_context_takeover", CYAML_FLAG_OPTIONAL, raw_deflate_t,
+                     server_no_context_takeover),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t connect_fields[] = {
     REQ_STR("url", raw_connect_t, url),
     SEQ("headers", CYAML_FLAG_OPTIONAL, raw_connect_t, headers, &str_entry, 0),
@@ -154,6 +166,8 @@ static const cyaml_schema_field_t connect_fields[] = {
     OPT_STR("subprotocol", raw_connect_t, subprotocol),
     OPT_MAP("reconnect", raw_connect_t, reconnect, reconnect_fields),
     OPT_STR("read_rate", raw_connect_t, read_rate),
+    OPT_STR("compression", raw_connect_t, compression),
+    OPT_MAP("deflate", raw_connect_t, deflate, deflate_fields),
     CYAML_FIELD_END,
 };
 

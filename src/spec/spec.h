@@ -173,6 +173,17 @@ typedef struct spec_task {
     size_t nsteps;
 } spec_task_t;
 
+/* connect.compression: deflate offers permessage-deflate (RFC 7692) with
+ * the parameters of connect.deflate. */
+typedef struct spec_deflate {
+    bool on; /* connect.compression: deflate */
+    unsigned
+        client_max_window_bits; /* connect.deflate.client_max_window_bits 8-15; 0: offered bare */
+    unsigned server_max_window_bits; /* connect.deflate.server_max_window_bits 8-15; 0: not asked */
+    bool client_no_context_takeover; /* connect.deflate.client_no_context_takeover */
+    bool server_no_context_takeover; /* connect.deflate.server_no_context_takeover */
+} spec_deflate_t;
+
 /* Owns everything. */
 typedef struct spec_scenario {
     char *name;
@@ -183,6 +194,7 @@ typedef struct spec_scenario {
     uint64_t connect_timeout_us;  /* connect.timeout, default 10s */
     uint64_t ping_interval_us;    /* connect.ping_interval: WebSocket pings; 0 = none */
     char *subprotocol;            /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
+    spec_deflate_t deflate;       /* connect.compression and connect.deflate */
     spec_protocol_t protocol;     /* protocol: json (default), text or stomp */
     spec_stomp_conn_t *stomp;     /* stomp: (protocol stomp only, always set then) */
     spec_sio_conn_t *socketio;    /* socketio: (protocol socketio only, always set then) */
@@ -328,6 +340,15 @@ spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t e
 /* True when some http step's URL is https:// (the workers' lws contexts
  * then need TLS even when every scenario connects with ws://). */
 bool spec_http_uses_tls(const spec_t *s);
+
+/* True when a scenario has connect.compression: deflate (the engine then
+ * gives its contexts the permessage-deflate extension). */
+bool spec_uses_deflate(const spec_t *s);
+
+/* Writes d's Sec-WebSocket-Extensions offer ("permessage-deflate;
+ * client_max_window_bits...") into buf (n bytes). Returns its length, 0
+ * when d is off, or -1 when buf is too small. */
+int spec_deflate_offer(const spec_deflate_t *d, char *buf, size_t n);
 
 void spec_free(spec_t *s);
 

@@ -132,7 +132,17 @@ typedef struct raw_connect {
     char *subprotocol;
     struct raw_reconnect *reconnect;
     char *read_rate;
+    char *compression;
+    struct raw_deflate *deflate;
 } raw_connect_t;
+
+/* connect.deflate: permessage-deflate's parameters. */
+typedef struct raw_deflate {
+    unsigned client_max_window_bits;
+    unsigned server_max_window_bits;
+    bool client_no_context_takeover;
+    bool server_no_context_takeover;
+} raw_deflate_t;
 
 /* connect.reconnect: the automatic reconnect policy. */
 typedef struct raw_reconnect {
@@ -456,6 +466,12 @@ int spec_guard_url(spec_ctx_t *c, const char *ypath, const char *origin, const c
 /* Refuses a plan over --max-users, --max-duration or --max-rate (the
  * whole spec, whatever share a shard runs). Returns 0 or -1. */
 int spec_guard_limits(spec_ctx_t *c);
+/* ---- deflate.c: connect.compression and connect.deflate ---- */
+
+/* connect.compression (r->compression, may be NULL) and connect.deflate of
+ * the scenario at base into out->deflate. Returns 0 or -1 with c->err set. */
+int deflate_compile(spec_ctx_t *c, const char *base, const raw_connect_t *r, spec_scenario_t *out);
+
 /* ---- stomp.c: protocol stomp's keys ---- */
 
 /* The scenario's stomp: at base ("scenarios[0]"; r may be NULL) into

@@ -1,5 +1,6 @@
 # Invalid specs: exit 2, exactly one line on stderr naming file:line and
 # what to write instead, nothing run, no output files.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 B="$DATA/it/bad"
 # fixture  expected line  words the message must contain

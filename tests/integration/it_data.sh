@@ -4,6 +4,7 @@
 # ack of a publish carrying it is counted per row (see data-login.yaml).
 # Rows wrong, repeated, swapped or shared across shards change the counts.
 # Also: bad columns, CSV errors and a missing file are spec errors.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 SPEC="$DATA/it/data-login.yaml"
 counts() { jq -c '[.steps[] | select(.name | test("^(login|alice|bob|carol|dave|in order)$")) | .ok]' "$1"; }

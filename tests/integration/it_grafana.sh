@@ -6,8 +6,7 @@
 # queries list both shards and their regions. (test_grafana checks the
 # metric names against a scrape; this checks that the PromQL works.)
 . "$(dirname "$0")/lib.sh"
-command -v prometheus >/dev/null || { echo "skip: no prometheus binary (apt-get install prometheus)"; exit 77; }
-PROM_PID=""
+. "$(dirname "$0")/peers/prometheus.sh"
 W1=""
 W2=""
 stop_all() {
@@ -16,26 +15,10 @@ stop_all() {
 }
 trap stop_all EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-M1=$(free_port); M2=$(free_port); PPORT=$(free_port)
-[ "$M1" != "$M2" ] && [ "$M1" != "$PPORT" ] && [ "$M2" != "$PPORT" ] || { M2=$(free_port); PPORT=$(free_port); }
-cat >"$WORK/prometheus.yml" <<YAML
-global: {scrape_interval: 1s, scrape_timeout: 1s}
-scrape_configs:
-  - job_name: wsgate
-    static_configs:
-      - targets: ['127.0.0.1:$M1', '127.0.0.1:$M2']
-YAML
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-  --web.listen-address="127.0.0.1:$PPORT" >"$WORK/prom.log" 2>&1 &
-PROM_PID=$!
-API="http://127.0.0.1:$PPORT"
-for _ in $(seq 1 100); do
-  curl -sf "$API/-/ready" >/dev/null 2>&1 && break
-  kill -0 "$PROM_PID" 2>/dev/null || fail "prometheus exited: $(tail -5 "$WORK/prom.log")"
-  sleep 0.2
-done
-curl -sf "$API/-/ready" >/dev/null || fail "prometheus not ready: $(tail -5 "$WORK/prom.log")"
+M1=$(free_port); M2=$(free_port)
+[ "$M1" != "$M2" ] || M2=$(free_port)
+prometheus_start "127.0.0.1:$M1" "127.0.0.1:$M2"
+API=$PROM_API
 
 start_server
 chat_spec grafana "{users: 4, duration: 12s}" >"$WORK/spec.yaml"

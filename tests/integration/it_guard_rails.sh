@@ -5,6 +5,7 @@
 # blocked range is refused after DNS; {{env.GITHUB_TOKEN}} needs
 # --allow-env and its value appears in no file, stdout or stderr; a spec
 # over --max-users is refused before anything runs, also for one shard.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 
 # run_validate ARGS...: wsgate validate (no --out), status in RC.

@@ -2,6 +2,7 @@
 # U+FFFF, a stray continuation byte, the right-to-left override, U+0085, a
 # control): junit.xml stays well-formed, every report stays valid UTF-8 with
 # none of them raw, and so do the reports of `report` and `merge`.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 sha=$'abc\xef\xbf\xbe\x80\xe2\x80\xae'
 ref=$'ref\xef\xbf\xbf\xc2\x85'

@@ -14,7 +14,6 @@ stop_all() {
   cleanup
 }
 trap stop_all EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_server
 observe_spec() { # observe_spec NAME OBSERVE-YAML ASSERTION...

@@ -6,9 +6,8 @@
 # buckets lands within one bucket of result.json's p95. Skipped (77) only
 # when there is no prometheus binary.
 . "$(dirname "$0")/lib.sh"
-command -v prometheus >/dev/null || { echo "skip: no prometheus binary (apt-get install prometheus)"; exit 77; }
+. "$(dirname "$0")/peers/prometheus.sh"
 STEP="publish chat message"
-PROM_PID=""
 WPID=""
 stop_all() {
   for pid in $WPID $PROM_PID; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
@@ -16,29 +15,9 @@ stop_all() {
 }
 trap stop_all EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 MPORT=$(free_port)
-PPORT=$(free_port)
-[ "$MPORT" != "$PPORT" ] || PPORT=$(free_port)
-cat >"$WORK/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: wsgate
-    static_configs:
-      - targets: ['127.0.0.1:$MPORT']
-YAML
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-  --web.listen-address="127.0.0.1:$PPORT" >"$WORK/prom.log" 2>&1 &
-PROM_PID=$!
-API="http://127.0.0.1:$PPORT"
-for _ in $(seq 1 100); do
-  curl -sf "$API/-/ready" >/dev/null 2>&1 && break
-  kill -0 "$PROM_PID" 2>/dev/null || fail "prometheus exited: $(tail -5 "$WORK/prom.log")"
-  sleep 0.2
-done
-curl -sf "$API/-/ready" >/dev/null || fail "prometheus not ready: $(tail -5 "$WORK/prom.log")"
+prometheus_start "127.0.0.1:$MPORT"
+API=$PROM_API
 
 # query PROMQL: prints the first result's value, or nothing
 query() { curl -sf -G "$API/api/v1/query" --data-urlencode "query=$1" | jq -r '.data.result[0].value[1] // empty'; }

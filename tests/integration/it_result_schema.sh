@@ -6,6 +6,7 @@
 # decodes every histogram to exactly the figures the C code wrote; `report
 # --format csv` and `gitlab-load-performance` agree with the result. A
 # tampered result must fail each check, so the checks do check.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 python3 -c "from jsonschema import Draft202012Validator" 2>/dev/null ||
   { echo "skip: python3-jsonschema is not installed"; exit 77; }

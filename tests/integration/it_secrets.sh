@@ -1,5 +1,6 @@
 # Secrets never leak: a bearer header and query tokens appear in no report,
 # not on stdout or stderr, not in the GitHub step summary, which is appended.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 export WSGATE_TEST_SECRET="s3cr3t-$RANDOM-value"
 export GITHUB_STEP_SUMMARY="$WORK/step-summary.md"

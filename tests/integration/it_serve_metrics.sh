@@ -50,4 +50,22 @@ leaked=$(metric "$WORK/l1" wsgate_serve_leaked_bytes_total)
 [ "$leaked" = $((n * 65536)) ] || fail "leaked $leaked for $n messages"
 grow=$(( $(metric "$WORK/l1" process_resident_memory_bytes) - $(metric "$WORK/l0" process_resident_memory_bytes) ))
 check "$grow > $leaked / 2"
-pass "serve /metrics: $n messages, $leaked bytes kept, RSS +$grow"
+stop_server
+
+# Overload reporting: a server whose loop is held up (the process stopped
+# for 600 ms) says so on stderr within two seconds and at its stop, and
+# /metrics keeps the worst lag; the accept-queue counter is there.
+start_server
+sleep 1.2
+kill -STOP "$SERVER_PID"; sleep 0.6; kill -CONT "$SERVER_PID"
+for _ in $(seq 1 40); do grep -q 'overloaded at t=' "$WORK/serve.err" && break; sleep 0.1; done
+grep -qE 'wsgate serve: overloaded at t=[0-9]+ s: event loop up to [0-9]+ ms late' "$WORK/serve.err" \
+  || fail "no overload line: $(cat "$WORK/serve.err")"
+late=$(grep -oE 'up to [0-9]+ ms' "$WORK/serve.err" | head -1 | grep -oE '[0-9]+')
+check "$late >= 400"
+scrape "$WORK/o1"
+check "$(metric "$WORK/o1" wsgate_serve_loop_lag_max_seconds) >= 0.4"
+metric "$WORK/o1" wsgate_serve_listen_overflows_total | grep -qE '^[0-9]+$' || fail "no accept-queue counter"
+stop_server
+grep -qE 'wsgate serve: overloaded in [0-9]+ of [0-9]+ s' "$WORK/serve.err" || fail "no overload summary"
+pass "serve /metrics: $n messages, $leaked bytes kept, RSS +$grow; a held-up loop reported ${late} ms late"

@@ -7,6 +7,7 @@
 # 1). Without the leak the same run measured 0.01-0.05% and passes. 5% sits
 # a decade from both. Not run under ASan (setup.sh): its shadow memory moves
 # a clean server's RSS by a few percent.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 soak() { # soak NAME SERVE-OPTION...: runs the soak into $WORK/NAME, sets RC and DRIFT
   local name=$1; shift

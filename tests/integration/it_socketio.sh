@@ -5,7 +5,8 @@
 #     second with a 1 s timeout: 0 errors, exit 0, every user connected
 #     (open packet, 40 -> 40{sid}), chat emits timed to their acks, the
 #     fan-out and ticks counted, the pings answered (the server would close
-#     every user after 2 s otherwise).
+#     every user after 2 s otherwise); each user leaves its namespace
+#     (41) before closing: the server saw 30 "client namespace disconnect".
 #  2. a server that announces pings and never sends one: the silence is
 #     counted as errors.keepalive ("no Socket.IO ping"), exit 1.
 #  3. a wrong auth token: the middleware's 44 fails every connect (kind
@@ -36,8 +37,10 @@ check "$(step "$R" chat_ack ok) >= 50"
 check "$(step "$R" fan-out ok) >= 10 * $(step "$R" chat_ack ok)"
 check "$(step "$R" ticks ok) >= 22 * 6"
 check "$(step "$R" pings ok) >= 22 * 2"
-pass "$(step "$R" chat_ack ok) acks, $(step "$R" fan-out ok) fan-out, $(step "$R" pings ok) pings answered, 0 errors"
 stop_server
+grep -qF 'disconnects {"client namespace disconnect":30}' "$WORK/sio.out" \
+  || fail "the server saw: $(grep disconnects "$WORK/sio.out")"
+pass "$(step "$R" chat_ack ok) acks, $(step "$R" fan-out ok) fan-out, $(step "$R" pings ok) pings answered, 0 errors, 30 goodbyes"
 
 sio_start --ping-interval 500 --ping-timeout 500 --no-ping
 spec_load "$WORK/small.yaml" "{users: 4, duration: 3s}"

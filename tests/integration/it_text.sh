@@ -3,6 +3,7 @@
 # bytes): "A\u0000B" reaches the peer as the 3 bytes 41 00 42; the text
 # predicates (contains, ~, json == null) match the raw replies; under
 # protocol: json the same replies match nothing (timeouts, exit 1).
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 start_hostile echo --seconds 30
 T="ws://127.0.0.1:$PEER_PORT"

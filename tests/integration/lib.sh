@@ -102,6 +102,9 @@ run_wsgate() {
   set -e
 }
 
+# free_port: prints a TCP port free on 127.0.0.1 right now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # jqr FILE FILTER: prints the filter's raw value.
 jqr() { jq -er "$2" "$1"; }
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The tarball is relocatable: unpacked into a fresh directory elsewhere, its
 # bin/wsgate runs from another working directory, its man page and examples
-# sit beside it, and nothing in it points back at the build tree. Needs the
-# runtime libraries installed (as the tarball's INSTALL says). Quick (about
-# 10 s), but not in CI: it checks the output of ./setup.sh package.
+# sit beside it, its libraries are in lib/ (RUNPATH $ORIGIN/../lib, the
+# libwebsockets libev plugin among them, each library resolving inside lib/
+# or to glibc), and nothing in it points back at the build tree.
+# tests/package/bundle_check.sh runs it where the libraries are not
+# installed. Quick (about 10 s), but not in CI: it checks the output of
+# ./setup.sh package.
 #
 #   ./setup.sh package && tests/package/tarball_check.sh [dist/wsgate-VERSION-linux-x86_64.tar.gz]
 set -euo pipefail
@@ -22,8 +25,21 @@ root=$work/opt/$top
 for f in bin/wsgate share/man/man1/wsgate.1.gz share/doc/wsgate/examples/chat.yaml share/doc/wsgate/INSTALL; do
   [ -e "$root/$f" ] || { echo "tarball_check: $top/$f missing" >&2; exit 1; }
 done
-if readelf -d "$root/bin/wsgate" | grep -Eq 'R(UN)?PATH'; then
-  echo "tarball_check: bin/wsgate has an RPATH/RUNPATH" >&2; exit 1
+runpath=$(readelf -d "$root/bin/wsgate" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
+if [ "$runpath" != '$ORIGIN/../lib' ]; then
+  echo "tarball_check: bin/wsgate's RUNPATH is '$runpath', want \$ORIGIN/../lib" >&2; exit 1
+fi
+for f in libwebsockets.so.17 libwebsockets-evlib_ev.so libssl.so.3 libxml2.so.2; do
+  [ -f "$root/lib/$f" ] || { echo "tarball_check: $top/lib/$f missing" >&2; exit 1; }
+done
+# Everything the binary and the plugin load comes from lib/ or is glibc's.
+outside=$(ldd "$root/bin/wsgate" "$root/lib/libwebsockets-evlib_ev.so" |
+  awk '$2 == "=>" { print $1, $3 }' | grep -v " $root/" |
+  grep -Ev '^(libc|libm|libdl|libpthread|librt)\.so' || true)
+if [ -n "$outside" ]; then
+  echo "tarball_check: loaded from outside lib/:" >&2
+  echo "$outside" >&2
+  exit 1
 fi
 if grep -q "$src" "$root/bin/wsgate"; then
   echo "tarball_check: bin/wsgate names the build tree $src" >&2; exit 1

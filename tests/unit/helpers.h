@@ -160,6 +160,29 @@ static inline void rm_tree(const char *path)
     remove(path);
 }
 
+/* ---- a scratch spec file ---------------------------------------------------- */
+
+/* For test groups that write a spec, load it and look at what came back:
+ * scratch_setup and scratch_teardown are the group's cmocka setup and
+ * teardown; between them scratch_spec names spec.yaml in a fresh directory. */
+__attribute__((unused)) static char scratch_dir[256];
+__attribute__((unused)) static char scratch_spec[512];
+
+static inline int scratch_setup(void **state)
+{
+    (void)state;
+    make_tmpdir(scratch_dir, sizeof(scratch_dir), "scratch");
+    snprintf(scratch_spec, sizeof(scratch_spec), "%s/spec.yaml", scratch_dir);
+    return 0;
+}
+
+static inline int scratch_teardown(void **state)
+{
+    (void)state;
+    rm_tree(scratch_dir);
+    return 0;
+}
+
 /* ---- hand-built results ---------------------------------------------------- */
 
 /* Fills r (zeroed first) with the run every report shows: spec name, its

@@ -269,6 +269,21 @@ static int sio_url_path(const spec_scenario_t *sc, const char *upath, char *out,
     return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
+/* 41: the client leaves its namespace before the WebSocket closes, so the
+ * server sees "client namespace disconnect", not "transport close". */
+static int sio_close(void *st, sbuf_t *out)
+{
+    sio_conn_t *s = st;
+    if (!s->connected)
+        return 0;
+    s->connected = false;
+    const char *nsp = s->spec ? s->spec->nsp : "/";
+    int rc = sbuf_puts(out, "41");
+    if (rc == 0 && strcmp(nsp, "/") != 0)
+        rc = sbuf_printf(out, "%s,", nsp);
+    return rc < 0 ? -1 : 2;
+}
+
 const proto_t proto_socketio = {
     .name = "socketio",
     .state_size = sizeof(sio_conn_t),
@@ -277,5 +292,6 @@ const proto_t proto_socketio = {
     .parse = sio_rx,
     .frame = sio_frame,
     .keepalive = sio_keepalive,
+    .close = sio_close,
     .url_path = sio_url_path,
 };

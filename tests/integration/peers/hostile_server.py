@@ -10,10 +10,15 @@ logged as "accepted" on stderr):
   badframe   complete the upgrade, then send a frame with a reserved opcode
   huge       complete the upgrade, then send a 2 MiB text message in 64 KiB
              fragments (the client must drop it, not buffer it)
-  deaf       complete the upgrade, then read and ignore everything (no pongs)
+  deaf       complete the upgrade, then read and ignore everything (no pongs,
+             no answer to a close frame: "close CODE" is logged on stderr)
   echo       complete the upgrade, then answer each text message with
              "pong " and the message, and log "text N HEX" (its byte count
-             and bytes) on stderr
+             and bytes) on stderr; a close frame is answered and logged
+             as "close CODE"
+  deflate    complete the upgrade answering permessage-deflate whatever the
+             client offered (RFC 6455 9.1: a client that did not offer it
+             must fail the connection)
 Stops by itself after --seconds (default 20).
 """
 import argparse
@@ -45,12 +50,13 @@ def accept_key(request):
     return b""
 
 
-def upgrade(conn):
+def upgrade(conn, extra=b""):
     req = read_request(conn)
     if req is None:
         return False
     conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(req) + b"\r\n\r\n")
+                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(req) + b"\r\n" +
+                 extra + b"\r\n")
     return True
 
 
@@ -89,11 +95,31 @@ def read_frame(conn):
     return b0 & 0x0F, bytes(c ^ mask[i % 4] for i, c in enumerate(data))
 
 
+LOG = threading.Lock()
+
+
+def log_close(data):
+    """One whole line per close frame, whatever the other threads print."""
+    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 0
+    with LOG:
+        sys.stderr.write("close %d\n" % code)
+        sys.stderr.flush()
+
+
+def deaf(conn):
+    conn.settimeout(5)
+    while True:
+        opcode, data = read_frame(conn)
+        if opcode == 0x8:
+            log_close(data)
+
+
 def echo(conn):
     conn.settimeout(10)
     while True:
         opcode, data = read_frame(conn)
         if opcode == 0x8:
+            log_close(data)
             conn.sendall(frame(0x8, data[:2]))
             return
         if opcode == 0x9:
@@ -115,14 +141,13 @@ def handle(conn, mode):
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
             time.sleep(0.5)
             return
-        if not upgrade(conn):
+        extra = b"Sec-WebSocket-Extensions: permessage-deflate\r\n" if mode == "deflate" else b""
+        if not upgrade(conn, extra):
             return
         if mode == "badframe":
             conn.sendall(bytes([0x83, 0x02]) + b"??")  # opcode 3 is reserved
         elif mode == "deaf":
-            conn.settimeout(5)
-            while conn.recv(4096):
-                pass
+            deaf(conn)
         elif mode == "echo":
             echo(conn)
         elif mode == "huge":
@@ -140,7 +165,8 @@ def handle(conn, mode):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge", "deaf", "echo"])
+    ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge", "deaf", "echo",
+                                     "deflate"])
     ap.add_argument("--seconds", type=float, default=20.0)
     args = ap.parse_args()
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

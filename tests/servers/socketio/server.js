@@ -8,7 +8,9 @@
 //                  [--token T] [--no-ping]
 // --no-ping: the open packet announces the intervals, but no ping follows
 // (a server the client must see as dead). Prints "listening on
-// 127.0.0.1:PORT" once it accepts connections; loopback only.
+// 127.0.0.1:PORT" once it accepts connections; loopback only. On SIGTERM
+// it prints why each socket went away ("disconnects {reason: count}") and
+// exits.
 "use strict";
 const http = require("http");
 const { Server } = require("socket.io");
@@ -50,8 +52,10 @@ io.use((socket, next) => {
   next();
 });
 
+const reasons = {};
 io.on("connection", (socket) => {
   socket.join("lobby");
+  socket.on("disconnect", (reason) => (reasons[reason] = (reasons[reason] || 0) + 1));
   socket.on("chat", (msg, ack) => {
     const ts = Date.now();
     socket.to("lobby").emit("chat", { from: msg && msg.from, msg: msg && msg.msg, ts });
@@ -65,4 +69,8 @@ setInterval(() => io.emit("tick", { n: n++, ts: Date.now() }), 500);
 httpServer.listen(opt.port, "127.0.0.1", () => {
   console.log(`listening on 127.0.0.1:${httpServer.address().port}`);
 });
-for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => process.exit(0));
+for (const sig of ["SIGTERM", "SIGINT"])
+  process.on(sig, () => {
+    console.log(`disconnects ${JSON.stringify(reasons)}`);
+    process.exit(0);
+  });

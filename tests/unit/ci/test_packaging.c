@@ -6,7 +6,9 @@
  * - docs/wsgate.1 lists exactly the commands and options of `wsgate --help`
  *   and of each `wsgate CMD --help`, at the binary's version;
  * - the release workflow builds and attaches the files CPack names, and the
- *   Kubernetes template runs the image it pushes.
+ *   Kubernetes template runs the image it pushes;
+ * - ci/install.sh fetches the tarball and .sha256 the release publishes, and
+ *   the GitLab template carries the same installer and this version.
  * The Dockerfile cannot be built here (no image registry): these read it.
  *
  * Usage: test_packaging [WSGATE_BINARY]; without it, $WSGATE_BIN, else
@@ -496,6 +498,93 @@ static void test_k8s_runs_the_released_image(void **state)
     free(version);
 }
 
+/* ---- installing the release tarball (ci/install.sh) ---------------------- */
+
+/* The text of the shell function `wsgate_install() {` ... `}` in text,
+ * each line with up to indent leading spaces removed (caller frees). */
+static char *install_function(const char *text, const char *file, size_t indent)
+{
+    const char *start = strstr(text, "wsgate_install() {\n");
+    if (!start)
+        fail_msg("%s has no wsgate_install() function", file);
+    char end_mark[32];
+    snprintf(end_mark, sizeof end_mark, "\n%*s}\n", (int)indent, "");
+    const char *end = strstr(start, end_mark);
+    if (!end)
+        fail_msg("%s: wsgate_install() has no closing brace", file);
+    end += 1 + indent + 2;
+    char *out = malloc((size_t)(end - start) + 1);
+    assert_non_null(out);
+    size_t n = 0;
+    for (const char *p = start; p < end;) {
+        size_t skip = 0;
+        while (skip < indent && p + skip < end && p[skip] == ' ')
+            skip++;
+        p += skip;
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t len = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
+        memcpy(out + n, p, len);
+        n += len;
+        p += len;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The GitLab template runs the same installer as the action. */
+static void test_gitlab_template_carries_the_installer(void **state)
+{
+    char *sh = src_read("ci/install.sh");
+    char *gl = src_read("ci/gitlab/wsgate.gitlab-ci.yml");
+    char *a = install_function(sh, "ci/install.sh", 0);
+    char *b = install_function(gl, "ci/gitlab/wsgate.gitlab-ci.yml", 6);
+    if (strcmp(a, b) != 0)
+        fail_msg("wsgate_install() differs between ci/install.sh and "
+                 "ci/gitlab/wsgate.gitlab-ci.yml; copy the script's into the template");
+    assert_true(strlen(a) > 500);
+    assert_contains(gl, "bin=$(wsgate_install)");
+    free(a);
+    free(b);
+    free(sh);
+    free(gl);
+}
+
+/* The installer fetches what the release workflow attaches, where it
+ * attaches it: CPack's tarball name, its .sha256, the v-tag's release. */
+static void test_installer_fetches_what_the_release_publishes(void **state)
+{
+    char *sh = src_read("ci/install.sh");
+    char *wf = src_read("ci/github/workflows/release.yml");
+    char *action = src_read("ci/github/action.yml");
+    assert_contains(sh, "name=wsgate-$v-linux-x86_64\n");
+    assert_contains(sh, "\"$base/$name.tar.gz\"");
+    assert_contains(sh, "\"$base/$name.tar.gz.sha256\"");
+    assert_contains(sh, "base=https://github.com/$WSGATE_REPO/releases/download/v$v\n");
+    assert_contains(wf, "tags: [\"v*\"]");
+    assert_contains(wf, "for f in wsgate_*_amd64.deb wsgate-*-linux-x86_64.tar.gz; do");
+    assert_contains(wf, "sha256sum \"$f\" > \"$f.sha256\"");
+    assert_contains(wf, "dist/*.sha256");
+    /* the action runs it from its own checkout (ci/github/../install.sh) */
+    assert_contains(action, "sh \"$GITHUB_ACTION_PATH/../install.sh\"");
+    assert_contains(action, "WSGATE_VERSION: ${{ steps.how.outputs.version }}");
+    free(sh);
+    free(wf);
+    free(action);
+}
+
+/* The GitLab template installs the release of the commit it comes from. */
+static void test_gitlab_template_installs_this_version(void **state)
+{
+    char *version = run_capture("--version");
+    version[strcspn(version, "\n")] = '\0';
+    char want[96];
+    snprintf(want, sizeof want, "WSGATE_VERSION: \"%s\"\n", version + strlen("wsgate "));
+    char *gl = src_read("ci/gitlab/wsgate.gitlab-ci.yml");
+    assert_contains(gl, want);
+    free(gl);
+    free(version);
+}
+
 int main(int argc, char **argv)
 {
     g_bin = wsgate_bin(argc, argv);
@@ -507,6 +596,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_man_page_version_is_the_binarys),
         cmocka_unit_test(test_release_workflow_builds_the_packages),
         cmocka_unit_test(test_k8s_runs_the_released_image),
+        cmocka_unit_test(test_gitlab_template_carries_the_installer),
+        cmocka_unit_test(test_installer_fetches_what_the_release_publishes),
+        cmocka_unit_test(test_gitlab_template_installs_this_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

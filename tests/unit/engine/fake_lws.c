@@ -74,6 +74,8 @@ void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs)
     if (secs == LWS_TO_KILL_ASYNC || secs == LWS_TO_KILL_SYNC)
         wsi->killed = true;
     wsi->killed_sync |= secs == LWS_TO_KILL_SYNC;
+    if (reason != NO_PENDING_TIMEOUT && secs > 0)
+        wsi->timeouts++;
 }
 
 int lws_is_final_fragment(struct lws *wsi)

@@ -21,6 +21,7 @@ struct lws {
     unsigned writable;    /* lws_callback_on_writable calls */
     bool killed;          /* lws_set_timeout(..., LWS_TO_KILL_ASYNC or _SYNC) */
     bool killed_sync;     /* lws_set_timeout(..., LWS_TO_KILL_SYNC): closed at once */
+    unsigned timeouts;    /* lws_set_timeout calls that arm a timeout (not a kill, not a clear) */
     int close_status;     /* lws_close_reason, 0 = not called */
     bool partial;         /* lws_partial_buffered answers this */
     bool nonfinal;        /* lws_is_final_fragment answers !nonfinal */

@@ -221,12 +221,38 @@ static void forms_the_path(void **state)
     assert_int_equal(p->url_path(&sc, "/a-very-long-path/beyond/the/buffer/", out, 40), -1);
 }
 
+/* The goodbye: 41 (with the namespace) once the namespace is connected,
+ * then nothing; a connection the namespace never accepted sends none. */
+static void leaves_its_namespace(void **state)
+{
+    (void)state;
+    spec_sio_conn_t sio = { .path = "/socket.io/", .nsp = "/chat" };
+    spec_scenario_t sc = { .protocol = SPEC_PROTO_SOCKETIO, .socketio = &sio };
+    conn_t c = { .p = proto_get(SPEC_PROTO_SOCKETIO) };
+    c.st = calloc(1, c.p->state_size);
+    sbuf_t out = SBUF_INIT;
+    tmpl_ctx_t ctx = { .vu_id = 1 };
+    assert_int_equal(c.p->open(c.st, &sc, &ctx, &out), 1);
+    assert_int_equal(c.p->close(c.st, &out), 0); /* not connected yet */
+    assert_int_equal(out.len, 0);
+    assert_null(rxs(&c, "0{\"sid\":\"s\",\"pingInterval\":300,\"pingTimeout\":200}"));
+    assert_null(rxs(&c, "40/chat,{\"sid\":\"n\"}"));
+    assert_int_equal(c.rx.event, PROTO_EV_OPENED);
+    assert_int_equal(c.p->close(c.st, &out), 2);
+    assert_string_equal(out.data, "41/chat,");
+    sbuf_truncate(&out, 0);
+    assert_int_equal(c.p->close(c.st, &out), 0);
+    assert_int_equal(out.len, 0);
+    sbuf_free(&out);
+    sbuf_free(&c.reply);
+    free(c.st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(splits_packets),
-        cmocka_unit_test(writes_events),
-        cmocka_unit_test(speaks_socketio),
+        cmocka_unit_test(splits_packets),  cmocka_unit_test(writes_events),
+        cmocka_unit_test(speaks_socketio), cmocka_unit_test(leaves_its_namespace),
         cmocka_unit_test(forms_the_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -444,8 +444,23 @@ static void test_protocol_replies_queue_in_order(void **state)
 
 /* ---- the end of the run ---- */
 
+/* The last frame written: a close frame with this code (big-endian). */
+static void assert_close_frame(struct lws *wsi, unsigned code)
+{
+    assert_true(fake_lws.nsent >= 1);
+    const fake_lws_frame_t *f = &fake_lws.sent[fake_lws.nsent - 1];
+    assert_ptr_equal(f->wsi, wsi);
+    assert_int_equal(f->kind, VU_LWS_WRITE_CLOSE);
+    assert_int_equal(f->len, 2);
+    assert_int_equal((unsigned char)f->data[0] << 8 | (unsigned char)f->data[1], code);
+}
+
 /* At the end a connected user closes with a close frame (1000), and once
- * closed it is done: the connection no longer counts, no error. */
+ * closed it is done: the connection no longer counts, no error. The user
+ * writes the close frame itself and waits for the server's answer by its
+ * own deadline: libwebsockets' close (lws_close_reason, then -1 from the
+ * callback) would arm two of its sorted timeouts per connection. The
+ * server's close frame then ends the connection (-1: nothing echoed). */
 static void test_run_end_closes_the_user(void **state)
 {
     start(chat_yaml, 30 * SEC);
@@ -464,8 +479,16 @@ static void test_run_end_closes_the_user(void **state)
     assert_int_equal(due_of(vu), now + CLOSE_GRACE_US);
     unsigned asked = wsi->writable;
     assert_true(asked >= 1);
-    assert_int_equal(lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL), -1);
-    assert_int_equal(wsi->close_status, LWS_CLOSE_STATUS_NORMAL);
+    assert_int_equal(lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL), 0);
+    assert_close_frame(wsi, 1000);
+    assert_int_equal(wsi->close_status, 0); /* not lws's close */
+    unsigned sent = fake_lws.nsent;
+    assert_int_equal(lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL), 0);
+    assert_int_equal(fake_lws.nsent, sent); /* nothing after the close frame */
+    assert_int_equal(due_of(vu), now + CLOSE_GRACE_US);
+    uint8_t answer[2] = { 1000 >> 8, 1000 & 0xff };
+    assert_int_equal(vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, answer, 2),
+                     -1);
     lws_event(wsi, LWS_CALLBACK_CLIENT_CLOSED, NULL);
     assert_int_equal(vu->state, VU_DONE);
     assert_int_equal(fw.w.done, 1);
@@ -513,6 +536,66 @@ static void test_run_end_abandons_a_pending_connect(void **state)
     assert_true(worker_all_done(w));
 }
 
+/* Closing many users at the end arms no libwebsockets timeout: each writes
+ * its close frame (a close step's code when it has one) and nothing else
+ * is asked of the library, so the end costs O(users) (lws 4.1 inserts
+ * each timeout into a sorted list: O(users) per close). */
+static void test_run_end_arms_no_lws_timeout(void **state)
+{
+    start(chat_yaml, 30 * SEC);
+    worker_t *w = &fw.w;
+    struct lws *wsis[4];
+    for (uint32_t i = 0; i < w->nvus; i++) {
+        wsis[i] = connect_user(&w->vus[i]);
+        lws_event(wsis[i], LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"joined\"}");
+    }
+    w->vus[3].close_code = 4001; /* as a close step would */
+    uint64_t now = mono_us();
+    w->ending = true;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        vu_end(&w->vus[i], now);
+    for (uint32_t i = 0; i < w->nvus; i++) {
+        assert_int_equal(w->vus[i].state, VU_CLOSING);
+        assert_int_equal(lws_event(wsis[i], LWS_CALLBACK_CLIENT_WRITEABLE, NULL), 0);
+        assert_close_frame(wsis[i], i == 3 ? 4001 : 1000);
+        assert_int_equal(wsis[i]->close_status, 0);
+        assert_int_equal(wsis[i]->timeouts, 0);
+        assert_false(wsis[i]->killed);
+    }
+    for (uint32_t i = 0; i < w->nvus; i++) {
+        uint8_t answer[2] = { 1000 >> 8, 1000 & 0xff };
+        assert_int_equal(
+            vu_lws_callback(wsis[i], LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, answer, 2), -1);
+        lws_event(wsis[i], LWS_CALLBACK_CLIENT_CLOSED, NULL);
+    }
+    assert_int_equal(w->done, 4);
+    assert_int_equal(atomic_load(&fw.run.active), 0);
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        assert_int_equal(w->m->errors[k].count, 0);
+}
+
+/* The server closes first while the user is about to close: lws answers
+ * that close itself (0 from the callback), the user writes no frame of its
+ * own, and the close counts as the end, not as an error. */
+static void test_server_close_before_ours(void **state)
+{
+    start(chat_yaml, 30 * SEC);
+    vu_t *vu = &fw.w.vus[0];
+    struct lws *wsi = connect_user(vu);
+    lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"joined\"}");
+    fw.w.ending = true;
+    vu_end(vu, mono_us());
+    assert_int_equal(vu->state, VU_CLOSING);
+    unsigned sent = fake_lws.nsent;
+    uint8_t frame[2] = { 1001 >> 8, 1001 & 0xff };
+    assert_int_equal(vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, frame, 2), 0);
+    lws_event(wsi, LWS_CALLBACK_CLIENT_CLOSED, NULL);
+    assert_int_equal(fake_lws.nsent, sent);
+    assert_int_equal(vu->state, VU_DONE);
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        assert_int_equal(fw.w.m->errors[k].count, 0);
+}
+
 /* The server never finishes the close handshake: the user lets go of the
  * socket after CLOSE_GRACE_US and is done; in the tick the socket closes at
  * once (thousands of asynchronous kills would each walk lws's sorted list). */
@@ -524,6 +607,9 @@ static void test_close_handshake_timeout(void **state)
     fw.w.ending = true;
     vu_abort(vu, mono_us()); /* awaiting: given up, not failed */
     assert_int_equal(vu->state, VU_CLOSING);
+    assert_int_equal(lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL), 0);
+    assert_close_frame(wsi, 1000);
+    assert_false(wsi->killed); /* the server has CLOSE_GRACE_US to answer */
     fw.w.in_tick = true;
     vu_wake(vu, due_of(vu));
     fw.w.in_tick = false;
@@ -846,6 +932,8 @@ int main(void)
         T(test_run_end_closes_the_user),
         T(test_run_end_waits_for_a_pending_reply),
         T(test_run_end_abandons_a_pending_connect),
+        T(test_run_end_arms_no_lws_timeout),
+        T(test_server_close_before_ours),
         T(test_close_handshake_timeout),
         T(test_reconnect_backs_off_and_gives_up),
         T(test_reconnect_resumes_with_on_reconnect),

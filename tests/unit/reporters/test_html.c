@@ -260,7 +260,7 @@ static void test_stopped_runs(void **state)
                 "\xe2\x9a\xa0 INTERRUPTED by SIGTERM after 12.3 s of 60 s: partial results, not "
                 "a verdict");
     assert_int_equal(count(doc, "//p[contains(@class,'pass')]"), 0);
-    assert_text(doc, "//dt[.='Duration']/following-sibling::dd[1]", "12.3 s (planned 60.0 s)");
+    assert_text(doc, "//dt[.='Duration']/following-sibling::dd[1]", "12.3 s (planned 1 min)");
     xmlFreeDoc(doc);
     free(html);
 
@@ -726,6 +726,63 @@ static void test_errors_by_kind(void **state)
     free_result(r);
 }
 
+/* Eight error kinds in one run: the legend wraps into rows inside the
+ * chart's width (720, less 12 on the right) instead of running off it, and
+ * the plot moves down below the last row. Widths are estimated at 6.6 px a
+ * character of the 11 px font, plus 12 for the swatch. */
+static void test_legend_wraps(void **state)
+{
+    (void)state;
+    static const err_kind_t kinds[] = { ERR_TIMEOUT,     ERR_REFUSED,
+                                        ERR_HTTP_STATUS, ERR_UNEXPECTED_MESSAGE,
+                                        ERR_PROTOCOL,    ERR_KEEPALIVE,
+                                        ERR_CLOSE_4429,  ERR_CLOSE_4500 };
+    result_t *r = chat_result();
+    r->series[3].errors = 8;
+    for (size_t k = 0; k < 8; k++) {
+        r->series[3].errors_by_kind[kinds[k]] = 1;
+        r->errors[kinds[k]].count = 1;
+    }
+    char *html = render_report(&reporter_html, r, NULL);
+    htmlDocPtr doc = parse(html);
+    assert_int_equal(count(doc, "//svg[@id='chart-errors']/polyline"), 8);
+    double last_y = 0;
+    int rows = 0;
+    for (int i = 1; i <= 8; i++) {
+        char xp[128];
+        snprintf(xp, sizeof xp, "//svg[@id='chart-errors']/text[@fill][%d]", i);
+        char *label = text_of(doc, xp);
+        char *xs = text_of(doc, strcat(xp, "/@x"));
+        xp[strlen(xp) - 3] = '\0';
+        char *ys = text_of(doc, strcat(xp, "/@y"));
+        double x = atof(xs), y = atof(ys);
+        /* "▬ name": the swatch and a space, then the kind */
+        const char *name = strchr(label, ' ');
+        assert_non_null(name);
+        if (x + 12.0 + 6.6 * (double)strlen(name + 1) > 708.0)
+            fail_msg("legend entry %s at x=%.1f runs past the chart's right edge", name + 1, x);
+        if (y != last_y)
+            rows++;
+        last_y = y;
+        free(label);
+        free(xs);
+        free(ys);
+    }
+    assert_true(rows >= 2);
+    /* the plot's left axis starts below the last legend row */
+    char *top = text_of(doc, "//svg[@id='chart-errors']/line[@stroke='#888'][1]/@y1");
+    assert_true(atof(top) >= last_y + 8.0);
+    free(top);
+    char want[64];
+    snprintf(want, sizeof want, "0 0 720 %.0f", 240.0 + 14.0 * (rows - 1));
+    assert_text(doc, "//svg[@id='chart-errors']/@viewbox", want);
+    /* charts with a one-row legend keep their size */
+    assert_text(doc, "//svg[@id='chart-latency']/@viewbox", "0 0 720 240");
+    xmlFreeDoc(doc);
+    free(html);
+    free_result(r);
+}
+
 static void test_not_enough_data(void **state)
 {
     for (size_t n = 0; n <= 1; n++) {
@@ -828,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_latency_gaps),
         cmocka_unit_test(test_main_step),
         cmocka_unit_test(test_errors_by_kind),
+        cmocka_unit_test(test_legend_wraps),
         cmocka_unit_test(test_step_charts_baseline_distribution),
         cmocka_unit_test(test_not_enough_data),
         cmocka_unit_test(test_bad_series_hist),

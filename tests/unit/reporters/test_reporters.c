@@ -909,6 +909,24 @@ static void test_markdown_baseline_deltas(void **state)
     free_result(r);
 }
 
+/* A run's length in minutes once it is a minute or more, the same in the
+ * Markdown summary and the HTML header. */
+static void test_run_length_in_minutes(void **state)
+{
+    (void)state;
+    result_t *r = chat_result();
+    r->duration_s = 150;
+    r->planned_s = 150;
+    r->ended_at = r->started_at + 150.2;
+    char *md = render_report(&reporter_markdown, r, NULL);
+    assert_contains(md, " · 2 min 30 s · ");
+    char *html = render_report(&reporter_html, r, NULL);
+    assert_contains(html, "<dt>Duration</dt><dd>2 min 30 s (planned 2 min 30 s)</dd>");
+    free(html);
+    free(md);
+    free_result(r);
+}
+
 /* "1 thread", "1 user", "1 of 1 assertion": no "1 threads". */
 static void test_plurals(void **state)
 {
@@ -1193,6 +1211,7 @@ int main(void)
         cmocka_unit_test(test_generator_warning),
         cmocka_unit_test(test_markdown_baseline_deltas),
         cmocka_unit_test(test_plurals),
+        cmocka_unit_test(test_run_length_in_minutes),
         cmocka_unit_test(test_junit_time_and_system_out),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,7 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
     r->slow = (res_slow_t){
         .known = k != 2, .samples = k, .unread_total = 100 * k, .unread_max = k == 2 ? 0 : 50 * k
     };
+    r->wire = (res_wire_t){ k, 10 * k, 100 * k, 20 * k, 300 * k, k, k - 1 };
     r->errors[ERR_TIMEOUT].count = k;
     add_sample(&r->errors[ERR_TIMEOUT], k == 1 ? "same" : "other");
     if (nsecs) {
@@ -129,6 +130,8 @@ static void test_exact_percentiles(void **state)
     assert_int_equal(m.slow.samples, 1 + 2 + 3);
     assert_int_equal(m.slow.unread_total, 600);
     assert_int_equal(m.slow.unread_max, 150);
+    res_wire_t want = { 6, 60, 600, 120, 1800, 6, 3 };
+    assert_memory_equal(&m.wire, &want, sizeof(want));
     assert_int_equal(m.shard_total, 0);
     assert_int_equal(m.nshards, NSHARDS);
     assert_int_equal(m.shards[2].index, 3);
@@ -160,6 +163,45 @@ static void test_series_aligned_by_wall_clock(void **state)
     assert_int_equal(hist_max(h), 2000);
     hist_free(h);
     assert_null(result_second_hist(&m, 0, 0)); /* connect had no series samples */
+    result_clear(&m);
+    free_results(in, 2);
+}
+
+/* Errors by kind add up per wall-clock second and in the totals: shard 1
+ * (t=0..2) has timeouts, shard 2 (started 1 s later, t=0..2) timeouts and
+ * http_status; the overlapping seconds hold both shards' counts. */
+static void test_errors_by_kind_add_up(void **state)
+{
+    result_t *in[2] = { make_shard(1, 2, 1000.0, 3), make_shard(2, 2, 1001.0, 3) };
+    for (size_t t = 0; t < 3; t++) {
+        in[0]->series[t].errors_by_kind[ERR_TIMEOUT] = t + 1; /* 1, 2, 3 */
+        in[0]->series[t].errors = t + 1;
+        in[1]->series[t].errors_by_kind[ERR_TIMEOUT] = 10;
+        in[1]->series[t].errors_by_kind[ERR_HTTP_STATUS] = t; /* 0, 1, 2 */
+        in[1]->series[t].errors = 10 + t;
+    }
+    in[0]->errors[ERR_TIMEOUT].count = 1 + 2 + 3;
+    in[1]->errors[ERR_TIMEOUT].count = 30;
+    in[1]->errors[ERR_HTTP_STATUS].count = 0 + 1 + 2;
+    result_t m;
+    char err[256];
+    assert_int_equal(
+        merge_results((const result_t *const *)in, NULL, 2, false, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.nseconds, 4); /* 1000..1003 */
+    const uint64_t timeout[] = { 1, 2 + 10, 3 + 10, 10 };
+    const uint64_t status[] = { 0, 0, 1, 2 };
+    for (size_t t = 0; t < 4; t++) {
+        assert_int_equal(m.series[t].errors_by_kind[ERR_TIMEOUT], timeout[t]);
+        assert_int_equal(m.series[t].errors_by_kind[ERR_HTTP_STATUS], status[t]);
+        assert_int_equal(m.series[t].errors, timeout[t] + status[t]);
+        assert_int_equal(m.series[t].errors_by_kind[ERR_REFUSED], 0);
+    }
+    assert_int_equal(m.errors[ERR_TIMEOUT].count, 6 + 30);
+    assert_int_equal(m.errors[ERR_HTTP_STATUS].count, 3);
+    uint64_t sum = 0;
+    for (size_t t = 0; t < 4; t++)
+        sum += m.series[t].errors_by_kind[ERR_TIMEOUT];
+    assert_int_equal(sum, m.errors[ERR_TIMEOUT].count);
     result_clear(&m);
     free_results(in, 2);
 }
@@ -379,6 +421,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_percentiles),
         cmocka_unit_test(test_series_aligned_by_wall_clock),
+        cmocka_unit_test(test_errors_by_kind_add_up),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_regions),
         cmocka_unit_test(test_tls_insecure_spreads),

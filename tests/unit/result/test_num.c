@@ -1,5 +1,6 @@
 /* Tests for src/result/num.c: the number formatter every report shares,
- * with exact strings, and the baseline deltas in both directions. */
+ * with exact strings (latencies, counts, rates, run lengths), and the
+ * baseline deltas in both directions. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -42,6 +43,36 @@ static void test_latency(void **state)
     check_latency(4567890123.0, "4568 s");
     check_latency(-1, "–");
     check_latency(NAN, "–");
+}
+
+static void check_duration(double s, const char *want)
+{
+    char buf[48];
+    num_duration(s, buf, sizeof buf);
+    assert_string_equal(buf, want);
+}
+
+/* Tenths of a second below a minute, then min and s, then h and min. */
+static void test_duration(void **state)
+{
+    (void)state;
+    check_duration(0, "0.0 s");
+    check_duration(4, "4.0 s");
+    check_duration(12.34, "12.3 s");
+    check_duration(59.94, "59.9 s");
+    check_duration(59.96, "1 min");
+    check_duration(60, "1 min");
+    check_duration(150, "2 min 30 s");
+    check_duration(150.4, "2 min 30 s");
+    check_duration(900, "15 min");
+    check_duration(3599.4, "59 min 59 s");
+    check_duration(3599.6, "1 h");
+    check_duration(3600 + 5 * 60 + 20, "1 h 5 min");
+    check_duration(2 * 3600 + 29, "2 h");
+    check_duration(2 * 3600 + 31, "2 h 1 min");
+    check_duration(-1, "–");
+    check_duration(NAN, "–");
+    check_duration(INFINITY, "–");
 }
 
 /* More digits where rounding would read as another verdict; parse back. */
@@ -132,6 +163,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_latency),
+        cmocka_unit_test(test_duration),
         cmocka_unit_test(test_latency_sig_and_parse),
         cmocka_unit_test(test_count_rate_pct),
         cmocka_unit_test(test_delta),

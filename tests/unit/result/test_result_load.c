@@ -41,6 +41,7 @@ static void make(result_t *r)
     r->reconnect_attempts = 7;
     r->slow =
         (res_slow_t){ .known = true, .samples = 4, .unread_total = 90000, .unread_max = 40000 };
+    r->wire = (res_wire_t){ 20, 1500, 30000, 60000, 250000, 20, 18 };
     r->errors[ERR_TIMEOUT].count = 3;
     add_sample(&r->errors[ERR_TIMEOUT], "publish: no message within 5 s");
     r->nassertions = 1;
@@ -159,9 +160,49 @@ static void every_report_survives_the_round_trip(void **state)
     assert_int_equal(back.slow.samples, 4);
     assert_int_equal(back.slow.unread_total, 90000);
     assert_int_equal(back.slow.unread_max, 40000);
+    assert_memory_equal(&back.wire, &r.wire, sizeof(r.wire));
+    char *md = render_report(&reporter_markdown, &back, NULL);
+    if (!strstr(md, "**permessage-deflate:** accepted on 18 of 20 connects; received 30,000 B on "
+                    "the wire for 250,000 B of messages (8.3x); sent 1,500 B on the wire for "
+                    "60,000 B of messages (40.0x)"))
+        fail_msg("summary.md has no deflate line:\n%s", md);
+    free(md);
     free(json);
     result_clear(&r);
     result_clear(&back);
+}
+
+/* A result written before "wire" existed loads with zeros, and a wire
+ * that is not an object, or lacks a count, is refused by name. */
+static void older_results_lack_wire(void **state)
+{
+    (void)state;
+    result_t r, back;
+    char err[300];
+    make(&r);
+    char *json = render_report(&reporter_json, &r, NULL);
+    char *p = strstr(json, "\n\t\"wire\":");
+    assert_non_null(p);
+    char *end = strstr(p, "},");
+    assert_non_null(end);
+    memmove(p, end + 2, strlen(end + 2) + 1);
+    assert_int_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    res_wire_t zero;
+    memset(&zero, 0, sizeof(zero));
+    assert_memory_equal(&back.wire, &zero, sizeof(zero));
+    char *md = render_report(&reporter_markdown, &back, NULL);
+    assert_null(strstr(md, "permessage-deflate"));
+    free(md);
+    result_clear(&back);
+    free(json);
+    json = render_report(&reporter_json, &r, NULL);
+    edit(&json, "\"deflate_accepted\":\t18", "\"deflate_acepted\":\t18");
+    assert_int_not_equal(result_from_json(json, &back, err, sizeof(err)), 0);
+    if (!strstr(err, "\"deflate_accepted\" in wire"))
+        fail_msg("error: %s", err);
+    result_clear(&back);
+    free(json);
+    result_clear(&r);
 }
 
 /* A result written before connections.abandoned / reconnect_attempts
@@ -642,6 +683,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(older_results_lack_connection_counts),
+        cmocka_unit_test(older_results_lack_wire),
         cmocka_unit_test(every_report_survives_the_round_trip),
         cmocka_unit_test(every_verdict_survives_the_round_trip),
         cmocka_unit_test(older_verdicts_load),

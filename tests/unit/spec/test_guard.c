@@ -19,24 +19,6 @@
 #include "spec/spec.h"
 #include "helpers.h"
 
-static char dir[256];
-static char path[512];
-
-static int setup(void **state)
-{
-    (void)state;
-    make_tmpdir(dir, sizeof(dir), "guard");
-    snprintf(path, sizeof(path), "%s/spec.yaml", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rm_tree(dir);
-    return 0;
-}
-
 /* A spec with the given target, load and scenario lines. */
 static void write_spec(const char *target, const char *load, const char *scenario)
 {
@@ -49,18 +31,18 @@ static void write_spec(const char *target, const char *load, const char *scenari
              "scenarios:\n"
              "%s",
              target, load, scenario);
-    write_file(path, text);
+    write_file(scratch_spec, text);
 }
 
 static const char plain[] = "  - name: plain\n"
                             "    connect: {url: \"{{target}}/ws\"}\n";
 
-/* Loads path under g; returns the error ("" when it loaded). */
+/* Loads scratch_spec under g; returns the error ("" when it loaded). */
 static const char *load(const spec_guard_t *g)
 {
     static char err[1024];
     err[0] = '\0';
-    spec_t *s = spec_load(path, &(spec_opts_t){ .guard = g }, err, sizeof(err));
+    spec_t *s = spec_load(scratch_spec, &(spec_opts_t){ .guard = g }, err, sizeof(err));
     spec_free(s);
     return err;
 }
@@ -223,5 +205,5 @@ int main(void)
         cmocka_unit_test(env_needs_allowing),
         cmocka_unit_test(limits_the_whole_spec),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -18,24 +18,6 @@
 #include "spec/spec.h"
 #include "helpers.h"
 
-static char dir[256];
-static char path[512];
-
-static int setup(void **state)
-{
-    (void)state;
-    make_tmpdir(dir, sizeof(dir), "override");
-    snprintf(path, sizeof(path), "%s/spec.yaml", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rm_tree(dir);
-    return 0;
-}
-
 /* A spec with the given load and variables lines; its one scenario
  * connects to {{scheme}}://127.0.0.1:1/ws, so a variable decides whether
  * the URL is a WebSocket one. */
@@ -52,16 +34,17 @@ static void write_spec(const char *load, const char *variables)
              "  - name: s\n"
              "    connect: {url: \"{{scheme}}://127.0.0.1:1/ws\"}\n",
              variables, load);
-    write_file(path, text);
+    write_file(scratch_spec, text);
 }
 
-/* Loads path with o (and g); *out gets the plan (NULL on error, else the
+/* Loads scratch_spec with o (and g); *out gets the plan (NULL on error, else the
  * caller frees it). Returns the error, "" when it loaded. */
 static const char *load(const spec_overrides_t *o, const spec_guard_t *g, spec_t **out)
 {
     static char err[1024];
     err[0] = '\0';
-    spec_t *s = spec_load(path, &(spec_opts_t){ .guard = g, .overrides = o }, err, sizeof(err));
+    spec_t *s =
+        spec_load(scratch_spec, &(spec_opts_t){ .guard = g, .overrides = o }, err, sizeof(err));
     if (out)
         *out = s;
     else
@@ -273,5 +256,5 @@ int main(void)
         cmocka_unit_test(vars_replace_and_add),
         cmocka_unit_test(guard_rails_see_the_overrides),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
