@@ -545,14 +545,27 @@ static bool add_baseline(cJSON *root, const result_t *r)
            add_errors(o, b);
 }
 
+/* "slow_consumers": the unread bytes of users that read slowly or paused
+ * reading; null when the spec had none. */
+static bool add_slow(cJSON *root, const result_t *r)
+{
+    const res_slow_t *s = &r->slow;
+    if (!s->known)
+        return cJSON_AddNullToObject(root, "slow_consumers") != NULL;
+    cJSON *o = cJSON_AddObjectToObject(root, "slow_consumers");
+    return o && add_u64(o, "samples", s->samples) &&
+           add_u64(o, "unread_bytes_total", s->unread_total) &&
+           add_u64(o, "unread_bytes_max", s->unread_max);
+}
+
 static cJSON *build(const result_t *r)
 {
     cJSON *root = cJSON_CreateObject();
     if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
         add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_wire(root, r) &&
-        add_connect(root, r) && add_errors(root, r) && add_assertions(root, r) &&
-        add_series(root, r) && add_generator(root, r) && add_server(root, r) &&
-        add_shards(root, r) && add_baseline(root, r))
+        add_connect(root, r) && add_slow(root, r) && add_errors(root, r) &&
+        add_assertions(root, r) && add_series(root, r) && add_generator(root, r) &&
+        add_server(root, r) && add_shards(root, r) && add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;

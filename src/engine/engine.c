@@ -174,6 +174,8 @@ static void on_tick(struct ev_loop *loop, ev_timer *tick, int revents)
         vu_wake(&w->vus[id], now);
     while (wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->ping_tq, now, &id))
         vu_ping_due(&w->vus[id], now);
+    while (w->flow_tq && wakes++ < MAX_WAKES_PER_TICK && timerq_pop_due(w->flow_tq, now, &id))
+        vu_flow_due(&w->vus[id], now);
     worker_housekeeping(w, now);
     w->in_tick = false;
     if (worker_all_done(w) || now >= run->hard_end || (stop_now && now >= run->end)) {
@@ -544,6 +546,7 @@ static int result_fill(result_t *r, const run_ctx_t *run, worker_t *ws, unsigned
     for (unsigned i = 0; i < n; i++)
         if (metrics_merge_into(r, ws[i].m) < 0)
             return -1;
+    r->slow.known = spec->slow_readers;
     result_connq(r, run, ws, n);
     return result_series(r, ws, n, mon);
 }

@@ -137,6 +137,7 @@ static void fill_sofar(livefeed_t *lf, worker_t *ws)
     }
     r->msgs_sent = r->msgs_received = r->bytes_sent = r->bytes_received = 0;
     r->connect_abandoned = r->reconnect_attempts = 0;
+    r->slow = (res_slow_t){ 0 };
     memset(&r->wire, 0, sizeof(r->wire));
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         r->errors[k].count = 0; /* snapshots carry no samples */

@@ -214,6 +214,7 @@ int metrics_merge_into(result_t *r, const metrics_t *src)
     r->reconnect_attempts += src->reconnect_attempts;
     res_wire_add(&r->wire, &src->wire);
     ramp_merge(&r->ramp, &src->ramp);
+    res_slow_merge(&r->slow, &src->slow);
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         if (res_errors_add(&r->errors[k], &src->errors[k]) < 0)
             return -1;
@@ -410,6 +411,7 @@ void metrics_snapshot(metrics_t *dst, const metrics_t *src)
     dst->bytes_received = src->bytes_received;
     dst->connect_abandoned = src->connect_abandoned;
     dst->reconnect_attempts = src->reconnect_attempts;
+    dst->slow = src->slow;
     dst->wire = src->wire;
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         dst->errors[k].count = src->errors[k].count;

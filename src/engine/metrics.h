@@ -29,6 +29,7 @@ typedef struct metrics {
     uint64_t reconnect_attempts; /* connects made by the automatic reconnect policy */
     res_wire_t wire;             /* TCP counts of closed connections, deflate offers */
     res_ramp_t ramp;             /* this worker's ramp plan, connects and queue figures */
+    res_slow_t slow;             /* unread bytes of slow consumers (vu_flow.c) */
     res_errors_t errors[ERR_KIND_COUNT];
 
     /* Time series: second s covers [t0_us + s*1e6, t0_us + (s+1)*1e6). */

@@ -185,6 +185,8 @@ void vu_close(vu_t *vu, uint64_t now)
         vu_schedule_next_interval(vu, now);
         return;
     }
+    if (vu->state != VU_CLOSING)
+        vu_flow_resume(vu); /* the server's close frame must get through */
     vu->state = VU_CLOSING;
     vu_timer(vu, now + CLOSE_GRACE_US);
     lws_callback_on_writable(vu->wsi);
@@ -201,6 +203,7 @@ void vu_close(vu_t *vu, uint64_t now)
 void vu_abandon_wsi(vu_t *vu)
 {
     vu_ping_stop(vu);
+    vu_flow_stop(vu);
     if (vu->wsi) {
         vu_wire_closed(vu, vu->wsi);
         bool now = vu->w->in_tick && (vu->state == VU_CONNECTING || vu->state == VU_CLOSING);
@@ -639,6 +642,8 @@ void vu_run(vu_t *vu, uint64_t now)
         vu_close(vu, now);
     } else if (st->http) {
         vu_http_start(vu, st, now);
+    } else if (st->pause_reading_us) {
+        vu_flow_pause(vu, st, now);
     } else if (st->sleep_us) {
         vu->state = VU_SLEEPING;
         vu_timer(vu, now + st->sleep_us);
@@ -732,6 +737,8 @@ void vu_wake(vu_t *vu, uint64_t now)
             next_task(vu, now);
         break;
     case VU_SLEEPING:
+        if (vu->rx_paused) /* the end of a pause_reading step */
+            vu_flow_resume(vu);
         if (vu_run_over(vu, now)) /* cut short by the end: not a completed sleep */
             close_at_run_end(vu, now);
         else

@@ -55,6 +55,8 @@ typedef struct vu {
     uint16_t step;
     bool lws_armed;    /* queued in w->armed: lws may hold a timeout for wsi */
     bool ramp_pending; /* its planned first connect has not opened yet (result/ramp.h) */
+    bool rx_paused;    /* a pause_reading step: libwebsockets reads nothing for it */
+    bool rx_throttled; /* connect.read_rate: reading waits for flow_tq */
     bool deflate;      /* permessage-deflate is on for this connection (vu_wire.c) */
     bool wire_open;    /* upgraded: its TCP counts are read when it goes (vu_wire.c) */
     bool inflate_bad;  /* a compressed message did not inflate: the drop is a protocol error */
@@ -65,6 +67,7 @@ typedef struct vu {
     uint64_t reconnect_t0; /* when the reconnect step began */
     uint64_t sched;        /* intended start of the current task (task.rate schedules) */
     uint64_t drop_at;      /* when the connection dropped (automatic reconnects) */
+    uint64_t rx_free_at;   /* connect.read_rate: when the bytes read so far are paid for */
     uint64_t rng;
     uint64_t conn_tx, conn_rx; /* message payload bytes on this connection (vu_wire.c) */
     uint32_t data_row;         /* the spec's CSV row for {{data.*}}, fixed for life */
@@ -98,6 +101,9 @@ void vu_init_slot(vu_t *vu, worker_t *w, uint32_t slot);
  * connect latency runs from due. */
 void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now);
 void vu_release(vu_t *vu);
+
+/* connect.read_rate: the user's reading may resume (its flow_tq entry). */
+void vu_flow_due(vu_t *vu, uint64_t now);
 
 /* Called when the user's deadline in the timer queue has passed. */
 void vu_wake(vu_t *vu, uint64_t now);

@@ -166,6 +166,20 @@ void vu_proto_keepalive(vu_t *vu, uint64_t now);
 /* Frees the protocol's state and buffer. */
 void vu_proto_release(vu_t *vu);
 
+/* ---- vu_flow.c: slow consumers (connect.read_rate, pause_reading) ---- */
+
+/* len bytes were received: under a read_rate, reading stops until they
+ * are paid for (flow_tq wakes vu_flow_due). */
+void vu_flow_received(vu_t *vu, size_t len);
+/* A pause_reading step starts: nothing is read until it ends (vu_wake). */
+void vu_flow_pause(vu_t *vu, const spec_step_t *st, uint64_t now);
+/* The user reads again at full speed: the end of a pause_reading step,
+ * or the user closes its connection (whose close frame must get through).
+ * A slow reader's unread bytes are recorded first. */
+void vu_flow_resume(vu_t *vu);
+/* The connection is gone or new: no pause, no debt, no flow timer. */
+void vu_flow_stop(vu_t *vu);
+
 /* ---- vu_lws.c: the libwebsockets side ---- */
 
 /* No protocol ping is due or awaited any more. */

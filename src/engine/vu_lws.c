@@ -167,6 +167,7 @@ void vu_established(vu_t *vu)
 {
     uint64_t now = clock_mono_us();
     vu_connect_over(vu, now);
+    vu_flow_stop(vu);
     metrics_ok(vu->w->m, 0, now - vu->t0);
     if (vu->ramp_pending) {
         vu->ramp_pending = false;
@@ -264,6 +265,11 @@ static void on_closed(vu_t *vu)
 {
     uint64_t now = clock_mono_us();
     vu_ping_stop(vu);
+    vu_flow_stop(vu);
+    /* a message the connection left half-received is not the start of the
+     * next connection's first one */
+    sbuf_truncate(&vu->rx, 0);
+    vu->rx_oversize = false;
     if (vu->state == VU_CONNECTING) { /* during the protocol's handshake (not yet counted open) */
         char why[96];
         snprintf(why, sizeof(why), "closed during the %s handshake (code %u)", vu_proto(vu)->name,
@@ -475,6 +481,7 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return on_writeable(vu, wsi);
     case LWS_CALLBACK_CLIENT_RECEIVE:
         vu_receive(vu, wsi, in, len);
+        vu_flow_received(vu, len);
         break;
     case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
         on_pong(vu);

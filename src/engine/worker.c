@@ -11,6 +11,14 @@
 #define TICK_US 100000ull   /* longest sleep: notices a stop flag */
 #define END_POLL_US 2000ull /* tick while the run is ending */
 
+bool worker_reads_slowly(const spec_t *spec)
+{
+    for (size_t i = 0; i < spec->nscenarios; i++)
+        if (spec->scenarios[i].read_rate)
+            return true;
+    return false;
+}
+
 int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool snapshots,
                 worker_tick_fn tick, worker_settle_fn settle)
 {
@@ -20,6 +28,8 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
     w->nvus = nvus;
     w->tq = timerq_new(nvus);
     w->ping_tq = timerq_new(nvus);
+    if (worker_reads_slowly(run->spec) && !(w->flow_tq = timerq_new(nvus)))
+        return -1;
     w->m = metrics_new(run->spec->nmetrics);
     w->loop = ev_loop_new(EVFLAG_AUTO);
     ev_timer_init(&w->tick, tick, 0., 0.);
@@ -55,6 +65,7 @@ void worker_release(worker_t *w)
     connq_release(&w->connq);
     timerq_free(w->tq);
     timerq_free(w->ping_tq);
+    timerq_free(w->flow_tq);
     metrics_free(w->m);
     load_pool_release(&w->pool);
     if (w->snap) {
@@ -98,6 +109,8 @@ void worker_schedule_next(worker_t *w, uint64_t now)
     if (timerq_peek(w->tq, &id, &due) && due < next)
         next = due;
     if (timerq_peek(w->ping_tq, &id, &due) && due < next)
+        next = due;
+    if (w->flow_tq && timerq_peek(w->flow_tq, &id, &due) && due < next)
         next = due;
     if (!w->ending && run->end < next)
         next = run->end;

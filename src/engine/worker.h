@@ -71,7 +71,7 @@ typedef struct run_ctx {
 
 struct vu;
 
-/* Owns tq, ping_tq, m, snap, pool, scratch and loop (worker_release);
+/* Owns tq, ping_tq, flow_tq, m, snap, pool, scratch and loop (worker_release);
  * vus and ctx are created and destroyed by engine.c, since they are made
  * of vu.c's users and protocol callback. */
 typedef struct engine_worker {
@@ -84,6 +84,7 @@ typedef struct engine_worker {
     uint32_t done; /* users that will not run again */
     timerq_t *tq;
     timerq_t *ping_tq; /* next protocol ping of each user */
+    timerq_t *flow_tq; /* connect.read_rate: when each user reads again; NULL without */
     metrics_t *m;
     sbuf_t scratch;             /* rendering of URLs and headers */
     ev_timer tick;              /* the tick, on loop */
@@ -158,6 +159,10 @@ typedef void (*worker_settle_fn)(struct ev_loop *loop, ev_prepare *settle, int r
  * frees what was made. */
 int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool snapshots,
                 worker_tick_fn tick, worker_settle_fn settle);
+
+/* Whether some scenario of spec has connect.read_rate (the workers then
+ * keep flow_tq). */
+bool worker_reads_slowly(const spec_t *spec);
 
 /* Frees what worker_init made. Call after engine.c has destroyed ctx and
  * released vus. */

@@ -248,6 +248,7 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
         out->reconnect_attempts += r->reconnect_attempts;
         res_wire_add(&out->wire, &r->wire);
         ramp_merge(&out->ramp, &r->ramp); /* max_waiting: the sum of the shards' peaks */
+        res_slow_merge(&out->slow, &r->slow);
         for (int k = 0; k < ERR_KIND_COUNT; k++)
             if (res_errors_add(&out->errors[k], &r->errors[k]) < 0)
                 return -1;

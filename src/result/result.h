@@ -55,6 +55,27 @@ typedef struct res_errors {
     unsigned nsamples;
 } res_errors_t;
 
+/* Slow consumers (connect.read_rate, pause_reading steps): the bytes such
+ * users left unread in the kernel's receive queue, sampled at the end of
+ * each pause_reading step and when a read_rate user closes its connection.
+ * result.json's slow_consumers (null when !known). */
+typedef struct res_slow {
+    bool known;            /* the spec has slow readers (or a merged input had) */
+    uint64_t samples;      /* pauses ended and read_rate connections closed */
+    uint64_t unread_total; /* bytes unread, summed over the samples */
+    uint64_t unread_max;   /* the most bytes unread in one sample */
+} res_slow_t;
+
+/* Adds b's samples to a: counts summed, max kept. */
+static inline void res_slow_merge(res_slow_t *a, const res_slow_t *b)
+{
+    a->known |= b->known;
+    a->samples += b->samples;
+    a->unread_total += b->unread_total;
+    if (b->unread_max > a->unread_max)
+        a->unread_max = b->unread_max;
+}
+
 /* One named step ("connect" is always steps[0]). Owns name and latency. */
 typedef struct res_step {
     char *name;
@@ -152,6 +173,7 @@ typedef struct result {
     /* The connect ramp's plan vs what happened, and the connect queue
      * (load.max_connecting): result.json's "connect" (result/ramp.h). */
     res_ramp_t ramp;
+    res_slow_t slow; /* slow consumers: result.json's slow_consumers */
     res_errors_t errors[ERR_KIND_COUNT];
     res_assertion_t *assertions;
     size_t nassertions;

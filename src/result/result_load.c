@@ -703,6 +703,23 @@ static void load_connect(loader_t *l, const cJSON *root, result_t *r)
     p->max_wait_s = num_max(l, o, "max_wait_s", "connect", 1e9);
 }
 
+/* "slow_consumers": absent or null (older files, specs without slow
+ * readers) leaves it unknown. */
+static void load_slow(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *o = opt_field(root, "slow_consumers");
+    if (!o || cJSON_IsNull(o) || l->failed)
+        return;
+    if (!cJSON_IsObject(o)) {
+        bad(l, "\"slow_consumers\" must be an object or null");
+        return;
+    }
+    r->slow.known = true;
+    r->slow.samples = count(l, o, "samples", "slow_consumers");
+    r->slow.unread_total = count(l, o, "unread_bytes_total", "slow_consumers");
+    r->slow.unread_max = count(l, o, "unread_bytes_max", "slow_consumers");
+}
+
 /* "generator": absent or null (older files) leaves it unknown (NULL). The
  * marks and maxima are derived again from the series by the one rule. */
 static void load_generator(loader_t *l, const cJSON *root, result_t *r)
@@ -982,6 +999,7 @@ static void load_all(loader_t *l, const cJSON *root, result_t *r)
     load_traffic(l, root, r);
     load_wire(l, root, r);
     load_connect(l, root, r);
+    load_slow(l, root, r);
     load_errors(l, root, r);
     load_assertions(l, root, r);
     load_provenance(l, root, r);

@@ -30,6 +30,8 @@ static const char serve_usage_text[] =
     "  --threads N                 service threads sharing the port (default 1)\n"
     "  --leak-per-message SIZE     test aid: keep SIZE bytes (e.g. 1KB) per received\n"
     "                              message, so memory grows like a real leak\n"
+    "  --max-queued SIZE           close a connection (a slow consumer) with more than\n"
+    "                              SIZE waiting to be sent to it (default 4MB)\n"
     "  --reuse-port                let other wsgate serve processes share the port\n"
     "                              (SO_REUSEPORT), e.g. past one process's file limit\n"
     "  --deflate                   accept permessage-deflate (compressed messages) when\n"
@@ -114,6 +116,20 @@ static int parse_leak(const char *val, serve_opts_t *o, char *err, size_t errlen
     return 0;
 }
 
+/* --max-queued SIZE: from 4 KiB to 1 GiB. */
+static int parse_max_queued(const char *val, serve_opts_t *o, char *err, size_t errlen)
+{
+    char why[160];
+    double v;
+    if (!val || units_parse_bytes(val, &v, why, sizeof(why)) < 0 || v < 4096.0 ||
+        v > 1073741824.0) {
+        snprintf(err, errlen, "--max-queued needs a size from 4KB to 1GB, such as 256KB");
+        return -1;
+    }
+    o->max_queued = (size_t)v;
+    return 0;
+}
+
 /* Options that take no value; returns 1 when name was one. */
 static int parse_flag(const char *name, serve_opts_t *o)
 {
@@ -189,6 +205,8 @@ static int parse_valued(const char *name, const char *val, serve_opts_t *o, char
         o->threads = (unsigned)n;
     } else if (strcmp(name, "--leak-per-message") == 0) {
         return parse_leak(val, o, err, errlen);
+    } else if (strcmp(name, "--max-queued") == 0) {
+        return parse_max_queued(val, o, err, errlen);
     } else if (strcmp(name, "--tls-cert-out") == 0 || strcmp(name, "--tls-client-ca") == 0) {
         if (!val || !*val)
             return number_error(name, "a file name", err, errlen);

@@ -117,13 +117,20 @@ static void conn_due_cb(stimer_t *t)
 }
 
 /* Queues m on c, now or after delay_us. A connection whose queue would pass
- * SERVE_MAX_QUEUED (or that cannot get memory) is closed instead. */
+ * --max-queued (SERVE_MAX_QUEUED) is closed instead and counted as a slow
+ * consumer; one that cannot get memory is closed too. */
 void serve_conn_push(conn_t *c, out_msg_t *m, uint64_t delay_us)
 {
     if (c->doomed)
         return;
     out_ent_t *e = NULL;
-    if (c->queued + ent_cost(m) > SERVE_MAX_QUEUED || !(e = malloc(sizeof(*e)))) {
+    size_t limit = c->w->srv->opts.max_queued ? c->w->srv->opts.max_queued : SERVE_MAX_QUEUED;
+    if (c->queued + ent_cost(m) > limit) { /* a slow consumer */
+        atomic_fetch_add_explicit(&c->w->srv->slow_cuts, 1, memory_order_relaxed);
+        conn_doom(c);
+        return;
+    }
+    if (!(e = malloc(sizeof(*e)))) {
         conn_doom(c);
         return;
     }

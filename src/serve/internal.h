@@ -236,8 +236,9 @@ struct server {
     /* metrics.c's: counters for GET /metrics (relaxed atomics) */
     atomic_int_fast64_t conns_open[SK_COLLAB + 1]; /* by serve_kind_t */
     atomic_uint_fast64_t msgs_in, msgs_out, leaked_bytes;
-    bool have_overflows;   /* health.c's: ListenOverflows readable at the start */
-    uint64_t overflows_at; /* its value then (read-only after start) */
+    atomic_uint_fast64_t slow_cuts; /* connections closed for SERVE_MAX_QUEUED (conn.c) */
+    bool have_overflows;            /* health.c's: ListenOverflows readable at the start */
+    uint64_t overflows_at;          /* its value then (read-only after start) */
     /* collab.c's: the documents */
     pthread_mutex_t docs_lock;
     doc_t *docs;

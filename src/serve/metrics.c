@@ -106,12 +106,17 @@ static char *metrics_text(server_t *s)
                       "(--leak-per-message).\n"
                       "# TYPE wsgate_serve_leaked_bytes_total counter\n"
                       "wsgate_serve_leaked_bytes_total %llu\n"
+                      "# HELP wsgate_serve_slow_consumer_cuts_total Connections closed because "
+                      "more than --max-queued (4 MiB) waited to be sent to them.\n"
+                      "# TYPE wsgate_serve_slow_consumer_cuts_total counter\n"
+                      "wsgate_serve_slow_consumer_cuts_total %llu\n"
                       "# HELP wsgate_serve_loop_lag_max_seconds The latest any worker's event "
                       "loop ran since the start.\n"
                       "# TYPE wsgate_serve_loop_lag_max_seconds gauge\n"
                       "wsgate_serve_loop_lag_max_seconds %.3f\n",
                       (unsigned long long)load(&s->msgs_in), (unsigned long long)load(&s->msgs_out),
                       (unsigned long long)load(&s->leaked_bytes),
+                      (unsigned long long)load(&s->slow_cuts),
                       (double)serve_health_lag_max_us(s) / 1e6);
     uint64_t overflows;
     if (n > 0 && n < METRICS_MAX && s->have_overflows && serve_health_overflows(&overflows) == 0)

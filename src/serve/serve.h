@@ -132,9 +132,13 @@
  *   wsgate_serve_connections{protocol=P} (open WebSocket connections, P one
  *   of chat notifications quotes collaboration),
  *   wsgate_serve_messages_received_total, wsgate_serve_messages_sent_total,
- *   wsgate_serve_leaked_bytes_total (--leak-per-message).
+ *   wsgate_serve_leaked_bytes_total (--leak-per-message),
+ *   wsgate_serve_slow_consumer_cuts_total (connections closed as slow
+ *   consumers, below).
  * Other paths get 404. Limits: a message over 1 MiB closes the connection
- * (1009); a connection with over 4 MiB queued (slow consumer) is closed.
+ * (1009); a connection with over 4 MiB queued (--max-queued SIZE; a slow
+ * consumer) is closed without a close frame and counted in
+ * wsgate_serve_slow_consumer_cuts_total.
  * It binds 127.0.0.1 by default. */
 #ifndef WSGATE_SERVE_H
 #define WSGATE_SERVE_H
@@ -168,6 +172,7 @@ typedef struct serve_opts {
     uint64_t fanout_delay_us; /* --fanout-delay: relay a broadcast this much later */
     unsigned accept_rate;     /* --accept-rate N: take on at most N connections a second; 0 = any */
     size_t leak_per_message;  /* --leak-per-message SIZE: keep SIZE bytes per message (test aid) */
+    size_t max_queued;        /* --max-queued SIZE: cut a connection with more queued; 0 = 4 MiB */
     bool deflate;             /* --deflate: accept permessage-deflate (RFC 7692) */
 } serve_opts_t;
 

@@ -180,6 +180,28 @@ static int compile_reconnect(spec_ctx_t *c, const char *base, const raw_reconnec
     return r->jitter ? parse_jitter(c, kpath, r->jitter, &out->jitter_pct) : 0;
 }
 
+/* connect.read_rate: "16KB/s", a size (units_parse_bytes) per second. */
+static int compile_read_rate(spec_ctx_t *c, const char *base, const char *text,
+                             spec_scenario_t *out)
+{
+    char rpath[256], why[256], size[64];
+    snprintf(rpath, sizeof(rpath), "%.200s.connect.read_rate", base);
+    const char *slash = strchr(text, '/');
+    double bytes = 0;
+    size_t n = slash ? (size_t)(slash - text) : 0;
+    if (!slash || strcmp(slash, "/s") != 0 || n == 0 || n >= sizeof(size))
+        return diag_fail_at(c, rpath, "%s \"%.60s\" is not a rate of bytes; write e.g. 16KB/s",
+                            rpath, text);
+    memcpy(size, text, n);
+    size[n] = '\0';
+    if (units_parse_bytes(size, &bytes, why, sizeof(why)) < 0)
+        return diag_fail_at(c, rpath, "bad read rate \"%.60s\" for %s: %s", text, rpath, why);
+    if (bytes < 1 || bytes > 1099511627776.0)
+        return diag_fail_at(c, rpath, "%s must be from 1B/s to 1TB/s; write e.g. 16KB/s", rpath);
+    out->read_rate = (uint64_t)bytes;
+    return 0;
+}
+
 static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t *r,
                            spec_scenario_t *out)
 {
@@ -203,6 +225,8 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
             return -1;
     }
     if (r->reconnect && compile_reconnect(c, base, r->reconnect, &out->reconnect) < 0)
+        return -1;
+    if (r->read_rate && compile_read_rate(c, base, r->read_rate, out) < 0)
         return -1;
     if (deflate_compile(c, base, r, out) < 0)
         return -1;

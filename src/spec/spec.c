@@ -95,6 +95,27 @@ static int add_ping_metric(spec_ctx_t *c)
     return 0;
 }
 
+/* Whether some scenario reads slowly: a read_rate or a pause_reading step. */
+static bool steps_pause(const spec_step_t *st, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (st[i].pause_reading_us)
+            return true;
+    return false;
+}
+
+static void find_slow_readers(spec_t *s)
+{
+    for (size_t i = 0; i < s->nscenarios; i++) {
+        const spec_scenario_t *sc = &s->scenarios[i];
+        bool slow = sc->read_rate || steps_pause(sc->on_start, sc->non_start) ||
+                    steps_pause(sc->on_reconnect, sc->non_reconnect);
+        for (size_t t = 0; !slow && t < sc->ntasks; t++)
+            slow = steps_pause(sc->tasks[t].steps, sc->tasks[t].nsteps);
+        s->slow_readers |= slow;
+    }
+}
+
 /* Automatic reconnects, when any scenario has a policy, are the
  * "reconnects" metric. */
 static int add_reconnect_metric(spec_ctx_t *c)
@@ -163,6 +184,7 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
         observe_compile(c, raw) < 0 || compile_assertions(c, raw) < 0 || spec_guard_limits(c) < 0)
         goto fail;
     s->hosts = c->guard ? c->guard->hosts : NULL;
+    find_slow_readers(s);
     return s;
 fail:
     spec_free(s);

@@ -59,6 +59,7 @@ typedef struct spec_stomp_frame {
     tmpl_t *body;        /* SEND: stomp.body (any byte; content-length is sent), NULL = empty */
     char *id;            /* SUBSCRIBE: stomp.id, "sub-0" by default */
     char *ack;           /* SUBSCRIBE: stomp.ack, "auto" by default */
+    pred_t *nack_if;     /* SUBSCRIBE: stomp.nack_if: a MESSAGE matching it gets NACK, not ACK */
     tmpl_t **headers;    /* stomp.headers: extra "name: value" lines */
     size_t nheaders;
     bool receipt; /* stomp.receipt: the step is timed to its RECEIPT */
@@ -124,12 +125,13 @@ typedef struct spec_step {
     pred_t *fail_if;      /* expect.fail_if: ends the wait as unexpected_message */
     char *fail_if_src;
     uint64_t expect_timeout_us;
-    pred_t *latency_from;     /* expect.latency_from: latency = wall now - this field */
-    char *latency_from_src;   /* its path text, for error messages */
-    uint32_t latency_unit_us; /* expect.unit: 1000 for ms (default), 1 for us */
-    uint64_t sleep_us;        /* sleep step: wait this long, nothing else */
-    bool reconnect;           /* reconnect step: close, connect again (latency to the upgrade) */
-    spec_http_t *http;        /* an HTTP request step, NULL otherwise */
+    pred_t *latency_from;      /* expect.latency_from: latency = wall now - this field */
+    char *latency_from_src;    /* its path text, for error messages */
+    uint32_t latency_unit_us;  /* expect.unit: 1000 for ms (default), 1 for us */
+    uint64_t sleep_us;         /* sleep step: wait this long, nothing else */
+    uint64_t pause_reading_us; /* pause_reading step: stop reading this long (a slow consumer) */
+    bool reconnect;            /* reconnect step: close, connect again (latency to the upgrade) */
+    spec_http_t *http;         /* an HTTP request step, NULL otherwise */
     /* a stomp: step (send is then "" and the engine frames it); with
      * receipt, expect is command == "RECEIPT" and expect_src "RECEIPT" */
     spec_stomp_frame_t *stomp;
@@ -198,6 +200,7 @@ typedef struct spec_scenario {
     spec_sio_conn_t *socketio;    /* socketio: (protocol socketio only, always set then) */
     spec_graphql_conn_t *graphql; /* graphql: (protocols graphql*, always set then) */
     spec_reconnect_t reconnect;   /* connect.reconnect */
+    uint64_t read_rate;           /* connect.read_rate: bytes a second read at most; 0 = no limit */
     spec_step_t *on_start;
     size_t non_start;
     spec_step_t *on_reconnect; /* run after an automatic reconnect, then the tasks */
@@ -291,6 +294,9 @@ typedef struct spec {
     /* index of "reconnects" (automatic reconnects: latency from the drop to
      * the new upgrade, failed = users that gave up), -1 when no policy */
     int reconnect_metric;
+    /* some scenario reads slowly (connect.read_rate) or has a
+     * pause_reading step: the result has slow_consumers */
+    bool slow_readers;
     asrt_t *assertions;
     size_t nassertions;
     struct data *data; /* data.file's rows (data.h), NULL without data: */

@@ -47,6 +47,7 @@ static void clear_stomp_frame(spec_stomp_frame_t *f)
         tmpl_free(f->body);
     free(f->id);
     free(f->ack);
+    pred_free(f->nack_if);
     tmpl_free_all(f->headers, f->nheaders);
     free(f);
 }

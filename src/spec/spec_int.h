@@ -51,6 +51,7 @@ typedef struct raw_stomp_step {
     char *send;
     char *id;
     char *ack;
+    char *nack_if;
     char *body;
     char **headers;
     unsigned headers_count;
@@ -101,6 +102,7 @@ typedef struct raw_step {
     char *send;
     raw_expect_t *expect;
     char *sleep;
+    char *pause_reading;
     bool reconnect;
     char *send_binary;
     raw_close_t *close;
@@ -129,6 +131,7 @@ typedef struct raw_connect {
     char *ping_interval;
     char *subprotocol;
     struct raw_reconnect *reconnect;
+    char *read_rate;
     char *compression;
     struct raw_deflate *deflate;
 } raw_connect_t;

@@ -1,4 +1,5 @@
-/* steps: one step of send, expect, sleep, send_binary, close or reconnect; see spec_int.h. */
+/* steps: one step of send, expect, sleep, pause_reading, send_binary, close or reconnect; see
+ * spec_int.h. */
 #include "spec/spec_int.h"
 
 #include <ctype.h>
@@ -214,6 +215,32 @@ static int compile_close(spec_ctx_t *c, const char *ypath, const raw_step_t *st,
                : 0;
 }
 
+/* pause_reading: D: the user stops reading for D (its receive queue and
+ * the server's send queue fill up), then reads again. */
+static int compile_pause_reading(spec_ctx_t *c, const char *ypath, const raw_step_t *st,
+                                 spec_step_t *out)
+{
+    char ppath[256];
+    snprintf(ppath, sizeof(ppath), "%.200s.pause_reading", ypath);
+    out->metric = -1;
+    out->line = yloc_line(c->root, ypath);
+    if (st->send || st->send_binary || st->expect || st->sleep || st->reconnect || st->close ||
+        st->http || st->stomp || st->emit || st->graphql)
+        return diag_fail_at(c, ypath,
+                            "%s has pause_reading beside other actions; make the pause_reading "
+                            "a step of its own",
+                            ypath);
+    if (field_duration(c, ppath, st->pause_reading, &out->pause_reading_us) < 0)
+        return -1;
+    if (out->pause_reading_us == 0)
+        return diag_fail_at(c, ppath, "%s must be more than 0; write e.g. pause_reading: 10s",
+                            ppath);
+    return st->name && (!(out->name = diag_strdup(c, st->name)) ||
+                        names_step_metric(c, st->name, ypath, &out->metric) < 0)
+               ? -1
+               : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* A whole step.                                                        */
 
@@ -265,6 +292,8 @@ int step_compile_send_expect(spec_ctx_t *c, const char *ypath, const char *name,
 int step_compile(spec_ctx_t *c, const char *ypath, const raw_step_t *st, spec_step_t *out)
 {
     out->reconnect = st->reconnect;
+    if (st->pause_reading)
+        return compile_pause_reading(c, ypath, st, out);
     if (st->stomp)
         return stomp_compile_step(c, ypath, st, out);
     if (st->emit)

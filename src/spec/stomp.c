@@ -81,7 +81,24 @@ static int frame_headers(spec_ctx_t *c, const char *spath, const raw_stomp_step_
     return 0;
 }
 
-/* SUBSCRIBE's id and ack. */
+/* nack_if: a predicate on each MESSAGE of the subscription (no templates:
+ * it is evaluated by the protocol, outside any user); needs an ack mode
+ * that acknowledges. */
+static int compile_nack_if(spec_ctx_t *c, const char *spath, const char *src, spec_stomp_frame_t *f)
+{
+    char kpath[300], why[1024];
+    snprintf(kpath, sizeof(kpath), "%s.nack_if", spath);
+    if (strcmp(f->ack, "auto") == 0)
+        return diag_fail_at(c, kpath,
+                            "%s needs messages that are acknowledged; add ack: client-individual "
+                            "(or client)",
+                            kpath);
+    if (!(f->nack_if = pred_compile(src, why, sizeof(why))))
+        return diag_fail_at(c, kpath, "bad predicate in %s: %s", kpath, why);
+    return 0;
+}
+
+/* SUBSCRIBE's id, ack and nack_if. */
 static int subscribe_keys(spec_ctx_t *c, const char *spath, const raw_stomp_step_t *r,
                           spec_stomp_frame_t *f)
 {
@@ -100,7 +117,9 @@ static int subscribe_keys(spec_ctx_t *c, const char *spath, const raw_stomp_step
         return -1;
     f->id = diag_strdup(c, r->id ? r->id : "sub-0");
     f->ack = f->id ? diag_strdup(c, ack) : NULL;
-    return f->ack ? 0 : -1;
+    if (!f->ack)
+        return -1;
+    return r->nack_if ? compile_nack_if(c, spath, r->nack_if, f) : 0;
 }
 
 /* The frame of a stomp: step: SUBSCRIBE (subscribe:) or SEND (send:). */
@@ -123,8 +142,8 @@ static int compile_frame(spec_ctx_t *c, const char *spath, const raw_stomp_step_
     if (f->command == SPEC_STOMP_SUBSCRIBE)
         return subscribe_keys(c, spath, r, f);
     snprintf(kpath, sizeof(kpath), "%s.id", spath);
-    if (r->id || r->ack)
-        return diag_fail_at(c, kpath, "%s: id and ack belong to subscribe:", spath);
+    if (r->id || r->ack || r->nack_if)
+        return diag_fail_at(c, kpath, "%s: id, ack and nack_if belong to subscribe:", spath);
     snprintf(kpath, sizeof(kpath), "%s.body", spath);
     return r->body ? field_tmpl_bytes(c, kpath, r->body, &f->body) : 0;
 }

@@ -9,6 +9,8 @@
 #     as errors.close_4409 (not closed), exit 1.
 #  3. a query with a bad field: its step fails with the server's message in
 #     the protocol sample; the good query beside it passes.
+#  3b. a query whose resolver throws: the server's next carries errors,
+#     which fail its step with the first error's message in the sample.
 #  4. the server killed mid-run: exit 1 with every report written.
 #  5. protocol: graphql-apollo, the same spec against subscriptions-transport-ws
 #     (start/data/stop, ka): 0 errors, a stop for every running subscription,
@@ -58,6 +60,16 @@ check "$(step "$R" good ok) >= 1"
 jqr "$R" '.errors.protocol.samples[0]' | grep -q 'GraphQL error: Cannot query field' ||
   fail "sample: $(jqr "$R" '.errors.protocol.samples[0]')"
 pass "error message: $(step "$R" bad failed) failed, '$(jqr "$R" '.errors.protocol.samples[0]' | head -c 120)'"
+
+run_wsgate "$WORK/nexterr" run "$DATA/it/graphql_next_error.yaml" --target "$T"
+expect_rc 1
+R="$WORK/nexterr/result.json"
+check "$(step "$R" broken failed) >= 1"
+[ "$(step "$R" broken ok)" -eq 0 ] || fail "a next with errors passed its step"
+check "$(step "$R" good ok) >= 1"
+jqr "$R" '.errors.protocol.samples[0]' | grep -q 'GraphQL error in next: boom: the resolver failed' ||
+  fail "sample: $(jqr "$R" '.errors.protocol.samples[0]')"
+pass "errors in next: $(step "$R" broken failed) failed, '$(jqr "$R" '.errors.protocol.samples[0]' | head -c 120)'"
 
 sed -e 's/duration: 8s/duration: 3s/' "$SRC/specs/graphql.yaml" >"$WORK/kill.yaml"
 set +e

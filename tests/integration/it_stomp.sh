@@ -12,6 +12,8 @@
 #  4. tests/data/it/stomp_ack.yaml: an ack: client-individual consumer with
 #     prefetch-count 1 gets every message the producer sent, because each
 #     MESSAGE is ACKed (without the ACKs the broker stops after one).
+#  5. tests/data/it/stomp_nack.yaml: a first delivery matching nack_if is
+#     NACKed, so the broker redelivers it with redelivered:true.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/spec_checks.sh"
 . "$(dirname "$0")/peers/rabbitmq.sh"
@@ -55,3 +57,10 @@ R="$WORK/ack/result.json"
 check "$(step "$R" send ok) >= 10"
 check "$(step "$R" delivered ok) >= $(step "$R" send ok) - 2"
 pass "ack: client-individual with prefetch 1: $(step "$R" delivered ok) of $(step "$R" send ok) delivered"
+
+run_wsgate "$WORK/nack" run "$DATA/it/stomp_nack.yaml" --target "$T"
+expect_rc 0
+R="$WORK/nack/result.json"
+[ "$(step "$R" redelivered ok)" -eq 1 ] || fail "no redelivery after the NACK: $(jq -c '.steps, .errors.timeout' "$R")"
+check "$(step "$R" delivered ok) >= 2"
+pass "nack_if: NACKed once, redelivered with redelivered:true ($(step "$R" delivered ok) deliveries)"

@@ -138,8 +138,19 @@ static void on_complete(gql_conn_t *s, const char *id, proto_rx_t *rx)
     }
 }
 
+/* A result whose payload carries GraphQL errors (field errors: a
+ * non-empty "errors" array, with or without data). */
+static bool has_field_errors(const cJSON *m)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "payload");
+    const cJSON *errs = cJSON_GetObjectItemCaseSensitive(p, "errors");
+    return cJSON_IsArray(errs) && cJSON_GetArraySize(errs) > 0;
+}
+
 /* next and complete go on to the predicates with op (the step's as:) and
- * awaited (the first next of the operation a step waits for). */
+ * awaited (the first next of the operation a step waits for). A first
+ * next with errors fails the step that waits for it, with the first
+ * error's message; later ones go to the predicates (payload.errors). */
 static cJSON *on_result(gql_conn_t *s, cJSON *m, const char *type, const char *id, proto_rx_t *rx)
 {
     gql_op_t *op = find_op(s, id);
@@ -151,6 +162,12 @@ static cJSON *on_result(gql_conn_t *s, cJSON *m, const char *type, const char *i
     }
     if (s->awaited[0] && strcmp(s->awaited, id) == 0) {
         s->awaited[0] = '\0';
+        if (has_field_errors(m)) {
+            rx->event = PROTO_EV_ERROR;
+            snprintf(rx->why, sizeof(rx->why), "GraphQL error in %s: %.160s", type,
+                     error_message(m));
+            return m;
+        }
         cJSON_AddTrueToObject(m, "awaited");
     }
     return m;

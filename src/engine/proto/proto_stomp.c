@@ -24,9 +24,9 @@ typedef struct stomp_conn {
     uint64_t recv_every_us; /* and the server's */
     uint64_t next_tx;       /* when our next heart-beat is due (monotonic us) */
     uint64_t last_rx;       /* when the server last sent anything */
-    /* ids of this connection's subscriptions whose messages we ACK
-     * (borrowed from the spec's SUBSCRIBE frames) */
-    const char *ack_subs[MAX_ACK_SUBS];
+    /* this connection's subscriptions whose messages we ACK (or NACK):
+     * the spec's SUBSCRIBE frames (borrowed) */
+    const spec_stomp_frame_t *ack_subs[MAX_ACK_SUBS];
     unsigned nack_subs;
 } stomp_conn_t;
 
@@ -113,30 +113,35 @@ static const char *header(const cJSON *f, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static bool acks_subscription(const stomp_conn_t *s, const char *id)
+/* The SUBSCRIBE frame (with an ack mode that acknowledges) of id, or NULL. */
+static const spec_stomp_frame_t *acked_sub(const stomp_conn_t *s, const char *id)
 {
     for (unsigned i = 0; id && i < s->nack_subs; i++)
-        if (strcmp(s->ack_subs[i], id) == 0)
-            return true;
-    return false;
+        if (strcmp(s->ack_subs[i]->id, id) == 0)
+            return s->ack_subs[i];
+    return NULL;
 }
 
 /* A MESSAGE of a subscription with ack: client or client-individual is
  * acknowledged at once (1.2: by its ack header, present exactly then; 1.1:
  * subscription and message-id; 1.0: message-id), else the broker stops
- * delivering once its prefetch is used up. Returns 0, or -1 when out of
- * memory. */
+ * delivering once its prefetch is used up. One that matches the
+ * subscription's nack_if gets NACK instead (1.1 and 1.2; STOMP 1.0 has no
+ * NACK: ACK). Returns 0, or -1 when out of memory. */
 static int ack_message(const stomp_conn_t *s, const cJSON *f, sbuf_t *out)
 {
     const char *sub = header(f, "subscription"), *ack = header(f, "ack");
     const char *mid = header(f, "message-id");
-    if (!out || (s->version >= 12 ? !ack : !acks_subscription(s, sub)))
+    const spec_stomp_frame_t *frame = acked_sub(s, sub);
+    if (!out || (s->version >= 12 ? !ack : !frame))
         return 0;
+    bool nack = s->version >= 11 && frame && frame->nack_if && pred_eval(frame->nack_if, f);
+    const char *cmd = nack ? "NACK\n" : "ACK\n";
     int rc;
     if (s->version >= 12)
-        rc = sbuf_puts(out, "ACK\n") < 0 ? -1 : stomp_put_header(out, "id", ack, strlen(ack), true);
+        rc = sbuf_puts(out, cmd) < 0 ? -1 : stomp_put_header(out, "id", ack, strlen(ack), true);
     else if (s->version == 11 && mid)
-        rc = sbuf_puts(out, "ACK\n") < 0 ||
+        rc = sbuf_puts(out, cmd) < 0 ||
                      stomp_put_header(out, "subscription", sub, strlen(sub), true) < 0
                  ? -1
                  : stomp_put_header(out, "message-id", mid, strlen(mid), true);
@@ -217,9 +222,8 @@ static int frame_headers(stomp_conn_t *s, const spec_stomp_frame_t *f, const tmp
     if (sub && (stomp_put_header(out, "id", f->id, strlen(f->id), esc) < 0 ||
                 stomp_put_header(out, "ack", f->ack, strlen(f->ack), esc) < 0))
         return -1;
-    if (sub && strcmp(f->ack, "auto") != 0 && !acks_subscription(s, f->id) &&
-        s->nack_subs < MAX_ACK_SUBS)
-        s->ack_subs[s->nack_subs++] = f->id;
+    if (sub && strcmp(f->ack, "auto") != 0 && !acked_sub(s, f->id) && s->nack_subs < MAX_ACK_SUBS)
+        s->ack_subs[s->nack_subs++] = f;
     if (f->receipt) {
         snprintf(s->awaited, sizeof(s->awaited), "r-%" PRIu32, ++s->receipts);
         if (stomp_put_header(out, "receipt", s->awaited, strlen(s->awaited), esc) < 0)

@@ -2,7 +2,8 @@
 // (graphql-transport-ws) at ws://127.0.0.1:PORT/graphql and
 // subscriptions-transport-ws 0.11 (Apollo's graphql-ws) at /apollo.
 //   node server.js PORT    (0: a free port, printed as "listening on 127.0.0.1:N")
-// Query { hello }, Mutation { post(text) } (published to messages),
+// Query { hello, boom (its resolver throws: a next with errors) },
+// Mutation { post(text) } (published to messages),
 // Subscription { ticks(n) (0..n-1, 100 ms apart), messages }.
 'use strict';
 const { WebSocketServer } = require('ws');
@@ -13,7 +14,7 @@ const { SubscriptionServer } = require('subscriptions-transport-ws');
 
 const schema = buildSchema(`
   type Message { text: String!  ts: Float! }
-  type Query { hello: String! }
+  type Query { hello: String!  boom: String! }
   type Mutation { post(text: String!): Message! }
   type Subscription { ticks(n: Int): Int!  messages: Message! }
 `);
@@ -52,7 +53,12 @@ async function* ticks({ n }) {
 }
 
 const roots = {
-  query: { hello: () => 'world' },
+  query: {
+    hello: () => 'world',
+    boom: () => {
+      throw new Error('boom: the resolver failed');
+    },
+  },
   mutation: {
     post: ({ text }) => {
       const m = { text, ts: Date.now() };

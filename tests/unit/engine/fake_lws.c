@@ -97,3 +97,15 @@ unsigned int lws_http_client_http_response(struct lws *wsi)
 {
     return wsi->http_status;
 }
+
+int lws_rx_flow_control(struct lws *wsi, int enable)
+{
+    wsi->rx_off = !enable;
+    wsi->rx_flow++;
+    return 0;
+}
+
+lws_sockfd_type lws_get_socket_fd(struct lws *wsi)
+{
+    return wsi->fd - 1;
+}

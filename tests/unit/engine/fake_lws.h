@@ -26,6 +26,9 @@ struct lws {
     bool partial;         /* lws_partial_buffered answers this */
     bool nonfinal;        /* lws_is_final_fragment answers !nonfinal */
     unsigned http_status; /* lws_http_client_http_response answers this */
+    bool rx_off;          /* the last lws_rx_flow_control stopped reading */
+    unsigned rx_flow;     /* lws_rx_flow_control calls */
+    int fd;               /* lws_get_socket_fd answers fd - 1 (0: no socket) */
 };
 
 /* One lws_write call. */

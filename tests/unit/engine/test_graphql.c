@@ -149,6 +149,29 @@ static void operations(void **state)
     assert_int_equal(rx.event, PROTO_EV_BAD);
     assert_contains(rx.why, "GraphQL error for operation 5");
 
+    /* a first next with field errors fails its step with the first message;
+     * a later one goes to the predicates */
+    sbuf_truncate(&out, 0);
+    p->frame(st, &step, &ctx, &out);
+    assert_non_null(strstr(out.data, "\"id\":\"3\""));
+    m = rx_msg("{\"id\":\"3\",\"type\":\"next\",\"payload\":{\"data\":null,\"errors\":"
+               "[{\"message\":\"boom: ticks failed\"},{\"message\":\"second\"}]}}");
+    assert_int_equal(rx.event, PROTO_EV_ERROR);
+    assert_string_equal(rx.why, "GraphQL error in next: boom: ticks failed");
+    cJSON_Delete(m);
+    m = rx_msg("{\"id\":\"3\",\"type\":\"next\",\"payload\":{\"errors\":[{\"message\":\"x\"}]}}");
+    assert_int_equal(rx.event, PROTO_EV_NONE);
+    assert_non_null(m);
+    assert_null(cJSON_GetObjectItemCaseSensitive(m, "awaited"));
+    cJSON_Delete(m);
+    /* an empty errors list is no error */
+    sbuf_truncate(&out, 0);
+    p->frame(st, &step, &ctx, &out);
+    m = rx_msg("{\"id\":\"4\",\"type\":\"next\",\"payload\":{\"data\":{},\"errors\":[]}}");
+    assert_int_equal(rx.event, PROTO_EV_NONE);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "awaited")));
+    cJSON_Delete(m);
+
     /* a complete before any next fails the step that waits for the next */
     op.id = tmpl("fixed-{{vu.id}}");
     sbuf_truncate(&out, 0);

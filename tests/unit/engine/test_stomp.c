@@ -190,6 +190,53 @@ static void acks_client_subscriptions(void **state)
     tmpl_free(sub.destination);
 }
 
+/* A MESSAGE matching its subscription's nack_if gets NACK (1.2: by its
+ * ack header; 1.1: subscription and message-id), the others ACK; STOMP
+ * 1.0 has no NACK. */
+static void nacks_matching_messages(void **state)
+{
+    (void)state;
+    char e[200];
+    spec_stomp_conn_t conn = { 0 };
+    spec_scenario_t sc = { .protocol = SPEC_PROTO_STOMP, .stomp = &conn };
+    const proto_t *p = proto_get(SPEC_PROTO_STOMP);
+    static const char *versions[] = { "1.2", "1.1", "1.0" };
+    static const char *nacks[] = { "NACK\nid:a1\n\n", "NACK\nsubscription:s1\nmessage-id:m1\n\n",
+                                   "ACK\nmessage-id:m1\n\n" };
+    spec_stomp_frame_t sub = { .command = SPEC_STOMP_SUBSCRIBE, .id = "s1", .ack = "client" };
+    sub.destination = tmpl_compile("/queue/q", NULL, e, sizeof(e));
+    sub.nack_if = pred_compile("body == \"bad\" && headers.redelivered != \"true\"", e, sizeof(e));
+    assert_non_null(sub.nack_if);
+    spec_step_t step = { .stomp = &sub };
+    static const char bad[] = "MESSAGE\nsubscription:s1\nmessage-id:m1\nack:a1\n\nbad";
+    static const char again[] =
+        "MESSAGE\nsubscription:s1\nmessage-id:m1\nack:a1\nredelivered:true\n\nbad";
+    for (int v = 0; v < 3; v++) {
+        void *st = calloc(1, p->state_size);
+        sbuf_t out = SBUF_INIT, reply = SBUF_INIT;
+        tmpl_ctx_t ctx = { .vu_id = 1 };
+        p->open(st, &sc, &ctx, &out);
+        char connected[64];
+        int n = snprintf(connected, sizeof(connected), "CONNECTED\nversion:%s\n\n", versions[v]);
+        proto_rx_t rx = { .reply = &reply };
+        assert_null(p->parse(st, connected, (size_t)n + 1, &rx));
+        assert_int_equal(p->frame(st, &step, &ctx, &out), 0);
+        cJSON *m = p->parse(st, bad, sizeof(bad), &rx);
+        assert_non_null(m); /* the predicates still see it */
+        cJSON_Delete(m);
+        assert_int_equal(reply.len, strlen(nacks[v]) + 1);
+        assert_memory_equal(reply.data, nacks[v], strlen(nacks[v]) + 1);
+        sbuf_truncate(&reply, 0);
+        cJSON_Delete(p->parse(st, again, sizeof(again), &rx));
+        assert_true(reply.len > 4 && memcmp(reply.data, "ACK\n", 4) == 0);
+        sbuf_free(&out);
+        sbuf_free(&reply);
+        free(st);
+    }
+    pred_free(sub.nack_if);
+    tmpl_free(sub.destination);
+}
+
 /* The frames proto_stomp writes, and what it makes of the broker's. */
 static void writes_frames(void **state)
 {
@@ -267,9 +314,10 @@ static void writes_frames(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parses_messages),   cmocka_unit_test(refuses_malformed),
-        cmocka_unit_test(one_mebibyte_body), cmocka_unit_test(escapes_headers),
-        cmocka_unit_test(writes_frames),     cmocka_unit_test(acks_client_subscriptions),
+        cmocka_unit_test(parses_messages),         cmocka_unit_test(refuses_malformed),
+        cmocka_unit_test(one_mebibyte_body),       cmocka_unit_test(escapes_headers),
+        cmocka_unit_test(writes_frames),           cmocka_unit_test(acks_client_subscriptions),
+        cmocka_unit_test(nacks_matching_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

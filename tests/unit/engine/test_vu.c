@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fake_lws.h"
 #include "fake_worker.h"
@@ -760,14 +762,17 @@ static void test_reconnect_resumes_with_on_reconnect(void **state)
     assert_int_equal(vu->state, VU_IDLE);
 }
 
-/* Dropped before on_start finished: the awaited step fails and, once
- * reconnected, on_start runs again from its start. */
+/* Dropped before on_start finished (in the middle of a message): the
+ * awaited step fails and, once reconnected, on_start runs again from its
+ * start. */
 static void test_reconnect_during_on_start_starts_over(void **state)
 {
     start_reconnecting("1", "max_attempts: 3, backoff: 100ms");
     vu_t *vu = &fw.w.vus[0];
     metrics_t *m = fw.w.m;
     struct lws *wsi = connect_user(vu);
+    wsi->nonfinal = true; /* dropped in the middle of a message */
+    lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"jo");
     uint8_t close_frame[2] = { 1001 >> 8, 1001 & 0xff };
     vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, close_frame, 2);
     lws_event(wsi, LWS_CALLBACK_CLIENT_CLOSED, NULL);
@@ -781,6 +786,10 @@ static void test_reconnect_during_on_start_starts_over(void **state)
     assert_int_equal(vu->phase, PHASE_ON_START);
     assert_int_equal(vu->state, VU_AWAITING);
     assert_int_equal(m->ok[metric("resume")], 0);
+    /* the new connection's first message is whole, not glued to the
+     * half-received one */
+    lws_event(fake_lws_last_wsi(), LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"joined\"}");
+    assert_int_equal(m->ok[metric("join")], 1);
 }
 
 /* Jitter scales each delay by a factor within 1 +/- jitter, drawn per
@@ -825,6 +834,115 @@ static void test_reconnect_delays_grow_under_jitter(void **state)
     assert_int_equal(vu->reconnect_attempt, 5);
 }
 
+/* ---- slow consumers ---- */
+
+/* A socket with n bytes waiting to be read, handed to wsi (fake
+ * lws_get_socket_fd); the other end is returned for closing. */
+static int unread_socket(struct lws *wsi, size_t n, int *peer)
+{
+    int sv[2];
+    char buf[4096];
+    assert_true(n <= sizeof(buf));
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(buf, 'q', n);
+    assert_int_equal(write(sv[0], buf, n), (ssize_t)n);
+    wsi->fd = sv[1] + 1;
+    *peer = sv[0];
+    return sv[1];
+}
+
+static const char *pause_yaml = "name: vu\n"
+                                "target: ws://chat.test:9001\n"
+                                "load: {users: 1, duration: 10m}\n"
+                                "scenarios:\n"
+                                "  - name: stall\n"
+                                "    connect: {url: \"{{target}}/ws\"}\n"
+                                "    on_start:\n"
+                                "      - name: stalled\n"
+                                "        pause_reading: 2s\n"
+                                "      - send: 'after'\n";
+
+/* pause_reading stops libwebsockets reading for its time; at its end the
+ * bytes the socket holds unread are one sample of the slow consumers, the
+ * user reads again and the next step runs. */
+static void test_pause_reading_stops_reading_for_its_time(void **state)
+{
+    start(pause_yaml, 30 * SEC);
+    vu_t *vu = &fw.w.vus[0];
+    uint64_t before = mono_us();
+    struct lws *wsi = connect_user(vu);
+    int peer, fd = unread_socket(wsi, 1500, &peer);
+    assert_int_equal(vu->state, VU_SLEEPING);
+    assert_true(wsi->rx_off);
+    assert_int_equal(fake_lws.nsent, 0);
+    uint64_t due = due_of(vu);
+    assert_true(due >= before + 2 * SEC && due <= mono_us() + 2 * SEC);
+    assert_int_equal(fw.w.m->slow.samples, 0);
+
+    vu_wake(vu, due);
+    assert_false(wsi->rx_off);
+    const res_slow_t *slow = &fw.w.m->slow;
+    assert_int_equal(slow->samples, 1);
+    assert_int_equal(slow->unread_total, 1500);
+    assert_int_equal(slow->unread_max, 1500);
+    assert_int_equal(fw.w.m->ok[metric("stalled")], 1);
+    assert_int_equal(fake_lws.nsent, 1);
+    assert_string_equal(last_sent(), "after");
+    close(fd);
+    close(peer);
+}
+
+static const char *rate_yaml = "name: vu\n"
+                               "target: ws://chat.test:9001\n"
+                               "load: {users: 1, duration: 10m}\n"
+                               "scenarios:\n"
+                               "  - name: trickle\n"
+                               "    connect: {url: \"{{target}}/ws\", read_rate: 1KB/s}\n";
+
+/* connect.read_rate: after each read, reading stops until its bytes are
+ * paid for at the rate (flow_tq), then resumes; the debt carries over
+ * reads. Closing samples the unread bytes and reads again, so the close
+ * handshake is not held up. */
+static void test_read_rate_paces_reading(void **state)
+{
+    start(rate_yaml, 30 * SEC);
+    vu_t *vu = &fw.w.vus[0];
+    assert_non_null(fw.w.flow_tq);
+    struct lws *wsi = connect_user(vu);
+    assert_int_equal(vu->state, VU_IDLE);
+    char msg[513];
+    memset(msg, 'a', 512);
+    msg[512] = '\0';
+    uint64_t before = mono_us();
+    lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, msg);
+    uint64_t after = mono_us();
+    assert_true(wsi->rx_off);
+    uint32_t id;
+    uint64_t due;
+    assert_true(timerq_peek(fw.w.flow_tq, &id, &due));
+    assert_int_equal(id, vu->slot);
+    assert_true(due >= before + 500 * MS && due <= after + 500 * MS); /* 512 B at 1024 B/s */
+
+    vu_flow_due(vu, due);
+    assert_false(wsi->rx_off);
+    /* read again before the debt is paid: the wait adds up */
+    lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, msg);
+    assert_true(wsi->rx_off);
+    assert_true(timerq_peek(fw.w.flow_tq, &id, &due));
+    assert_true(due >= before + 1000 * MS);
+
+    int peer, fd = unread_socket(wsi, 700, &peer);
+    fw.w.ending = true;
+    vu_end(vu, mono_us());
+    assert_int_equal(vu->state, VU_CLOSING);
+    assert_false(wsi->rx_off);
+    assert_false(timerq_pending(fw.w.flow_tq, vu->slot));
+    assert_int_equal(fw.w.m->slow.samples, 1);
+    assert_int_equal(fw.w.m->slow.unread_max, 700);
+    close(fd);
+    close(peer);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -851,6 +969,8 @@ int main(void)
         T(test_reconnect_during_on_start_starts_over),
         T(test_reconnect_jitter_stays_within_bounds),
         T(test_reconnect_delays_grow_under_jitter),
+        T(test_pause_reading_stops_reading_for_its_time),
+        T(test_read_rate_paces_reading),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

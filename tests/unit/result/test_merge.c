@@ -59,6 +59,9 @@ static result_t *make_shard(unsigned k, unsigned n, double started_at, size_t ns
     r->arrivals_dropped = 10;
     r->connect_abandoned = k;
     r->reconnect_attempts = 2 * k;
+    r->slow = (res_slow_t){
+        .known = k != 2, .samples = k, .unread_total = 100 * k, .unread_max = k == 2 ? 0 : 50 * k
+    };
     r->wire = (res_wire_t){ k, 10 * k, 100 * k, 20 * k, 300 * k, k, k - 1 };
     r->errors[ERR_TIMEOUT].count = k;
     add_sample(&r->errors[ERR_TIMEOUT], k == 1 ? "same" : "other");
@@ -124,6 +127,10 @@ static void test_exact_percentiles(void **state)
     assert_int_equal(m.arrivals_dropped, 30);
     assert_int_equal(m.connect_abandoned, 1 + 2 + 3);
     assert_int_equal(m.reconnect_attempts, 2 + 4 + 6);
+    assert_true(m.slow.known);
+    assert_int_equal(m.slow.samples, 1 + 2 + 3);
+    assert_int_equal(m.slow.unread_total, 600);
+    assert_int_equal(m.slow.unread_max, 150);
     res_wire_t want = { 6, 60, 600, 120, 1800, 6, 3 };
     assert_memory_equal(&m.wire, &want, sizeof(want));
     assert_int_equal(m.shard_total, 0);

@@ -39,6 +39,8 @@ static void make(result_t *r)
     r->peak_active = 20;
     r->connect_abandoned = 2;
     r->reconnect_attempts = 7;
+    r->slow =
+        (res_slow_t){ .known = true, .samples = 4, .unread_total = 90000, .unread_max = 40000 };
     r->wire = (res_wire_t){ 20, 1500, 30000, 60000, 250000, 20, 18 };
     r->errors[ERR_TIMEOUT].count = 3;
     add_sample(&r->errors[ERR_TIMEOUT], "publish: no message within 5 s");
@@ -154,6 +156,10 @@ static void every_report_survives_the_round_trip(void **state)
     assert_false(back.passed);
     assert_int_equal(back.connect_abandoned, 2);
     assert_int_equal(back.reconnect_attempts, 7);
+    assert_true(back.slow.known);
+    assert_int_equal(back.slow.samples, 4);
+    assert_int_equal(back.slow.unread_total, 90000);
+    assert_int_equal(back.slow.unread_max, 40000);
     assert_memory_equal(&back.wire, &r.wire, sizeof(r.wire));
     char *md = render_report(&reporter_markdown, &back, NULL);
     if (!strstr(md, "**permessage-deflate:** accepted on 18 of 20 connects; received 30,000 B on "

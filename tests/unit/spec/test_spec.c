@@ -593,6 +593,18 @@ static const bad_case_t bad_cases[] = {
     { "bad_reconnect_jitter.yaml",
       8,
       { "connect.reconnect.jitter \"150%\" is not a percentage from 0% to 100%", "jitter: 50%" } },
+    { "bad_read_rate.yaml",
+      8,
+      { "scenarios[0].connect.read_rate \"16KB\" is not a rate of bytes", "16KB/s" } },
+    { "bad_read_rate_size.yaml",
+      8,
+      { "bad read rate \"16QB/s\" for scenarios[0].connect.read_rate", "e.g. 1KB" } },
+    { "bad_pause_reading_mixed.yaml",
+      9,
+      { "has pause_reading beside other actions", "a step of its own" } },
+    { "bad_pause_reading_zero.yaml",
+      11,
+      { "tasks[0].steps[0].pause_reading must be more than 0", "pause_reading: 10s" } },
     { "bad_reconnect_attempts.yaml",
       8,
       { "connect.reconnect.max_attempts is 0", "max_attempts: 5", "leave reconnect: out" } },
@@ -614,6 +626,29 @@ static const bad_case_t bad_cases[] = {
       { "bad template in scenarios[0].connect.headers[0]", "unknown variable \"token\"",
         "access_token" } },
 };
+
+/* connect.read_rate (bytes a second) and pause_reading steps: the run
+ * then reports slow consumers; a spec without either does not. */
+static void test_slow_readers(void **state)
+{
+    (void)state;
+    unsetenv("WSGATE_TARGET");
+    spec_t *s = load_ok(fixture("good_slow_reader.yaml"), NULL);
+    assert_int_equal(s->scenarios[0].read_rate, 16 * 1024);
+    assert_int_equal(s->scenarios[1].read_rate, 0);
+    const spec_step_t *st = &s->scenarios[1].tasks[0].steps[0];
+    assert_int_equal(st->pause_reading_us, 1500000);
+    assert_int_equal(st->sleep_us, 0);
+    assert_null(st->send);
+    assert_null(st->expect);
+    assert_true(st->metric > 0);
+    assert_string_equal(s->metric_names[st->metric], "stalled");
+    assert_true(s->slow_readers);
+    spec_free(s);
+    s = load_ok(fixture("good_reconnect.yaml"), NULL);
+    assert_false(s->slow_readers);
+    spec_free(s);
+}
 
 /* connect.reconnect, on_reconnect, expect.capture and count capture. */
 static void test_reconnect_and_captures(void **state)
@@ -915,7 +950,9 @@ static void test_protocol_keys(void **state)
         load_text(HEAD LOAD STOMP_SCEN "    on_start:\n"
                                        "      - name: sub\n"
                                        "        stomp: {subscribe: /topic/x, receipt: true}\n"
-                                       "      - stomp: {send: /topic/x, body: \"a\\u0000b\"}\n",
+                                       "      - stomp: {send: /topic/x, body: \"a\\u0000b\"}\n"
+                                       "      - stomp: {subscribe: /queue/q, ack: client, "
+                                       "nack_if: 'headers.redelivered != \"true\"'}\n",
                   err, sizeof(err), dir, sizeof(dir));
     if (!s)
         fail_msg("did not load: %s", err);
@@ -929,6 +966,8 @@ static void test_protocol_keys(void **state)
     assert_int_equal(sc->on_start[0].expect_timeout_us, 10 * SEC);
     assert_int_equal(sc->on_start[1].stomp->command, SPEC_STOMP_SEND);
     assert_null(sc->on_start[1].expect);
+    assert_null(sc->on_start[0].stomp->nack_if);
+    assert_non_null(sc->on_start[2].stomp->nack_if);
     sbuf_t out = SBUF_INIT;
     assert_int_equal(tmpl_render(sc->on_start[1].stomp->body, NULL, &out), 0);
     assert_int_equal(out.len, 3);
@@ -959,6 +998,16 @@ static void test_protocol_keys(void **state)
           ":7: scenarios[0].stomp.heartbeat and connect.ping_interval both keep" },
         { HEAD LOAD STOMP_SCEN "    on_start:\n      - stomp: {subscribe: /x, ack: maybe}\n",
           "ack \"maybe\" is not auto, client or client-individual" },
+        { HEAD LOAD STOMP_SCEN
+          "    on_start:\n      - stomp: {subscribe: /x, nack_if: 'body == 1'}\n",
+          ":10: scenarios[0].on_start[0].stomp.nack_if needs messages that are acknowledged; add "
+          "ack: client-individual" },
+        { HEAD LOAD STOMP_SCEN
+          "    on_start:\n      - stomp: {subscribe: /x, ack: client, nack_if: "
+          "'body =='}\n",
+          ":10: bad predicate in scenarios[0].on_start[0].stomp.nack_if" },
+        { HEAD LOAD STOMP_SCEN "    on_start:\n      - stomp: {send: /x, nack_if: 'body == 1'}\n",
+          "id, ack and nack_if belong to subscribe:" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         s = load_text(bad[i].text, err, sizeof(err), dir, sizeof(dir));
@@ -1373,6 +1422,7 @@ int main(void)
         cmocka_unit_test(test_bad_override),
         cmocka_unit_test(test_bad_specs),
         cmocka_unit_test(test_reconnect_and_captures),
+        cmocka_unit_test(test_slow_readers),
         cmocka_unit_test(test_strict_scalars),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_small_or_no_err_buffer),
