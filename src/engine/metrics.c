@@ -212,6 +212,8 @@ int metrics_merge_into(result_t *r, const metrics_t *src)
     r->bytes_received += src->bytes_received;
     r->connect_abandoned += src->connect_abandoned;
     r->reconnect_attempts += src->reconnect_attempts;
+    r->tls_handshakes += src->tls_handshakes;
+    r->tls_resumed += src->tls_resumed;
     ramp_merge(&r->ramp, &src->ramp);
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         if (res_errors_add(&r->errors[k], &src->errors[k]) < 0)
@@ -409,6 +411,8 @@ void metrics_snapshot(metrics_t *dst, const metrics_t *src)
     dst->bytes_received = src->bytes_received;
     dst->connect_abandoned = src->connect_abandoned;
     dst->reconnect_attempts = src->reconnect_attempts;
+    dst->tls_handshakes = src->tls_handshakes;
+    dst->tls_resumed = src->tls_resumed;
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         dst->errors[k].count = src->errors[k].count;
 }

@@ -246,6 +246,8 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
         out->arrivals_dropped += r->arrivals_dropped;
         out->connect_abandoned += r->connect_abandoned;
         out->reconnect_attempts += r->reconnect_attempts;
+        out->tls_handshakes += r->tls_handshakes;
+        out->tls_resumed += r->tls_resumed;
         ramp_merge(&out->ramp, &r->ramp); /* max_waiting: the sum of the shards' peaks */
         for (int k = 0; k < ERR_KIND_COUNT; k++)
             if (res_errors_add(&out->errors[k], &r->errors[k]) < 0)

@@ -181,6 +181,7 @@ typedef struct spec_scenario {
     uint64_t connect_timeout_us;  /* connect.timeout, default 10s */
     uint64_t ping_interval_us;    /* connect.ping_interval: WebSocket pings; 0 = none */
     char *subprotocol;            /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
+    bool tls_resume;              /* connect.tls_resume: resume TLS sessions, default true */
     spec_protocol_t protocol;     /* protocol: json (default), text or stomp */
     spec_stomp_conn_t *stomp;     /* stomp: (protocol stomp only, always set then) */
     spec_sio_conn_t *socketio;    /* socketio: (protocol socketio only, always set then) */

@@ -128,6 +128,7 @@ typedef struct raw_connect {
     char *timeout;
     char *ping_interval;
     char *subprotocol;
+    bool *tls_resume; /* NULL = absent (default true) */
     struct raw_reconnect *reconnect;
 } raw_connect_t;
 
