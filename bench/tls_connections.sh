@@ -57,7 +57,6 @@ YAML
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 TCK=$(getconf CLK_TCK)
-open_conns() { ss -Htn state established "( dport = :$port )" | wc -l; }
 step() { jq -r --arg n "$2" '.steps[] | select(.name==$n) | '"$3" "$1"; }
 
 # start_run NAME SPEC SECONDS [run options]: wsgate in the background; sets P
@@ -93,7 +92,8 @@ for _ in $(seq 1 $(( (RAMP + 120) * 10 ))); do
 done
 cpu1=$(cpu_ticks "$W")
 sleep "$HOLD"
-rss_hold=$(rss_kb "$W"); open_hold=$(open_conns)
+rss_hold=$(rss_kb "$W")
+open_hold=$(grep '"second"' "$WORK/hold.live" | tail -n 1 | jq -r '.total.connections_open // "?"' 2>/dev/null || echo "?")
 kill -INT "$W" 2>/dev/null || true
 finish_run hold
 R="$WORK/hold/result.json"
@@ -102,22 +102,25 @@ R="$WORK/hold/result.json"
 rc_task="      - name: again
         pause: $RC_PAUSE
         steps: [{name: reconnect, reconnect: true}]"
+live_ok() { # LIVE STEP: the step's ok so far, from the last second line of the --live feed
+  grep '"second"' "$1" 2>/dev/null | tail -n 1 | jq -r --arg n "$2" '.steps[$n].ok_total // 0' 2>/dev/null || echo 0
+}
 reconnects() { # NAME RESUME: prints "cpu_us_per_reconnect reconnects p50_ms resumed"
-  spec "$RC_USERS" 1000 $((RC_HOLD + 2)) "$2" "$rc_task" >"$WORK/$1.yaml"
+  spec "$RC_USERS" 1000 $((RC_HOLD + 6)) "$2" "$rc_task" >"$WORK/$1.yaml"
   if ! "$WSGATE" validate "$WORK/$1.yaml" >/dev/null 2>&1; then echo "n/a"; return; fi
-  start_run "$1" "$WORK/$1.yaml" $((RC_HOLD + 2))
-  sleep 2 # ramp (1 s) done: every user connected once
-  local c0 c1
-  c0=$(cpu_ticks "$W")
-  sleep "$((RC_HOLD - 1))"
-  c1=$(cpu_ticks "$W")
+  start_run "$1" "$WORK/$1.yaml" $((RC_HOLD + 6)) --live "$WORK/$1.live"
+  sleep 3 # the ramp (1 s) is over: every user connected once
+  local c0 c1 k0 k1
+  c0=$(cpu_ticks "$W"); k0=$(live_ok "$WORK/$1.live" reconnect)
+  sleep "$RC_HOLD"
+  c1=$(cpu_ticks "$W"); k1=$(live_ok "$WORK/$1.live" reconnect)
   finish_run "$1"
-  local f="$WORK/$1/result.json" ok dur
-  ok=$(step "$f" reconnect .ok)
-  # reconnects in the sampled window: RC_HOLD - 1 of the RC_HOLD task seconds
-  awk -v c=$((c1 - c0)) -v t="$TCK" -v ok="$ok" -v w="$((RC_HOLD - 1))" -v h="$RC_HOLD" \
-      -v p50="$(step "$f" reconnect .latency_us.p50 / 1000)" -v r="$(jq -r '.connect.tls_resumed // "n/a"' "$f")" \
-      'BEGIN{ n = ok * w / h; printf "%.0f %d %s %s\n", c * 1e6 / t / n, ok, p50, r }'
+  local f="$WORK/$1/result.json"
+  # the feed's counts lag the CPU samples by up to a second, the same at both ends
+  awk -v c=$((c1 - c0)) -v t="$TCK" -v n=$((k1 - k0)) \
+      -v p50="$(step "$f" reconnect '.latency_us.p50 / 1000')" -v r="$(jq -r '.connections.tls_resumed // "n/a"' "$f")" \
+      -v hs="$(jq -r '.connections.tls_handshakes // "n/a"' "$f")" \
+      'BEGIN{ printf "%.0f %d %s %s/%s\n", n > 0 ? c * 1e6 / t / n : 0, n, p50, r, hs }'
 }
 read -r rc_on_cpu rc_on_n rc_on_p50 rc_on_res < <(reconnects rc-default "")
 read -r rc_off_cpu rc_off_n rc_off_p50 rc_off_res < <(reconnects rc-full false)
@@ -125,11 +128,11 @@ read -r rc_off_cpu rc_off_n rc_off_p50 rc_off_res < <(reconnects rc-full false)
 echo
 printf '%-44s %s\n' "users / ramp / server threads" "$USERS / ${RAMP_MS} ms / $SERVER_THREADS"
 printf '%-44s %s\n' "connect ok / failed" "$(step "$R" connect '"\(.ok) / \(.failed)"')"
-printf '%-44s %s\n' "connects ended / open when measured (ss)" "${ended:-0} / $open_hold${done_at:+}${done_at:- (gave up waiting)}"
+printf '%-44s %s\n' "connects ended / open when measured" "${ended:-0} / $open_hold${done_at:+}${done_at:- (gave up waiting)}"
 printf '%-44s %s\n' "wsgate RSS, 1-user run / held" "$rss_one KiB / $rss_hold KiB"
 awk -v a="$rss_hold" -v o="$rss_one" -v n="$USERS" -v k="$(step "$R" connect .ok)" -v c=$((cpu1 - cpu0)) -v t="$TCK" 'BEGIN{
   printf "%-44s %.2f KiB (target <= 8)\n", "RSS per wss:// connection", (a - o) / n
   printf "%-44s %.0f us (%.2f s CPU for %d connects)\n", "client CPU per TLS handshake (ramp)", c * 1e6 / t / k, c / t, k }'
-printf '%-44s %s\n' "reconnect, default (resume): CPU / p50 / resumed" "${rc_on_cpu} us / ${rc_on_p50:-} ms / ${rc_on_res:-} of ${rc_on_n:-}"
-printf '%-44s %s\n' "reconnect, tls_resume false: CPU / p50 / resumed" "${rc_off_cpu} us / ${rc_off_p50:-} ms / ${rc_off_res:-} of ${rc_off_n:-}"
+printf '%-44s %s\n' "reconnect, default: CPU / p50 / resumed/all" "${rc_on_cpu} us / ${rc_on_p50:-} ms / ${rc_on_res:-} (${rc_on_n:-} timed)"
+printf '%-44s %s\n' "reconnect, tls_resume false: CPU/p50/res./all" "${rc_off_cpu} us / ${rc_off_p50:-} ms / ${rc_off_res:-} (${rc_off_n:-} timed)"
 echo "raw: $WORK"
