@@ -120,7 +120,7 @@ reconnects() { # NAME RESUME: prints "cpu_us_per_reconnect reconnects p50_ms res
   awk -v c=$((c1 - c0)) -v t="$TCK" -v n=$((k1 - k0)) \
       -v p50="$(step "$f" reconnect '.latency_us.p50 / 1000')" -v r="$(jq -r '.connections.tls_resumed // "n/a"' "$f")" \
       -v hs="$(jq -r '.connections.tls_handshakes // "n/a"' "$f")" \
-      'BEGIN{ printf "%.0f %d %s %s/%s\n", n > 0 ? c * 1e6 / t / n : 0, n, p50, r, hs }'
+      'BEGIN{ printf "%.0f %d %s %s/%s\n", (n > 0 ? c * 1e6 / t / n : 0), n, p50, r, hs }'
 }
 read -r rc_on_cpu rc_on_n rc_on_p50 rc_on_res < <(reconnects rc-default "")
 read -r rc_off_cpu rc_off_n rc_off_p50 rc_off_res < <(reconnects rc-full false)

@@ -2,9 +2,10 @@
 # reconnect offers the session of its previous connection
 # (connect.tls_resume, on by default) and result.json counts the
 # handshakes and how many resumed; with tls_resume: false none does. The
-# session survives both a reconnect step and a close step.
+# session survives both a reconnect step and a close step. The server runs
+# 2 threads (one port): a ticket one thread issued resumes on the other.
 . "$(dirname "$0")/lib.sh"
-start_server --tls --tls-cert-out "$WORK/server.pem"
+start_server --tls --tls-cert-out "$WORK/server.pem" --threads 2
 resume_spec() { # NAME CONNECT-EXTRA STEP
   cat >"$WORK/$1.yaml" <<YAML
 version: 1
