@@ -216,7 +216,9 @@ static bool add_traffic(cJSON *root, const result_t *r)
            add_u64(m, "bytes_sent", r->bytes_sent) &&
            add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active) &&
            add_u64(c, "abandoned", r->connect_abandoned) &&
-           add_u64(c, "reconnect_attempts", r->reconnect_attempts);
+           add_u64(c, "reconnect_attempts", r->reconnect_attempts) &&
+           add_u64(c, "tls_handshakes", r->tls_handshakes) &&
+           add_u64(c, "tls_resumed", r->tls_resumed);
 }
 
 /* "wire": TCP counts of the connections closed during the run and the

@@ -213,6 +213,8 @@ int metrics_merge_into(result_t *r, const metrics_t *src)
     r->connect_abandoned += src->connect_abandoned;
     r->reconnect_attempts += src->reconnect_attempts;
     res_wire_add(&r->wire, &src->wire);
+    r->tls_handshakes += src->tls_handshakes;
+    r->tls_resumed += src->tls_resumed;
     ramp_merge(&r->ramp, &src->ramp);
     res_slow_merge(&r->slow, &src->slow);
     for (int k = 0; k < ERR_KIND_COUNT; k++)
@@ -413,6 +415,8 @@ void metrics_snapshot(metrics_t *dst, const metrics_t *src)
     dst->reconnect_attempts = src->reconnect_attempts;
     dst->slow = src->slow;
     dst->wire = src->wire;
+    dst->tls_handshakes = src->tls_handshakes;
+    dst->tls_resumed = src->tls_resumed;
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         dst->errors[k].count = src->errors[k].count;
 }

@@ -28,6 +28,8 @@ typedef struct metrics {
     uint64_t connect_abandoned;  /* connects still pending when the run ended */
     uint64_t reconnect_attempts; /* connects made by the automatic reconnect policy */
     res_wire_t wire;             /* TCP counts of closed connections, deflate offers */
+    uint64_t tls_handshakes;     /* wss:// connects whose TLS handshake completed */
+    uint64_t tls_resumed;        /* of those, handshakes that resumed a session */
     res_ramp_t ramp;             /* this worker's ramp plan, connects and queue figures */
     res_slow_t slow;             /* unread bytes of slow consumers (vu_flow.c) */
     res_errors_t errors[ERR_KIND_COUNT];

@@ -133,6 +133,7 @@ void vu_session_start(vu_t *vu, uint32_t k, uint64_t due, uint64_t now)
 {
     const spec_t *spec = vu->w->run->spec;
     forget_captures(vu);
+    vu_tls_release(vu); /* a new user: it has no session to resume */
     vu->id = k;
     vu->scenario = (uint16_t)load_scenario_for(spec, k);
     vu->rng = rng_seed(vu->w->run->seed, k);
@@ -160,6 +161,7 @@ void vu_release(vu_t *vu)
     http_call_free(vu->http);
     vu->http = NULL;
     forget_captures(vu);
+    vu_tls_release(vu);
 }
 
 void vu_conn_opened(vu_t *vu)

@@ -87,6 +87,9 @@ typedef struct vu {
     bool proto_up;      /* the protocol's handshake is done on this connection */
     uint8_t proto_bye;  /* 0: no goodbye yet, 1: sent, awaiting its answer, 2: answered */
     uint32_t pqueued;   /* pout's offset of the queued frames, 0 = none */
+    /* the last TLS session (SSL_SESSION) of a wss:// connect, offered on
+     * the next one (connect.tls_resume); NULL = none */
+    struct ssl_session_st *tls_sess;
 } vu_t;
 
 /* Places user k in worker w at slot and schedules its first start. */

@@ -47,6 +47,22 @@ static inline const proto_t *vu_proto(const vu_t *vu)
     return proto_get(vu_scenario(vu)->protocol);
 }
 
+/* ---- vu_tls.c: TLS session resumption (connect.tls_resume) ---- */
+
+/* Installs the resumption hook on a worker's client SSL_CTX (lws's
+ * LOAD_EXTRA_CLIENT_VERIFY_CERTS passes it when the vhost is made). */
+void vu_tls_ctx_setup(void *ssl_ctx);
+/* WSI_CREATE of the user's connect: its TLS handshake starts next. */
+void vu_tls_connecting(vu_t *vu, struct lws *wsi);
+/* WSI_DESTROY of any wsi. */
+void vu_tls_wsi_gone(const struct lws *wsi);
+/* The upgrade was answered: counts the handshake, resumed or not. */
+void vu_tls_established(vu_t *vu, struct lws *wsi);
+/* The connection closes: keeps its session for the user's next connect. */
+void vu_tls_closed(vu_t *vu, struct lws *wsi);
+/* Frees the kept session. */
+void vu_tls_release(vu_t *vu);
+
 /* ---- vu.c: the state machine ---- */
 
 /* Sets the user's deadline (capped at its stop time unless an exchange is

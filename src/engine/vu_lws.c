@@ -420,6 +420,7 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_WSI_DESTROY:
         if (wsi == tls_fail.wsi)
             tls_fail.wsi = NULL;
+        vu_tls_wsi_gone(wsi);
         break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         if (wsi && wsi == tls_fail.wsi) { /* say why instead of "SSL err 1" */
@@ -434,6 +435,8 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return rc;
     }
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+        vu_tls_ctx_setup(user); /* user: the vhost's client SSL_CTX */
+        return 0;
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
     case LWS_CALLBACK_OPENSSL_CONTEXT_REQUIRES_PRIVATE_KEY:
@@ -457,8 +460,10 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         forget_wsi(vu, wsi);
         break;
     case LWS_CALLBACK_WSI_CREATE: /* the TCP connect is done: lws arms the handshake's */
-        if (vu->state == VU_CONNECTING)
+        if (vu->state == VU_CONNECTING) {
             arm_later(vu);
+            vu_tls_connecting(vu, wsi);
+        }
         break;
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         vu->wsi = wsi;
@@ -474,6 +479,7 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return hostcheck_vu_redirect(vu, wsi, in);
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         vu->wsi = wsi;
+        vu_tls_established(vu, wsi);
         if (vu_proto_open(vu)) /* else its handshake ends in vu_proto_event */
             vu_established(vu);
         break;
@@ -490,6 +496,7 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return on_peer_close(vu, in, len);
     case LWS_CALLBACK_CLIENT_CLOSED:
         vu_wire_closed(vu, wsi);
+        vu_tls_closed(vu, wsi);
         lws_set_opaque_user_data(wsi, NULL);
         on_closed(vu);
         forget_wsi(vu, wsi);

@@ -247,6 +247,8 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
         out->connect_abandoned += r->connect_abandoned;
         out->reconnect_attempts += r->reconnect_attempts;
         res_wire_add(&out->wire, &r->wire);
+        out->tls_handshakes += r->tls_handshakes;
+        out->tls_resumed += r->tls_resumed;
         ramp_merge(&out->ramp, &r->ramp); /* max_waiting: the sum of the shards' peaks */
         res_slow_merge(&out->slow, &r->slow);
         for (int k = 0; k < ERR_KIND_COUNT; k++)

@@ -170,6 +170,8 @@ typedef struct result {
     uint64_t connect_abandoned;
     uint64_t reconnect_attempts; /* connects made by connect.reconnect policies */
     res_wire_t wire;             /* result.json's "wire" */
+    uint64_t tls_handshakes;     /* completed TLS handshakes of wss:// connects */
+    uint64_t tls_resumed;        /* of those, resumed sessions (connect.tls_resume) */
     /* The connect ramp's plan vs what happened, and the connect queue
      * (load.max_connecting): result.json's "connect" (result/ramp.h). */
     res_ramp_t ramp;

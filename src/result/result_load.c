@@ -254,6 +254,10 @@ static void load_traffic(loader_t *l, const cJSON *root, result_t *r)
         r->connect_abandoned = count(l, c, "abandoned", "connections");
     if (cJSON_GetObjectItemCaseSensitive(c, "reconnect_attempts"))
         r->reconnect_attempts = count(l, c, "reconnect_attempts", "connections");
+    if (cJSON_GetObjectItemCaseSensitive(c, "tls_handshakes"))
+        r->tls_handshakes = count(l, c, "tls_handshakes", "connections");
+    if (cJSON_GetObjectItemCaseSensitive(c, "tls_resumed"))
+        r->tls_resumed = count(l, c, "tls_resumed", "connections");
 }
 
 /* "wire" (added later: absent from older results, read as zeros). */

@@ -432,5 +432,9 @@ const struct lws_extension *serve_deflate_extensions(void);
  * ::1) and its key as cert.pem and key.pem in dir. Returns 0 or -1 with a
  * reason. */
 int serve_tls_make(const char *dir, char *err, size_t errlen);
+/* Gives a thread's server SSL_CTX the process's one session ticket key,
+ * made at the first call: with --threads, a client's next connect may land
+ * on another thread, which must still decrypt its ticket to resume. */
+void serve_tls_share_tickets(void *ssl_ctx);
 
 #endif

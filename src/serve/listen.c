@@ -177,6 +177,8 @@ static int serve_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
         return len ? 0 : 1; /* len is OpenSSL's verdict; nonzero here rejects */
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+        serve_tls_share_tickets(user); /* user: the vhost's server SSL_CTX */
+        return 0;
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
     case LWS_CALLBACK_OPENSSL_CONTEXT_REQUIRES_PRIVATE_KEY:
         return 0; /* user is an OpenSSL object here, not a connection */

@@ -1,6 +1,7 @@
-/* serve_tls: a throwaway self-signed certificate for `wsgate serve --tls`.
- * It is its own CA (basicConstraints CA:TRUE) so a client can trust it
- * directly; it names localhost, 127.0.0.1 and ::1 and lasts one day. */
+/* serve_tls: the throwaway certificate and the session ticket key of `wsgate serve --tls`. */
+/* The certificate is its own CA (basicConstraints CA:TRUE) so a client can
+ * trust it directly; it names localhost, 127.0.0.1 and ::1 and lasts one
+ * day. One ticket key serves every thread (serve_tls_share_tickets). */
 #include "serve/internal.h"
 
 #include <openssl/ec.h>
@@ -9,6 +10,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdio.h>
 
 static EVP_PKEY *key_new(void)
@@ -87,4 +91,20 @@ fail:
     X509_free(x);
     EVP_PKEY_free(k);
     return rc;
+}
+
+static unsigned char ticket_key[80]; /* name, HMAC and AES keys */
+static bool ticket_key_ok;
+static pthread_once_t ticket_once = PTHREAD_ONCE_INIT;
+
+static void ticket_key_make(void)
+{
+    ticket_key_ok = RAND_bytes(ticket_key, sizeof(ticket_key)) == 1;
+}
+
+void serve_tls_share_tickets(void *ssl_ctx)
+{
+    pthread_once(&ticket_once, ticket_key_make);
+    if (ticket_key_ok) /* else each context keeps its own: resumption per thread only */
+        SSL_CTX_set_tlsext_ticket_keys(ssl_ctx, ticket_key, sizeof(ticket_key));
 }

@@ -218,6 +218,7 @@ static int compile_connect(spec_ctx_t *c, const char *base, const raw_connect_t 
         return -1;
     if (r->subprotocol && compile_subprotocol(c, base, r->subprotocol, out) < 0)
         return -1;
+    out->tls_resume = r->tls_resume ? *r->tls_resume : true;
     if (r->ping_interval) {
         char ppath[256];
         snprintf(ppath, sizeof(ppath), "%.200s.connect.ping_interval", base);

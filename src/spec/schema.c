@@ -164,6 +164,8 @@ static const cyaml_schema_field_t connect_fields[] = {
     OPT_STR("timeout", raw_connect_t, timeout),
     OPT_STR("ping_interval", raw_connect_t, ping_interval),
     OPT_STR("subprotocol", raw_connect_t, subprotocol),
+    CYAML_FIELD_BOOL_PTR("tls_resume", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, raw_connect_t,
+                         tls_resume),
     OPT_MAP("reconnect", raw_connect_t, reconnect, reconnect_fields),
     OPT_STR("read_rate", raw_connect_t, read_rate),
     OPT_STR("compression", raw_connect_t, compression),

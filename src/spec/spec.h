@@ -195,6 +195,7 @@ typedef struct spec_scenario {
     uint64_t ping_interval_us;    /* connect.ping_interval: WebSocket pings; 0 = none */
     char *subprotocol;            /* connect.subprotocol (Sec-WebSocket-Protocol), NULL = none */
     spec_deflate_t deflate;       /* connect.compression and connect.deflate */
+    bool tls_resume;              /* connect.tls_resume: resume TLS sessions, default true */
     spec_protocol_t protocol;     /* protocol: json (default), text or stomp */
     spec_stomp_conn_t *stomp;     /* stomp: (protocol stomp only, always set then) */
     spec_sio_conn_t *socketio;    /* socketio: (protocol socketio only, always set then) */

@@ -130,6 +130,7 @@ typedef struct raw_connect {
     char *timeout;
     char *ping_interval;
     char *subprotocol;
+    bool *tls_resume; /* NULL = absent (default true) */
     struct raw_reconnect *reconnect;
     char *read_rate;
     char *compression;

@@ -25,6 +25,7 @@ sleep-and-send.yaml|14|sleep beside own
 reconnect-on-start.yaml|12|reconnect task
 users-exponent.yaml|5|load.users "1e3" whole 1000
 max-attempts-junk.yaml|9|max_attempts "5x" digits
+tls-resume-junk.yaml|8|tls_resume "sometimes" true false
 connect-url-port.yaml|8|connect.url 99999 1-65535
 yaml-tab.yaml|5|tab spaces replace
 yaml-quote.yaml|5|close quote opened

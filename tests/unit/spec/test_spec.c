@@ -184,6 +184,7 @@ static void test_push_latency(void **state)
     spec_t *s = load_ok(fixture("push_latency.yaml"), NULL);
     const spec_scenario_t *sc = &s->scenarios[0];
     assert_int_equal(sc->non_start, 3);
+    assert_false(sc->tls_resume); /* connect.tls_resume: false */
     const spec_step_t *ms = &sc->on_start[0], *us = &sc->on_start[1], *plain = &sc->on_start[2];
     assert_null(ms->send); /* receive-only */
     assert_string_equal(ms->latency_from_src, "ts");
@@ -238,6 +239,7 @@ static void test_binary_and_close(void **state)
     assert_null(t->steps[4].send);
     assert_int_equal(t->steps[0].close_code, 0);
     assert_string_equal(s->scenarios[0].subprotocol, "chat.v1");
+    assert_true(s->scenarios[0].tls_resume); /* the default */
     spec_free(s);
 }
 
