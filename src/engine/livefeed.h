@@ -1,8 +1,7 @@
-/* livefeed: the monitor's side of the live feed (engine_opts_t.live). Each
- * worker copies the seconds it closes into its snapshot (worker.c); the
- * feed takes them out, and once every worker has closed a second, merges
- * it as metrics_merge_series will for result.json and hands it to the
- * watcher with the run so far. Runs on the monitoring thread only. */
+/* livefeed: the monitor's side of the live feed (engine_opts_t.live). The
+ * series (series.c) merges each second once every worker has closed it, as
+ * result.json will have it; the feed hands it to the watcher with the run
+ * so far, from the workers' snapshots. Runs on the monitoring thread only. */
 #ifndef WSGATE_LIVEFEED_H
 #define WSGATE_LIVEFEED_H
 
@@ -20,14 +19,14 @@ typedef struct livefeed livefeed_t;
 livefeed_t *livefeed_new(const spec_t *spec, unsigned n);
 void livefeed_free(livefeed_t *lf);
 
-/* Takes the seconds the workers ws[0..n) closed since the last poll and
- * calls opts->live for each second every worker has closed (a worker that
- * has exited has closed all of its own), in order. active[s], for s <
- * nactive, is the open connections at the end of second s. final: every
- * worker has exited; the remaining seconds are handed out, then one more
- * call with sec NULL and final set. Out of memory, a second is handed out
- * with what could be merged (best effort: watching never fails a run). */
-void livefeed_poll(livefeed_t *lf, const engine_opts_t *opts, worker_t *ws, const uint64_t *active,
-                   size_t nactive, bool final);
+/* Hands second t to opts->live: sec merged over the workers, lat[i] step
+ * i's histogram of the second, with the totals of the workers ws[0..n)
+ * so far. Out of memory, the totals are what could be merged (best effort:
+ * watching never fails a run). */
+void livefeed_second(livefeed_t *lf, const engine_opts_t *opts, worker_t *ws,
+                     const res_second_t *sec, size_t t, const hist_t *const *lat);
+/* Every worker has exited and every second has been handed out (next of
+ * them): one last call with sec NULL and final set. */
+void livefeed_end(livefeed_t *lf, const engine_opts_t *opts, worker_t *ws, size_t next);
 
 #endif

@@ -15,6 +15,7 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
                 worker_tick_fn tick, worker_settle_fn settle)
 {
     memset(w, 0, sizeof(*w));
+    pthread_mutex_init(&w->out_lock, NULL);
     w->run = run;
     w->index = index;
     w->nvus = nvus;
@@ -55,6 +56,10 @@ void worker_release(worker_t *w)
     connq_release(&w->connq);
     timerq_free(w->tq);
     timerq_free(w->ping_tq);
+    for (size_t s = 0; w->m && s < w->nout; s++)
+        metrics_second_clear(&w->out[s], w->m->nsteps);
+    free(w->out);
+    pthread_mutex_destroy(&w->out_lock);
     metrics_free(w->m);
     load_pool_release(&w->pool);
     if (w->snap) {
@@ -148,33 +153,52 @@ static void trim_after_ramp(worker_t *w)
 }
 
 /* For the live abort check and the live feed, which read the snapshot
- * from another thread. A second that cannot be copied is left for the next
- * snapshot. */
+ * from another thread. */
 static void snapshot(worker_t *w, uint64_t now)
 {
     pthread_mutex_lock(&w->snap_lock);
     metrics_snapshot(w->snap, w->m);
-    if (w->run->live) {
-        size_t had = w->snap->nsecs;
-        if (metrics_copy_seconds(w->snap, w->m, w->live_given) == 0)
-            w->live_given = w->m->nsecs;
-        else
-            w->live_given += w->snap->nsecs - had;
-    }
     pthread_mutex_unlock(&w->snap_lock);
     w->next_snap = now + WORKER_SNAPSHOT_US;
+}
+
+/* Moves the closed seconds of m to out (their texts change owner): a copy
+ * of a few hundred bytes a second under the lock. When out cannot grow they
+ * stay in m for the next time. */
+static void hand_seconds(worker_t *w)
+{
+    metrics_t *m = w->m;
+    pthread_mutex_lock(&w->out_lock);
+    if (w->nout + m->nsecs > w->capout) {
+        size_t cap = w->capout ? w->capout : 8;
+        while (cap < w->nout + m->nsecs)
+            cap *= 2;
+        metrics_second_t *grown = realloc(w->out, cap * sizeof(*grown));
+        if (!grown) {
+            pthread_mutex_unlock(&w->out_lock);
+            return;
+        }
+        w->out = grown;
+        w->capout = cap;
+    }
+    memcpy(&w->out[w->nout], m->secs, m->nsecs * sizeof(*m->secs));
+    w->nout += m->nsecs;
+    m->nsecs = 0;
+    pthread_mutex_unlock(&w->out_lock);
 }
 
 void worker_housekeeping(worker_t *w, uint64_t now)
 {
     selfmon_test_stall(&w->lag, now);
     metrics_tick(w->m, now); /* best effort: a failure only shortens the series */
+    bool new_second = w->m->nsecs > 0;
+    if (new_second)
+        hand_seconds(w);
     if (now >= w->next_publish) {
         publish(w, now);
         trim_after_ramp(w);
     }
-    bool new_second = w->run->live && w->m->nsecs > w->live_given;
-    if (w->snap && (now >= w->next_snap || new_second))
+    if (w->snap && (now >= w->next_snap || (w->run->live && new_second)))
         snapshot(w, now);
 }
 
@@ -201,8 +225,9 @@ void *worker_thread(void *arg)
     while (!w->finished)
         ev_run(w->loop, EVRUN_ONCE);
     metrics_finish(w->m);
+    hand_seconds(w);
     publish(w, clock_mono_us());
-    if (w->snap) /* the final totals and seconds, before the monitor sees exited */
+    if (w->snap) /* the final totals, before the monitor sees exited */
         snapshot(w, clock_mono_us());
     atomic_store(&w->exited, true);
     return NULL;
