@@ -523,20 +523,12 @@ static int result_fill(result_t *r, const run_ctx_t *run, worker_t *ws, unsigned
 }
 
 /* r->generator: the workers' loop lag and the process's CPU and memory. */
-static int result_generator(result_t *r, const spec_t *spec, const worker_t *ws, unsigned n,
-                            const monitor_t *mon)
+static int result_generator(result_t *r, const spec_t *spec, const monitor_t *mon)
 {
-    const selfmon_lag_t **lags = calloc(n, sizeof(*lags));
-    if (!lags)
-        return -1;
-    for (unsigned i = 0; i < n; i++)
-        lags[i] = &ws[i].lag;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int rc =
-        selfmon_result(r, lags, n, &mon->proc, gen_lag_limit_ms(selfmon_min_expect_timeout(spec)),
-                       cores > 0 ? (unsigned)cores : 0);
-    free(lags);
-    return rc;
+    return selfmon_result(r, series_lag(mon->series), &mon->proc,
+                          gen_lag_limit_ms(selfmon_min_expect_timeout(spec)),
+                          cores > 0 ? (unsigned)cores : 0);
 }
 
 static uint64_t grace_us(const spec_t *spec)
@@ -762,7 +754,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         goto out;
     observer_t *obs_done = obs;
     obs = NULL;
-    if (observer_finish(obs_done, spec, r) < 0 || result_generator(r, spec, ws, n, &mon) < 0 ||
+    if (observer_finish(obs_done, spec, r) < 0 || result_generator(r, spec, &mon) < 0 ||
         (mon.aborted && !(r->abort_reason = strdup(mon.abort_reason)))) {
         snprintf(err, errlen, "out of memory building the result");
         goto out;

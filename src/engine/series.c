@@ -13,7 +13,10 @@
 typedef struct pending {
     metrics_second_t *secs;
     size_t n, cap;
-    bool done; /* had exited before its last take: n is all it has */
+    bool done;       /* had exited before its last take: n is all it has */
+    lag_hist_t *lag; /* the loop lag's seconds from lag_next on */
+    size_t nlag, caplag;
+    bool lag_done;
 } pending_t;
 
 /* Owns spool, pend, cur and acc. */
@@ -25,6 +28,7 @@ struct series {
     const metrics_second_t **cur; /* [n] the second being merged */
     hist_t **acc;                 /* [nsteps] */
     size_t next;                  /* the next second to merge */
+    selfmon_lagsum_t lagsum;      /* the lag's seconds merged so far */
     bool failed;                  /* a second could not be merged or spooled */
 };
 
@@ -64,7 +68,9 @@ void series_free(series_t *s)
         for (size_t i = 0; i < s->pend[w].n; i++)
             metrics_second_clear(&s->pend[w].secs[i], s->nsteps);
         free(s->pend[w].secs);
+        free(s->pend[w].lag);
     }
+    selfmon_lagsum_release(&s->lagsum);
     free(s->pend);
     free(s->cur);
     for (size_t i = 0; s->acc && i < s->nsteps; i++)
@@ -108,6 +114,67 @@ static void take(pending_t *p, worker_t *w)
     p->done = exited && w->nout == 0 && w->m->nsecs == 0;
 }
 
+/* Appends from[0..k) to p's lag seconds; false when they cannot grow. */
+static bool pending_add_lag(pending_t *p, const lag_hist_t *from, size_t k)
+{
+    if (p->nlag + k > p->caplag) {
+        size_t cap = p->caplag ? p->caplag : 8;
+        while (cap < p->nlag + k)
+            cap *= 2;
+        lag_hist_t *grown = realloc(p->lag, cap * sizeof(*grown));
+        if (!grown)
+            return false;
+        p->lag = grown;
+        p->caplag = cap;
+    }
+    if (k)
+        memcpy(&p->lag[p->nlag], from, k * sizeof(*from));
+    p->nlag += k;
+    return true;
+}
+
+/* take's counterpart for the loop lag. */
+static void take_lag(pending_t *p, worker_t *w)
+{
+    bool exited = atomic_load(&w->exited);
+    pthread_mutex_lock(&w->out_lock);
+    if (pending_add_lag(p, w->lag_out, w->nlag_out))
+        w->nlag_out = 0;
+    pthread_mutex_unlock(&w->out_lock);
+    if (exited && w->nlag_out == 0 && pending_add_lag(p, w->lag.secs, w->lag.nsecs))
+        selfmon_lag_drop(&w->lag, w->lag.nsecs);
+    p->lag_done = exited && w->nlag_out == 0 && w->lag.nsecs == 0;
+}
+
+/* Merges the next second of the loop lag of every worker that has it into
+ * the sum, once every worker has it or has handed over all it has. */
+static void merge_lag(series_t *s)
+{
+    for (;;) {
+        bool any = false;
+        for (unsigned w = 0; w < s->n; w++) {
+            if (s->pend[w].nlag > 0)
+                any = true;
+            else if (!s->pend[w].lag_done)
+                return;
+        }
+        if (!any)
+            return;
+        lag_hist_t sec;
+        memset(&sec, 0, sizeof(sec));
+        for (unsigned w = 0; w < s->n; w++) {
+            pending_t *p = &s->pend[w];
+            if (p->nlag == 0)
+                continue;
+            selfmon_lag_merge(&sec, &p->lag[0]);
+            memmove(&p->lag[0], &p->lag[1], (p->nlag - 1) * sizeof(*p->lag));
+            p->nlag--;
+        }
+        if (selfmon_lagsum_add(&s->lagsum, &sec) < 0)
+            s->failed = true;
+    }
+}
+
 /* True when every worker has closed the next second and some has it. */
 static bool ready(const series_t *s)
 {
@@ -149,10 +216,18 @@ static void merge_next(series_t *s, uint64_t active, series_fn fn, void *ctx)
 void series_poll(series_t *s, worker_t *ws, const uint64_t *active, size_t nactive, bool final,
                  series_fn fn, void *ctx)
 {
-    for (unsigned w = 0; w < s->n; w++)
+    for (unsigned w = 0; w < s->n; w++) {
         take(&s->pend[w], &ws[w]);
+        take_lag(&s->pend[w], &ws[w]);
+    }
+    merge_lag(s);
     while (ready(s) && (final || s->next + 1 < nactive))
         merge_next(s, active && s->next < nactive ? active[s->next] : 0, fn, ctx);
+}
+
+const selfmon_lagsum_t *series_lag(const series_t *s)
+{
+    return &s->lagsum;
 }
 
 size_t series_count(const series_t *s)
@@ -164,7 +239,7 @@ size_t series_held(const series_t *s)
 {
     size_t held = 0;
     for (unsigned w = 0; w < s->n; w++)
-        held += s->pend[w].n;
+        held += s->pend[w].n + s->pend[w].nlag;
     return held;
 }
 

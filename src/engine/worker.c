@@ -59,6 +59,7 @@ void worker_release(worker_t *w)
     for (size_t s = 0; w->m && s < w->nout; s++)
         metrics_second_clear(&w->out[s], w->m->nsteps);
     free(w->out);
+    free(w->lag_out);
     pthread_mutex_destroy(&w->out_lock);
     metrics_free(w->m);
     load_pool_release(&w->pool);
@@ -187,6 +188,29 @@ static void hand_seconds(worker_t *w)
     pthread_mutex_unlock(&w->out_lock);
 }
 
+/* Moves the first k seconds of the loop lag to lag_out, as hand_seconds. */
+static void hand_lag(worker_t *w, size_t k)
+{
+    selfmon_lag_t *l = &w->lag;
+    pthread_mutex_lock(&w->out_lock);
+    if (w->nlag_out + k > w->caplag_out) {
+        size_t cap = w->caplag_out ? w->caplag_out : 8;
+        while (cap < w->nlag_out + k)
+            cap *= 2;
+        lag_hist_t *grown = realloc(w->lag_out, cap * sizeof(*grown));
+        if (!grown) {
+            pthread_mutex_unlock(&w->out_lock);
+            return;
+        }
+        w->lag_out = grown;
+        w->caplag_out = cap;
+    }
+    memcpy(&w->lag_out[w->nlag_out], l->secs, k * sizeof(*l->secs));
+    w->nlag_out += k;
+    pthread_mutex_unlock(&w->out_lock);
+    selfmon_lag_drop(l, k);
+}
+
 void worker_housekeeping(worker_t *w, uint64_t now)
 {
     selfmon_test_stall(&w->lag, now);
@@ -194,6 +218,9 @@ void worker_housekeeping(worker_t *w, uint64_t now)
     bool new_second = w->m->nsecs > 0;
     if (new_second)
         hand_seconds(w);
+    size_t lag_final = selfmon_lag_final(&w->lag);
+    if (lag_final)
+        hand_lag(w, lag_final);
     if (now >= w->next_publish) {
         publish(w, now);
         trim_after_ramp(w);
@@ -226,6 +253,8 @@ void *worker_thread(void *arg)
         ev_run(w->loop, EVRUN_ONCE);
     metrics_finish(w->m);
     hand_seconds(w);
+    if (w->lag.nsecs) /* the probe fires no more */
+        hand_lag(w, w->lag.nsecs);
     publish(w, clock_mono_us());
     if (w->snap) /* the final totals, before the monitor sees exited */
         snapshot(w, clock_mono_us());

@@ -116,6 +116,8 @@ typedef struct engine_worker {
      * pile up here. Owns them (and their texts) until taken. */
     metrics_second_t *out;
     size_t nout, capout;
+    lag_hist_t *lag_out; /* likewise the loop lag's seconds, once final */
+    size_t nlag_out, caplag_out;
     pthread_mutex_t out_lock;
     uint64_t next_snap;
     uint64_t next_wake; /* when the worker's tick fires next (monotonic us) */
