@@ -119,6 +119,8 @@ void selfmon_lag_drop(selfmon_lag_t *l, size_t k)
 {
     if (k > l->nsecs)
         k = l->nsecs;
+    if (k == 0)
+        return;
     memmove(l->secs, l->secs + k, (l->nsecs - k) * sizeof(*l->secs));
     memset(l->secs + (l->nsecs - k), 0, k * sizeof(*l->secs));
     l->nsecs -= k;

@@ -169,6 +169,8 @@ static void snapshot(worker_t *w, uint64_t now)
 static void hand_seconds(worker_t *w)
 {
     metrics_t *m = w->m;
+    if (m->nsecs == 0)
+        return;
     pthread_mutex_lock(&w->out_lock);
     if (w->nout + m->nsecs > w->capout) {
         size_t cap = w->capout ? w->capout : 8;
