@@ -19,6 +19,7 @@
 #include "engine/metrics.h"
 #include "engine/observe.h"
 #include "engine/selfmon.h"
+#include "engine/series.h"
 #include "engine/vu.h"
 #include "engine/worker.h"
 #include "engine/wsurl.h"
@@ -436,9 +437,10 @@ static int result_init_steps(result_t *r, const spec_t *spec)
     return 0;
 }
 
-/* What the monitoring thread gathers while the workers run. Owns active
- * and feed. */
+/* What the monitoring thread gathers while the workers run. Owns active,
+ * series and feed. */
 typedef struct monitor {
+    series_t *series; /* the closed seconds, merged and spooled */
     livefeed_t *feed; /* opts->live is set */
     uint64_t *active; /* open connections at the last look in each second */
     size_t nactive, cap;
@@ -471,18 +473,6 @@ static void monitor_sample(monitor_t *mon, const run_ctx_t *run, uint64_t now)
     mon->active[sec] = now_active;
     if (sec + 1 > mon->nactive)
         mon->nactive = sec + 1;
-}
-
-static int result_series(result_t *r, worker_t *ws, unsigned n, const monitor_t *mon)
-{
-    metrics_t **ms = calloc(n, sizeof(*ms));
-    if (!ms)
-        return -1;
-    for (unsigned i = 0; i < n; i++)
-        ms[i] = ws[i].m;
-    int rc = metrics_merge_series(r, ms, n, mon->active, mon->nactive);
-    free(ms);
-    return rc;
 }
 
 /* Which model ran, and the open model's arrival counts. */
@@ -548,24 +538,16 @@ static int result_fill(result_t *r, const run_ctx_t *run, worker_t *ws, unsigned
             return -1;
     r->slow.known = spec->slow_readers;
     result_connq(r, run, ws, n);
-    return result_series(r, ws, n, mon);
+    return 0;
 }
 
 /* r->generator: the workers' loop lag and the process's CPU and memory. */
-static int result_generator(result_t *r, const spec_t *spec, const worker_t *ws, unsigned n,
-                            const monitor_t *mon)
+static int result_generator(result_t *r, const spec_t *spec, const monitor_t *mon)
 {
-    const selfmon_lag_t **lags = calloc(n, sizeof(*lags));
-    if (!lags)
-        return -1;
-    for (unsigned i = 0; i < n; i++)
-        lags[i] = &ws[i].lag;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int rc =
-        selfmon_result(r, lags, n, &mon->proc, gen_lag_limit_ms(selfmon_min_expect_timeout(spec)),
-                       cores > 0 ? (unsigned)cores : 0);
-    free(lags);
-    return rc;
+    return selfmon_result(r, series_lag(mon->series), &mon->proc,
+                          gen_lag_limit_ms(selfmon_min_expect_timeout(spec)),
+                          cores > 0 ? (unsigned)cores : 0);
 }
 
 static uint64_t grace_us(const spec_t *spec)
@@ -639,6 +621,31 @@ static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigne
     result_clear(&live);
 }
 
+/* Hands a merged second to the live feed. */
+typedef struct feed_ctx {
+    const engine_opts_t *opts;
+    worker_t *ws;
+    livefeed_t *feed;
+    engine_gen_t gen;
+} feed_ctx_t;
+
+static void feed_second(const res_second_t *sec, size_t t, const hist_t *const *lat, void *ctx)
+{
+    feed_ctx_t *fc = ctx;
+    livefeed_second(fc->feed, fc->opts, fc->ws, &fc->gen, sec, t, lat);
+}
+
+/* Takes the seconds the workers have closed into the series (and the live
+ * feed); final: they have all exited. */
+static void monitor_series(const engine_opts_t *opts, worker_t *ws, monitor_t *mon, bool final)
+{
+    feed_ctx_t fc = { opts, ws, mon->feed, { series_lag(mon->series), &mon->proc } };
+    series_poll(mon->series, ws, mon->active, mon->nactive, final, mon->feed ? feed_second : NULL,
+                &fc);
+    if (final && mon->feed)
+        livefeed_end(mon->feed, opts, ws, &fc.gen, series_count(mon->series));
+}
+
 /* The calling thread watches the workers until all have left their loops,
  * reporting progress about once a second. */
 static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n, monitor_t *mon)
@@ -649,8 +656,7 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
         for (unsigned i = 0; i < n; i++)
             exited += atomic_load(&ws[i].exited);
         if (exited == n) {
-            if (mon->feed)
-                livefeed_poll(mon->feed, opts, ws, &mon->proc, mon->active, mon->nactive, true);
+            monitor_series(opts, ws, mon, true);
             return;
         }
         usleep(MONITOR_US);
@@ -661,8 +667,7 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
             monitor_abort_check(opts, ws, n, mon, now);
             next_check = now + WORKER_SNAPSHOT_US;
         }
-        if (mon->feed)
-            livefeed_poll(mon->feed, opts, ws, &mon->proc, mon->active, mon->nactive, false);
+        monitor_series(opts, ws, mon, false);
         if (opts->progress && now >= next) {
             progress_emit(opts, ws, n);
             next += WORKER_PUBLISH_US;
@@ -747,6 +752,8 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
             goto out;
         }
     }
+    if (!(mon.series = series_new(spec->nmetrics, n, err, errlen)))
+        goto out;
     if (opts->live && !(mon.feed = livefeed_new(spec, n))) {
         snprintf(err, errlen, "out of memory");
         goto out;
@@ -761,10 +768,15 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         goto out;
     r->ended_at = wall_now();
     selfmon_proc_finish(&mon.proc, clock_mono_us());
+    if (result_fill(r, &run, ws, n, &mon) < 0) {
+        snprintf(err, errlen, "out of memory building the result");
+        goto out;
+    }
+    if (series_result(mon.series, r, err, errlen) < 0)
+        goto out;
     observer_t *obs_done = obs;
     obs = NULL;
-    if (result_fill(r, &run, ws, n, &mon) < 0 || observer_finish(obs_done, spec, r) < 0 ||
-        result_generator(r, spec, ws, n, &mon) < 0 ||
+    if (observer_finish(obs_done, spec, r) < 0 || result_generator(r, spec, &mon) < 0 ||
         (mon.aborted && !(r->abort_reason = strdup(mon.abort_reason)))) {
         snprintf(err, errlen, "out of memory building the result");
         goto out;
@@ -788,6 +800,7 @@ out:
     free(run.addrs);
     free(mon.active);
     livefeed_free(mon.feed);
+    series_free(mon.series);
     selfmon_proc_release(&mon.proc);
     return rc;
 }

@@ -37,9 +37,8 @@ typedef void (*engine_progress_fn)(const engine_progress_t *p, void *ctx);
  * run once every worker has closed it, with the run so far. Everything is
  * borrowed for the length of the call. */
 typedef struct engine_live {
-    /* The second that closed, as result_t.series[t] will hold it (active,
-     * sent, received, errors; step_hist left NULL); NULL in a call that only
-     * brings the totals up to date. */
+    /* The second that closed, as result_t.series[t] will hold it; NULL in a
+     * call that only brings the totals up to date. */
     const res_second_t *sec;
     size_t t;                 /* sec's index: it covers [t, t + 1) s of the load */
     const hist_t *const *lat; /* [sofar->nsteps] sec's latencies per step (may be empty) */

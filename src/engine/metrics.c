@@ -305,44 +305,17 @@ void metrics_second_clear(metrics_second_t *sec, size_t nsteps)
     memset(sec, 0, sizeof(*sec));
 }
 
-/* A deep copy of src (nsteps latency texts). */
-static int copy_second(metrics_second_t *dst, const metrics_second_t *src, size_t nsteps)
-{
-    *dst = *src;
-    dst->lat = NULL;
-    if (!src->lat)
-        return 0;
-    if (!(dst->lat = calloc(nsteps, sizeof(char *))))
-        return -1;
-    for (size_t i = 0; i < nsteps; i++)
-        if (src->lat[i] && !(dst->lat[i] = strdup(src->lat[i]))) {
-            metrics_second_clear(dst, nsteps);
-            return -1;
-        }
-    return 0;
-}
-
-int metrics_copy_seconds(metrics_t *dst, const metrics_t *src, size_t from)
-{
-    for (size_t s = from; s < src->nsecs; s++) {
-        if (grow_seconds(dst) < 0 ||
-            copy_second(&dst->secs[dst->nsecs], &src->secs[s], src->nsteps) < 0)
-            return -1;
-        dst->nsecs++;
-    }
-    return 0;
-}
-
-/* Merges second s of every worker's series for one step into out[step]. */
-static int merge_second_step(metrics_t *const *ms, size_t n, size_t s, size_t step, hist_t *acc,
-                             char **out)
+/* Merges every worker's second for one step into acc and, when any had a
+ * sample, its text into *out. */
+static int merge_step(const metrics_second_t *const *secs, size_t n, size_t step, hist_t *acc,
+                      char **out)
 {
     bool any = false;
     hist_reset(acc);
     for (size_t w = 0; w < n; w++) {
-        if (s >= ms[w]->nsecs || !ms[w]->secs[s].lat || !ms[w]->secs[s].lat[step])
+        if (!secs[w] || !secs[w]->lat || !secs[w]->lat[step])
             continue;
-        hist_t *h = hist_decode(ms[w]->secs[s].lat[step], NULL, 0);
+        hist_t *h = hist_decode(secs[w]->lat[step], NULL, 0);
         if (!h)
             return -1;
         hist_merge(acc, h);
@@ -354,49 +327,24 @@ static int merge_second_step(metrics_t *const *ms, size_t n, size_t s, size_t st
     return 0;
 }
 
-static int merge_second(res_second_t *dst, metrics_t *const *ms, size_t n, size_t s, size_t nsteps,
-                        hist_t *acc)
+int metrics_merge_second(res_second_t *dst, const metrics_second_t *const *secs, size_t n,
+                         size_t nsteps, hist_t *const *acc)
 {
     for (size_t w = 0; w < n; w++) {
-        if (s >= ms[w]->nsecs)
+        if (!secs[w])
             continue;
-        dst->sent += ms[w]->secs[s].sent;
-        dst->received += ms[w]->secs[s].received;
-        dst->errors += ms[w]->secs[s].errors;
+        dst->sent += secs[w]->sent;
+        dst->received += secs[w]->received;
+        dst->errors += secs[w]->errors;
         for (int k = 0; k < ERR_KIND_COUNT; k++)
-            dst->errors_by_kind[k] += ms[w]->secs[s].errors_by_kind[k];
+            dst->errors_by_kind[k] += secs[w]->errors_by_kind[k];
     }
     if (!(dst->step_hist = calloc(nsteps ? nsteps : 1, sizeof(char *))))
         return -1;
     for (size_t step = 0; step < nsteps; step++)
-        if (merge_second_step(ms, n, s, step, acc, &dst->step_hist[step]) < 0)
+        if (merge_step(secs, n, step, acc[step], &dst->step_hist[step]) < 0)
             return -1;
     return 0;
-}
-
-int metrics_merge_series(result_t *r, metrics_t *const *ms, size_t n, const uint64_t *active,
-                         size_t nactive)
-{
-    size_t nsec = 0;
-    for (size_t w = 0; w < n; w++)
-        if (ms[w]->nsecs > nsec)
-            nsec = ms[w]->nsecs;
-    if (nsec == 0)
-        return 0;
-    hist_t *acc = hist_new();
-    r->series = calloc(nsec, sizeof(res_second_t));
-    if (!acc || !r->series) {
-        hist_free(acc);
-        return -1;
-    }
-    r->nseconds = nsec;
-    int rc = 0;
-    for (size_t s = 0; s < nsec && rc == 0; s++) {
-        r->series[s].active = active && s < nactive ? active[s] : 0;
-        rc = merge_second(&r->series[s], ms, n, s, r->nsteps, acc);
-    }
-    hist_free(acc);
-    return rc;
 }
 
 void metrics_snapshot(metrics_t *dst, const metrics_t *src)

@@ -72,21 +72,18 @@ int metrics_tick(metrics_t *m, uint64_t now_us);
 /* Closes the open second (end of the run). */
 int metrics_finish(metrics_t *m);
 
-/* Sums the workers' time series into r->series (r->nsteps set already).
- * active[s] (may be NULL) gives the open connections at the end of second
- * s, for s < nactive. Returns 0, or -1 on allocation failure. */
-int metrics_merge_series(result_t *r, metrics_t *const *ms, size_t n, const uint64_t *active,
-                         size_t nactive);
+/* Sums second s of n workers into dst, as result.json's series has it:
+ * secs[w] is worker w's second s, NULL when it has none. Counters add up;
+ * dst->step_hist becomes an array of nsteps texts (NULL: no sample that
+ * second), which dst owns. acc[0..nsteps) are the caller's histograms: on
+ * return acc[i] holds step i's merged second. Returns 0, or -1 when out of
+ * memory (dst may then hold part of its texts). */
+int metrics_merge_second(res_second_t *dst, const metrics_second_t *const *secs, size_t n,
+                         size_t nsteps, hist_t *const *acc);
 
 /* Copies src's counters, histograms and error counts (not samples, not the
  * series) into dst, which has the same number of steps. */
 void metrics_snapshot(metrics_t *dst, const metrics_t *src);
-
-/* Appends copies of src's closed seconds [from, src->nsecs) to dst's
- * (the live feed: a worker hands its new seconds to the monitor through its
- * snapshot). Returns 0, or -1 on allocation failure, with dst holding the
- * seconds copied before it. */
-int metrics_copy_seconds(metrics_t *dst, const metrics_t *src, size_t from);
 
 /* Frees a second's latency texts (nsteps of them) and clears it. */
 void metrics_second_clear(metrics_second_t *sec, size_t nsteps);

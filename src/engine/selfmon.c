@@ -84,12 +84,15 @@ void selfmon_lag_release(selfmon_lag_t *l, struct ev_loop *loop)
 }
 
 /* The histogram of second sec, grown into when first reached; NULL when
- * out of memory. */
+ * out of memory (or, never expected, for a second already dropped). */
 static lag_hist_t *lag_second(selfmon_lag_t *l, size_t sec)
 {
-    if (sec >= l->cap) {
+    if (sec < l->base)
+        return NULL;
+    size_t i = sec - l->base;
+    if (i >= l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
-        while (cap <= sec)
+        while (cap <= i)
             cap *= 2;
         lag_hist_t *grown = realloc(l->secs, cap * sizeof(*grown));
         if (!grown)
@@ -98,9 +101,58 @@ static lag_hist_t *lag_second(selfmon_lag_t *l, size_t sec)
         l->secs = grown;
         l->cap = cap;
     }
-    if (sec >= l->nsecs)
-        l->nsecs = sec + 1;
-    return &l->secs[sec];
+    if (i >= l->nsecs)
+        l->nsecs = i + 1;
+    return &l->secs[i];
+}
+
+size_t selfmon_lag_final(const selfmon_lag_t *l)
+{
+    if (l->due_us < l->t0_us)
+        return 0;
+    size_t due_sec = (size_t)((l->due_us - l->t0_us) / 1000000u);
+    size_t k = due_sec > l->base ? due_sec - l->base : 0;
+    return k < l->nsecs ? k : l->nsecs;
+}
+
+void selfmon_lag_drop(selfmon_lag_t *l, size_t k)
+{
+    if (k > l->nsecs)
+        k = l->nsecs;
+    if (k == 0)
+        return;
+    memmove(l->secs, l->secs + k, (l->nsecs - k) * sizeof(*l->secs));
+    memset(l->secs + (l->nsecs - k), 0, k * sizeof(*l->secs));
+    l->nsecs -= k;
+    l->base += k;
+}
+
+int selfmon_lagsum_add(selfmon_lagsum_t *s, const lag_hist_t *sec)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        double *p99 = realloc(s->p99_ms, cap * sizeof(*p99));
+        if (!p99)
+            return -1;
+        s->p99_ms = p99;
+        double *max = realloc(s->max_ms, cap * sizeof(*max));
+        if (!max)
+            return -1;
+        s->max_ms = max;
+        s->cap = cap;
+    }
+    s->p99_ms[s->n] = (double)selfmon_lag_percentile(sec, 99) / 1000.0;
+    s->max_ms[s->n] = (double)sec->max_us / 1000.0;
+    s->n++;
+    selfmon_lag_merge(&s->all, sec);
+    return 0;
+}
+
+void selfmon_lagsum_release(selfmon_lagsum_t *s)
+{
+    free(s->p99_ms);
+    free(s->max_ms);
+    memset(s, 0, sizeof(*s));
 }
 
 static void lag_add(selfmon_lag_t *l, size_t sec, uint64_t lag_us)
@@ -281,24 +333,6 @@ uint64_t selfmon_min_expect_timeout(const spec_t *spec)
     return m;
 }
 
-/* Second t of every worker's lag, merged into one histogram. */
-static void merged_second(const selfmon_lag_t *const *lags, size_t n, size_t t, lag_hist_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    for (size_t w = 0; w < n; w++)
-        if (t < lags[w]->nsecs)
-            selfmon_lag_merge(out, &lags[w]->secs[t]);
-}
-
-static size_t series_len(const selfmon_lag_t *const *lags, size_t n, const selfmon_proc_t *p)
-{
-    size_t len = p ? p->n : 0;
-    for (size_t w = 0; w < n; w++)
-        if (lags[w]->nsecs > len)
-            len = lags[w]->nsecs;
-    return len;
-}
-
 /* To 0.001, as result.json keeps them: reports rendered again from the
  * file (whose derived figures, such as CPU over all cores, start from the
  * kept values) match the run's byte for byte. */
@@ -307,11 +341,11 @@ static double milli(double v)
     return round(v * 1000.0) / 1000.0;
 }
 
-int selfmon_result(result_t *r, const selfmon_lag_t *const *lags, size_t n, const selfmon_proc_t *p,
+int selfmon_result(result_t *r, const selfmon_lagsum_t *lag, const selfmon_proc_t *p,
                    double limit_ms, unsigned cores)
 {
     res_gen_t *g = calloc(1, sizeof(*g));
-    size_t len = series_len(lags, n, p);
+    size_t len = p && p->n > lag->n ? p->n : lag->n;
     if (!g || (len && !(g->secs = calloc(len, sizeof(*g->secs))))) {
         free(g);
         return -1;
@@ -319,19 +353,17 @@ int selfmon_result(result_t *r, const selfmon_lag_t *const *lags, size_t n, cons
     g->nsecs = len;
     g->cores = cores;
     g->lag_limit_ms = limit_ms;
-    lag_hist_t sec, all;
-    memset(&all, 0, sizeof(all));
     for (size_t t = 0; t < len; t++) {
-        merged_second(lags, n, t, &sec);
-        selfmon_lag_merge(&all, &sec);
-        g->secs[t].loop_lag_p99_ms = (double)selfmon_lag_percentile(&sec, 99) / 1000.0;
-        g->secs[t].loop_lag_max_ms = (double)sec.max_us / 1000.0;
+        if (t < lag->n) {
+            g->secs[t].loop_lag_p99_ms = lag->p99_ms[t];
+            g->secs[t].loop_lag_max_ms = lag->max_ms[t];
+        }
         if (p && t < p->n) {
             g->secs[t].cpu_pct = milli(p->cpu_pct[t]);
             g->secs[t].rss_mb = milli(p->rss_mb[t]);
         }
     }
-    g->loop_lag_p99_ms = (double)selfmon_lag_percentile(&all, 99) / 1000.0;
+    g->loop_lag_p99_ms = (double)selfmon_lag_percentile(&lag->all, 99) / 1000.0;
     gen_free(r->generator);
     r->generator = g;
     return gen_summarize(g);

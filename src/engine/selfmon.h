@@ -6,10 +6,12 @@
  * probes that could not fire meanwhile (at the lag each had reached), so
  * the histogram weighs lag by time: a second's p99 is the lag the loop
  * stayed under for 99% of that second, whether it was late a little all
- * the time or very late once. The monitoring thread samples the
- * process CPU (getrusage) and resident memory (/proc/self/statm) once a
- * second. After the run, selfmon_result merges both into r->generator,
- * where result/gen.h's rule says whether the generator was saturated. */
+ * the time or very late once. Each second, once no probe can record into
+ * it, goes to the monitor (engine/series.c), which merges the workers' and
+ * keeps its p99 and max (selfmon_lagsum_t). The monitoring thread samples
+ * the process CPU (getrusage) and resident memory (/proc/self/statm) once a
+ * second. After the run, selfmon_result puts both into r->generator, where
+ * result/gen.h's rule says whether the generator was saturated. */
 #ifndef WSGATE_SELFMON_H
 #define WSGATE_SELFMON_H
 
@@ -39,8 +41,9 @@ typedef struct selfmon_lag {
     ev_timer probe;   /* on the worker's loop, between start and stop */
     uint64_t due_us;  /* when the probe is due */
     uint64_t t0_us;   /* monotonic start of second 0 */
-    lag_hist_t *secs; /* [nsecs], second s from t0_us */
+    lag_hist_t *secs; /* [nsecs], secs[i] is second base + i from t0_us */
     size_t nsecs, cap;
+    size_t base;       /* seconds handed over and dropped (selfmon_lag_drop) */
     uint64_t stall_us; /* WSGATE_TEST_STALL_MS (tests only; 0: off) */
     uint64_t next_stall;
 } selfmon_lag_t;
@@ -61,6 +64,28 @@ void selfmon_lag_start(selfmon_lag_t *l, struct ev_loop *loop, uint64_t now_us);
  * nothing is recorded. O(1) but for stalls; allocates only when a second
  * is first reached (best effort: out of memory loses the sample). */
 void selfmon_lag_record(selfmon_lag_t *l, uint64_t due_us, uint64_t now_us);
+
+/* How many of the seconds l holds (from secs[0]) no probe can record into
+ * any more: every record from now on is for the next probe's due time or
+ * later. */
+size_t selfmon_lag_final(const selfmon_lag_t *l);
+/* Drops the first k seconds l holds (handed over to the monitor); the
+ * seconds after them keep their numbers. */
+void selfmon_lag_drop(selfmon_lag_t *l, size_t k);
+
+/* The workers' loop lag merged second by second while the run goes on
+ * (engine/series.c adds each second once every worker's is final): each
+ * second's p99 and max, and the whole run's histogram. Owns its arrays. */
+typedef struct selfmon_lagsum {
+    double *p99_ms, *max_ms; /* [n] */
+    size_t n, cap;
+    lag_hist_t all;
+} selfmon_lagsum_t;
+
+/* Appends the next second, sec being every worker's lag of it merged.
+ * Returns 0, or -1 when out of memory. */
+int selfmon_lagsum_add(selfmon_lagsum_t *s, const lag_hist_t *sec);
+void selfmon_lagsum_release(selfmon_lagsum_t *s);
 
 /* Test only: with WSGATE_TEST_STALL_MS=N set, blocks the calling worker for
  * N ms about once a second, so its loop lags the way a starved generator's
@@ -102,10 +127,10 @@ bool selfmon_parse_statm(const char *text, long page_size, double *mb);
 /* The smallest expect timeout of the spec's steps (0: no expect). */
 uint64_t selfmon_min_expect_timeout(const spec_t *spec);
 
-/* Sets r->generator from the workers' lag series lags[0..n), the process
+/* Sets r->generator from the workers' merged lag series lag, the process
  * series p (NULL: none), the saturation limit and the machine's cores.
  * Returns 0, or -1 when out of memory. */
-int selfmon_result(result_t *r, const selfmon_lag_t *const *lags, size_t n, const selfmon_proc_t *p,
+int selfmon_result(result_t *r, const selfmon_lagsum_t *lag, const selfmon_proc_t *p,
                    double limit_ms, unsigned cores);
 
 #endif

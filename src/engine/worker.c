@@ -23,6 +23,7 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
                 worker_tick_fn tick, worker_settle_fn settle)
 {
     memset(w, 0, sizeof(*w));
+    pthread_mutex_init(&w->out_lock, NULL);
     w->run = run;
     w->index = index;
     w->nvus = nvus;
@@ -66,11 +67,15 @@ void worker_release(worker_t *w)
     timerq_free(w->tq);
     timerq_free(w->ping_tq);
     timerq_free(w->flow_tq);
+    for (size_t s = 0; w->m && s < w->nout; s++)
+        metrics_second_clear(&w->out[s], w->m->nsteps);
+    free(w->out);
+    free(w->lag_out);
+    pthread_mutex_destroy(&w->out_lock);
     metrics_free(w->m);
     load_pool_release(&w->pool);
     if (w->snap) {
         metrics_free(w->snap);
-        free(w->snap_lag);
         pthread_mutex_destroy(&w->snap_lock);
     }
     sbuf_free(&w->scratch);
@@ -161,61 +166,82 @@ static void trim_after_ramp(worker_t *w)
     w->trims_left--;
 }
 
-/* Copies the loop lag of the seconds closed by now (all: every second) to
- * snap_lag; best effort, a copy that cannot grow waits for the next. */
-static void snapshot_lag(worker_t *w, uint64_t now, bool all)
-{
-    const selfmon_lag_t *l = &w->lag;
-    size_t closed = now > l->t0_us ? (size_t)((now - l->t0_us) / 1000000u) : 0;
-    if (all || closed > l->nsecs)
-        closed = l->nsecs;
-    if (closed > w->snap_lag_cap) {
-        size_t cap = w->snap_lag_cap ? w->snap_lag_cap * 2 : 64;
-        while (cap < closed)
-            cap *= 2;
-        lag_hist_t *grown = realloc(w->snap_lag, cap * sizeof(*grown));
-        if (!grown)
-            return;
-        w->snap_lag = grown;
-        w->snap_lag_cap = cap;
-    }
-    size_t from = w->snap_nlag > 2 ? w->snap_nlag - 2 : 0;
-    if (closed > from)
-        memcpy(&w->snap_lag[from], &l->secs[from], (closed - from) * sizeof(*l->secs));
-    if (closed > w->snap_nlag)
-        w->snap_nlag = closed;
-}
-
 /* For the live abort check and the live feed, which read the snapshot
- * from another thread. A second that cannot be copied is left for the next
- * snapshot. */
-static void snapshot(worker_t *w, uint64_t now, bool all)
+ * from another thread. */
+static void snapshot(worker_t *w, uint64_t now)
 {
     pthread_mutex_lock(&w->snap_lock);
     metrics_snapshot(w->snap, w->m);
-    if (w->run->live) {
-        snapshot_lag(w, now, all);
-        size_t had = w->snap->nsecs;
-        if (metrics_copy_seconds(w->snap, w->m, w->live_given) == 0)
-            w->live_given = w->m->nsecs;
-        else
-            w->live_given += w->snap->nsecs - had;
-    }
     pthread_mutex_unlock(&w->snap_lock);
     w->next_snap = now + WORKER_SNAPSHOT_US;
+}
+
+/* Moves the closed seconds of m to out (their texts change owner): a copy
+ * of a few hundred bytes a second under the lock. When out cannot grow they
+ * stay in m for the next time. */
+static void hand_seconds(worker_t *w)
+{
+    metrics_t *m = w->m;
+    if (m->nsecs == 0)
+        return;
+    pthread_mutex_lock(&w->out_lock);
+    if (w->nout + m->nsecs > w->capout) {
+        size_t cap = w->capout ? w->capout : 8;
+        while (cap < w->nout + m->nsecs)
+            cap *= 2;
+        metrics_second_t *grown = realloc(w->out, cap * sizeof(*grown));
+        if (!grown) {
+            pthread_mutex_unlock(&w->out_lock);
+            return;
+        }
+        w->out = grown;
+        w->capout = cap;
+    }
+    memcpy(&w->out[w->nout], m->secs, m->nsecs * sizeof(*m->secs));
+    w->nout += m->nsecs;
+    m->nsecs = 0;
+    pthread_mutex_unlock(&w->out_lock);
+}
+
+/* Moves the first k seconds of the loop lag to lag_out, as hand_seconds. */
+static void hand_lag(worker_t *w, size_t k)
+{
+    selfmon_lag_t *l = &w->lag;
+    pthread_mutex_lock(&w->out_lock);
+    if (w->nlag_out + k > w->caplag_out) {
+        size_t cap = w->caplag_out ? w->caplag_out : 8;
+        while (cap < w->nlag_out + k)
+            cap *= 2;
+        lag_hist_t *grown = realloc(w->lag_out, cap * sizeof(*grown));
+        if (!grown) {
+            pthread_mutex_unlock(&w->out_lock);
+            return;
+        }
+        w->lag_out = grown;
+        w->caplag_out = cap;
+    }
+    memcpy(&w->lag_out[w->nlag_out], l->secs, k * sizeof(*l->secs));
+    w->nlag_out += k;
+    pthread_mutex_unlock(&w->out_lock);
+    selfmon_lag_drop(l, k);
 }
 
 void worker_housekeeping(worker_t *w, uint64_t now)
 {
     selfmon_test_stall(&w->lag, now);
     metrics_tick(w->m, now); /* best effort: a failure only shortens the series */
+    bool new_second = w->m->nsecs > 0;
+    if (new_second)
+        hand_seconds(w);
+    size_t lag_final = selfmon_lag_final(&w->lag);
+    if (lag_final)
+        hand_lag(w, lag_final);
     if (now >= w->next_publish) {
         publish(w, now);
         trim_after_ramp(w);
     }
-    bool new_second = w->run->live && w->m->nsecs > w->live_given;
-    if (w->snap && (now >= w->next_snap || new_second))
-        snapshot(w, now, false);
+    if (w->snap && (now >= w->next_snap || (w->run->live && new_second)))
+        snapshot(w, now);
 }
 
 void worker_finish(worker_t *w, uint64_t now)
@@ -241,9 +267,12 @@ void *worker_thread(void *arg)
     while (!w->finished)
         ev_run(w->loop, EVRUN_ONCE);
     metrics_finish(w->m);
+    hand_seconds(w);
+    if (w->lag.nsecs) /* the probe fires no more */
+        hand_lag(w, w->lag.nsecs);
     publish(w, clock_mono_us());
-    if (w->snap) /* the final totals and seconds, before the monitor sees exited */
-        snapshot(w, clock_mono_us(), true);
+    if (w->snap) /* the final totals, before the monitor sees exited */
+        snapshot(w, clock_mono_us());
     atomic_store(&w->exited, true);
     return NULL;
 }

@@ -59,8 +59,8 @@ typedef struct run_ctx {
     unsigned nworkers;
     atomic_uint ending_workers;
     atomic_uint_fast64_t pending_at_end;
-    /* engine_opts_t.live is set: each worker hands its closed seconds to
-     * the monitor through its snapshot (worker_t.snap). */
+    /* engine_opts_t.live is set: each worker takes a snapshot (worker_t.snap)
+     * as soon as it closes a second, so the live feed's totals keep up. */
     bool live;
     /* Connects waiting for a slot of load.max_connecting in all workers,
      * and the most at once (result.json's connect.max_waiting). */
@@ -108,16 +108,18 @@ typedef struct engine_worker {
     pthread_t thread;
     /* Copy of m taken at each publish, for the live abort check and the
      * live feed (only when some assertion has abort_on_fail or run->live;
-     * NULL otherwise). With run->live, snap->secs also receives copies of
-     * the seconds closed since the monitor last took them (it empties it). */
+     * NULL otherwise). */
     metrics_t *snap;
-    size_t live_given; /* m's seconds already copied into snap */
-    /* With run->live: lag.secs' closed seconds [0, snap_nlag), copied at
-     * each snapshot for the live feed (the last two again, since a stall's
-     * late probes land in the seconds they were due). */
-    lag_hist_t *snap_lag;
-    size_t snap_nlag, snap_lag_cap;
-    pthread_mutex_t snap_lock; /* guards snap, snap_lag and snap_nlag */
+    pthread_mutex_t snap_lock;
+    /* The seconds this worker has closed and the monitor not yet taken
+     * (engine/series.c), in order: moved out of m->secs under out_lock at
+     * the housekeeping that closes them, so a long run's seconds do not
+     * pile up here. Owns them (and their texts) until taken. */
+    metrics_second_t *out;
+    size_t nout, capout;
+    lag_hist_t *lag_out; /* likewise the loop lag's seconds, once final */
+    size_t nlag_out, caplag_out;
+    pthread_mutex_t out_lock;
     uint64_t next_snap;
     uint64_t next_wake; /* when the worker's tick fires next (monotonic us) */
     /* Open model: this worker's arrivals (global numbers arr.first +
@@ -184,8 +186,9 @@ void worker_wake_by(worker_t *w, uint64_t due);
  * interval away (sooner while the run is ending). */
 void worker_schedule_next(worker_t *w, uint64_t now);
 
-/* Each tick: closes finished seconds of the metrics and, when due,
- * publishes the progress numbers and the live snapshot. */
+/* Each tick: closes finished seconds of the metrics and hands them to the
+ * monitor (worker_t.out), and, when due, publishes the progress numbers and
+ * the live snapshot. */
 void worker_housekeeping(worker_t *w, uint64_t now);
 
 /* The worker is done: leaves the loop, and takes its replies out of

@@ -275,41 +275,18 @@ static void test_tick_closes_seconds(void **state)
     metrics_free(m);
 }
 
-/* The live feed's copies: seconds from an index on, deep (the source's
- * texts can be freed), appended after what dst holds. */
-static void test_copy_seconds(void **state)
+/* Clearing a second frees its texts and zeroes it. */
+static void test_second_clear(void **state)
 {
-    metrics_t *m = new_metrics(), *dst = new_metrics();
+    metrics_t *m = new_metrics();
     m->sent += 2;
     metrics_ok(m, S_PUBLISH, 1000);
     assert_int_equal(metrics_tick(m, T0 + SEC), 0);
-    m->sent += 4;
-    metrics_ok(m, S_PUBLISH, 1500);
-    assert_int_equal(metrics_tick(m, T0 + 3 * SEC), 0);
-    assert_int_equal(m->nsecs, 3);
-
-    assert_int_equal(metrics_copy_seconds(dst, m, 0), 0);
-    assert_int_equal(dst->nsecs, 3);
-    assert_int_equal(metrics_copy_seconds(dst, m, 1), 0); /* appended again */
-    assert_int_equal(dst->nsecs, 5);
-    assert_int_equal(metrics_copy_seconds(dst, m, 3), 0); /* nothing new */
-    assert_int_equal(dst->nsecs, 5);
-    const uint64_t sent[] = { 2, 4, 0, 4, 0 };
-    for (size_t s = 0; s < 5; s++)
-        assert_int_equal(dst->secs[s].sent, sent[s]);
-    assert_ptr_not_equal(dst->secs[1].lat, m->secs[1].lat);
-    assert_ptr_not_equal(dst->secs[1].lat[S_PUBLISH], m->secs[1].lat[S_PUBLISH]);
-    assert_string_equal(dst->secs[1].lat[S_PUBLISH], m->secs[1].lat[S_PUBLISH]);
-    assert_null(dst->secs[2].lat);
+    assert_non_null(m->secs[0].lat);
+    metrics_second_clear(&m->secs[0], m->nsteps);
+    assert_null(m->secs[0].lat);
+    assert_int_equal(m->secs[0].sent, 0);
     metrics_free(m);
-    hist_t *h = second_hist(dst, 3, S_PUBLISH);
-    assert_non_null(h);
-    assert_int_equal(hist_min(h), 1500);
-    hist_free(h);
-    metrics_second_clear(&dst->secs[0], dst->nsteps);
-    assert_null(dst->secs[0].lat);
-    assert_int_equal(dst->secs[0].sent, 0);
-    metrics_free(dst);
 }
 
 /* A tick before t0 (or at it) closes nothing. */
@@ -348,9 +325,22 @@ static void test_series_precision(void **state)
     metrics_free(m);
 }
 
-/* Two workers' series sum second by second; a worker with a shorter series
- * adds nothing to the later seconds; active comes from the caller. */
-static void test_merge_series(void **state)
+/* Merges second s of the workers that have it (NULL: a worker whose
+ * series is shorter) into dst, and leaves each step's merged second in acc. */
+static void merge_second(res_second_t *dst, metrics_t *const *ms, size_t n, size_t s,
+                         hist_t *const *acc)
+{
+    const metrics_second_t *secs[4] = { NULL };
+    assert_true(n <= 4);
+    for (size_t w = 0; w < n; w++)
+        secs[w] = s < ms[w]->nsecs ? &ms[w]->secs[s] : NULL;
+    assert_int_equal(metrics_merge_second(dst, secs, n, ms[0]->nsteps, acc), 0);
+}
+
+/* Two workers' seconds sum second by second; a worker with a shorter series
+ * adds nothing to the later seconds; each step's text is the merged
+ * histogram (NULL when no worker had a sample), which acc holds too. */
+static void test_merge_second(void **state)
 {
     metrics_t *a = new_metrics(), *b = new_metrics();
     a->sent = 4;
@@ -359,6 +349,7 @@ static void test_merge_series(void **state)
     b->sent = 6;
     b->received = 1;
     metrics_ok(b, S_PUBLISH, 1500);
+    metrics_error(b, ERR_TIMEOUT, "late");
     assert_int_equal(metrics_tick(a, T0 + SEC), 0);
     assert_int_equal(metrics_tick(b, T0 + SEC), 0);
     a->sent += 10;
@@ -367,17 +358,26 @@ static void test_merge_series(void **state)
     assert_int_equal(metrics_finish(a), 0); /* a: 2 seconds, b: 1 */
 
     result_t *r = steps_result();
+    hist_t *acc[NSTEPS];
+    for (size_t i = 0; i < NSTEPS; i++)
+        acc[i] = hist_new();
     metrics_t *ms[] = { a, b };
-    const uint64_t active[] = { 7, 9 };
-    assert_int_equal(metrics_merge_series(r, ms, 2, active, 2), 0);
-    assert_int_equal(r->nseconds, 2);
+    r->nseconds = 2;
+    r->series = calloc(2, sizeof(res_second_t));
+    assert_non_null(r->series);
+    merge_second(&r->series[0], ms, 2, 0, acc);
     assert_int_equal(r->series[0].sent, 10);
     assert_int_equal(r->series[0].received, 1);
-    assert_int_equal(r->series[0].errors, 0);
-    assert_int_equal(r->series[0].active, 7);
+    assert_int_equal(r->series[0].errors, 1);
+    assert_int_equal(r->series[0].errors_by_kind[ERR_TIMEOUT], 1);
+    assert_int_equal(hist_count(acc[S_PUBLISH]), 3);
+    merge_second(&r->series[1], ms, 2, 1, acc);
     assert_int_equal(r->series[1].sent, 10);
     assert_int_equal(r->series[1].errors, 1);
-    assert_int_equal(r->series[1].active, 9);
+    assert_int_equal(r->series[1].errors_by_kind[ERR_RESET], 1);
+    assert_int_equal(r->series[1].errors_by_kind[ERR_TIMEOUT], 0);
+    assert_int_equal(hist_count(acc[S_PUBLISH]), 0);
+    assert_int_equal(hist_count(acc[S_CONNECT]), 1);
 
     hist_t *h = result_second_hist(r, 0, S_PUBLISH);
     assert_non_null(h);
@@ -393,26 +393,10 @@ static void test_merge_series(void **state)
     assert_null(result_second_hist(r, 1, S_PUBLISH));
     assert_null(result_second_hist(r, 1, S_NEVER));
     free_result(r);
-
-    /* active counts for fewer seconds, none, and no closed second anywhere */
-    r = steps_result();
-    assert_int_equal(metrics_merge_series(r, ms, 2, active, 1), 0);
-    assert_int_equal(r->series[0].active, 7);
-    assert_int_equal(r->series[1].active, 0);
-    free_result(r);
-    r = steps_result();
-    assert_int_equal(metrics_merge_series(r, ms, 2, NULL, 0), 0);
-    assert_int_equal(r->series[0].active, 0);
-    free_result(r);
-    metrics_t *c = new_metrics();
-    r = steps_result();
-    assert_int_equal(metrics_merge_series(r, &c, 1, active, 1), 0);
-    assert_int_equal(r->nseconds, 0);
-    assert_null(r->series);
-    free_result(r);
+    for (size_t i = 0; i < NSTEPS; i++)
+        hist_free(acc[i]);
     metrics_free(a);
     metrics_free(b);
-    metrics_free(c);
 }
 
 /* ---- snapshot and merge --------------------------------------------------- */
@@ -529,10 +513,10 @@ int main(void)
         cmocka_unit_test(test_error_cut_on_character_boundary),
         cmocka_unit_test(test_error_data),
         cmocka_unit_test(test_tick_closes_seconds),
-        cmocka_unit_test(test_copy_seconds),
+        cmocka_unit_test(test_second_clear),
         cmocka_unit_test(test_tick_before_start),
         cmocka_unit_test(test_series_precision),
-        cmocka_unit_test(test_merge_series),
+        cmocka_unit_test(test_merge_second),
         cmocka_unit_test(test_merge_into),
         cmocka_unit_test(test_snapshot),
     };

@@ -126,10 +126,16 @@ static void test_result(void **state)
     p.n = p.cap = 3;
     p.cpu_pct[1] = 97.50049; /* kept to 0.001, as result.json has it */
     p.rss_mb[2] = 42;
-    const selfmon_lag_t *lags[] = { &a, &b };
+    selfmon_lagsum_t sum = { 0 };
+    for (size_t t = 0; t < 3; t++) { /* what the monitor does as seconds come */
+        lag_hist_t sec = { 0 };
+        selfmon_lag_merge(&sec, &a.secs[t]);
+        selfmon_lag_merge(&sec, &b.secs[t]);
+        assert_int_equal(selfmon_lagsum_add(&sum, &sec), 0);
+    }
     result_t r;
     memset(&r, 0, sizeof r);
-    assert_int_equal(selfmon_result(&r, lags, 2, &p, 100, 2), 0);
+    assert_int_equal(selfmon_result(&r, &sum, &p, 100, 2), 0);
     const res_gen_t *g = r.generator;
     assert_non_null(g);
     assert_int_equal(g->nsecs, 3);
@@ -142,10 +148,43 @@ static void test_result(void **state)
     assert_true(g->saturated && g->nranges == 1 && g->ranges[0].from == 1 && g->ranges[0].to == 2);
     assert_true(g->cpu_pct_max == 97.5 && g->rss_max_mb == 42 && g->cores == 2);
     assert_true(g->lag_limit_ms == 100);
+    assert_true(g->loop_lag_p99_ms > 1); /* over the run: the stall's 90 probes of 300 */
     result_clear(&r);
+    selfmon_lagsum_release(&sum);
     selfmon_proc_release(&p);
     selfmon_lag_release(&a, NULL);
     selfmon_lag_release(&b, NULL);
+}
+
+/* A second is final once the next probe is due after it (every record
+ * from then on is for that due time or later); dropping the final seconds
+ * keeps the numbers of those after them, so a later record lands in its own
+ * second. */
+static void test_final_and_drop(void **state)
+{
+    (void)state;
+    selfmon_lag_t l;
+    selfmon_lag_init(&l, T0);
+    l.due_us = T0;
+    assert_int_equal(selfmon_lag_final(&l), 0);
+    for (uint64_t t = T0; t < T0 + 2500 * MS; t += 10 * MS) {
+        selfmon_lag_record(&l, t, t + 100);
+        l.due_us = t + 10 * MS;
+    }
+    assert_int_equal(l.nsecs, 3);
+    assert_int_equal(selfmon_lag_final(&l), 2); /* due in second 2: 0 and 1 are final */
+    selfmon_lag_drop(&l, 2);
+    assert_int_equal(l.nsecs, 1);
+    assert_int_equal(l.base, 2);
+    assert_int_equal(l.secs[0].count, 50); /* second 2's */
+    assert_int_equal(selfmon_lag_final(&l), 0);
+    selfmon_lag_record(&l, T0 + 3 * SEC, T0 + 3400 * MS); /* 400 ms late: seconds 3 */
+    assert_int_equal(l.nsecs, 2);
+    assert_int_equal(l.secs[1].count, 40);
+    assert_int_equal(l.secs[1].max_us, 400000);
+    l.due_us = T0 + 3410 * MS;
+    assert_int_equal(selfmon_lag_final(&l), 1);
+    selfmon_lag_release(&l, NULL);
 }
 
 /* The process series: one entry a second, measured when it ends. */
@@ -173,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_percentile),
         cmocka_unit_test(test_stall_weighs_by_time),
         cmocka_unit_test(test_stall_spans_seconds),
+        cmocka_unit_test(test_final_and_drop),
         cmocka_unit_test(test_statm),
         cmocka_unit_test(test_result),
         cmocka_unit_test(test_proc_seconds),

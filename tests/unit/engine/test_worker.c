@@ -261,7 +261,8 @@ static void test_housekeeping_publishes_once_a_second(void **state)
 }
 
 /* Each call closes the seconds that have ended, so counts land in the
- * second they happened in (to within the tick). */
+ * second they happened in (to within the tick), and hands them over to the
+ * monitor (w->out), in order: none stays in the worker's metrics. */
 static void test_housekeeping_closes_finished_seconds(void **state)
 {
     fake_worker_t fw;
@@ -271,13 +272,16 @@ static void test_housekeeping_closes_finished_seconds(void **state)
     w->m->sent = 3;
     worker_housekeeping(w, t0 + 900 * MS);
     assert_int_equal(w->m->nsecs, 0);
+    assert_int_equal(w->nout, 0);
     worker_housekeeping(w, t0 + 1100 * MS);
-    assert_int_equal(w->m->nsecs, 1);
-    assert_int_equal(w->m->secs[0].sent, 3);
+    assert_int_equal(w->m->nsecs, 0);
+    assert_int_equal(w->nout, 1);
+    assert_int_equal(w->out[0].sent, 3);
     w->m->sent = 10;
     worker_housekeeping(w, t0 + 3200 * MS); /* seconds 1 and 2 closed */
-    assert_int_equal(w->m->nsecs, 3);
-    assert_int_equal(w->m->secs[1].sent + w->m->secs[2].sent, 7);
+    assert_int_equal(w->m->nsecs, 0);
+    assert_int_equal(w->nout, 3);
+    assert_int_equal(w->out[1].sent + w->out[2].sent, 7);
     fake_worker_stop(&fw);
 }
 
