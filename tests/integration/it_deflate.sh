@@ -17,6 +17,7 @@
 #     offer it: the connect fails as protocol (RFC 6455 9.1), exit 1, both
 #     in a run where no scenario compresses (libwebsockets refuses the
 #     answer) and beside a scenario that does (wsgate refuses it).
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 
 # quotes_spec NAME CONNECT_KEYS: 3 users for 2 s subscribed to three

@@ -15,6 +15,7 @@
 #  5. 20 kB incompressible binary messages (sent compressed in many
 #     fragments) each followed by a small text: every echo comes back.
 #  6. the server with perMessageDeflate off declines: uncompressed, 0 errors.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 DIR="$SRC/tests/servers/graphql"
 command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }

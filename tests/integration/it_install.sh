@@ -6,6 +6,7 @@
 # installed wsgate runs; a second run reuses it; a wrong checksum, a missing
 # .sha256, a tarball of another version and an unset version each exit 1
 # with one clear line and install nothing.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null || { echo "skip: needs curl"; exit 77; }

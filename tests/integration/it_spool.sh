@@ -5,6 +5,7 @@
 # the step's total, `report` rendering the same files again). A $TMPDIR
 # where no file can be made fails the run at its start: exit 3, the
 # directory and what to do named on one line.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 STEP="publish chat message"
 sed -e 's/^name: chat-11s/name: spool/' -e 's/duration: 11s/duration: 5s/' \
