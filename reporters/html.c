@@ -300,6 +300,8 @@ static void html_meta(const result_t *r, FILE *out)
     char z[400];
     if (reporter_compression(r, z, sizeof z))
         meta_item(out, "permessage-deflate", z);
+    if (reporter_slow_consumers(r, z, sizeof z))
+        meta_item(out, "Slow consumers", z);
     meta_optional(r, out);
     meta_item(out, "wsgate", r->wsgate_version ? r->wsgate_version : "unknown");
     fputs("</dl>\n", out);

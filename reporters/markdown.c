@@ -313,6 +313,8 @@ static void md_traffic(const result_t *r, FILE *out)
     char z[400];
     if (reporter_compression(r, z, sizeof z))
         fprintf(out, "**permessage-deflate:** %s\n\n", z);
+    if (reporter_slow_consumers(r, z, sizeof z))
+        fprintf(out, "**Slow consumers:** %s\n\n", z);
     if (r->open_model) {
         num_count(r->arrivals_planned, c[0], sizeof c[0]);
         num_count(r->arrivals_started, c[1], sizeof c[1]);

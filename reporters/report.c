@@ -563,3 +563,20 @@ bool reporter_compression(const result_t *r, char *buf, size_t n)
     snprintf(buf, n, "accepted on %s of %s connects; received %s; sent %s", a, o, rx, tx);
     return true;
 }
+
+bool reporter_slow_consumers(const result_t *r, char *buf, size_t n)
+{
+    const res_slow_t *sl = &r->slow;
+    char k[32], total[32], max[32];
+    buf[0] = '\0';
+    if (!sl->known)
+        return false;
+    num_count(sl->samples, k, sizeof k);
+    num_count(sl->unread_total, total, sizeof total);
+    num_count(sl->unread_max, max, sizeof max);
+    snprintf(
+        buf, n,
+        "%s B left unread in %s sample%s (pauses ended, slow readers closed), at most %s B in one",
+        total, k, sl->samples == 1 ? "" : "s", max);
+    return true;
+}

@@ -85,6 +85,12 @@ void reporter_baseline_name(const result_t *r, char *buf, size_t n);
  * false, buf empty, when nothing offered it. */
 bool reporter_compression(const result_t *r, char *buf, size_t n);
 
+/* What every report says of slow consumers when the spec has any
+ * (slow.known): "250,880 B left unread in 2 samples (pauses ended, slow
+ * readers closed), at most 128,000 B in one". Returns false, buf empty,
+ * otherwise. */
+bool reporter_slow_consumers(const result_t *r, char *buf, size_t n);
+
 /* A statistic of a step, as the step tables show it. */
 typedef enum rep_stat {
     REP_RATE, /* reporter_step_rate */

@@ -26,6 +26,9 @@ check "$(jqr "$R" .errors.timeout.count) == 0 && $(jqr "$R" .errors.closed.count
 check "$(jqr "$R" .slow_consumers.samples) >= 2"
 check "$(jqr "$R" .slow_consumers.unread_bytes_max) > 10000"
 check "$(jqr "$R" .slow_consumers.unread_bytes_total) >= $(jqr "$R" .slow_consumers.unread_bytes_max)"
+grep -qE '^\*\*Slow consumers:\*\* [0-9,]+ B left unread in [0-9]+ samples' "$(dirname "$R")/summary.md" \
+  || fail "summary.md: no slow consumers line"
+grep -q '<dt>Slow consumers</dt><dd>' "$(dirname "$R")/report.html" || fail "report.html: no slow consumers item"
 quotes=$(jqr "$R" '.steps[] | select(.name=="delivered") | .ok')
 check "$quotes >= 300"
 check "$(jqr "$R" '.steps[] | select(.name=="stall") | .ok') >= 2"

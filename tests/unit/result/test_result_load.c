@@ -166,6 +166,8 @@ static void every_report_survives_the_round_trip(void **state)
                     "the wire for 250,000 B of messages (8.3x); sent 1,500 B on the wire for "
                     "60,000 B of messages (40.0x)"))
         fail_msg("summary.md has no deflate line:\n%s", md);
+    assert_contains(md, "**Slow consumers:** 90,000 B left unread in 4 samples (pauses ended, slow "
+                        "readers closed), at most 40,000 B in one");
     free(md);
     free(json);
     result_clear(&r);
