@@ -96,8 +96,8 @@ static void agrees_with_a_whole_parse(void **state)
         "{\"x\":\"\\ud800\",\"type\":\"lone surrogate\"}",
         "{\"x\":\"\\q\",\"type\":\"bad escape\"}",
         "{\"x\":\"tab\there\",\"type\":\"raw control\"}",
-        "{\"x\":123456789012345678901234567890123456789012345678901234567890123456789,"
-        "\"type\":\"long number\"}",
+        ("{\"x\":123456789012345678901234567890123456789012345678901234567890123456789,"
+         "\"type\":\"long number\"}"),
         "{\"x\"\f:1,\"type\":\"form feed\"}",
         "[{\"type\":\"array\"}]",
         "\"type\"",
