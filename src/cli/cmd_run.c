@@ -447,9 +447,10 @@ static void close_watch(watch_t *w, const result_t *r, int rc, uint64_t load_end
     watch_close(w);
 }
 
-/* Runs the engine and fills r; returns 0 or an exit status. */
+/* Runs the engine and fills r (in_process_server: the embedded server runs
+ * in this process); returns 0 or an exit status. */
 static int execute(const run_args_t *a, const run_plan_t *p, const cli_guard_t *g,
-                   const spec_t *spec, watch_t *w, result_t *r)
+                   const spec_t *spec, watch_t *w, bool in_process_server, result_t *r)
 {
     char err[CLI_ERRLEN];
     progress_t prog = { .tty = isatty(STDERR_FILENO) != 0 };
@@ -465,7 +466,8 @@ static int execute(const run_args_t *a, const run_plan_t *p, const cli_guard_t *
                          .abort_check = any_abort_on_fail(spec) ? abort_check : NULL,
                          .abort_ctx = &ac,
                          .live = w ? watch_on_live : NULL,
-                         .live_ctx = w };
+                         .live_ctx = w,
+                         .in_process_server = in_process_server };
     if (engine_run(spec, &eo, r, err, sizeof(err)) < 0) {
         cli_guard_scrub(g, err);
         fprintf(stderr, "wsgate: cannot run %s: %s\n", a->spec, err);
@@ -511,7 +513,7 @@ static int run_command(int argc, char **argv)
     double late = wait_for_start(plan.start_at);
     if (late > 1.0)
         fprintf(stderr, "wsgate: started %.1f s after --start-at\n", late);
-    rc = execute(&a, &plan, &guard, spec, watch, &r);
+    rc = execute(&a, &plan, &guard, spec, watch, srv != NULL, &r);
     load_end = clock_mono_us();
     if (rc || (rc = annotate(&a, &plan, late, &r)))
         goto out;

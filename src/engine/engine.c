@@ -28,10 +28,17 @@
 #define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
 #define MONITOR_US 100000u        /* how often the main thread looks */
 #define FD_RESERVE 64u            /* files wsgate needs besides connections */
-/* the soft open-file limit a run sets: a WebSocket and an http step's
- * connection per user, twice (`run --serve`: the embedded server's ends are
- * in this process too), and room for everything else */
-#define FD_ROOM(users) (4ull * (users) + 1024u)
+/* The soft open-file limit a run sets: each user's WebSocket, plus an http
+ * step's connection when the spec has any, twice with the embedded server in
+ * this process (`run --serve`: its ends are here too), a quarter more for a
+ * reconnect's new socket opening before the old one is gone, and room for
+ * everything else. No more: libwebsockets 4.1 as Debian builds it scans a
+ * table as long as this limit on every connect and every close. */
+static uint64_t fd_room(uint32_t users, bool http, bool in_process_server)
+{
+    uint64_t per_user = (http ? 2u : 1u) * (in_process_server ? 2u : 1u);
+    return per_user * users + users / 4u + 1024u;
+}
 
 /* rx_buffer_size is allocated per connection: 512 instead of 4096 saves
  * ~3.4 KiB per idle user (issue 5, bench/connections.sh); longer
@@ -197,19 +204,20 @@ static unsigned pick_threads(const engine_opts_t *opts, uint32_t users)
     return n;
 }
 
-/* Sets the open-file limit to what the run can use, FD_ROOM(users) within
+/* Sets the open-file limit to what the run can use, fd_room() within
  * the hard maximum, and checks that the planned users fit, so a run never
  * fails midway for lack of sockets. A soft limit far above that is lowered
  * to it: libwebsockets sizes each context's fd table by the soft limit, and
  * its 4.1 builds with debug checks (Debian's) scan that whole table on
  * every close, so under a limit of 1,048,576 each closed connection read
  * 8 MB. */
-static int ensure_fd_limit(uint32_t users, char *err, size_t errlen)
+static int ensure_fd_limit(uint32_t users, bool http, bool in_process_server, char *err,
+                           size_t errlen)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return 0;
-    rlim_t want = (rlim_t)FD_ROOM(users);
+    rlim_t want = (rlim_t)fd_room(users, http, in_process_server);
     if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
         want = rl.rlim_max;
     if (rl.rlim_cur != want) {
@@ -729,7 +737,8 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
                  spec->open.max_users, sl.n);
         goto out;
     }
-    if (ensure_fd_limit(sl.users, err, errlen) < 0 || resolve_targets(&run, err, errlen) < 0)
+    if (ensure_fd_limit(sl.users, spec_uses_http(spec), opts->in_process_server, err, errlen) < 0 ||
+        resolve_targets(&run, err, errlen) < 0)
         goto out;
 
     uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();

@@ -89,6 +89,9 @@ typedef struct engine_opts {
      * never called. */
     engine_live_fn live;
     void *live_ctx;
+    /* `run --serve`: the embedded server's ends of the connections are open
+     * files of this process too (the open-file limit counts them). */
+    bool in_process_server;
 } engine_opts_t;
 
 /* Runs spec to completion and fills r: steps (named after

@@ -246,24 +246,46 @@ out:
 /* ------------------------------------------------------------------ */
 /* Questions about a compiled plan.                                     */
 
-static bool steps_use_tls(const spec_step_t *steps, size_t n)
+static bool step_is_https(const spec_step_t *st)
+{
+    return st->http && st->http->https;
+}
+
+static bool step_is_http(const spec_step_t *st)
+{
+    return st->http != NULL;
+}
+
+static bool steps_any(const spec_step_t *steps, size_t n, bool (*is)(const spec_step_t *))
 {
     for (size_t i = 0; i < n; i++)
-        if (steps[i].http && steps[i].http->https)
+        if (is(&steps[i]))
             return true;
+    return false;
+}
+
+/* True when some step of some scenario (on_start, on_reconnect, tasks)
+ * satisfies is. */
+static bool spec_any_step(const spec_t *s, bool (*is)(const spec_step_t *))
+{
+    for (size_t i = 0; i < s->nscenarios; i++) {
+        const spec_scenario_t *sc = &s->scenarios[i];
+        if (steps_any(sc->on_start, sc->non_start, is) ||
+            steps_any(sc->on_reconnect, sc->non_reconnect, is))
+            return true;
+        for (size_t t = 0; t < sc->ntasks; t++)
+            if (steps_any(sc->tasks[t].steps, sc->tasks[t].nsteps, is))
+                return true;
+    }
     return false;
 }
 
 bool spec_http_uses_tls(const spec_t *s)
 {
-    for (size_t i = 0; i < s->nscenarios; i++) {
-        const spec_scenario_t *sc = &s->scenarios[i];
-        if (steps_use_tls(sc->on_start, sc->non_start) ||
-            steps_use_tls(sc->on_reconnect, sc->non_reconnect))
-            return true;
-        for (size_t t = 0; t < sc->ntasks; t++)
-            if (steps_use_tls(sc->tasks[t].steps, sc->tasks[t].nsteps))
-                return true;
-    }
-    return false;
+    return spec_any_step(s, step_is_https);
+}
+
+bool spec_uses_http(const spec_t *s)
+{
+    return spec_any_step(s, step_is_http);
 }

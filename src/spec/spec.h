@@ -346,6 +346,9 @@ spec_t *spec_load(const char *path, const spec_opts_t *opts, char *err, size_t e
 /* True when some http step's URL is https:// (the workers' lws contexts
  * then need TLS even when every scenario connects with ws://). */
 bool spec_http_uses_tls(const spec_t *s);
+/* True when some step is an http: request (each user may then hold a
+ * second connection while it runs). */
+bool spec_uses_http(const spec_t *s);
 
 /* True when a scenario has connect.compression: deflate (the engine then
  * gives its contexts the permessage-deflate extension). */

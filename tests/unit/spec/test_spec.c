@@ -1323,6 +1323,7 @@ static void test_http_login_step(void **state)
     assert_renders(h->url, "https://127.0.0.1:9443/api/auth/login"); /* wss -> https */
     assert_true(h->https);
     assert_true(spec_http_uses_tls(s));
+    assert_true(spec_uses_http(s));
     assert_renders_slots(h->headers[0], NULL, "X-Trace: 1");
     assert_renders_slots(h->body, NULL, "{\"username\":\"user1\"}");
     assert_int_equal(h->ncaptures, 2);
@@ -1351,6 +1352,7 @@ static void test_http_captures_render(void **state)
     spec_free(s);
     s = load_ok(fixture("good.yaml"), NULL);
     assert_false(spec_http_uses_tls(s)); /* no http steps */
+    assert_false(spec_uses_http(s));
     spec_free(s);
 }
 
@@ -1365,6 +1367,7 @@ static void test_http_defaults_and_tasks(void **state)
     assert_false(sc->on_start[0].http->https);
     assert_true(sc->tasks[0].steps[0].http->https); /* https://api.example.com/me */
     assert_true(spec_http_uses_tls(s));
+    assert_true(spec_uses_http(s));
     const spec_task_t *t = &sc->tasks[0];
     assert_int_equal(t->nsteps, 2);
     const spec_http_t *p = t->steps[0].http, *w = t->steps[1].http;
