@@ -14,10 +14,10 @@
 # The client is NEW_WSGATE (or CLIENT=...). Bounded: each run under
 # timeout (ramp + hold + 60 s); every process started here is killed on exit.
 set -euo pipefail
+A=$(realpath "${1:?usage: serve_ab.sh OLD_WSGATE NEW_WSGATE}")
+B=$(realpath "${2:?usage: serve_ab.sh OLD_WSGATE NEW_WSGATE}")
 cd "$(dirname "$0")"
 . ./lib.sh
-A=${1:?usage: serve_ab.sh OLD_WSGATE NEW_WSGATE}
-B=${2:?usage: serve_ab.sh OLD_WSGATE NEW_WSGATE}
 REPS=${REPS:-3}; USERS=${USERS:-10000}; RAMP=${RAMP:-2}; HOLD=${HOLD:-15}
 SERVER_THREADS=${SERVER_THREADS:-2}; CLIENT=${CLIENT:-$B}
 [ "$REPS" -ge 1 ] && [ "$REPS" -le 10 ] || { echo "REPS must be 1-10" >&2; exit 2; }

@@ -6,6 +6,7 @@
 # connect.subprotocol: the peer answers "chat.v1" on /ws/chat and accepts
 # any other offer without a subprotocol (as RFC 6455 allows), which wsgate
 # must report as a failed connect of kind protocol.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/spec_checks.sh"
 

@@ -5,6 +5,7 @@
 # runs, the shard selection picks that shard alone, and the template
 # queries list both shards and their regions. (test_grafana checks the
 # metric names against a scrape; this checks that the PromQL works.)
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/peers/prometheus.sh"
 W1=""

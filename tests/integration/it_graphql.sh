@@ -15,6 +15,7 @@
 #  5. protocol: graphql-apollo, the same spec against subscriptions-transport-ws
 #     (start/data/stop, ka): 0 errors, a stop for every running subscription,
 #     and a bad field fails its step with the server's message.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/spec_checks.sh"
 GQL="$SRC/tests/servers/graphql"

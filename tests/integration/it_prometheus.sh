@@ -5,6 +5,7 @@
 # publishes of result.json, and histogram_quantile(0.95) over the exported
 # buckets lands within one bucket of result.json's p95. Skipped (77) only
 # when there is no prometheus binary.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/peers/prometheus.sh"
 STEP="publish chat message"

@@ -13,6 +13,7 @@
 #     protocol, "Socket.IO connect error: invalid token"), exit 1.
 #  4. the server killed mid-run: exit 1 with complete reports (every file,
 #     the errors counted, the run's full duration).
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/spec_checks.sh"
 SIO_DIR="$SRC/tests/servers/socketio"

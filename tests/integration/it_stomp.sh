@@ -14,6 +14,7 @@
 #     MESSAGE is ACKed (without the ACKs the broker stops after one).
 #  5. tests/data/it/stomp_nack.yaml: a first delivery matching nack_if is
 #     NACKed, so the broker redelivers it with redelivered:true.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/spec_checks.sh"
 . "$(dirname "$0")/peers/rabbitmq.sh"
