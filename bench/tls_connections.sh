@@ -129,7 +129,7 @@ read -r rc_off_cpu rc_off_n rc_off_p50 rc_off_res < <(reconnects rc-full false)
 echo
 printf '%-44s %s\n' "users / ramp / server threads" "$USERS / ${RAMP_MS} ms / $SERVER_THREADS"
 printf '%-44s %s\n' "connect ok / failed" "$(step "$R" connect '"\(.ok) / \(.failed)"')"
-printf '%-44s %s\n' "connects ended when measured" "${ended:-0}${done_at:+}${done_at:- (gave up waiting)}"
+printf '%-44s %s%s\n' "connects ended when measured" "${ended:-0}" "$([ -n "$done_at" ] && echo " (all)" || echo " (gave up waiting)")"
 printf '%-44s %s\n' "wsgate RSS, 1-user run / held" "$rss_one KiB / $rss_hold KiB"
 awk -v a="$rss_hold" -v o="$rss_one" -v n="$USERS" -v k="$(step "$R" connect .ok)" -v c=$((cpu1 - cpu0)) -v t="$TCK" 'BEGIN{
   printf "%-44s %.2f KiB (target <= 8)\n", "RSS per wss:// connection", (a - o) / n
