@@ -16,6 +16,8 @@
 #                                               rep: the once-a-second render's cost
 #                                               (not amplified: as noisy as it is)
 #
+# A pair is only comparable when both runs held the same users: each row
+# ends with the peak connections of the unscraped and the scraped run.
 # Users are idle-ish chat users: each subscribes to its own room and
 # publishes every 2 to 5 s (PAUSE), so the runner's CPU per second is low and
 # a scrape's share is high: the unfavourable case.
@@ -79,7 +81,7 @@ settle() {
   done
 }
 
-# run RATE|plain: one run; prints "CPU_S WALL_S SCRAPES"
+# run RATE|plain: one run; prints "CPU_S WALL_S SCRAPES PEAK_CONNECTIONS"
 run() {
   local mode=$1 mport opts=() loop=
   settle
@@ -104,23 +106,24 @@ run() {
         "$WORK/out/result.json" 2>&1)" >&2
     exit 3
   }
-  jq -r '.connections.peak' "$WORK/out/result.json" >>"$WORK/peaks"
+  local peak; peak=$(jq -r '.connections.peak' "$WORK/out/result.json")
+  echo "$peak" >>"$WORK/peaks"
   tail -1 "$WORK/time" | awk -v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" -v n="$(cat "$WORK/scrapes")" \
-    '{printf "%.3f %.3f %d", $1 + $2, w, n}'
+    -v p="$peak" '{printf "%.3f %.3f %d %d", $1 + $2, w, n, p}'
 }
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-printf '%-4s %9s %9s %9s %8s %11s %9s %10s\n' rep quiet_s scraped_s plain_s scrapes us/scrape cpu_s/s share_1/s
+printf '%-4s %9s %9s %9s %8s %11s %9s %10s %13s\n' rep quiet_s scraped_s plain_s scrapes us/scrape cpu_s/s share_1/s peak_q/s
 for f in quiet scraped plain per cps share peaks; do : >"$WORK/$f"; done
 for r in $(seq 1 "$REPS"); do
   if [ $((r % 2)) -eq 1 ]; then q=$(run 0); s=$(run "$RATE"); else s=$(run "$RATE"); q=$(run 0); fi
-  p="- - -"; [ "$PLAIN" = 1 ] && p=$(run plain)
-  read -r qc qw _ <<<"$q"; read -r sc _ sn <<<"$s"; read -r pc _ _ <<<"$p"
+  p="- - - -"; [ "$PLAIN" = 1 ] && p=$(run plain)
+  read -r qc qw _ qp <<<"$q"; read -r sc _ sn sp <<<"$s"; read -r pc _ _ _ <<<"$p"
   # us per scrape; the unscraped run's CPU per wall second; one scrape a second as % of it
   us=$(awk -v a="$sc" -v b="$qc" -v n="$sn" 'BEGIN {printf "%.1f", n ? (a - b) * 1e6 / n : 0}')
   cps=$(awk -v c="$qc" -v w="$qw" 'BEGIN {printf "%.4f", c / w}')
   share=$(awk -v u="$us" -v c="$cps" 'BEGIN {printf "%.3f", u / 1e6 / c * 100}')
-  printf '%-4s %9s %9s %9s %8s %11s %9s %9s%%\n' "$r" "$qc" "$sc" "$pc" "$sn" "$us" "$cps" "$share"
+  printf '%-4s %9s %9s %9s %8s %11s %9s %9s%% %13s\n' "$r" "$qc" "$sc" "$pc" "$sn" "$us" "$cps" "$share" "$qp/$sp"
   echo "$qc" >>"$WORK/quiet"; echo "$sc" >>"$WORK/scraped"; echo "$us" >>"$WORK/per"
   echo "$cps" >>"$WORK/cps"; echo "$share" >>"$WORK/share"; [ "$PLAIN" = 1 ] && echo "$pc" >>"$WORK/plain"
 done
