@@ -62,15 +62,14 @@ static void write_time(FILE *out, double started_at, size_t sec)
 
 /* One row: the step's samples of the second (ok 0 and empty percentiles
  * when it had none), then the second's totals. */
-static bool write_row(FILE *out, const result_t *r, size_t sec, size_t step)
+static bool write_row(FILE *out, const result_t *r, const res_second_t *s, size_t sec, size_t step)
 {
-    const res_second_t *s = &r->series[sec];
     fprintf(out, "%zu,", sec);
     write_time(out, r->started_at, sec);
     fputc(',', out);
     if (!write_text(out, r->steps[step].name))
         return false;
-    hist_t *h = result_second_hist(r, sec, step);
+    hist_t *h = res_second_hist(s, r->nsteps, step);
     if (h && hist_count(h)) {
         fprintf(out, ",%" PRIu64, hist_count(h));
         write_ms(out, hist_percentile(h, 50));
@@ -85,16 +84,33 @@ static bool write_row(FILE *out, const result_t *r, size_t sec, size_t step)
     return true;
 }
 
+typedef struct rows {
+    const result_t *r;
+    FILE *out;
+} rows_t;
+
+/* The rows of second t, one per step. */
+static int write_second(const res_second_t *s, size_t t, void *ctx)
+{
+    const rows_t *w = ctx;
+    for (size_t i = 0; i < w->r->nsteps; i++)
+        if (!write_row(w->out, w->r, s, t, i))
+            return -2;
+    return 0;
+}
+
 static int csv_write(const result_t *r, FILE *out, char *err, size_t errlen)
 {
     errno = 0;
     fputs("second,t,step,ok,p50_ms,p95_ms,p99_ms,active,sent,received,errors" CSV_EOL, out);
-    for (size_t sec = 0; sec < r->nseconds; sec++)
-        for (size_t i = 0; i < r->nsteps; i++)
-            if (!write_row(out, r, sec, i)) {
-                snprintf(err, errlen, "out of memory while writing CSV");
-                return -1;
-            }
+    rows_t w = { r, out };
+    int rc = result_series_each(r, write_second, &w);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s",
+                 rc == -2 ? "out of memory while writing CSV"
+                          : "cannot read the run's per-second series back from its temporary file");
+        return -1;
+    }
     return reporter_flush(out, err, errlen);
 }
 

@@ -30,6 +30,7 @@
 #define CH_PH (CH_H - CH_TOP - CH_BOTTOM)
 #define CH_MAX_LINES ERR_KIND_COUNT /* errors: a line per kind */
 #define CH_MAX_HOVER 600            /* hover columns per chart: longer runs share them */
+#define CH_MAX_POINTS 2000          /* spans per chart line: longer runs join seconds in spans */
 #define CH_MAX_STEP_CHARTS 20       /* latency charts: the main step, named steps, failed ones */
 #define CH_DIST_BINS 24             /* bars of a latency distribution */
 #define CH_LEGEND_ROW 14.0          /* a legend row's height; rows wrap at the chart's width */
@@ -442,11 +443,15 @@ static void html_shards(const result_t *r, FILE *out)
 
 /* ---- charts ------------------------------------------------------------------ */
 
-/* One line of a chart: n values, have[i] false where second i has none. */
+/* One line of a chart: a value per span of the chart's stride seconds
+ * (one second in a run of at most CH_MAX_POINTS seconds): v[b] and hi[b]
+ * the lowest and highest of span b (equal when a span is one second),
+ * have[b] false where no second of span b has a value. */
 typedef struct ch_line {
     const char *label;
     const char *color;
     double *v;
+    double *hi;
     bool *have;
 } ch_line_t;
 
@@ -455,7 +460,8 @@ typedef struct chart {
     const char *id;
     const char *title;
     const char *subject; /* from the result (escaped), NULL: none */
-    size_t n;
+    size_t n;            /* seconds */
+    size_t stride, nb;   /* seconds per span, spans: set by chart_add */
     ch_line_t lines[CH_MAX_LINES];
     size_t nlines;
     double top, step; /* y axis: 0..top, a tick every step */
@@ -467,15 +473,25 @@ typedef struct chart {
     double ptop, h; /* the plot's top and the svg's height: below the legend's rows */
 } chart_t;
 
+/* Spans of one second up to CH_MAX_POINTS seconds, longer ones beyond. */
+static void chart_spans(chart_t *c)
+{
+    c->stride = c->n > CH_MAX_POINTS ? (c->n + CH_MAX_POINTS - 1) / CH_MAX_POINTS : 1;
+    c->nb = (c->n + c->stride - 1) / c->stride;
+}
+
 static int chart_add(chart_t *c, const char *label, const char *color)
 {
     ch_line_t *l = &c->lines[c->nlines];
+    chart_spans(c);
     l->label = label;
     l->color = color;
-    l->v = calloc(c->n ? c->n : 1, sizeof *l->v);
-    l->have = calloc(c->n ? c->n : 1, sizeof *l->have);
-    if (!l->v || !l->have) {
+    l->v = calloc(c->nb ? c->nb : 1, sizeof *l->v);
+    l->hi = calloc(c->nb ? c->nb : 1, sizeof *l->hi);
+    l->have = calloc(c->nb ? c->nb : 1, sizeof *l->have);
+    if (!l->v || !l->hi || !l->have) {
         free(l->v);
+        free(l->hi);
         free(l->have);
         return -1;
     }
@@ -483,10 +499,29 @@ static int chart_add(chart_t *c, const char *label, const char *color)
     return 0;
 }
 
+/* Line k's value v at second sec: a one-second span takes the last value
+ * put, a longer span keeps its lowest and highest, so a spike of one
+ * second still shows however long the run. */
+static void chart_put(chart_t *c, size_t k, size_t sec, double v)
+{
+    ch_line_t *l = &c->lines[k];
+    size_t b = sec / c->stride;
+    if (sec >= c->n)
+        return;
+    if (!l->have[b] || c->stride == 1) {
+        l->v[b] = l->hi[b] = v;
+        l->have[b] = true;
+        return;
+    }
+    l->v[b] = v < l->v[b] ? v : l->v[b];
+    l->hi[b] = v > l->hi[b] ? v : l->hi[b];
+}
+
 static void chart_free(chart_t *c)
 {
     for (size_t i = 0; i < c->nlines; i++) {
         free(c->lines[i].v);
+        free(c->lines[i].hi);
         free(c->lines[i].have);
     }
     c->nlines = 0;
@@ -505,9 +540,9 @@ static void chart_scale(chart_t *c)
 {
     double max = c->has_ref && isfinite(c->ref) ? c->ref : 0;
     for (size_t k = 0; k < c->nlines; k++)
-        for (size_t i = 0; i < c->n; i++)
-            if (c->lines[k].have[i] && c->lines[k].v[i] > max)
-                max = c->lines[k].v[i];
+        for (size_t b = 0; b < c->nb; b++)
+            if (c->lines[k].have[b] && c->lines[k].hi[b] > max)
+                max = c->lines[k].hi[b];
     c->step = max > 0 && isfinite(max) ? nice_step(max / 4.0) : 0.25;
     c->top = c->step * ceil((max > 0 && isfinite(max) ? max : 1.0) / c->step);
 }
@@ -515,6 +550,14 @@ static void chart_scale(chart_t *c)
 static double ch_x(const chart_t *c, size_t i)
 {
     return CH_LEFT + CH_PW * (double)i / (double)(c->n - 1);
+}
+
+/* x of span b: the middle of its seconds (second b when spans are one). */
+static double ch_bx(const chart_t *c, size_t b)
+{
+    size_t first = b * c->stride, last = first + c->stride;
+    last = (last < c->n ? last : c->n) - 1;
+    return CH_LEFT + CH_PW * ((double)(first + last) / 2.0) / (double)(c->n - 1);
 }
 
 static double ch_y(const chart_t *c, double v)
@@ -578,39 +621,47 @@ static void chart_legend(chart_t *c, FILE *out)
     c->h = CH_H + (y - CH_LEGEND_ROW);
 }
 
-/* Draws the seconds [from, to) of line l, which all have values: a polyline,
+/* The points of span b: its value, or its lowest then its highest. */
+static void chart_points(const chart_t *c, const ch_line_t *l, size_t b, bool first, FILE *out)
+{
+    fprintf(out, "%s%.1f,%.1f", first ? "" : " ", ch_bx(c, b), ch_y(c, l->v[b]));
+    if (l->hi[b] != l->v[b])
+        fprintf(out, " %.1f,%.1f", ch_bx(c, b), ch_y(c, l->hi[b]));
+}
+
+/* Draws the spans [from, to) of line l, which all have values: a polyline,
  * or a dot for a lone second. */
 static void chart_run(const chart_t *c, const ch_line_t *l, size_t from, size_t to, FILE *out)
 {
-    if (to - from == 1) {
+    if (to - from == 1 && l->v[from] == l->hi[from]) {
         fprintf(out, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\"/>\n",
-                l->label, ch_x(c, from), ch_y(c, l->v[from]), l->color);
+                l->label, ch_bx(c, from), ch_y(c, l->v[from]), l->color);
         return;
     }
     fprintf(out,
             "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
             l->label, l->color);
-    for (size_t i = from; i < to; i++)
-        fprintf(out, "%s%.1f,%.1f", i > from ? " " : "", ch_x(c, i), ch_y(c, l->v[i]));
+    for (size_t b = from; b < to; b++)
+        chart_points(c, l, b, b == from, out);
     fputs("\"/>\n", out);
 }
 
-/* A joined chart: one polyline through every second that has a value. */
+/* A joined chart: one polyline through every span that has a value. */
 static void chart_line_joined(const chart_t *c, const ch_line_t *l, FILE *out)
 {
     bool first = true;
     fprintf(out,
             "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
             l->label, l->color);
-    for (size_t i = 0; i < c->n; i++)
-        if (l->have[i]) {
-            fprintf(out, "%s%.1f,%.1f", first ? "" : " ", ch_x(c, i), ch_y(c, l->v[i]));
+    for (size_t b = 0; b < c->nb; b++)
+        if (l->have[b]) {
+            chart_points(c, l, b, first, out);
             first = false;
         }
     fputs("\"/>\n", out);
 }
 
-/* Seconds without a value break the line instead of being drawn as 0. */
+/* Spans without a value break the line instead of being drawn as 0. */
 static void chart_line(const chart_t *c, const ch_line_t *l, FILE *out)
 {
     size_t i = 0;
@@ -618,13 +669,13 @@ static void chart_line(const chart_t *c, const ch_line_t *l, FILE *out)
         chart_line_joined(c, l, out);
         return;
     }
-    while (i < c->n) {
+    while (i < c->nb) {
         if (!l->have[i]) {
             i++;
             continue;
         }
         size_t j = i;
-        while (j < c->n && l->have[j])
+        while (j < c->nb && l->have[j])
             j++;
         chart_run(c, l, i, j, out);
         i = j;
@@ -655,24 +706,44 @@ static void chart_ref(const chart_t *c, FILE *out)
             CH_LEFT, y, CH_W - CH_RIGHT, y, c->ref_label, v, CH_LEFT + 4, y - 4, c->ref_label);
 }
 
-/* Values on hover: a transparent column per second (per group of seconds
- * in long runs) whose <title> lists every line's value there. */
+/* Span b's value of line l on hover: "4.10 ms", or "3.20 ms to 9.70 ms"
+ * for a span of seconds that differ; "–" without one. */
+static void chart_span_value(const chart_t *c, const ch_line_t *l, size_t b, char *buf, size_t n)
+{
+    char lo[48], hi[48];
+    if (!l->have[b]) {
+        snprintf(buf, n, "–");
+        return;
+    }
+    chart_value(c, l->v[b], lo, sizeof lo);
+    if (l->hi[b] == l->v[b]) {
+        snprintf(buf, n, "%s", lo);
+        return;
+    }
+    chart_value(c, l->hi[b], hi, sizeof hi);
+    snprintf(buf, n, "%s to %s", lo, hi);
+}
+
+/* Values on hover: a transparent column per span (per group of spans in
+ * long runs) whose <title> lists every line's value there. */
 static void chart_hover(const chart_t *c, FILE *out)
 {
-    size_t stride = (c->n + CH_MAX_HOVER - 1) / CH_MAX_HOVER;
-    double w = CH_PW / (double)(c->n - 1) * (double)stride;
-    for (size_t i = 0; i < c->n; i += stride) {
-        double x = ch_x(c, i) - w / 2;
+    size_t stride = (c->nb + CH_MAX_HOVER - 1) / CH_MAX_HOVER;
+    double w = CH_PW / (double)(c->n - 1) * (double)(stride * c->stride);
+    for (size_t b = 0; b < c->nb; b += stride) {
+        double x = ch_bx(c, b) - w / 2;
         x = x < CH_LEFT ? CH_LEFT : x;
-        double right = ch_x(c, i) + w / 2 > CH_W - CH_RIGHT ? CH_W - CH_RIGHT : ch_x(c, i) + w / 2;
+        double right =
+            ch_bx(c, b) + w / 2 > CH_W - CH_RIGHT ? CH_W - CH_RIGHT : ch_bx(c, b) + w / 2;
         fprintf(out,
                 "<rect class=\"hover\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                 "fill-opacity=\"0\"><title>%zu s",
-                x, c->ptop, right - x, CH_PH, i);
+                x, c->ptop, right - x, CH_PH, b * c->stride);
+        if (c->stride > 1)
+            fprintf(out, " to %zu s", (b + 1) * c->stride < c->n ? (b + 1) * c->stride : c->n);
         for (size_t k = 0; k < c->nlines; k++) {
-            char v[48] = "–";
-            if (c->lines[k].have[i])
-                chart_value(c, c->lines[k].v[i], v, sizeof v);
+            char v[100];
+            chart_span_value(c, &c->lines[k], b, v, sizeof v);
             fprintf(out, "%s %s %s", k ? "," : ":", c->lines[k].label, v);
         }
         fputs("</title></rect>\n", out);
@@ -683,8 +754,8 @@ static void chart_hover(const chart_t *c, FILE *out)
 static bool chart_empty(const chart_t *c)
 {
     for (size_t k = 0; k < c->nlines; k++)
-        for (size_t i = 0; i < c->n; i++)
-            if (c->lines[k].have[i])
+        for (size_t b = 0; b < c->nb; b++)
+            if (c->lines[k].have[b])
                 return false;
     return true;
 }
@@ -701,6 +772,11 @@ static void chart_write(chart_t *c, FILE *out)
         fprintf(out, "<p class=\"nodata\" id=\"%s\">not enough data</p>\n", c->id);
         return;
     }
+    if (c->stride > 1)
+        fprintf(out,
+                "<p class=\"spans\">%zu s a point: each line runs through the lowest and the "
+                "highest value of every %zu seconds, so a spike of one second still shows.</p>\n",
+                c->stride, c->stride);
     chart_scale(c);
     chart_legend(c, NULL);
     fprintf(out,
@@ -717,22 +793,45 @@ static void chart_write(chart_t *c, FILE *out)
     fputs("</svg>\n", out);
 }
 
-/* Fills p50/p95/p99 in ms of step in each second from its histogram. */
-static int fill_latency(const result_t *r, size_t step, chart_t *c)
+/* Which per-second counter a count chart line shows. */
+typedef enum ch_field { F_ACTIVE, F_SENT, F_RECEIVED, F_ERRORS } ch_field_t;
+
+static double second_field(const res_second_t *s, ch_field_t f)
+{
+    switch (f) {
+    case F_ACTIVE:
+        return (double)s->active;
+    case F_SENT:
+        return (double)s->sent;
+    case F_RECEIVED:
+        return (double)s->received;
+    default:
+        return (double)s->errors;
+    }
+}
+
+/* A chart filled from the series one second at a time (result_series_each). */
+typedef struct fill {
+    chart_t *c;
+    const result_t *r;
+    size_t step;              /* fill_latency */
+    const ch_field_t *fields; /* fill_counts */
+    int line_of[ERR_KIND_COUNT];
+} fill_t;
+
+/* p50/p95/p99 in ms of the step in second t, from its histogram. */
+static int fill_latency(const res_second_t *s, size_t t, void *ctx)
 {
     static const double pcts[] = { 50, 95, 99 };
-    for (size_t i = 0; i < c->n; i++) {
-        if (!r->series[i].step_hist || !r->series[i].step_hist[step])
-            continue;
-        hist_t *h = result_second_hist(r, i, step);
-        if (!h)
-            return -1;
-        for (size_t k = 0; k < 3 && hist_count(h) > 0; k++) {
-            c->lines[k].v[i] = (double)hist_percentile(h, pcts[k]) / 1000.0;
-            c->lines[k].have[i] = true;
-        }
-        hist_free(h);
-    }
+    fill_t *f = ctx;
+    if (!s->step_hist || !s->step_hist[f->step])
+        return 0;
+    hist_t *h = res_second_hist(s, f->r->nsteps, f->step);
+    if (!h)
+        return -2;
+    for (size_t k = 0; k < 3 && hist_count(h) > 0; k++)
+        chart_put(f->c, k, t, (double)hist_percentile(h, pcts[k]) / 1000.0);
+    hist_free(h);
     return 0;
 }
 
@@ -761,9 +860,15 @@ static int chart_latency(const result_t *r, size_t step, const char *id, FILE *o
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (fill_latency(r, step, &c) < 0) {
+    fill_t f = { .c = &c, .r = r, .step = step };
+    int got = result_series_each(r, fill_latency, &f);
+    if (got == -2) {
         snprintf(err, errlen, "second of step \"%s\": malformed latency histogram",
                  r->steps[step].name);
+        goto fail;
+    }
+    if (got < 0) {
+        snprintf(err, errlen, "cannot read the run's per-second series back");
         goto fail;
     }
     chart_write(&c, out);
@@ -843,21 +948,12 @@ static void chart_distribution(const result_t *r, size_t step, const char *id, F
     fputs("</svg>\n", out);
 }
 
-/* Which per-second counter a count chart line shows. */
-typedef enum ch_field { F_ACTIVE, F_SENT, F_RECEIVED, F_ERRORS } ch_field_t;
-
-static double second_field(const res_second_t *s, ch_field_t f)
+static int fill_counts(const res_second_t *s, size_t t, void *ctx)
 {
-    switch (f) {
-    case F_ACTIVE:
-        return (double)s->active;
-    case F_SENT:
-        return (double)s->sent;
-    case F_RECEIVED:
-        return (double)s->received;
-    default:
-        return (double)s->errors;
-    }
+    fill_t *f = ctx;
+    for (size_t k = 0; k < f->c->nlines; k++)
+        chart_put(f->c, k, t, second_field(s, f->fields[k]));
+    return 0;
 }
 
 /* A chart of per-second counters: one line per field (at most 2). */
@@ -866,14 +962,12 @@ static int chart_counts(const result_t *r, chart_t *c, const ch_field_t *fields,
 {
     static const char *const colors[] = { "#1f77b4", "#2ca02c" };
     int rc = -1;
-    for (size_t k = 0; k < nfields; k++) {
+    for (size_t k = 0; k < nfields; k++)
         if (chart_add(c, labels[k], colors[k]) < 0)
             goto fail;
-        for (size_t i = 0; i < c->n; i++) {
-            c->lines[k].v[i] = second_field(&r->series[i], fields[k]);
-            c->lines[k].have[i] = true;
-        }
-    }
+    fill_t f = { .c = c, .r = r, .fields = fields };
+    if (result_series_each(r, fill_counts, &f) < 0)
+        goto fail;
     chart_write(c, out);
     rc = 0;
 fail:
@@ -890,13 +984,17 @@ static bool step_failed_assertion(const result_t *r, size_t i)
     return false;
 }
 
+static int has_step(const res_second_t *s, size_t t, void *ctx)
+{
+    (void)t;
+    size_t i = *(const size_t *)ctx;
+    return s->step_hist && s->step_hist[i] ? 1 : 0;
+}
+
 /* True when step i has a successful sample in some second. */
 static bool step_in_series(const result_t *r, size_t i)
 {
-    for (size_t sec = 0; sec < r->nseconds; sec++)
-        if (r->series[sec].step_hist && r->series[sec].step_hist[i])
-            return true;
-    return false;
+    return result_series_each(r, has_step, &i) == 1;
 }
 
 /* Latency over time and its distribution for the main step ("chart-latency",
@@ -930,15 +1028,30 @@ static int html_step_charts(const result_t *r, FILE *out, char *err, size_t errl
     return 0;
 }
 
+static int has_kinds(const res_second_t *s, size_t t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        if (s->errors_by_kind[k])
+            return 1;
+    return 0;
+}
+
 /* True when the series splits its errors by kind (files from before the
  * split have only the totals). */
 static bool series_has_kinds(const result_t *r)
 {
-    for (size_t i = 0; i < r->nseconds; i++)
-        for (int k = 0; k < ERR_KIND_COUNT; k++)
-            if (r->series[i].errors_by_kind[k])
-                return true;
-    return false;
+    return result_series_each(r, has_kinds, NULL) == 1;
+}
+
+static int fill_kinds(const res_second_t *s, size_t t, void *ctx)
+{
+    fill_t *f = ctx;
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        if (f->line_of[k] >= 0)
+            chart_put(f->c, (size_t)f->line_of[k], t, (double)s->errors_by_kind[k]);
+    return 0;
 }
 
 /* Errors per second, a line per kind that occurred (the total alone for
@@ -954,17 +1067,17 @@ static int chart_errors(const result_t *r, FILE *out)
         return chart_counts(r, &c, f_err, l_err, 1, out);
     c.title = "Errors per second by kind";
     int rc = -1;
+    fill_t f = { .c = &c, .r = r };
     for (int k = 0; k < ERR_KIND_COUNT; k++) {
+        f.line_of[k] = -1;
         if (r->errors[k].count == 0)
             continue;
         if (chart_add(&c, err_kind_name((err_kind_t)k), colors[k % 10]) < 0)
             goto fail;
-        ch_line_t *l = &c.lines[c.nlines - 1];
-        for (size_t i = 0; i < c.n; i++) {
-            l->v[i] = (double)r->series[i].errors_by_kind[k];
-            l->have[i] = true;
-        }
+        f.line_of[k] = (int)c.nlines - 1;
     }
+    if (result_series_each(r, fill_kinds, &f) < 0)
+        goto fail;
     chart_write(&c, out);
     rc = 0;
 fail:
@@ -1011,9 +1124,7 @@ static int chart_server_series(const res_obs_series_t *s, size_t k, size_t nsec,
     for (size_t i = 0; i < s->n; i++) {
         if (!(s->t[i] >= 0) || s->t[i] >= (double)n || !isfinite(s->v[i]))
             continue;
-        size_t sec = (size_t)floor(s->t[i]);
-        c.lines[0].v[sec] = s->v[i];
-        c.lines[0].have[sec] = true;
+        chart_put(&c, 0, (size_t)floor(s->t[i]), s->v[i]);
     }
     chart_write(&c, out);
     chart_free(&c);

@@ -1,6 +1,7 @@
 /* json: the whole result as JSON (schema in docs/result-schema.md).
  * Counters are written as raw integer text so values above 2^53 stay exact;
- * histograms are embedded encoded so results can be merged later. */
+ * histograms are embedded encoded so results can be merged later; the
+ * per-second series and the generator's are streamed a second at a time. */
 #include "reporters/reporter.h"
 #include "reporters/text.h"
 
@@ -324,9 +325,9 @@ static bool add_assertions(cJSON *root, const result_t *r)
 }
 
 /* Per-second percentiles in ms, and the second's histogram for merges. */
-static bool add_second_step(cJSON *steps, const result_t *r, size_t sec, size_t i)
+static bool add_second_step(cJSON *steps, const result_t *r, const res_second_t *s, size_t i)
 {
-    hist_t *h = result_second_hist(r, sec, i);
+    hist_t *h = res_second_hist(s, r->nsteps, i);
     if (!h)
         return true;
     char *key = json_clean(r->steps[i].name);
@@ -336,7 +337,7 @@ static bool add_second_step(cJSON *steps, const result_t *r, size_t sec, size_t 
               add_num(o, "p50_ms", (double)hist_percentile(h, 50) / 1000.0) &&
               add_num(o, "p95_ms", (double)hist_percentile(h, 95) / 1000.0) &&
               add_num(o, "p99_ms", (double)hist_percentile(h, 99) / 1000.0) &&
-              add_str(o, "histogram", r->series[sec].step_hist[i]);
+              add_str(o, "histogram", s->step_hist[i]);
     hist_free(h);
     return ok;
 }
@@ -352,31 +353,29 @@ static bool add_errors_by_kind(cJSON *o, const res_second_t *s)
     return kinds != NULL;
 }
 
-static bool add_second(cJSON *arr, const result_t *r, size_t sec)
+/* Second t of the series as its own object; NULL when out of memory. */
+static cJSON *second_object(const result_t *r, const res_second_t *s, size_t t)
 {
-    const res_second_t *s = &r->series[sec];
-    cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddItemToArray(arr, o)) {
-        cJSON_Delete(o);
-        return false;
-    }
-    cJSON *steps = NULL;
-    bool ok = add_u64(o, "t", sec) && add_u64(o, "active", s->active) &&
+    cJSON *o = cJSON_CreateObject(), *steps = NULL;
+    bool ok = o && add_u64(o, "t", t) && add_u64(o, "active", s->active) &&
               add_u64(o, "sent", s->sent) && add_u64(o, "received", s->received) &&
               add_u64(o, "errors", s->errors) && add_errors_by_kind(o, s) &&
               (steps = cJSON_AddObjectToObject(o, "steps")) != NULL;
     for (size_t i = 0; ok && i < r->nsteps; i++)
-        ok = add_second_step(steps, r, sec, i);
-    return ok;
+        ok = add_second_step(steps, r, s, i);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
 }
 
-static bool add_series(cJSON *root, const result_t *r)
+/* The series is not built into the document: "series" is left an empty
+ * array there and json_write streams its seconds into that place, so a
+ * long run's result.json takes no more memory to write than a short one's. */
+static bool add_series(cJSON *root)
 {
-    cJSON *arr = cJSON_AddArrayToObject(root, "series");
-    bool ok = arr != NULL;
-    for (size_t i = 0; ok && i < r->nseconds; i++)
-        ok = add_second(arr, r, i);
-    return ok;
+    return cJSON_AddArrayToObject(root, "series") != NULL;
 }
 
 static bool add_shard_row(cJSON *arr, const res_shard_t *s)
@@ -409,18 +408,18 @@ static bool add_shards(cJSON *root, const result_t *r)
     return ok;
 }
 
-/* Milliseconds and MiB to 0.001: the series stays readable and small. */
-static bool add_gen_second(cJSON *arr, const res_gen_sec_t *s, size_t t)
+/* Second t of the generator's series as its own object (milliseconds and
+ * MiB to 0.001: readable and small); NULL when out of memory. */
+static cJSON *gen_second_object(const res_gen_sec_t *s, size_t t)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddItemToArray(arr, o)) {
-        cJSON_Delete(o);
-        return false;
-    }
-    return add_u64(o, "t", t) && add_milli(o, "cpu_pct", s->cpu_pct) &&
-           add_milli(o, "loop_lag_p99_ms", s->loop_lag_p99_ms) &&
-           add_milli(o, "loop_lag_max_ms", s->loop_lag_max_ms) &&
-           add_milli(o, "rss_mb", s->rss_mb) && cJSON_AddBoolToObject(o, "saturated", s->saturated);
+    if (o && add_u64(o, "t", t) && add_milli(o, "cpu_pct", s->cpu_pct) &&
+        add_milli(o, "loop_lag_p99_ms", s->loop_lag_p99_ms) &&
+        add_milli(o, "loop_lag_max_ms", s->loop_lag_max_ms) && add_milli(o, "rss_mb", s->rss_mb) &&
+        cJSON_AddBoolToObject(o, "saturated", s->saturated))
+        return o;
+    cJSON_Delete(o);
+    return NULL;
 }
 
 /* [[from, to], ...]: the run's seconds from..to-1 were saturated. */
@@ -464,17 +463,15 @@ static bool add_gen_shard(cJSON *arr, const res_gen_shard_t *s)
     return add_gen_summary(o, s->gen);
 }
 
-/* null when unknown (a result merged from files without it). */
+/* null when unknown (a result merged from files without it). Its "series"
+ * is left empty, streamed into place by json_write like the run's. */
 static bool add_generator(cJSON *root, const result_t *r)
 {
     const res_gen_t *g = r->generator;
     if (!g)
         return cJSON_AddNullToObject(root, "generator") != NULL;
     cJSON *o = cJSON_AddObjectToObject(root, "generator");
-    cJSON *series = NULL;
-    bool ok = o && add_gen_summary(o, g) && (series = cJSON_AddArrayToObject(o, "series"));
-    for (size_t t = 0; ok && t < g->nsecs; t++)
-        ok = add_gen_second(series, &g->secs[t], t);
+    bool ok = o && add_gen_summary(o, g) && cJSON_AddArrayToObject(o, "series");
     if (ok && g->nshards) {
         cJSON *arr = cJSON_AddArrayToObject(o, "shards");
         ok = arr != NULL;
@@ -566,16 +563,104 @@ static cJSON *build(const result_t *r)
     if (root && add_run(root, r) && add_load(root, r) && add_steps(root, r) &&
         add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_wire(root, r) &&
         add_connect(root, r) && add_slow(root, r) && add_errors(root, r) &&
-        add_assertions(root, r) && add_series(root, r) && add_generator(root, r) &&
+        add_assertions(root, r) && add_series(root) && add_generator(root, r) &&
         add_server(root, r) && add_shards(root, r) && add_baseline(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;
 }
 
+/* Where the streamed seconds go in the printed document: just after
+ * the top-level `"series":\t[` (the only key one tab deep with that name;
+ * printed strings hold no raw newline), and after the first key of that
+ * name two tabs deep past `"generator":\t{`. */
+#define SERIES_SLOT "\n\t\"series\":\t["
+#define GENERATOR_KEY "\n\t\"generator\":\t{"
+#define GEN_SERIES_SLOT "\n\t\t\"series\":\t["
+
+typedef struct stream {
+    const result_t *r;
+    FILE *out;
+} stream_t;
+
+/* Writes one array element o (taken, freed) as cJSON_Print would inside the
+ * whole document: after ", " unless first, each line `tabs` deeper.
+ * Returns 0, or -2 when out of memory (o NULL included). */
+static int stream_item(cJSON *o, bool first, const char *tabs, FILE *out)
+{
+    char *text = o ? cJSON_Print(o) : NULL;
+    cJSON_Delete(o);
+    if (!text)
+        return -2;
+    if (!first)
+        fputs(", ", out);
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        fwrite(p, 1, n, out);
+        if (nl)
+            fputs(tabs, out);
+        p += n;
+    }
+    cJSON_free(text);
+    return 0;
+}
+
+static int stream_second(const res_second_t *s, size_t t, void *ctx)
+{
+    stream_t *st = ctx;
+    return stream_item(second_object(st->r, s, t), t == 0, "\t\t", st->out);
+}
+
+static int stream_gen(const res_gen_t *g, FILE *out)
+{
+    int rc = 0;
+    for (size_t t = 0; rc == 0 && t < g->nsecs; t++)
+        rc = stream_item(gen_second_object(&g->secs[t], t), t == 0, "\t\t\t", out);
+    return rc;
+}
+
+/* The document as cJSON_Print gives it for the whole result, with the
+ * series read one second at a time (result_series_each) and the
+ * generator's series one second at a time: no tree of either is built. */
 static int json_write(const result_t *r, FILE *out, char *err, size_t errlen)
 {
-    return reporter_write_json(build(r), out, err, errlen);
+    cJSON *root = build(r);
+    char *text = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    char *slot = text ? strstr(text, SERIES_SLOT) : NULL;
+    char *gen = slot && r->generator ? strstr(slot, GENERATOR_KEY) : NULL;
+    char *gslot = gen ? strstr(gen, GEN_SERIES_SLOT) : NULL;
+    if (!slot || (r->generator && !gslot)) {
+        cJSON_free(text);
+        snprintf(err, errlen, "out of memory while building JSON");
+        return -1;
+    }
+    errno = 0;
+    slot += strlen(SERIES_SLOT);
+    fwrite(text, 1, (size_t)(slot - text), out);
+    stream_t st = { r, out };
+    int rc = result_series_each(r, stream_second, &st);
+    if (gslot && rc == 0) {
+        gslot += strlen(GEN_SERIES_SLOT);
+        fwrite(slot, 1, (size_t)(gslot - slot), out);
+        rc = stream_gen(r->generator, out);
+        slot = gslot;
+    }
+    fputs(slot, out);
+    fputc('\n', out);
+    cJSON_free(text);
+    if (rc == -2) {
+        snprintf(err, errlen, "out of memory while building JSON");
+        return -1;
+    }
+    if (rc < 0) {
+        snprintf(err, errlen,
+                 "cannot read the run's per-second series back from its temporary "
+                 "file (set TMPDIR to a directory with room)");
+        return -1;
+    }
+    return reporter_flush(out, err, errlen);
 }
 
 const reporter_t reporter_json = {

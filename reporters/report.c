@@ -252,20 +252,31 @@ int reporter_assertion_step(const result_t *r, const res_assertion_t *a)
     return best;
 }
 
+/* The first and last second in which a step had a sample. */
+typedef struct step_span {
+    size_t step;
+    size_t first, last;
+    bool any;
+} step_span_t;
+
+static int step_span_second(const res_second_t *s, size_t t, void *ctx)
+{
+    step_span_t *sp = ctx;
+    if (!s->step_hist || !s->step_hist[sp->step])
+        return 0;
+    if (!sp->any)
+        sp->first = t;
+    sp->last = t;
+    sp->any = true;
+    return 0;
+}
+
 double reporter_step_seconds(const result_t *r, size_t i)
 {
-    size_t first = 0, last = 0;
-    bool any = false;
-    for (size_t sec = 0; sec < r->nseconds; sec++) {
-        const res_second_t *s = &r->series[sec];
-        if (!s->step_hist || !s->step_hist[i])
-            continue;
-        if (!any)
-            first = sec;
-        last = sec;
-        any = true;
-    }
-    return any ? (double)(last - first + 1) : 0;
+    step_span_t sp = { .step = i };
+    if (i >= r->nsteps || result_series_each(r, step_span_second, &sp) < 0)
+        return 0;
+    return sp.any ? (double)(sp.last - sp.first + 1) : 0;
 }
 
 void reporter_plural(uint64_t n, const char *one, const char *many, char *buf, size_t len)

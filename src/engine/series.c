@@ -195,7 +195,7 @@ static void merge_next(series_t *s, uint64_t active, series_fn fn, void *ctx)
         s->cur[w] = s->pend[w].n > 0 ? &s->pend[w].secs[0] : NULL;
     res_second_t sec = { .active = active };
     bool ok = metrics_merge_second(&sec, s->cur, s->n, s->nsteps, s->acc) == 0;
-    if (!ok || spool_append(s->spool, &sec) < 0)
+    if (!ok || !s->spool || spool_append(s->spool, &sec) < 0)
         s->failed = true;
     if (ok && fn)
         fn(&sec, s->next, (const hist_t *const *)s->acc, ctx);
@@ -245,11 +245,14 @@ size_t series_held(const series_t *s)
 
 int series_result(series_t *s, result_t *r, char *err, size_t errlen)
 {
-    if (s->failed || spool_read(s->spool, r) < 0) {
+    if (s->failed || !s->spool) {
         snprintf(err, errlen,
                  "cannot keep the run's per-second series (out of memory or no room in the "
                  "temporary directory; set TMPDIR to one with room)");
         return -1;
     }
+    r->spool = s->spool; /* the reports read it one second at a time */
+    r->nseconds = spool_count(s->spool);
+    s->spool = NULL;
     return 0;
 }

@@ -5,8 +5,8 @@
  * result.json's series, metrics_merge_second), hands it to the live feed
  * and appends it to a spool on disk (result/spool.h), so the run's memory
  * does not grow with its length; the lag's seconds are merged into a p99
- * and a max each (series_lag). At the end series_result reads the whole
- * series back into the result. Runs on the monitoring thread only; the
+ * and a max each (series_lag). At the end series_result hands the spool
+ * (the whole series, on disk) to the result. Runs on the monitoring thread only; the
  * workers only hand over. */
 #ifndef WSGATE_SERIES_H
 #define WSGATE_SERIES_H
@@ -53,9 +53,10 @@ size_t series_count(const series_t *s);
  * memory, waiting for the other workers to close them too. */
 size_t series_held(const series_t *s);
 
-/* Sets r->series (r->nsteps set already) to every second merged. Returns
- * 0, or -1 with the reason in err (out of memory, or the spool could not
- * be written or read back). */
+/* Hands the spool of every second merged over to r (r->spool, r->nseconds;
+ * r->nsteps set already): r frees it, s no longer spools. Call once, after
+ * the last series_poll. Returns 0, or -1 with the reason in err (a second
+ * could not be merged or spooled). */
 int series_result(series_t *s, result_t *r, char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "result/overrides.h"
+#include "result/spool.h"
 
 /* Indexed by err_kind_t; these are the names users write in errors.KIND. */
 static const char *const kind_names[ERR_KIND_COUNT] = {
@@ -214,7 +215,8 @@ static void clear_assertions(result_t *r)
 
 static void clear_series(result_t *r)
 {
-    for (size_t i = 0; i < r->nseconds; i++) {
+    spool_free(r->spool);
+    for (size_t i = 0; r->series && i < r->nseconds; i++) {
         for (size_t k = 0; r->series[i].step_hist && k < r->nsteps; k++)
             free(r->series[i].step_hist[k]);
         free(r->series[i].step_hist);
@@ -231,10 +233,28 @@ static void clear_shards(result_t *r)
 
 hist_t *result_second_hist(const result_t *r, size_t sec, size_t step)
 {
-    if (sec >= r->nseconds || step >= r->nsteps || !r->series[sec].step_hist ||
-        !r->series[sec].step_hist[step])
+    if (!r->series || sec >= r->nseconds)
         return NULL;
-    return hist_decode(r->series[sec].step_hist[step], NULL, 0);
+    return res_second_hist(&r->series[sec], r->nsteps, step);
+}
+
+hist_t *res_second_hist(const res_second_t *s, size_t nsteps, size_t step)
+{
+    if (step >= nsteps || !s->step_hist || !s->step_hist[step])
+        return NULL;
+    return hist_decode(s->step_hist[step], NULL, 0);
+}
+
+int result_series_each(const result_t *r, res_second_fn fn, void *ctx)
+{
+    if (r->spool)
+        return spool_each(r->spool, fn, ctx);
+    for (size_t t = 0; r->series && t < r->nseconds; t++) {
+        int rc = fn(&r->series[t], t, ctx);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 bool result_delta_pct(const result_t *r, size_t i, double pct, double *delta)

@@ -107,6 +107,12 @@ typedef struct res_second {
                                                 successful samples (values kept to 1/256), NULL: none */
 } res_second_t;
 
+/* Called for second t of a series, in order; sec is valid during the call
+ * only. Returns 0 to go on; anything else stops the walk and is returned. */
+typedef int (*res_second_fn)(const res_second_t *sec, size_t t, void *ctx);
+
+struct res_spool;
+
 /* One shard's share of a merged result. Owns region. */
 typedef struct res_shard {
     unsigned index, total; /* K of N, 1-based */
@@ -188,9 +194,14 @@ typedef struct result {
     int stop_signal;   /* SIGINT or SIGTERM when interrupted; 0 when unknown or a merge */
     bool tls_insecure; /* tls.insecure_skip_verify: server certificates were not checked */
 
-    /* Time series, one entry a second from started_at. */
+    /* Time series, one entry a second from started_at: in memory (series),
+     * or, for a run just ended, on disk in its spool (result/spool.h;
+     * series NULL), read one second at a time so that writing a long run's
+     * reports takes no more memory than a short one's. nseconds counts
+     * either. Walk it with result_series_each. */
     res_second_t *series;
     size_t nseconds;
+    struct res_spool *spool;
 
     /* Provenance. */
     char *spec_hash;  /* SHA-256 of the spec file, hex; NULL when unknown */
@@ -289,6 +300,14 @@ size_t result_main_step(const result_t *r);
 /* Latency histogram of step i in second sec, decoded; NULL when none.
  * The caller frees it with hist_free(). */
 hist_t *result_second_hist(const result_t *r, size_t sec, size_t step);
+/* Latency histogram of step i in the second s (of a result of nsteps
+ * steps), decoded; NULL when none or malformed. The caller frees it. */
+hist_t *res_second_hist(const res_second_t *s, size_t nsteps, size_t step);
+/* Calls fn for each second of r's series in order, from memory or read one
+ * at a time from its spool. Returns 0, fn's first non-zero return, or -1
+ * when the spool cannot be read back. Not reentrant for one spool: fn must
+ * not walk the same result's series. */
+int result_series_each(const result_t *r, res_second_fn fn, void *ctx);
 /* Relative change in percent of percentile pct of step i against the step
  * of the same name in r->baseline. Returns false (no delta) when there is
  * no baseline, the baseline lacks the step or either side has no samples. */

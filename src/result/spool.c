@@ -1,4 +1,4 @@
-/* spool: a run's closed seconds in an unlinked temporary file, read back once at the end. */
+/* spool: a run's closed seconds in an unlinked temporary file, read back one at a time. */
 #include "result/spool.h"
 
 #include <errno.h>
@@ -146,27 +146,28 @@ static int read_second(FILE *f, res_second_t *sec, size_t nsteps)
     return read_hists(f, sec, nsteps);
 }
 
-int spool_read(res_spool_t *sp, result_t *r)
+static void clear_second(res_second_t *sec, size_t nsteps)
+{
+    for (size_t i = 0; sec->step_hist && i < nsteps; i++)
+        free(sec->step_hist[i]);
+    free(sec->step_hist);
+    sec->step_hist = NULL;
+}
+
+int spool_each(res_spool_t *sp, res_second_fn fn, void *ctx)
 {
     if (sp->count == 0)
         return 0;
-    if (fflush(sp->f) != 0 || fseek(sp->f, 0, SEEK_SET) != 0 ||
-        !(r->series = calloc(sp->count, sizeof(res_second_t))))
+    if (sp->failed || fflush(sp->f) != 0 || fseek(sp->f, 0, SEEK_SET) != 0)
         return -1;
-    r->nseconds = sp->count;
     int rc = 0;
-    for (size_t s = 0; s < sp->count && rc == 0; s++)
-        rc = read_second(sp->f, &r->series[s], sp->nsteps);
-    fseek(sp->f, 0, SEEK_END); /* appends go on at the end */
-    if (rc < 0) {
-        for (size_t s = 0; s < r->nseconds; s++) {
-            for (size_t i = 0; r->series[s].step_hist && i < sp->nsteps; i++)
-                free(r->series[s].step_hist[i]);
-            free(r->series[s].step_hist);
-        }
-        free(r->series);
-        r->series = NULL;
-        r->nseconds = 0;
+    for (size_t t = 0; t < sp->count && rc == 0; t++) {
+        res_second_t sec;
+        memset(&sec, 0, sizeof(sec));
+        rc = read_second(sp->f, &sec, sp->nsteps) < 0 ? -1 : fn(&sec, t, ctx);
+        clear_second(&sec, sp->nsteps);
     }
+    if (fseek(sp->f, 0, SEEK_END) != 0) /* appends go on at the end */
+        rc = rc ? rc : -1;
     return rc;
 }

@@ -1,9 +1,10 @@
 /* spool: a run's per-second series kept on disk while the run goes on, so
- * closed seconds leave memory (a long soak stays flat) and come back once,
- * at the end, for result.json and the reports. Each second is one record in
- * an unlinked temporary file: its counters, and each step's latency as the
- * hist_encode text result.json embeds. Nothing is left on disk, even when
- * the process dies: the file has no name from the moment it is open. */
+ * closed seconds leave memory (a long soak stays flat) and come back one at
+ * a time at the end, for result.json and the reports (spool_each; a
+ * result_t whose series is on disk holds its spool: result_series_each). Each second is one record
+ * in an unlinked temporary file: its counters, and each step's latency as the hist_encode text
+ * result.json embeds. Nothing is left on disk, even when the process dies: the file has no name
+ * from the moment it is open. */
 #ifndef WSGATE_SPOOL_H
 #define WSGATE_SPOOL_H
 
@@ -29,9 +30,11 @@ size_t spool_count(const res_spool_t *sp);
 /* Bytes the seconds take on disk. */
 size_t spool_bytes(const res_spool_t *sp);
 
-/* Sets r->series to every second appended, in order (r->nsteps must be
- * the spool's nsteps; r->series must be empty). Returns 0, or -1 when out
- * of memory or the file cannot be read back, with r->series empty. */
-int spool_read(res_spool_t *sp, result_t *r);
+/* Calls fn for each second appended, in order, read back one at a time
+ * into a second that is freed after fn returns (memory does not grow with
+ * the count). Stops at fn's first non-zero return and returns it; -1 when
+ * the file cannot be read back (or an append had failed). Appends may go on
+ * afterwards; fn must not use sp. */
+int spool_each(res_spool_t *sp, res_second_fn fn, void *ctx);
 
 #endif

@@ -557,6 +557,38 @@ static void test_series_charts(void **state)
     free_result(r);
 }
 
+/* A run longer than a chart's 2,000 points is drawn 3 s a point over 5,000
+ * seconds, and says so; each span keeps its lowest and highest value, so
+ * the one second with 5,000 connections among 100s still shows. */
+static void test_long_run_in_spans(void **state)
+{
+    result_t *r = make_result("long", "ws://127.0.0.1:1", 1);
+    add_step(r, 0, "connect", 1, 0);
+    r->nseconds = 5000;
+    r->series = calloc(r->nseconds, sizeof *r->series);
+    assert_non_null(r->series);
+    for (size_t i = 0; i < r->nseconds; i++)
+        r->series[i].active = i == 2345 ? 5000 : 100;
+    char *html = render_report(&reporter_html, r, NULL);
+    assert_contains(html, "<p class=\"spans\">3 s a point: each line runs through the lowest "
+                          "and the highest value of every 3 seconds");
+    htmlDocPtr doc = parse(html);
+    char *pts = points(doc, "chart-active", "active");
+    assert_int_equal(npoints(pts), 1667 + 1); /* the spike's span: its low and its high */
+    /* 100 at y 208.9, 5,000 at 55.3 on an axis up to 6,000; seconds
+     * 2343..2345 in the middle of their span, at 2344 */
+    assert_int_equal(occurrences(pts, ",55.3"), 1);
+    assert_contains(pts, "361.7,208.9 361.7,55.3 ");
+    assert_int_equal(occurrences(pts, ",208.9"), 1667);
+    assert_int_equal(count(doc, "//svg[@id='chart-active']/rect[@class='hover']"), 556);
+    assert_text(doc, "//svg[@id='chart-active']/rect[@class='hover'][2]/title",
+                "9 s to 12 s: active 100");
+    free(pts);
+    xmlFreeDoc(doc);
+    free(html);
+    free_result(r);
+}
+
 /* A second without latency in the middle breaks the line; a lone second
  * is a dot. Without a recorded main step (older results) the chart follows
  * the step with the most samples after connect; without any, connect. */
@@ -883,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_no_network),
         cmocka_unit_test(test_series_charts),
         cmocka_unit_test(test_latency_gaps),
+        cmocka_unit_test(test_long_run_in_spans),
         cmocka_unit_test(test_main_step),
         cmocka_unit_test(test_errors_by_kind),
         cmocka_unit_test(test_legend_wraps),

@@ -1,5 +1,5 @@
 /* Unit tests for src/result/spool.c: seconds appended come back the same,
- * in order, from a file that has no name in the temporary directory. */
+ * in order, one at a time, from a file that has no name in the temporary directory. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +83,50 @@ static void assert_second(const res_second_t *got, size_t t)
     free_second(&want);
 }
 
+/* Checks second t against make_second; counts the seconds in ctx. */
+static int check_second(const res_second_t *sec, size_t t, void *ctx)
+{
+    size_t *n = ctx;
+    assert_int_equal(t, *n);
+    assert_second(sec, t);
+    (*n)++;
+    return 0;
+}
+
+/* Stops at the fourth second with its own code. */
+static int stop_at_3(const res_second_t *sec, size_t t, void *ctx)
+{
+    (void)sec;
+    *(size_t *)ctx = t;
+    return t == 3 ? 7 : 0;
+}
+
+/* A walk that stops returns what stopped it; appends and walks go on after
+ * it as before. */
+static void test_each_stops(void **state)
+{
+    char err[256] = "";
+    res_spool_t *sp = spool_new(NSTEPS, err, sizeof(err));
+    assert_non_null(sp);
+    for (size_t t = 0; t < 10; t++) {
+        res_second_t s;
+        make_second(&s, t);
+        assert_int_equal(spool_append(sp, &s), 0);
+        free_second(&s);
+    }
+    size_t at = 0;
+    assert_int_equal(spool_each(sp, stop_at_3, &at), 7);
+    assert_int_equal(at, 3);
+    res_second_t s;
+    make_second(&s, 10);
+    assert_int_equal(spool_append(sp, &s), 0);
+    free_second(&s);
+    size_t n = 0;
+    assert_int_equal(spool_each(sp, check_second, &n), 0);
+    assert_int_equal(n, 11);
+    spool_free(sp);
+}
+
 /* Seconds come back in order, field for field and text for text; the file
  * is unlinked from the start; reading back twice, with appends between,
  * gives every second each time. */
@@ -104,23 +148,17 @@ static void test_round_trip(void **state)
     assert_int_equal(spool_count(sp), 30);
     assert_true(spool_bytes(sp) > 30 * (4 + ERR_KIND_COUNT) * sizeof(uint64_t));
 
-    result_t *r = make_result("s", "ws://127.0.0.1:1", NSTEPS);
-    assert_int_equal(spool_read(sp, r), 0);
-    assert_int_equal(r->nseconds, 30);
-    for (size_t t = 0; t < 30; t++)
-        assert_second(&r->series[t], t);
-    free_result(r);
+    size_t n = 0;
+    assert_int_equal(spool_each(sp, check_second, &n), 0);
+    assert_int_equal(n, 30);
 
     res_second_t s;
     make_second(&s, 30);
     assert_int_equal(spool_append(sp, &s), 0);
     free_second(&s);
-    r = make_result("s", "ws://127.0.0.1:1", NSTEPS);
-    assert_int_equal(spool_read(sp, r), 0);
-    assert_int_equal(r->nseconds, 31);
-    for (size_t t = 0; t < 31; t++)
-        assert_second(&r->series[t], t);
-    free_result(r);
+    n = 0;
+    assert_int_equal(spool_each(sp, check_second, &n), 0);
+    assert_int_equal(n, 31);
     spool_free(sp);
     assert_int_equal(entries(dir), 0);
     rm_tree(dir);
@@ -132,11 +170,9 @@ static void test_empty(void **state)
     char err[256] = "";
     res_spool_t *sp = spool_new(NSTEPS, err, sizeof(err));
     assert_non_null(sp);
-    result_t *r = make_result("s", "ws://127.0.0.1:1", NSTEPS);
-    assert_int_equal(spool_read(sp, r), 0);
-    assert_int_equal(r->nseconds, 0);
-    assert_null(r->series);
-    free_result(r);
+    size_t n = 0;
+    assert_int_equal(spool_each(sp, check_second, &n), 0);
+    assert_int_equal(n, 0);
     spool_free(sp);
 }
 
@@ -158,6 +194,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_each_stops),
         cmocka_unit_test(test_bad_tmpdir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
