@@ -93,11 +93,13 @@ pass "a stalled runner: $un planned connects never started, counted as abandoned
 stop_server
 start_server --accept-rate 5
 SLOW="ws://127.0.0.1:$SERVER_PORT"
+RUNS=()
 for users in 3 20; do
   spec "slow$users" "$SLOW" "$(load "$users" 1s)" >"$WORK/slow$users.yaml"
   "$WSGATE" run "$WORK/slow$users.yaml" --quiet --out "$WORK/slow$users" >/dev/null 2>&1 &
+  RUNS+=($!)
 done
-wait
+wait "${RUNS[@]}" || true
 ab=$(jqr "$WORK/slow20/result.json" '.connections.abandoned')
 counts_add_up "$WORK/slow3" 3 >/dev/null
 counts_add_up "$WORK/slow20" 20 >/dev/null
