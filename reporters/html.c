@@ -183,6 +183,11 @@ static void html_flags(const result_t *r, FILE *out)
         html_text(out, gen);
         fputs(".</p>\n", out);
     }
+    for (size_t i = 0; i < r->nwarnings; i++) { /* counts that do not add up */
+        fputs("<p class=\"note count-warning\">&#9888;&#65039; <strong>Warning:</strong> ", out);
+        html_text(out, r->warnings[i]);
+        fputs(".</p>\n", out);
+    }
     char ramp[256];
     ramp_line(&r->ramp, ramp, sizeof ramp);
     if (ramp[0]) {

@@ -209,12 +209,22 @@ static bool add_steps(cJSON *root, const result_t *r)
     return ok;
 }
 
+/* connections.attempts and unstarted: only when the result knows them
+ * (not a baseline or a merge of files from before them). */
+static bool add_attempts(cJSON *c, const result_t *r)
+{
+    if (!r->counts_known)
+        return true;
+    return add_u64(c, "attempts", r->connect_attempts) &&
+           add_u64(c, "unstarted", r->connect_unstarted);
+}
+
 static bool add_traffic(cJSON *root, const result_t *r)
 {
     cJSON *m = cJSON_AddObjectToObject(root, "messages");
     cJSON *c = cJSON_AddObjectToObject(root, "connections");
-    return m && c && add_u64(m, "sent", r->msgs_sent) && add_u64(m, "received", r->msgs_received) &&
-           add_u64(m, "bytes_sent", r->bytes_sent) &&
+    return m && c && add_attempts(c, r) && add_u64(m, "sent", r->msgs_sent) &&
+           add_u64(m, "received", r->msgs_received) && add_u64(m, "bytes_sent", r->bytes_sent) &&
            add_u64(m, "bytes_received", r->bytes_received) && add_u64(c, "peak", r->peak_active) &&
            add_u64(c, "abandoned", r->connect_abandoned) &&
            add_u64(c, "reconnect_attempts", r->reconnect_attempts) &&
@@ -557,6 +567,20 @@ static bool add_slow(cJSON *root, const result_t *r)
            add_u64(o, "unread_bytes_max", s->unread_max);
 }
 
+/* "warnings": the figures that do not add up (result/tally.h); [] when none. */
+static bool add_warnings(cJSON *root, const result_t *r)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "warnings");
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < r->nwarnings; i++) {
+        cJSON *s = cJSON_CreateString(r->warnings[i]);
+        ok = s && cJSON_AddItemToArray(arr, s);
+        if (!ok)
+            cJSON_Delete(s);
+    }
+    return ok;
+}
+
 static cJSON *build(const result_t *r)
 {
     cJSON *root = cJSON_CreateObject();
@@ -564,7 +588,8 @@ static cJSON *build(const result_t *r)
         add_str(root, "main_step", r->main_step) && add_traffic(root, r) && add_wire(root, r) &&
         add_connect(root, r) && add_slow(root, r) && add_errors(root, r) &&
         add_assertions(root, r) && add_series(root) && add_generator(root, r) &&
-        add_server(root, r) && add_shards(root, r) && add_baseline(root, r))
+        add_server(root, r) && add_shards(root, r) && add_baseline(root, r) &&
+        add_warnings(root, r))
         return root;
     cJSON_Delete(root);
     return NULL;

@@ -103,6 +103,11 @@ static void md_verdict(const result_t *r, FILE *out)
     ramp_line(&r->ramp, ramp, sizeof ramp);
     if (ramp[0])
         fprintf(out, "> ⚠️ %s.\n\n", ramp);
+    for (size_t i = 0; i < r->nwarnings; i++) { /* counts that do not add up */
+        fputs("> ⚠️ **Warning:** ", out);
+        md_text(out, r->warnings[i], 0);
+        fputs(".\n\n", out);
+    }
     if (r->aborted) {
         fprintf(out, "_Aborted %.1f s into the run by an assertion: ", r->aborted_at_s);
         md_text(out, r->abort_reason, 0);
@@ -303,7 +308,15 @@ static void md_traffic(const result_t *r, FILE *out)
             ns, nr, sent, recv, peak);
     if (r->connect_abandoned) {
         num_count(r->connect_abandoned, c[0], sizeof c[0]);
-        fprintf(out, " · **Connects abandoned:** %s (still pending at the end)", c[0]);
+        if (r->connect_unstarted) {
+            num_count(r->connect_unstarted, c[1], sizeof c[1]);
+            fprintf(out,
+                    " · **Connects abandoned:** %s (still pending at the end; %s never "
+                    "started)",
+                    c[0], c[1]);
+        } else {
+            fprintf(out, " · **Connects abandoned:** %s (still pending at the end)", c[0]);
+        }
     }
     if (r->reconnect_attempts) {
         num_count(r->reconnect_attempts, c[0], sizeof c[0]);

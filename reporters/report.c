@@ -484,6 +484,11 @@ static void print_verdict(const result_t *r, FILE *out)
     gen_warning(r->generator, gen, sizeof gen);
     if (gen[0])
         fprintf(out, "  WARNING: %s\n", gen);
+    for (size_t i = 0; i < r->nwarnings; i++) {
+        char *w = term_clean(r->warnings[i], "");
+        fprintf(out, "  WARNING: %s\n", OR_OOM(w));
+        free(w);
+    }
     free(name);
 }
 

@@ -23,6 +23,7 @@
 #include "engine/vu.h"
 #include "engine/worker.h"
 #include "engine/wsurl.h"
+#include "result/tally.h"
 
 #define START_DELAY_US 20000ull   /* lets every worker be ready at t0 */
 #define MAX_WAKES_PER_TICK 20000u /* keeps the loop serving sockets */
@@ -391,11 +392,12 @@ static uint32_t conn_limit(const run_ctx_t *run, unsigned index, unsigned nworke
     return mine ? (uint32_t)mine : 1;
 }
 
-/* Worker index of nworkers with its users (closed model: every nworkers-th
- * user of the slice) and its lws context. Returns 0, or -1 when out of
- * memory or sockets; release_worker frees what was made either way. */
+/* Worker index of nworkers with room for its users and its lws context
+ * (place_users puts the users in once the run's clock is set). Returns 0,
+ * or -1 when out of memory or sockets; release_worker frees what was made
+ * either way. */
 static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nworkers,
-                        uint64_t seed, const slice_t *sl, bool snapshots)
+                        const slice_t *sl, bool snapshots)
 {
     uint32_t users = sl->users;
     uint32_t nvus = users / nworkers + (index < users % nworkers ? 1 : 0);
@@ -406,15 +408,22 @@ static int setup_worker(worker_t *w, run_ctx_t *run, unsigned index, unsigned nw
     w->connq.limit = conn_limit(run, index, nworkers, sl);
     w->vus = calloc(nvus ? nvus : 1, sizeof(vu_t));
     w->ctx = client_context(run->uses_tls, index == 0, run->spec, w->loop, lws_timeout_s(run));
-    if (!w->vus || !w->ctx)
-        return -1;
-    if (run->spec->open_model) {
+    return w->vus && w->ctx ? 0 : -1;
+}
+
+/* The users of worker index (closed model: every nworkers-th user of the
+ * slice, their first starts scheduled from run->t0; open model: empty
+ * session slots and the worker's arrivals). */
+static void place_users(worker_t *w, unsigned index, unsigned nworkers, uint64_t seed,
+                        const slice_t *sl)
+{
+    worker_set_t0(w);
+    if (w->run->spec->open_model) {
         fill_open_slots(w, index, nworkers, sl);
-        return 0;
+        return;
     }
-    for (uint32_t i = 0; i < nvus; i++)
+    for (uint32_t i = 0; i < w->nvus; i++)
         vu_init(&w->vus[i], w, (i * nworkers + index) * sl->n + sl->k, i, seed);
-    return 0;
 }
 
 /* The context first: destroying it may still call back into the users. */
@@ -572,6 +581,17 @@ static uint64_t grace_us(const spec_t *spec)
                     g = sc->tasks[t].steps[i].expect_timeout_us;
     }
     return g + 2000000;
+}
+
+/* Load time 0 is START_DELAY_US from now; the planned end and the hard end
+ * follow from it. */
+static void set_clock(run_ctx_t *run, const spec_t *spec)
+{
+    run->t0 = clock_mono_us() + START_DELAY_US;
+    run->end = run->t0 + spec->duration_us;
+    if (spec->open_model) /* sessions in flight may finish after the last arrival */
+        run->end += spec->open.graceful_stop_us;
+    run->hard_end = run->end + grace_us(spec);
 }
 
 static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
@@ -742,20 +762,15 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         goto out;
 
     uint64_t seed = opts->seed ? opts->seed : (uint64_t)time(NULL) ^ (uint64_t)getpid();
-    double wall_t0 = wall_now(); /* read with the monotonic start, before set-up */
     run.seed = seed;
     run.max_sessions = sl.users;
-    run.t0 = clock_mono_us() + START_DELAY_US;
-    run.end = run.t0 + spec->duration_us;
-    if (spec->open_model) /* sessions in flight may finish after the last arrival */
-        run.end += spec->open.graceful_stop_us;
-    run.hard_end = run.end + grace_us(spec);
+    set_clock(&run, spec); /* for the set-up; set again once it is done */
     run.nworkers = n;
     run.main_metric = main_step(spec);
     run.live = opts->live != NULL;
     bool snapshots = opts->abort_check || opts->live;
     for (unsigned i = 0; i < n; i++) {
-        if (setup_worker(&ws[i], &run, i, n, seed, &sl, snapshots) < 0) {
+        if (setup_worker(&ws[i], &run, i, n, &sl, snapshots) < 0) {
             snprintf(err, errlen, "cannot set up worker %u (out of memory or sockets)", i);
             n = i + 1;
             goto out;
@@ -767,6 +782,14 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    /* The clock starts after the set-up (a TLS context per worker can take
+     * longer than the whole of a short run on a busy machine): planned
+     * starts the set-up ate would be connects timed from before they
+     * could be made, or never made. */
+    double wall_t0 = wall_now(); /* read with the monotonic start */
+    set_clock(&run, spec);
+    for (unsigned i = 0; i < n; i++)
+        place_users(&ws[i], i, n, seed, &sl);
     r->started_at = wall_t0 + (double)(START_DELAY_US / 1000) / 1000.0;
     selfmon_proc_start(&mon.proc, run.t0, clock_mono_us());
     int obs_failed;
@@ -796,6 +819,10 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
         r->ended_at - r->started_at < r->duration_s) /* rates over the time that ran */
         r->duration_s = r->ended_at > r->started_at ? r->ended_at - r->started_at : 0;
     r->aborted_at_s = mon.aborted_at_s;
+    if (tally_check(r) < 0) { /* counts that do not add up: a warning every report shows */
+        snprintf(err, errlen, "out of memory building the result");
+        goto out;
+    }
     rc = 0;
 out:
     if (obs) { /* a failed run: its scrapes go with it */

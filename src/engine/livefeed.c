@@ -68,7 +68,7 @@ static void fill_sofar(livefeed_t *lf, worker_t *ws)
         r->steps[i].ok = r->steps[i].failed = 0;
     }
     r->msgs_sent = r->msgs_received = r->bytes_sent = r->bytes_received = 0;
-    r->connect_abandoned = r->reconnect_attempts = 0;
+    r->connect_abandoned = r->reconnect_attempts = r->connect_attempts = r->connect_unstarted = 0;
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         r->errors[k].count = 0; /* snapshots carry no samples */
     for (unsigned w = 0; w < lf->n; w++) {

@@ -211,6 +211,9 @@ int metrics_merge_into(result_t *r, const metrics_t *src)
     r->bytes_sent += src->bytes_sent;
     r->bytes_received += src->bytes_received;
     r->connect_abandoned += src->connect_abandoned;
+    r->connect_attempts += src->connect_attempts;
+    r->connect_unstarted += src->connect_unstarted;
+    r->counts_known = true;
     r->reconnect_attempts += src->reconnect_attempts;
     res_wire_add(&r->wire, &src->wire);
     r->tls_handshakes += src->tls_handshakes;
@@ -360,6 +363,8 @@ void metrics_snapshot(metrics_t *dst, const metrics_t *src)
     dst->bytes_sent = src->bytes_sent;
     dst->bytes_received = src->bytes_received;
     dst->connect_abandoned = src->connect_abandoned;
+    dst->connect_attempts = src->connect_attempts;
+    dst->connect_unstarted = src->connect_unstarted;
     dst->reconnect_attempts = src->reconnect_attempts;
     dst->slow = src->slow;
     dst->wire = src->wire;

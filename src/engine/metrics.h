@@ -25,7 +25,9 @@ typedef struct metrics {
     uint64_t *failed;
     uint64_t sent, received;
     uint64_t bytes_sent, bytes_received;
-    uint64_t connect_abandoned;  /* connects still pending when the run ended */
+    uint64_t connect_abandoned;  /* connects still pending (or never started) when the run ended */
+    uint64_t connect_attempts;   /* connects started, plus those owed but never started */
+    uint64_t connect_unstarted;  /* of abandoned: due before the end, never started */
     uint64_t reconnect_attempts; /* connects made by the automatic reconnect policy */
     res_wire_t wire;             /* TCP counts of closed connections, deflate offers */
     uint64_t tls_handshakes;     /* wss:// connects whose TLS handshake completed */

@@ -37,12 +37,39 @@ void vu_timer(vu_t *vu, uint64_t due)
     worker_wake_by(vu->w, due);
 }
 
+/* A user's planned connect (the start of an interval or session, or a
+ * fresh start after a backoff) is owed from when it is scheduled until
+ * its connect starts (vu_connect_from): SCHEDULED at vu->sched, DUE once
+ * the user woke for it (a login before the connect may still run). */
+enum { VU_PLAN_NONE = 0, VU_PLAN_SCHEDULED = 1, VU_PLAN_DUE = 2 };
+
+/* The interval or the run is over for the user: a planned connect it owed
+ * and never started (the runner reached it only after the end, or a login
+ * before it failed) is one attempt, abandoned, and counted as unstarted,
+ * so connect ok + failed + abandoned stays every attempt. One scheduled
+ * after now, or after the end, was never due. */
+static void settle_plan(vu_t *vu, uint64_t now)
+{
+    uint8_t plan = vu->connect_plan;
+    vu->connect_plan = VU_PLAN_NONE;
+    if (plan == VU_PLAN_SCHEDULED &&
+        (vu->state != VU_WAITING || vu->sched > now || vu->sched >= vu->w->run->end))
+        return;
+    if (plan == VU_PLAN_NONE)
+        return;
+    metrics_t *m = vu->w->m;
+    m->connect_attempts++;
+    m->connect_abandoned++;
+    m->connect_unstarted++;
+}
+
 /* Closed model: the user will not run again. Open model: the session is
  * over and its slot free for the next arrival. */
 static void finish_user(vu_t *vu)
 {
     worker_t *w = vu->w;
     bool was_done = vu->state == VU_DONE;
+    settle_plan(vu, clock_mono_us());
     vu->state = VU_DONE;
     timerq_cancel(w->tq, vu->slot);
     vu_connect_over(vu, clock_mono_us());
@@ -62,6 +89,7 @@ void vu_schedule_next_interval(vu_t *vu, uint64_t now)
     run_ctx_t *run = vu->w->run;
     uint64_t start, stop;
     uint64_t from = now > run->t0 ? now - run->t0 : 0;
+    settle_plan(vu, now);
     if (run->spec->open_model || vu_run_over(vu, now) ||
         !load_interval(run->spec, vu->id, from, &start, &stop)) {
         vu->reconnect_attempt = 0;
@@ -72,6 +100,7 @@ void vu_schedule_next_interval(vu_t *vu, uint64_t now)
     vu->state = VU_WAITING;
     vu->stop_at = run->t0 + stop;
     vu->sched = run->t0 + start; /* the planned start: the connect is timed from it */
+    vu->connect_plan = VU_PLAN_SCHEDULED;
     timerq_set(vu->w->tq, vu->slot, vu->sched);
 }
 
@@ -119,6 +148,7 @@ static void forget_captures(vu_t *vu)
  * timed from planned. */
 static void start_fresh(vu_t *vu, uint64_t planned, uint64_t now)
 {
+    vu->connect_plan = VU_PLAN_DUE;
     if (vu_scenario(vu)->npre_connect == 0) {
         vu_connect_from(vu, planned, now);
         return;
@@ -167,6 +197,9 @@ void vu_release(vu_t *vu)
 void vu_conn_opened(vu_t *vu)
 {
     run_ctx_t *run = vu->w->run;
+    if (vu->conn_counted) /* one connection per user at most */
+        return;
+    vu->conn_counted = true;
     uint_fast64_t active = atomic_fetch_add(&run->active, 1) + 1;
     uint_fast64_t peak = atomic_load(&run->peak);
     while (active > peak && !atomic_compare_exchange_weak(&run->peak, &peak, active))
@@ -175,6 +208,9 @@ void vu_conn_opened(vu_t *vu)
 
 void vu_conn_closed(vu_t *vu)
 {
+    if (!vu->conn_counted)
+        return;
+    vu->conn_counted = false;
     atomic_fetch_sub(&vu->w->run->active, 1);
 }
 
@@ -318,6 +354,8 @@ void vu_connect(vu_t *vu, uint64_t now)
 
 void vu_connect_from(vu_t *vu, uint64_t planned, uint64_t now)
 {
+    vu->connect_plan = VU_PLAN_NONE;
+    vu->w->m->connect_attempts++;
     vu->state = VU_CONNECTING;
     vu->close_code = 0;
     vu->peer_closed = vu->close_sent = false;

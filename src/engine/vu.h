@@ -53,13 +53,15 @@ typedef struct vu {
     uint16_t reconnect_attempt; /* automatic reconnect attempt under way (1-based), 0 = none */
     uint16_t task;
     uint16_t step;
-    bool lws_armed;    /* queued in w->armed: lws may hold a timeout for wsi */
-    bool ramp_pending; /* its planned first connect has not opened yet (result/ramp.h) */
-    bool rx_paused;    /* a pause_reading step: libwebsockets reads nothing for it */
-    bool rx_throttled; /* connect.read_rate: reading waits for flow_tq */
-    bool deflate;      /* permessage-deflate is on for this connection (vu_wire.c) */
-    bool wire_open;    /* upgraded: its TCP counts are read when it goes (vu_wire.c) */
-    bool inflate_bad;  /* a compressed message did not inflate: the drop is a protocol error */
+    bool lws_armed;       /* queued in w->armed: lws may hold a timeout for wsi */
+    bool ramp_pending;    /* its planned first connect has not opened yet (result/ramp.h) */
+    bool rx_paused;       /* a pause_reading step: libwebsockets reads nothing for it */
+    bool rx_throttled;    /* connect.read_rate: reading waits for flow_tq */
+    bool deflate;         /* permessage-deflate is on for this connection (vu_wire.c) */
+    bool wire_open;       /* upgraded: its TCP counts are read when it goes (vu_wire.c) */
+    bool inflate_bad;     /* a compressed message did not inflate: the drop is a protocol error */
+    bool conn_counted;    /* its connection is counted in run->active (vu_conn_opened) */
+    uint8_t connect_plan; /* a planned connect not started yet: VU_PLAN_* (vu.c) */
     uint64_t iteration;
     uint64_t stop_at;      /* monotonic us, end of the active interval */
     uint64_t t0;           /* start of the current measurement */

@@ -53,6 +53,12 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
     return 0;
 }
 
+void worker_set_t0(worker_t *w)
+{
+    w->m->t0_us = w->run->t0;
+    w->lag.t0_us = w->run->t0;
+}
+
 void worker_release(worker_t *w)
 {
     selfmon_lag_release(&w->lag, w->loop); /* its probe is on the loop */

@@ -166,6 +166,10 @@ int worker_init(worker_t *w, run_ctx_t *run, unsigned index, uint32_t nvus, bool
  * keep flow_tq). */
 bool worker_reads_slowly(const spec_t *spec);
 
+/* run->t0 was set again after the set-up (engine.c): the metrics' seconds
+ * and the loop lag's count from it. Before the thread starts. */
+void worker_set_t0(worker_t *w);
+
 /* Frees what worker_init made. Call after engine.c has destroyed ctx and
  * released vus. */
 void worker_release(worker_t *w);

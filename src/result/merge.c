@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "result/overrides.h"
+#include "result/tally.h"
 
 /* How an input is named in errors: its file name, or its position. */
 static const char *input_name(const char *const *names, size_t i, char buf[32])
@@ -245,6 +246,12 @@ static int merge_counts(const result_t *const *in, size_t n, result_t *out)
         out->arrivals_started += r->arrivals_started;
         out->arrivals_dropped += r->arrivals_dropped;
         out->connect_abandoned += r->connect_abandoned;
+        out->connect_attempts += r->connect_attempts;
+        out->connect_unstarted += r->connect_unstarted;
+        out->counts_known = (i == 0 || out->counts_known) && r->counts_known;
+        for (size_t w = 0; w < r->nwarnings; w++) /* a shard's own: kept as it said it */
+            if (tally_add(out, r->warnings[w]) < 0)
+                return -1;
         out->reconnect_attempts += r->reconnect_attempts;
         res_wire_add(&out->wire, &r->wire);
         out->tls_handshakes += r->tls_handshakes;
@@ -477,7 +484,7 @@ int merge_results(const result_t *const *in, const char *const *names, size_t n,
         goto fail;
     if (merge_meta(in, n, out) < 0 || merge_counts(in, n, out) < 0 ||
         merge_series(in, n, out) < 0 || merge_shard_rows(in, n, out) < 0 ||
-        merge_generator(in, n, out) < 0 || merge_server(in, n, out) < 0) {
+        merge_generator(in, n, out) < 0 || merge_server(in, n, out) < 0 || tally_check(out) < 0) {
         snprintf(err, errlen, "out of memory (or a malformed histogram) while merging");
         goto fail;
     }

@@ -301,5 +301,8 @@ void result_clear(result_t *r)
     clear_steps(r);
     clear_errors(r);
     clear_assertions(r);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
     memset(r, 0, sizeof(*r));
 }

@@ -174,6 +174,14 @@ typedef struct result {
      * aborted or interrupted) while the upgrade was pending. connect ok +
      * failed + abandoned = every connect attempt. */
     uint64_t connect_abandoned;
+    /* Every connect the run owed: each one started (first connects,
+     * reconnect steps, retries, automatic reconnects) plus each planned
+     * connect whose time came before the end but that never started
+     * (connect_unstarted, also counted in connect_abandoned). connect ok +
+     * failed + connect_abandoned == connect_attempts when counts_known. */
+    uint64_t connect_attempts;
+    uint64_t connect_unstarted;
+    bool counts_known;           /* false: a result.json from before connect_attempts */
     uint64_t reconnect_attempts; /* connects made by connect.reconnect policies */
     res_wire_t wire;             /* result.json's "wire" */
     uint64_t tls_handshakes;     /* completed TLS handshakes of wss:// connects */
@@ -251,6 +259,12 @@ typedef struct result {
     /* The spec's observe: the server's metrics scraped during the run
      * (result/observed.h). NULL: the spec observes nothing. */
     res_server_t *server;
+
+    /* Problems with the run's own figures, one sentence each (no final
+     * period): counts that do not add up (result/tally.h). A verdict
+     * that rests on them is not to be trusted; every report shows them. */
+    char **warnings;
+    size_t nwarnings;
 } result_t;
 
 /* What a finished run or merge amounts to: its exit status and the first

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "result/overrides.h"
+#include "result/tally.h"
 
 #define SUPPORTED_SCHEMA 1
 #define SHARDS_MAX 100000.0 /* as shard.c accepts */
@@ -258,6 +259,11 @@ static void load_traffic(loader_t *l, const cJSON *root, result_t *r)
         r->tls_handshakes = count(l, c, "tls_handshakes", "connections");
     if (cJSON_GetObjectItemCaseSensitive(c, "tls_resumed"))
         r->tls_resumed = count(l, c, "tls_resumed", "connections");
+    if (cJSON_GetObjectItemCaseSensitive(c, "attempts")) {
+        r->counts_known = true;
+        r->connect_attempts = count(l, c, "attempts", "connections");
+        r->connect_unstarted = count(l, c, "unstarted", "connections");
+    }
 }
 
 /* "wire" (added later: absent from older results, read as zeros). */
@@ -724,6 +730,36 @@ static void load_slow(loader_t *l, const cJSON *root, result_t *r)
     r->slow.unread_max = count(l, o, "unread_bytes_max", "slow_consumers");
 }
 
+/* "warnings" (added later: absent from older results): strings. */
+static void load_warnings(loader_t *l, const cJSON *root, result_t *r)
+{
+    const cJSON *arr = opt_field(root, "warnings");
+    if (!arr || l->failed)
+        return;
+    if (!cJSON_IsArray(arr)) {
+        bad(l, "\"warnings\" must be an array of strings");
+        return;
+    }
+    if (cJSON_GetArraySize(arr) > RESULT_WARNINGS_MAX) {
+        bad(l, "\"warnings\" has %d entries; at most %d", cJSON_GetArraySize(arr),
+            RESULT_WARNINGS_MAX);
+        return;
+    }
+    const cJSON *w;
+    cJSON_ArrayForEach(w, arr)
+    {
+        if (!cJSON_IsString(w) || too_long(l, w->valuestring, "warnings", "the result")) {
+            if (!l->failed)
+                bad(l, "\"warnings\" must be an array of strings");
+            return;
+        }
+        if (tally_add(r, w->valuestring) < 0) {
+            bad(l, "out of memory");
+            return;
+        }
+    }
+}
+
 /* "generator": absent or null (older files) leaves it unknown (NULL). The
  * marks and maxima are derived again from the series by the one rule. */
 static void load_generator(loader_t *l, const cJSON *root, result_t *r)
@@ -1014,6 +1050,7 @@ static void load_all(loader_t *l, const cJSON *root, result_t *r)
     load_generator(l, root, r);
     load_server(l, root, r);
     load_baseline(l, root, r);
+    load_warnings(l, root, r);
     load_verdict(l, root, r);
 }
 

@@ -12,6 +12,7 @@
 #define RESULT_MAX_MB_DEFAULT 256   /* without $WSGATE_MAX_RESULT_MB */
 #define RESULT_MAX_MB_LIMIT 1048576 /* the most $WSGATE_MAX_RESULT_MB may give (1 TiB) */
 #define RESULT_STR_MAX 65536        /* the longest string in a result, in bytes */
+#define RESULT_WARNINGS_MAX 1000    /* the most "warnings" a result may have */
 
 /* Parses text (a whole result.json). Returns 0 and fills r (the caller
  * clears it with result_clear), or -1 with a one-line reason in err; r is

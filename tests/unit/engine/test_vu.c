@@ -543,8 +543,9 @@ static void test_run_end_waits_for_a_pending_reply(void **state)
     assert_int_equal(fake_lws.nsent, 1); /* nothing more is sent after the end */
 }
 
-/* A connect still pending at the end is abandoned and counted apart;
- * users not started yet simply finish. */
+/* A connect still pending at the end is abandoned and counted apart; so
+ * are the users whose planned start came but whose wake the end overtook
+ * (never started); a user whose start is still to come simply finishes. */
 static void test_run_end_abandons_a_pending_connect(void **state)
 {
     start(chat_yaml, 2 * SEC); /* users 0..2 due, user 3 not yet */
@@ -556,12 +557,91 @@ static void test_run_end_abandons_a_pending_connect(void **state)
     w->ending = true;
     for (uint32_t i = 0; i < w->nvus; i++)
         vu_end(&w->vus[i], now);
-    assert_int_equal(w->m->connect_abandoned, 1);
+    assert_int_equal(w->m->connect_abandoned, 3); /* user 0 pending, users 1 and 2 never started */
+    assert_int_equal(w->m->connect_unstarted, 2);
+    assert_int_equal(w->m->connect_attempts, 3);
     assert_int_equal(w->m->failed[0], 0);
     assert_true(wsi->killed);
     assert_null(lws_get_opaque_user_data(wsi));
     assert_int_equal(w->done, 4);
     assert_true(worker_all_done(w));
+}
+
+/* However the run ends, every connect the users owed ended once: connect
+ * ok + failed + abandoned == attempts. Users of a ramp end as connected,
+ * failed and retrying, pending, and due but never woken (the runner fell
+ * behind past the end); a reconnect step adds an attempt. */
+static void test_connect_counts_add_up_at_the_end(void **state)
+{
+    start(chat_yaml, 3 * SEC + 500 * MS); /* users 0..3 all due */
+    worker_t *w = &fw.w;
+    metrics_t *m = w->m;
+    struct lws *wsi0 = connect_user(&w->vus[0]); /* ok */
+    vu_wake(&w->vus[1], due_of(&w->vus[1]));     /* fails, backs off */
+    lws_event(fake_lws_last_wsi(), LWS_CALLBACK_CLIENT_CONNECTION_ERROR, "connection refused");
+    assert_int_equal(w->vus[1].state, VU_BACKOFF);
+    vu_wake(&w->vus[2], due_of(&w->vus[2])); /* pending at the end */
+    /* user 3 never woke */
+    lws_event(wsi0, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"joined\"}");
+    assert_int_equal(m->connect_attempts, 3);
+    uint64_t now = mono_us();
+    w->ending = true;
+    for (uint32_t i = 0; i < w->nvus; i++)
+        vu_end(&w->vus[i], now);
+    assert_int_equal(m->ok[0], 1);
+    assert_int_equal(m->failed[0], 1);
+    assert_int_equal(m->connect_abandoned, 2); /* user 2 pending, user 3 never started */
+    assert_int_equal(m->connect_unstarted, 1);
+    assert_int_equal(m->connect_attempts, 4);
+    assert_int_equal(m->ok[0] + m->failed[0] + m->connect_abandoned, m->connect_attempts);
+}
+
+/* A login (an http step before the connect) still running when the run
+ * ends: its user's connect was due and never started, and is counted. */
+static void test_connect_after_login_cut_by_the_end(void **state)
+{
+    static const char *yaml =
+        "name: login\n"
+        "target: ws://chat.test:9001\n"
+        "load: {users: 1, duration: 10m}\n"
+        "scenarios:\n"
+        "  - name: chat\n"
+        "    connect: {url: \"{{target}}/ws\"}\n"
+        "    on_start:\n"
+        "      - name: login\n"
+        "        http: {method: POST, url: \"http://chat.test:9001/login\"}\n";
+    start(yaml, SEC);
+    worker_t *w = &fw.w;
+    vu_t *vu = &w->vus[0];
+    vu_wake(vu, due_of(vu));
+    assert_int_equal(vu->state, VU_HTTP);
+    assert_int_equal(w->m->connect_attempts, 0);
+    uint64_t now = mono_us();
+    w->ending = true;
+    vu_abort(vu, now); /* the login is given up */
+    assert_int_equal(vu->state, VU_DONE);
+    assert_int_equal(w->m->connect_attempts, 1);
+    assert_int_equal(w->m->connect_abandoned, 1);
+    assert_int_equal(w->m->connect_unstarted, 1);
+}
+
+/* A user's connection counts once in the run's open connections, however
+ * libwebsockets reports it: an upgrade reported twice, or a close after
+ * the user already let go of it, never leave the count above the users
+ * (nor below zero). */
+static void test_open_connections_count_each_user_once(void **state)
+{
+    start(chat_yaml, 30 * SEC);
+    vu_t *vu = &fw.w.vus[0];
+    struct lws *wsi = connect_user(vu);
+    assert_int_equal(atomic_load(&fw.run.active), 1);
+    vu_established(vu); /* a second report of the same upgrade */
+    assert_int_equal(atomic_load(&fw.run.active), 1);
+    assert_int_equal(atomic_load(&fw.run.peak), 1);
+    lws_event(wsi, LWS_CALLBACK_CLIENT_CLOSED, NULL);
+    assert_int_equal(atomic_load(&fw.run.active), 0);
+    vu_conn_closed(vu); /* closed again */
+    assert_int_equal(atomic_load(&fw.run.active), 0);
 }
 
 /* Closing many users at the end arms no libwebsockets timeout: each writes
@@ -961,6 +1041,9 @@ int main(void)
         T(test_run_end_closes_the_user),
         T(test_run_end_waits_for_a_pending_reply),
         T(test_run_end_abandons_a_pending_connect),
+        T(test_connect_counts_add_up_at_the_end),
+        T(test_connect_after_login_cut_by_the_end),
+        T(test_open_connections_count_each_user_once),
         T(test_run_end_arms_no_lws_timeout),
         T(test_server_close_before_ours),
         T(test_close_handshake_timeout),

@@ -13,6 +13,7 @@
 #include "reporters/reporter.h"
 #include "result/overrides.h"
 #include "result/result_load.h"
+#include "result/tally.h"
 #include "helpers.h"
 
 /* A small but complete result, built by hand. */
@@ -38,6 +39,10 @@ static void make(result_t *r)
     r->msgs_received = 5000;
     r->peak_active = 20;
     r->connect_abandoned = 2;
+    r->connect_attempts = 23; /* does not add up: 20 + 0 + 2 */
+    r->connect_unstarted = 1;
+    r->counts_known = true;
+    assert_int_equal(tally_check(r), 1);
     r->reconnect_attempts = 7;
     r->slow =
         (res_slow_t){ .known = true, .samples = 4, .unread_total = 90000, .unread_max = 40000 };
@@ -155,6 +160,11 @@ static void every_report_survives_the_round_trip(void **state)
     assert_true(back.tls_insecure);
     assert_false(back.passed);
     assert_int_equal(back.connect_abandoned, 2);
+    assert_true(back.counts_known);
+    assert_int_equal(back.connect_attempts, 23);
+    assert_int_equal(back.connect_unstarted, 1);
+    assert_int_equal(back.nwarnings, 1);
+    assert_string_equal(back.warnings[0], r.warnings[0]);
     assert_int_equal(back.reconnect_attempts, 7);
     assert_true(back.slow.known);
     assert_int_equal(back.slow.samples, 4);
@@ -166,6 +176,9 @@ static void every_report_survives_the_round_trip(void **state)
                     "the wire for 250,000 B of messages (8.3x); sent 1,500 B on the wire for "
                     "60,000 B of messages (40.0x)"))
         fail_msg("summary.md has no deflate line:\n%s", md);
+    assert_contains(md, "> ⚠️ **Warning:** connect counts do not add up: 20 ok + 0 failed + 2 "
+                        "abandoned = 22, but 23 connects were attempted");
+    assert_contains(md, "**Connects abandoned:** 2 (still pending at the end; 1 never started)");
     assert_contains(md, "**Slow consumers:** 90,000 B left unread in 4 samples (pauses ended, slow "
                         "readers closed), at most 40,000 B in one");
     free(md);
