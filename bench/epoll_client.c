@@ -68,13 +68,13 @@ typedef struct conn {
 } conn_t;
 
 typedef struct opts {
-    int mode;                   /* -m */
-    uint64_t think_min_us;      /* -t */
-    uint64_t think_max_us;      /* -t */
-    uint64_t grid_us;           /* -g */
-    double ramp_s;              /* -R */
-    double win_from, win_to;    /* -w, seconds after the start */
-    int self_room;              /* -s */
+    int mode;                /* -m */
+    uint64_t think_min_us;   /* -t */
+    uint64_t think_max_us;   /* -t */
+    uint64_t grid_us;        /* -g */
+    double ramp_s;           /* -R */
+    double win_from, win_to; /* -w, seconds after the start */
+    int self_room;           /* -s */
 } opts_t;
 
 /* A min-heap of (deadline, connection): the thinking connections. */
@@ -605,8 +605,8 @@ static void report(const bench_t *b, double cpu, double wall)
                "win_sleeps_per_msg=%.3f lat_p50_us=%ld lat_p99_us=%ld",
                b->win_msgs, b->win_cpu, b->win_msgs ? b->win_cpu * 1e6 / (double)b->win_msgs : 0.0,
                b->win_msgs ? (double)b->win_wakes / (double)b->win_msgs : 0.0,
-               b->win_msgs ? (double)b->win_sleeps / (double)b->win_msgs : 0.0,
-               percentile(b, 50), percentile(b, 99));
+               b->win_msgs ? (double)b->win_sleeps / (double)b->win_msgs : 0.0, percentile(b, 50),
+               percentile(b, 99));
     printf("\n");
 }
 
