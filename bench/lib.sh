@@ -40,3 +40,10 @@ start_serve() {
   sleep 1
   kill -0 "$SRV" || { cat "$WORK/serve.log"; exit 3; }
 }
+
+# field FILE KEY: the value of KEY=VALUE in bench/epoll_client's output line
+# (0 when absent).
+field() {
+  local v; v=$(grep -o "\(^\| \)$2=[0-9.]*" "$1" 2>/dev/null | head -1 | sed 's/.*=//')
+  echo "${v:-0}"
+}

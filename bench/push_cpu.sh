@@ -8,6 +8,10 @@
 # to 2 s before the end, wsgate's CPU (result.json generator.series[]
 # .cpu_pct) divided by the matched pushes of the same seconds
 # (series[].steps["quote push"].count). Target: <= 5 us per push.
+# Beside it, in the same run and against the same server, the floor: the
+# minimal epoll client (bench/epoll_client -m push: the same subscribe, a
+# memmem scan for "type":"quote", "symbol" and "ts_us", the latency into a
+# histogram), counted over the same seconds, and wsgate/floor.
 #
 #   bench/push_cpu.sh                 1,000 users x 40/s, hold 20 s, 3 reps
 #   REPS=1 HOLD=8 bench/push_cpu.sh   (quick)
@@ -16,6 +20,7 @@
 #            NEW/OLD
 #   MATCH='type == "quote" && stream != "quotes.{{vu.id}}"' ...   another
 #            predicate, e.g. one with a template rendered for each user
+#   FLOOR=0 ...  without the floor rows
 #   PERF=1 ...   then one run with `perf record -g` attached for the hold
 #                (not in the table) and its top symbols
 #   WSGATE=../build/wsgate SERVER_THREADS=1 WSGATE_THREADS=1 RATE=40 RAMP=2
@@ -25,11 +30,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . ./lib.sh
 USERS=${USERS:-1000}; RATE=${RATE:-40}; RAMP=${RAMP:-2}; HOLD=${HOLD:-20}; SETTLE=${SETTLE:-2}
-REPS=${REPS:-3}; SERVER_THREADS=${SERVER_THREADS:-1}; WSGATE_THREADS=${WSGATE_THREADS:-1}
+REPS=${REPS:-3}; FLOOR=${FLOOR:-1}; SERVER_THREADS=${SERVER_THREADS:-1}; WSGATE_THREADS=${WSGATE_THREADS:-1}
 MATCH=${MATCH:-'type == "quote" && symbol != "NOISE"'}
 [ "$REPS" -ge 1 ] && [ "$REPS" -le 10 ] || { echo "REPS must be 1 to 10" >&2; exit 2; }
 WSGATE=${WSGATE:-build-release/wsgate}
-[ -x "$WSGATE" ] || ./build.sh
+[ -x "$WSGATE" ] && [ -x epoll_client ] || ./build.sh
 if [ $# -eq 2 ]; then OLD=$(realpath "$1"); NEW=$(realpath "$2"); else OLD=; NEW=$(realpath "$WSGATE"); fi
 WORK=$(mktemp -d /tmp/wsgate-pushcpu.XXXXXX)
 SRV=
@@ -82,13 +87,29 @@ run() {
   tail -1 "$WORK/rows" | awk -v d=$((b - a)) '{printf "%3s %-4s %9.0f %8.2f %10.2f %10.3f %7s\n", $1, $7, $2 / d, $3, $4, $5, $6}'
 }
 
-printf '%3s %-4s %9s %8s %10s %10s %7s\n' rep bin pushes/s cpu_s us/push p50_ms errors
+# run_floor REP: the epoll client over the same seconds; appends a row as run.
+run_floor() {
+  local f="$WORK/floor-$1.out"
+  timeout $((DURATION + 60)) ./epoll_client -m push -R "$RAMP" -w "$a-$b" "$port" "$USERS" "$DURATION" \
+    >"$f" 2>&1 || true
+  echo "$1 $(field "$f" win_msgs) $(field "$f" win_cpu_s) $(field "$f" win_us)" \
+    "$(awk -v x="$(field "$f" lat_p50_us)" 'BEGIN{print x / 1000}') $(field "$f" failed) floor" >>"$WORK/rows"
+  tail -1 "$WORK/rows" | awk -v d=$((b - a)) '{printf "%3s %-5s %9.0f %8.2f %10.2f %10.3f %7s\n", $1, $7, $2 / d, $3, $4, $5, $6}'
+}
+
+printf '%3s %-5s %9s %8s %10s %10s %7s\n' rep bin pushes/s cpu_s us/push p50_ms errors
 : >"$WORK/rows"
 for rep in $(seq 1 "$REPS"); do
-  if [ -z "$OLD" ]; then order=new; elif [ $((rep % 2)) = 1 ]; then order="old new"; else order="new old"; fi
+  if [ -z "$OLD" ]; then order=new; else order="old new"; fi
+  [ "$FLOOR" = 1 ] && order="$order floor"
+  [ $((rep % 2)) = 0 ] && order=$(echo "$order" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
   for which in $order; do
-    if [ "$which" = old ]; then BIN=$OLD; else BIN=$NEW; fi
-    run "$rep" "$which"
+    if [ "$which" = floor ]; then
+      run_floor "$rep"
+    else
+      if [ "$which" = old ]; then BIN=$OLD; else BIN=$NEW; fi
+      run "$rep" "$which"
+    fi
     sleep 1
   done
 done
@@ -99,6 +120,9 @@ if [ -n "$OLD" ]; then
   awk -v o="$(med old)" -v n="$(med new)" 'BEGIN{printf "  CPU per received, matched and timed push: old %.2f us, new %.2f us, new/old %.2f (target <= 5 us)\n", o, n, n / o}'
 else
   printf '  CPU per received, matched and timed push: %.2f us (target <= 5)\n' "$(med new)"
+fi
+if [ "$FLOOR" = 1 ]; then
+  awk -v n="$(med new)" -v f="$(med floor)" 'BEGIN{printf "  the floor (epoll client): %.2f us per push; new/floor %.2f\n", f, n / f}'
 fi
 if [ -n "${PERF:-}" ]; then
   BIN=$NEW

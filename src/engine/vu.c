@@ -16,14 +16,6 @@
 #include "spec/load.h"
 
 #define RECONNECT_BACKOFF_US 1000000ull
-/* A think time of PAUSE_GRID_MIN_US or more ends on the next whole
- * PAUSE_GRID_US of the clock: users whose pauses end within the same
- * millisecond share one wake of the worker (one epoll_wait, one tick)
- * instead of one each, which at 19,500 users thinking 2-5 s is most of a
- * round trip's cost. At most 1 ms late (0.1 % of the pause), never early,
- * and latencies are timed from the send, so only the pacing moves. */
-#define PAUSE_GRID_US 1000ull
-#define PAUSE_GRID_MIN_US 1000000ull
 
 /* Deadlines other than a pending exchange are capped at the user's stop
  * time, so a ramp-down interrupts think time but not a measurement. */

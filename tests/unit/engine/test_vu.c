@@ -395,32 +395,57 @@ static void test_steps_run_in_order_and_replies_time_their_step(void **state)
     assert_int_equal(vu->state, VU_AWAITING);
 }
 
-/* A think time of 1 s or more ends on the next whole millisecond (users
- * due within the same one share a wake of the worker), never early and at
- * most 1 ms late; a shorter one (chat_yaml's 500 ms) ends exactly. */
-static void test_long_pause_ends_on_a_whole_millisecond(void **state)
+/* A think time of 1 s or more ends on the next whole PAUSE_GRID_US of the
+ * clock (users due within the same one share a wake of the worker): never
+ * early, less than one grid step late, the planned time (vu->sched) exact,
+ * and a between() pause still spread over its bounds; a shorter one
+ * (chat_yaml's 500 ms, test_steps_run_in_order...) ends exactly. */
+static void think_on_grid(const char *pause_line, uint64_t lo, uint64_t hi, int rounds)
 {
     char yaml[2048];
     snprintf(yaml, sizeof(yaml), "%s", chat_yaml);
     char *p = strstr(yaml, "pause: 500ms");
     assert_non_null(p);
-    memcpy(p, "pause: 2s   ", 12);
+    memmove(p + strlen(pause_line), p + 12, strlen(p + 12) + 1);
+    memcpy(p, pause_line, strlen(pause_line));
     start(yaml, 30 * SEC);
     vu_t *vu = &fw.w.vus[0];
     struct lws *wsi = connect_user(vu);
     lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"joined\"}");
     lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL); /* the task's send */
-    for (int i = 0; i < 5; i++) {
+    uint64_t sum = 0, low = UINT64_MAX, high = 0;
+    for (int i = 0; i < rounds; i++) {
         uint64_t before = mono_us();
         lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"ack\"}");
         uint64_t after = mono_us();
         assert_int_equal(vu->state, VU_THINKING);
         uint64_t due = due_of(vu);
-        assert_int_equal(due % MS, 0);
-        assert_true(due >= before + 2 * SEC && due < after + 2 * SEC + MS);
+        assert_int_equal(due % PAUSE_GRID_US, 0);
+        assert_true(vu->sched >= before + lo && vu->sched <= after + hi);
+        assert_true(due >= vu->sched && due < vu->sched + PAUSE_GRID_US);
+        uint64_t pause = vu->sched - before;
+        sum += pause;
+        low = pause < low ? pause : low;
+        high = pause > high ? pause : high;
         vu_wake(vu, due);
         assert_int_equal(vu->state, VU_AWAITING);
     }
+    if (lo == hi)
+        return;
+    /* uniform over [lo, hi]: the mean near the middle, both ends reached */
+    uint64_t mean = sum / (uint64_t)rounds, mid = (lo + hi) / 2, span = hi - lo;
+    assert_true(mean > mid - span / 10 && mean < mid + span / 10);
+    assert_true(low < lo + span / 10 && high > hi - span / 10);
+}
+
+static void test_long_pause_ends_on_the_grid(void **state)
+{
+    think_on_grid("pause: 2s", 2 * SEC, 2 * SEC, 5);
+}
+
+static void test_between_pause_ends_on_the_grid(void **state)
+{
+    think_on_grid("pause: between(2s, 5s)", 2 * SEC, 5 * SEC, 400);
 }
 
 /* A message waits for the writeable callback when the socket still holds
@@ -1028,7 +1053,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_user_connects_at_its_planned_start),
-        T(test_long_pause_ends_on_a_whole_millisecond),
+        T(test_long_pause_ends_on_the_grid),
+        T(test_between_pause_ends_on_the_grid),
         T(test_established_records_connect_and_runs_on_start),
         T(test_failed_connect_counts_its_error_kind),
         T(test_connect_timeout),
