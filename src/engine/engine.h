@@ -29,6 +29,9 @@ typedef struct engine_progress {
     uint64_t errors;       /* all kinds */
     const char *main_step; /* the first named step, else "connect" */
     uint64_t main_p95_us;  /* highest of the workers' p95 so far (0: none) */
+    /* the first observe: scrape that failed ("observe URL: reason"), NULL
+     * while none has; borrowed for the call */
+    const char *observe_error;
 } engine_progress_t;
 
 typedef void (*engine_progress_fn)(const engine_progress_t *p, void *ctx);
