@@ -614,6 +614,8 @@ static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigne
         ok = metrics_merge_into(&live, ws[i].snap) == 0;
         pthread_mutex_unlock(&ws[i].snap_lock);
     }
+    /* the scrapes that failed so far: counted by the observer's thread */
+    live.errors[ERR_OBSERVE].count += observer_errors(mon->obs);
     if (ok && opts->abort_check(&live, elapsed, opts->abort_ctx, mon->abort_reason,
                                 sizeof(mon->abort_reason))) {
         mon->aborted = true;
