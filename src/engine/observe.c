@@ -39,7 +39,11 @@ struct observer {
     endpoint_t *eps;
     size_t neps;
     res_server_t *srv;
-    obsconn_tls_t *tls; /* some endpoint is https://; NULL otherwise */
+    /* Made by the thread before its first scrape when some endpoint is
+     * https:// (loading the system's CAs takes tens of ms, which the
+     * workers' start must not wait for); NULL otherwise, or with tls_err. */
+    obsconn_tls_t *tls;
+    char tls_err[256];
     res_errors_t errors;
     atomic_uint_fast64_t live_errors; /* errors.count, for the live feed */
     char first_error[512];            /* the first failed scrape's text, written once */
@@ -170,6 +174,10 @@ static int fetch(observer_t *o, endpoint_t *e, sbuf_t *in, char **body, size_t *
                                                 : timeout;
     uint64_t deadline = clock_mono_us() + timeout;
     obsconn_t conn;
+    if (e->url.tls && !o->tls) {
+        snprintf(why, whylen, "%s", o->tls_err);
+        return -1;
+    }
     if (obsconn_open(&conn, &e->url, o->spec->hosts, o->tls, deadline, why, whylen) < 0)
         return -1;
     char req[2600];
@@ -249,9 +257,19 @@ static endpoint_t *next_due(observer_t *o)
     return best;
 }
 
+static bool uses_https(const spec_t *spec)
+{
+    for (size_t i = 0; i < spec->nobserve; i++)
+        if (strncmp(spec->observe[i].url, "https://", 8) == 0)
+            return true;
+    return false;
+}
+
 static void *observer_main(void *arg)
 {
     observer_t *o = arg;
+    if (uses_https(o->spec))
+        o->tls = obsconn_tls_new(&o->spec->tls, o->tls_err, sizeof(o->tls_err));
     pthread_mutex_lock(&o->lock);
     for (;;) {
         endpoint_t *e = next_due(o);
@@ -324,14 +342,6 @@ static int setup_endpoint(observer_t *o, endpoint_t *e, const spec_observe_t *so
     return 0;
 }
 
-static bool uses_https(const spec_t *spec)
-{
-    for (size_t i = 0; i < spec->nobserve; i++)
-        if (strncmp(spec->observe[i].url, "https://", 8) == 0)
-            return true;
-    return false;
-}
-
 static observer_t *observer_new(const spec_t *spec, uint64_t t0_us, uint64_t end_us, char *err,
                                 size_t errlen)
 {
@@ -360,10 +370,6 @@ static observer_t *observer_new(const spec_t *spec, uint64_t t0_us, uint64_t end
         return NULL;
     }
     o->srv->nseries = total;
-    if (uses_https(spec) && !(o->tls = obsconn_tls_new(&spec->tls, err, errlen))) {
-        observer_free(o);
-        return NULL;
-    }
     for (size_t i = 0, at = 0; i < spec->nobserve; at += spec->observe[i].nmetrics, i++) {
         o->neps++;
         if (setup_endpoint(o, &o->eps[i], &spec->observe[i], &o->srv->series[at], err, errlen) <

@@ -56,7 +56,7 @@ expect_rc_said 0
 R="$WORK/trusted/result.json"
 [ "$(jqr "$R" '.server.series[0].url')" = "https://127.0.0.1:$A_PORT/metrics" ] || fail "url $(jq -c '.server.series[0].url' "$R")"
 n=$(jqr "$R" '.server.series[0].samples | length')
-check "$n >= 5 && $n <= 8"
+check "$n >= 3 && $n <= 8"
 jq -e '.server.scrapes == '"$n"' and .server.scrape_errors == 0 and .errors.observe.count == 0' "$R" >/dev/null \
   || fail "scrape counts: $(jq -c '[.server.scrapes, .server.scrape_errors, .errors.observe]' "$R")"
 [ "$(jq -c '.server.series[0].samples | [.[][1]] | max' "$R")" = 2 ] || fail "chat connections: $(jq -c '.server.series[0].samples' "$R")"
@@ -70,7 +70,7 @@ run_wsgate "$WORK/wrong" run "$WORK/wrong.yaml"
 expect_rc_said 1
 R="$WORK/wrong/result.json"
 errs=$(jqr "$R" .errors.observe.count)
-check "$errs >= 5"
+check "$errs >= 3"
 [ "$errs" = "$(jqr "$R" .server.scrapes)" ] && [ "$errs" = "$(jqr "$R" .server.scrape_errors)" ] \
   || fail "errors.observe $errs of $(jqr "$R" .server.scrapes) scrapes"
 jq -e '[.server.series[].samples | length] == [0, 0]' "$R" >/dev/null || fail "samples from a server not trusted"
@@ -89,7 +89,7 @@ tls_spec insecure '{insecure_skip_verify: true}' "https://127.0.0.1:$B_PORT/metr
 run_wsgate "$WORK/insecure" run "$WORK/insecure.yaml"
 expect_rc_said 0
 R="$WORK/insecure/result.json"
-check "$(jqr "$R" '.server.series[1].samples | length') >= 5"
+check "$(jqr "$R" '.server.series[1].samples | length') >= 3"
 [ "$(jqr "$R" .errors.observe.count)" = 0 ] || fail "errors with insecure_skip_verify: $(jq -c .errors.observe "$R")"
 [ "$(jqr "$R" .tls_verify)" = false ] || fail "tls_verify"
 pass "observe over https: $n scrapes with ca_file, $errs refused certificates counted, insecure scrapes B"
