@@ -365,16 +365,41 @@ static int load_for_run(const run_args_t *a, const run_plan_t *p, const cli_guar
 
 /* State of the live progress line on stderr. */
 typedef struct progress {
-    bool tty;      /* stderr is a terminal: redraw one line in place */
-    bool drawn;    /* something is on the in-place line */
+    bool quiet;        /* --quiet: no progress line, warnings only */
+    bool tty;          /* stderr is a terminal: redraw one line in place */
+    bool drawn;        /* something is on the in-place line */
+    bool observe_told; /* the first failed scrape has been printed */
+    const cli_guard_t *guard;
     double last_s; /* elapsed time of the previous snapshot */
     uint64_t last_msgs;
     unsigned snapshots;
 } progress_t;
 
+/* The first failed observe: scrape, once, as it happens (a wrong CA or
+ * URL shows at the start of a long soak, not at its end). */
+static void tell_observe_error(progress_t *st, const char *text)
+{
+    char line[600];
+    snprintf(line, sizeof(line), "%s", text);
+    cli_guard_scrub(st->guard, line);
+    for (char *c = line; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    fprintf(stderr,
+            "%swsgate: warning: %s; counted in errors.observe (later failed scrapes are "
+            "counted, not printed)\n",
+            st->drawn ? "\r\033[K" : "", line);
+    st->observe_told = true;
+    st->drawn = false;
+}
+
 static void on_progress(const engine_progress_t *p, void *ctx)
 {
     progress_t *st = ctx;
+    if (p->observe_error && !st->observe_told)
+        tell_observe_error(st, p->observe_error);
+    if (st->quiet)
+        return;
     uint64_t msgs = p->msgs_sent + p->msgs_received;
     double dt = p->elapsed_s - st->last_s;
     double rate = dt > 0 ? (double)(msgs - st->last_msgs) / dt : 0;
@@ -453,12 +478,12 @@ static int execute(const run_args_t *a, const run_plan_t *p, const cli_guard_t *
                    const spec_t *spec, watch_t *w, bool in_process_server, result_t *r)
 {
     char err[CLI_ERRLEN];
-    progress_t prog = { .tty = isatty(STDERR_FILENO) != 0 };
+    progress_t prog = { .quiet = a->quiet, .tty = isatty(STDERR_FILENO) != 0, .guard = g };
     abort_ctx_t ac = { spec, p->baseline };
     engine_opts_t eo = { .threads = a->threads,
                          .seed = a->seed,
                          .stop_flag = &stop_signal,
-                         .progress = a->quiet ? NULL : on_progress,
+                         .progress = on_progress,
                          .progress_ctx = &prog,
                          .shard_index = p->shard.index,
                          .shard_total = p->shard.total,
@@ -473,6 +498,9 @@ static int execute(const run_args_t *a, const run_plan_t *p, const cli_guard_t *
         fprintf(stderr, "wsgate: cannot run %s: %s\n", a->spec, err);
         return EXIT_CANNOT_RUN;
     }
+    const res_errors_t *oe = &r->errors[ERR_OBSERVE];
+    if (!prog.observe_told && oe->nsamples > 0) /* it failed after the last progress call */
+        tell_observe_error(&prog, oe->samples[0]);
     if (prog.drawn)
         fputc('\n', stderr);
     if (r->aborted && !a->quiet)

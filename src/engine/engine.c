@@ -465,6 +465,7 @@ typedef struct monitor {
     double aborted_at_s;
     char abort_reason[256];
     selfmon_proc_t proc; /* the process's CPU and memory, second by second */
+    observer_t *obs;     /* the spec's observe: scrapes (borrowed); NULL: none */
 } monitor_t;
 
 /* Notes the open connections of the current second (the last look wins;
@@ -594,7 +595,7 @@ static void set_clock(run_ctx_t *run, const spec_t *spec)
     run->hard_end = run->end + grace_us(spec);
 }
 
-static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
+static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n, const monitor_t *mon)
 {
     run_ctx_t *run = ws[0].run;
     const spec_t *spec = run->spec;
@@ -605,6 +606,7 @@ static void progress_emit(const engine_opts_t *opts, worker_t *ws, unsigned n)
     p.duration_s = (double)spec->duration_us / 1e6;
     p.active = atomic_load(&run->active);
     p.main_step = spec->metric_names[run->main_metric];
+    p.observe_error = observer_first_error(mon->obs);
     for (unsigned i = 0; i < n; i++) {
         p.msgs_sent += atomic_load_explicit(&ws[i].pub_sent, memory_order_relaxed);
         p.msgs_received += atomic_load_explicit(&ws[i].pub_received, memory_order_relaxed);
@@ -640,6 +642,8 @@ static void monitor_abort_check(const engine_opts_t *opts, worker_t *ws, unsigne
         ok = metrics_merge_into(&live, ws[i].snap) == 0;
         pthread_mutex_unlock(&ws[i].snap_lock);
     }
+    /* the scrapes that failed so far: counted by the observer's thread */
+    live.errors[ERR_OBSERVE].count += observer_errors(mon->obs);
     if (ok && opts->abort_check(&live, elapsed, opts->abort_ctx, mon->abort_reason,
                                 sizeof(mon->abort_reason))) {
         mon->aborted = true;
@@ -697,7 +701,7 @@ static void monitor_workers(const engine_opts_t *opts, worker_t *ws, unsigned n,
         }
         monitor_series(opts, ws, mon, false);
         if (opts->progress && now >= next) {
-            progress_emit(opts, ws, n);
+            progress_emit(opts, ws, n, mon);
             next += WORKER_PUBLISH_US;
         }
     }
@@ -794,6 +798,7 @@ int engine_run(const spec_t *spec, const engine_opts_t *opts, result_t *r, char 
     selfmon_proc_start(&mon.proc, run.t0, clock_mono_us());
     int obs_failed;
     obs = observer_start(spec, run.t0, spec->duration_us, &obs_failed, err, errlen);
+    mon.obs = obs;
     if (mon.feed)
         livefeed_observe(mon.feed, obs);
     if (obs_failed || run_workers(opts, ws, n, &mon, err, errlen) < 0)

@@ -29,6 +29,9 @@ typedef struct engine_progress {
     uint64_t errors;       /* all kinds */
     const char *main_step; /* the first named step, else "connect" */
     uint64_t main_p95_us;  /* highest of the workers' p95 so far (0: none) */
+    /* the first observe: scrape that failed ("observe URL: reason"), NULL
+     * while none has; borrowed for the call */
+    const char *observe_error;
 } engine_progress_t;
 
 typedef void (*engine_progress_fn)(const engine_progress_t *p, void *ctx);
@@ -77,9 +80,10 @@ typedef struct engine_opts {
     unsigned shard_index, shard_total;
     /* --source-addrs: user k connects from addrs[k % n]; NULL: any. */
     const srcaddrs_t *source_addrs;
-    /* Called about once a second with the run so far (steps, counters,
-     * errors; no series; duration_s = elapsed). Returns true to stop the run
-     * now, with a reason in why. NULL: never called. */
+    /* Called four times a second with the run so far (steps, counters,
+     * errors, errors.observe included; no series; duration_s = elapsed).
+     * Returns true to stop the run now, with a reason in why. NULL: never
+     * called. */
     bool (*abort_check)(result_t *live, double elapsed_s, void *ctx, char *why, size_t whylen);
     void *abort_ctx;
     /* Called on the monitoring thread for each second of the load, in order

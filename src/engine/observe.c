@@ -3,10 +3,6 @@
 #include "engine/observe.h"
 
 #include <stdarg.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -14,13 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/sbuf.h"
 #include "base/url.h"
-#include "engine/hostcheck.h"
+#include "engine/obsconn.h"
 #include "engine/promtext.h"
 
 #define SCRAPE_MAX_BODY (8u << 20)      /* a larger answer fails the scrape */
@@ -45,8 +39,15 @@ struct observer {
     endpoint_t *eps;
     size_t neps;
     res_server_t *srv;
+    /* Made by the thread before its first scrape when some endpoint is
+     * https:// (loading the system's CAs takes tens of ms, which the
+     * workers' start must not wait for); NULL otherwise, or with tls_err. */
+    obsconn_tls_t *tls;
+    char tls_err[256];
     res_errors_t errors;
     atomic_uint_fast64_t live_errors; /* errors.count, for the live feed */
+    char first_error[512];            /* the first failed scrape's text, written once */
+    atomic_bool has_first_error;      /* set (release) once first_error is complete */
     bool oom;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -67,6 +68,10 @@ __attribute__((format(printf, 3, 4))) static void scrape_failed(observer_t *o, c
     snprintf(text, sizeof(text), "observe %s: %s", e->spec->url, why);
     o->errors.count++;
     atomic_store_explicit(&o->live_errors, o->errors.count, memory_order_relaxed);
+    if (!atomic_load_explicit(&o->has_first_error, memory_order_relaxed)) {
+        snprintf(o->first_error, sizeof(o->first_error), "%s", text);
+        atomic_store_explicit(&o->has_first_error, true, memory_order_release);
+    }
     o->srv->scrape_errors++;
     for (unsigned i = 0; i < o->errors.nsamples; i++)
         if (strcmp(o->errors.samples[i], text) == 0)
@@ -80,97 +85,14 @@ __attribute__((format(printf, 3, 4))) static void scrape_failed(observer_t *o, c
 
 /* ---- one HTTP GET ------------------------------------------------------ */
 
-static int wait_fd(int fd, short events, uint64_t deadline)
-{
-    uint64_t now = clock_mono_us();
-    if (now >= deadline)
-        return 0;
-    struct pollfd p = { .fd = fd, .events = events };
-    int ms = (int)((deadline - now + 999) / 1000);
-    int n;
-    while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR) {
-    }
-    return n;
-}
-
-/* Connects to host:port (the address hostcheck picked, else a lookup).
- * Returns the socket, or -1 with why. */
-static int dial(const spec_t *spec, const url_t *u, uint64_t deadline, char *why, size_t whylen)
-{
-    char addr[HOSTCHECK_ADDR_MAX], port[8];
-    err_kind_t kind;
-    if (hostcheck_dest(spec->hosts, u->host, u->port, NULL, NULL, addr, sizeof(addr), &kind, why,
-                       whylen) < 0)
-        return -1;
-    snprintf(port, sizeof(port), "%d", u->port);
-    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
-    int rc = getaddrinfo(addr[0] ? addr : u->host, port, &hints, &res);
-    if (rc != 0) {
-        snprintf(why, whylen, "cannot resolve %.100s: %s", u->host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS) {
-        snprintf(why, whylen, "connect: %s", strerror(errno));
-        close(fd);
-        fd = -1;
-    } else if (fd >= 0) {
-        int err = 0;
-        socklen_t len = sizeof(err);
-        if (wait_fd(fd, POLLOUT, deadline) <= 0) {
-            snprintf(why, whylen, "connect timed out");
-            err = -1;
-        } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
-            snprintf(why, whylen, "connect: %s", strerror(err ? err : errno));
-            err = -1;
-        }
-        if (err) {
-            close(fd);
-            fd = -1;
-        }
-    } else {
-        snprintf(why, whylen, "socket: %s", strerror(errno));
-    }
-    freeaddrinfo(res);
-    return fd;
-}
-
-static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLOUT, deadline) <= 0)
-                return -1;
-            continue;
-        }
-        if (n <= 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Reads until the peer closes. Returns 0, or -1 with why. */
-static int recv_all(int fd, sbuf_t *in, uint64_t deadline, char *why, size_t whylen)
+static int recv_all(obsconn_t *c, sbuf_t *in, uint64_t deadline, char *why, size_t whylen)
 {
     char buf[16384];
     for (;;) {
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n == 0)
-            return 0;
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLIN, deadline) <= 0) {
-                snprintf(why, whylen, "timed out reading the answer");
-                return -1;
-            }
-            continue;
-        }
-        if (n < 0) {
-            snprintf(why, whylen, "read: %s", strerror(errno));
-            return -1;
-        }
+        long n = obsconn_recv(c, buf, sizeof(buf), deadline, why, whylen);
+        if (n <= 0)
+            return (int)n;
         if (in->len + (size_t)n > SCRAPE_MAX_BODY) {
             snprintf(why, whylen, "the answer is over %u bytes", SCRAPE_MAX_BODY);
             return -1;
@@ -251,8 +173,12 @@ static int fetch(observer_t *o, endpoint_t *e, sbuf_t *in, char **body, size_t *
               : timeout > SCRAPE_MAX_TIMEOUT_US ? SCRAPE_MAX_TIMEOUT_US
                                                 : timeout;
     uint64_t deadline = clock_mono_us() + timeout;
-    int fd = dial(o->spec, &e->url, deadline, why, whylen);
-    if (fd < 0)
+    obsconn_t conn;
+    if (e->url.tls && !o->tls) {
+        snprintf(why, whylen, "%s", o->tls_err);
+        return -1;
+    }
+    if (obsconn_open(&conn, &e->url, o->spec->hosts, o->tls, deadline, why, whylen) < 0)
         return -1;
     char req[2600];
     bool v6 = strchr(e->url.host, ':') != NULL; /* an IPv6 literal goes in brackets */
@@ -264,11 +190,10 @@ static int fetch(observer_t *o, endpoint_t *e, sbuf_t *in, char **body, size_t *
     int rc = -1;
     if (n <= 0 || (size_t)n >= sizeof(req))
         snprintf(why, whylen, "the URL is too long");
-    else if (send_all(fd, req, (size_t)n, deadline) < 0)
-        snprintf(why, whylen, "cannot send the request");
-    else if (recv_all(fd, in, deadline, why, whylen) == 0)
+    else if (obsconn_send(&conn, req, (size_t)n, deadline, why, whylen) == 0 &&
+             recv_all(&conn, in, deadline, why, whylen) == 0)
         rc = split_answer(in, body, blen, why, whylen);
-    close(fd);
+    obsconn_close(&conn);
     return rc;
 }
 
@@ -332,9 +257,19 @@ static endpoint_t *next_due(observer_t *o)
     return best;
 }
 
+static bool uses_https(const spec_t *spec)
+{
+    for (size_t i = 0; i < spec->nobserve; i++)
+        if (strncmp(spec->observe[i].url, "https://", 8) == 0)
+            return true;
+    return false;
+}
+
 static void *observer_main(void *arg)
 {
     observer_t *o = arg;
+    if (uses_https(o->spec))
+        o->tls = obsconn_tls_new(&o->spec->tls, o->tls_err, sizeof(o->tls_err));
     pthread_mutex_lock(&o->lock);
     for (;;) {
         endpoint_t *e = next_due(o);
@@ -371,6 +306,7 @@ static void observer_free(observer_t *o)
         free(o->eps[i].seen);
     }
     free(o->eps);
+    obsconn_tls_free(o->tls);
     res_server_free(o->srv);
     for (unsigned i = 0; i < o->errors.nsamples; i++)
         free(o->errors.samples[i]);
@@ -487,6 +423,13 @@ void observer_window(const spec_t *spec, double *start_s, double *end_s)
 uint64_t observer_errors(observer_t *o)
 {
     return o ? atomic_load_explicit(&o->live_errors, memory_order_relaxed) : 0;
+}
+
+const char *observer_first_error(observer_t *o)
+{
+    if (!o || !atomic_load_explicit(&o->has_first_error, memory_order_acquire))
+        return NULL;
+    return o->first_error;
 }
 
 int observer_finish(observer_t *o, const spec_t *spec, result_t *r)

@@ -1,9 +1,10 @@
 /* observe: scrapes the spec's observe: endpoints (Prometheus text over
- * plain HTTP) on a thread of its own while the load runs, so the workers
- * never wait on it. Every scrape that fails (host refused by the host
- * rules, connect refused, timeout, a status other than 200, a body that is
- * not the format, a selected metric absent) is an ERR_OBSERVE error with
- * its reason, never a silent gap. */
+ * HTTP or HTTPS, obsconn.h) on a thread of its own while the load runs, so
+ * the workers never wait on it. Every scrape that fails (host refused by
+ * the host rules, connect refused, a certificate that fails the check,
+ * timeout, a status other than 200, a body that is not the format, a
+ * selected metric absent) is an ERR_OBSERVE error with its reason, never a
+ * silent gap. */
 #ifndef WSGATE_OBSERVE_H
 #define WSGATE_OBSERVE_H
 
@@ -25,6 +26,11 @@ observer_t *observer_start(const spec_t *spec, uint64_t t0_us, uint64_t end_us, 
 /* The scrapes that failed so far, readable from any thread while the
  * observer runs (the live feed's errors.observe); 0 for NULL. */
 uint64_t observer_errors(observer_t *o);
+
+/* The text of the first scrape that failed ("observe URL: reason"), or
+ * NULL while none has (and for NULL). Readable from any thread; valid
+ * until observer_finish. */
+const char *observer_first_error(observer_t *o);
 
 /* Stops the thread and frees o, handing its series and errors to r:
  * r->server (with the steady window of spec's load shape) and

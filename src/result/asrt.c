@@ -697,7 +697,8 @@ static long parse_abort_suffix(const char *text, asrt_t *out, char *err, size_t 
 }
 
 /* Counters only grow: a lower bound (> >= ==) on one fails at the start of
- * every run, so aborting on it would stop healthy runs at once. */
+ * every run, so aborting on it would stop healthy runs at once; "== 0" is
+ * the upper bound "<= 0" (e.g. "errors.observe == 0, abort_on_fail"). */
 static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
 {
     bool counter = a->agg == AGG_COUNT || a->agg == AGG_FAILURES || a->agg == AGG_ERRORS ||
@@ -715,10 +716,11 @@ static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
     if (a->abort_on_fail && asrt_is_generator(a))
         return fail(err, errlen,
                     "generator.* is known only once the run has ended: drop \"abort_on_fail\"");
-    if (!a->abort_on_fail || !counter || a->op == OP_LT || a->op == OP_LE || a->op == OP_NE)
+    bool none = a->op == OP_EQ && !a->relative && a->threshold == 0;
+    if (!a->abort_on_fail || !counter || a->op == OP_LT || a->op == OP_LE || a->op == OP_NE || none)
         return 0;
     return fail(err, errlen,
-                "abort_on_fail needs an upper bound on a counter (< or <=, e.g. "
+                "abort_on_fail needs an upper bound on a counter (<, <= or == 0, e.g. "
                 "\"errors.total < 100, abort_on_fail\"): a counter below its lower bound at the "
                 "start would stop every run");
 }

@@ -34,7 +34,8 @@
  *
  * Abort on fail: a trailing ", abort_on_fail" or ", abort_on_fail after
  * DURATION" (default 0s) lets a live check stop the run as soon as the
- * assertion fails once the grace period has passed. */
+ * assertion fails once the grace period has passed; on a counter it needs
+ * an upper bound (< <= or == 0). */
 #ifndef WSGATE_ASRT_H
 #define WSGATE_ASRT_H
 

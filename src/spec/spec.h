@@ -252,7 +252,8 @@ typedef struct spec_open {
     uint64_t graceful_stop_us; /* sessions in flight may run this long after the last arrival */
     double rate_min, rate_max; /* over all stages, for reports */
 } spec_open_t;
-/* tls: for every wss:// connect and https:// http step of the run. Paths
+/* tls: for every wss:// connect, https:// http step and https:// observe:
+ * scrape of the run. Paths
  * are resolved against the spec's directory; NULL when not given. Owns all. */
 typedef struct spec_tls {
     char *ca_file;     /* tls.ca_file: trusted CAs in addition to the system's */
@@ -265,7 +266,7 @@ typedef struct spec_tls {
 /* observe: one Prometheus text endpoint of the system under test, scraped
  * during the run (engine/observe.c). Owns all. */
 typedef struct spec_observe {
-    char *url;            /* observe[].prometheus rendered: http://HOST[:PORT]/PATH */
+    char *url;            /* observe[].prometheus rendered: http(s)://HOST[:PORT]/PATH */
     uint64_t interval_us; /* observe[].interval, default 5s */
     char **metrics;       /* observe[].metrics, each NAME or NAME{label="value",...},
                              normalised (result/observed.h obs_selector_norm) */

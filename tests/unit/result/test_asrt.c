@@ -224,6 +224,8 @@ static const error_case_t errors[] = {
     { "p95(x) < 1ms, abort_on_fail after 10q", { "grace", "unit" }, NULL },
     { "messages.received >= 50, abort_on_fail", { "upper bound", "<=" }, NULL },
     { "count(x) == 6, abort_on_fail after 1s", { "upper bound" }, NULL },
+    { "errors.observe == 1, abort_on_fail", { "upper bound", "== 0" }, NULL },
+    { "errors.total == baseline, abort_on_fail", { "upper bound" }, NULL },
     { "", { "empty assertion" }, NULL },
     { "   ", { "empty assertion" }, NULL },
 };
@@ -597,6 +599,10 @@ static void test_parse_abort(void **state)
     asrt_clear(&a);
     assert_int_equal(asrt_parse("p95(x) < 2ms", &a, err, sizeof(err)), 0);
     assert_false(a.abort_on_fail);
+    asrt_clear(&a);
+    /* "== 0" on a counter is an upper bound: it holds at the start */
+    assert_int_equal(asrt_parse("errors.observe == 0, abort_on_fail", &a, err, sizeof(err)), 0);
+    assert_true(a.abort_on_fail && a.op == OP_EQ && a.threshold == 0);
     asrt_clear(&a);
 }
 

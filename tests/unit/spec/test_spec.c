@@ -870,6 +870,37 @@ static void test_target_http_is_the_origin(void **state)
     rm_tree(dir);
 }
 
+/* observe: over https:// (a wss:// target's {{target_http}}, or written
+ * out) loads with the spec's tls: block; a scheme other than http(s) is
+ * still refused at its line. */
+static void test_observe_https(void **state)
+{
+    (void)state;
+    char dir[256], err[1024] = "";
+    spec_t *s = load_text("name: t\ntarget: wss://127.0.0.1:8443/ws\n" LOAD SCEN
+                          "observe:\n  - prometheus: \"{{target_http}}/metrics\"\n"
+                          "    metrics: [a]\n"
+                          "  - prometheus: \"https://localhost:9443/m\"\n"
+                          "    metrics: [b]\n"
+                          "tls: {insecure_skip_verify: true}\n",
+                          err, sizeof(err), dir, sizeof(dir));
+    if (!s)
+        fail_msg("did not load: %s", err);
+    assert_string_equal(s->observe[0].url, "https://127.0.0.1:8443/metrics");
+    assert_string_equal(s->observe[1].url, "https://localhost:9443/m");
+    assert_true(s->tls.insecure);
+    spec_free(s);
+    rm_tree(dir);
+    s = load_text("name: t\ntarget: ws://127.0.0.1:9/ws\n" LOAD SCEN
+                  "observe:\n  - prometheus: \"wss://127.0.0.1:9/metrics\"\n"
+                  "    metrics: [a]\n",
+                  err, sizeof(err), dir, sizeof(dir));
+    assert_null(s);
+    assert_contains(err, "observe[0].prometheus \"wss://127.0.0.1:9/metrics\" must start with "
+                         "http:// or https://");
+    rm_tree(dir);
+}
+
 /* send: "A\u0000B" is three bytes: libcyaml's copy ends at the NUL, the
  * compiled step keeps it (also with a hole after it); a NUL where it
  * cannot be sent (a URL, a header) is a spec error at its line. */
@@ -1438,6 +1469,7 @@ int main(void)
         cmocka_unit_test(test_http_captures_render),
         cmocka_unit_test(test_http_defaults_and_tasks),
         cmocka_unit_test(test_target_http_is_the_origin),
+        cmocka_unit_test(test_observe_https),
         cmocka_unit_test(test_send_carries_nul),
         cmocka_unit_test(test_protocol_keys),
         cmocka_unit_test(test_graphql_keys),
