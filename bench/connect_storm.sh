@@ -34,6 +34,8 @@
 # users that waited for a slot and the longest wait (NEW only: OLD has no
 # `connect` object), and protocol errors. Then the medians of the CPU.
 #   USERS=19500 RAMP=10 HOLD=15 REPS=3 MODE=slow bench/connect_storm.sh OLD NEW
+# PERF=1 adds one more run of B recorded by perf during the ramp (not in
+# the medians: perf's own cost) and prints its top symbols.
 #
 # Bounded: each run is killed RAMP + HOLD + 60 s after it started; the peer
 # stops by itself; everything started here is killed on exit.
@@ -139,7 +141,8 @@ scenarios:
 YAML
 }
 
-# slow_run BIN LABEL: prints one row of MODE=slow and appends the CPU % to $WORK/cpu.
+# slow_run BIN LABEL [perf]: prints one row of MODE=slow and appends the CPU % to $WORK/cpu;
+# with perf, the run is recorded (perf record -g) from 0.5 s to the end of the ramp.
 slow_run() {
   local bin=$1 label=$2 out="$WORK/$2"
   "$B" serve --port 0 --accept-rate "${ACCEPT_RATE:-1000}" --threads "${SERVE_THREADS:-1}" \
@@ -153,6 +156,11 @@ slow_run() {
     --source-addrs "$SOURCES" --quiet --out "$out" >"$out.log" 2>&1 &
   local P=$! c0 c1
   PIDS+=("$P")
+  if [ "${3:-}" = perf ]; then
+    at 0.5
+    timeout "$(awk -v r="$RAMP" 'BEGIN { print r - 0.5 }')" perf record -g -p "$P" -o "$WORK/perf.data" \
+      >/dev/null 2>&1 || true
+  fi
   (sleep $((RAMP + HOLD + 60)); kill "$P" 2>/dev/null; sleep 10; kill -9 "$P" 2>/dev/null) &
   PIDS+=("$!")
   at 0.5; c0=$(ticks "$P")
@@ -186,6 +194,12 @@ if [ "$MODE" = slow ]; then
     printf 'median cpu%% during the ramp, %s: ' "$v"
     grep "^$v " "$WORK/cpu" | awk '{ print $2 }' | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'
   done
+  if [ -n "${PERF:-}" ]; then
+    slow_run "$B" Bperf perf >/dev/null
+    echo "top symbols of B during the ramp under perf (self time):"
+    perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null |
+      grep '%' | head -25
+  fi
   echo "raw: $WORK"
   exit 0
 fi

@@ -113,7 +113,8 @@ static bool add_aborted(cJSON *root, const result_t *r)
 }
 
 /* What the run took from flags and environment instead of the spec, or
- * null: {users, duration_s, ramp_up_s, vars}, null for a value not set. */
+ * null: {users, duration_s, ramp_up_s, max_connecting, vars}, null for a
+ * value not set. */
 static bool add_overrides(cJSON *root, const result_t *r)
 {
     const res_overrides_t *o = r->overrides;
@@ -123,6 +124,7 @@ static bool add_overrides(cJSON *root, const result_t *r)
     bool ok = j && add_num_or_null(j, "users", o->users > 0, o->users) &&
               add_num_or_null(j, "duration_s", o->duration_s > 0, o->duration_s) &&
               add_num_or_null(j, "ramp_up_s", o->has_ramp_up, o->ramp_up_s) &&
+              add_num_or_null(j, "max_connecting", o->max_connecting > 0, o->max_connecting) &&
               (vars = cJSON_AddObjectToObject(j, "vars")) != NULL;
     for (size_t i = 0; ok && i < o->nvars; i++)
         ok = add_str(vars, o->var_names[i], o->var_values[i]);

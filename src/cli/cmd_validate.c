@@ -119,8 +119,8 @@ const cli_cmd_t cmd_validate = {
     .synopsis = "wsgate validate SPEC... [--target URL] [--allow-hosts LIST] [--block-hosts LIST]\n"
                 "                       [--allow-env LIST] [--max-users N] [--max-duration D]\n"
                 "                       [--max-rate R/s] [--users N] [--duration D]\n"
-                "                       [--ramp-up D] [--var NAME=VALUE]...\n",
+                "                       [--ramp-up D] [--max-connecting N] [--var NAME=VALUE]...\n",
     .help = "validate  checks specs and runs nothing (--target URL, the guard rail flags\n"
-            "          and the overrides --users, --duration, --ramp-up, --var of run, and\n"
-            "          their variables: as run would see them)\n",
+            "          and the overrides --users, --duration, --ramp-up, --max-connecting,\n"
+            "          --var of run, and their variables: as run would see them)\n",
 };

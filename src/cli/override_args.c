@@ -1,4 +1,4 @@
-/* override_args: --users, --duration, --ramp-up, --var and their variables. */
+/* override_args: --users, --duration, --ramp-up, --max-connecting, --var and their variables. */
 #include "cli/override_args.h"
 
 #include <stdio.h>
@@ -16,6 +16,8 @@ int override_flag(override_flags_t *f, const char *arg, const char *val)
         slot = &f->duration;
     else if (strcmp(arg, "--ramp-up") == 0)
         slot = &f->ramp_up;
+    else if (strcmp(arg, "--max-connecting") == 0)
+        slot = &f->max_connecting;
     else if (strcmp(arg, "--var") != 0)
         return 0;
     if (!val)
@@ -66,6 +68,9 @@ int override_resolve(const override_flags_t *f, spec_overrides_t *o)
         goto fail;
     if (f->ramp_up && override_ramp_up(o, f->ramp_up, "--ramp-up", err, sizeof(err)) < 0)
         goto fail;
+    if (f->max_connecting &&
+        override_max_connecting(o, f->max_connecting, "--max-connecting", err, sizeof(err)) < 0)
+        goto fail;
     for (size_t i = 0; i < f->nvars; i++)
         if (override_var(o, f->vars[i], err, sizeof(err)) < 0)
             goto fail;
@@ -87,6 +92,7 @@ res_overrides_t *override_record(const spec_overrides_t *o, int *oom)
     r->duration_s = o->duration_from ? (double)o->duration_us / 1e6 : 0;
     r->has_ramp_up = o->ramp_up_from != NULL;
     r->ramp_up_s = (double)o->ramp_up_us / 1e6;
+    r->max_connecting = o->max_connecting_from ? o->max_connecting : 0;
     for (size_t i = 0; i < o->nvars; i++)
         if (res_overrides_add_var(r, o->vars[i].name, o->vars[i].value) < 0)
             goto fail;

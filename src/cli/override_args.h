@@ -1,6 +1,6 @@
-/* override_args: the flags --users, --duration, --ramp-up and --var that
- * run and validate share, their variables, and the record a result keeps
- * of them. */
+/* override_args: the flags --users, --duration, --ramp-up,
+ * --max-connecting and --var that run and validate share, their variables,
+ * and the record a result keeps of them. */
 #ifndef WSGATE_OVERRIDE_ARGS_H
 #define WSGATE_OVERRIDE_ARGS_H
 
@@ -14,6 +14,7 @@ typedef struct override_flags {
     const char *users;                   /* --users, else $WSGATE_USERS */
     const char *duration;                /* --duration, else $WSGATE_DURATION */
     const char *ramp_up;                 /* --ramp-up */
+    const char *max_connecting;          /* --max-connecting */
     const char *vars[OVERRIDE_MAX_VARS]; /* --var NAME=VALUE, repeatable */
     size_t nvars;
 } override_flags_t;
@@ -40,6 +41,9 @@ res_overrides_t *override_record(const spec_overrides_t *o, int *oom);
     "  --duration D     the load's duration, ramp-up included (also\n"                             \
     "                   $WSGATE_DURATION); over stages, scales each one's share\n"                 \
     "  --ramp-up D      load.ramp_up instead of the spec's (users + duration only)\n"              \
+    "  --max-connecting N\n"                                                                       \
+    "                   load.max_connecting instead of the spec's: connects in\n"                  \
+    "                   flight at most, all threads (1 to 1000000)\n"                              \
     "  --var NAME=VALUE sets or replaces variables.NAME (repeatable)\n"
 
 #endif

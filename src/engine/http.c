@@ -58,47 +58,57 @@ static void reset(http_call_t *c)
     c->why[0] = '\0';
 }
 
+/* What becomes of the wsi once the call lets go of it. */
+typedef enum let_go {
+    KEEP,       /* lws closes it: a failure it reported, or -1 from its callback */
+    KILL_ASYNC, /* closed at lws's next timeout check (inside lws's service) */
+    KILL_NOW,   /* closed at once (outside lws's service only) */
+} let_go_t;
+
 /* No callback of the wsi reaches this call any more. */
-static void detach(http_call_t *c, bool kill)
+static void detach(http_call_t *c, let_go_t how)
 {
     if (c->wsi) {
         lws_set_wsi_user(c->wsi, NULL);
-        if (kill)
-            lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        if (how != KEEP)
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+                            how == KILL_NOW ? LWS_TO_KILL_SYNC : LWS_TO_KILL_ASYNC);
     }
     c->wsi = NULL;
     c->pending = false;
 }
 
-void http_call_cancel(http_call_t *c)
+void http_call_cancel(http_call_t *c, bool now)
 {
     if (c && c->pending)
-        detach(c, true);
+        detach(c, now ? KILL_NOW : KILL_ASYNC);
 }
 
 void http_call_free(http_call_t *c)
 {
     if (!c)
         return;
-    http_call_cancel(c);
+    http_call_cancel(c, false);
     reset(c);
     sbuf_free(&c->out);
     sbuf_free(&c->rx);
     free(c);
 }
 
-static void finish(http_call_t *c, bool kill)
+/* The wsi's own callbacks end a call with KEEP: they return -1 when its
+ * connection must go, and lws closes it then, with no timeout armed. */
+static void finish(http_call_t *c)
 {
-    detach(c, kill);
+    detach(c, KEEP);
     c->done(c->owner, c);
 }
 
-static void fail(http_call_t *c, err_kind_t kind, const char *why, bool kill)
+static void fail(http_call_t *c, err_kind_t kind, const char *why)
 {
     c->failed = true;
     c->kind = kind;
     snprintf(c->why, sizeof(c->why), "%s", why);
-    finish(c, kill);
+    finish(c);
 }
 
 int http_url_parse(const char *url, int *tls, char *host, size_t hostlen, int *port,
@@ -170,7 +180,7 @@ static void fail_to_start(http_call_t *c, int errnum)
     const char *text;
     if (http_connect_errno(errnum)) { /* the connect() itself failed */
         err_kind_t kind = http_connect_error(errnum, 0, &text);
-        fail(c, kind, text, false);
+        fail(c, kind, text);
         return;
     }
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
@@ -178,12 +188,12 @@ static void fail_to_start(http_call_t *c, int errnum)
     if (ai)
         freeaddrinfo(ai);
     if (gai == 0) {
-        fail(c, ERR_PROTOCOL, "could not start the request", false);
+        fail(c, ERR_PROTOCOL, "could not start the request");
         return;
     }
     char why[sizeof(c->why)];
     snprintf(why, sizeof(why), "cannot resolve \"%.50s\": %.50s", c->host, gai_strerror(gai));
-    fail(c, ERR_DNS, why, false);
+    fail(c, ERR_DNS, why);
 }
 
 int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *req,
@@ -191,7 +201,7 @@ int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *r
 {
     int tls, port;
     const char *path;
-    http_call_cancel(c);
+    http_call_cancel(c, false);
     reset(c);
     if (http_url_parse(req->url, &tls, c->host, sizeof(c->host), &port, &path, err, errlen) < 0)
         return -1;
@@ -222,7 +232,7 @@ int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *r
     err_kind_t kind;
     if (hostcheck_dest(req->hosts, c->host, port, NULL, NULL, addr, sizeof(addr), &kind, why,
                        sizeof(why)) < 0) {
-        fail(c, kind, why, false); /* blocked: nothing sent */
+        fail(c, kind, why); /* blocked: nothing sent */
         return 0;
     }
     if (addr[0])
@@ -349,7 +359,7 @@ static void on_conn_error(http_call_t *c, const char *in)
     } else {
         snprintf(why, sizeof(why), "%.100s", in ? in : "connection failed");
     }
-    fail(c, kind, why, false);
+    fail(c, kind, why);
 }
 
 /* A redirect libwebsockets is about to follow: refused, the call fails as
@@ -359,7 +369,7 @@ static int on_redirect(http_call_t *c, const char *location)
     char why[sizeof(c->why)];
     if (hostcheck_redirect(c->hosts, location, why, sizeof(why)) == 0)
         return 0;
-    fail(c, ERR_BLOCKED, why, false);
+    fail(c, ERR_BLOCKED, why);
     return -1;
 }
 
@@ -418,7 +428,7 @@ static int write_body(http_call_t *c, struct lws *wsi)
     lws_client_http_body_pending(wsi, 0);
     if (lws_write(wsi, (unsigned char *)c->out.data + LWS_PRE, blen, LWS_WRITE_HTTP_FINAL) <
         (int)blen) {
-        fail(c, ERR_CLOSED, "could not send the request body", true);
+        fail(c, ERR_CLOSED, "could not send the request body");
         return -1;
     }
     return 0;
@@ -440,11 +450,11 @@ static void on_response(http_call_t *c, struct lws *wsi)
 static int read_body(http_call_t *c, const void *in, size_t len)
 {
     if (c->rx.len + len > HTTP_MAX_BODY) {
-        fail(c, ERR_PROTOCOL, "response body over 64 KiB", true);
+        fail(c, ERR_PROTOCOL, "response body over 64 KiB");
         return -1;
     }
     if (sbuf_append(&c->rx, in, len) < 0) {
-        fail(c, ERR_PROTOCOL, "out of memory reading the response", true);
+        fail(c, ERR_PROTOCOL, "out of memory reading the response");
         return -1;
     }
     return 0;
@@ -484,14 +494,14 @@ int http_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
         return read_body(c, in, len);
     case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
-        finish(c, true);
-        break;
+        finish(c);
+        return -1; /* lws closes it now (no keep-alive: a call is one request) */
     case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
     case LWS_CALLBACK_WSI_DESTROY:
         if (c->starting && http_connect_errno(errnum)) /* the connect() failed at once */
             fail_to_start(c, errnum);
         else
-            fail(c, ERR_CLOSED, "closed before the response was complete", false);
+            fail(c, ERR_CLOSED, "closed before the response was complete");
         break;
     default:
         break;

@@ -44,8 +44,12 @@ void http_call_free(http_call_t *c);
 int http_call_start(http_call_t *c, struct lws_context *ctx, const http_req_t *req,
                     http_done_fn done, void *owner, char *err, size_t errlen);
 
-/* Gives up a pending request: done will not be called. */
-void http_call_cancel(http_call_t *c);
+/* Gives up a pending request: done will not be called. now: closes its
+ * connection at once, which is safe only outside libwebsockets' service
+ * (the worker's tick); else lws closes it at its next timeout check (an
+ * asynchronous kill: a timeout due now, inserted into lws's sorted list
+ * past every other one, so thousands at once cost O(n^2)). */
+void http_call_cancel(http_call_t *c, bool now);
 
 /* After done: 0 when a complete response arrived, else -1 with *kind and
  * *why (a short reason without header values or body) set. */

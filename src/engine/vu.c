@@ -538,7 +538,7 @@ static void write_failed(vu_t *vu, uint64_t now)
 {
     const spec_step_t *st = vu_current_step(vu);
     vu_abandon_wsi(vu);
-    http_call_cancel(vu->http);
+    http_call_cancel(vu->http, vu->w->in_tick);
     vu_conn_closed(vu);
     metrics_error(vu->w->m, ERR_RESET, "connection (%s): a write failed, the socket is unusable",
                   vu_scenario(vu)->name);
@@ -804,7 +804,7 @@ void vu_wake(vu_t *vu, uint64_t now)
 void vu_abort(vu_t *vu, uint64_t now)
 {
     if (vu->state == VU_HTTP) { /* neither ok nor failed: the run was cut */
-        http_call_cancel(vu->http);
+        http_call_cancel(vu->http, vu->w->in_tick);
         vu_close(vu, now);
         return;
     }

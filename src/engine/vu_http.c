@@ -102,7 +102,7 @@ void vu_http_timed_out(vu_t *vu, uint64_t now)
 {
     const spec_step_t *st = vu_current_step(vu);
     char waited[32];
-    http_call_cancel(vu->http);
+    http_call_cancel(vu->http, vu->w->in_tick);
     units_format_us((double)st->http->timeout_us, waited, sizeof(waited));
     metrics_fail(vu->w->m, st->metric);
     metrics_error(vu->w->m, ERR_TIMEOUT, "%s: no HTTP response within %s", step_label(st), waited);

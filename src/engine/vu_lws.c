@@ -227,12 +227,27 @@ static int write_close(vu_t *vu, struct lws *wsi)
 
 /* The server's close frame. After ours it is the answer: -1 lets lws drop
  * the connection at once (no close echoed back, no timeout armed). Before
- * ours, lws answers it and closes (the server's own close). */
-static int on_peer_close(vu_t *vu, const unsigned char *in, size_t len)
+ * ours (the server closes first), the user answers it at once with a close
+ * frame of its own echoing the server's code (RFC 6455 5.5.1) and drops
+ * the connection: lws's own answer arms a timeout per connection
+ * (CLOSE_SEND, an insert walking its sorted list past every other close
+ * under way), so a server closing n users at once cost O(n^2). Only when
+ * an earlier frame is still partly unsent does lws answer, after it. */
+static int on_peer_close(vu_t *vu, struct lws *wsi, const unsigned char *in, size_t len)
 {
     vu->peer_closed = true;
     vu->peer_code = len >= 2 ? (uint16_t)(in[0] << 8 | in[1]) : 0;
-    return vu->close_sent ? -1 : 0;
+    if (vu->close_sent)
+        return -1;
+    if (lws_partial_buffered(wsi))
+        return 0;
+    unsigned char frame[LWS_PRE + 2];
+    size_t n = len >= 2 ? 2 : 0; /* an empty close (no code) is answered empty */
+    if (n)
+        memcpy(frame + LWS_PRE, in, n);
+    if (lws_write(wsi, frame + LWS_PRE, n, VU_LWS_WRITE_CLOSE) >= (int)n)
+        vu->close_sent = true;
+    return -1;
 }
 
 static int on_writeable(vu_t *vu, struct lws *wsi)
@@ -279,7 +294,7 @@ static void on_closed(vu_t *vu)
                           why);
         return;
     }
-    http_call_cancel(vu->http); /* an http step in flight on this connection */
+    http_call_cancel(vu->http, false); /* an http step in flight (inside lws: not now) */
     vu_conn_closed(vu);
     vu->wsi = NULL;
     /* a reconnect step, or a close step: the user connects again at once
@@ -493,7 +508,7 @@ int vu_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         on_pong(vu);
         break;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: /* a close frame: "closed", not "reset" */
-        return on_peer_close(vu, in, len);
+        return on_peer_close(vu, wsi, in, len);
     case LWS_CALLBACK_CLIENT_CLOSED:
         vu_wire_closed(vu, wsi);
         vu_tls_closed(vu, wsi);

@@ -47,6 +47,10 @@ char *res_overrides_text(const res_overrides_t *o)
         rc |= sbuf_printf(&b, "%sramp-up %gs", sep, o->ramp_up_s);
         sep = ", ";
     }
+    if (o && o->max_connecting) {
+        rc |= sbuf_printf(&b, "%smax-connecting %u", sep, o->max_connecting);
+        sep = ", ";
+    }
     for (size_t i = 0; o && i < o->nvars; i++) {
         rc |= sbuf_printf(&b, "%svar %s=%s", sep, o->var_names[i], o->var_values[i]);
         sep = ", ";
@@ -78,6 +82,7 @@ res_overrides_t *res_overrides_dup(const res_overrides_t *o)
     d->duration_s = o->duration_s;
     d->has_ramp_up = o->has_ramp_up;
     d->ramp_up_s = o->ramp_up_s;
+    d->max_connecting = o->max_connecting;
     for (size_t i = 0; i < o->nvars; i++) {
         if (res_overrides_add_var(d, o->var_names[i], o->var_values[i]) < 0) {
             res_overrides_free(d);

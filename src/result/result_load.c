@@ -435,6 +435,8 @@ static void load_overrides(loader_t *l, const cJSON *root, result_t *r)
         ov->duration_s = num_max(l, o, "duration_s", "overrides", OVERRIDE_MAX_S);
     if ((ov->has_ramp_up = opt_field(o, "ramp_up_s") != NULL))
         ov->ramp_up_s = num_max(l, o, "ramp_up_s", "overrides", OVERRIDE_MAX_S);
+    if (opt_field(o, "max_connecting")) /* absent in older files */
+        ov->max_connecting = count_u32(l, o, "max_connecting", "overrides");
     load_override_vars(l, field(l, o, "vars", "overrides"), ov);
 }
 

@@ -19,6 +19,8 @@ static const char serve_usage_text[] =
     "  --drop-after D              close picked connections D after they open\n"
     "  --drop-fraction F           fraction of connections picked, 0..1 (e.g. 0.1)\n"
     "  --drop-abrupt               cut the TCP connection instead of a 1001 close\n"
+    "  --drop-at D                 close every connection D after the start, all at\n"
+    "                              once (one opened later: as it opens)\n"
     "  --stall-after D             with --stall-for: stall each connection D after it opens\n"
     "  --stall-for D               hold replies to requests for D, then send them in order\n"
     "  --refuse-auth               answer every login and upgrade with 401\n"
@@ -28,6 +30,8 @@ static const char serve_usage_text[] =
     "  --accept-rate N             upgrade at most N connections a second; the others\n"
     "                              wait, unanswered, in order (a server falling behind)\n"
     "  --threads N                 service threads sharing the port (default 1)\n"
+    "  --max-connections N         connections held at once at most (default 65536):\n"
+    "                              sizes the open-file limit to N + 1024\n"
     "  --leak-per-message SIZE     test aid: keep SIZE bytes (e.g. 1KB) per received\n"
     "                              message, so memory grows like a real leak\n"
     "  --max-queued SIZE           close a connection (a slow consumer) with more than\n"
@@ -178,6 +182,15 @@ static int parse_valued(const char *name, const char *val, serve_opts_t *o, char
             return -1;
         if (dst == &o->push_interval_us && *dst < 1000)
             return number_error(name, "at least 1ms", err, errlen);
+    } else if (strcmp(name, "--drop-at") == 0) {
+        if (parse_duration_opt(name, val, &o->drop_at_us, err, errlen) < 0)
+            return -1;
+        if (o->drop_at_us < 1000)
+            return number_error(name, "at least 1ms", err, errlen);
+    } else if (strcmp(name, "--max-connections") == 0) {
+        if (parse_ulong(val, 1, 1000000, &n) < 0)
+            return number_error(name, "a whole number of connections, 1 to 1000000", err, errlen);
+        o->max_connections = (unsigned)n;
     } else if (strcmp(name, "--push-delay") == 0) {
         return parse_duration_opt(name, val, &o->push_delay_us, err, errlen);
     } else if (strcmp(name, "--fanout-delay") == 0) {
@@ -236,6 +249,10 @@ int serve_parse_args(int argc, char **argv, serve_opts_t *o, char *err, size_t e
     }
     if (o->stall_after_us && !o->stall_for_us) {
         snprintf(err, errlen, "--stall-after needs --stall-for D, how long the stall lasts");
+        return -1;
+    }
+    if (o->drop_at_us && o->drop_after_us) {
+        snprintf(err, errlen, "--drop-at and --drop-after: give one of them");
         return -1;
     }
     if ((o->tls_cert_out || o->tls_client_ca) && !o->tls) {

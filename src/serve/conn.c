@@ -332,7 +332,7 @@ int serve_conn_receive(conn_t *c, const void *in, size_t len)
 
 /* ---- opening and closing --------------------------------------------- */
 
-/* --drop-after: a clean 1001 close, or with --drop-abrupt a bare FIN. */
+/* --drop-after, --drop-at: a clean 1001 close, or with --drop-abrupt a bare FIN. */
 static void conn_drop_cb(stimer_t *t)
 {
     conn_t *c = lws_container_of(t, conn_t, t_drop);
@@ -358,7 +358,9 @@ int serve_conn_open(conn_t *c, struct lws *wsi, const serve_proto_t *p)
     c->opened = lws_now_usecs();
     atomic_fetch_add_explicit(&w->srv->conns_open[p->kind], 1, memory_order_relaxed);
     const serve_opts_t *o = &w->srv->opts;
-    if (o->drop_fraction > 0 && rng_unit(&w->rng) < o->drop_fraction)
+    if (o->drop_at_us) /* all at once: one due time for every connection */
+        conn_timer(c, &c->t_drop, conn_drop_cb, w->srv->started + (lws_usec_t)o->drop_at_us);
+    else if (o->drop_fraction > 0 && rng_unit(&w->rng) < o->drop_fraction)
         conn_timer(c, &c->t_drop, conn_drop_cb, c->opened + (lws_usec_t)o->drop_after_us);
     return 0;
 }

@@ -227,6 +227,7 @@ struct server {
     char *tls_cert_out;
     char *tls_client_ca;
     atomic_bool stop;
+    lws_usec_t started; /* lws_now_usecs() at serve_start (--drop-at) */
     worker_t *workers;
     unsigned nworkers;
     size_t nprotos_ready; /* protocols whose server_init ran */

@@ -92,6 +92,7 @@ static server_t *server_new(const serve_opts_t *opts)
     if (s->nworkers > SERVE_MAX_THREADS)
         s->nworkers = SERVE_MAX_THREADS;
     atomic_init(&s->stop, false);
+    s->started = lws_now_usecs();
     s->workers = calloc(s->nworkers, sizeof(*s->workers));
     if (!s->workers || !s->host || (opts->tls_cert_out && !s->tls_cert_out) ||
         (opts->tls_client_ca && !s->tls_client_ca)) {
@@ -219,12 +220,23 @@ void serve_stop(server_t *s)
     server_free(s);
 }
 
-/* More connections than the usual soft limit of 1024 need more fds. */
-static void raise_fd_limit(void)
+/* The soft open-file limit for max_conns connections: more than the
+ * usual 1,024, and no more than that within the hard limit. libwebsockets
+ * sizes each context's fd table by the soft limit, and its 4.1 builds
+ * with debug checks (Debian's) scan the whole table on every close and
+ * every connect (sanity_assert_no_sockfd_traces): under a hard limit of
+ * 1,048,576 raised in full, each closed connection read 8 MB. */
+static void size_fd_limit(unsigned max_conns)
 {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    rlim_t want =
+        (rlim_t)(max_conns ? max_conns : SERVE_DEFAULT_MAX_CONNECTIONS) + SERVE_FD_HEADROOM;
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    if (rl.rlim_cur != want) {
+        rl.rlim_cur = want;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
@@ -247,7 +259,7 @@ static void wait_for_signal(server_t *s, const sigset_t *set)
 
 int serve_main(const serve_opts_t *opts)
 {
-    raise_fd_limit();
+    size_fd_limit(opts->max_connections);
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -106,6 +106,9 @@
  *       probability F and closed D after it opened, with close code 1001
  *       ("going away"); with --drop-abrupt the TCP connection is cut without
  *       a close frame instead (the client sees 1006).
+ *   --drop-at D: every connection still open D after the server started is
+ *       closed then, all at once (1001, or cut with --drop-abrupt); one that
+ *       opens later is closed as soon as it opens. Not with --drop-after.
  *   --stall-after A --stall-for D: replies to requests that arrive from A to
  *       A + D after their connection opened all wait until A + D (a server
  *       that stalls for D), then go out in order; pushes are not held.
@@ -121,9 +124,14 @@
  *       upgrade request unanswered.
  *   --threads N: N service threads, each its own lws context and its own
  *       SO_REUSEPORT socket on the one port (the kernel spreads connections);
- *       chat rooms and documents span all threads. serve_main raises the
- *       open-file limit to its hard limit. Per connection: a 1 KiB lws rx
+ *       chat rooms and documents span all threads. Per connection: a 1 KiB lws rx
  *       buffer plus queued messages (at most 4 MiB, then it is closed).
+ *   --max-connections N: serve_main sets the soft open-file limit to N +
+ *       SERVE_FD_HEADROOM (default N 65,536), within the hard limit: raised
+ *       from the usual 1,024, lowered from a far higher one, since
+ *       libwebsockets sizes each context's fd table by it and Debian's 4.1
+ *       scans that table on every close and every connect. A connection
+ *       whose descriptor lands past it is refused.
  *   --leak-per-message SIZE: a test aid that leaks on purpose: every received
  *       message allocates SIZE bytes, writes them (so resident memory
  *       grows) and keeps them until the server stops.
@@ -174,7 +182,13 @@ typedef struct serve_opts {
     size_t leak_per_message;  /* --leak-per-message SIZE: keep SIZE bytes per message (test aid) */
     size_t max_queued;        /* --max-queued SIZE: cut a connection with more queued; 0 = 4 MiB */
     bool deflate;             /* --deflate: accept permessage-deflate (RFC 7692) */
+    uint64_t drop_at_us;      /* --drop-at D: close every connection D after the start; 0 = never */
+    unsigned max_connections; /* --max-connections N: sizes serve_main's open-file limit; 0 = */
+                              /* SERVE_DEFAULT_MAX_CONNECTIONS */
 } serve_opts_t;
+
+#define SERVE_DEFAULT_MAX_CONNECTIONS 65536u
+#define SERVE_FD_HEADROOM 1024u /* open files beside the connections (listeners, timers, ...) */
 
 typedef struct server server_t;
 
@@ -185,8 +199,9 @@ server_t *serve_start(const serve_opts_t *opts, int *port_out, char *err, size_t
 /* Stops the threads, closes every connection, frees the server. */
 void serve_stop(server_t *s);
 
-/* Runs in the foreground until SIGINT/SIGTERM (wsgate serve). Raises the
- * open-file limit to its hard limit first. Prints the listening address on
+/* Runs in the foreground until SIGINT/SIGTERM (wsgate serve). Sets the
+ * soft open-file limit to --max-connections + SERVE_FD_HEADROOM (within the
+ * hard limit) first. Prints the listening address on
  * stdout. Returns a process exit code. */
 int serve_main(const serve_opts_t *opts);
 

@@ -33,6 +33,27 @@ int override_users(spec_overrides_t *o, const char *text, const char *from, char
     return 0;
 }
 
+int override_max_connecting(spec_overrides_t *o, const char *text, const char *from, char *err,
+                            size_t errlen)
+{
+    char write[64], msg[320];
+    unsigned v;
+    snprintf(write, sizeof(write), "%s%s", from, joiner(from));
+    if (scalar_whole(text, write, "2000", &v, msg, sizeof(msg)) < 0) {
+        snprintf(err, errlen, "%s %s", from, msg);
+        return -1;
+    }
+    if (v < 1 || v > SPEC_MAX_CONNECTING) {
+        snprintf(err, errlen,
+                 "%s must be from 1 to %u connects in flight (%u given); write e.g. %s2000", from,
+                 SPEC_MAX_CONNECTING, v, write);
+        return -1;
+    }
+    o->max_connecting = v;
+    o->max_connecting_from = from;
+    return 0;
+}
+
 /* A duration from text; zero_ok allows 0s. */
 static int read_duration(const char *text, const char *from, bool zero_ok, uint64_t *out, char *err,
                          size_t errlen)
@@ -130,7 +151,8 @@ int override_var(spec_overrides_t *o, const char *arg, char *err, size_t errlen)
 
 int override_any(const spec_overrides_t *o)
 {
-    return o && (o->users_from || o->duration_from || o->ramp_up_from || o->nvars);
+    return o && (o->users_from || o->duration_from || o->ramp_up_from || o->max_connecting_from ||
+                 o->nvars);
 }
 
 void override_free(spec_overrides_t *o)

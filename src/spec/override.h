@@ -1,7 +1,7 @@
 /* override: the load size and variables given on the command line or in
  * the environment instead of the spec (--users, --duration, --ramp-up,
- * --var, $WSGATE_USERS, $WSGATE_DURATION). Each value is read as strictly
- * as the spec's own; how an override meets the spec's load model is
+ * --max-connecting, --var, $WSGATE_USERS, $WSGATE_DURATION). Each value is
+ * read as strictly as the spec's own; how an override meets the spec's load model is
  * applied when the spec compiles (shape.c, settings.c). */
 #ifndef WSGATE_OVERRIDE_H
 #define WSGATE_OVERRIDE_H
@@ -27,6 +27,8 @@ typedef struct spec_overrides {
     const char *duration_from;
     uint64_t ramp_up_us; /* --ramp-up: may be 0 */
     const char *ramp_up_from;
+    unsigned max_connecting; /* --max-connecting: 1..SPEC_MAX_CONNECTING */
+    const char *max_connecting_from;
     override_var_t *vars; /* --var, in the order given; names unique */
     size_t nvars;
 } spec_overrides_t;
@@ -45,6 +47,11 @@ int override_duration(spec_overrides_t *o, const char *text, const char *from, c
  * err set. */
 int override_ramp_up(spec_overrides_t *o, const char *text, const char *from, char *err,
                      size_t errlen);
+
+/* Sets load.max_connecting (1..SPEC_MAX_CONNECTING connects in flight)
+ * from text given by from. Returns 0 or -1 with err set. */
+int override_max_connecting(spec_overrides_t *o, const char *text, const char *from, char *err,
+                            size_t errlen);
 
 /* Adds "NAME=VALUE" (the value is everything after the first =, not
  * empty; NAME usable in {{ }}, not reserved, not given twice). Returns 0

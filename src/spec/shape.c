@@ -300,17 +300,20 @@ static int choose_model(spec_ctx_t *c, const raw_load_t *l)
     return closed_simple(c, l);
 }
 
-/* load.max_connecting: connects in flight at most, across the workers. */
+/* load.max_connecting: connects in flight at most, across the workers;
+ * --max-connecting replaces it (checked when it was read). */
 static int max_connecting(spec_ctx_t *c, const raw_load_t *l)
 {
-    if (!field_present(c, "load.max_connecting"))
-        return 0;
-    if (l->max_connecting < 1 || l->max_connecting > SPEC_MAX_CONNECTING)
-        return diag_fail_at(c, "load.max_connecting",
-                            "max_connecting must be from 1 to %u connects in flight (%u given); "
-                            "write e.g. max_connecting: 2000",
-                            SPEC_MAX_CONNECTING, l->max_connecting);
-    c->s->max_connecting = l->max_connecting;
+    if (field_present(c, "load.max_connecting")) {
+        if (l->max_connecting < 1 || l->max_connecting > SPEC_MAX_CONNECTING)
+            return diag_fail_at(c, "load.max_connecting",
+                                "max_connecting must be from 1 to %u connects in flight (%u "
+                                "given); write e.g. max_connecting: 2000",
+                                SPEC_MAX_CONNECTING, l->max_connecting);
+        c->s->max_connecting = l->max_connecting;
+    }
+    if (c->ovr && c->ovr->max_connecting_from)
+        c->s->max_connecting = c->ovr->max_connecting;
     return 0;
 }
 

@@ -3,7 +3,9 @@
 # slot in order, their connect latency includes the wait (timed from the
 # planned start), the ramp's achieved rate falls below its plan, every user
 # ends as connected, failed or abandoned, and the summary says so. A bad
-# max_connecting is a file:line error.
+# max_connecting is a file:line error. --max-connecting replaces the spec's
+# (more slots: fewer users wait; the reports record it), and a bad one is
+# one line, exit 2.
 . "$(dirname "$0")/lib.sh"
 start_server --accept-rate 20
 cat >"$WORK/q.yaml" <<YAML
@@ -50,6 +52,26 @@ grep -q "ramp: 100/s planned, [0-9]*/s achieved; up to $maxq users waited for a 
   "$WORK/out/summary.md" || fail "summary lacks the ramp line: $(grep -i ramp "$WORK/out/summary.md")"
 grep -q 'id="ramp-behind"' "$WORK/out/report.html" || fail "report.html lacks the ramp line"
 
+# --max-connecting over the spec's 5: with 60 slots at most 40 of the 100
+# users wait (they waited by the dozens above), and every report says so
+run_wsgate "$WORK/ovr" run "$WORK/q.yaml" --threads 1 --max-connecting 60 --quiet
+expect_rc 0
+O="$WORK/ovr/result.json"
+[ "$(jqr "$O" '.connect.max_connecting')" -eq 60 ] || fail "override: $(jq -c .connect "$O")"
+[ "$(jqr "$O" '.overrides.max_connecting')" -eq 60 ] || fail "overrides: $(jq -c .overrides "$O")"
+omaxq=$(jqr "$O" '.connect.max_waiting')
+check "$omaxq <= 40 && $omaxq < $maxq"
+[ $(($(jqr "$O" '.steps[0].ok') + $(jqr "$O" '.steps[0].failed') + $(jqr "$O" '.connections.abandoned'))) -eq 100 ] ||
+  fail "override run: the counts do not add up to 100: $(jq -c '[.steps[0].ok, .steps[0].failed, .connections.abandoned]' "$O")"
+grep -qF '**Overrides:** max-connecting 60' "$WORK/ovr/summary.md" || fail "summary.md lacks the override"
+for bad in 0 1000001 2.5; do
+  run_wsgate "$WORK/bad" run "$WORK/q.yaml" --max-connecting "$bad" --quiet
+  expect_rc 2
+  [ "$(wc -l <"$WORK/stderr")" -eq 1 ] || fail "--max-connecting $bad: not one line: $(cat "$WORK/stderr")"
+  grep -q -- "--max-connecting" "$WORK/stderr" || fail "$(cat "$WORK/stderr")"
+  [ ! -e "$WORK/bad/result.json" ] || fail "--max-connecting $bad wrote a result"
+done
+
 # max_connecting: from 1, strictly a whole number, with file:line
 sed 's/max_connecting: 5/max_connecting: 0/' "$WORK/q.yaml" >"$WORK/bad.yaml"
 run_wsgate "$WORK/bad" validate "$WORK/bad.yaml"
@@ -59,4 +81,4 @@ sed 's/max_connecting: 5/max_connecting: 2.5/' "$WORK/q.yaml" >"$WORK/bad.yaml"
 run_wsgate "$WORK/bad" validate "$WORK/bad.yaml"
 expect_rc 2
 grep -q "bad.yaml:4:.*max_connecting" "$WORK/stderr" || fail "$(cat "$WORK/stderr")"
-pass "connect queue: $ok ok + $failed failed + $ab abandoned; $planned/s planned, $achieved/s achieved; up to $maxq waited, $wait_s s"
+pass "connect queue: $ok ok + $failed failed + $ab abandoned; $planned/s planned, $achieved/s achieved; up to $maxq waited, $wait_s s (--max-connecting 60: $omaxq)"

@@ -1,6 +1,8 @@
 # The open-file limit: wsgate raises its soft limit to the hard one by
 # itself, and when the users still do not fit it says so before starting
-# (exit 3, one line naming the numbers and what to do), not midway.
+# (exit 3, one line naming the numbers and what to do), not midway. wsgate
+# serve sets its own to --max-connections (default 65,536) + 1,024 within
+# the hard limit, lowering one far above it.
 . "$(dirname "$0")/lib.sh"
 start_server
 spec() {
@@ -54,4 +56,36 @@ if [ "$hard" = unlimited ] || [ "$hard" -gt 1624 ]; then
   soft_during 1361 "$WORK/lowered.yaml" "$WORK/lowered-serve" --serve
 fi
 stop_server
-pass "fd limit: refused 500 users at 300 files before starting; raised 100 -> 300 for 150 users; lowered ${hard} -> ${soft:-?} for 150"
+
+# serve_soft WANT HARD SOFT: the soft limit of a wsgate serve started under
+# those limits with --max-connections WANT (the default when WANT is -);
+# "?" when this shell may not set them
+serve_soft() {
+  local want=$1 P
+  local args=(serve --port 0)
+  [ "$want" = - ] || args+=(--max-connections "$want")
+  rm -f "$WORK/serve-limit.out"
+  # soft first when lowering (a hard limit below the soft one is refused)
+  (ulimit -Sn "$3" 2>/dev/null; ulimit -Hn "$2" 2>/dev/null && ulimit -Sn "$3" && exec "$WSGATE" "${args[@]}" >"$WORK/serve-limit.out" 2>&1) &
+  P=$!
+  for _ in $(seq 1 100); do grep -q listening "$WORK/serve-limit.out" 2>/dev/null && break; sleep 0.05; done
+  if grep -q listening "$WORK/serve-limit.out" 2>/dev/null; then
+    awk '/^Max open files/ { print $4 }' "/proc/$P/limits"
+  else
+    echo "?"
+  fi
+  kill "$P" 2>/dev/null || true
+  wait "$P" 2>/dev/null || true
+}
+if [ "$hard" = unlimited ] || [ "$hard" -gt 3024 ]; then
+  s1=$(serve_soft 2000 "$hard" "$hard")
+  [ "$s1" = 3024 ] || fail "serve --max-connections 2000: soft limit $s1, expected 3024 (hard $hard)"
+fi
+s2=$(serve_soft 100000 1500 1024)
+[ "$s2" = 1500 ] || fail "serve under a hard limit of 1500: soft limit $s2, expected 1500"
+# the default under a high hard limit (when this shell may raise it): 66,560
+s3=$(serve_soft - 200000 200000)
+if [ "$s3" != "?" ]; then
+  [ "$s3" = 66560 ] || fail "serve by default under a hard limit of 200000: soft limit $s3, expected 66560"
+fi
+pass "fd limit: refused 500 users at 300 files before starting; raised 100 -> 300 for 150 users; lowered ${hard} -> ${soft:-?} for 150; serve ${s1:-?} for 2,000 connections, ${s2} under hard 1500, default ${s3}"

@@ -37,7 +37,7 @@ expect_rc 0
   fail "peak $(R flags .connections.peak), connects $(R flags '.steps[0].ok'); want 3 users"
 check "$(R flags '.series | length') <= 4"
 [ "$(jq -c .overrides "$WORK/flags/result.json")" = \
-  '{"users":3,"duration_s":2,"ramp_up_s":0,"vars":{"path":"chat","tag":"ci-42"}}' ] ||
+  '{"users":3,"duration_s":2,"ramp_up_s":0,"max_connecting":null,"vars":{"path":"chat","tag":"ci-42"}}' ] ||
   fail "overrides: $(jq -c .overrides "$WORK/flags/result.json")"
 TEXT="users 3, duration 2s, ramp-up 0s, var path=chat, var tag=ci-42"
 grep -qF "**Overrides:** $TEXT" "$WORK/flags/summary.md" || fail "summary.md lacks the overrides"
@@ -57,7 +57,7 @@ expect_rc 1
 [ "$(R env .users_planned)/$(R env .planned_s)/$(R env '.steps[0].failed')" = 2/1/2 ] ||
   fail "env run: $(R env .users_planned) users, $(R env .planned_s) s, $(R env '.steps[0].failed') refused"
 [ "$(R env .baseline.path)" = "$WORK/flags/result.json" ] || fail "WSGATE_BASELINE not used"
-[ "$(jq -c .overrides "$WORK/env/result.json")" = '{"users":2,"duration_s":1,"ramp_up_s":0,"vars":{}}' ] ||
+[ "$(jq -c .overrides "$WORK/env/result.json")" = '{"users":2,"duration_s":1,"ramp_up_s":0,"max_connecting":null,"vars":{}}' ] ||
   fail "env overrides: $(jq -c .overrides "$WORK/env/result.json")"
 
 # no override: null, and the spec's own numbers

@@ -19,6 +19,9 @@ logged as "accepted" on stderr):
   deflate    complete the upgrade answering permessage-deflate whatever the
              client offered (RFC 6455 9.1: a client that did not offer it
              must fail the connection)
+  closer     complete the upgrade, then close first (code 4003): the
+             client's answer is logged as "answer CODE", and "eof" once
+             the client closed the TCP connection (within 3 s)
 Stops by itself after --seconds (default 20).
 """
 import argparse
@@ -129,6 +132,23 @@ def echo(conn):
             conn.sendall(frame(0x1, b"pong " + data))
 
 
+def closer(conn):
+    conn.settimeout(3)
+    conn.sendall(frame(0x8, (4003).to_bytes(2, "big") + b"bye"))
+    while True:
+        opcode, data = read_frame(conn)
+        if opcode == 0x8:
+            code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 0
+            with LOG:
+                sys.stderr.write("answer %d\n" % code)
+                sys.stderr.flush()
+            break
+    if conn.recv(1) == b"":
+        with LOG:
+            sys.stderr.write("eof\n")
+            sys.stderr.flush()
+
+
 def handle(conn, mode):
     try:
         if mode == "close":
@@ -150,6 +170,8 @@ def handle(conn, mode):
             deaf(conn)
         elif mode == "echo":
             echo(conn)
+        elif mode == "closer":
+            closer(conn)
         elif mode == "huge":
             piece = b"x" * 65536
             for i in range(32):
@@ -166,7 +188,7 @@ def handle(conn, mode):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["close", "http200", "silent", "badframe", "huge", "deaf", "echo",
-                                     "deflate"])
+                                     "deflate", "closer"])
     ap.add_argument("--seconds", type=float, default=20.0)
     args = ap.parse_args()
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -181,7 +203,8 @@ def main():
             conn, _ = srv.accept()
         except socket.timeout:
             continue
-        print("accepted", file=sys.stderr, flush=True)  # counted by it_connect_abandoned.sh
+        with LOG:  # whole lines beside the connection threads' (it_server_close.sh)
+            print("accepted", file=sys.stderr, flush=True)  # counted by it_connect_abandoned.sh
         threading.Thread(target=handle, args=(conn, args.mode), daemon=True).start()
     srv.close()
 

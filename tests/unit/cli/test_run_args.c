@@ -22,7 +22,8 @@ static void test_every_flag(void **state)
         "--source-addrs", "127.0.0.1", "--threads",  "4",   "--seed",           "42",
         "--serve",        "--quiet",   "--live",     "-",   "--metrics-listen", ":0",
         "--users",        "7",         "--duration", "3s",  "--ramp-up",        "1s",
-        "--var",          "a=1",       "--var",      "b=2", "spec.yaml"
+        "--var",          "a=1",       "--var",      "b=2", "--max-connecting", "50",
+        "spec.yaml"
     };
     run_args_t a;
     assert_int_equal(run_args_parse(ARGC(argv), argv, &a), 0);
@@ -43,6 +44,7 @@ static void test_every_flag(void **state)
     assert_string_equal(a.ovr.users, "7");
     assert_string_equal(a.ovr.duration, "3s");
     assert_string_equal(a.ovr.ramp_up, "1s");
+    assert_string_equal(a.ovr.max_connecting, "50");
     assert_int_equal(a.ovr.nvars, 2);
     assert_string_equal(a.ovr.vars[1], "b=2");
 }
@@ -89,6 +91,31 @@ static void test_overrides_resolve(void **state)
     assert_int_equal(override_resolve(&f, &o), 0);
     assert_null(override_record(&o, &oom)); /* nothing set: nothing recorded */
     assert_false(oom);
+
+    /* --max-connecting: 1 to 1,000,000, strictly; recorded and shown */
+    static const char *const bad[] = { "0", "1000001", "2.5", "5x", "-1" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        f = (override_flags_t){ .max_connecting = bad[i] };
+        assert_int_equal(override_resolve(&f, &o), EXIT_USAGE);
+        override_free(&o);
+    }
+    f = (override_flags_t){ .max_connecting = "300" };
+    assert_int_equal(override_resolve(&f, &o), 0);
+    assert_int_equal(o.max_connecting, 300);
+    assert_string_equal(o.max_connecting_from, "--max-connecting");
+    r = override_record(&o, &oom);
+    assert_non_null(r);
+    assert_int_equal(r->max_connecting, 300);
+    char *text = res_overrides_text(r);
+    assert_string_equal(text, "max-connecting 300");
+    free(text);
+    res_overrides_t *d = res_overrides_dup(r);
+    assert_true(res_overrides_equal(r, d));
+    d->max_connecting = 301;
+    assert_false(res_overrides_equal(r, d));
+    res_overrides_free(d);
+    res_overrides_free(r);
+    override_free(&o);
 }
 
 static void test_defaults(void **state)
@@ -108,17 +135,19 @@ static void test_usage_errors(void **state)
         int argc;
         char *argv[3];
     } bad[] = {
-        { 0, { NULL } },                         /* no spec */
-        { 2, { "a.yaml", "b.yaml" } },           /* two specs */
-        { 2, { "a.yaml", "--nope" } },           /* unknown flag */
-        { 2, { "a.yaml", "--out" } },            /* missing value */
-        { 3, { "a.yaml", "--threads", "0" } },   /* below 1 */
-        { 3, { "a.yaml", "--threads", "257" } }, /* above 256 */
-        { 3, { "a.yaml", "--threads", "4x" } },  /* not a number */
-        { 3, { "a.yaml", "--seed", "-1" } },     /* negative */
-        { 2, { "a.yaml", "--seed" } },           /* missing value */
-        { 2, { "a.yaml", "--users" } },          /* missing value */
-        { 3, { "a.yaml", "--var", "" } },        /* empty */
+        { 0, { NULL } },                             /* no spec */
+        { 2, { "a.yaml", "b.yaml" } },               /* two specs */
+        { 2, { "a.yaml", "--nope" } },               /* unknown flag */
+        { 2, { "a.yaml", "--out" } },                /* missing value */
+        { 3, { "a.yaml", "--threads", "0" } },       /* below 1 */
+        { 3, { "a.yaml", "--threads", "257" } },     /* above 256 */
+        { 3, { "a.yaml", "--threads", "4x" } },      /* not a number */
+        { 3, { "a.yaml", "--seed", "-1" } },         /* negative */
+        { 2, { "a.yaml", "--seed" } },               /* missing value */
+        { 2, { "a.yaml", "--users" } },              /* missing value */
+        { 3, { "a.yaml", "--var", "" } },            /* empty */
+        { 2, { "a.yaml", "--max-connecting" } },     /* missing value */
+        { 3, { "a.yaml", "--max-connecting", "" } }, /* empty */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         run_args_t a;

@@ -29,7 +29,15 @@ struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *ci
     struct lws *wsi = &fake_lws.wsis[fake_lws.connects++];
     memset(wsi, 0, sizeof(*wsi));
     wsi->opaque = ci->opaque_user_data;
+    wsi->user = ci->userdata;
+    if (ci->pwsi) /* as lws does, before any callback */
+        *ci->pwsi = wsi;
     return wsi;
+}
+
+void lws_set_wsi_user(struct lws *wsi, void *user)
+{
+    wsi->user = user;
 }
 
 int lws_callback_on_writable(struct lws *wsi)

@@ -18,6 +18,7 @@
 /* libwebsockets declares struct lws opaque; the fake gives it a body. */
 struct lws {
     void *opaque;         /* lws_set/get_opaque_user_data */
+    void *user;           /* ci.userdata (an http step's call), lws_set_wsi_user */
     unsigned writable;    /* lws_callback_on_writable calls */
     bool killed;          /* lws_set_timeout(..., LWS_TO_KILL_ASYNC or _SYNC) */
     bool killed_sync;     /* lws_set_timeout(..., LWS_TO_KILL_SYNC): closed at once */

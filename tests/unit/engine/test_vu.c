@@ -707,9 +707,11 @@ static void test_run_end_arms_no_lws_timeout(void **state)
         assert_int_equal(w->m->errors[k].count, 0);
 }
 
-/* The server closes first while the user is about to close: lws answers
- * that close itself (0 from the callback), the user writes no frame of its
- * own, and the close counts as the end, not as an error. */
+/* The server closes first while the user is about to close: the user
+ * answers with its own close frame echoing the server's code and drops the
+ * connection (-1 from the callback: lws's own answer would arm its
+ * CLOSE_SEND timeout, a sorted insert per connection), and the close counts
+ * as the end, not as an error. */
 static void test_server_close_before_ours(void **state)
 {
     start(chat_yaml, 30 * SEC);
@@ -721,12 +723,65 @@ static void test_server_close_before_ours(void **state)
     assert_int_equal(vu->state, VU_CLOSING);
     unsigned sent = fake_lws.nsent;
     uint8_t frame[2] = { 1001 >> 8, 1001 & 0xff };
-    assert_int_equal(vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, frame, 2), 0);
+    assert_int_equal(vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, frame, 2),
+                     -1);
+    assert_int_equal(fake_lws.nsent, sent + 1);
+    assert_close_frame(wsi, 1001);
+    assert_int_equal(wsi->timeouts, 0);
     lws_event(wsi, LWS_CALLBACK_CLIENT_CLOSED, NULL);
-    assert_int_equal(fake_lws.nsent, sent);
     assert_int_equal(vu->state, VU_DONE);
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         assert_int_equal(fw.w.m->errors[k].count, 0);
+}
+
+/* The server closes a connection in the middle of the run: the user
+ * answers the close itself (the code echoed; an empty close answered
+ * empty) and lets lws drop the socket at once, with no lws timeout armed;
+ * the drop counts as closed by the server. When a frame of the user's is
+ * still partly unsent, lws answers after it (0), as before. */
+static void test_server_closes_first(void **state)
+{
+    start(chat_yaml, 30 * SEC);
+    vu_t *vu = &fw.w.vus[0];
+    struct lws *wsi = connect_user(vu);
+    lws_event(wsi, LWS_CALLBACK_CLIENT_RECEIVE, "{\"type\":\"joined\"}");
+    unsigned sent = fake_lws.nsent;
+    uint8_t frame[2] = { 1001 >> 8, 1001 & 0xff };
+    assert_int_equal(vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, frame, 2),
+                     -1);
+    assert_int_equal(fake_lws.nsent, sent + 1);
+    assert_close_frame(wsi, 1001);
+    assert_int_equal(wsi->timeouts, 0);
+    assert_int_equal(wsi->close_status, 0); /* not lws's close */
+    assert_int_equal(lws_event(wsi, LWS_CALLBACK_CLIENT_WRITEABLE, NULL), 0);
+    assert_int_equal(fake_lws.nsent, sent + 1); /* nothing after the close frame */
+    lws_event(wsi, LWS_CALLBACK_CLIENT_CLOSED, NULL);
+    assert_null(vu->wsi);
+    assert_int_equal(fw.w.m->errors[err_kind_of_close(1001)].count, 1);
+    assert_int_equal(atomic_load(&fw.run.active), 0);
+
+    /* an empty close: answered with an empty one */
+    fake_worker_stop(&fw);
+    fake_lws_reset();
+    start(chat_yaml, 30 * SEC);
+    vu = &fw.w.vus[0];
+    wsi = connect_user(vu);
+    assert_int_equal(vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, NULL, 0), -1);
+    const fake_lws_frame_t *f = &fake_lws.sent[fake_lws.nsent - 1];
+    assert_int_equal(f->kind, VU_LWS_WRITE_CLOSE);
+    assert_int_equal(f->len, 0);
+
+    /* a frame still partly unsent: lws answers after it */
+    fake_worker_stop(&fw);
+    fake_lws_reset();
+    start(chat_yaml, 30 * SEC);
+    vu = &fw.w.vus[0];
+    wsi = connect_user(vu);
+    sent = fake_lws.nsent;
+    wsi->partial = true;
+    assert_int_equal(vu_lws_callback(wsi, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, NULL, frame, 2), 0);
+    assert_int_equal(fake_lws.nsent, sent);
+    assert_false(vu->close_sent);
 }
 
 /* The server never finishes the close handshake: the user lets go of the
@@ -750,6 +805,50 @@ static void test_close_handshake_timeout(void **state)
     assert_int_equal(vu->state, VU_DONE);
     assert_int_equal(atomic_load(&fw.run.active), 0);
     assert_int_equal(fw.w.m->failed[metric("join")], 0);
+}
+
+/* A login over HTTP, then the WebSocket connect. */
+static const char *login_yaml =
+    "name: vu\n"
+    "target: ws://chat.test:9001\n"
+    "load: {users: 1, duration: 60s}\n"
+    "scenarios:\n"
+    "  - name: login\n"
+    "    connect: {url: \"{{target}}/ws\", timeout: 3s}\n"
+    "    on_start:\n"
+    "      - name: login\n"
+    "        http: {method: POST, url: \"http://chat.test:9001/login\", "
+    "timeout: 2s}\n"
+    "      - name: hello\n"
+    "        send: hello\n";
+
+/* An HTTP step given up in the tick (its timeout, the run's end) closes
+ * its connection at once: an asynchronous kill is a timeout due now in
+ * lws's sorted list, walked past every other one given up in the tick. */
+static void test_http_step_given_up_closes_at_once(void **state)
+{
+    for (int end = 0; end < 2; end++) {
+        if (end)
+            fake_worker_stop(&fw); /* teardown stops the last one */
+        fake_lws_reset();
+        start(login_yaml, 0);
+        vu_t *vu = &fw.w.vus[0];
+        vu_wake(vu, due_of(vu));
+        assert_int_equal(vu->state, VU_HTTP);
+        struct lws *wsi = fake_lws_last_wsi();
+        assert_non_null(wsi);
+        assert_non_null(wsi->user); /* the call */
+        fw.w.in_tick = true;
+        if (end) {
+            fw.w.ending = true;
+            vu_abort(vu, mono_us());
+        } else {
+            vu_wake(vu, due_of(vu));
+        }
+        fw.w.in_tick = false;
+        assert_true(wsi->killed && wsi->killed_sync);
+        assert_null(wsi->user); /* no callback reaches the call any more */
+    }
 }
 
 /* ---- reconnects (connect.reconnect) ---- */
@@ -886,7 +985,8 @@ static void test_reconnect_during_on_start_starts_over(void **state)
     assert_int_equal(m->failed[metric("join")], 1);
     vu_wake(vu, due_of(vu));
     lws_event(fake_lws_last_wsi(), LWS_CALLBACK_CLIENT_ESTABLISHED, NULL);
-    assert_int_equal(fake_lws.nsent, 2);
+    assert_int_equal(fake_lws.nsent, 3); /* join, the answer to the close, join */
+    assert_int_equal(fake_lws.sent[1].kind, VU_LWS_WRITE_CLOSE);
     assert_string_equal(last_sent(), "j");
     assert_int_equal(vu->phase, PHASE_ON_START);
     assert_int_equal(vu->state, VU_AWAITING);
@@ -1072,7 +1172,9 @@ int main(void)
         T(test_open_connections_count_each_user_once),
         T(test_run_end_arms_no_lws_timeout),
         T(test_server_close_before_ours),
+        T(test_server_closes_first),
         T(test_close_handshake_timeout),
+        T(test_http_step_given_up_closes_at_once),
         T(test_reconnect_backs_off_and_gives_up),
         T(test_reconnect_resumes_with_on_reconnect),
         T(test_reconnect_during_on_start_starts_over),

@@ -636,6 +636,7 @@ static void overrides_survive_the_round_trip(void **state)
     r.overrides->users = 50;
     r.overrides->duration_s = 30;
     r.overrides->has_ramp_up = true; /* ramp_up 0 s: set, not absent */
+    r.overrides->max_connecting = 300;
     assert_int_equal(res_overrides_add_var(r.overrides, "room", "<b>&\"r\"</b>"), 0);
     assert_int_equal(res_overrides_add_var(r.overrides, "n", "2"), 0);
     char *json = render_report(&reporter_json, &r, NULL);
@@ -645,16 +646,17 @@ static void overrides_survive_the_round_trip(void **state)
     assert_non_null(back.overrides);
     assert_true(res_overrides_equal(r.overrides, back.overrides));
     assert_true(back.overrides->has_ramp_up);
+    assert_int_equal(back.overrides->max_connecting, 300);
     assert_string_equal(back.overrides->var_names[1], "n");
     char *text = res_overrides_text(back.overrides);
-    assert_string_equal(text,
-                        "users 50, duration 30s, ramp-up 0s, var room=<b>&\"r\"</b>, var n=2");
+    assert_string_equal(text, "users 50, duration 30s, ramp-up 0s, max-connecting 300, var "
+                              "room=<b>&\"r\"</b>, var n=2");
     free(text);
     const char *want[] = { "md",
                            "**Overrides:** users 50, duration 30s",
                            "html",
-                           ("<dt>Overrides</dt><dd>users 50, duration 30s, ramp-up 0s, var "
-                            "room=&lt;b&gt;&amp;"),
+                           ("<dt>Overrides</dt><dd>users 50, duration 30s, ramp-up 0s, "
+                            "max-connecting 300, var room=&lt;b&gt;&amp;"),
                            "junit",
                            "<property name=\"overrides\" value=\"users 50," };
     size_t seen = 0;

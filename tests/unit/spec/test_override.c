@@ -3,7 +3,7 @@
  * variable and what to write), users + duration replaced, stages and
  * arrival stages scaled, overrides that make no sense for the load model
  * refused, --var replacing and adding variables, guard rails on the
- * overridden load. */
+ * overridden load, --max-connecting over load.max_connecting. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -245,6 +245,56 @@ static void guard_rails_see_the_overrides(void **state)
     assert_contains(load(&o, &g, NULL), "--duration: the load lasts 120.00 s, over the limit");
 }
 
+/* --max-connecting: a whole number from 1 to SPEC_MAX_CONNECTING, read as
+ * strictly as the spec's key; it replaces load.max_connecting, or sets it
+ * when the spec has none, and leaves the spec's own when not given. */
+static void max_connecting_replaces_the_spec(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *error;
+    } bad[] = {
+        { "0", "--max-connecting must be from 1 to 1000000 connects in flight (0 given); "
+               "write e.g. --max-connecting 2000" },
+        { "1000001", "--max-connecting must be from 1 to 1000000 connects in flight" },
+        { "2.5", "--max-connecting \"2.5\" is not a whole number" },
+        { "+5", "--max-connecting \"+5\" has a sign; write --max-connecting 5" },
+        { "-3", "--max-connecting \"-3\" is negative" },
+        { "many", "--max-connecting \"many\" is not a whole number" },
+    };
+    char err[512];
+    spec_overrides_t o = { 0 };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(
+            override_max_connecting(&o, bad[i].text, "--max-connecting", err, sizeof(err)), -1);
+        assert_contains(err, bad[i].error);
+        assert_null(strchr(err, '\n')); /* one line */
+    }
+    assert_null(o.max_connecting_from);
+    assert_false(override_any(&o));
+    assert_int_equal(override_max_connecting(&o, "1000000", "--max-connecting", err, sizeof(err)),
+                     0);
+    assert_int_equal(override_max_connecting(&o, "40", "--max-connecting", err, sizeof(err)), 0);
+    assert_int_equal(o.max_connecting, 40);
+    assert_true(override_any(&o));
+
+    spec_t *s;
+    write_spec("{users: 50, duration: 20s, max_connecting: 500}", "variables: {scheme: ws}\n");
+    assert_string_equal(load(&o, NULL, &s), "");
+    assert_int_equal(s->max_connecting, 40);
+    spec_free(s);
+    assert_string_equal(load(NULL, NULL, &s), "");
+    assert_int_equal(s->max_connecting, 500);
+    spec_free(s);
+    write_spec("{users: 50, duration: 20s}", "variables: {scheme: ws}\n");
+    assert_string_equal(load(&o, NULL, &s), "");
+    assert_int_equal(s->max_connecting, 40);
+    spec_free(s);
+    assert_string_equal(load(NULL, NULL, &s), "");
+    assert_int_equal(s->max_connecting, 0); /* the engine's default */
+    spec_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +305,7 @@ int main(void)
         cmocka_unit_test(open_model_takes_duration_only),
         cmocka_unit_test(vars_replace_and_add),
         cmocka_unit_test(guard_rails_see_the_overrides),
+        cmocka_unit_test(max_connecting_replaces_the_spec),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
