@@ -9,6 +9,7 @@
 # series, the --live feed's connections_open, /metrics), and result.json
 # has no warnings. A result doctored to not add up shows its warning in
 # summary.md and on the terminal.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 PEER=""
 stop_all() {
