@@ -46,7 +46,10 @@ THREADS=${THREADS:-1}; MODE=${MODE:-accept}
 SOURCES=${SOURCES:-127.0.0.1-127.0.0.8}
 WORK=$(mktemp -d /tmp/wsgate-storm.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -153,7 +156,9 @@ slow_run() {
     --source-addrs "$SOURCES" --quiet --out "$out" >"$out.log" 2>&1 &
   local P=$! c0 c1
   PIDS+=("$P")
-  (sleep $((RAMP + HOLD + 60)); kill "$P" 2>/dev/null; sleep 10; kill -9 "$P" 2>/dev/null) &
+  # the watchdog ends within a second of the run (no sleep left behind)
+  (for _ in $(seq 1 $((RAMP + HOLD + 60))); do kill -0 "$P" 2>/dev/null || exit 0; sleep 1; done
+   kill "$P" 2>/dev/null; sleep 10; kill -9 "$P" 2>/dev/null) &
   PIDS+=("$!")
   at 0.5; c0=$(ticks "$P")
   at "$RAMP"; c1=$(ticks "$P")
@@ -186,7 +191,6 @@ if [ "$MODE" = slow ]; then
     printf 'median cpu%% during the ramp, %s: ' "$v"
     grep "^$v " "$WORK/cpu" | awk '{ print $2 }' | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'
   done
-  echo "raw: $WORK"
   exit 0
 fi
 
@@ -205,4 +209,3 @@ if [ -n "${PERF:-}" ]; then
   perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null |
     grep '%' | head -15
 fi
-echo "raw: $WORK"
