@@ -96,9 +96,10 @@ cmd_test() {
   ctest --test-dir build-clang -L unit -j 2 --output-on-failure
   echo "setup: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
   build build-asan -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-  # Six integration tests only repeat client paths the others cover (the
+  # These integration tests only repeat client paths the others cover (the
   # specs against another server; the progress line's timing) or spend their
-  # time in a third-party server (RabbitMQ's start, Prometheus twice) or in Python
+  # time in a third-party server (RabbitMQ's start, Prometheus three times,
+  # once started again on a taken port in it_peer_ports) or in Python
   # schema checks of the same files: the sanitizer pass leaves them out to
   # keep CI short (the STOMP parser runs under ASan in unit.stomp and fuzz).
   # it_knobs turns the server's fault knobs on one by one (43 s): the client
@@ -107,7 +108,7 @@ cmd_test() {
   # and allocator caches reshape (a clean server drifted 3.4% under ASan,
   # 0.05% without); its leak path runs under ASan in it_serve_metrics.
   ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2 \
-    -E 'integration\.it_(foreign_server|progress|stomp|prometheus|grafana|result_schema|soak|knobs)$'
+    -E 'integration\.it_(foreign_server|progress|stomp|prometheus|grafana|peer_ports|result_schema|soak|knobs)$'
   echo "setup: every fuzz target for 20 s on its corpus (clang libFuzzer, ASan+UBSan)"
   CC=clang build build-fuzz -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
   ctest --test-dir build-fuzz -L fuzz -j 2 --output-on-failure

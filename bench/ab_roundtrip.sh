@@ -13,7 +13,7 @@ REPS=${REPS:-2}; DURATION=${DURATION:-8}; USERS=${USERS:-1000}
 WORK=$(mktemp -d /tmp/wsgate-ab.XXXXXX)
 "$B" serve --port 0 >"$WORK/serve.out" 2>&1 &
 SRV=$!
-trap 'kill $SRV 2>/dev/null || true' EXIT
+trap 'kill $SRV 2>/dev/null || true; wait $SRV 2>/dev/null || true; if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi' EXIT
 for _ in $(seq 1 50); do grep -q 127.0.0.1 "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
 port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$WORK/serve.out" | head -n1 | cut -d: -f2)
 sed -e "s/@USERS@/$USERS/; s/@DURATION@/$DURATION/; s#ws://127.0.0.1:8080#ws://127.0.0.1:$port#" \

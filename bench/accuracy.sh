@@ -18,7 +18,7 @@ WSGATE=${WSGATE:-build-release/wsgate}
 [ -x "$WSGATE" ] || ./build.sh
 WORK=$(mktemp -d /tmp/wsgate-acc.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 start_serve --ack-delay 50ms --threads "$SERVER_THREADS"
@@ -41,4 +41,4 @@ for u in $SIZES; do
     @tsv' "$WORK/out$u/result.json" |
     awk -F'\t' '{printf "%-8s %10s %8s %10.3f %10.3f %10.3f %9s %9s  %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
 done
-echo "targets: p50 within 50.0-50.5 ms at 1,000 users, within 1 % at 10,000. raw: $WORK"
+echo "targets: p50 within 50.0-50.5 ms at 1,000 users, within 1 % at 10,000."

@@ -48,7 +48,10 @@ THREADS=${THREADS:-1}; MODE=${MODE:-accept}
 SOURCES=${SOURCES:-127.0.0.1-127.0.0.8}
 WORK=$(mktemp -d /tmp/wsgate-storm.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -161,7 +164,9 @@ slow_run() {
     timeout "$(awk -v r="$RAMP" 'BEGIN { print r - 0.5 }')" perf record -g -p "$P" -o "$WORK/perf.data" \
       >/dev/null 2>&1 || true
   fi
-  (sleep $((RAMP + HOLD + 60)); kill "$P" 2>/dev/null; sleep 10; kill -9 "$P" 2>/dev/null) &
+  # the watchdog ends within a second of the run (no sleep left behind)
+  (for _ in $(seq 1 $((RAMP + HOLD + 60))); do kill -0 "$P" 2>/dev/null || exit 0; sleep 1; done
+   kill "$P" 2>/dev/null; sleep 10; kill -9 "$P" 2>/dev/null) &
   PIDS+=("$!")
   at 0.5; c0=$(ticks "$P")
   at "$RAMP"; c1=$(ticks "$P")
@@ -219,4 +224,3 @@ if [ -n "${PERF:-}" ]; then
   perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null |
     grep '%' | head -15
 fi
-echo "raw: $WORK"

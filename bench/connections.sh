@@ -24,7 +24,10 @@ RAMP=$(( (USERS + RATE - 1) / RATE )) # whole seconds, for durations
 RAMP_MS=$(( USERS * 1000 / RATE ))     # the planned ramp itself
 WORK=$(mktemp -d /tmp/wsgate-conn.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -97,4 +100,3 @@ awk -v a="$rss_start" -v b="$rss_end" -v o="$rss_one" -v n="$USERS" 'BEGIN{
   printf "%-40s %.2f %%\n", "RSS growth over the hold", 100 * (b - a) / a
   printf "%-40s %.2f KiB (target <= 4)\n", "RSS per connection", (a - o) / n }'
 printf '%-40s %s\n' "wsgate exit / verdict" "$rc / $(jq -r .verdict "$R")"
-echo "raw: $WORK"

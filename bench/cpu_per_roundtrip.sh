@@ -25,7 +25,7 @@ command -v locust >/dev/null || { echo "install python3-locust python3-websocket
 WORK=$(mktemp -d /tmp/wsgate-cpu.XXXXXX)
 TICK=$(getconf CLK_TCK)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -94,4 +94,3 @@ if [ -n "${STRACE:-}" ]; then
   awk -v rt="$RT" '$NF ~ /^(sendto|recvfrom|read|epoll_ctl|epoll_wait|getrandom)$/ {
     printf "  %-12s %10d calls  %.3f per round trip\n", $NF, $4, $4 / rt }' "$WORK/strace.txt"
 fi
-echo "raw: $WORK"

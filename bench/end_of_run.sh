@@ -30,7 +30,7 @@ SOURCES=${SOURCES:-127.0.0.1-127.0.0.8}
 CASES=${CASES:-idle pending}
 WORK=$(mktemp -d /tmp/wsgate-end.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -128,4 +128,3 @@ for c in $CASES; do
         END { if (NR) printf "%s %-8s planned %ds  wall %.2fs  over %.2fs  closed %.2fs  end_cpu %.2fs\n", v, c, plan, med(w, NR), med(o, NR), med(k, NR), med(u, NR) }'
   done
 done
-echo "raw: $WORK"

@@ -19,7 +19,7 @@ WSGATE=${WSGATE:-build/wsgate}
 [ -d tests/servers/graphql/node_modules ] || { echo "run ./setup.sh test (npm ci)" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/wsgate-gqlcpu.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
 node tests/servers/graphql/server.js 0 >"$WORK/srv.out" 2>&1 &

@@ -25,20 +25,35 @@ scenarios:
 YAML
 }
 
+# work_cleanup: for the exit trap, after the processes are stopped:
+# removes $WORK, or with KEEP=1 keeps it (the raw files: specs, result.json,
+# logs) and says where it is.
+work_cleanup() {
+  [ -n "${WORK:-}" ] && [ -d "$WORK" ] || return 0
+  if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi
+}
+
 # free_port: a loopback port nobody listens on now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_serve [serve options...]: starts "$WSGATE" serve on a free port in
-# the background, logging to $WORK/serve.log; sets port and SRV (the caller
-# kills SRV on exit). Exits 3 when the server does not stay up.
+# start_serve [serve options...]: starts "$WSGATE" serve on a port it picks
+# itself (--port 0: no free port that another process takes before the
+# bind) in the background, logging to $WORK/serve.log; sets port (from its
+# "listening on" line) and SRV (the caller kills SRV on exit). Exits 3 when
+# the server does not start listening within 10 s or does not stay up.
 start_serve() {
-  port=$(free_port)
-  "$WSGATE" serve --port "$port" "$@" >"$WORK/serve.log" 2>&1 &
+  "$WSGATE" serve --port 0 "$@" >"$WORK/serve.log" 2>&1 &
   SRV=$!
-  sleep 1
-  kill -0 "$SRV" || { cat "$WORK/serve.log"; exit 3; }
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(grep -oE 'listening on ([a-z]+://)?127\.0\.0\.1:[0-9]+' "$WORK/serve.log" | head -n1 | grep -oE '[0-9]+$' || true)
+    [ -n "$port" ] || ! kill -0 "$SRV" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  [ -n "$port" ] && kill -0 "$SRV" || { cat "$WORK/serve.log"; exit 3; }
 }
 
 # field FILE KEY: the value of KEY=VALUE in bench/epoll_client's output line

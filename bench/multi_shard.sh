@@ -28,7 +28,10 @@ SERVERS=${SERVERS:-$(( (TOTAL + 17999) / 18000 ))}   # each server process below
 RAMP=${RAMP:-$(( (USERS_PER_SHARD + 999) / 1000 ))}
 WORK=$(mktemp -d /tmp/wsgate-multi.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 [ -x "$WSGATE" ] || { echo "build first: ./setup.sh demo (or set WSGATE)" >&2; exit 2; }
 
@@ -96,6 +99,5 @@ printf '%-34s %s\n' "largest shard RSS mid-hold" "$((peak_rss / 1024)) MiB"
 printf '%-34s %s\n' "merge verdict (exit)" "$(jq -r .verdict "$M") ($merge_rc)"
 echo
 sed -n '/^| Shard/,/^$/p' "$WORK/merged/summary.md"
-echo "reports: $WORK/merged/"
 trap - EXIT
 cleanup

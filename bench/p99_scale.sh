@@ -19,7 +19,7 @@ WSGATE=${WSGATE:-build-release/wsgate}
 [ -x "$WSGATE" ] || ./build.sh
 WORK=$(mktemp -d /tmp/wsgate-p99.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 start_serve --threads "$SERVER_THREADS"
@@ -84,4 +84,3 @@ set -- $SIZES
 first=$1; last=${!#}
 awk -v a="$(eval echo \$p99_$first)" -v b="$(eval echo \$p99_$last)" -v x="$first" -v y="$last" \
   'BEGIN{printf "hold p99 at %s users minus at %s users: %+.3f ms (target: within 2 ms)\n", y, x, b - a}'
-echo "raw: $WORK"

@@ -27,7 +27,10 @@ WSGATE=${WSGATE:-build-release/wsgate}
 [ -x "$WSGATE" ] || ./build.sh
 WORK=$(mktemp -d /tmp/wsgate-push.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() {
+  [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -85,4 +88,4 @@ jq -rs '
    ([$g[].fan_p50] | med | if . == null then "-" else ((. - $d) | ms) end),
    ([$g[].errors] | add)] | @tsv' "$WORK/rows.jsonl" |
   awk -F'\t' '{printf "%-6s %5s %6s %5s %9s %9s %9s %11s %9s %9s %9s %11s %7s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13}'
-echo "p50/p95 in ms, medians over the reps; err = p50 - D (target: 0 to 2 ms at 1,000 users). raw: $WORK"
+echo "p50/p95 in ms, medians over the reps; err = p50 - D (target: 0 to 2 ms at 1,000 users)."

@@ -38,7 +38,7 @@ WSGATE=${WSGATE:-build-release/wsgate}
 if [ $# -eq 2 ]; then OLD=$(realpath "$1"); NEW=$(realpath "$2"); else OLD=; NEW=$(realpath "$WSGATE"); fi
 WORK=$(mktemp -d /tmp/wsgate-pushcpu.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -130,4 +130,3 @@ if [ -n "${PERF:-}" ]; then
   echo "top symbols of wsgate in the hold (perf, self time):"
   perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null | grep '%' | head -30
 fi
-echo "raw: $WORK"

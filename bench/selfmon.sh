@@ -19,7 +19,7 @@ REPS=${REPS:-3}; USERS=${USERS:-10}; PAUSE=${PAUSE:-1s}; HOLD=${HOLD:-10}; THREA
 [ "$REPS" -ge 1 ] && [ "$REPS" -le 10 ] || { echo "REPS must be 1-10" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/wsgate-selfmon.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 WSGATE=$B start_serve
 publish_spec selfmon "$port" "$USERS" 1 "$HOLD" "$PAUSE" 'room:{{vu.id}}' >"$WORK/spec.yaml"

@@ -23,7 +23,7 @@ SERVER_THREADS=${SERVER_THREADS:-2}; CLIENT=${CLIENT:-$B}
 [ "$REPS" -ge 1 ] && [ "$REPS" -le 10 ] || { echo "REPS must be 1-10" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/wsgate-serveab.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 TICK=$(getconf CLK_TCK)
@@ -68,4 +68,3 @@ if not rows: sys.exit(0)
 m = lambda i: st.median(float(r[i]) for r in rows)
 print("med  %-3s %9.0f %9.1f %10.0f %9.3f %9.1f %+10.2f %8.0f %8.0f" % (rows[0][1], m(2), m(3), m(4), m(5), m(6), m(7), m(8), m(9)))'
 done
-echo "raw: $WORK"

@@ -21,8 +21,9 @@ dur_s=$(python3 -c "import sys; u={'s':1,'m':60,'h':3600}; d=sys.argv[1]; print(
 ramp_s=$(( USERS / 200 > 10 ? USERS / 200 : 10 ))
 [ "$dur_s" -gt $((ramp_s + 30)) ] || { echo "soak: DURATION must exceed the ${ramp_s}s ramp by 30 s" >&2; exit 2; }
 rooms=$(( USERS / 10 > 1 ? USERS / 10 : 1 ))
+SRV=""
+trap '[ -z "$SRV" ] || { kill $SRV 2>/dev/null || true; wait $SRV 2>/dev/null || true; }; work_cleanup' EXIT
 start_serve
-trap 'kill $SRV 2>/dev/null || true; wait $SRV 2>/dev/null || true' EXIT
 cat >"$WORK/soak.yaml" <<YAML
 version: 1
 name: soak
@@ -50,7 +51,7 @@ assertions:
   - last(server.wsgate_serve_connections{protocol="chat"}) >= $USERS
   - errors.total == 0
 YAML
-echo "soak: $USERS users, ${dur_s}s (ramp ${ramp_s}s), server on port $port, work in $WORK" >&2
+echo "soak: $USERS users, ${dur_s}s (ramp ${ramp_s}s), server on port $port (KEEP=1 keeps $WORK)" >&2
 set +e
 timeout $((dur_s + 120)) "$WSGATE" run "$WORK/soak.yaml" --out "$WORK/out" --quiet
 rc=$?
@@ -94,4 +95,15 @@ for name, rss, c, scale in (("wsgate", g_rss, g_cpu, 1), ("server", s_rss, s_cpu
     rd, rm = drift(rss)
     cd, cm = drift(c)
     print(f"{name:8} {rd:9.2f}% {rm * scale:8.1f}MB {cd:9.2f}% {halves(c):10.2f}% {cm:9.1f}%")
+# what the connection check saw: its last scrape (before the planned end,
+# when the users close) and the fewest over the hold
+conn = series.get('wsgate_serve_connections{protocol="chat"}', [])
+hold = [v for t, v in conn if w0 <= t <= w1]
+if conn:
+    print(f"server chat connections: last scrape {conn[-1][1]:.0f} of {r['users_planned']} at "
+          f"{conn[-1][0]:.1f} s (planned end {r['duration_s']:.0f} s), fewest over the hold "
+          f"{min(hold) if hold else float('nan'):.0f}, scrapes failed {srv.get('scrape_errors', 0)}")
+for a in r["assertions"]:
+    if not a["passed"]:
+        print(f"FAIL {a['text']}: observed {a['observed_text']}, expected {a['expected_text']}")
 PY

@@ -22,7 +22,7 @@ SIO_DIR=../tests/servers/socketio
 [ -d "$SIO_DIR/node_modules/socket.io" ] || { echo "run npm ci in tests/servers/socketio" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/wsgate-sio-cpu.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 
 port=$(free_port)

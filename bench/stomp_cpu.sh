@@ -23,7 +23,7 @@ WSGATE=${WSGATE:-../build/wsgate}
 [ -x "$WSGATE" ] || { echo "build wsgate first (or set WSGATE)" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/wsgate-stomp-cpu.XXXXXX)
 fail() { echo "FAIL: $*" >&2; exit 3; }
-cleanup() { rm -rf "$WORK"; }
+cleanup() { if [ -n "${KEEP:-}" ]; then echo "raw: $WORK" >&2; else rm -rf "$WORK"; fi; }
 . ../tests/integration/peers/rabbitmq.sh # its exit trap stops the broker, then cleanup
 rabbitmq_start
 

@@ -59,7 +59,7 @@ done
 WSGATE=${BINS[0]}
 WORK=$(mktemp -d /tmp/wsgate-think.XXXXXX)
 SRV=
-cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -170,4 +170,3 @@ if [ -n "${PERF:-}" ]; then
   echo "top symbols of wsgate with think time (perf, self time):"
   perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null | grep '%' | head -30
 fi
-echo "raw: $WORK"

@@ -31,7 +31,7 @@ RAMP=$(( (USERS + RATE - 1) / RATE )) # whole seconds, for durations
 RAMP_MS=$(( USERS * 1000 / RATE ))
 WORK=$(mktemp -d /tmp/wsgate-tls.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -136,4 +136,3 @@ awk -v a="$rss_hold" -v o="$rss_one" -v n="$USERS" -v k="$(step "$R" connect .ok
   printf "%-44s %.0f us (%.2f s CPU for %d connects)\n", "client CPU per TLS handshake (ramp)", c * 1e6 / t / k, c / t, k }'
 printf '%-44s %s\n' "reconnect, default: CPU / p50 / resumed/all" "${rc_on_cpu} us / ${rc_on_p50:-} ms / ${rc_on_res:-} (${rc_on_n:-} timed)"
 printf '%-44s %s\n' "reconnect, tls_resume false: CPU/p50/res./all" "${rc_off_cpu} us / ${rc_off_p50:-} ms / ${rc_off_res:-} (${rc_off_n:-} timed)"
-echo "raw: $WORK"

@@ -273,7 +273,9 @@ static void *observer_main(void *arg)
     pthread_mutex_lock(&o->lock);
     for (;;) {
         endpoint_t *e = next_due(o);
-        if (o->stop || e->next_us > o->t0_us + o->end_us)
+        /* none at the planned end itself: the users close then, and a
+         * scrape racing their goodbyes would see some of them gone */
+        if (o->stop || e->next_us >= o->t0_us + o->end_us)
             break;
         uint64_t now = clock_mono_us();
         if (now < e->next_us) {

@@ -79,6 +79,15 @@ static const named_agg_t generator_fields[] = {
 };
 static const char *const generator_field_names[] = { "saturated", "loop_lag_p99", "loop_lag_max" };
 
+/* as result.json's slow_consumers names them */
+static const named_agg_t slow_fields[] = {
+    { "samples", AGG_SLOW_SAMPLES },
+    { "unread_bytes_total", AGG_SLOW_UNREAD_TOTAL },
+    { "unread_bytes_max", AGG_SLOW_UNREAD_MAX },
+};
+static const char *const slow_field_names[] = { "samples", "unread_bytes_total",
+                                                "unread_bytes_max" };
+
 bool asrt_is_generator(const asrt_t *a)
 {
     return a->agg >= AGG_GEN_SATURATED && a->agg <= AGG_GEN_LAG_MAX;
@@ -92,6 +101,11 @@ bool asrt_is_server(const asrt_t *a)
 bool asrt_is_arrivals(const asrt_t *a)
 {
     return a->agg >= AGG_ARRIVALS_PLANNED && a->agg <= AGG_ARRIVALS_DROPPED;
+}
+
+bool asrt_is_slow(const asrt_t *a)
+{
+    return a->agg >= AGG_SLOW_SAMPLES && a->agg <= AGG_SLOW_UNREAD_MAX;
 }
 
 static bool is_step_agg(asrt_agg_t agg)
@@ -378,7 +392,8 @@ static bool is_latency_name(const char *s)
            (s[0] == 'p' && isdigit((unsigned char)s[1]));
 }
 
-/* STEP.FIELD, errors.KIND, messages.X, connections.peak: split on the last ".". */
+/* STEP.FIELD, errors.KIND, messages.X, connections.peak, slow_consumers.X:
+ * split on the last ".". */
 static int parse_dotted(parse_t *p, asrt_t *out, char *err, size_t errlen)
 {
     const char *dot = strrchr(p->lhs, '.');
@@ -410,6 +425,9 @@ static int parse_dotted(parse_t *p, asrt_t *out, char *err, size_t errlen)
     else if (strcmp(group, "generator") == 0)
         rc = parse_field(p->lhs, field, generator_fields, generator_field_names,
                          COUNT_OF(generator_fields), out, err, errlen);
+    else if (strcmp(group, "slow_consumers") == 0)
+        rc = parse_field(p->lhs, field, slow_fields, slow_field_names, COUNT_OF(slow_fields), out,
+                         err, errlen);
     else if (is_latency_name(field))
         fail(err, errlen, "latency takes the call form: write \"%s(%s)\" instead of \"%s\"", field,
              group, p->lhs);
@@ -533,7 +551,7 @@ static int norm_drift(const parse_t *p, size_t numlen, const char *unit, double 
 static const asrt_unit_t size_unit_of[] = { ASRT_UNIT_BYTE, ASRT_UNIT_KB, ASRT_UNIT_MB,
                                             ASRT_UNIT_GB, ASRT_UNIT_TB };
 
-/* max/last of a server metric: a plain number or a size (2GB). */
+/* max/last of a server metric, bytes left unread: a plain number or a size (2GB). */
 static int norm_size(const parse_t *p, size_t numlen, const char *unit, double v, asrt_t *out,
                      char *err, size_t errlen)
 {
@@ -658,7 +676,8 @@ static int parse_value(const parse_t *p, const char *text, asrt_t *out, char *er
         return norm_time(p, numlen, unit, v, out, err, errlen);
     if (out->agg == AGG_SERVER_DRIFT)
         return norm_drift(p, numlen, unit, v, out, err, errlen);
-    if (out->agg == AGG_SERVER_MAX || out->agg == AGG_SERVER_LAST)
+    if (out->agg == AGG_SERVER_MAX || out->agg == AGG_SERVER_LAST ||
+        out->agg == AGG_SLOW_UNREAD_TOTAL || out->agg == AGG_SLOW_UNREAD_MAX)
         return norm_size(p, numlen, unit, v, out, err, errlen);
     if (out->agg == AGG_SUCCESS_RATE)
         return norm_percent(p, numlen, unit, v, out, err, errlen);
@@ -704,7 +723,7 @@ static int check_abort_bound(const asrt_t *a, char *err, size_t errlen)
     bool counter = a->agg == AGG_COUNT || a->agg == AGG_FAILURES || a->agg == AGG_ERRORS ||
                    a->agg == AGG_MSGS_SENT || a->agg == AGG_MSGS_RECEIVED ||
                    a->agg == AGG_CONN_PEAK || asrt_is_arrivals(a) || a->agg == AGG_CONN_ABANDONED ||
-                   a->agg == AGG_CONN_RECONNECT_ATTEMPTS;
+                   a->agg == AGG_CONN_RECONNECT_ATTEMPTS || asrt_is_slow(a);
     if (a->abort_on_fail && asrt_is_server(a))
         return fail(err, errlen,
                     "server.* is judged once the run has ended: drop \"abort_on_fail\"");
@@ -898,6 +917,21 @@ static observed_t observe_server(const asrt_t *a, const result_t *r)
     return o;
 }
 
+/* result.json's slow_consumers; a run still going has samples before its
+ * result knows the spec had slow readers. */
+static observed_t observe_slow(const asrt_t *a, const result_t *r)
+{
+    observed_t o = { 0, NULL };
+    const res_slow_t *s = &r->slow;
+    if (!s->known && s->samples == 0)
+        o.none = "no slow consumers in the result";
+    else
+        o.value = (double)(a->agg == AGG_SLOW_SAMPLES        ? s->samples
+                           : a->agg == AGG_SLOW_UNREAD_TOTAL ? s->unread_total
+                                                             : s->unread_max);
+    return o;
+}
+
 static observed_t observe(const asrt_t *a, const result_t *r)
 {
     observed_t o = { 0, NULL };
@@ -907,6 +941,8 @@ static observed_t observe(const asrt_t *a, const result_t *r)
         return observe_step(a, r);
     if (asrt_is_generator(a))
         return observe_generator(a, r);
+    if (asrt_is_slow(a))
+        return observe_slow(a, r);
     if (a->agg == AGG_MSGS_SENT) {
         o.value = (double)r->msgs_sent;
     } else if (a->agg == AGG_MSGS_RECEIVED) {

@@ -13,6 +13,11 @@
  *                               total
  *   messages.sent | messages.received | connections.peak OP N
  *   connections.abandoned | connections.reconnect_attempts OP N
+ *   slow_consumers.samples OP N     the bytes slow readers left unread
+ *   slow_consumers.unread_bytes_total | slow_consumers.unread_bytes_max
+ *                        OP VALUE    (result.json's slow_consumers; VALUE a
+ *                               number or a size: B KB MB GB TB); only in a
+ *                               spec with connect.read_rate or pause_reading
  *   generator.saturated == false | generator.saturated != true
  *   generator.loop_lag_p99 | generator.loop_lag_max OP VALUE(us|ms|s)
  *                               (the load generator's own figures, result/gen.h;
@@ -70,6 +75,9 @@ typedef enum asrt_agg {
     AGG_SERVER_LAST,             /* last(server.SEL) */
     AGG_SERVER_RATE,             /* rate(server.SEL), per second over the steady window */
     AGG_SERVER_DRIFT,            /* drift(server.SEL), percent */
+    AGG_SLOW_SAMPLES,            /* slow_consumers.samples */
+    AGG_SLOW_UNREAD_TOTAL,       /* slow_consumers.unread_bytes_total, bytes */
+    AGG_SLOW_UNREAD_MAX,         /* slow_consumers.unread_bytes_max, bytes */
 } asrt_agg_t;
 
 typedef enum asrt_op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE } asrt_op_t;
@@ -114,6 +122,10 @@ bool asrt_is_server(const asrt_t *a);
 
 /* True for the arrivals.* counters, which only an open-model run has. */
 bool asrt_is_arrivals(const asrt_t *a);
+
+/* True for the slow_consumers.* figures, which only a spec with slow
+ * readers (connect.read_rate, pause_reading steps) has. */
+bool asrt_is_slow(const asrt_t *a);
 
 /* Parses one assertion. Returns 0, or -1 with a one-line reason in err that
  * says what to write instead (e.g. 'p50 needs a time unit: write "200ms"').

@@ -10,8 +10,9 @@
 
 static bool is_reserved_metric(const char *name)
 {
-    static const char *const reserved[] = { "connect",     "ws.ping",  "errors",    "messages",
-                                            "connections", "arrivals", "reconnects" };
+    static const char *const reserved[] = { "connect",    "ws.ping",     "errors",
+                                            "messages",   "connections", "arrivals",
+                                            "reconnects", "generator",   "slow_consumers" };
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         if (strcmp(name, reserved[i]) == 0)
             return true;

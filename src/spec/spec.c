@@ -104,7 +104,8 @@ static bool steps_pause(const spec_step_t *st, size_t n)
     return false;
 }
 
-static void find_slow_readers(spec_t *s)
+/* Sets s->slow_readers; returns 0 (a step of compile()'s chain). */
+static int find_slow_readers(spec_t *s)
 {
     for (size_t i = 0; i < s->nscenarios; i++) {
         const spec_scenario_t *sc = &s->scenarios[i];
@@ -114,6 +115,7 @@ static void find_slow_readers(spec_t *s)
             slow = steps_pause(sc->tasks[t].steps, sc->tasks[t].nsteps);
         s->slow_readers |= slow;
     }
+    return 0;
 }
 
 /* Automatic reconnects, when any scenario has a policy, are the
@@ -157,6 +159,12 @@ static int compile_assertions(spec_ctx_t *c, const raw_spec_t *raw)
                 "load: {arrival_rate: {rate: 10/s, duration: 30s, max_users: 100}}, or "
                 "assert on connections.peak for users",
                 text);
+        if (asrt_is_slow(&s->assertions[i]) && !s->slow_readers)
+            return diag_fail_at(c, ypath,
+                                "assertion \"%s\": slow_consumers.* counts the bytes slow readers "
+                                "leave unread; give a scenario connect.read_rate (e.g. 16KB/s) or "
+                                "a pause_reading step",
+                                text);
     }
     return 0;
 }
@@ -181,10 +189,10 @@ static spec_t *compile(spec_ctx_t *c, const raw_spec_t *raw, const spec_opts_t *
         settings_data(c, raw->data) < 0 || settings_tls(c, raw->tls) < 0 ||
         shape_compile(c, raw->load) < 0 || names_push_metric(c, "connect", 0) < 0 ||
         scenario_compile_all(c, raw) < 0 || add_ping_metric(c) < 0 || add_reconnect_metric(c) < 0 ||
-        observe_compile(c, raw) < 0 || compile_assertions(c, raw) < 0 || spec_guard_limits(c) < 0)
+        observe_compile(c, raw) < 0 || find_slow_readers(s) < 0 || compile_assertions(c, raw) < 0 ||
+        spec_guard_limits(c) < 0)
         goto fail;
     s->hosts = c->guard ? c->guard->hosts : NULL;
-    find_slow_readers(s);
     return s;
 fail:
     spec_free(s);

@@ -45,7 +45,7 @@ for _ in $(seq 1 60); do
   sleep 0.25
 done
 [ "$(series 'rate(wsgate_step_latency_seconds_count{step="ping"}[5s]) > 0')" = 2 ] ||
-  fail "Prometheus never saw both shards ping: $(tail -3 "$WORK/prom.log")"
+  fail "Prometheus never saw both shards ping: $(tail -3 "$PROM_LOG")"
 
 D="$SRC/docs/grafana/wsgate.json"
 # the shard selection: by-shard panels show one series per shard, one when picked

@@ -36,7 +36,7 @@ for _ in $(seq 1 60); do
   [ -n "$during" ] && [ "$during" != 0 ] && break
   sleep 0.2
 done
-kill -0 "$WPID" 2>/dev/null || fail "the run ended before Prometheus saw a publish: $(tail -3 "$WORK/prom.log")"
+kill -0 "$WPID" 2>/dev/null || fail "the run ended before Prometheus saw a publish: $(tail -3 "$PROM_LOG")"
 [ -n "$during" ] && [ "$during" != 0 ] || fail "no publishes in Prometheus during the run"
 # an empty label (shard: not sharded) is no label to Prometheus
 info=$(curl -sf -G "$API/api/v1/query" --data-urlencode 'query=wsgate_run_info' | jq -c '.data.result[0].metric')

@@ -6,7 +6,8 @@
 # scenario, and result.json's slow_consumers holds the bytes they left
 # unread; the users that read are not cut. A user reading at 4KB/s
 # (connect.read_rate) of a ~33KB/s stream reads about its rate, and leaves
-# the rest unread when it closes.
+# the rest unread when it closes; the spec's slow_consumers.* assertions
+# judge those figures.
 . "$(dirname "$0")/lib.sh"
 metric() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
 
@@ -47,4 +48,13 @@ check "$full >= 500"
 check "$(jqr "$R" .slow_consumers.samples) >= 1"
 check "$(jqr "$R" .slow_consumers.unread_bytes_max) > 0"
 check "$(jqr "$R" .errors.reset.count) == 0"
+# the spec's slow_consumers.* assertions read those figures
+asrt() { jqr "$R" ".assertions[] | select(.text == \"$1\") | $2"; }
+[ "$(asrt 'slow_consumers.unread_bytes_max > 0' .observed)" = "$(jqr "$R" .slow_consumers.unread_bytes_max)" ] ||
+  fail "slow_consumers.unread_bytes_max observed $(asrt 'slow_consumers.unread_bytes_max > 0' .observed)"
+[ "$(asrt 'slow_consumers.samples >= 1' .observed)" = "$(jqr "$R" .slow_consumers.samples)" ] ||
+  fail "slow_consumers.samples observed $(asrt 'slow_consumers.samples >= 1' .observed)"
+[ "$(jqr "$R" '[.assertions[] | select(.text | startswith("slow_consumers.")) | .passed] | all and length == 3')" = true ] ||
+  fail "slow_consumers assertions: $(jq -c .assertions "$R")"
+grep -qF 'slow_consumers.unread_bytes_max > 0' "$WORK/stdout" || fail "no slow_consumers line on stdout"
 pass "read_rate 4KB/s: $trickled quotes read vs $full at full speed, unread at close $(jqr "$R" .slow_consumers.unread_bytes_max) B"

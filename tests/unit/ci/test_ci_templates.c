@@ -693,6 +693,97 @@ static void test_workflow_needs_name_jobs(void **state)
     assert_string_equal(yscalar(yget(d, root, "jobs", "merge", "needs", NULL)), "shard");
 }
 
+/* Appends to pr each job of a GitHub workflow that runs `wsgate merge` and
+ * builds wsgate: merging needs only the binary, the release tarball the
+ * shards ran (ci/install.sh). Returns how many such jobs there are. */
+static size_t check_merge_jobs(const char *rel, yaml_document_t *d, problems_t *pr)
+{
+    yaml_node_t *jobs = yget(d, yaml_document_get_root_node(d), "jobs", NULL);
+    size_t merges = 0;
+    for (yaml_node_pair_t *p = jobs ? jobs->data.mapping.pairs.start : NULL;
+         p && p < jobs->data.mapping.pairs.top; p++) {
+        const char *name = yscalar(yaml_document_get_node(d, p->key));
+        yaml_node_t *steps = ymap_get(d, yaml_document_get_node(d, p->value), "steps");
+        bool merging = false, installs = false;
+        for (size_t i = 0; i < yseq_len(steps); i++) {
+            const char *run = yscalar(ymap_get(d, yseq_at(d, steps, i), "run"));
+            merging |= run && strstr(run, "wsgate merge");
+        }
+        if (!merging)
+            continue;
+        merges++;
+        for (size_t i = 0; i < yseq_len(steps); i++) {
+            yaml_node_t *st = yseq_at(d, steps, i);
+            const char *run = yscalar(ymap_get(d, st, "run"));
+            const char *uses = yscalar(ymap_get(d, st, "uses"));
+            const char *build = yscalar(yget(d, st, "with", "build", NULL));
+            if (run && (strstr(run, "setup.sh") || strstr(run, "cmake") || strstr(run, "make ")))
+                problem(pr,
+                        "%s: job %s merges but builds wsgate (%.60s): install the release "
+                        "(ci/install.sh) like the shards",
+                        rel, name, run);
+            if (uses && strstr(uses, "ci/github") && build && strcmp(build, "true") == 0)
+                problem(pr, "%s: job %s merges but builds wsgate (the action's build: true)", rel,
+                        name);
+            installs |= run && strstr(run, "ci/install.sh");
+        }
+        if (!installs)
+            problem(pr, "%s: job %s merges without installing wsgate with ci/install.sh", rel,
+                    name);
+    }
+    return merges;
+}
+
+/* The merge job of sharded.yml installs the release the shards install
+ * (the workflow's WSGATE_VERSION) and builds nothing; the check fails on
+ * the merge job that built wsgate with ./setup.sh build. */
+static void test_merge_job_installs_not_builds(void **state)
+{
+    static const char *const files[] = { "ci/github/workflows/pr-baseline.yml",
+                                         "ci/github/workflows/sharded.yml" };
+    problems_t pr = { .len = 0 };
+    size_t merges = 0;
+    for (size_t f = 0; f < 2; f++)
+        merges += check_merge_jobs(files[f], &find_file(files[f])->docs[0], &pr);
+    assert_no_problems(&pr);
+    assert_int_equal(merges, 1);
+
+    yaml_document_t *d = &find_file("ci/github/workflows/sharded.yml")->docs[0];
+    yaml_node_t *root = yaml_document_get_root_node(d);
+    const char *version = yscalar(yget(d, root, "env", "WSGATE_VERSION", NULL));
+    assert_non_null(version);
+    assert_true(version[0] >= '0' && version[0] <= '9');
+    yaml_node_t *steps = yget(d, root, "jobs", "shard", "steps", NULL);
+    size_t pinned = 0;
+    for (size_t i = 0; i < yseq_len(steps); i++) {
+        yaml_node_t *st = yseq_at(d, steps, i);
+        const char *uses = yscalar(ymap_get(d, st, "uses"));
+        if (uses && strstr(uses, "ci/github")) {
+            assert_string_equal(yscalar(yget(d, st, "with", "version", NULL)),
+                                "${{ env.WSGATE_VERSION }}");
+            pinned++;
+        }
+    }
+    assert_int_equal(pinned, 1);
+
+    yfile_t old = { .rel = "old.yml",
+                    .text = "jobs:\n"
+                            "  merge:\n"
+                            "    steps:\n"
+                            "      - name: Install and build wsgate\n"
+                            "        run: |\n"
+                            "          ./setup.sh build\n"
+                            "          echo \"$PWD/build\" >> \"$GITHUB_PATH\"\n"
+                            "      - run: wsgate merge shards/*/result.json --out merged\n" };
+    char why[256];
+    assert_int_equal(parse_yaml(&old, why, sizeof why), 0);
+    problems_t bad = { .len = 0 };
+    assert_int_equal(check_merge_jobs(old.rel, &old.docs[0], &bad), 1);
+    assert_int_equal(bad.n, 2); /* it builds, and installs no release */
+    assert_contains(bad.text, "old.yml: job merge merges but builds wsgate");
+    yaml_document_delete(&old.docs[0]);
+}
+
 /* Looks up a GitLab job in file y or in the files it includes locally. */
 static yaml_node_t *gitlab_job(yfile_t *y, const char *name, yaml_document_t **in)
 {
@@ -1001,6 +1092,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_commands_use_real_flags),
         cmocka_unit_test(test_action_inputs_and_steps),
         cmocka_unit_test(test_workflow_needs_name_jobs),
+        cmocka_unit_test(test_merge_job_installs_not_builds),
         cmocka_unit_test(test_gitlab_jobs),
         cmocka_unit_test(test_k8s_shard_totals_agree),
         cmocka_unit_test(test_k8s_commands_run_locally),

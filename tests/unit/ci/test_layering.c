@@ -1,7 +1,9 @@
 /* Tests that the tree keeps its architecture (docs/architecture.md): a file
  * includes project headers only from its own folder or a folder below it
  * (base <- result <- spec <- engine <- live, serve <- cli; reporters read result and
- * base), and every .c file opens with a comment saying what it is. */
+ * base), every .c file opens with a comment saying what it is, and no code
+ * reads cJSON's process-wide error pointer (docs/architecture.md, "Threads
+ * and shared libraries"). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -128,6 +130,33 @@ static void every_c_file_says_what_it_is(void **state)
         fail_msg("files that do not open with a one-line comment:\n%s", bad);
 }
 
+/* cJSON writes a global error pointer on every parse, from every worker
+ * thread: nothing may read it (a parse that needs where it stopped passes
+ * return_parse_end and reads its own pointer). */
+static void check_cjson_global(const char *path, const char *text, size_t layer, char *bad,
+                               size_t badlen)
+{
+    (void)layer;
+    if (strstr(text, "cJSON_GetErrorPtr")) {
+        size_t used = strlen(bad);
+        snprintf(bad + used, badlen - used, "%s\n", path);
+    }
+}
+
+static void no_cjson_error_global(void **state)
+{
+    (void)state;
+    char bad[8192] = "";
+    each_file(check_cjson_global, bad, sizeof(bad));
+    if (bad[0])
+        fail_msg("files that read cJSON_GetErrorPtr(), which every thread's parse writes: pass "
+                 "return_parse_end to cJSON_ParseWithOpts or cJSON_ParseWithLengthOpts "
+                 "instead:\n%s",
+                 bad);
+    check_cjson_global("z.c", "const char *e = cJSON_GetErrorPtr();", 0, bad, sizeof(bad));
+    assert_string_equal(bad, "z.c\n");
+}
+
 /* The checker itself: an upward include is found, a downward one is not. */
 static void checker_finds_an_upward_include(void **state)
 {
@@ -146,6 +175,7 @@ int main(void)
         cmocka_unit_test(checker_finds_an_upward_include),
         cmocka_unit_test(includes_point_down),
         cmocka_unit_test(every_c_file_says_what_it_is),
+        cmocka_unit_test(no_cjson_error_global),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,8 @@ static int set_has(const wordset_t *s, const char *w)
 static void set_add(wordset_t *s, const char *w, size_t len)
 {
     char word[WORD_LEN];
+    if (len >= sizeof word) /* cut a longer word (-O3 warns of the truncation otherwise) */
+        len = sizeof word - 1;
     snprintf(word, sizeof word, "%.*s", (int)len, w);
     if (!set_has(s, word) && s->n < SET_MAX)
         snprintf(s->w[s->n++], WORD_LEN, "%s", word);

@@ -141,6 +141,11 @@ static const form_case_t forms[] = {
       ASRT_UNIT_NONE },
     { "p50(a<b) < 1ms", AGG_PERCENTILE, 50, "a<b", OP_LT, 1000, ASRT_UNIT_MS },
     { "p50(login (http)) < 1ms", AGG_PERCENTILE, 50, "login (http)", OP_LT, 1000, ASRT_UNIT_MS },
+    { "slow_consumers.samples >= 2", AGG_SLOW_SAMPLES, 0, NULL, OP_GE, 2, ASRT_UNIT_NONE },
+    { "slow_consumers.unread_bytes_max < 1MB", AGG_SLOW_UNREAD_MAX, 0, NULL, OP_LT, 1048576,
+      ASRT_UNIT_MB },
+    { "slow_consumers.unread_bytes_total <= 300000", AGG_SLOW_UNREAD_TOTAL, 0, NULL, OP_LE, 300000,
+      ASRT_UNIT_NONE },
 };
 
 static void test_parse_forms(void **state)
@@ -215,6 +220,13 @@ static const error_case_t errors[] = {
       NULL },
     { "messages.sen > 0", { "unknown field \"sen\"", "did you mean \"sent\"?" }, NULL },
     { "connections.active > 0", { "unknown field \"active\"", "peak" }, NULL },
+    { "slow_consumers.unread_bytes < 1MB",
+      { "unknown field \"unread_bytes\" in \"slow_consumers.unread_bytes\"",
+        "did you mean \"unread_bytes_max\"?", "samples, unread_bytes_total, unread_bytes_max" },
+      NULL },
+    { "slow_consumers.samples < 1KB", { "is a count and takes no unit" }, NULL },
+    { "slow_consumers.unread_bytes_max < 1QB", { "a plain number or a size" }, NULL },
+    { "slow_consumers.samples > 1, abort_on_fail", { "upper bound" }, NULL },
     { "connect.p99 < 5ms", { "call form", "\"p99(connect)\"" }, NULL },
     { "connect.avg < 5ms", { "call form", "\"avg(connect)\"" }, NULL },
     { "p95(publish) < baseline / 2", { "baseline", "* 1.10" }, NULL },
@@ -679,6 +691,25 @@ static void test_eval_generator(void **state)
     expect_eval(r, "generator.loop_lag_p99 < 50ms", false, "80.0 ms", "< 50 ms");
 }
 
+/* slow_consumers.* read result.json's slow_consumers: bytes in the unit
+ * written, "no slow consumers" when the result has none; a live result
+ * (known not yet set) counts what its samples hold. */
+static void test_eval_slow(void **state)
+{
+    result_t *r = *state;
+    expect_eval(r, "slow_consumers.samples == 0", false, "no slow consumers in the result", "== 0");
+    r->slow = (res_slow_t){ .known = true };
+    expect_eval(r, "slow_consumers.unread_bytes_max == 0", true, "0", "== 0");
+    r->slow =
+        (res_slow_t){ .known = true, .samples = 2, .unread_total = 256000, .unread_max = 250880 };
+    expect_eval(r, "slow_consumers.samples >= 2", true, "2", ">= 2");
+    expect_eval(r, "slow_consumers.unread_bytes_total <= 256000", true, "256,000", "<= 256,000");
+    expect_eval(r, "slow_consumers.unread_bytes_max < 1MB", true, "0.24 MB", "< 1 MB");
+    expect_eval(r, "slow_consumers.unread_bytes_max < 200KB", false, "245 KB", "< 200 KB");
+    r->slow.known = false; /* the live check's result */
+    expect_eval(r, "slow_consumers.unread_bytes_max < 200KB", false, "245 KB", "< 200 KB");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -703,6 +734,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_result_clear, setup, teardown),
         cmocka_unit_test(test_parse_generator),
         cmocka_unit_test_setup_teardown(test_eval_generator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_eval_slow, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

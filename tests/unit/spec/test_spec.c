@@ -480,6 +480,10 @@ static const bad_case_t bad_cases[] = {
     { "bad_assert_metric.yaml",
       13,
       { "assertion \"p50(subscribe rom) < 200ms\": ", "unknown metric", "subscribe room" } },
+    { "bad_assert_slow.yaml",
+      9,
+      { "assertion \"slow_consumers.unread_bytes_max < 1MB\": ", "slow readers",
+        "connect.read_rate", "pause_reading" } },
     { "bad_predicate.yaml",
       11,
       { "bad predicate", "scenarios[0].tasks[0].expect.match", "column" } },
@@ -646,6 +650,11 @@ static void test_slow_readers(void **state)
     assert_true(st->metric > 0);
     assert_string_equal(s->metric_names[st->metric], "stalled");
     assert_true(s->slow_readers);
+    /* its assertions name the slow_consumers figures */
+    assert_int_equal(s->nassertions, 2);
+    assert_int_equal(s->assertions[0].agg, AGG_SLOW_UNREAD_MAX);
+    assert_true(s->assertions[0].threshold == 1048576);
+    assert_int_equal(s->assertions[1].agg, AGG_SLOW_SAMPLES);
     spec_free(s);
     s = load_ok(fixture("good_reconnect.yaml"), NULL);
     assert_false(s->slow_readers);
