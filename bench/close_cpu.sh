@@ -39,7 +39,7 @@ SOURCES=${SOURCES:-127.0.0.1-127.0.0.8}
 case "$SIDE" in client | server) ;; *) echo "SIDE must be client or server" >&2; exit 2 ;; esac
 WORK=$(mktemp -d /tmp/wsgate-closecpu.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; work_cleanup; }
 trap cleanup EXIT
 HARD=${HARD:-1048576}
 ulimit -Hn "$HARD" 2>/dev/null || HARD=$(ulimit -Hn)
@@ -146,4 +146,3 @@ for v in A B; do
     }
     END { if (NR) printf "median of %d, %s: cpu %.2f s, %.1f us per close, closed in %.2f s\n", NR, v, med(c, NR), med(u, NR), med(s, NR) }'
 done
-echo "raw: $WORK"

@@ -205,7 +205,6 @@ if [ "$MODE" = slow ]; then
     perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null |
       grep '%' | head -25
   fi
-  echo "raw: $WORK"
   exit 0
 fi
 
