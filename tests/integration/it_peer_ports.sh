@@ -7,6 +7,7 @@
 # AMQP port; Web-STOMP listening after the second start): off by default,
 # a failed boot and a second one took 6 min on a loaded 2-core machine,
 # beyond CTest's 180 s. 77 when no part can run.
+# ctest: parallel
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/peers/prometheus.sh"
 . "$(dirname "$0")/peers/rabbitmq.sh"
