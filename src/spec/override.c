@@ -14,16 +14,27 @@ static const char *joiner(const char *from)
     return from[0] == '-' ? " " : "=";
 }
 
-int override_users(spec_overrides_t *o, const char *text, const char *from, char *err,
-                   size_t errlen)
+/* A whole number from text into *out, written as from's example shows
+ * ("--users 10"); write receives how to write it (for range messages). */
+static int read_whole(const char *text, const char *from, const char *example, unsigned *out,
+                      char *write, size_t writelen, char *err, size_t errlen)
 {
-    char write[64], msg[320];
-    unsigned v;
-    snprintf(write, sizeof(write), "%s%s", from, joiner(from));
-    if (scalar_whole(text, write, "10", &v, msg, sizeof(msg)) < 0) {
+    char msg[320];
+    snprintf(write, writelen, "%s%s", from, joiner(from));
+    if (scalar_whole(text, write, example, out, msg, sizeof(msg)) < 0) {
         snprintf(err, errlen, "%s %s", from, msg);
         return -1;
     }
+    return 0;
+}
+
+int override_users(spec_overrides_t *o, const char *text, const char *from, char *err,
+                   size_t errlen)
+{
+    char write[64];
+    unsigned v;
+    if (read_whole(text, from, "10", &v, write, sizeof(write), err, errlen) < 0)
+        return -1;
     if (v == 0) {
         snprintf(err, errlen, "%s must be at least 1; write e.g. %s10", from, write);
         return -1;
@@ -36,13 +47,10 @@ int override_users(spec_overrides_t *o, const char *text, const char *from, char
 int override_max_connecting(spec_overrides_t *o, const char *text, const char *from, char *err,
                             size_t errlen)
 {
-    char write[64], msg[320];
+    char write[64];
     unsigned v;
-    snprintf(write, sizeof(write), "%s%s", from, joiner(from));
-    if (scalar_whole(text, write, "2000", &v, msg, sizeof(msg)) < 0) {
-        snprintf(err, errlen, "%s %s", from, msg);
+    if (read_whole(text, from, "2000", &v, write, sizeof(write), err, errlen) < 0)
         return -1;
-    }
     if (v < 1 || v > SPEC_MAX_CONNECTING) {
         snprintf(err, errlen,
                  "%s must be from 1 to %u connects in flight (%u given); write e.g. %s2000", from,
